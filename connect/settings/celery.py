@@ -1,0 +1,44 @@
+"""Celery: Redis in production, the local file system in the embedded default."""
+
+from __future__ import annotations
+
+from connect.settings.env import PRODUCTION, VAR_DIR, env, mandatory
+
+_redis = mandatory("REDIS_URL") if PRODUCTION else (env.str("REDIS_URL", default="") or None)
+
+if _redis:
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_redis)
+    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_redis)
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+        # Longer than the longest run, so an unacknowledged run is not delivered twice.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
+    }
+else:
+    _broker = VAR_DIR / "broker"
+    for _folder in ("queue", "processed"):
+        (_broker / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker / "queue"),
+        "data_folder_out": str(_broker / "queue"),
+        "processed_folder": str(_broker / "processed"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = env.str(
+        "CELERY_RESULT_BACKEND", default=f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
+    )
+
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "Europe/Berlin"
+CELERY_ENABLE_UTC = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=4 * 3600)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=4 * 3600 + 300)
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -1,0 +1,21 @@
+"""Test settings: the same settings, with a fast password hasher and a local mail outbox.
+
+The database and Redis come from DATABASE_URL / REDIS_URL when set (CI sets both to the
+machine's PostgreSQL and Redis); otherwise SQLite and the file-system broker are used.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Each test session gets its own state folder, so parallel runs never share a broker or a key.
+os.environ.setdefault("CONNECT_VAR_DIR", tempfile.mkdtemp(prefix="connect-test-"))
+
+from connect.settings.base import *  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+AXES_FAILURE_LIMIT = 3
+LANGUAGE_CODE = "de"

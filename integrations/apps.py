@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = _("Integrationen")
+    default_auto_field = "django.db.models.BigAutoField"
