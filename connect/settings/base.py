@@ -11,6 +11,7 @@ from connect.settings.env import (
     env,
     local_secret,
     mandatory,
+    optional,
     new_fernet_key,
     new_secret_key,
 )
@@ -24,16 +25,16 @@ if PRODUCTION:
     REDIS_URL: str | None = mandatory("REDIS_URL")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="") or local_secret("secret_key", new_secret_key)
+    SECRET_KEY = optional("SECRET_KEY") or local_secret("secret_key", new_secret_key)
     CREDENTIAL_ENCRYPTION_KEYS = env.list("CREDENTIAL_ENCRYPTION_KEYS", default=[]) or [
         local_secret("credential_key", new_fernet_key)
     ]
     DATABASES = {
-        "default": env.db_url(
-            "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'connect.sqlite3'}"
+        "default": env.db_url_config(
+            optional("DATABASE_URL", f"sqlite:///{VAR_DIR / 'connect.sqlite3'}")
         )
     }
-    REDIS_URL = env.str("REDIS_URL", default="") or None
+    REDIS_URL = optional("REDIS_URL") or None
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -207,3 +208,5 @@ LOGGING = {
 
 from connect.settings.celery import *  # noqa: E402
 from connect.settings.integrations import *  # noqa: E402
+
+STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from connect.settings.env import PRODUCTION, VAR_DIR, env, mandatory
+from connect.settings.env import PRODUCTION, VAR_DIR, env, mandatory, optional
 
-_redis = mandatory("REDIS_URL") if PRODUCTION else (env.str("REDIS_URL", default="") or None)
+_redis = mandatory("REDIS_URL") if PRODUCTION else (optional("REDIS_URL") or None)
 
 if _redis:
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_redis)
-    CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_redis)
+    CELERY_BROKER_URL = optional("CELERY_BROKER_URL", _redis)
+    CELERY_RESULT_BACKEND = optional("CELERY_RESULT_BACKEND", _redis)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         # Longer than the longest run, so an unacknowledged run is not delivered twice.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600),
@@ -17,15 +17,15 @@ else:
     _broker = VAR_DIR / "broker"
     for _folder in ("queue", "processed"):
         (_broker / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+    CELERY_BROKER_URL = optional("CELERY_BROKER_URL", "filesystem://")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker / "queue"),
         "data_folder_out": str(_broker / "queue"),
         "processed_folder": str(_broker / "processed"),
         "store_processed": False,
     }
-    CELERY_RESULT_BACKEND = env.str(
-        "CELERY_RESULT_BACKEND", default=f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
+    CELERY_RESULT_BACKEND = optional(
+        "CELERY_RESULT_BACKEND", f"db+sqlite:///{VAR_DIR / 'celery-results.sqlite3'}"
     )
 
 CELERY_TASK_SERIALIZER = "json"

@@ -42,6 +42,11 @@ def local_secret(name: str, factory: object) -> str:
     return path.read_text().strip()
 
 
+def optional(name: str, default: str = "") -> str:
+    """A variable's value; an empty value counts as unset (as compose files often pass them)."""
+    return env.str(name, default="") or default
+
+
 def mandatory(name: str) -> str:
     value = env.str(name, default="")
     if not value:

@@ -1,0 +1,33 @@
+"""Portal forms: validation only; saving goes through a service."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from connect.models.credentials import FaciliooEnvironment
+
+
+class FaciliooConnectionForm(forms.Form):
+    username = forms.EmailField(
+        label=_("Benutzername (E-Mail)"),
+        error_messages={"invalid": _("Bitte geben Sie eine gültige E-Mail-Adresse ein.")},
+    )
+    password = forms.CharField(
+        label=_("Passwort"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Wird verschlüsselt gespeichert und nie wieder angezeigt. Leer lassen, um das gespeicherte Passwort zu behalten."),
+    )
+    environment = forms.ChoiceField(label=_("Umgebung"), choices=FaciliooEnvironment.choices)
+
+    def __init__(self, *args: object, password_required: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.password_required = password_required
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data.get("password") or ""
+        if self.password_required and not password:
+            raise forms.ValidationError(_("Bitte geben Sie das Passwort des facilioo-Kontos an."))
+        return password

@@ -1,0 +1,87 @@
+"""Run the whole product on one machine: web server, Celery worker, Celery beat, facilioo sandbox.
+
+Each part runs as its own process; their output is prefixed with the part's name. Ctrl-C (or
+SIGTERM) stops them all, and if one part dies the others are stopped too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import get_commands
+from django.core.management.base import BaseCommand, CommandParser
+
+
+def _pump(name: str, stream: object) -> None:
+    for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+        sys.stdout.write(f"{name:>8} | {line}")
+        sys.stdout.flush()
+
+
+class Command(BaseCommand):
+    help = "Portal, Celery-Worker, Celery-Beat und facilioo-Sandbox gemeinsam starten."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--sandbox-port", type=int, default=8025)
+        parser.add_argument("--no-sandbox", action="store_true")
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args, **options):
+        python = sys.executable
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        parts: list[tuple[str, list[str]]] = [
+            ("web", [python, manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"]),
+            ("worker", [python, "-m", "celery", "-A", "connect", "worker", "-l", "INFO",
+                        "--concurrency", str(options["concurrency"]), "-O", "fair"]),
+            ("beat", [python, "-m", "celery", "-A", "connect", "beat", "-l", "INFO",
+                      "--schedule", str(Path(os.environ.get("CONNECT_VAR_DIR", settings.BASE_DIR / "var")) / "celerybeat-schedule")]),
+        ]
+        if not options["no_sandbox"] and "facilioo_sandbox" in get_commands():
+            parts.append(("sandbox", [python, manage, "facilioo_sandbox", "--seed",
+                                      "--port", str(options["sandbox_port"])]))
+        procs: list[tuple[str, subprocess.Popen[str]]] = []
+        for name, cmd in parts:
+            proc = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                start_new_session=True,
+            )
+            threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
+            procs.append((name, proc))
+
+        stopping = threading.Event()
+
+        def stop(*_: object) -> None:
+            stopping.set()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nConnect · facilioo läuft: http://{options['host']}:{options['port']}/  "
+                "(Strg+C beendet alles)\n"
+            )
+        )
+        while not stopping.is_set():
+            for name, proc in procs:
+                if proc.poll() is not None:
+                    self.stderr.write(f"{name} ist beendet (Status {proc.returncode}); stoppe alles.")
+                    stopping.set()
+            stopping.wait(0.5)
+        for _name, proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for _name, proc in procs:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)

@@ -1,0 +1,19 @@
+"""The periodic tasks of the product, defined in code and written into django-celery-beat.
+
+Per-activation sync schedules are kept by the activation services; this list holds the
+housekeeping that runs for everyone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PeriodicTaskSpec:
+    name: str
+    task: str
+    every_seconds: int
+
+
+PERIODIC_TASKS: list[PeriodicTaskSpec] = []

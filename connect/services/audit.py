@@ -1,0 +1,76 @@
+"""The audit log: written only here, by the other services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from connect.models import AuditLog, Customer, User
+
+# Fields whose values never enter the audit log, only the fact that they changed.
+SECRET_FIELDS = frozenset({"password", "password_encrypted", "token", "secret"})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: _jsonable(getattr(instance, name)) for name in fields}
+
+
+def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """{field: [old, new]} for the fields that differ; secret fields show only that they changed."""
+    changed: dict[str, list[Any]] = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        if name in SECRET_FIELDS:
+            changed[name] = ["•••", "••• (geändert)"]
+        else:
+            changed[name] = [_jsonable(old), _jsonable(new)]
+    return changed
+
+
+def actor_label(actor: User | None, fallback: str = "system") -> str:
+    if actor is None:
+        return fallback
+    return actor.get_username()
+
+
+def audit_record(
+    *,
+    customer: Customer | None,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    changes: Mapping[str, list[Any]] | None = None,
+    reason: str = "",
+    actor_fallback: str = "system",
+) -> AuditLog:
+    return AuditLog.objects.create(
+        customer=customer,
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor_label(actor, actor_fallback),
+        action=action,
+        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        changes=dict(changes or {}),
+        reason=reason,
+    )

@@ -1,0 +1,162 @@
+"""Server-rendered portal pages. Every page of a customer resolves it through the user (404 else)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+
+from connect.exceptions import ApplicationError
+from connect.forms import FaciliooConnectionForm
+from connect.models import Customer, FaciliooConnection, User
+from connect.selectors.customers import (
+    audit_list,
+    can_change,
+    can_operate,
+    customer_get_for_user,
+    customer_list_for_user,
+    membership_list,
+    role_of,
+)
+from connect.services.credentials import facilioo_connection_set, facilioo_connection_test
+
+
+class CustomerView(LoginRequiredMixin, View):
+    """Base of every page of one customer: loads the customer for the user, guards changes."""
+
+    customer: Customer
+    user: User
+    # Which POSTs this page accepts: "change" (customer admins), "operate" (admins and support).
+    post_permission = "change"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.user = request.user  # type: ignore[assignment]
+        self.customer = customer_get_for_user(user=self.user, slug=kwargs["slug"])
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            allowed = (
+                can_operate(user=self.user, customer=self.customer)
+                if self.post_permission == "operate"
+                else can_change(user=self.user, customer=self.customer)
+            )
+            if not allowed:
+                raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "customer": self.customer,
+            "role": role_of(user=self.user, customer=self.customer),
+            "can_change": can_change(user=self.user, customer=self.customer),
+            "can_operate": can_operate(user=self.user, customer=self.customer),
+            **extra,
+        }
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    customers = customer_list_for_user(user=user)
+    if user.sees_all_customers:
+        return redirect("portal:support")
+    if customers.count() == 1:
+        return redirect("portal:dashboard", slug=customers.get().slug)
+    return render(request, "connect/home.html", {"customers": customers})
+
+
+class DashboardView(CustomerView):
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
+        return render(
+            request, "connect/dashboard.html", self.context(connection=connection)
+        )
+
+
+class FaciliooConnectionView(CustomerView):
+    template = "connect/facilioo_connection.html"
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
+        initial = (
+            {"username": connection.username, "environment": connection.environment}
+            if connection
+            else {"environment": "sandbox"}
+        )
+        form = FaciliooConnectionForm(initial=initial, password_required=connection is None)
+        return render(request, self.template, self.context(form=form, connection=connection))
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
+        form = FaciliooConnectionForm(request.POST, password_required=connection is None)
+        if form.is_valid():
+            try:
+                facilioo_connection_set(
+                    customer=self.customer,
+                    actor=self.user,
+                    username=form.cleaned_data["username"],
+                    environment=form.cleaned_data["environment"],
+                    password=form.cleaned_data["password"] or None,
+                )
+            except ApplicationError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Die facilioo-Verbindung wurde gespeichert."))
+                return redirect("portal:facilioo", slug=self.customer.slug)
+        return render(
+            request, self.template, self.context(form=form, connection=connection), status=400
+        )
+
+
+class FaciliooConnectionTestView(CustomerView):
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        result = facilioo_connection_test(customer=self.customer, actor=self.user)
+        if result.ok:
+            names = ", ".join(str(t.get("name", t.get("id"))) for t in result.tenants[:10])
+            messages.success(request, f"{result.message} {names}".strip())
+        else:
+            messages.error(request, result.message)
+        return redirect("portal:facilioo", slug=self.customer.slug)
+
+
+class MembersView(CustomerView):
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return render(
+            request,
+            "connect/members.html",
+            self.context(memberships=membership_list(customer=self.customer)),
+        )
+
+
+class AuditLogView(CustomerView):
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        page = Paginator(audit_list(customer=self.customer), 50).get_page(request.GET.get("page"))
+        return render(request, "connect/audit_log.html", self.context(page=page))
+
+
+@method_decorator(login_required, name="dispatch")
+class SupportView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user: User = request.user  # type: ignore[assignment]
+        if not user.sees_all_customers:
+            raise Http404
+        customers = customer_list_for_user(user=user).select_related("facilioo_connection")
+        return render(request, "connect/support.html", {"customers": customers})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth import logout
+
+    logout(request)
+    return redirect("login")

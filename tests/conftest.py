@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from connect.models import Customer, Role, User
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory
+
+PASSWORD = "pw-for-tests-1"
+
+
+@dataclass
+class Tenancy:
+    """Two customers with their admins and viewers, a support user and an operator."""
+
+    a: Customer
+    b: Customer
+    admin_a: User
+    viewer_a: User
+    admin_b: User
+    viewer_b: User
+    support: User
+    operator: User
+
+
+@pytest.fixture
+def tenancy(db: None) -> Tenancy:
+    a, b = CustomerFactory(name="Alpha Wohnen", slug="alpha"), CustomerFactory(
+        name="Beta Bau", slug="beta"
+    )
+    admin_a = MembershipFactory(customer=a, role=Role.ADMIN).user
+    viewer_a = MembershipFactory(customer=a, role=Role.VIEWER).user
+    admin_b = MembershipFactory(customer=b, role=Role.ADMIN).user
+    viewer_b = MembershipFactory(customer=b, role=Role.VIEWER).user
+    support = UserFactory(is_support=True)
+    operator = UserFactory(is_superuser=True, is_staff=True)
+    return Tenancy(a, b, admin_a, viewer_a, admin_b, viewer_b, support, operator)

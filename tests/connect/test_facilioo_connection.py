@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from django.test import override_settings
+from django.urls import reverse
+
+from connect import crypto
+from connect.models import AuditLog, FaciliooConnection
+from connect.services.credentials import (
+    credential_keys_rotate,
+    facilioo_connection_set,
+    facilioo_password,
+)
+
+SECRET = "S3cret-Passw0rd!"
+
+
+def test_password_is_stored_encrypted_and_readable_for_the_sync(tenancy):
+    # when
+    connection = facilioo_connection_set(
+        customer=tenancy.a, actor=tenancy.admin_a, username="pm@example.com",
+        password=SECRET, environment="sandbox",
+    )
+    # then: not in plain text in the row, but decryptable
+    row = FaciliooConnection.objects.get(pk=connection.pk)
+    assert SECRET.encode() not in bytes(row.password_encrypted)
+    assert facilioo_password(connection=row) == SECRET
+
+
+def test_audit_log_records_the_change_without_the_password(tenancy):
+    facilioo_connection_set(
+        customer=tenancy.a, actor=tenancy.admin_a, username="pm@example.com",
+        password=SECRET, environment="sandbox",
+    )
+    entry = AuditLog.objects.get(action="facilioo_connection.set")
+    assert entry.actor == tenancy.admin_a
+    assert entry.changes["username"] == [None, "pm@example.com"]
+    assert "password" in entry.changes
+    assert SECRET not in str(entry.changes)
+
+
+def test_form_saves_and_never_shows_the_password_again(client, tenancy):
+    # given
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:facilioo", kwargs={"slug": "alpha"})
+    # when
+    response = client.post(
+        url, {"username": "pm@example.com", "password": SECRET, "environment": "sandbox"}
+    )
+    # then
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert SECRET not in page
+    assert "Passwort gesetzt am" in page
+    assert "pm@example.com" in page
+
+
+def test_keeping_the_password_when_the_field_is_left_empty(client, tenancy):
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:facilioo", kwargs={"slug": "alpha"})
+    client.post(url, {"username": "pm@example.com", "password": SECRET, "environment": "sandbox"})
+    client.post(url, {"username": "other@example.com", "password": "", "environment": "staging"})
+    connection = FaciliooConnection.objects.get(customer=tenancy.a)
+    assert connection.username == "other@example.com"
+    assert facilioo_password(connection=connection) == SECRET
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"username": "", "password": SECRET, "environment": "sandbox"}, "Dieses Feld ist zwingend erforderlich."),
+        ({"username": "kein-mail", "password": SECRET, "environment": "sandbox"}, "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
+        ({"username": "pm@example.com", "password": "", "environment": "sandbox"}, "Bitte geben Sie das Passwort des facilioo-Kontos an."),
+        ({"username": "pm@example.com", "password": SECRET, "environment": "mars"}, "Bitte eine gültige Auswahl treffen."),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(client, tenancy, data, message):
+    client.force_login(tenancy.admin_a)
+    response = client.post(reverse("portal:facilioo", kwargs={"slug": "alpha"}), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not FaciliooConnection.objects.filter(customer=tenancy.a).exists()
+
+
+def test_key_rotation_re_encrypts_under_the_new_key(tenancy, settings):
+    # given: a password stored under the old key
+    old_key = settings.CREDENTIAL_ENCRYPTION_KEYS[0]
+    facilioo_connection_set(
+        customer=tenancy.a, actor=None, username="pm@example.com", password=SECRET,
+        environment="sandbox",
+    )
+    new_key = Fernet.generate_key().decode()
+    # when: the new key is put in front and the rotation runs
+    with override_settings(CREDENTIAL_ENCRYPTION_KEYS=[new_key, old_key]):
+        assert credential_keys_rotate() == (1, 0)
+    # then: the new key alone reads it, the old key alone no longer does
+    row = FaciliooConnection.objects.get(customer=tenancy.a)
+    with override_settings(CREDENTIAL_ENCRYPTION_KEYS=[new_key]):
+        assert facilioo_password(connection=row) == SECRET
+    with override_settings(CREDENTIAL_ENCRYPTION_KEYS=[old_key]), pytest.raises(crypto.SecretUnreadable):
+        facilioo_password(connection=row)

@@ -1,0 +1,127 @@
+"""Tenant isolation, table-driven over every portal URL of a customer.
+
+The URL list is read from the URL configuration, so a page added later is covered without
+touching this file; a page with a new kind of URL parameter makes the test fail until a sample
+value for that parameter is added to URL_PARAMETERS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from connect.models import AuditLog, Customer
+
+# A sample value for each URL parameter, given the customer whose page is asked for.
+URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
+    "slug": lambda customer: customer.slug,
+}
+
+
+def _customer_urls() -> Iterator[tuple[str, list[str]]]:
+    def walk(patterns: list[Any], namespace: str | None) -> Iterator[tuple[str, list[str]]]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = p.namespace or namespace
+                yield from walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name and "slug" in p.pattern.regex.groupindex:
+                name = f"{namespace}:{p.name}" if namespace else p.name
+                yield name, list(p.pattern.regex.groupindex)
+
+    yield from walk(get_resolver().url_patterns, None)
+
+
+CUSTOMER_URLS = sorted(set((n, tuple(params)) for n, params in _customer_urls()))
+
+
+def url_for(name: str, params: tuple[str, ...], customer: Customer) -> str:
+    missing = [p for p in params if p not in URL_PARAMETERS]
+    assert not missing, f"add a sample value for URL parameter(s) {missing} of {name}"
+    return reverse(name, kwargs={p: URL_PARAMETERS[p](customer) for p in params})
+
+
+def test_the_url_list_is_not_empty():
+    # then: the walk found the customer pages (a broken walk would silently test nothing)
+    names = {name for name, _ in CUSTOMER_URLS}
+    assert {"portal:dashboard", "portal:facilioo", "portal:audit"} <= names
+
+
+@pytest.mark.parametrize(("name", "params"), CUSTOMER_URLS)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_user_of_another_customer_gets_404(client, tenancy, name, params, method):
+    # given: an admin and a viewer of customer B
+    url = url_for(name, params, tenancy.a)
+    for outsider in (tenancy.admin_b, tenancy.viewer_b):
+        client.force_login(outsider)
+        # when: they ask for a page of customer A
+        response = getattr(client, method)(url)
+        # then: it does not exist for them
+        assert response.status_code == 404, (outsider, url, method)
+
+
+@pytest.mark.parametrize(("name", "params"), CUSTOMER_URLS)
+def test_viewer_cannot_change_anything(client, tenancy, name, params):
+    # given: a viewer of customer A
+    client.force_login(tenancy.viewer_a)
+    url = url_for(name, params, tenancy.a)
+    audit_before = AuditLog.objects.count()
+    # when: they post to any page of their customer
+    response = client.post(url, {"username": "x@example.com", "password": "p", "environment": "sandbox"})
+    # then: refused, and nothing was changed
+    assert response.status_code == 403, url
+    assert AuditLog.objects.count() == audit_before
+
+
+@pytest.mark.parametrize(("name", "params"), CUSTOMER_URLS)
+@pytest.mark.parametrize("who", ["admin_a", "viewer_a", "support", "operator"])
+def test_members_support_and_operators_can_read(client, tenancy, name, params, who):
+    # given: someone allowed to see customer A
+    client.force_login(getattr(tenancy, who))
+    # when
+    response = client.get(url_for(name, params, tenancy.a))
+    # then: the page is there (or the URL only takes POST)
+    assert response.status_code in (200, 405), (who, name)
+
+
+@pytest.mark.parametrize(("name", "params"), CUSTOMER_URLS)
+def test_anonymous_is_sent_to_login(client, tenancy, name, params):
+    response = client.get(url_for(name, params, tenancy.a))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_support_page_is_only_for_support_and_operators(client, tenancy):
+    for user, expected in (
+        (tenancy.admin_a, 404),
+        (tenancy.viewer_b, 404),
+        (tenancy.support, 200),
+        (tenancy.operator, 200),
+    ):
+        client.force_login(user)
+        assert client.get(reverse("portal:support")).status_code == expected, user
+
+
+def test_support_page_lists_all_customers(client, tenancy):
+    client.force_login(tenancy.support)
+    body = client.get(reverse("portal:support")).content.decode()
+    assert "Alpha Wohnen" in body
+    assert "Beta Bau" in body
+
+
+def test_home_sends_a_member_to_their_dashboard_and_lists_only_theirs(client, tenancy):
+    client.force_login(tenancy.admin_a)
+    response = client.get(reverse("portal:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:dashboard", kwargs={"slug": "alpha"})
+
+
+def test_inactive_customer_is_hidden_from_its_members(client, tenancy):
+    tenancy.a.is_active = False
+    tenancy.a.save()
+    client.force_login(tenancy.admin_a)
+    assert client.get(reverse("portal:dashboard", kwargs={"slug": "alpha"})).status_code == 404
+    client.force_login(tenancy.support)
+    assert client.get(reverse("portal:dashboard", kwargs={"slug": "alpha"})).status_code == 200

@@ -1,0 +1,88 @@
+"""Access to the real services tests may need: PostgreSQL, Redis, a Celery worker, Chromium.
+
+Without REQUIRE_SERVICES=1 a missing service skips the test with the reason; with it (as in CI)
+the test fails, so nothing is silently left out there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"required service missing (REQUIRE_SERVICES=1): {reason}")
+    pytest.skip(reason)
+
+
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 1):
+            pass
+    except OSError:
+        unavailable(f"Redis is not reachable at {parsed.hostname}:{parsed.port}")
+    return url
+
+
+def chromium_path() -> str:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        unavailable("the playwright package is not installed")
+    return CHROMIUM
+
+
+@contextmanager
+def celery_worker(env: Mapping[str, str], *, queue: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real Celery worker process of this project, consuming one queue, stopped afterwards."""
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "connect.settings.base", **env}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "connect", "worker", "-Q", queue,
+             "--pool", "solo", "-l", "INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while b"ready." not in log.read_bytes():
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Celery worker did not start:\n" + log.read_text()[-3000:])
+                time.sleep(0.2)
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
