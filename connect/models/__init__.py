@@ -1,6 +1,22 @@
+from connect.models.activations import UseCaseActivation
 from connect.models.audit import AuditLog
 from connect.models.credentials import FaciliooConnection
 from connect.models.customers import Customer, ErpSystem, Membership, Role
+from connect.models.sync_logs import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.models.users import User
 
-__all__ = ["AuditLog", "Customer", "ErpSystem", "FaciliooConnection", "Membership", "Role", "User"]
+__all__ = [
+    "AuditLog",
+    "Customer",
+    "ErpSystem",
+    "FaciliooConnection",
+    "ItemAction",
+    "Membership",
+    "Role",
+    "RunStatus",
+    "SyncRun",
+    "SyncRunItem",
+    "Trigger",
+    "UseCaseActivation",
+    "User",
+]

@@ -24,6 +24,7 @@ def test_round_trip_through_the_embedded_file_system_broker(tmp_path):
             "data_folder_in": str(var / "broker" / "queue"),
             "data_folder_out": str(var / "broker" / "queue"),
             "processed_folder": str(var / "broker" / "processed"),
+            "control_folder": str(var / "broker" / "control"),
         }
         result = producer.send_task("connect.ping", args=["embedded"], queue=queue)
         # then: the worker answers

@@ -1,0 +1,186 @@
+"""Runs and their per-record log: the only writer of SyncRun and SyncRunItem."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from connect.exceptions import ApplicationError
+from connect.models import Customer, RunStatus, SyncRun, SyncRunItem, User
+from connect.models.sync_logs import ACTIVE_STATUSES
+from integrations.usecases import UseCase
+
+
+class RunAlreadyActive(ApplicationError):
+    pass
+
+
+@dataclass(frozen=True)
+class ItemRecord:
+    entity: str
+    action: str
+    erp_key: str
+    reason: str = ""
+    message: str = ""
+    external_id: str = ""
+    facilioo_id: int | None = None
+    http_status: int | None = None
+
+
+def sync_run_create(
+    *,
+    customer: Customer,
+    use_case: str,
+    trigger: str,
+    dry_run: bool = False,
+    requested_by: User | None = None,
+) -> SyncRun:
+    """A new queued run; refused while another run of this customer and use case is active."""
+    try:
+        with transaction.atomic():
+            return SyncRun.objects.create(
+                customer=customer,
+                use_case=use_case,
+                trigger=trigger,
+                dry_run=dry_run,
+                requested_by=requested_by if requested_by and requested_by.pk else None,
+            )
+    except IntegrityError as exc:
+        active = SyncRun.objects.filter(
+            customer=customer, use_case=use_case, status__in=ACTIVE_STATUSES
+        ).first()
+        raise RunAlreadyActive(
+            _(
+                "Für %(uc)s läuft bereits ein Lauf (#%(id)s, %(status)s). Bitte warten Sie, "
+                "bis er beendet ist, oder brechen Sie ihn ab."
+            )
+            % {
+                "uc": UseCase(use_case).label,
+                "id": active.pk if active else "?",
+                "status": active.get_status_display() if active else "",
+            },
+            extra={"run_id": active.pk if active else None},
+        ) from exc
+
+
+def sync_run_start(*, run: SyncRun) -> bool:
+    """Mark the run running (also when a redelivered task picks it up again).
+
+    Returns False when the run is already final (cancelled before it started, or done).
+    """
+    now = timezone.now()
+    updated = SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
+        status=RunStatus.RUNNING,
+        started_at=run.started_at or now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+    )
+    run.refresh_from_db()
+    return bool(updated)
+
+
+def sync_run_progress(
+    *, run: SyncRun, phase: str | None = None, done: int | None = None, total: int | None = None,
+    counts: Mapping[str, Mapping[str, int]] | None = None,
+) -> bool:
+    """Heartbeat plus progress. Returns True if a cancellation was requested."""
+    fields: dict[str, object] = {"heartbeat_at": timezone.now()}
+    if phase is not None:
+        fields["phase"] = phase
+    if done is not None:
+        fields["progress_done"] = done
+    if total is not None:
+        fields["progress_total"] = total
+    if counts is not None:
+        fields["counts"] = {k: dict(v) for k, v in counts.items()}
+    SyncRun.objects.filter(pk=run.pk).update(**fields)
+    return SyncRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+
+
+def sync_run_items_record(*, run: SyncRun, items: Iterable[ItemRecord]) -> int:
+    rows = [
+        SyncRunItem(
+            run=run,
+            customer_id=run.customer_id,
+            entity=i.entity,
+            action=i.action,
+            reason=i.reason,
+            message=i.message[:500],
+            erp_key=i.erp_key[:200],
+            external_id=i.external_id[:200],
+            facilioo_id=i.facilioo_id,
+            http_status=i.http_status,
+        )
+        for i in items
+    ]
+    SyncRunItem.objects.bulk_create(rows, batch_size=500)
+    return len(rows)
+
+
+def sync_run_finish(
+    *,
+    run: SyncRun,
+    status: str,
+    counts: Mapping[str, Mapping[str, int]] | None = None,
+    error_message: str = "",
+) -> SyncRun:
+    now = timezone.now()
+    fields: dict[str, object] = {
+        "status": status,
+        "finished_at": now,
+        "heartbeat_at": now,
+        "error_message": error_message[:5000],
+    }
+    if counts is not None:
+        fields["counts"] = {k: dict(v) for k, v in counts.items()}
+    if status in (RunStatus.SUCCEEDED, RunStatus.WARNING):
+        fields["phase"] = "done"
+    SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(**fields)
+    run.refresh_from_db()
+    return run
+
+
+def sync_run_cancel(*, customer: Customer, run: SyncRun, actor: User | None) -> SyncRun:
+    """A queued run is cancelled at once; a running one at its next batch boundary."""
+    from connect.services.audit import audit_record
+
+    if run.customer_id != customer.pk:
+        raise ApplicationError(_("Lauf nicht gefunden."))
+    if not run.is_active:
+        raise ApplicationError(_("Der Lauf ist bereits beendet."))
+    with transaction.atomic():
+        SyncRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+        SyncRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.CANCELLED, finished_at=timezone.now(),
+            error_message=_("Vor dem Start abgebrochen."),
+        )
+        audit_record(customer=customer, actor=actor, action="run.cancel", obj=run)
+    run.refresh_from_db()
+    return run
+
+
+def sync_run_reap_stale(*, older_than: timedelta) -> list[int]:
+    """Fail running runs whose heartbeat stopped (worker gone for good, not just redelivered)."""
+    limit = timezone.now() - older_than
+    stale = list(
+        SyncRun.objects.filter(status=RunStatus.RUNNING, heartbeat_at__lt=limit).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in stale:
+        SyncRun.objects.filter(pk=pk, status=RunStatus.RUNNING, heartbeat_at__lt=limit).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error_message=_(
+                "Der Lauf hat sich seit über %(min)d Minuten nicht gemeldet und wurde als "
+                "fehlgeschlagen markiert."
+            )
+            % {"min": int(older_than.total_seconds() // 60)},
+        )
+    return stale
