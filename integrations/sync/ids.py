@@ -1,0 +1,182 @@
+"""Composite ids (SPEC 2.6): the ``externalId`` a record carries in facilioo.
+
+The ERP numbers of a record are joined with the customer's separator, without spaces:
+``compose("-", "1000", "0001", "01", "003") == "1000-0001-01-003"``. A number that itself contains
+the separator (or is empty) would make the id ambiguous, so composing it raises ``AmbiguousKey``
+and the record is skipped with reason ``ambiguous_key``.
+
+The sync's own bookkeeping keys records by their natural keys (the ERP numbers), never by the
+composed string, so changing the separator rewrites ``externalId`` values instead of creating
+duplicates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils.translation import gettext
+
+from integrations.erp.records import (
+    Dokument,
+    Einheit,
+    Gebaeude,
+    NaturalKey,
+    Ordner,
+    Person,
+    Record,
+    RecordProblem,
+    Vertrag,
+)
+
+SEPARATORS: tuple[str, ...] = ("-", "_", ".", "/", "|")
+
+
+class AmbiguousKey(ValueError):
+    """An ERP number contains the separator (or is empty): the composed id would be ambiguous."""
+
+    def __init__(self, part: str, separator: str) -> None:
+        self.part = part
+        self.separator = separator
+        if part == "":
+            problem = gettext("eine ERP-Nummer ist leer")
+        else:
+            problem = gettext("die Nummer „%(part)s“ enthält das Trennzeichen „%(separator)s“") % {
+                "part": part,
+                "separator": separator,
+            }
+        super().__init__(problem)
+
+
+def check_separator(separator: str) -> str:
+    if separator not in SEPARATORS:
+        raise ValueError(
+            f"Unbekanntes Trennzeichen {separator!r}; erlaubt sind {' '.join(SEPARATORS)}"
+        )
+    return separator
+
+
+def compose(separator: str, *parts: str) -> str:
+    """Join ERP numbers with the separator; raise ``AmbiguousKey`` if one would be ambiguous."""
+    check_separator(separator)
+    for part in parts:
+        if part == "" or separator in part:
+            raise AmbiguousKey(part, separator)
+    return separator.join(parts)
+
+
+# The ERP numbers that make up the externalId of each natural-key kind (SPEC 2.6): the key
+# without its leading entity name. (A unit contract is composed from its Vertrag, see below.)
+_ID_KINDS = frozenset(
+    {"we", "gebaeude", "eingang", "einheit", "person", "ordner", "dokument", "datei"}
+)
+
+
+def external_id_for(
+    record_or_key: Record | NaturalKey, separator: str, *, person_nr: str | None = None
+) -> str:
+    """The externalId of a record, or of the facilioo record behind a natural key.
+
+    ============================  ==========================  ============================
+    record / key                  facilioo record             externalId
+    ============================  ==========================  ============================
+    Wirtschaftseinheit / "we"     tenant (suggestion only)    ``M S W``
+    Gebaeude / "gebaeude"         property                    ``M S W S G``
+    "eingang"                     the property's entrance     ``M S W S G``
+    Einheit / "einheit"           unit                        ``M S W S G S E``
+    Person / "person"             party                       ``M S P``
+    Vertrag + ``person_nr``       unit contract of a person   ``M S W S G S E S V S P``
+    Ordner / "ordner"             document group              ``M S O``
+    Dokument / "dokument"         document                    ``M S D``
+    "datei"                       the document's file         ``M S D``
+    ============================  ==========================  ============================
+
+    A unit contract's natural key does not hold its unit, so its id is composed from the
+    ``Vertrag`` record and one of its persons.
+    """
+    if isinstance(record_or_key, Vertrag):
+        if person_nr is None:
+            raise TypeError("external_id_for(Vertrag) needs the person_nr of the contract")
+        return contract_external_id(record_or_key, person_nr, separator)
+    if isinstance(record_or_key, RecordProblem):
+        raise TypeError("a RecordProblem has no externalId")
+    key = record_or_key if isinstance(record_or_key, tuple) else record_or_key.key
+    kind, *numbers = key
+    if kind not in _ID_KINDS:
+        raise ValueError(f"no externalId is defined for records of kind {kind!r}")
+    return compose(separator, *numbers)
+
+
+def contract_external_id(vertrag: Vertrag, person_nr: str, separator: str) -> str:
+    return compose(
+        separator,
+        vertrag.mandant_nr,
+        vertrag.we_nr,
+        vertrag.gebaeude_nr,
+        vertrag.einheit_nr,
+        vertrag.vertrag_nr,
+        person_nr,
+    )
+
+
+def ambiguous_part(record: Record | RecordProblem, separator: str) -> str | None:
+    """The first ERP number of ``record`` that makes one of its ids ambiguous, else None.
+
+    Counts only records that become facilioo records: a Mandant has no id, and a
+    Wirtschaftseinheit's id is only a tenant suggestion (its buildings fail instead).
+    """
+    check_separator(separator)
+    if isinstance(record, Vertrag):
+        numbers: Iterable[str] = (
+            record.mandant_nr,
+            record.we_nr,
+            record.gebaeude_nr,
+            record.einheit_nr,
+            record.vertrag_nr,
+            *record.person_nrs,
+        )
+    elif isinstance(record, Gebaeude | Einheit | Person | Ordner | Dokument):
+        numbers = record.key[1:]
+    else:
+        return None
+    for number in numbers:
+        if number == "" or separator in number:
+            return number
+    return None
+
+
+def count_ambiguous(records: Iterable[Record | RecordProblem], separator: str) -> int:
+    """How many records would fail with ``ambiguous_key`` under this separator.
+
+    For the settings page's warning before a separator is saved. An ERP contract with several
+    persons counts once, and so does a document (its file shares its id).
+    """
+    return sum(1 for record in records if ambiguous_part(record, separator) is not None)
+
+
+# Natural keys of the facilioo records that have no ERP record of their own. Like the ERP keys
+# they hold only ERP numbers, so they stay stable when the separator changes.
+
+
+def entrance_key(gebaeude: Gebaeude) -> NaturalKey:
+    """The entrance facilioo creates with each property (same facilioo id)."""
+    return ("eingang", gebaeude.mandant_nr, gebaeude.we_nr, gebaeude.gebaeude_nr)
+
+
+def file_key(doc: Dokument) -> NaturalKey:
+    """The facilioo file that holds a document's bytes."""
+    return ("datei", doc.mandant_nr, doc.dokument_id)
+
+
+def unit_contract_key(vertrag: Vertrag, person_nr: str) -> NaturalKey:
+    """One facilioo unit contract per person on an ERP contract."""
+    return ("unit_contract", vertrag.mandant_nr, vertrag.art.value, vertrag.vertrag_nr, person_nr)
+
+
+def contract_document_key(mandant_nr: str, vertrag_nr: str) -> NaturalKey:
+    """The facilioo contract a document on an ERP contract is linked to.
+
+    Documents name a contract by its number only, and facilioo has one contract per person:
+    this key is an alias the Stammdaten sync records for the contract of the first person
+    named on the ERP contract (see ``stammdaten.map_contracts``).
+    """
+    return ("vertrag_nr", mandant_nr, vertrag_nr)

@@ -1,0 +1,323 @@
+"""The field mapping as data: which ERP field fills which facilioo field, and by which rule.
+
+For the portal's field-mapping page (SPEC §6); the original keeps this in a spreadsheet outside
+the product. It describes exactly what ``stammdaten`` and ``dokumente`` do, and a test runs the
+mappers to make sure every field they send is listed here (and nothing else).
+ERP fields are named as in the ERP standard export (erp-export-v1.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+
+@dataclass(frozen=True, slots=True)
+class MappingRow:
+    entity: StrPromise  # German label of the mapping, e.g. "Gebäude → Liegenschaft"
+    facilioo_entity: str  # facilioo path name, as in TargetPayload.entity
+    erp_field: str  # ERP field(s), "" when the value is not taken from the ERP record
+    facilioo_field: str  # field of the facilioo request body
+    rule: StrPromise  # German, for the customer
+
+
+_PROPERTY = _("Gebäude → Liegenschaft")
+_ENTRANCE = _("Gebäude → Eingang")
+_UNIT = _("Einheit → Einheit")
+_PARTY = _("Mieter / Eigentümer → Partei")
+_CONTRACT = _("Mietvertrag / Eigentümervertrag → Vertrag")
+_GROUP = _("Ordner → Dokumentenordner")
+_FILE = _("Dokument → Datei")
+_DOCUMENT = _("Dokument → Dokument")
+
+_ID_RULE = _(
+    "Zusammengesetzte ID: die Nummern mit dem gewählten Trennzeichen verbunden, ohne "
+    "Leerzeichen. Enthält eine Nummer das Trennzeichen, wird der Datensatz übersprungen "
+    "(ambiguous_key)."
+)
+_AS_IS = _("Unverändert übernommen; leer bleibt leer.")
+_PARENT = _("facilioo-ID des in facilioo angelegten übergeordneten Datensatzes.")
+
+MAPPING: tuple[MappingRow, ...] = (
+    # Gebäude -> property
+    MappingRow(
+        _PROPERTY,
+        "properties",
+        "mandant_nr, we_nr",
+        "tenantId",
+        _(
+            "facilioo-Mandant (Projekt), dem die Wirtschaftseinheit zugeordnet ist: Zuordnung "
+            "der WE, sonst der Standard-Mandant. Ohne Zuordnung wird das Gebäude übersprungen "
+            "(no_facilioo_tenant)."
+        ),
+    ),
+    MappingRow(
+        _PROPERTY,
+        "properties",
+        "bezeichnung, strasse, hausnummer",
+        "name",
+        _("Bezeichnung des Gebäudes; ohne Bezeichnung „Straße Hausnummer“."),
+    ),
+    MappingRow(
+        _PROPERTY,
+        "properties",
+        "mandant_nr, we_nr, gebaeude_nr",
+        "number",
+        _("Gleich der externen ID, damit die Nummer je facilioo-Mandant eindeutig ist."),
+    ),
+    MappingRow(
+        _PROPERTY,
+        "properties",
+        "mandant_nr, we_nr, gebaeude_nr",
+        "externalId",
+        _ID_RULE,
+    ),
+    MappingRow(_PROPERTY, "properties", "strasse", "street", _AS_IS),
+    MappingRow(_PROPERTY, "properties", "hausnummer", "houseNumber", _AS_IS),
+    MappingRow(_PROPERTY, "properties", "plz", "zipCode", _AS_IS),
+    MappingRow(_PROPERTY, "properties", "ort", "city", _AS_IS),
+    # Gebäude -> entrance
+    MappingRow(
+        _ENTRANCE,
+        "entrances",
+        "bezeichnung, strasse, hausnummer",
+        "name",
+        _(
+            "Wie der Name der Liegenschaft. facilioo legt mit jeder Liegenschaft einen Eingang "
+            "mit derselben ID an; die Synchronisation hält Name und Adresse aktuell."
+        ),
+    ),
+    MappingRow(_ENTRANCE, "entrances", "strasse", "street", _AS_IS),
+    MappingRow(_ENTRANCE, "entrances", "hausnummer", "houseNumber", _AS_IS),
+    MappingRow(_ENTRANCE, "entrances", "plz", "zipCode", _AS_IS),
+    MappingRow(_ENTRANCE, "entrances", "ort", "city", _AS_IS),
+    # Einheit -> unit
+    MappingRow(
+        _UNIT,
+        "units",
+        "mandant_nr, we_nr, gebaeude_nr",
+        "entranceId",
+        _("Der Eingang des Gebäudes (dieselbe ID wie die Liegenschaft)."),
+    ),
+    MappingRow(
+        _UNIT,
+        "units",
+        "bezeichnung, nutzungsart, einheit_nr",
+        "name",
+        _("Bezeichnung der Einheit; ohne Bezeichnung „Nutzungsart Einheitsnummer“."),
+    ),
+    MappingRow(_UNIT, "units", "einheit_nr", "number", _AS_IS),
+    MappingRow(
+        _UNIT, "units", "mandant_nr, we_nr, gebaeude_nr, einheit_nr", "externalId", _ID_RULE
+    ),
+    MappingRow(
+        _UNIT,
+        "units",
+        "lage",
+        "floor",
+        _(
+            "Stockwerk aus dem Lagetext, ohne Beachtung der Groß-/Kleinschreibung, erste "
+            "Regel gewinnt: leer → leer; enthält „Erdgeschoss“ oder „EG“ → 0; enthält "
+            "„Keller“, „KG“ oder „UG“ → -1; ist eine Zahl → diese Zahl; enthält eine Zahl "
+            "(„3. OG links“) → die erste Zahl; sonst („Dachgeschoss“) → leer. Abkürzungen "
+            "zählen nur als eigenes Wort („Wegweiser“ ist kein EG)."
+        ),
+    ),
+    MappingRow(
+        _UNIT,
+        "units",
+        "nutzungsart",
+        "typeId",
+        _(
+            "Einheitentyp in facilioo zur Nutzungsart; fehlt er, der Typ von „Sonstiges“, "
+            "sonst leer."
+        ),
+    ),
+    MappingRow(
+        _UNIT, "units", "wohnflaeche", "livingArea", _("Wohnfläche in m²; leer bleibt leer.")
+    ),
+    # Mieter / Eigentümer -> party
+    MappingRow(
+        _PARTY,
+        "parties",
+        "",
+        "type",
+        _(
+            "Immer 7 (Nutzer:in). Wer Mieter und Eigentümer ist, wird eine Partei. Mieter ohne "
+            "gültige E-Mail-Adresse werden nicht übertragen (no_email, invalid_email), "
+            "Eigentümer schon (Kontakt per Post)."
+        ),
+    ),
+    MappingRow(_PARTY, "parties", "vorname", "firstName", _AS_IS),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "titel, nachname, firma",
+        "lastName",
+        _(
+            "Nachname, mit vorangestelltem Titel („Dr. Müller“); ohne Nachname die Firma "
+            "(facilioo führt den vollen Namen einer Firma im Nachnamen)."
+        ),
+    ),
+    MappingRow(_PARTY, "parties", "firma", "companyName", _AS_IS),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "anrede",
+        "salutation",
+        _("Herr → 1, Frau → 2, Divers → 3, Firma → 4, leer → leer."),
+    ),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "email",
+        "email",
+        _("Nur eine gültige E-Mail-Adresse (ohne umgebende Leerzeichen); sonst leer."),
+    ),
+    MappingRow(_PARTY, "parties", "telefon, mobil", "phone", _("Telefon, sonst Mobilnummer.")),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "email",
+        "contactByEmail",
+        _("Ja, wenn eine gültige E-Mail-Adresse vorhanden ist."),
+    ),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "",
+        "contactByPush",
+        _("Immer nein: facilioo erlaubt Push nicht als einzigen Kontaktweg."),
+    ),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "email",
+        "contactByMail",
+        _("Ja, wenn keine gültige E-Mail-Adresse vorhanden ist (Kontakt per Post)."),
+    ),
+    MappingRow(_PARTY, "parties", "mandant_nr, person_nr", "externalId", _ID_RULE),
+    # Mietvertrag / Eigentümervertrag -> unit contract
+    MappingRow(
+        _CONTRACT,
+        "unit-contracts",
+        "mandant_nr, we_nr, gebaeude_nr, einheit_nr",
+        "unitId",
+        _PARENT,
+    ),
+    MappingRow(
+        _CONTRACT,
+        "unit-contracts",
+        "person_nrs",
+        "partyId",
+        _(
+            "Ein facilioo-Vertrag je Person des ERP-Vertrags. Verträge von Mietern ohne gültige "
+            "E-Mail-Adresse werden übersprungen."
+        ),
+    ),
+    MappingRow(
+        _CONTRACT,
+        "unit-contracts",
+        "",
+        "typeId",
+        _("Mietvertrag → 4 (Mieter:in), Eigentümervertrag → 3 (Eigentümer:in)."),
+    ),
+    MappingRow(_CONTRACT, "unit-contracts", "vertrag_nr", "number", _AS_IS),
+    MappingRow(_CONTRACT, "unit-contracts", "beginn", "effectiveFrom", _("Datum (JJJJ-MM-TT).")),
+    MappingRow(
+        _CONTRACT,
+        "unit-contracts",
+        "ende",
+        "terminationAt",
+        _(
+            "Vertragsende (JJJJ-MM-TT), leer = unbefristet. Ein bereits beendeter Vertrag wird "
+            "in facilioo nicht neu angelegt, ein vorhandener erhält sein Ende."
+        ),
+    ),
+    MappingRow(
+        _CONTRACT,
+        "unit-contracts",
+        "mandant_nr, we_nr, gebaeude_nr, einheit_nr, vertrag_nr, person_nr",
+        "externalId",
+        _ID_RULE,
+    ),
+    # Ordner -> document group
+    MappingRow(_GROUP, "document-groups", "name", "name", _AS_IS),
+    MappingRow(
+        _GROUP,
+        "document-groups",
+        "parent_id",
+        "parentId",
+        _("Übergeordneter Dokumentenordner; leer = oberste Ebene."),
+    ),
+    MappingRow(_GROUP, "document-groups", "mandant_nr, ordner_id", "externalId", _ID_RULE),
+    # Dokument -> file
+    MappingRow(_FILE, "files", "dateiname", "name", _AS_IS),
+    MappingRow(
+        _FILE,
+        "files",
+        "mime_type, dateiname",
+        "fileTypeId",
+        _("Dateityp in facilioo nach MIME-Typ, sonst nach Dateiendung (PDF → 1)."),
+    ),
+    MappingRow(
+        _FILE,
+        "files",
+        "mandant_nr, dokument_id",
+        "externalId",
+        _(
+            "Wie beim Dokument. Der Inhalt wird über die Upload-Adresse von facilioo "
+            "hochgeladen, unveränderte Dateien nie erneut."
+        ),
+    ),
+    # Dokument -> document
+    MappingRow(
+        _DOCUMENT,
+        "documents",
+        "titel",
+        "title",
+        _("Titel (höchstens 255 Zeichen); ohne Titel der Dateiname."),
+    ),
+    MappingRow(_DOCUMENT, "documents", "bemerkung", "description", _AS_IS),
+    MappingRow(_DOCUMENT, "documents", "ordner_id", "documentGroupId", _PARENT),
+    MappingRow(_DOCUMENT, "documents", "datum", "date", _("Datum (JJJJ-MM-TT).")),
+    MappingRow(
+        _DOCUMENT,
+        "documents",
+        "person_nr",
+        "partyId",
+        _("Genaueste Zuordnung gewinnt: mit Personennummer die Partei."),
+    ),
+    MappingRow(
+        _DOCUMENT,
+        "documents",
+        "vertrag_nr",
+        "contractId",
+        _(
+            "Sonst mit Vertragsnummer der facilioo-Vertrag der ersten übertragenen Person des "
+            "ERP-Vertrags."
+        ),
+    ),
+    MappingRow(_DOCUMENT, "documents", "einheit_nr", "unitId", _("Sonst mit Einheit die Einheit.")),
+    MappingRow(
+        _DOCUMENT,
+        "documents",
+        "gebaeude_nr",
+        "propertyId",
+        _(
+            "Sonst mit Gebäude die Liegenschaft. Nur einer Wirtschaftseinheit zugeordnete "
+            "Dokumente werden übersprungen (we_only)."
+        ),
+    ),
+    MappingRow(_DOCUMENT, "documents", "", "fileId", _("Die Datei des Dokuments (siehe oben).")),
+    MappingRow(_DOCUMENT, "documents", "mandant_nr, dokument_id", "externalId", _ID_RULE),
+)
+
+
+def mapping_for(facilioo_entity: str) -> list[MappingRow]:
+    return [row for row in MAPPING if row.facilioo_entity == facilioo_entity]

@@ -1,0 +1,387 @@
+"""Pure mappers of the Stammdaten use case: canonical ERP records -> facilioo request bodies.
+
+Each mapper returns a ``TargetPayload`` (body per SPEC §4, parent ids as ``refs``) or a ``Skip``.
+The engine writes them in dependency order: property -> entrance -> unit -> party -> contract.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from integrations.erp.records import (
+    Anrede,
+    Einheit,
+    Gebaeude,
+    Nutzungsart,
+    Person,
+    PersonRolle,
+    Vertrag,
+    VertragsArt,
+    Wirtschaftseinheit,
+)
+from integrations.sync.filters import email_problem, valid_email
+from integrations.sync.floors import floor_from_lage
+from integrations.sync.ids import (
+    AmbiguousKey,
+    compose,
+    contract_document_key,
+    contract_external_id,
+    entrance_key,
+    external_id_for,
+    unit_contract_key,
+)
+from integrations.sync.types import MapContext, Skip, TargetPayload, skip
+
+# facilioo's enumerations (shared/reference/facilioo-api.md §8).
+PARTY_TYPE_USER = 7
+CONTRACT_TYPE_IDS: Mapping[VertragsArt, int] = {
+    VertragsArt.MIETVERTRAG: 4,  # Tenant
+    VertragsArt.EIGENTUEMERVERTRAG: 3,  # Owner
+}
+
+# facilioo's salutation values are not documented (the party body has an unnamed int32/null
+# next to the address fields). Our guess, in this one place: an enum of ints, no Anrede -> None.
+SALUTATIONS: Mapping[Anrede, int] = {
+    Anrede.HERR: 1,  # Mr
+    Anrede.FRAU: 2,  # Ms
+    Anrede.DIVERS: 3,  # Diverse
+    Anrede.FIRMA: 4,  # Company
+}
+
+# When the customer's facilioo has no unit type for a Nutzungsart, the unit gets this one's.
+FALLBACK_NUTZUNGSART = Nutzungsart.SONSTIGES
+
+
+def _ambiguous(exc: AmbiguousKey, entity: str, key: tuple[str, ...]) -> Skip:
+    return skip("ambiguous_key", detail=str(exc), entity=entity, key=key)
+
+
+def _text(value: str | None) -> str | None:
+    """ERP text as facilioo gets it: blank becomes None."""
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties and entrances (Gebäude)
+# ---------------------------------------------------------------------------------------------
+
+
+def property_name(gebaeude: Gebaeude) -> str:
+    """The Gebäude's Bezeichnung, else "Straße Hausnummer"."""
+    return _text(gebaeude.bezeichnung) or f"{gebaeude.strasse} {gebaeude.hausnummer}".strip()
+
+
+def _address(gebaeude: Gebaeude) -> dict[str, Any]:
+    return {
+        "street": _text(gebaeude.strasse),
+        "houseNumber": _text(gebaeude.hausnummer),
+        "zipCode": _text(gebaeude.plz),
+        "city": _text(gebaeude.ort),
+    }
+
+
+def map_property(
+    gebaeude: Gebaeude, we: Wirtschaftseinheit, ctx: MapContext
+) -> TargetPayload | Skip:
+    """A Gebäude as a facilioo property, under the tenant its WE is assigned to (SPEC 2.4)."""
+    if we.key != ("we", gebaeude.mandant_nr, gebaeude.we_nr):
+        raise ValueError(f"{gebaeude.key} does not belong to {we.key}")
+    tenant_id = ctx.tenant_for_we(we.key)
+    if tenant_id is None:
+        return skip(
+            "no_facilioo_tenant",
+            detail=f"WE {we.we_nr} {we.bezeichnung}",
+            entity="properties",
+            key=gebaeude.key,
+        )
+    try:
+        external_id = external_id_for(gebaeude, ctx.separator)
+    except AmbiguousKey as exc:
+        return _ambiguous(exc, "properties", gebaeude.key)
+    return TargetPayload(
+        entity="properties",
+        key=gebaeude.key,
+        external_id=external_id,
+        body={
+            "tenantId": tenant_id,
+            "name": property_name(gebaeude),
+            # facilioo wants the number unique per tenant; the composite id is.
+            "number": external_id,
+            "externalId": external_id,
+            **_address(gebaeude),
+        },
+    )
+
+
+def map_entrance(gebaeude: Gebaeude, ctx: MapContext) -> TargetPayload | Skip:
+    """Name and address of the entrance facilioo created with the property (same facilioo id).
+
+    It is never created: the engine PATCHes ``/api/entrances/{id of the property}``
+    (``same_id_as``) after the property exists.
+    """
+    key = entrance_key(gebaeude)
+    try:
+        external_id = external_id_for(gebaeude, ctx.separator)
+    except AmbiguousKey as exc:
+        return _ambiguous(exc, "entrances", key)
+    return TargetPayload(
+        entity="entrances",
+        key=key,
+        external_id=external_id,
+        body={"name": property_name(gebaeude), **_address(gebaeude)},
+        same_id_as=gebaeude.key,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Units (Einheiten)
+# ---------------------------------------------------------------------------------------------
+
+
+def unit_name(einheit: Einheit) -> str:
+    """The Einheit's Bezeichnung, else "<Nutzungsart> <Einheit-Nr>" (e.g. "Stellplatz 900")."""
+    return _text(einheit.bezeichnung) or f"{einheit.nutzungsart.value} {einheit.einheit_nr}"
+
+
+def unit_type_id(nutzungsart: Nutzungsart, unit_type_ids: Mapping[str, int]) -> int | None:
+    return unit_type_ids.get(nutzungsart.value, unit_type_ids.get(FALLBACK_NUTZUNGSART.value))
+
+
+def map_unit(einheit: Einheit, ctx: MapContext) -> TargetPayload | Skip:
+    """An Einheit as a facilioo unit on its building's entrance (the property's id)."""
+    try:
+        external_id = external_id_for(einheit, ctx.separator)
+    except AmbiguousKey as exc:
+        return _ambiguous(exc, "units", einheit.key)
+    return TargetPayload(
+        entity="units",
+        key=einheit.key,
+        external_id=external_id,
+        body={
+            "name": unit_name(einheit),
+            "number": einheit.einheit_nr,
+            "externalId": external_id,
+            "floor": floor_from_lage(einheit.lage),
+            "typeId": unit_type_id(einheit.nutzungsart, ctx.unit_type_ids),
+            "livingArea": float(einheit.wohnflaeche) if einheit.wohnflaeche is not None else None,
+        },
+        refs={"entranceId": ("gebaeude", einheit.mandant_nr, einheit.we_nr, einheit.gebaeude_nr)},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Parties (Mieter, Eigentümer)
+# ---------------------------------------------------------------------------------------------
+
+
+def party_last_name(person: Person) -> str | None:
+    """Nachname with the Titel in front ("Dr. Müller"), else the Firma.
+
+    facilioo has no title field; in front of the last name it reads right in a German letter
+    ("Sehr geehrte Frau Dr. Müller"). facilioo's last-name field holds the full legal name of
+    a legal entity, so a company without Nachname gets its Firma there (and in companyName).
+    """
+    nachname = _text(person.nachname)
+    if nachname is None:
+        return _text(person.firma)
+    titel = _text(person.titel)
+    return f"{titel} {nachname}" if titel else nachname
+
+
+def map_party(person: Person, ctx: MapContext) -> TargetPayload | Skip:
+    """A Mieter or Eigentümer as a facilioo party of type User (7).
+
+    A Mieter without a valid e-mail address is skipped (``no_email``/``invalid_email``); an
+    Eigentümer without one is synced for postal contact. The key is ``("person", M, P)`` for both
+    roles: a person who is tenant and owner is one party; map ``merge_person_roles(...)`` once.
+    """
+    problem = email_problem(person.email)
+    if problem is not None and person.rolle is PersonRolle.MIETER:
+        return skip(problem, entity="parties", key=person.key)
+    try:
+        external_id = external_id_for(person, ctx.separator)
+    except AmbiguousKey as exc:
+        return _ambiguous(exc, "parties", person.key)
+    email = valid_email(person.email)
+    return TargetPayload(
+        entity="parties",
+        key=person.key,
+        external_id=external_id,
+        body={
+            "type": PARTY_TYPE_USER,
+            "firstName": _text(person.vorname),
+            "lastName": party_last_name(person),
+            "companyName": _text(person.firma),
+            "salutation": SALUTATIONS.get(person.anrede) if person.anrede else None,
+            "email": email,
+            "phone": _text(person.telefon) or _text(person.mobil),
+            "contactByEmail": email is not None,
+            # facilioo refuses push as the only channel; without e-mail the party gets mail.
+            "contactByPush": False,
+            "contactByMail": email is None,
+            "externalId": external_id,
+        },
+    )
+
+
+_MERGED_FIELDS = (
+    "anrede",
+    "titel",
+    "vorname",
+    "nachname",
+    "firma",
+    "telefon",
+    "mobil",
+    "strasse",
+    "hausnummer",
+    "plz",
+    "ort",
+)
+
+
+def merge_person_roles(mieter: Person | None, eigentuemer: Person | None) -> Person:
+    """One Person for the one party of someone who is Mieter, Eigentümer or both.
+
+    Each field comes from the Mieter record, else from the Eigentümer record; the e-mail is the
+    first valid one. A person who is also an Eigentümer keeps the owner's rule (synced without
+    e-mail), so the merged record has the role Eigentümer. The engine maps this once per person;
+    whether the person's Mietverträge are synced is decided per contract
+    (``contract_person_status``).
+    """
+    if mieter is None:
+        if eigentuemer is None:
+            raise ValueError("merge_person_roles needs at least one person")
+        return eigentuemer
+    if eigentuemer is None:
+        return mieter
+    if mieter.key != eigentuemer.key:
+        raise ValueError(f"{mieter.key} and {eigentuemer.key} are different persons")
+    merged: dict[str, Any] = {
+        name: getattr(mieter, name) or getattr(eigentuemer, name) for name in _MERGED_FIELDS
+    }
+    merged["email"] = (
+        valid_email(mieter.email)
+        or valid_email(eigentuemer.email)
+        or mieter.email
+        or eigentuemer.email
+    )
+    return dataclasses.replace(mieter, rolle=PersonRolle.EIGENTUEMER, **merged)
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit contracts (Mietverträge, Eigentümerverträge)
+# ---------------------------------------------------------------------------------------------
+
+
+def contract_person_status(person: Person | None, art: VertragsArt) -> bool | str:
+    """Whether a person's facilioo contract on an ERP contract of ``art`` can be synced.
+
+    True, or the reason code: the person is unknown (``missing_reference``), or a tenant has no
+    valid e-mail on a Mietvertrag (``no_email``/``invalid_email``, SPEC 2.1). For ``person_ok``.
+    """
+    if person is None:
+        return "missing_reference"
+    if art is VertragsArt.MIETVERTRAG:
+        return email_problem(person.email) or True
+    return True
+
+
+def map_contracts(
+    vertrag: Vertrag, ctx: MapContext, *, person_ok: Callable[[str], bool | str]
+) -> list[TargetPayload | Skip]:
+    """One facilioo unit contract per person on the ERP contract, in the ERP's order.
+
+    ``person_ok(person_nr)`` is True when that person's contract can be synced, else the reason
+    code (False means ``missing_reference``); see ``contract_person_status``.
+
+    The first synced person's contract also carries the alias ``contract_document_key(M, V)``:
+    documents on the ERP contract are linked to it (SPEC 2.3). The end of the ERP contract is
+    the ``terminationAt`` of every one of its facilioo contracts.
+    """
+    results: list[TargetPayload | Skip] = []
+    alias_taken = False
+    for person_nr in dict.fromkeys(vertrag.person_nrs):  # a person named twice is one contract
+        key = unit_contract_key(vertrag, person_nr)
+        status = person_ok(person_nr)
+        if status is not True:
+            reason = status if isinstance(status, str) and status else "missing_reference"
+            results.append(
+                skip(reason, detail=f"Person {person_nr}", entity="unit-contracts", key=key)
+            )
+            continue
+        try:
+            external_id = contract_external_id(vertrag, person_nr, ctx.separator)
+        except AmbiguousKey as exc:
+            results.append(_ambiguous(exc, "unit-contracts", key))
+            continue
+        results.append(
+            TargetPayload(
+                entity="unit-contracts",
+                key=key,
+                external_id=external_id,
+                body={
+                    "typeId": CONTRACT_TYPE_IDS[vertrag.art],
+                    "number": vertrag.vertrag_nr,
+                    "effectiveFrom": vertrag.beginn.isoformat(),
+                    "terminationAt": vertrag.ende.isoformat() if vertrag.ende else None,
+                    "externalId": external_id,
+                },
+                refs={
+                    "unitId": vertrag.einheit_key,
+                    "partyId": ("person", vertrag.mandant_nr, person_nr),
+                },
+                aliases=()
+                if alias_taken
+                else (contract_document_key(vertrag.mandant_nr, vertrag.vertrag_nr),),
+            )
+        )
+        alias_taken = True
+    return results
+
+
+def creation_skip(payload: TargetPayload, today: date) -> Skip | None:
+    """Why a payload the differ would CREATE is not created, else None.
+
+    A contract that has already ended before ``today`` is not created in facilioo (it would
+    only add history nobody can use); one that facilioo already has is still updated, so its
+    ``terminationAt`` is set. The engine asks this only for ``ChangeKind.CREATE``.
+    """
+    if payload.entity != "unit-contracts":
+        return None
+    termination = payload.body.get("terminationAt")
+    if termination is not None and date.fromisoformat(termination) < today:
+        return skip("ended_contract", entity=payload.entity, key=payload.key)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Tenant assignment suggestions (SPEC 2.4)
+# ---------------------------------------------------------------------------------------------
+
+
+def suggest_tenant(
+    we: Wirtschaftseinheit, tenants: Iterable[Mapping[str, Any]], separator: str
+) -> int | None:
+    """The facilioo tenant to suggest for a WE, from ``GET /api/tenants`` items.
+
+    One whose ``externalId`` equals the WE's composite id, else one whose name equals the WE's
+    Bezeichnung (ignoring case and surrounding spaces), else None.
+    """
+    candidates = list(tenants)
+    try:
+        we_id: str | None = compose(separator, we.mandant_nr, we.we_nr)
+    except AmbiguousKey:
+        we_id = None
+    for tenant in candidates:
+        if we_id is not None and tenant.get("externalId") == we_id:
+            return int(tenant["id"])
+    name = we.bezeichnung.strip().casefold()
+    for tenant in candidates:
+        if str(tenant.get("name") or "").strip().casefold() == name:
+            return int(tenant["id"])
+    return None
