@@ -1,0 +1,575 @@
+"""The sandbox's data: records in memory behind one lock, facilioo's validation rules, persistence.
+
+Records are plain dicts shaped like facilioo's read models (camelCase, integer ids, ``created``,
+``lastModified``, ``deleted``). One id counter serves every entity, so an id of the wrong kind
+(a unit id sent as a party id) is refused instead of hitting an unrelated record; properties and
+their surrogate entrances share their id, as in facilioo.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import json
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+JSON = dict[str, Any]
+
+FIRST_ID = 100
+
+SEED_TENANTS: list[JSON] = [
+    {"id": 1, "name": "Musterstadt Wohnen Nord", "externalId": "1000-0001"},
+    {"id": 2, "name": "Musterstadt Wohnen Süd", "externalId": None},
+    # Exists, but the sandbox accounts cannot see it: writes into it are refused.
+    {"id": 3, "name": "Fremdverwaltung West", "externalId": "9000-0001"},
+]
+UNIT_TYPES: list[JSON] = [
+    {"id": 1, "name": "Wohnung"},
+    {"id": 2, "name": "Gewerbe"},
+    {"id": 3, "name": "Stellplatz"},
+    {"id": 4, "name": "Garage"},
+    {"id": 5, "name": "Lager"},
+    {"id": 6, "name": "Sonstiges"},
+]
+FILE_TYPES: list[JSON] = [
+    {"id": 1, "name": "PDF"},
+    {"id": 2, "name": "Bild"},
+    {"id": 3, "name": "Office-Dokument"},
+    {"id": 4, "name": "Sonstiges"},
+]
+PARTY_TYPES = frozenset({1, 2, 3, 5, 7, 10, 11, 13, 14, 15})
+CONTRACT_TYPES = range(1, 12)
+CATALOGS = ("tenants", "unit-types", "file-types")
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Kind(enum.Enum):
+    INT = "int"
+    STR = "str"
+    BOOL = "bool"
+    NUMBER = "number"
+    DATE = "date"
+
+
+@dataclass(frozen=True)
+class Spec:
+    label: str  # German name for the HTML page
+    fields: dict[str, Kind]
+    required: tuple[str, ...] = ()
+    refs: dict[str, str] = field(default_factory=dict)  # field -> table
+    text_fields: tuple[str, ...] = ("name",)  # what the free-text search looks at
+
+
+_ADDRESS = {"street": Kind.STR, "houseNumber": Kind.STR, "zipCode": Kind.STR, "city": Kind.STR}
+
+SPECS: dict[str, Spec] = {
+    "properties": Spec(
+        "Gebäude",
+        {"tenantId": Kind.INT, "name": Kind.STR, "number": Kind.STR, "externalId": Kind.STR}
+        | _ADDRESS,
+        required=("tenantId", "name"),
+        refs={"tenantId": "tenants"},
+        text_fields=("name", "number"),
+    ),
+    "entrances": Spec(
+        "Eingänge",
+        {"propertyId": Kind.INT, "name": Kind.STR, "externalId": Kind.STR} | _ADDRESS,
+        required=("propertyId", "name"),
+        refs={"propertyId": "properties"},
+    ),
+    "units": Spec(
+        "Einheiten",
+        {
+            "entranceId": Kind.INT,
+            "name": Kind.STR,
+            "number": Kind.STR,
+            "externalId": Kind.STR,
+            "floor": Kind.INT,
+            "typeId": Kind.INT,
+            "livingArea": Kind.NUMBER,
+        },
+        required=("entranceId", "name"),
+        refs={"entranceId": "entrances", "typeId": "unit-types"},
+        text_fields=("name", "number"),
+    ),
+    "parties": Spec(
+        "Personen",
+        {
+            "type": Kind.INT,
+            "firstName": Kind.STR,
+            "lastName": Kind.STR,
+            "companyName": Kind.STR,
+            "salutation": Kind.STR,
+            "email": Kind.STR,
+            "phone": Kind.STR,
+            "contactByEmail": Kind.BOOL,
+            "contactByPush": Kind.BOOL,
+            "contactByMail": Kind.BOOL,
+            "externalId": Kind.STR,
+        },
+        required=("type", "contactByEmail", "contactByPush", "contactByMail"),
+        text_fields=("firstName", "lastName", "companyName", "email"),
+    ),
+    "unit-contracts": Spec(
+        "Verträge",
+        {
+            "unitId": Kind.INT,
+            "partyId": Kind.INT,
+            "typeId": Kind.INT,
+            "number": Kind.STR,
+            "effectiveFrom": Kind.DATE,
+            "terminationAt": Kind.DATE,
+            "externalId": Kind.STR,
+        },
+        required=("unitId", "partyId", "typeId"),
+        refs={"unitId": "units", "partyId": "parties"},
+        text_fields=("number",),
+    ),
+    "document-groups": Spec(
+        "Dokumentenordner",
+        {"name": Kind.STR, "parentId": Kind.INT, "externalId": Kind.STR},
+        required=("name",),
+        refs={"parentId": "document-groups"},
+    ),
+    "files": Spec(
+        "Dateien",
+        {"name": Kind.STR, "fileTypeId": Kind.INT, "externalId": Kind.STR},
+        required=("name", "fileTypeId"),
+        refs={"fileTypeId": "file-types"},
+    ),
+    "documents": Spec(
+        "Dokumente",
+        {
+            "title": Kind.STR,
+            "description": Kind.STR,
+            "documentGroupId": Kind.INT,
+            "date": Kind.DATE,
+            "propertyId": Kind.INT,
+            "unitId": Kind.INT,
+            "contractId": Kind.INT,
+            "partyId": Kind.INT,
+            "fileId": Kind.INT,
+            "externalId": Kind.STR,
+        },
+        required=("title", "fileId"),
+        refs={
+            "documentGroupId": "document-groups",
+            "propertyId": "properties",
+            "unitId": "units",
+            "contractId": "unit-contracts",
+            "partyId": "parties",
+            "fileId": "files",
+        },
+        text_fields=("title", "description"),
+    ),
+}
+ENTITIES = tuple(SPECS)
+# Server-side fields of a file: set by the upload, not by the client.
+FILE_UPLOAD_FIELDS = ("size", "sha256", "uploaded")
+
+
+class Problem(Exception):  # noqa: N818 (an answer, not a failure of the sandbox)
+    """An RFC 7807 answer: validation errors (400) or an unknown id (404)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        *,
+        detail: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+
+
+def not_found(entity: str, record_id: int) -> Problem:
+    return Problem(404, "Nicht gefunden", detail=f"{entity}/{record_id} existiert nicht.")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Store:
+    """All records of one sandbox. Every public method takes the lock; results are copies."""
+
+    def __init__(self, *, visible_tenants: Iterable[int] = (1, 2), store_content: bool = True) -> None:
+        self.lock = threading.RLock()
+        self.visible_tenants = frozenset(visible_tenants)
+        self.store_content = store_content
+        self.tables: dict[str, dict[int, JSON]] = {}
+        self.contents: dict[int, bytes] = {}  # file id -> uploaded bytes
+        # externalId -> ids per table: the idempotent upsert searches by externalId a lot.
+        self.by_external_id: dict[str, dict[str, set[int]]] = {}
+        self.next_id = FIRST_ID
+        self.version = 0  # bumped by every write; the persister saves when it moved
+        self.reset()
+
+    # -- seed, reset, persistence -----------------------------------------------------------
+
+    def reset(self) -> None:
+        with self.lock:
+            stamp = now_iso()
+            self.tables = {name: {} for name in (*CATALOGS, *ENTITIES)}
+            for tenant in SEED_TENANTS:
+                self.tables["tenants"][tenant["id"]] = {
+                    **tenant,
+                    "created": stamp,
+                    "lastModified": stamp,
+                    "deleted": None,
+                }
+            for item in UNIT_TYPES:
+                self.tables["unit-types"][item["id"]] = dict(item)
+            for item in FILE_TYPES:
+                self.tables["file-types"][item["id"]] = dict(item)
+            self.contents = {}
+            self.by_external_id = {name: {} for name in ENTITIES}
+            self.next_id = FIRST_ID
+            self.version += 1
+
+    def dump(self) -> JSON:
+        with self.lock:
+            return {
+                "format": 1,
+                "nextId": self.next_id,
+                "tables": {name: list(rows.values()) for name, rows in self.tables.items()},
+            }
+
+    def save(self, path: Path) -> None:
+        """Write the state atomically; uploaded bytes go beside it, one file per file id."""
+        with self.lock:
+            data = json.dumps(self.dump(), ensure_ascii=False)
+            contents = dict(self.contents)
+        blob_dir = path.with_name(path.name + ".blobs")
+        blob_dir.mkdir(parents=True, exist_ok=True)
+        for file_id, content in contents.items():
+            blob = blob_dir / str(file_id)
+            if not blob.exists() or blob.stat().st_size != len(content):
+                blob.write_bytes(content)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(data, encoding="utf-8")
+        os.replace(tmp, path)
+
+    def load(self, path: Path) -> None:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        blob_dir = path.with_name(path.name + ".blobs")
+        with self.lock:
+            self.reset()
+            for name, rows in raw.get("tables", {}).items():
+                if name in self.tables:
+                    self.tables[name] = {int(row["id"]): row for row in rows}
+                if name in self.by_external_id:
+                    for row in rows:
+                        self._index(name, row, None)
+            self.next_id = int(raw.get("nextId", FIRST_ID))
+            for file_id in self.tables["files"]:
+                blob = blob_dir / str(file_id)
+                if blob.exists():
+                    self.contents[file_id] = blob.read_bytes()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def records(self, table: str) -> list[JSON]:
+        with self.lock:
+            return [copy.deepcopy(row) for row in self.tables[table].values()]
+
+    def count(self, table: str) -> int:
+        with self.lock:
+            return len(self.tables[table])
+
+    def get(self, table: str, record_id: int) -> JSON:
+        with self.lock:
+            row = self.tables[table].get(record_id)
+            if row is None or (table == "tenants" and record_id not in self.visible_tenants):
+                raise not_found(table, record_id)
+            return copy.deepcopy(row)
+
+    def file_content(self, file_id: int) -> bytes | None:
+        with self.lock:
+            return self.contents.get(file_id)
+
+    def page(self, table: str, number: int, size: int) -> tuple[list[JSON], int]:
+        """One page of a list endpoint (soft-deleted records included, by id) and the total.
+
+        Ids only grow and rows are inserted in id order, so the dict order is the id order.
+        """
+        with self.lock:
+            rows = list(self.tables[table].values())
+            if table == "tenants":
+                rows = [row for row in rows if row["id"] in self.visible_tenants]
+            start = (number - 1) * size
+            return [copy.deepcopy(row) for row in rows[start : start + size]], len(rows)
+
+    def search(self, table: str, query: JSON) -> list[JSON]:
+        """``POST /api/<entity>/search``: exact ``externalId``, ``ids``, free-text ``search``,
+        equality on any other field of the entity, ``orderBy`` like ``"name desc"``."""
+        spec = SPECS[table]
+        filters: list[Callable[[JSON], bool]] = []
+        for key, value in query.items():
+            if value is None or key in {"orderBy", "search", "searchTerm", "ids"}:
+                continue
+            if key == "externalId" or key in spec.fields or key == "id":
+                filters.append(lambda row, k=key, v=value: row.get(k) == v)
+        ids = query.get("ids")
+        if isinstance(ids, list):
+            wanted = set(ids)
+            filters.append(lambda row: row["id"] in wanted)
+        text = query.get("search") or query.get("searchTerm")
+        if isinstance(text, str) and text:
+            needle = text.casefold()
+            filters.append(
+                lambda row: any(needle in str(row.get(f) or "").casefold() for f in spec.text_fields)
+            )
+        external_id = query.get("externalId")
+        with self.lock:
+            if external_id is not None:
+                ids = self.by_external_id[table].get(str(external_id), set())
+                candidates = [self.tables[table][i] for i in sorted(ids)]
+            else:
+                candidates = list(self.tables[table].values())
+            rows = [copy.deepcopy(row) for row in candidates if all(check(row) for check in filters)]
+        order = query.get("orderBy")
+        if isinstance(order, list):
+            for clause in reversed([c for c in order if isinstance(c, str) and c.strip()]):
+                name, _sep, direction = clause.strip().partition(" ")
+                rows.sort(
+                    key=lambda row, n=name: (row.get(n) is None, str(row.get(n) or "")),
+                    reverse=direction.strip().lower() == "desc",
+                )
+        return rows
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def create(self, table: str, body: JSON) -> JSON:
+        spec = SPECS[table]
+        values = {name: body.get(name) for name in spec.fields}
+        with self.lock:
+            self._validate(table, values, current_id=None)
+            stamp = now_iso()
+            record_id = self.next_id
+            self.next_id += 1
+            row: JSON = {"id": record_id, **values, "created": stamp, "lastModified": stamp, "deleted": None}
+            self._derive(table, row)
+            if table == "files":
+                row.update(dict.fromkeys(FILE_UPLOAD_FIELDS))
+            self.tables[table][record_id] = row
+            self._index(table, row, None)
+            if table == "properties":
+                # facilioo creates the property's surrogate entrance, with the same id and values.
+                entrance = {
+                    "id": record_id,
+                    "propertyId": record_id,
+                    "name": row["name"],
+                    "externalId": row["externalId"],
+                    **{key: row[key] for key in _ADDRESS},
+                    "created": stamp,
+                    "lastModified": stamp,
+                    "deleted": None,
+                }
+                self.tables["entrances"][record_id] = entrance
+                self._index("entrances", entrance, None)
+            self.version += 1
+            return copy.deepcopy(row)
+
+    def patch(self, table: str, record_id: int, body: JSON) -> JSON:
+        spec = SPECS[table]
+        with self.lock:
+            row = self.tables[table].get(record_id)
+            if row is None or row["deleted"]:
+                raise not_found(table, record_id)
+            merged = {name: row.get(name) for name in spec.fields}
+            merged.update({key: value for key, value in body.items() if key in spec.fields})
+            self._validate(table, merged, current_id=record_id)
+            old_external_id = row.get("externalId")
+            row.update(merged)
+            self._index(table, row, old_external_id)
+            self._derive(table, row)
+            row["lastModified"] = now_iso()
+            self.version += 1
+            return copy.deepcopy(row)
+
+    def delete(self, table: str, record_id: int) -> None:
+        """Soft delete: the record stays in lists with ``deleted`` set."""
+        with self.lock:
+            row = self.tables[table].get(record_id)
+            if row is None or row["deleted"]:
+                raise not_found(table, record_id)
+            stamp = now_iso()
+            row["deleted"] = row["lastModified"] = stamp
+            surrogate = self.tables["entrances"].get(record_id) if table == "properties" else None
+            if surrogate is not None and not surrogate["deleted"]:
+                surrogate["deleted"] = surrogate["lastModified"] = stamp
+            self.version += 1
+
+    def store_upload(self, file_id: int, *, size: int, sha256: str, content: bytes | None) -> None:
+        with self.lock:
+            row = self.tables["files"].get(file_id)
+            if row is None:
+                raise not_found("files", file_id)
+            stamp = now_iso()
+            row.update({"size": size, "sha256": sha256, "uploaded": stamp, "lastModified": stamp})
+            if content is not None and self.store_content:
+                self.contents[file_id] = content
+            self.version += 1
+
+    # -- rules ------------------------------------------------------------------------------
+
+    def _index(self, table: str, row: JSON, old_external_id: str | None) -> None:
+        index = self.by_external_id[table]
+        if old_external_id is not None and old_external_id != row.get("externalId"):
+            index.get(old_external_id, set()).discard(row["id"])
+        if row.get("externalId") is not None:
+            index.setdefault(str(row["externalId"]), set()).add(row["id"])
+
+    def _derive(self, table: str, row: JSON) -> None:
+        if table == "units":
+            entrance = self.tables["entrances"].get(row["entranceId"])
+            row["propertyId"] = entrance["propertyId"] if entrance else None
+
+    def _live(self, table: str, record_id: Any) -> JSON | None:
+        row = self.tables[table].get(record_id) if isinstance(record_id, int) else None
+        if row is None or row.get("deleted"):
+            return None
+        return row
+
+    def _validate(self, table: str, values: JSON, *, current_id: int | None) -> None:
+        spec = SPECS[table]
+        errors: dict[str, list[str]] = {}
+
+        def add(name: str, message: str) -> None:
+            errors.setdefault(name, []).append(message)
+
+        for name, kind in spec.fields.items():
+            value = values.get(name)
+            if value is None or (kind is Kind.STR and value == "" and name in spec.required):
+                if name in spec.required:
+                    add(name, f"Das Feld „{name}“ ist erforderlich.")
+                continue
+            problem = _type_problem(name, kind, value)
+            if problem:
+                add(name, problem)
+        for name, target in spec.refs.items():
+            value = values.get(name)
+            if value is None or name in errors:
+                continue
+            if target == "tenants":
+                if value not in self.visible_tenants or value not in self.tables["tenants"]:
+                    add(name, f"Der Mandant {value} ist unbekannt oder für dieses Konto nicht sichtbar.")
+            elif target in CATALOGS:
+                if value not in self.tables[target]:
+                    add(name, f"Der Wert {value} ist in „{target}“ unbekannt.")
+            elif self._live(target, value) is None:
+                add(name, f"Es gibt keinen Datensatz {target}/{value}.")
+        rule = getattr(self, "_rules_" + table.replace("-", "_"), None)
+        if rule is not None:
+            rule(values, current_id, add)
+        if errors:
+            raise Problem(
+                400,
+                "Ein oder mehrere Validierungsfehler sind aufgetreten.",
+                detail="Bitte prüfen Sie die genannten Felder.",
+                errors=errors,
+            )
+
+    def _rules_properties(self, values: JSON, current_id: int | None, add: _Add) -> None:
+        number = values.get("number")
+        if not number or not isinstance(number, str):
+            return
+        for row in self.tables["properties"].values():
+            if (
+                row["id"] != current_id
+                and not row["deleted"]
+                and row["tenantId"] == values.get("tenantId")
+                and row["number"] == number
+            ):
+                add("number", f"Die Nummer „{number}“ ist in diesem Mandanten bereits vergeben.")
+                return
+
+    def _rules_parties(self, values: JSON, current_id: int | None, add: _Add) -> None:
+        party_type = values.get("type")
+        if isinstance(party_type, int) and party_type not in PARTY_TYPES:
+            add("type", f"Unbekannter Personentyp {party_type}.")
+        if not (values.get("lastName") or values.get("companyName")):
+            add("lastName", "Nachname oder Firmenname ist erforderlich.")
+        if (
+            values.get("contactByPush") is True
+            and values.get("contactByEmail") is not True
+            and values.get("contactByMail") is not True
+        ):
+            add(
+                "contactByPush",
+                "Push darf nicht der einzige Kontaktweg sein; "
+                "E-Mail oder Post muss ebenfalls aktiv sein.",
+            )
+        email = values.get("email")
+        if isinstance(email, str) and email and not _EMAIL.match(email):
+            add("email", "Die E-Mail-Adresse ist ungültig.")
+
+    def _rules_unit_contracts(self, values: JSON, current_id: int | None, add: _Add) -> None:
+        type_id = values.get("typeId")
+        if isinstance(type_id, int) and not isinstance(type_id, bool) and type_id not in CONTRACT_TYPES:
+            add("typeId", "Der Vertragstyp muss zwischen 1 und 11 liegen.")
+
+    def _rules_document_groups(self, values: JSON, current_id: int | None, add: _Add) -> None:
+        parent = values.get("parentId")
+        seen: set[int] = set()
+        while isinstance(parent, int) and current_id is not None and parent not in seen:
+            if parent == current_id:
+                add("parentId", "Ein Ordner kann nicht in sich selbst liegen.")
+                return
+            seen.add(parent)
+            row = self.tables["document-groups"].get(parent)
+            parent = row.get("parentId") if row else None
+
+    def _rules_documents(self, values: JSON, current_id: int | None, add: _Add) -> None:
+        title = values.get("title")
+        if isinstance(title, str) and len(title) > 255:
+            add("title", "Der Titel darf höchstens 255 Zeichen lang sein.")
+        if not any(values.get(k) is not None for k in ("propertyId", "unitId", "contractId", "partyId")):
+            add(
+                "propertyId",
+                "Mindestens eines von propertyId, unitId, contractId oder partyId ist erforderlich.",
+            )
+
+
+_Add = Callable[[str, str], None]
+
+
+def _type_problem(name: str, kind: Kind, value: Any) -> str | None:
+    if kind is Kind.INT and (not isinstance(value, int) or isinstance(value, bool)):
+        return f"„{name}“ muss eine ganze Zahl sein."
+    if kind is Kind.NUMBER and (not isinstance(value, int | float) or isinstance(value, bool)):
+        return f"„{name}“ muss eine Zahl sein."
+    if kind is Kind.BOOL and not isinstance(value, bool):
+        return f"„{name}“ muss true oder false sein."
+    if kind is Kind.STR and not isinstance(value, str):
+        return f"„{name}“ muss ein Text sein."
+    if kind is Kind.DATE:
+        if not isinstance(value, str) or not _is_iso_date(value):
+            return f"„{name}“ muss ein Datum nach ISO 8601 sein."
+    if kind is Kind.STR and len(value) > 2000:
+        return f"„{name}“ ist zu lang."
+    return None
+
+
+def _is_iso_date(value: str) -> bool:
+    try:
+        if len(value) == 10:
+            date.fromisoformat(value)
+        else:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the clients of external systems: one session factory, one error table."""

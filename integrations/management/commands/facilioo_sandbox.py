@@ -1,0 +1,97 @@
+"""Run the facilioo sandbox: a local imitation of the facilioo API for tests, demos and benchmarks."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from integrations.facilioo.sandbox.app import SandboxConfig
+from integrations.facilioo.sandbox.server import SandboxOptions, SandboxServer
+
+
+class Command(BaseCommand):
+    help = (
+        "Startet die facilioo-Sandbox (ein lokaler HTTP-Server, der facilioo nachahmt) und gibt "
+        "Adresse, E-Mail und Passwort aus. Beenden mit Strg+C oder SIGTERM."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8025, help="0 wählt einen freien Port.")
+        parser.add_argument(
+            "--seed",
+            action="store_true",
+            help="Mit den Startdaten beginnen, auch wenn --state schon Daten enthält.",
+        )
+        parser.add_argument("--state", type=Path, help="Datei, in der die Daten erhalten bleiben.")
+        parser.add_argument(
+            "--password",
+            help="Passwort der Sandbox-Konten (sonst FACILIOO_SANDBOX_PASSWORD oder zufällig).",
+        )
+        parser.add_argument("--token-lifetime", type=int, default=3600, help="Sekunden.")
+        parser.add_argument("--upload-url-lifetime", type=int, default=900, help="Sekunden.")
+        parser.add_argument("--error-rate", type=float, default=0.0, help="Anteil 500er (0..1).")
+        parser.add_argument("--rate-limit-rate", type=float, default=0.0, help="Anteil 429er.")
+        parser.add_argument("--retry-after", type=int, default=1, help="Sekunden bei 429.")
+        parser.add_argument("--latency-ms", type=int, default=0)
+        parser.add_argument("--drop-rate", type=float, default=0.0, help="Anteil abgebrochener Verbindungen.")
+        parser.add_argument("--fault-seed", type=int, help="Startwert des Zufalls der Fehler.")
+        parser.add_argument(
+            "--no-content", action="store_true", help="Hochgeladene Bytes nicht aufbewahren."
+        )
+
+    def handle(self, *args, **options):
+        config = SandboxConfig()
+        try:
+            config.update(
+                {
+                    "token_lifetime": options["token_lifetime"],
+                    "upload_url_lifetime": options["upload_url_lifetime"],
+                    "error_rate": options["error_rate"],
+                    "rate_limit_rate": options["rate_limit_rate"],
+                    "retry_after": options["retry_after"],
+                    "latency_ms": options["latency_ms"],
+                    "drop_rate": options["drop_rate"],
+                    "seed": options["fault_seed"],
+                }
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
+            server = SandboxServer(
+                SandboxOptions(
+                    host=options["host"],
+                    port=options["port"],
+                    password=options["password"],
+                    state_file=options["state"],
+                    fresh=options["seed"],
+                    store_content=not options["no_content"],
+                    config=config,
+                )
+            )
+        except OSError as exc:
+            raise CommandError(f"Die Sandbox kann nicht starten: {exc}") from exc
+
+        stop = threading.Event()
+
+        def request_stop(signum, frame):
+            stop.set()
+
+        signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGTERM, request_stop)
+        server.start()
+        self.stdout.write("facilioo-Sandbox läuft.")
+        self.stdout.write(f"  URL:       {server.url}")
+        self.stdout.write(f"  E-Mail:    {server.email}")
+        self.stdout.write(f"  Passwort:  {server.password}")
+        self.stdout.write(f"  Nutzer-Konto ohne Schreibrecht: {server.user_email} (gleiches Passwort)")
+        if options["state"]:
+            self.stdout.write(f"  Daten:     {options['state']}")
+        self.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+        server.stop()
+        self.stdout.write("facilioo-Sandbox beendet.")
