@@ -16,4 +16,7 @@ class PeriodicTaskSpec:
     every_seconds: int
 
 
-PERIODIC_TASKS: list[PeriodicTaskSpec] = []
+PERIODIC_TASKS: list[PeriodicTaskSpec] = [
+    # Fail runs whose worker is gone for good (no heartbeat); see integrations.sync.runner.
+    PeriodicTaskSpec("Hängende Läufe beenden", "integrations.sync_reap_stale", 300),
+]

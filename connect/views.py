@@ -77,9 +77,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class DashboardView(CustomerView):
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        from connect.models import SyncRun, UseCaseActivation
+        from integrations.usecases import UseCase
+
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
+        cards = []
+        for use_case in UseCase:
+            activation = UseCaseActivation.objects.filter(
+                customer=self.customer, use_case=use_case
+            ).select_related("periodic_task").first()
+            last_run = SyncRun.objects.filter(
+                customer=self.customer, use_case=use_case, dry_run=False
+            ).first()
+            cards.append({"use_case": use_case, "activation": activation, "last_run": last_run})
         return render(
-            request, "connect/dashboard.html", self.context(connection=connection)
+            request, "connect/dashboard.html", self.context(connection=connection, cards=cards)
         )
 
 

@@ -13,11 +13,15 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from connect.models import AuditLog, Customer
+from connect.models import AuditLog, Customer, SyncRun
 
 # A sample value for each URL parameter, given the customer whose page is asked for.
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "slug": lambda customer: customer.slug,
+    "use_case": lambda customer: "stammdaten",
+    "run_id": lambda customer: SyncRun.objects.get_or_create(
+        customer=customer, use_case="stammdaten", trigger="manual", status="succeeded"
+    )[0].pk,
 }
 
 

@@ -1,0 +1,51 @@
+"""usecase enable SLUG stammdaten --separator S --mandanten M1,M2 [--default-tenant ID]"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from connect.exceptions import ApplicationError
+from connect.models import Customer
+from connect.services.activations import activation_enable, activation_set_paused
+
+
+class Command(BaseCommand):
+    help = "Anwendungsfälle eines Kunden aktivieren, pausieren oder fortsetzen."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        enable = sub.add_parser("enable")
+        enable.add_argument("slug")
+        enable.add_argument("use_case", choices=["stammdaten", "dokumente"])
+        enable.add_argument("--separator", required=True)
+        enable.add_argument("--mandanten", required=True, help="z. B. 1000,2000")
+        enable.add_argument("--default-tenant", type=int)
+        enable.add_argument("--deletion-policy", choices=["terminate", "delete"], default="terminate")
+        enable.add_argument("--safety-brake", type=int, default=20)
+        for name in ("pause", "resume"):
+            p = sub.add_parser(name)
+            p.add_argument("slug")
+            p.add_argument("use_case", choices=["stammdaten", "dokumente"])
+            p.add_argument("--reason", default="")
+
+    def handle(self, *args, **options):
+        customer = Customer.objects.filter(slug=options["slug"]).first()
+        if customer is None:
+            raise CommandError(f"Kein Kunde mit dem Kürzel „{options['slug']}“.")
+        try:
+            if options["action"] == "enable":
+                activation_enable(
+                    customer=customer, use_case=options["use_case"], actor=None, actor_fallback="cli",
+                    settings={
+                        "separator": options["separator"],
+                        "mandanten": [m for m in options["mandanten"].split(",") if m.strip()],
+                        "default_tenant_id": options["default_tenant"],
+                        "deletion_policy": options["deletion_policy"],
+                        "safety_brake_percent": options["safety_brake"],
+                    },
+                )
+                self.stdout.write(self.style.SUCCESS(f"{options['use_case']} für {customer.slug} aktiviert."))
+            else:
+                activation_set_paused(customer=customer, use_case=options["use_case"], actor=None,
+                                      paused=options["action"] == "pause", reason=options["reason"])
+                self.stdout.write(f"{options['use_case']}: {options['action']}")
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from exc

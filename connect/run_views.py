@@ -1,0 +1,157 @@
+"""Portal pages of the use cases: activation with dry run, run list with live progress, run detail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from connect.exceptions import ApplicationError
+from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
+from connect.selectors.runs import activation_get, sync_run_get, sync_run_item_list, sync_run_list
+from connect.services.activations import SEPARATORS, activation_enable, activation_set_paused
+from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
+from connect.views import CustomerView
+from integrations.services import sync_run_request
+from integrations.usecases import UseCase
+
+
+def _use_case(value: str) -> str:
+    if value not in UseCase.values:
+        raise Http404
+    return value
+
+
+class UseCaseView(CustomerView):
+    """Settings of a use case; POST saves (admins)."""
+
+    def get(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        return self._render(request, _use_case(use_case), errors=[], data=None)
+
+    def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        use_case = _use_case(use_case)
+        data = {
+            "separator": request.POST.get("separator", ""),
+            "mandanten": request.POST.getlist("mandanten"),
+            "default_tenant_id": request.POST.get("default_tenant_id") or None,
+            "deletion_policy": request.POST.get("deletion_policy", "terminate"),
+            "safety_brake_percent": request.POST.get("safety_brake_percent", "20"),
+        }
+        schedule = {
+            "minute": request.POST.get("schedule_minute", "0"),
+            "hour": request.POST.get("schedule_hour", "2"),
+            "day_of_week": request.POST.get("schedule_day_of_week", "tue,thu,sun"),
+        }
+        try:
+            activation_enable(customer=self.customer, use_case=use_case, actor=self.user,
+                              settings=data, schedule=schedule)
+        except ApplicationError as exc:
+            errors = exc.extra.get("errors") or [exc.message]
+            return self._render(request, use_case, errors=errors, data=data, status=400)
+        messages.success(request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv."))
+        return redirect("portal:usecase", slug=self.customer.slug, use_case=use_case)
+
+    def _render(self, request: HttpRequest, use_case: str, *, errors: list[str],
+                data: dict[str, Any] | None, status: int = 200) -> HttpResponse:
+        activation = activation_get(customer=self.customer, use_case=use_case)
+        current = data or (activation.settings if activation else {}) or {}
+        mandanten: list[tuple[str, str]] = []
+        erp_error = ""
+        try:
+            from connect.services.activations import _erp_mandanten
+
+            mandanten = sorted(_erp_mandanten(self.customer).items())
+        except Exception as exc:  # noqa: BLE001 (shown to the user as a readable problem)
+            erp_error = str(getattr(exc, "message", exc))
+        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
+        last_dry_run = sync_run_list(customer=self.customer, use_case=use_case).filter(dry_run=True).first()
+        return render(request, "connect/usecase.html", self.context(
+            use_case=use_case, use_case_label=UseCase(use_case).label, activation=activation,
+            current=current, mandanten=mandanten, erp_error=erp_error, separators=SEPARATORS,
+            errors=errors, connection=connection, last_dry_run=last_dry_run,
+        ), status=status)
+
+
+class RunStartView(CustomerView):
+    post_permission = "operate"
+
+    def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        use_case = _use_case(use_case)
+        dry_run = request.POST.get("dry_run") == "1"
+        try:
+            run = sync_run_request(customer=self.customer, use_case=use_case,
+                                   trigger=Trigger.MANUAL, dry_run=dry_run, actor=self.user)
+        except RunAlreadyActive as exc:
+            messages.error(request, exc.message)
+            return redirect("portal:runs", slug=self.customer.slug)
+        messages.success(request, _("Vorschau gestartet.") if dry_run else _("Synchronisation gestartet."))
+        return redirect("portal:run", slug=self.customer.slug, run_id=run.pk)
+
+
+class RunPauseView(CustomerView):
+    post_permission = "operate"
+
+    def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        try:
+            activation_set_paused(customer=self.customer, use_case=_use_case(use_case), actor=self.user,
+                                  paused=request.POST.get("paused") == "1",
+                                  reason=request.POST.get("reason", ""))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("portal:dashboard", slug=self.customer.slug)
+
+
+class RunListView(CustomerView):
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        page = Paginator(sync_run_list(customer=self.customer), 25).get_page(request.GET.get("page"))
+        return render(request, "connect/runs.html", self.context(page=page))
+
+
+class RunProgressView(CustomerView):
+    """JSON of the active and recent runs, polled by the run list and detail pages."""
+
+    def get(self, request: HttpRequest, slug: str) -> JsonResponse:
+        runs = sync_run_list(customer=self.customer)[:25]
+        return JsonResponse({"runs": [
+            {"id": r.pk, "status": r.status, "status_label": r.get_status_display(), "phase": r.phase,
+             "done": r.progress_done, "total": r.progress_total, "percent": r.progress_percent,
+             "active": r.is_active} for r in runs
+        ]})
+
+
+class RunDetailView(CustomerView):
+    def get(self, request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+        try:
+            run = sync_run_get(customer=self.customer, run_id=run_id)
+        except SyncRun.DoesNotExist as exc:
+            raise Http404 from exc
+        filters = {k: request.GET.get(k, "") for k in ("entity", "action", "reason", "q")}
+        items = sync_run_item_list(customer=self.customer, run=run, **filters)
+        page = Paginator(items, 50).get_page(request.GET.get("page"))
+        query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+        entities = sorted(run.counts)
+        actions = sorted({a for c in run.counts.values() for a in c})
+        return render(request, "connect/run_detail.html", self.context(
+            run=run, page=page, filters=filters, query=query, entities=entities,
+            action_choices=ItemAction.choices, count_columns=actions,
+        ))
+
+
+class RunCancelView(CustomerView):
+    post_permission = "operate"
+
+    def post(self, request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
+        try:
+            run = sync_run_get(customer=self.customer, run_id=run_id)
+            sync_run_cancel(customer=self.customer, run=run, actor=self.user)
+        except SyncRun.DoesNotExist as exc:
+            raise Http404 from exc
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Der Lauf wird abgebrochen."))
+        return redirect("portal:run", slug=self.customer.slug, run_id=run_id)

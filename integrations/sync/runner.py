@@ -1,0 +1,126 @@
+"""Execute one run: build its settings, facilioo client and ERP connector; end in a known state."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from connect.models import FaciliooConnection, RunStatus, SyncRun, UseCaseActivation
+from connect.services.credentials import facilioo_password
+from connect.services.sync_logs import sync_run_finish, sync_run_start
+from integrations.erp.sources import connector_for
+from integrations.facilioo.client import FaciliooClient
+from integrations.facilioo.errors import (
+    FaciliooConfigurationError,
+    FaciliooCredentialsError,
+    FaciliooTransientError,
+)
+from integrations.sync.engine import RunCancelled, SafetyBrakeTripped, StammdatenSync
+from integrations.sync.types import StammdatenSettings
+from integrations.usecases import UseCase
+
+logger = logging.getLogger(__name__)
+
+# A run's heartbeat comes at least once per batch; far longer silence means its worker is gone.
+STALE_AFTER = timedelta(minutes=15)
+
+
+class RunNotExecutable(Exception):
+    pass
+
+
+def stammdaten_settings(raw: dict[str, Any]) -> StammdatenSettings:
+    overrides: dict[tuple[str, str], int] = {}
+    for we, tenant in (raw.get("tenant_overrides") or {}).items():
+        mandant, _sep, we_nr = str(we).partition("/")
+        overrides[(mandant, we_nr)] = int(tenant)
+    default = raw.get("default_tenant_id")
+    return StammdatenSettings(
+        separator=raw.get("separator", "-"),
+        mandanten=frozenset(str(m) for m in raw.get("mandanten") or ()),
+        default_tenant_id=int(default) if default not in (None, "") else None,
+        tenant_overrides=overrides,
+        deletion_policy=raw.get("deletion_policy", "terminate"),
+        safety_brake_percent=int(raw.get("safety_brake_percent", 20)),
+    )
+
+
+def facilioo_client_for_run(connection: FaciliooConnection, **options: Any) -> FaciliooClient:
+    return FaciliooClient.for_environment(
+        connection.environment, connection.username, facilioo_password(connection=connection),
+        **options,
+    )
+
+
+def sync_run_execute(*, run_id: int, client_options: dict[str, Any] | None = None) -> SyncRun:
+    """Run (or resume) a run to its end. Transient facilioo errors propagate for a task retry."""
+    run = SyncRun.objects.select_related("customer").get(pk=run_id)
+    if not sync_run_start(run=run):
+        return run
+    # A redelivered task and its still-living original must not both work on one run.
+    lock_key = f"sync-run-executing:{run.pk}"
+    if not cache.add(lock_key, "1", timeout=int(STALE_AFTER.total_seconds())):
+        logger.warning("run already executing elsewhere", extra={"run": run.pk})
+        return run
+    try:
+        return _execute(run, client_options or {})
+    finally:
+        cache.delete(lock_key)
+
+
+def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
+    customer = run.customer
+    activation = UseCaseActivation.objects.filter(customer=customer, use_case=run.use_case).first()
+    connection = FaciliooConnection.objects.filter(customer=customer).first()
+    if activation is None or not activation.settings:
+        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=_(
+            "Der Anwendungsfall ist nicht eingerichtet."))
+    if connection is None:
+        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=_(
+            "Es ist keine facilioo-Verbindung eingerichtet."))
+    if run.use_case != UseCase.STAMMDATEN:
+        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=_(
+            "Dieser Anwendungsfall kann noch nicht synchronisiert werden."))
+    connector = connector_for(
+        source=customer.erp_source, path=customer.erp_path or None,
+        units=customer.demo_units, seed=customer.demo_seed,
+    )
+    options = {"workers": django_settings.FACILIOO_WRITE_WORKERS, **client_options}
+    with facilioo_client_for_run(connection, **options) as client:
+        sync = StammdatenSync(
+            run=run, client=client, connector=connector,
+            settings=stammdaten_settings(activation.settings), today=timezone.localdate(),
+        )
+        try:
+            sync.execute()
+        except RunCancelled:
+            return sync_run_finish(run=run, status=RunStatus.CANCELLED, counts=sync.counts.as_dict(),
+                                   error_message=_("Abgebrochen."))
+        except SafetyBrakeTripped as exc:
+            return sync_run_finish(run=run, status=RunStatus.FAILED, counts=sync.counts.as_dict(),
+                                   error_message=exc.message)
+        except FaciliooCredentialsError as exc:
+            connection.state = "failed"
+            connection.state_message = str(exc.message)[:500]
+            connection.save(update_fields=["state", "state_message"])
+            return sync_run_finish(run=run, status=RunStatus.FAILED, counts=sync.counts.as_dict(),
+                                   error_message=str(exc.message))
+        except FaciliooConfigurationError as exc:
+            return sync_run_finish(run=run, status=RunStatus.FAILED, counts=sync.counts.as_dict(),
+                                   error_message=str(exc.message))
+        except FaciliooTransientError:
+            raise  # the task retries; the run resumes from its last committed batch
+        status = RunStatus.WARNING if sync.had_failures else RunStatus.SUCCEEDED
+        return sync_run_finish(run=run, status=status, counts=sync.counts.as_dict())
+
+
+def sync_run_fail(*, run_id: int, message: str) -> None:
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is not None and run.is_active:
+        sync_run_finish(run=run, status=RunStatus.FAILED, error_message=message)
