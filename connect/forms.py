@@ -18,7 +18,10 @@ class FaciliooConnectionForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Wird verschlüsselt gespeichert und nie wieder angezeigt. Leer lassen, um das gespeicherte Passwort zu behalten."),
+        help_text=_(
+            "Wird verschlüsselt gespeichert und nie wieder angezeigt. "
+            "Leer lassen, um das gespeicherte Passwort zu behalten."
+        ),
     )
     environment = forms.ChoiceField(label=_("Umgebung"), choices=FaciliooEnvironment.choices)
 

@@ -17,12 +17,28 @@ urlpatterns = [
         name="facilioo-test",
     ),
     path("c/<slug:slug>/usecases/<str:use_case>/", run_views.UseCaseView.as_view(), name="usecase"),
-    path("c/<slug:slug>/usecases/<str:use_case>/run/", run_views.RunStartView.as_view(), name="run-start"),
-    path("c/<slug:slug>/usecases/<str:use_case>/pause/", run_views.RunPauseView.as_view(), name="usecase-pause"),
+    path(
+        "c/<slug:slug>/usecases/<str:use_case>/run/",
+        run_views.RunStartView.as_view(),
+        name="run-start",
+    ),
+    path(
+        "c/<slug:slug>/usecases/<str:use_case>/pause/",
+        run_views.RunPauseView.as_view(),
+        name="usecase-pause",
+    ),
     path("c/<slug:slug>/runs/", run_views.RunListView.as_view(), name="runs"),
-    path("c/<slug:slug>/runs/progress.json", run_views.RunProgressView.as_view(), name="runs-progress"),
+    path(
+        "c/<slug:slug>/runs/progress.json",
+        run_views.RunProgressView.as_view(),
+        name="runs-progress",
+    ),
     path("c/<slug:slug>/runs/<int:run_id>/", run_views.RunDetailView.as_view(), name="run"),
-    path("c/<slug:slug>/runs/<int:run_id>/cancel/", run_views.RunCancelView.as_view(), name="run-cancel"),
+    path(
+        "c/<slug:slug>/runs/<int:run_id>/cancel/",
+        run_views.RunCancelView.as_view(),
+        name="run-cancel",
+    ),
     path("c/<slug:slug>/members/", views.MembersView.as_view(), name="members"),
     path("c/<slug:slug>/audit/", views.AuditLogView.as_view(), name="audit"),
 ]

@@ -1,4 +1,4 @@
-"""Portal pages of the use cases: activation with dry run, run list with live progress, run detail."""
+"""Portal pages of the use cases: activation with dry run, run list, run detail."""
 
 from __future__ import annotations
 
@@ -47,16 +47,30 @@ class UseCaseView(CustomerView):
             "day_of_week": request.POST.get("schedule_day_of_week", "tue,thu,sun"),
         }
         try:
-            activation_enable(customer=self.customer, use_case=use_case, actor=self.user,
-                              settings=data, schedule=schedule)
+            activation_enable(
+                customer=self.customer,
+                use_case=use_case,
+                actor=self.user,
+                settings=data,
+                schedule=schedule,
+            )
         except ApplicationError as exc:
             errors = exc.extra.get("errors") or [exc.message]
             return self._render(request, use_case, errors=errors, data=data, status=400)
-        messages.success(request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv."))
+        messages.success(
+            request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
+        )
         return redirect("portal:usecase", slug=self.customer.slug, use_case=use_case)
 
-    def _render(self, request: HttpRequest, use_case: str, *, errors: list[str],
-                data: dict[str, Any] | None, status: int = 200) -> HttpResponse:
+    def _render(
+        self,
+        request: HttpRequest,
+        use_case: str,
+        *,
+        errors: list[str],
+        data: dict[str, Any] | None,
+        status: int = 200,
+    ) -> HttpResponse:
         activation = activation_get(customer=self.customer, use_case=use_case)
         current = data or (activation.settings if activation else {}) or {}
         mandanten: list[tuple[str, str]] = []
@@ -65,15 +79,29 @@ class UseCaseView(CustomerView):
             from connect.services.activations import _erp_mandanten
 
             mandanten = sorted(_erp_mandanten(self.customer).items())
-        except Exception as exc:  # noqa: BLE001 (shown to the user as a readable problem)
+        except Exception as exc:
             erp_error = str(getattr(exc, "message", exc))
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
-        last_dry_run = sync_run_list(customer=self.customer, use_case=use_case).filter(dry_run=True).first()
-        return render(request, "connect/usecase.html", self.context(
-            use_case=use_case, use_case_label=UseCase(use_case).label, activation=activation,
-            current=current, mandanten=mandanten, erp_error=erp_error, separators=SEPARATORS,
-            errors=errors, connection=connection, last_dry_run=last_dry_run,
-        ), status=status)
+        last_dry_run = (
+            sync_run_list(customer=self.customer, use_case=use_case).filter(dry_run=True).first()
+        )
+        return render(
+            request,
+            "connect/usecase.html",
+            self.context(
+                use_case=use_case,
+                use_case_label=UseCase(use_case).label,
+                activation=activation,
+                current=current,
+                mandanten=mandanten,
+                erp_error=erp_error,
+                separators=SEPARATORS,
+                errors=errors,
+                connection=connection,
+                last_dry_run=last_dry_run,
+            ),
+            status=status,
+        )
 
 
 class RunStartView(CustomerView):
@@ -83,12 +111,19 @@ class RunStartView(CustomerView):
         use_case = _use_case(use_case)
         dry_run = request.POST.get("dry_run") == "1"
         try:
-            run = sync_run_request(customer=self.customer, use_case=use_case,
-                                   trigger=Trigger.MANUAL, dry_run=dry_run, actor=self.user)
+            run = sync_run_request(
+                customer=self.customer,
+                use_case=use_case,
+                trigger=Trigger.MANUAL,
+                dry_run=dry_run,
+                actor=self.user,
+            )
         except RunAlreadyActive as exc:
             messages.error(request, exc.message)
             return redirect("portal:runs", slug=self.customer.slug)
-        messages.success(request, _("Vorschau gestartet.") if dry_run else _("Synchronisation gestartet."))
+        messages.success(
+            request, _("Vorschau gestartet.") if dry_run else _("Synchronisation gestartet.")
+        )
         return redirect("portal:run", slug=self.customer.slug, run_id=run.pk)
 
 
@@ -97,9 +132,13 @@ class RunPauseView(CustomerView):
 
     def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
         try:
-            activation_set_paused(customer=self.customer, use_case=_use_case(use_case), actor=self.user,
-                                  paused=request.POST.get("paused") == "1",
-                                  reason=request.POST.get("reason", ""))
+            activation_set_paused(
+                customer=self.customer,
+                use_case=_use_case(use_case),
+                actor=self.user,
+                paused=request.POST.get("paused") == "1",
+                reason=request.POST.get("reason", ""),
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("portal:dashboard", slug=self.customer.slug)
@@ -107,7 +146,9 @@ class RunPauseView(CustomerView):
 
 class RunListView(CustomerView):
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        page = Paginator(sync_run_list(customer=self.customer), 25).get_page(request.GET.get("page"))
+        page = Paginator(sync_run_list(customer=self.customer), 25).get_page(
+            request.GET.get("page")
+        )
         return render(request, "connect/runs.html", self.context(page=page))
 
 
@@ -116,11 +157,23 @@ class RunProgressView(CustomerView):
 
     def get(self, request: HttpRequest, slug: str) -> JsonResponse:
         runs = sync_run_list(customer=self.customer)[:25]
-        return JsonResponse({"runs": [
-            {"id": r.pk, "status": r.status, "status_label": r.get_status_display(), "phase": r.phase,
-             "done": r.progress_done, "total": r.progress_total, "percent": r.progress_percent,
-             "active": r.is_active} for r in runs
-        ]})
+        return JsonResponse(
+            {
+                "runs": [
+                    {
+                        "id": r.pk,
+                        "status": r.status,
+                        "status_label": r.get_status_display(),
+                        "phase": r.phase,
+                        "done": r.progress_done,
+                        "total": r.progress_total,
+                        "percent": r.progress_percent,
+                        "active": r.is_active,
+                    }
+                    for r in runs
+                ]
+            }
+        )
 
 
 class RunDetailView(CustomerView):
@@ -135,10 +188,19 @@ class RunDetailView(CustomerView):
         query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
         entities = sorted(run.counts)
         actions = sorted({a for c in run.counts.values() for a in c})
-        return render(request, "connect/run_detail.html", self.context(
-            run=run, page=page, filters=filters, query=query, entities=entities,
-            action_choices=ItemAction.choices, count_columns=actions,
-        ))
+        return render(
+            request,
+            "connect/run_detail.html",
+            self.context(
+                run=run,
+                page=page,
+                filters=filters,
+                query=query,
+                entities=entities,
+                action_choices=ItemAction.choices,
+                count_columns=actions,
+            ),
+        )
 
 
 class RunCancelView(CustomerView):

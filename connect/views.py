@@ -1,4 +1,7 @@
-"""Server-rendered portal pages. Every page of a customer resolves it through the user (404 else)."""
+"""Server-rendered portal pages.
+
+Every page of a customer resolves it through the user asking (404 otherwise).
+"""
 
 from __future__ import annotations
 
@@ -83,9 +86,11 @@ class DashboardView(CustomerView):
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         cards = []
         for use_case in UseCase:
-            activation = UseCaseActivation.objects.filter(
-                customer=self.customer, use_case=use_case
-            ).select_related("periodic_task").first()
+            activation = (
+                UseCaseActivation.objects.filter(customer=self.customer, use_case=use_case)
+                .select_related("periodic_task")
+                .first()
+            )
             last_run = SyncRun.objects.filter(
                 customer=self.customer, use_case=use_case, dry_run=False
             ).first()

@@ -10,7 +10,11 @@ from integrations.facilioo.errors import FaciliooTransientError
 
 
 def _sync_run_failure(
-    self: Any, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any],
+    self: Any,
+    exc: BaseException,
+    task_id: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
     einfo: Any,
 ) -> None:
     from django.utils.translation import gettext as _
@@ -56,8 +60,15 @@ def sync_scheduled(activation_id: int) -> int | None:
     from connect.services.sync_logs import RunAlreadyActive
     from integrations.services import sync_run_request
 
-    activation = UseCaseActivation.objects.select_related("customer").filter(pk=activation_id).first()
-    if activation is None or not activation.enabled or activation.paused or not activation.customer.is_active:
+    activation = (
+        UseCaseActivation.objects.select_related("customer").filter(pk=activation_id).first()
+    )
+    if (
+        activation is None
+        or not activation.enabled
+        or activation.paused
+        or not activation.customer.is_active
+    ):
         return None
     try:
         run = sync_run_request(

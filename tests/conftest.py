@@ -26,8 +26,9 @@ class Tenancy:
 
 @pytest.fixture
 def tenancy(db: None) -> Tenancy:
-    a, b = CustomerFactory(name="Alpha Wohnen", slug="alpha"), CustomerFactory(
-        name="Beta Bau", slug="beta"
+    a, b = (
+        CustomerFactory(name="Alpha Wohnen", slug="alpha"),
+        CustomerFactory(name="Beta Bau", slug="beta"),
     )
     admin_a = MembershipFactory(customer=a, role=Role.ADMIN).user
     viewer_a = MembershipFactory(customer=a, role=Role.VIEWER).user

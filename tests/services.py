@@ -61,15 +61,36 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def celery_worker(env: Mapping[str, str], *, queue: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(
+    env: Mapping[str, str], *, queue: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     """A real Celery worker process of this project, consuming one queue, stopped afterwards."""
     full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "connect.settings.base", **env}
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "connect", "worker", "-Q", queue,
-             "--pool", "solo", "-l", "INFO", "-n", f"test-{uuid.uuid4().hex[:8]}@%h",
-             "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "connect",
+                "worker",
+                "-Q",
+                queue,
+                "--pool",
+                "solo",
+                "-l",
+                "INFO",
+                "-n",
+                f"test-{uuid.uuid4().hex[:8]}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 60

@@ -15,7 +15,7 @@ class ConnectionState(models.TextChoices):
 
 
 class FaciliooConnection(models.Model):
-    """A customer's facilioo login. The password is stored encrypted (MultiFernet) and never shown."""
+    """A customer's facilioo login; the password is stored encrypted (MultiFernet), never shown."""
 
     customer = models.OneToOneField(
         "connect.Customer", on_delete=models.CASCADE, related_name="facilioo_connection"
@@ -30,7 +30,10 @@ class FaciliooConnection(models.Model):
         default=FaciliooEnvironment.SANDBOX,
     )
     state = models.CharField(
-        _("Zustand"), max_length=10, choices=ConnectionState.choices, default=ConnectionState.UNTESTED
+        _("Zustand"),
+        max_length=10,
+        choices=ConnectionState.choices,
+        default=ConnectionState.UNTESTED,
     )
     state_message = models.CharField(_("Meldung"), max_length=500, blank=True)
     last_tested_at = models.DateTimeField(_("zuletzt getestet"), null=True, blank=True)

@@ -27,7 +27,7 @@ class Trigger(models.TextChoices):
 
 
 class SyncRun(models.Model):
-    """One run: one customer × one use case, with status, progress, counts and heartbeat."""
+    """One run: one customer and one use case, with status, progress, counts and heartbeat."""
 
     customer = models.ForeignKey("connect.Customer", on_delete=models.CASCADE, related_name="runs")
     use_case = models.CharField(_("Anwendungsfall"), max_length=20, choices=UseCase.choices)
@@ -42,7 +42,8 @@ class SyncRun(models.Model):
     phase = models.CharField(_("Phase"), max_length=40, blank=True)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
-    # {entity: {action: n}}; actions: created, updated, unchanged, terminated, deleted, skipped, failed
+    # {entity: {action: n}}; actions: created, updated, unchanged, terminated, deleted, missing,
+    # skipped, failed
     counts = models.JSONField(_("Zähler"), default=dict)
     error_message = models.TextField(_("Fehler"), blank=True)
     cancel_requested = models.BooleanField(default=False)

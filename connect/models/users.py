@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
-    """A person who logs in: a customer's admin or viewer (through Membership), support or operator."""
+    """Someone who logs in: a customer's admin or viewer (Membership), support or an operator."""
 
     is_support = models.BooleanField(
         _("Support"),

@@ -48,6 +48,8 @@ def audit_list(*, customer: Customer) -> QuerySet[AuditLog]:
 
 
 def membership_list(*, customer: Customer) -> QuerySet[Membership]:
-    return Membership.objects.filter(customer=customer).select_related("user").order_by(
-        "user__username"
+    return (
+        Membership.objects.filter(customer=customer)
+        .select_related("user")
+        .order_by("user__username")
     )

@@ -17,7 +17,12 @@ def sync_run_get(*, customer: Customer, run_id: int) -> SyncRun:
 
 
 def sync_run_item_list(
-    *, customer: Customer, run: SyncRun, entity: str = "", action: str = "", reason: str = "",
+    *,
+    customer: Customer,
+    run: SyncRun,
+    entity: str = "",
+    action: str = "",
+    reason: str = "",
     q: str = "",
 ) -> QuerySet[SyncRunItem]:
     items = SyncRunItem.objects.filter(customer=customer, run=run)

@@ -23,8 +23,10 @@ def _erp_mandanten(customer: Customer) -> dict[str, str]:
     from integrations.erp.sources import connector_for
 
     connector = connector_for(
-        source=customer.erp_source, path=customer.erp_path or None,
-        units=customer.demo_units, seed=customer.demo_seed,
+        source=customer.erp_source,
+        path=customer.erp_path or None,
+        units=customer.demo_units,
+        seed=customer.demo_seed,
     )
     return {m.mandant_nr: m.name for m in connector.list_mandanten()}
 
@@ -36,7 +38,9 @@ def validate_stammdaten_settings(
     errors: list[str] = []
     separator = str(raw.get("separator", ""))
     if separator not in SEPARATORS:
-        errors.append(_("Das Trennzeichen muss eines von %(s)s sein.") % {"s": " ".join(SEPARATORS)})
+        errors.append(
+            _("Das Trennzeichen muss eines von %(s)s sein.") % {"s": " ".join(SEPARATORS)}
+        )
     mandanten = [str(m).strip() for m in raw.get("mandanten") or [] if str(m).strip()]
     if not mandanten:
         errors.append(_("Bitte wählen Sie mindestens einen Mandanten."))
@@ -51,11 +55,16 @@ def validate_stammdaten_settings(
     default = raw.get("default_tenant_id")
     default_id = int(default) if default not in (None, "") else None
     if default_id is not None and tenants is not None and default_id not in tenant_ids:
-        errors.append(_("Das facilioo-Projekt %(id)s ist für das Konto nicht sichtbar.") % {"id": default_id})
+        errors.append(
+            _("Das facilioo-Projekt %(id)s ist für das Konto nicht sichtbar.") % {"id": default_id}
+        )
     overrides = {str(k): int(v) for k, v in (raw.get("tenant_overrides") or {}).items()}
     for we, tid in overrides.items():
         if tenants is not None and tid not in tenant_ids:
-            errors.append(_("Das facilioo-Projekt %(id)s (für WE %(we)s) ist nicht sichtbar.") % {"id": tid, "we": we})
+            errors.append(
+                _("Das facilioo-Projekt %(id)s (für WE %(we)s) ist nicht sichtbar.")
+                % {"id": tid, "we": we}
+            )
     policy = raw.get("deletion_policy", "terminate")
     if policy not in ("terminate", "delete"):
         errors.append(_("Unbekannte Lösch-Regel."))
@@ -120,7 +129,10 @@ def activation_enable(
     test = facilioo_connection_test(customer=customer, actor=actor)
     if not test.ok:
         raise ApplicationError(
-            _("Aktivierung nicht möglich: Der Test der facilioo-Verbindung ist fehlgeschlagen. %(m)s")
+            _(
+                "Aktivierung nicht möglich: Der Test der facilioo-Verbindung ist "
+                "fehlgeschlagen. %(m)s"
+            )
             % {"m": test.message}
         )
     clean = validate_stammdaten_settings(customer=customer, raw=settings, tenants=test.tenants)
@@ -134,18 +146,26 @@ def activation_enable(
     if schedule:
         activation.schedule_minute = schedule.get("minute", activation.schedule_minute)
         activation.schedule_hour = schedule.get("hour", activation.schedule_hour)
-        activation.schedule_day_of_week = schedule.get("day_of_week", activation.schedule_day_of_week)
+        activation.schedule_day_of_week = schedule.get(
+            "day_of_week", activation.schedule_day_of_week
+        )
     activation.save()
     _schedule_task(activation)
     after = {"enabled": True, **clean, **_schedule_fields(activation)}
     changes = changes_between(before, after)
     if changes:
-        audit_record(customer=customer, actor=actor, action=f"usecase.{use_case}.enable",
-                     obj=activation, changes=changes, actor_fallback=actor_fallback)
+        audit_record(
+            customer=customer,
+            actor=actor,
+            action=f"usecase.{use_case}.enable",
+            obj=activation,
+            changes=changes,
+            actor_fallback=actor_fallback,
+        )
     return activation
 
 
-def DEFAULT_SCHEDULES_FIELDS(use_case: str) -> dict[str, str]:  # noqa: N802
+def DEFAULT_SCHEDULES_FIELDS(use_case: str) -> dict[str, str]:
     schedule = DEFAULT_SCHEDULES[UseCase(use_case)]
     return {
         "schedule_minute": schedule["minute"],
@@ -172,6 +192,12 @@ def activation_set_paused(
         activation.paused = paused
         activation.save(update_fields=["paused", "updated_at"])
         _schedule_task(activation)
-        audit_record(customer=customer, actor=actor, action=f"usecase.{use_case}.{'pause' if paused else 'resume'}",
-                     obj=activation, changes={"paused": [not paused, paused]}, reason=reason)
+        audit_record(
+            customer=customer,
+            actor=actor,
+            action=f"usecase.{use_case}.{'pause' if paused else 'resume'}",
+            obj=activation,
+            changes={"paused": [not paused, paused]},
+            reason=reason,
+        )
     return activation

@@ -56,7 +56,7 @@ def facilioo_connection_set(
         connection.password_encrypted = crypto.encrypt(password)
         connection.password_set_at = timezone.now()
         before.setdefault("password", "old")
-        after["password"] = "new"
+        after["password"] = "new"  # noqa: S105 (a marker that it changed, not a password)
     # Any change of what we log in with makes the last test result meaningless.
     changes = changes_between(before, after)
     if changes:
@@ -97,13 +97,18 @@ def facilioo_connection_test(*, customer: Customer, actor: User | None) -> Conne
 
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     if connection is None:
-        return ConnectionTestResult(False, _("Es ist noch keine facilioo-Verbindung eingerichtet."), [])
+        return ConnectionTestResult(
+            False, _("Es ist noch keine facilioo-Verbindung eingerichtet."), []
+        )
     try:
         tenants = facilioo_client_for(connection=connection, max_retries=1).test_connection()
     except crypto.SecretUnreadable:
         result = ConnectionTestResult(
             False,
-            _("Das gespeicherte Passwort kann nicht entschlüsselt werden. Bitte geben Sie es neu ein."),
+            _(
+                "Das gespeicherte Passwort kann nicht entschlüsselt werden. "
+                "Bitte geben Sie es neu ein."
+            ),
             [],
         )
     except FaciliooError as exc:

@@ -86,7 +86,11 @@ def sync_run_start(*, run: SyncRun) -> bool:
 
 
 def sync_run_progress(
-    *, run: SyncRun, phase: str | None = None, done: int | None = None, total: int | None = None,
+    *,
+    run: SyncRun,
+    phase: str | None = None,
+    done: int | None = None,
+    total: int | None = None,
     counts: Mapping[str, Mapping[str, int]] | None = None,
 ) -> bool:
     """Heartbeat plus progress. Returns True if a cancellation was requested."""
@@ -157,7 +161,8 @@ def sync_run_cancel(*, customer: Customer, run: SyncRun, actor: User | None) -> 
     with transaction.atomic():
         SyncRun.objects.filter(pk=run.pk).update(cancel_requested=True)
         SyncRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-            status=RunStatus.CANCELLED, finished_at=timezone.now(),
+            status=RunStatus.CANCELLED,
+            finished_at=timezone.now(),
             error_message=_("Vor dem Start abgebrochen."),
         )
         audit_record(customer=customer, actor=actor, action="run.cancel", obj=run)

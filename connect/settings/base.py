@@ -11,16 +11,18 @@ from connect.settings.env import (
     env,
     local_secret,
     mandatory,
-    optional,
     new_fernet_key,
     new_secret_key,
+    optional,
 )
 
 DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
     SECRET_KEY = mandatory("SECRET_KEY")
-    CREDENTIAL_ENCRYPTION_KEYS = [k.strip() for k in mandatory("CREDENTIAL_ENCRYPTION_KEYS").split(",") if k.strip()]
+    CREDENTIAL_ENCRYPTION_KEYS = [
+        k.strip() for k in mandatory("CREDENTIAL_ENCRYPTION_KEYS").split(",") if k.strip()
+    ]
     DATABASES = {"default": env.db_url_config(mandatory("DATABASE_URL"))}
     REDIS_URL: str | None = mandatory("REDIS_URL")
     ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
@@ -133,7 +135,9 @@ LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "login"
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {
         "default": {

@@ -12,7 +12,7 @@ import tempfile
 # Each test session gets its own state folder, so parallel runs never share a broker or a key.
 os.environ.setdefault("CONNECT_VAR_DIR", tempfile.mkdtemp(prefix="connect-test-"))
 
-from connect.settings.base import *  # noqa: E402
+from connect.settings.base import *
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

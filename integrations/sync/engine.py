@@ -156,7 +156,7 @@ class StammdatenSync:
         kind: str | None = None
         for item in read:
             item_kind = type(item).__name__ if not isinstance(item, RecordProblem) else kind
-            if kind is not None and item_kind != kind or len(batch) >= self.batch_size:
+            if (kind is not None and item_kind != kind) or len(batch) >= self.batch_size:
                 self._flush(batch)
                 self._flush(entrances)
                 batch, entrances = [], []
@@ -193,7 +193,14 @@ class StammdatenSync:
         if isinstance(item, Gebaeude):
             we = self._wes.get(("we", item.mandant_nr, item.we_nr))
             if we is None:
-                return [Skip("missing_reference", str(REASONS["missing_reference"]), "properties", item.key)]
+                return [
+                    Skip(
+                        "missing_reference",
+                        str(REASONS["missing_reference"]),
+                        "properties",
+                        item.key,
+                    )
+                ]
             prop = maps.map_property(item, we, ctx)
             if isinstance(prop, Skip):
                 return [prop]
@@ -209,7 +216,9 @@ class StammdatenSync:
     def _map_person(self, person: Person, ctx: MapContext) -> list[TargetPayload | Skip]:
         ident = (person.mandant_nr, person.person_nr)
         if person.rolle is PersonRolle.MIETER:
-            self._tenant_status[ident] = maps.contract_person_status(person, VertragsArt.MIETVERTRAG)
+            self._tenant_status[ident] = maps.contract_person_status(
+                person, VertragsArt.MIETVERTRAG
+            )
         else:
             self._owners.add(ident)
             if ident in self._parties_this_run:
@@ -252,9 +261,14 @@ class StammdatenSync:
                 body = payload.resolved_body(parents)
                 same_id = parents[payload.same_id_as] if payload.same_id_as else None
             except KeyError:
-                self._log(payload.entity, "skipped", payload.key, reason="missing_reference",
-                          message=_("Der übergeordnete Datensatz ist in facilioo nicht vorhanden."),
-                          external_id=payload.external_id)
+                self._log(
+                    payload.entity,
+                    "skipped",
+                    payload.key,
+                    reason="missing_reference",
+                    message=_("Der übergeordnete Datensatz ist in facilioo nicht vorhanden."),
+                    external_id=payload.external_id,
+                )
                 continue
             digest = target_hash(payload, body)
             kind = diff(digest, link.payload_hash if link else None, link is not None)
@@ -265,8 +279,14 @@ class StammdatenSync:
                 if same_id is not None:
                     kind = ChangeKind.UPDATE  # the entrance exists with its property
                 elif (why := maps.creation_skip(payload, self.today)) is not None:
-                    self._log(payload.entity, "skipped", payload.key, reason=why.reason,
-                              message=why.message, external_id=payload.external_id)
+                    self._log(
+                        payload.entity,
+                        "skipped",
+                        payload.key,
+                        reason=why.reason,
+                        message=why.message,
+                        external_id=payload.external_id,
+                    )
                     continue
             target = same_id if same_id is not None else (link.facilioo_id if link else None)
             writes.append(_Write(payload, body, digest, kind, target, link))
@@ -274,8 +294,14 @@ class StammdatenSync:
         if self.dry_run:
             for w in writes:
                 action = "created" if w.facilioo_id is None else "updated"
-                self._log(w.payload.entity, action, w.payload.key, external_id=w.payload.external_id,
-                          facilioo_id=w.facilioo_id, message=_("Vorschau: würde geschrieben."))
+                self._log(
+                    w.payload.entity,
+                    action,
+                    w.payload.key,
+                    external_id=w.payload.external_id,
+                    facilioo_id=w.facilioo_id,
+                    message=_("Vorschau: würde geschrieben."),
+                )
         else:
             self._write(writes)
         self._commit()
@@ -317,7 +343,9 @@ class StammdatenSync:
         entity = creates[0].payload.entity
         if entity not in self._index and len(creates) <= 20:
             for w in creates:
-                matches = self.client.search_by_external_id(Entity(w.payload.entity), w.payload.external_id)
+                matches = self.client.search_by_external_id(
+                    Entity(w.payload.entity), w.payload.external_id
+                )
                 if matches:
                     w.facilioo_id = int(max(matches, key=lambda m: m.get("id") or 0)["id"])
                     w.kind = ChangeKind.UPDATE
@@ -352,16 +380,28 @@ class StammdatenSync:
         for w, result in self.client.map_parallel(send, writes):
             if isinstance(result, FaciliooRecordRejected):
                 self.had_failures = True
-                self._log(w.payload.entity, "failed", w.payload.key, reason="facilioo_rejected",
-                          message=str(result.message), external_id=w.payload.external_id,
-                          http_status=getattr(result, "status", None), facilioo_id=w.facilioo_id)
+                self._log(
+                    w.payload.entity,
+                    "failed",
+                    w.payload.key,
+                    reason="facilioo_rejected",
+                    message=str(result.message),
+                    external_id=w.payload.external_id,
+                    http_status=getattr(result, "status", None),
+                    facilioo_id=w.facilioo_id,
+                )
                 continue
             if isinstance(result, Exception):
                 raise result
             created = w.link is None and w.payload.same_id_as is None and w.facilioo_id is None
             self._store_link(w, result)
-            self._log(w.payload.entity, "created" if created else "updated", w.payload.key,
-                      external_id=w.payload.external_id, facilioo_id=result)
+            self._log(
+                w.payload.entity,
+                "created" if created else "updated",
+                w.payload.key,
+                external_id=w.payload.external_id,
+                facilioo_id=result,
+            )
 
     def _store_link(self, w: _Write, facilioo_id: int) -> None:
         ExternalLink.objects.update_or_create(
@@ -411,32 +451,55 @@ class StammdatenSync:
             elif self.settings.deletion_policy == "delete" and not self._party_has_contracts(link):
                 self._delete(link, key)
             else:
-                self._log(link.entity, "missing", key, reason="missing_in_erp",
-                          message=_("Fehlt im ERP; in facilioo nicht gelöscht."),
-                          external_id=link.external_id, facilioo_id=link.facilioo_id)
+                self._log(
+                    link.entity,
+                    "missing",
+                    key,
+                    reason="missing_in_erp",
+                    message=_("Fehlt im ERP; in facilioo nicht gelöscht."),
+                    external_id=link.external_id,
+                    facilioo_id=link.facilioo_id,
+                )
             if len(self._items) >= self.batch_size:
                 self._commit()
 
     def _terminate(self, link: ExternalLink, key: NaturalKey) -> None:
         if not self.dry_run:
             try:
-                self.client.patch(Entity.UNIT_CONTRACTS, link.facilioo_id,
-                                  {"terminationAt": self.today.isoformat()})
+                self.client.patch(
+                    Entity.UNIT_CONTRACTS,
+                    link.facilioo_id,
+                    {"terminationAt": self.today.isoformat()},
+                )
             except FaciliooRecordRejected as exc:
-                self._log(link.entity, "failed", key, reason="facilioo_rejected",
-                          message=str(exc.message), external_id=link.external_id)
+                self._log(
+                    link.entity,
+                    "failed",
+                    key,
+                    reason="facilioo_rejected",
+                    message=str(exc.message),
+                    external_id=link.external_id,
+                )
                 return
             ExternalLink.objects.filter(pk=link.pk).update(terminated=True)
-        self._log(link.entity, "terminated", key, external_id=link.external_id,
-                  facilioo_id=link.facilioo_id,
-                  message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."))
+        self._log(
+            link.entity,
+            "terminated",
+            key,
+            external_id=link.external_id,
+            facilioo_id=link.facilioo_id,
+            message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
+        )
 
     def _party_has_contracts(self, link: ExternalLink) -> bool:
         if link.entity != "parties":
             return False
         _kind, mandant, person = link.natural_key.split(KEY_SEPARATOR)
         return ExternalLink.objects.filter(
-            customer_id=self.customer_id, entity="unit-contracts", deleted=False, terminated=False,
+            customer_id=self.customer_id,
+            entity="unit-contracts",
+            deleted=False,
+            terminated=False,
             natural_key__startswith=f"unit_contract{KEY_SEPARATOR}{mandant}{KEY_SEPARATOR}",
             natural_key__endswith=f"{KEY_SEPARATOR}{person}",
         ).exists()
@@ -448,19 +511,37 @@ class StammdatenSync:
             except FaciliooNotFound:
                 pass  # already gone in facilioo: the goal is reached
             except FaciliooRecordRejected as exc:
-                self._log(link.entity, "failed", key, reason="facilioo_rejected",
-                          message=str(exc.message), external_id=link.external_id)
+                self._log(
+                    link.entity,
+                    "failed",
+                    key,
+                    reason="facilioo_rejected",
+                    message=str(exc.message),
+                    external_id=link.external_id,
+                )
                 return
             ExternalLink.objects.filter(pk=link.pk).update(deleted=True)
-        self._log(link.entity, "deleted", key, external_id=link.external_id,
-                  facilioo_id=link.facilioo_id, message=_("Fehlt im ERP; in facilioo gelöscht."))
+        self._log(
+            link.entity,
+            "deleted",
+            key,
+            external_id=link.external_id,
+            facilioo_id=link.facilioo_id,
+            message=_("Fehlt im ERP; in facilioo gelöscht."),
+        )
 
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
         self.counts.add(entity, action)
-        self._items.append(ItemRecord(entity=entity, action=action, erp_key=erp_key_label(key), **{
-            k: v for k, v in fields.items() if v is not None}))
+        self._items.append(
+            ItemRecord(
+                entity=entity,
+                action=action,
+                erp_key=erp_key_label(key),
+                **{k: v for k, v in fields.items() if v is not None},
+            )
+        )
 
     def _commit(self) -> None:
         """One transaction: links seen, per-record log, counts, progress. Then check cancel."""
@@ -472,11 +553,14 @@ class StammdatenSync:
                 for entity, keys in by_entity.items():
                     for start in range(0, len(keys), 500):
                         ExternalLink.objects.filter(
-                            customer_id=self.customer_id, entity=entity,
+                            customer_id=self.customer_id,
+                            entity=entity,
                             natural_key__in=keys[start : start + 500],
                         ).update(seen_run_id=self.run.pk)
             sync_run_items_record(run=self.run, items=self._items)
-            cancelled = sync_run_progress(run=self.run, done=self.done, counts=self.counts.as_dict())
+            cancelled = sync_run_progress(
+                run=self.run, done=self.done, counts=self.counts.as_dict()
+            )
         self._items, self._seen = [], []
         if cancelled:
             raise RunCancelled
@@ -495,4 +579,3 @@ def _entity_for_record(record: Any) -> str:
     if kind == "vertrag":
         return "unit-contracts"
     return ENTITY_OF_KIND.get(kind, kind)
-

@@ -53,7 +53,9 @@ def stammdaten_settings(raw: dict[str, Any]) -> StammdatenSettings:
 
 def facilioo_client_for_run(connection: FaciliooConnection, **options: Any) -> FaciliooClient:
     return FaciliooClient.for_environment(
-        connection.environment, connection.username, facilioo_password(connection=connection),
+        connection.environment,
+        connection.username,
+        facilioo_password(connection=connection),
         **options,
     )
 
@@ -79,41 +81,71 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
     activation = UseCaseActivation.objects.filter(customer=customer, use_case=run.use_case).first()
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     if activation is None or not activation.settings:
-        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=_(
-            "Der Anwendungsfall ist nicht eingerichtet."))
+        return sync_run_finish(
+            run=run,
+            status=RunStatus.FAILED,
+            error_message=_("Der Anwendungsfall ist nicht eingerichtet."),
+        )
     if connection is None:
-        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=_(
-            "Es ist keine facilioo-Verbindung eingerichtet."))
+        return sync_run_finish(
+            run=run,
+            status=RunStatus.FAILED,
+            error_message=_("Es ist keine facilioo-Verbindung eingerichtet."),
+        )
     if run.use_case != UseCase.STAMMDATEN:
-        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=_(
-            "Dieser Anwendungsfall kann noch nicht synchronisiert werden."))
+        return sync_run_finish(
+            run=run,
+            status=RunStatus.FAILED,
+            error_message=_("Dieser Anwendungsfall kann noch nicht synchronisiert werden."),
+        )
     connector = connector_for(
-        source=customer.erp_source, path=customer.erp_path or None,
-        units=customer.demo_units, seed=customer.demo_seed,
+        source=customer.erp_source,
+        path=customer.erp_path or None,
+        units=customer.demo_units,
+        seed=customer.demo_seed,
     )
     options = {"workers": django_settings.FACILIOO_WRITE_WORKERS, **client_options}
     with facilioo_client_for_run(connection, **options) as client:
         sync = StammdatenSync(
-            run=run, client=client, connector=connector,
-            settings=stammdaten_settings(activation.settings), today=timezone.localdate(),
+            run=run,
+            client=client,
+            connector=connector,
+            settings=stammdaten_settings(activation.settings),
+            today=timezone.localdate(),
         )
         try:
             sync.execute()
         except RunCancelled:
-            return sync_run_finish(run=run, status=RunStatus.CANCELLED, counts=sync.counts.as_dict(),
-                                   error_message=_("Abgebrochen."))
+            return sync_run_finish(
+                run=run,
+                status=RunStatus.CANCELLED,
+                counts=sync.counts.as_dict(),
+                error_message=_("Abgebrochen."),
+            )
         except SafetyBrakeTripped as exc:
-            return sync_run_finish(run=run, status=RunStatus.FAILED, counts=sync.counts.as_dict(),
-                                   error_message=exc.message)
+            return sync_run_finish(
+                run=run,
+                status=RunStatus.FAILED,
+                counts=sync.counts.as_dict(),
+                error_message=exc.message,
+            )
         except FaciliooCredentialsError as exc:
             connection.state = "failed"
             connection.state_message = str(exc.message)[:500]
             connection.save(update_fields=["state", "state_message"])
-            return sync_run_finish(run=run, status=RunStatus.FAILED, counts=sync.counts.as_dict(),
-                                   error_message=str(exc.message))
+            return sync_run_finish(
+                run=run,
+                status=RunStatus.FAILED,
+                counts=sync.counts.as_dict(),
+                error_message=str(exc.message),
+            )
         except FaciliooConfigurationError as exc:
-            return sync_run_finish(run=run, status=RunStatus.FAILED, counts=sync.counts.as_dict(),
-                                   error_message=str(exc.message))
+            return sync_run_finish(
+                run=run,
+                status=RunStatus.FAILED,
+                counts=sync.counts.as_dict(),
+                error_message=str(exc.message),
+            )
         except FaciliooTransientError:
             raise  # the task retries; the run resumes from its last committed batch
         status = RunStatus.WARNING if sync.had_failures else RunStatus.SUCCEEDED

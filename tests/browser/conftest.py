@@ -11,7 +11,9 @@ import pytest
 from tests.services import CHROMIUM_ARGS, chromium_path
 
 # Screenshots of the browser journeys land here (the README points to it).
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("SCREENSHOT_DIR", Path(__file__).resolve().parents[2] / "screenshots")
+)
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +40,7 @@ def page(browser: object) -> Iterator[object]:
 
 
 @pytest.fixture
-def screenshot(page: object, request: pytest.FixtureRequest):  # noqa: ANN201
+def screenshot(page: object, request: pytest.FixtureRequest):
     folder = SCREENSHOTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 1000))

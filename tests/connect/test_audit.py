@@ -25,12 +25,16 @@ def test_unchanged_update_writes_no_entry(tenancy):
 
 
 def test_membership_changes_are_audited(tenancy):
-    membership_set(customer=tenancy.a, user=tenancy.viewer_b, role=Role.VIEWER, actor=tenancy.admin_a)
-    membership_set(customer=tenancy.a, user=tenancy.viewer_b, role=Role.ADMIN, actor=tenancy.admin_a)
+    membership_set(
+        customer=tenancy.a, user=tenancy.viewer_b, role=Role.VIEWER, actor=tenancy.admin_a
+    )
+    membership_set(
+        customer=tenancy.a, user=tenancy.viewer_b, role=Role.ADMIN, actor=tenancy.admin_a
+    )
     actions = list(
         AuditLog.objects.filter(customer=tenancy.a, action__startswith="membership")
-            .order_by("id")
-            .values_list("action", "changes")
+        .order_by("id")
+        .values_list("action", "changes")
     )
     assert actions[-2][0] == "membership.create"
     assert actions[-1] == ("membership.update", {"role": ["viewer", "admin"]})

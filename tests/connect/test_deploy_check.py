@@ -11,7 +11,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "CONNECT_VAR_DIR"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "CONNECT_VAR_DIR"}
+    }
     env.update(
         CONNECT_MODE="production",
         DJANGO_SETTINGS_MODULE="connect.settings.base",
@@ -28,7 +32,10 @@ def _production_env(**extra: str) -> dict[str, str]:
 def test_check_deploy_is_clean_with_production_variables():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(), capture_output=True, text=True,
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

@@ -19,8 +19,11 @@ SECRET = "S3cret-Passw0rd!"
 def test_password_is_stored_encrypted_and_readable_for_the_sync(tenancy):
     # when
     connection = facilioo_connection_set(
-        customer=tenancy.a, actor=tenancy.admin_a, username="pm@example.com",
-        password=SECRET, environment="sandbox",
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        username="pm@example.com",
+        password=SECRET,
+        environment="sandbox",
     )
     # then: not in plain text in the row, but decryptable
     row = FaciliooConnection.objects.get(pk=connection.pk)
@@ -30,8 +33,11 @@ def test_password_is_stored_encrypted_and_readable_for_the_sync(tenancy):
 
 def test_audit_log_records_the_change_without_the_password(tenancy):
     facilioo_connection_set(
-        customer=tenancy.a, actor=tenancy.admin_a, username="pm@example.com",
-        password=SECRET, environment="sandbox",
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        username="pm@example.com",
+        password=SECRET,
+        environment="sandbox",
     )
     entry = AuditLog.objects.get(action="facilioo_connection.set")
     assert entry.actor == tenancy.admin_a
@@ -69,10 +75,22 @@ def test_keeping_the_password_when_the_field_is_left_empty(client, tenancy):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"username": "", "password": SECRET, "environment": "sandbox"}, "Dieses Feld ist zwingend erforderlich."),
-        ({"username": "kein-mail", "password": SECRET, "environment": "sandbox"}, "Bitte geben Sie eine gültige E-Mail-Adresse ein."),
-        ({"username": "pm@example.com", "password": "", "environment": "sandbox"}, "Bitte geben Sie das Passwort des facilioo-Kontos an."),
-        ({"username": "pm@example.com", "password": SECRET, "environment": "mars"}, "Bitte eine gültige Auswahl treffen."),
+        (
+            {"username": "", "password": SECRET, "environment": "sandbox"},
+            "Dieses Feld ist zwingend erforderlich.",
+        ),
+        (
+            {"username": "kein-mail", "password": SECRET, "environment": "sandbox"},
+            "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+        ),
+        (
+            {"username": "pm@example.com", "password": "", "environment": "sandbox"},
+            "Bitte geben Sie das Passwort des facilioo-Kontos an.",
+        ),
+        (
+            {"username": "pm@example.com", "password": SECRET, "environment": "mars"},
+            "Bitte eine gültige Auswahl treffen.",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_a_clear_message(client, tenancy, data, message):
@@ -87,7 +105,10 @@ def test_key_rotation_re_encrypts_under_the_new_key(tenancy, settings):
     # given: a password stored under the old key
     old_key = settings.CREDENTIAL_ENCRYPTION_KEYS[0]
     facilioo_connection_set(
-        customer=tenancy.a, actor=None, username="pm@example.com", password=SECRET,
+        customer=tenancy.a,
+        actor=None,
+        username="pm@example.com",
+        password=SECRET,
         environment="sandbox",
     )
     new_key = Fernet.generate_key().decode()
@@ -98,5 +119,8 @@ def test_key_rotation_re_encrypts_under_the_new_key(tenancy, settings):
     row = FaciliooConnection.objects.get(customer=tenancy.a)
     with override_settings(CREDENTIAL_ENCRYPTION_KEYS=[new_key]):
         assert facilioo_password(connection=row) == SECRET
-    with override_settings(CREDENTIAL_ENCRYPTION_KEYS=[old_key]), pytest.raises(crypto.SecretUnreadable):
+    with (
+        override_settings(CREDENTIAL_ENCRYPTION_KEYS=[old_key]),
+        pytest.raises(crypto.SecretUnreadable),
+    ):
         facilioo_password(connection=row)

@@ -35,9 +35,20 @@ def test_language_switch_to_english_and_back(client, tenancy):
 def test_every_string_has_an_english_translation(tmp_path):
     # given: a fresh extraction of every translatable string of the project
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "en", "--no-obsolete",
-         "--ignore=.venv/*", "--ignore=var/*", "--ignore=tests/*"],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "en",
+            "--no-obsolete",
+            "--ignore=.venv/*",
+            "--ignore=var/*",
+            "--ignore=tests/*",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     po = polib.pofile(str(ROOT / "locale/en/LC_MESSAGES/django.po"))
     # then: nothing untranslated or fuzzy

@@ -19,9 +19,11 @@ from connect.models import AuditLog, Customer, SyncRun
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "slug": lambda customer: customer.slug,
     "use_case": lambda customer: "stammdaten",
-    "run_id": lambda customer: SyncRun.objects.get_or_create(
-        customer=customer, use_case="stammdaten", trigger="manual", status="succeeded"
-    )[0].pk,
+    "run_id": lambda customer: (
+        SyncRun.objects.get_or_create(
+            customer=customer, use_case="stammdaten", trigger="manual", status="succeeded"
+        )[0].pk
+    ),
 }
 
 
@@ -38,7 +40,7 @@ def _customer_urls() -> Iterator[tuple[str, list[str]]]:
     yield from walk(get_resolver().url_patterns, None)
 
 
-CUSTOMER_URLS = sorted(set((n, tuple(params)) for n, params in _customer_urls()))
+CUSTOMER_URLS = sorted({(n, tuple(params)) for n, params in _customer_urls()})
 
 
 def url_for(name: str, params: tuple[str, ...], customer: Customer) -> str:
@@ -73,7 +75,9 @@ def test_viewer_cannot_change_anything(client, tenancy, name, params):
     url = url_for(name, params, tenancy.a)
     audit_before = AuditLog.objects.count()
     # when: they post to any page of their customer
-    response = client.post(url, {"username": "x@example.com", "password": "p", "environment": "sandbox"})
+    response = client.post(
+        url, {"username": "x@example.com", "password": "p", "environment": "sandbox"}
+    )
     # then: refused, and nothing was changed
     assert response.status_code == 403, url
     assert AuditLog.objects.count() == audit_before

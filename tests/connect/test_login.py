@@ -6,7 +6,9 @@ from tests.conftest import PASSWORD
 
 
 def test_login_and_logout(client, tenancy):
-    response = client.post(reverse("login"), {"username": tenancy.admin_a.username, "password": PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": tenancy.admin_a.username, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get(reverse("portal:dashboard", kwargs={"slug": "alpha"})).status_code == 200
     client.post(reverse("logout"))
@@ -14,7 +16,9 @@ def test_login_and_logout(client, tenancy):
 
 
 def test_wrong_password_shows_a_message(client, tenancy):
-    response = client.post(reverse("login"), {"username": tenancy.admin_a.username, "password": "nope"})
+    response = client.post(
+        reverse("login"), {"username": tenancy.admin_a.username, "password": "nope"}
+    )
     assert response.status_code == 200
     assert "Benutzername oder Passwort ist falsch" in response.content.decode()
 
@@ -35,5 +39,7 @@ def test_login_is_throttled_after_repeated_failures(client, tenancy, settings):
 def test_throttling_is_per_user_name(client, tenancy, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": tenancy.admin_a.username, "password": "wrong"})
-    response = client.post(reverse("login"), {"username": tenancy.viewer_a.username, "password": PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": tenancy.viewer_a.username, "password": PASSWORD}
+    )
     assert response.status_code == 302

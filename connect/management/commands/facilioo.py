@@ -39,9 +39,7 @@ class Command(BaseCommand):
             if not result.ok:
                 raise CommandError(result.message)
             return
-        password = (
-            options["password"] or os.environ.get("FACILIOO_PASSWORD") or getpass.getpass()
-        )
+        password = options["password"] or os.environ.get("FACILIOO_PASSWORD") or getpass.getpass()
         try:
             facilioo_connection_set(
                 customer=customer,

@@ -6,7 +6,6 @@ Passwords are generated once per machine and kept in the state folder (never in 
 import json
 import secrets
 
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -21,7 +20,7 @@ DEMO_USERS = (
 )
 
 
-def _logins_file():  # noqa: ANN202
+def _logins_file():
     from connect.settings.env import VAR_DIR
 
     return VAR_DIR / "demo-logins.json"
@@ -65,4 +64,3 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo-Kunde: {customer.name} ({customer.slug})")
             for username, role in DEMO_USERS:
                 self.stdout.write(f"  {role:8} {username} / {logins[username]}")
-

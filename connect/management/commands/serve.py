@@ -39,19 +39,68 @@ class Command(BaseCommand):
         python = sys.executable
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         parts: list[tuple[str, list[str]]] = [
-            ("web", [python, manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"]),
-            ("worker", [python, "-m", "celery", "-A", "connect", "worker", "-l", "INFO",
-                        "--concurrency", str(options["concurrency"]), "-O", "fair"]),
-            ("beat", [python, "-m", "celery", "-A", "connect", "beat", "-l", "INFO",
-                      "--schedule", str(Path(os.environ.get("CONNECT_VAR_DIR", settings.BASE_DIR / "var")) / "celerybeat-schedule")]),
+            (
+                "web",
+                [python, manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"],
+            ),
+            (
+                "worker",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "connect",
+                    "worker",
+                    "-l",
+                    "INFO",
+                    "--concurrency",
+                    str(options["concurrency"]),
+                    "-O",
+                    "fair",
+                ],
+            ),
+            (
+                "beat",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "connect",
+                    "beat",
+                    "-l",
+                    "INFO",
+                    "--schedule",
+                    str(
+                        Path(os.environ.get("CONNECT_VAR_DIR", settings.BASE_DIR / "var"))
+                        / "celerybeat-schedule"
+                    ),
+                ],
+            ),
         ]
         if not options["no_sandbox"] and "facilioo_sandbox" in get_commands():
-            parts.append(("sandbox", [python, manage, "facilioo_sandbox", "--seed",
-                                      "--port", str(options["sandbox_port"])]))
+            parts.append(
+                (
+                    "sandbox",
+                    [
+                        python,
+                        manage,
+                        "facilioo_sandbox",
+                        "--seed",
+                        "--port",
+                        str(options["sandbox_port"]),
+                    ],
+                )
+            )
         procs: list[tuple[str, subprocess.Popen[str]]] = []
         for name, cmd in parts:
             proc = subprocess.Popen(
-                cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                bufsize=1,
                 start_new_session=True,
             )
             threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
@@ -73,7 +122,9 @@ class Command(BaseCommand):
         while not stopping.is_set():
             for name, proc in procs:
                 if proc.poll() is not None:
-                    self.stderr.write(f"{name} ist beendet (Status {proc.returncode}); stoppe alles.")
+                    self.stderr.write(
+                        f"{name} ist beendet (Status {proc.returncode}); stoppe alles."
+                    )
                     stopping.set()
             stopping.wait(0.5)
         for _name, proc in procs:

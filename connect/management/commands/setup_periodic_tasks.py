@@ -18,6 +18,11 @@ class Command(BaseCommand):
             )
             PeriodicTask.objects.update_or_create(
                 name=spec.name,
-                defaults={"task": spec.task, "interval": interval, "crontab": None, "enabled": True},
+                defaults={
+                    "task": spec.task,
+                    "interval": interval,
+                    "crontab": None,
+                    "enabled": True,
+                },
             )
         self.stdout.write(f"{len(PERIODIC_TASKS)} periodische Aufgaben eingetragen.", ending="\n")

@@ -46,8 +46,12 @@ class Command(BaseCommand):
         if customer is None:
             raise CommandError(f"Kein Kunde mit dem Kürzel „{options['slug']}“.")
         try:
-            run = sync_run_request(customer=customer, use_case=options["use_case"],
-                                   trigger=Trigger.CLI, dry_run=options["dry_run"])
+            run = sync_run_request(
+                customer=customer,
+                use_case=options["use_case"],
+                trigger=Trigger.CLI,
+                dry_run=options["dry_run"],
+            )
         except RunAlreadyActive as exc:
             raise CommandError(exc.message) from exc
         if options["wait"]:
@@ -58,6 +62,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(run_summary(run), ensure_ascii=False))
         else:
-            self.stdout.write(f"Lauf #{run.pk}: {run.get_status_display()} {run.error_message}".strip())
+            self.stdout.write(
+                f"Lauf #{run.pk}: {run.get_status_display()} {run.error_message}".strip()
+            )
         if options["wait"] and run.status not in (RunStatus.SUCCEEDED, RunStatus.WARNING):
             sys.exit(1)

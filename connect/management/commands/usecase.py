@@ -18,7 +18,9 @@ class Command(BaseCommand):
         enable.add_argument("--separator", required=True)
         enable.add_argument("--mandanten", required=True, help="z. B. 1000,2000")
         enable.add_argument("--default-tenant", type=int)
-        enable.add_argument("--deletion-policy", choices=["terminate", "delete"], default="terminate")
+        enable.add_argument(
+            "--deletion-policy", choices=["terminate", "delete"], default="terminate"
+        )
         enable.add_argument("--safety-brake", type=int, default=20)
         for name in ("pause", "resume"):
             p = sub.add_parser(name)
@@ -33,7 +35,10 @@ class Command(BaseCommand):
         try:
             if options["action"] == "enable":
                 activation_enable(
-                    customer=customer, use_case=options["use_case"], actor=None, actor_fallback="cli",
+                    customer=customer,
+                    use_case=options["use_case"],
+                    actor=None,
+                    actor_fallback="cli",
                     settings={
                         "separator": options["separator"],
                         "mandanten": [m for m in options["mandanten"].split(",") if m.strip()],
@@ -42,10 +47,17 @@ class Command(BaseCommand):
                         "safety_brake_percent": options["safety_brake"],
                     },
                 )
-                self.stdout.write(self.style.SUCCESS(f"{options['use_case']} für {customer.slug} aktiviert."))
+                self.stdout.write(
+                    self.style.SUCCESS(f"{options['use_case']} für {customer.slug} aktiviert.")
+                )
             else:
-                activation_set_paused(customer=customer, use_case=options["use_case"], actor=None,
-                                      paused=options["action"] == "pause", reason=options["reason"])
+                activation_set_paused(
+                    customer=customer,
+                    use_case=options["use_case"],
+                    actor=None,
+                    paused=options["action"] == "pause",
+                    reason=options["reason"],
+                )
                 self.stdout.write(f"{options['use_case']}: {options['action']}")
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
