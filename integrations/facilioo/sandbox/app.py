@@ -127,12 +127,12 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def _s3_error(code: str, message: str) -> Response:
+def _s3_error(code: str, message: str, status: int = 403) -> Response:
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{code}</Code><Message>{message}</Message></Error>"
     )
-    return Response(body, status=403, content_type="application/xml")
+    return Response(body, status=status, content_type="application/xml")
 
 
 class SandboxApp:
@@ -304,6 +304,11 @@ class SandboxApp:
         resource = rest[0]
         if resource in {"tenants", "unit-types", "file-types"}:
             self._require(method, "GET")
+            if resource == "tenants" and account.party_type not in WRITING_PARTY_TYPES:
+                # Tenants are not visible to end users (facilioo docs, tenant page).
+                if len(rest) == 1:
+                    return self._page(request, lambda n, s: ([], 0))
+                raise Problem(404, "Nicht gefunden")
             if len(rest) == 1:
                 return self._page(request, lambda n, s: self.store.page(resource, n, s))
             if len(rest) == 2 and rest[1].isdigit():
@@ -517,6 +522,11 @@ class SandboxApp:
         file_id, expires = entry
         if time.monotonic() > expires:
             return _s3_error("AccessDenied", "Request has expired")
+        if "Authorization" in request.headers:
+            # Like S3: a pre-signed URL plus an Authorization header is two auth mechanisms.
+            return _s3_error(
+                "InvalidArgument", "Only one auth mechanism allowed", status=400
+            )
         digest, md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 (S3's ETag, not security)
         size = 0
         keep = self.store.store_content

@@ -107,7 +107,7 @@ SPECS: dict[str, Spec] = {
             "firstName": Kind.STR,
             "lastName": Kind.STR,
             "companyName": Kind.STR,
-            "salutation": Kind.STR,
+            "salutation": Kind.INT,  # an int32 in facilioo's docs (values undocumented)
             "email": Kind.STR,
             "phone": Kind.STR,
             "contactByEmail": Kind.BOOL,
