@@ -135,6 +135,8 @@ class StammdatenSync:
         self._owners: set[tuple[str, str]] = set()
         self._parties_this_run: set[tuple[str, str]] = set()
         self._index: dict[str, dict[str, int]] = {}
+        # Dry run: placeholder ids of records that would be created, so children resolve.
+        self._planned: dict[NaturalKey, int] = {}
         self.ctx: MapContext | None = None
 
     # -- the run ----------------------------------------------------------------------------
@@ -294,6 +296,8 @@ class StammdatenSync:
         if self.dry_run:
             for w in writes:
                 action = "created" if w.facilioo_id is None else "updated"
+                if w.facilioo_id is None:
+                    self._planned[w.payload.key] = -(len(self._planned) + 1)
                 self._log(
                     w.payload.entity,
                     action,
@@ -326,6 +330,7 @@ class StammdatenSync:
                 wanted.add(p.same_id_as)
         if not wanted:
             return {}
+        planned = {k: self._planned[k] for k in wanted if k in self._planned}
         by_str = {key_str(k): k for k in wanted}
         ids: dict[NaturalKey, int] = {}
         for nk, entity, fid in ExternalLink.objects.filter(
@@ -333,7 +338,7 @@ class StammdatenSync:
         ).values_list("natural_key", "entity", "facilioo_id"):
             if entity == ENTITY_OF_KIND.get(by_str[nk][0]):
                 ids[by_str[nk]] = fid
-        return ids
+        return {**planned, **ids}
 
     def _adopt(self, writes: list[_Write]) -> None:
         """Records facilioo already has with our externalId are updated, never duplicated."""

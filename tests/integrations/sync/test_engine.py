@@ -1,0 +1,252 @@
+"""The Stammdaten engine end to end: demo ERP → our client → the sandbox server over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from connect.models import Customer, SyncRun
+from integrations.erp.demo.connector import DemoConnector
+from integrations.erp.records import Einheit, Person, PersonRolle, StreamItem, Vertrag
+from integrations.facilioo.client import FaciliooClient
+from integrations.facilioo.sandbox.testing import running_sandbox
+from integrations.models import ExternalLink
+from integrations.sync.engine import SafetyBrakeTripped, StammdatenSync
+from integrations.sync.types import StammdatenSettings
+from integrations.usecases import UseCase
+
+TODAY = date(2026, 11, 25)
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+class EditedConnector:
+    """The demo ERP with one change applied to its stream (what a customer's ERP would do)."""
+
+    def __init__(
+        self, base: DemoConnector, edit: Callable[[StreamItem], StreamItem | None]
+    ) -> None:
+        self.base, self.edit = base, edit
+
+    def list_mandanten(self) -> list[Any]:
+        return self.base.list_mandanten()
+
+    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> Any:
+        base, edit = self.base, self.edit
+
+        class Read:
+            complete = False
+
+            def __iter__(self) -> Iterator[StreamItem]:
+                for item in base.read(use_case, mandanten=mandanten):
+                    edited = edit(item)
+                    if edited is not None:
+                        yield edited
+                Read.complete = True
+
+        return Read()
+
+
+@pytest.fixture
+def sandbox():
+    with running_sandbox(seed=True) as handle:
+        yield handle
+
+
+@pytest.fixture
+def customer(db):
+    return Customer.objects.create(name="Musterstadt Wohnen", slug="musterstadt")
+
+
+DEMO = DemoConnector(units=60, seed=1)
+MANDANTEN = frozenset(m.mandant_nr for m in DEMO.list_mandanten())
+
+
+def sync(customer, sandbox, *, connector=DEMO, separator="-", dry_run=False, **settings):
+    run = SyncRun.objects.create(
+        customer=customer,
+        use_case="stammdaten",
+        trigger="manual",
+        status="running",
+        attempts=1,
+        dry_run=dry_run,
+    )
+    sandbox.reset_counters()
+    with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=4) as client:
+        engine = StammdatenSync(
+            run=run,
+            client=client,
+            connector=connector,
+            today=TODAY,
+            settings=StammdatenSettings(
+                separator=separator,
+                mandanten=settings.pop("mandanten", MANDANTEN),
+                default_tenant_id=1,
+                **settings,
+            ),
+        )
+        try:
+            engine.execute()
+        finally:
+            run.status = "succeeded"
+            run.save()
+    return run, engine.counts, sandbox.counters()
+
+
+def writes(counters) -> int:
+    return sum(
+        n
+        for route, n in counters["by_route"].items()
+        if route.split()[0] in WRITES and "/search" not in route and "/auth/" not in route
+    )
+
+
+def live(sandbox, entity):
+    return [r for r in sandbox.state.records(entity) if not r.get("deleted")]
+
+
+def test_full_sync_delivers_every_entity_and_a_second_run_writes_nothing(customer, sandbox):
+    # when
+    _run, counts, _ = sync(customer, sandbox)
+    # then: every building, unit, eligible party and contract arrived
+    assert len(live(sandbox, "properties")) == counts.by_entity["properties"]["created"] > 0
+    assert len(live(sandbox, "units")) == counts.by_entity["units"]["created"] == 60
+    assert len(live(sandbox, "parties")) == counts.by_entity["parties"]["created"]
+    assert counts.by_entity["entrances"]["updated"] == counts.by_entity["properties"]["created"]
+    # when: nothing changed in the ERP
+    _run2, counts2, counters2 = sync(customer, sandbox)
+    # then: zero write requests
+    assert writes(counters2) == 0, counters2
+    assert counts2.total("created") == counts2.total("updated") == 0
+
+
+def test_tenants_without_valid_email_are_skipped_with_their_contracts(customer, sandbox):
+    run, counts, _ = sync(customer, sandbox)
+    reasons = set(
+        run.items.filter(entity="parties", action="skipped").values_list("reason", flat=True)
+    )
+    assert reasons == {"no_email", "invalid_email"}
+    no_email = run.items.filter(entity="parties", reason="no_email").first()
+    assert "keine E-Mail-Adresse" in no_email.message
+    contract_reasons = set(
+        run.items.filter(entity="unit-contracts", action="skipped").values_list("reason", flat=True)
+    )
+    assert {"no_email", "invalid_email"} <= contract_reasons
+    emails = [p.get("email") for p in live(sandbox, "parties") if p.get("contactByEmail")]
+    assert all("@" in e for e in emails)
+
+
+def test_one_changed_email_makes_exactly_one_update(customer, sandbox):
+    sync(customer, sandbox)
+    target = next(
+        p
+        for p in DEMO.read(UseCase.STAMMDATEN, mandanten=MANDANTEN)
+        if isinstance(p, Person)
+        and p.rolle is PersonRolle.MIETER
+        and p.email
+        and "@example" in p.email
+    )
+
+    def change(item):
+        if isinstance(item, Person) and item.key == target.key:
+            return dataclasses.replace(item, email="neu.adresse@example.de")
+        return item
+
+    run, counts, counters = sync(customer, sandbox, connector=EditedConnector(DEMO, change))
+    assert writes(counters) == 1, counters
+    assert counters["by_route"].get("PATCH /api/parties/{id}") == 1
+    assert counts.by_entity["parties"]["updated"] == 1
+    assert any(p.get("email") == "neu.adresse@example.de" for p in live(sandbox, "parties"))
+
+
+def test_a_contract_gone_from_the_erp_is_terminated(customer, sandbox):
+    sync(customer, sandbox)
+    gone = (
+        ExternalLink.objects.filter(customer=customer, entity="unit-contracts")
+        .order_by("id")
+        .first()
+    )
+    vertrag_nr = gone.natural_key.split("\x1f")[3]
+    run, counts, _ = sync(
+        customer,
+        sandbox,
+        connector=EditedConnector(
+            DEMO, lambda i: None if isinstance(i, Vertrag) and i.vertrag_nr == vertrag_nr else i
+        ),
+    )
+    assert counts.by_entity["unit-contracts"]["terminated"] >= 1
+    record = next(r for r in sandbox.state.records("unit-contracts") if r["id"] == gone.facilioo_id)
+    assert record["terminationAt"] == TODAY.isoformat()
+
+
+def test_safety_brake_stops_a_half_empty_read_and_removes_nothing(customer, sandbox):
+    sync(customer, sandbox, deletion_policy="delete")
+    half = EditedConnector(DEMO, lambda i: None if isinstance(i, Einheit | Vertrag) else i)
+    with pytest.raises(SafetyBrakeTripped) as brake:
+        sync(customer, sandbox, connector=half, deletion_policy="delete")
+    assert "Sicherheitsbremse" in brake.value.message
+    assert not any(r.get("deleted") for r in sandbox.state.records("units"))
+    assert all(
+        r.get("terminationAt") in (None, "") or r["terminationAt"] != TODAY.isoformat()
+        for r in sandbox.state.records("unit-contracts")
+    )
+
+
+def test_lost_bookkeeping_adopts_instead_of_duplicating(customer, sandbox):
+    sync(customer, sandbox)
+    before = {
+        e: len(live(sandbox, e)) for e in ("properties", "units", "parties", "unit-contracts")
+    }
+    ExternalLink.objects.filter(customer=customer).delete()
+    _run, counts, counters = sync(customer, sandbox)
+    after = {e: len(live(sandbox, e)) for e in before}
+    assert after == before
+    assert counts.total("created") == 0
+    assert not any(
+        route.startswith("POST /api/") and "/search" not in route and "/auth/" not in route
+        for route in counters["by_route"]
+    ), counters
+
+
+def test_separator_change_rewrites_external_ids_without_duplicates(customer, sandbox):
+    sync(customer, sandbox, separator="-")
+    before = len(live(sandbox, "units"))
+    sync(customer, sandbox, separator="/")
+    units = live(sandbox, "units")
+    assert len(units) == before
+    assert all("/" in u["externalId"] and "-" not in u["externalId"] for u in units)
+
+
+def test_dry_run_writes_nothing_and_reports_what_it_would_do(customer, sandbox):
+    run, counts, counters = sync(customer, sandbox, dry_run=True)
+    assert writes(counters) == 0
+    assert live(sandbox, "units") == []
+    assert counts.by_entity["units"]["created"] == 60
+    assert run.items.filter(entity="units", action="created").count() == 60
+    assert not ExternalLink.objects.filter(customer=customer).exists()
+
+
+def test_mandanten_filter_syncs_only_the_chosen_mandanten(customer, sandbox):
+    first = sorted(MANDANTEN)[0]
+    sync(customer, sandbox, mandanten=frozenset({first}))
+    assert {p["externalId"].split("-")[0] for p in live(sandbox, "properties")} == {first}
+
+
+def test_injected_faults_still_converge_to_the_same_end_state(customer, sandbox, db):
+    # given: the clean end state of another customer's identical portfolio in a fresh sandbox
+    with running_sandbox(seed=True) as clean:
+        sync(Customer.objects.create(name="Referenz", slug="referenz"), clean)
+        expected = {
+            e: sorted(r["externalId"] for r in live(clean, e))
+            for e in ("properties", "units", "parties", "unit-contracts")
+        }
+    # when: the same sync runs against 500s, 429s and dropped connections
+    sandbox.control(error_rate=0.1, rate_limit_rate=0.05, retry_after=0, drop_rate=0.05, seed=7)
+    sync(customer, sandbox)
+    sandbox.control(error_rate=0.0, rate_limit_rate=0.0, drop_rate=0.0)
+    # then: the same records, none twice
+    actual = {e: sorted(r["externalId"] for r in live(sandbox, e)) for e in expected}
+    assert actual == expected
