@@ -124,3 +124,49 @@ def test_key_rotation_re_encrypts_under_the_new_key(tenancy, settings):
         pytest.raises(crypto.SecretUnreadable),
     ):
         facilioo_password(connection=row)
+
+
+@pytest.fixture
+def sandbox(settings):
+    from integrations.facilioo.sandbox.testing import running_sandbox
+
+    with running_sandbox(seed=True) as handle:
+        settings.FACILIOO_SANDBOX_URL = handle.url
+        yield handle
+
+
+def test_connection_test_against_the_sandbox_lists_its_projects(client, tenancy, sandbox, caplog):
+    # given: the sandbox account stored for customer A
+    facilioo_connection_set(
+        customer=tenancy.a,
+        actor=None,
+        username=sandbox.email,
+        password=sandbox.password,
+        environment="sandbox",
+    )
+    client.force_login(tenancy.admin_a)
+    # when: the admin presses "Verbindung testen"
+    response = client.post(reverse("portal:facilioo-test", kwargs={"slug": "alpha"}), follow=True)
+    # then: success with the visible projects, state stored, password nowhere
+    body = response.content.decode()
+    assert "Verbindung erfolgreich" in body
+    assert FaciliooConnection.objects.get(customer=tenancy.a).state == "ok"
+    assert sandbox.password not in body
+    assert sandbox.password not in caplog.text
+
+
+def test_connection_test_with_a_wrong_password_says_so(client, tenancy, sandbox, caplog):
+    facilioo_connection_set(
+        customer=tenancy.a,
+        actor=None,
+        username=sandbox.email,
+        password="falsch-123",
+        environment="sandbox",
+    )
+    client.force_login(tenancy.admin_a)
+    response = client.post(reverse("portal:facilioo-test", kwargs={"slug": "alpha"}), follow=True)
+    body = response.content.decode()
+    assert "Zugangsdaten wurden abgelehnt" in body
+    assert FaciliooConnection.objects.get(customer=tenancy.a).state == "failed"
+    assert "falsch-123" not in body
+    assert "falsch-123" not in caplog.text
