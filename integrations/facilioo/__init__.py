@@ -1,1 +1,1 @@
-"""facilioo: the HTTP client (client.py) and the local sandbox server that imitates it (sandbox/)."""
+"""facilioo: the HTTP client (client.py) and the local sandbox that imitates it (sandbox/)."""

@@ -129,7 +129,9 @@ class _Tokens:
             return None
         refresh = answer.get("refreshToken")
         expires_at, lifetime = _jwt_expiry(access)
-        return cls(access, refresh if isinstance(refresh, str) and refresh else None, expires_at, lifetime)
+        return cls(
+            access, refresh if isinstance(refresh, str) and refresh else None, expires_at, lifetime
+        )
 
     def due(self, now: float) -> bool:
         if self.expires_at is None:
@@ -295,7 +297,7 @@ class FaciliooClient:
     # -- reads ------------------------------------------------------------------------------
 
     def test_connection(self) -> list[JSON]:
-        """"Verbindung testen": log in afresh and list the tenants the account can see."""
+        """ "Verbindung testen": log in afresh and list the tenants the account can see."""
         with self._token_lock:
             self._login_locked()
         return self.list_tenants()
@@ -321,7 +323,10 @@ class FaciliooClient:
             if not page.get("hasNextPage"):
                 return
         raise FaciliooError(
-            _("facilioo lieferte für %(path)s mehr als %(pages)s Seiten; die Abfrage wurde abgebrochen.")
+            _(
+                "facilioo lieferte für %(path)s mehr als %(pages)s Seiten; "
+                "die Abfrage wurde abgebrochen."
+            )
             % {"path": path, "pages": self.page_cap}
         )
 
@@ -345,7 +350,9 @@ class FaciliooClient:
         ]
 
     def get(self, entity: Entity, record_id: int) -> JSON:
-        return self._record(self._call("GET", f"/api/{Entity(entity)}/{int(record_id)}", record=True))
+        return self._record(
+            self._call("GET", f"/api/{Entity(entity)}/{int(record_id)}", record=True)
+        )
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -440,7 +447,7 @@ class FaciliooClient:
     ) -> Iterator[tuple[T, R | Exception]]:
         """Run ``fn(item)`` on ``workers`` threads; yield ``(item, result or exception)``.
 
-        At most ``2 × workers`` items are in flight, so memory stays bounded however long
+        At most ``2 * workers`` items are in flight, so memory stays bounded however long
         ``items`` is (it is consumed lazily). Results come as they finish, or in input order
         with ``ordered=True``. Closing the generator early cancels what has not started.
         """
@@ -449,7 +456,7 @@ class FaciliooClient:
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="facilioo")
 
         def settle(future: Future[tuple[bool, Any]], item: T) -> tuple[T, R | Exception]:
-            ok, value = future.result()
+            _ok, value = future.result()
             return item, value
 
         def drain_some() -> Iterator[tuple[T, R | Exception]]:
@@ -607,7 +614,11 @@ class FaciliooClient:
                     data=body() if body is not None else None,
                     headers=headers,
                 )
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 failures += 1
                 reason = (
                     _("Zeitüberschreitung")
@@ -630,9 +641,9 @@ class FaciliooClient:
                     raise error from exc
             except requests.RequestException as exc:
                 # Invalid URL, unsupported scheme and the like: the address is wrong.
-                raise FaciliooConfigurationError(
-                    self._address_message(0), status=None
-                ) from (None if secret_url else exc)
+                raise FaciliooConfigurationError(self._address_message(0), status=None) from (
+                    None if secret_url else exc
+                )
             else:
                 status = response.status_code
                 elapsed_ms = round((time.monotonic() - started) * 1000)
@@ -641,7 +652,12 @@ class FaciliooClient:
                     method,
                     route,
                     status,
-                    extra={"method": method, "path": route, "status": status, "elapsed_ms": elapsed_ms},
+                    extra={
+                        "method": method,
+                        "path": route,
+                        "status": status,
+                        "elapsed_ms": elapsed_ms,
+                    },
                 )
                 action = classify(status, record=False)
                 if action is ResponseAction.RATE_LIMITED:
@@ -649,7 +665,12 @@ class FaciliooClient:
                     retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
                     logger.info(
                         "facilioo rate limit",
-                        extra={"method": method, "path": route, "status": status, "retry_after": retry_after},
+                        extra={
+                            "method": method,
+                            "path": route,
+                            "status": status,
+                            "retry_after": retry_after,
+                        },
                     )
                     if rate_waits > self.max_rate_limit_waits:
                         raise FaciliooRateLimited(
@@ -752,9 +773,9 @@ class FaciliooClient:
                     "ein Konto ohne Zwei-Faktor-Anmeldung für die Schnittstelle."
                 )
             else:
-                message = _(
-                    "Die Anmeldung bei facilioo ist fehlgeschlagen (HTTP %(status)s)."
-                ) % {"status": status}
+                message = _("Die Anmeldung bei facilioo ist fehlgeschlagen (HTTP %(status)s).") % {
+                    "status": status
+                }
             raise FaciliooConfigurationError(message, status=status)
         self._tokens = tokens
 
@@ -769,7 +790,9 @@ class FaciliooClient:
             )
             assert isinstance(response, requests.Response)  # noqa: S101 (no adoption here)
             status = response.status_code
-            logger.info("facilioo token refresh", extra={"path": "/api/auth/refresh", "status": status})
+            logger.info(
+                "facilioo token refresh", extra={"path": "/api/auth/refresh", "status": status}
+            )
             tokens: _Tokens | None = None
             if status < 300:
                 try:
@@ -786,7 +809,7 @@ class FaciliooClient:
 def _capture(fn: Callable[[T], R], item: T) -> tuple[bool, R | Exception]:
     try:
         return True, fn(item)
-    except Exception as exc:  # noqa: BLE001 (handed to the caller with its item)
+    except Exception as exc:
         return False, exc
 
 

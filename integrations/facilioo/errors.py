@@ -95,7 +95,9 @@ class FaciliooRecordRejected(FaciliooError):
             head = _("Der Datensatz ist in facilioo nicht (mehr) vorhanden (HTTP 404)")
         else:
             head = _("facilioo hat den Datensatz abgelehnt (HTTP %(status)s)") % {"status": status}
-        parts = [f"{field}: {message}" for field, messages in self.errors.items() for message in messages]
+        parts = [
+            f"{field}: {message}" for field, messages in self.errors.items() for message in messages
+        ]
         if not parts:
             parts = [text for text in (self.detail, self.title) if text][:1]
         if not parts:

@@ -121,7 +121,9 @@ class RedisRateLimiter:
         import redis
 
         try:
-            wait_us = int(self._script(keys=[self.key], args=[self._interval_us, self._tolerance_us]))
+            wait_us = int(
+                self._script(keys=[self.key], args=[self._interval_us, self._tolerance_us])
+            )
         except redis.RedisError as exc:
             if not self._warned:
                 logger.warning(

@@ -88,8 +88,13 @@ class SandboxConfig:
                 raise ValueError(f"{name} muss zwischen 0 und 1 liegen.")
         if candidate.error_rate + candidate.rate_limit_rate + candidate.drop_rate > 1:
             raise ValueError("Die Summe der Fehlerraten darf 1 nicht übersteigen.")
-        for name in ("retry_after", "latency_ms", "token_lifetime", "refresh_token_lifetime",
-                     "upload_url_lifetime"):
+        for name in (
+            "retry_after",
+            "latency_ms",
+            "token_lifetime",
+            "refresh_token_lifetime",
+            "upload_url_lifetime",
+        ):
             value = getattr(candidate, name)
             if not isinstance(value, int | float) or value < 0:
                 raise ValueError(f"{name} muss eine Zahl ≥ 0 sein.")
@@ -117,13 +122,18 @@ def problem_response(problem: Problem) -> Response:
     if problem.errors:
         body["errors"] = problem.errors
     return Response(
-        json.dumps(body, ensure_ascii=False), status=problem.status, content_type="application/problem+json"
+        json.dumps(body, ensure_ascii=False),
+        status=problem.status,
+        content_type="application/problem+json",
     )
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(data, ensure_ascii=False), status=status, headers=headers, content_type="application/json"
+        json.dumps(data, ensure_ascii=False),
+        status=status,
+        headers=headers,
+        content_type="application/json",
     )
 
 
@@ -149,7 +159,9 @@ class SandboxApp:
         self.config = config or SandboxConfig()
         self.accounts = {
             PM_EMAIL: Account(id=1, email=PM_EMAIL, password=password, party_type=2, company_id=1),
-            USER_EMAIL: Account(id=2, email=USER_EMAIL, password=password, party_type=7, company_id=1),
+            USER_EMAIL: Account(
+                id=2, email=USER_EMAIL, password=password, party_type=7, company_id=1
+            ),
         }
         self._accounts_by_id = {account.id: account for account in self.accounts.values()}
         self._key = secrets.token_bytes(32)  # per process: a restarted sandbox wants a new login
@@ -162,7 +174,9 @@ class SandboxApp:
 
     # -- WSGI ---------------------------------------------------------------------------------
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         request = Request(environ)
         response = self.handle(request)
         return response(environ, start_response)
@@ -204,7 +218,9 @@ class SandboxApp:
         config = self.config
         if config.fault_skip_auth and path.startswith("/api/auth/"):
             return False
-        if config.fault_methods is not None and method not in {m.upper() for m in config.fault_methods}:
+        if config.fault_methods is not None and method not in {
+            m.upper() for m in config.fault_methods
+        }:
             return False
         return any(path.startswith(prefix) for prefix in config.fault_paths)
 
@@ -252,7 +268,9 @@ class SandboxApp:
             if path == "/_control" and method == "POST":
                 changes = json.loads(request.get_data() or b"{}")
                 if not isinstance(changes, dict):
-                    raise ValueError("Erwartet wird ein JSON-Objekt.")
+                    return problem_response(
+                        Problem(400, "Ungültige Steuerung", detail="Erwartet wird ein JSON-Objekt.")
+                    )
                 return json_response(self.control(changes))
             if path == "/_control/counters" and method == "GET":
                 return json_response(self.counters())
@@ -373,7 +391,9 @@ class SandboxApp:
         try:
             body = json.loads(raw)
         except ValueError:
-            raise Problem(400, "Ungültiger Inhalt", detail="Der Inhalt ist kein gültiges JSON.") from None
+            raise Problem(
+                400, "Ungültiger Inhalt", detail="Der Inhalt ist kein gültiges JSON."
+            ) from None
         if not isinstance(body, dict):
             raise Problem(400, "Ungültiger Inhalt", detail="Erwartet wird ein JSON-Objekt.")
         return body
@@ -395,7 +415,9 @@ class SandboxApp:
         if size < 1:
             errors["PageSize"] = ["PageSize muss mindestens 1 sein."]
         if errors:
-            raise Problem(400, "Ein oder mehrere Validierungsfehler sind aufgetreten.", errors=errors)
+            raise Problem(
+                400, "Ein oder mehrere Validierungsfehler sind aufgetreten.", errors=errors
+            )
         size = min(size, MAX_PAGE_SIZE)
         items, total = fetch(number, size)
         pages = math.ceil(total / size) if total else 0
@@ -426,14 +448,22 @@ class SandboxApp:
         }
         refresh_id = uuid.uuid4().hex
         access = jwt.encode(
-            {**claims, "exp": now + int(self.config.token_lifetime), "typ": "access",
-             "jti": uuid.uuid4().hex},
+            {
+                **claims,
+                "exp": now + int(self.config.token_lifetime),
+                "typ": "access",
+                "jti": uuid.uuid4().hex,
+            },
             self._key,
             algorithm="HS256",
         )
         refresh = jwt.encode(
-            {**claims, "exp": now + int(self.config.refresh_token_lifetime), "typ": "refresh",
-             "jti": refresh_id},
+            {
+                **claims,
+                "exp": now + int(self.config.refresh_token_lifetime),
+                "typ": "refresh",
+                "jti": refresh_id,
+            },
             self._key,
             algorithm="HS256",
         )
@@ -497,7 +527,9 @@ class SandboxApp:
             account_id = self._refresh_ids.pop(str(claims.get("jti")), None)
         account = self._accounts_by_id.get(account_id) if account_id is not None else None
         if account is None:
-            raise self._unauthorized("Das Refresh-Token wurde bereits verwendet oder ist unbekannt.")
+            raise self._unauthorized(
+                "Das Refresh-Token wurde bereits verwendet oder ist unbekannt."
+            )
         return json_response(self._issue(account))
 
     # -- files ----------------------------------------------------------------------------------
@@ -524,9 +556,7 @@ class SandboxApp:
             return _s3_error("AccessDenied", "Request has expired")
         if "Authorization" in request.headers:
             # Like S3: a pre-signed URL plus an Authorization header is two auth mechanisms.
-            return _s3_error(
-                "InvalidArgument", "Only one auth mechanism allowed", status=400
-            )
+            return _s3_error("InvalidArgument", "Only one auth mechanism allowed", status=400)
         digest, md5 = hashlib.sha256(), hashlib.md5()  # noqa: S324 (S3's ETag, not security)
         size = 0
         keep = self.store.store_content

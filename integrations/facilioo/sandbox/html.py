@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 MAX_ROWS = 200
 
 _STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#333;background:#f8f8f8}
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#333;
+background:#f8f8f8}
 header{background:#417690;color:#fff;padding:12px 24px}
 header h1{margin:0;font-size:20px;font-weight:400}
 main{padding:16px 24px}
@@ -27,7 +28,10 @@ tr.deleted td{color:#999;text-decoration:line-through}
 p.note{color:#666;font-size:12px}
 """
 
-_TABLES = [("tenants", "Mandanten (Projekte)"), *[(name, spec.label) for name, spec in SPECS.items()]]
+_TABLES = [
+    ("tenants", "Mandanten (Projekte)"),
+    *[(name, spec.label) for name, spec in SPECS.items()],
+]
 
 
 def _cell(value: Any) -> str:
@@ -77,7 +81,9 @@ def render_overview(app: SandboxApp) -> bytes:
         ]
         for row in sorted(rows, key=lambda r: r["id"], reverse=True)[:MAX_ROWS]:
             css = " class='deleted'" if row.get("deleted") else ""
-            body.append(f"<tr{css}>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>")
+            body.append(
+                f"<tr{css}>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>"
+            )
         if not rows:
             body.append(f"<tr><td colspan='{len(columns)}'>Keine Einträge.</td></tr>")
         body.append("</tbody></table></section>")

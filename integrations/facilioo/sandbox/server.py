@@ -10,6 +10,7 @@ connection parses cleanly.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import socket
@@ -22,7 +23,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote
 
-from integrations.facilioo.sandbox.app import PM_EMAIL, USER_EMAIL, DropConnection, SandboxApp, SandboxConfig
+from integrations.facilioo.sandbox.app import (
+    PM_EMAIL,
+    USER_EMAIL,
+    DropConnection,
+    SandboxApp,
+    SandboxConfig,
+)
 from integrations.facilioo.sandbox.store import Store
 
 logger = logging.getLogger(__name__)
@@ -70,13 +77,15 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # per-request lines would swamp a benchmark; /_control/counters has the numbers
 
     def _run(self) -> None:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
-            self._answer("411 Length Required", [("Content-Type", "text/plain")], b"Length Required")
+            self._answer(
+                "411 Length Required", [("Content-Type", "text/plain")], b"Length Required"
+            )
             return
         try:
             length = int(self.headers.get("Content-Length") or 0)
@@ -86,7 +95,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._answer("400 Bad Request", [("Content-Type", "text/plain")], b"Bad Content-Length")
             return
-        body = _BoundedReader(self.rfile, length)
+        body = _BoundedReader(self.rfile, length)  # type: ignore[arg-type]
         raw_path, _sep, query = self.path.partition("?")
         host, port = self.server.server_address[:2]
         environ: dict[str, Any] = {
@@ -114,7 +123,9 @@ class _Handler(BaseHTTPRequestHandler):
                 environ["HTTP_" + name] = ",".join(self.headers.get_all(key) or [])
         started: list[Any] = []
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             started[:] = [status, headers]
             return lambda data: None  # the legacy write() callable; our app never uses it
 
@@ -150,15 +161,13 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         # Headers and body in one write: two small writes meet Nagle and delayed ACKs.
-        self._headers_buffer.append(b"\r\n" + payload)
+        self._headers_buffer.append(b"\r\n" + payload)  # type: ignore[attr-defined]
         self.flush_headers()
 
     def _drop(self) -> None:
         self.close_connection = True
-        try:
+        with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _run
 
@@ -209,7 +218,9 @@ class SandboxServer:
         import os
 
         self.options = options
-        password = options.password or os.environ.get("FACILIOO_SANDBOX_PASSWORD") or generate_password()
+        password = (
+            options.password or os.environ.get("FACILIOO_SANDBOX_PASSWORD") or generate_password()
+        )
         store = Store(store_content=options.store_content)
         if options.state_file is not None and options.state_file.exists() and not options.fresh:
             store.load(options.state_file)
@@ -227,6 +238,7 @@ class SandboxServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else str(host)
         shown = "127.0.0.1" if host in {"0.0.0.0", ""} else host  # noqa: S104 (display only)
         return f"http://{shown}:{port}"
 
@@ -236,12 +248,17 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1}, name="facilioo-sandbox", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="facilioo-sandbox",
+            daemon=True,
         )
         self._thread.start()
         if self.options.state_file is not None:
             self.save()
-            self._persister = threading.Thread(target=self._persist_loop, name="facilioo-sandbox-state", daemon=True)
+            self._persister = threading.Thread(
+                target=self._persist_loop, name="facilioo-sandbox-state", daemon=True
+            )
             self._persister.start()
         return self
 

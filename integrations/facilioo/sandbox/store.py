@@ -176,7 +176,7 @@ ENTITIES = tuple(SPECS)
 FILE_UPLOAD_FIELDS = ("size", "sha256", "uploaded")
 
 
-class Problem(Exception):  # noqa: N818 (an answer, not a failure of the sandbox)
+class Problem(Exception):
     """An RFC 7807 answer: validation errors (400) or an unknown id (404)."""
 
     def __init__(
@@ -205,7 +205,9 @@ def now_iso() -> str:
 class Store:
     """All records of one sandbox. Every public method takes the lock; results are copies."""
 
-    def __init__(self, *, visible_tenants: Iterable[int] = (1, 2), store_content: bool = True) -> None:
+    def __init__(
+        self, *, visible_tenants: Iterable[int] = (1, 2), store_content: bool = True
+    ) -> None:
         self.lock = threading.RLock()
         self.visible_tenants = frozenset(visible_tenants)
         self.store_content = store_content
@@ -321,7 +323,7 @@ class Store:
             if value is None or key in {"orderBy", "search", "searchTerm", "ids"}:
                 continue
             if key == "externalId" or key in spec.fields or key == "id":
-                filters.append(lambda row, k=key, v=value: row.get(k) == v)
+                filters.append(_equals(key, value))
         ids = query.get("ids")
         if isinstance(ids, list):
             wanted = set(ids)
@@ -330,7 +332,9 @@ class Store:
         if isinstance(text, str) and text:
             needle = text.casefold()
             filters.append(
-                lambda row: any(needle in str(row.get(f) or "").casefold() for f in spec.text_fields)
+                lambda row: any(
+                    needle in str(row.get(f) or "").casefold() for f in spec.text_fields
+                )
             )
         external_id = query.get("externalId")
         with self.lock:
@@ -339,15 +343,14 @@ class Store:
                 candidates = [self.tables[table][i] for i in sorted(ids)]
             else:
                 candidates = list(self.tables[table].values())
-            rows = [copy.deepcopy(row) for row in candidates if all(check(row) for check in filters)]
+            rows = [
+                copy.deepcopy(row) for row in candidates if all(check(row) for check in filters)
+            ]
         order = query.get("orderBy")
         if isinstance(order, list):
             for clause in reversed([c for c in order if isinstance(c, str) and c.strip()]):
                 name, _sep, direction = clause.strip().partition(" ")
-                rows.sort(
-                    key=lambda row, n=name: (row.get(n) is None, str(row.get(n) or "")),
-                    reverse=direction.strip().lower() == "desc",
-                )
+                rows.sort(key=_sort_key(name), reverse=direction.strip().lower() == "desc")
         return rows
 
     # -- writes -----------------------------------------------------------------------------
@@ -360,7 +363,13 @@ class Store:
             stamp = now_iso()
             record_id = self.next_id
             self.next_id += 1
-            row: JSON = {"id": record_id, **values, "created": stamp, "lastModified": stamp, "deleted": None}
+            row: JSON = {
+                "id": record_id,
+                **values,
+                "created": stamp,
+                "lastModified": stamp,
+                "deleted": None,
+            }
             self._derive(table, row)
             if table == "files":
                 row.update(dict.fromkeys(FILE_UPLOAD_FIELDS))
@@ -466,7 +475,10 @@ class Store:
                 continue
             if target == "tenants":
                 if value not in self.visible_tenants or value not in self.tables["tenants"]:
-                    add(name, f"Der Mandant {value} ist unbekannt oder für dieses Konto nicht sichtbar.")
+                    add(
+                        name,
+                        f"Der Mandant {value} ist unbekannt oder für dieses Konto nicht sichtbar.",
+                    )
             elif target in CATALOGS:
                 if value not in self.tables[target]:
                     add(name, f"Der Wert {value} ist in „{target}“ unbekannt.")
@@ -519,7 +531,11 @@ class Store:
 
     def _rules_unit_contracts(self, values: JSON, current_id: int | None, add: _Add) -> None:
         type_id = values.get("typeId")
-        if isinstance(type_id, int) and not isinstance(type_id, bool) and type_id not in CONTRACT_TYPES:
+        if (
+            isinstance(type_id, int)
+            and not isinstance(type_id, bool)
+            and type_id not in CONTRACT_TYPES
+        ):
             add("typeId", "Der Vertragstyp muss zwischen 1 und 11 liegen.")
 
     def _rules_document_groups(self, values: JSON, current_id: int | None, add: _Add) -> None:
@@ -537,14 +553,25 @@ class Store:
         title = values.get("title")
         if isinstance(title, str) and len(title) > 255:
             add("title", "Der Titel darf höchstens 255 Zeichen lang sein.")
-        if not any(values.get(k) is not None for k in ("propertyId", "unitId", "contractId", "partyId")):
+        if not any(
+            values.get(k) is not None for k in ("propertyId", "unitId", "contractId", "partyId")
+        ):
             add(
                 "propertyId",
-                "Mindestens eines von propertyId, unitId, contractId oder partyId ist erforderlich.",
+                "Mindestens eines von propertyId, unitId, contractId oder partyId "
+                "ist erforderlich.",
             )
 
 
 _Add = Callable[[str, str], None]
+
+
+def _equals(key: str, value: Any) -> Callable[[JSON], bool]:
+    return lambda row: bool(row.get(key) == value)
+
+
+def _sort_key(name: str) -> Callable[[JSON], tuple[bool, str]]:
+    return lambda row: (row.get(name) is None, str(row.get(name) or ""))
 
 
 def _type_problem(name: str, kind: Kind, value: Any) -> str | None:
@@ -556,9 +583,8 @@ def _type_problem(name: str, kind: Kind, value: Any) -> str | None:
         return f"„{name}“ muss true oder false sein."
     if kind is Kind.STR and not isinstance(value, str):
         return f"„{name}“ muss ein Text sein."
-    if kind is Kind.DATE:
-        if not isinstance(value, str) or not _is_iso_date(value):
-            return f"„{name}“ muss ein Datum nach ISO 8601 sein."
+    if kind is Kind.DATE and (not isinstance(value, str) or not _is_iso_date(value)):
+        return f"„{name}“ muss ein Datum nach ISO 8601 sein."
     if kind is Kind.STR and len(value) > 2000:
         return f"„{name}“ ist zu lang."
     return None

@@ -52,7 +52,9 @@ class _StateQueries:
         return next((row for row in self.records(entity) if row["id"] == record_id), None)
 
     def find(self, entity: str, **equal: Any) -> list[JSON]:
-        return [row for row in self.records(entity) if all(row.get(k) == v for k, v in equal.items())]
+        return [
+            row for row in self.records(entity) if all(row.get(k) == v for k, v in equal.items())
+        ]
 
     def count(self, entity: str, *, include_deleted: bool = True) -> int:
         return sum(1 for row in self.records(entity) if include_deleted or not row.get("deleted"))
@@ -211,11 +213,16 @@ def sandbox_process(*, startup_timeout: float = 30.0, **options: Any) -> Iterato
         sys.executable,
         str(MANAGE_PY),
         "facilioo_sandbox",
-        "--host", sandbox_options.host,
-        "--port", str(sandbox_options.port),
-        "--password", password,
-        "--token-lifetime", str(config.token_lifetime),
-        "--upload-url-lifetime", str(config.upload_url_lifetime),
+        "--host",
+        sandbox_options.host,
+        "--port",
+        str(sandbox_options.port),
+        "--password",
+        password,
+        "--token-lifetime",
+        str(config.token_lifetime),
+        "--upload-url-lifetime",
+        str(config.upload_url_lifetime),
     ]
     if sandbox_options.state_file is not None:
         command += ["--state", str(sandbox_options.state_file)]

@@ -1,12 +1,14 @@
-"""Run the facilioo sandbox: a local imitation of the facilioo API for tests, demos and benchmarks."""
+"""Run the facilioo sandbox: a local imitation of facilioo for tests, demos and benchmarks."""
 
 from __future__ import annotations
 
 import signal
 import threading
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.facilioo.sandbox.app import SandboxConfig
 from integrations.facilioo.sandbox.server import SandboxOptions, SandboxServer
@@ -18,7 +20,7 @@ class Command(BaseCommand):
         "Adresse, E-Mail und Passwort aus. Beenden mit Strg+C oder SIGTERM."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8025, help="0 wählt einen freien Port.")
         parser.add_argument(
@@ -37,13 +39,15 @@ class Command(BaseCommand):
         parser.add_argument("--rate-limit-rate", type=float, default=0.0, help="Anteil 429er.")
         parser.add_argument("--retry-after", type=int, default=1, help="Sekunden bei 429.")
         parser.add_argument("--latency-ms", type=int, default=0)
-        parser.add_argument("--drop-rate", type=float, default=0.0, help="Anteil abgebrochener Verbindungen.")
+        parser.add_argument(
+            "--drop-rate", type=float, default=0.0, help="Anteil abgebrochener Verbindungen."
+        )
         parser.add_argument("--fault-seed", type=int, help="Startwert des Zufalls der Fehler.")
         parser.add_argument(
             "--no-content", action="store_true", help="Hochgeladene Bytes nicht aufbewahren."
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         config = SandboxConfig()
         try:
             config.update(
@@ -77,7 +81,7 @@ class Command(BaseCommand):
 
         stop = threading.Event()
 
-        def request_stop(signum, frame):
+        def request_stop(signum: int, frame: FrameType | None) -> None:
             stop.set()
 
         signal.signal(signal.SIGINT, request_stop)
@@ -87,7 +91,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  URL:       {server.url}")
         self.stdout.write(f"  E-Mail:    {server.email}")
         self.stdout.write(f"  Passwort:  {server.password}")
-        self.stdout.write(f"  Nutzer-Konto ohne Schreibrecht: {server.user_email} (gleiches Passwort)")
+        self.stdout.write(
+            f"  Nutzer-Konto ohne Schreibrecht: {server.user_email} (gleiches Passwort)"
+        )
         if options["state"]:
             self.stdout.write(f"  Daten:     {options['state']}")
         self.stdout.flush()

@@ -102,7 +102,11 @@ def test_expired_token_is_refreshed_on_401_and_the_call_repeated(sandbox_factory
     # given: 1-second tokens; the client's clock lags, so it does not see the expiry coming
     sandbox = sandbox_factory(token_lifetime=1)
     with FaciliooClient(
-        sandbox.url, sandbox.email, sandbox.password, clock=lambda: time.time() - 3600, sleep=facilioo_sleeps.append
+        sandbox.url,
+        sandbox.email,
+        sandbox.password,
+        clock=lambda: time.time() - 3600,
+        sleep=facilioo_sleeps.append,
     ) as client:
         client.list_tenants()
         time.sleep(1.2)
@@ -150,10 +154,14 @@ def test_wrong_password_raises_the_credentials_error(sandbox, make_facilioo_clie
 def test_a_401_that_survives_a_fresh_login_is_a_credentials_error(sandbox_factory, facilioo_sleeps):
     # given: tokens that are expired the moment they are issued
     sandbox = sandbox_factory(token_lifetime=0)
-    with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, sleep=facilioo_sleeps.append) as client:
+    with (
+        FaciliooClient(
+            sandbox.url, sandbox.email, sandbox.password, sleep=facilioo_sleeps.append
+        ) as client,
+        pytest.raises(FaciliooCredentialsError) as info,
+    ):
         # when / then
-        with pytest.raises(FaciliooCredentialsError) as info:
-            client.list_tenants()
+        client.list_tenants()
 
     assert info.value.message == CREDENTIALS_MESSAGE
     routes = sandbox.counters()["by_route"]
@@ -233,7 +241,9 @@ def test_429_waits_for_retry_after(sandbox, facilioo_client, facilioo_sleeps):
     assert set(facilioo_sleeps) == {2.0}
 
 
-def test_retry_after_is_capped_and_the_waits_are_bounded(sandbox, make_facilioo_client, facilioo_sleeps):
+def test_retry_after_is_capped_and_the_waits_are_bounded(
+    sandbox, make_facilioo_client, facilioo_sleeps
+):
     # given
     client = make_facilioo_client(max_rate_limit_waits=3)
     client.list_tenants()
@@ -263,7 +273,11 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_duplicated(sandbox, facil
     # given: a create goes through, then the connection drops before the answer
     facilioo_client.list_tenants()
     sandbox.control(
-        drop_rate=0.5, drop_mode="after", seed=5, fault_methods=["POST"], fault_paths=["/api/parties"]
+        drop_rate=0.5,
+        drop_mode="after",
+        seed=5,
+        fault_methods=["POST"],
+        fault_paths=["/api/parties"],
     )
 
     # when
@@ -349,8 +363,15 @@ def test_create_patch_get_delete_roundtrip(sandbox, facilioo_client):
     # when
     entrance = facilioo_client.patch(Entity.ENTRANCES, prop["id"], {"name": "Eingang Nord"})
     unit = facilioo_client.create(
-        Entity.UNITS, {"entranceId": prop["id"], "name": "Whg 1", "typeId": 1, "floor": 3,
-                       "livingArea": 61.5, "externalId": "1000-0001-G1-001"}
+        Entity.UNITS,
+        {
+            "entranceId": prop["id"],
+            "name": "Whg 1",
+            "typeId": 1,
+            "floor": 3,
+            "livingArea": 61.5,
+            "externalId": "1000-0001-G1-001",
+        },
     )
     patched = facilioo_client.patch(Entity.UNITS, unit["id"], {"floor": -1})
     facilioo_client.delete(Entity.UNITS, unit["id"])
@@ -392,28 +413,69 @@ def test_rejections_name_the_field_and_the_rule(sandbox, facilioo_client):
     cases = [
         (Entity.PROPERTIES, {"tenantId": 1, "number": "X"}, "name", "erforderlich"),
         (Entity.PROPERTIES, {"tenantId": 3, "name": "Fremd"}, "tenantId", "nicht sichtbar"),
-        (Entity.PROPERTIES, {"tenantId": 1, "name": "Doppelt", "number": "G1"}, "number",
-         "bereits vergeben"),
+        (
+            Entity.PROPERTIES,
+            {"tenantId": 1, "name": "Doppelt", "number": "G1"},
+            "number",
+            "bereits vergeben",
+        ),
         (Entity.UNITS, {"entranceId": 424242, "name": "Whg"}, "entranceId", "entrances/424242"),
-        (Entity.UNITS, {"entranceId": prop["id"], "name": "Whg", "typeId": 99}, "typeId",
-         "unbekannt"),
+        (
+            Entity.UNITS,
+            {"entranceId": prop["id"], "name": "Whg", "typeId": 99},
+            "typeId",
+            "unbekannt",
+        ),
         (Entity.PARTIES, party(2, lastName=None), "lastName", "Firmenname"),
-        (Entity.PARTIES, party(3, contactByEmail=False, contactByPush=True), "contactByPush",
-         "einzige Kontaktweg"),
+        (
+            Entity.PARTIES,
+            party(3, contactByEmail=False, contactByPush=True),
+            "contactByPush",
+            "einzige Kontaktweg",
+        ),
         (Entity.PARTIES, party(4, contactByMail=None), "contactByMail", "erforderlich"),
-        (Entity.UNIT_CONTRACTS, {"unitId": unit["id"], "partyId": person["id"], "typeId": 12},
-         "typeId", "zwischen 1 und 11"),
-        (Entity.UNIT_CONTRACTS, {"unitId": unit["id"], "partyId": 424242, "typeId": 4},
-         "partyId", "parties/424242"),
-        (Entity.UNIT_CONTRACTS, {"unitId": person["id"], "partyId": person["id"], "typeId": 4},
-         "unitId", "units/"),
+        (
+            Entity.UNIT_CONTRACTS,
+            {"unitId": unit["id"], "partyId": person["id"], "typeId": 12},
+            "typeId",
+            "zwischen 1 und 11",
+        ),
+        (
+            Entity.UNIT_CONTRACTS,
+            {"unitId": unit["id"], "partyId": 424242, "typeId": 4},
+            "partyId",
+            "parties/424242",
+        ),
+        (
+            Entity.UNIT_CONTRACTS,
+            {"unitId": person["id"], "partyId": person["id"], "typeId": 4},
+            "unitId",
+            "units/",
+        ),
         (Entity.DOCUMENT_GROUPS, {"name": "Ordner", "parentId": 424242}, "parentId", "424242"),
-        (Entity.DOCUMENTS, {"title": "Brief", "fileId": file["id"]}, "propertyId",
-         "Mindestens eines"),
-        (Entity.DOCUMENTS, {"title": "Brief", "fileId": 424242, "unitId": unit["id"]}, "fileId",
-         "files/424242"),
-        (Entity.DOCUMENTS, {"title": "Brief", "fileId": file["id"], "unitId": unit["id"],
-                            "documentGroupId": 424242}, "documentGroupId", "424242"),
+        (
+            Entity.DOCUMENTS,
+            {"title": "Brief", "fileId": file["id"]},
+            "propertyId",
+            "Mindestens eines",
+        ),
+        (
+            Entity.DOCUMENTS,
+            {"title": "Brief", "fileId": 424242, "unitId": unit["id"]},
+            "fileId",
+            "files/424242",
+        ),
+        (
+            Entity.DOCUMENTS,
+            {
+                "title": "Brief",
+                "fileId": file["id"],
+                "unitId": unit["id"],
+                "documentGroupId": 424242,
+            },
+            "documentGroupId",
+            "424242",
+        ),
         (Entity.FILES, {"name": "a.pdf"}, "fileTypeId", "erforderlich"),
     ]
     for entity, body, field, text in cases:
@@ -443,7 +505,9 @@ def test_upload_flow_stores_the_bytes(sandbox, facilioo_client, tmp_path):
     path = tmp_path / "vertrag.pdf"
     path.write_bytes(content)
     prop = building(facilioo_client)
-    group = facilioo_client.create(Entity.DOCUMENT_GROUPS, {"name": "Verträge", "externalId": "1000-O1"})
+    group = facilioo_client.create(
+        Entity.DOCUMENT_GROUPS, {"name": "Verträge", "externalId": "1000-O1"}
+    )
 
     # when
     file = facilioo_client.create_file("vertrag.pdf", 1, "1000-D1")
@@ -452,9 +516,18 @@ def test_upload_flow_stores_the_bytes(sandbox, facilioo_client, tmp_path):
         facilioo_client.upload(url, stream, len(content))
     document = facilioo_client.create(
         Entity.DOCUMENTS,
-        {"title": "Mietvertrag", "description": None, "documentGroupId": group["id"],
-         "date": "2024-05-01", "propertyId": prop["id"], "unitId": None, "contractId": None,
-         "partyId": None, "fileId": file["id"], "externalId": "1000-D1"},
+        {
+            "title": "Mietvertrag",
+            "description": None,
+            "documentGroupId": group["id"],
+            "date": "2024-05-01",
+            "propertyId": prop["id"],
+            "unitId": None,
+            "contractId": None,
+            "partyId": None,
+            "fileId": file["id"],
+            "externalId": "1000-D1",
+        },
     )
 
     # then
@@ -548,14 +621,21 @@ def test_map_parallel_bounds_threads_and_items_in_flight(make_facilioo_client):
 def test_map_parallel_ordered_keeps_input_order(make_facilioo_client):
     client = make_facilioo_client(workers=4)
 
-    out = [item for item, _ in client.map_parallel(lambda n: time.sleep((n % 3) / 1000), range(30), ordered=True)]
+    out = [
+        item
+        for item, _ in client.map_parallel(
+            lambda n: time.sleep((n % 3) / 1000), range(30), ordered=True
+        )
+    ]
 
     assert out == list(range(30))
 
 
 def test_map_parallel_writes_share_one_login(sandbox, facilioo_client):
     results = list(
-        facilioo_client.map_parallel(lambda n: facilioo_client.create(Entity.PARTIES, party(n)), range(40))
+        facilioo_client.map_parallel(
+            lambda n: facilioo_client.create(Entity.PARTIES, party(n)), range(40)
+        )
     )
 
     assert all(not isinstance(r, Exception) for _, r in results)
@@ -618,8 +698,10 @@ def test_no_secret_in_logs_errors_or_repr(sandbox, make_facilioo_client, caplog)
         # urllib3 logs request paths at DEBUG (a pre-signed URL among them); our loggers never do
         if not record.name.startswith("urllib3"):
             assert upload_token not in text
-    assert secret not in repr(client) and secret not in repr(bad)
-    assert secret not in str(info.value) and secret not in repr(info.value)
+    assert secret not in repr(client)
+    assert secret not in repr(bad)
+    assert secret not in str(info.value)
+    assert secret not in repr(info.value)
     assert any(getattr(r, "status", None) == 500 for r in caplog.records)  # it did log
 
 

@@ -1,0 +1,146 @@
+"""The per-account request budget: in this process and shared through Redis."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+
+from integrations.facilioo.ratelimit import (
+    LocalRateLimiter,
+    RedisRateLimiter,
+    rate_limit_key,
+    rate_limiter_for,
+)
+from tests.services import unavailable
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(round(seconds, 6))
+
+
+def test_local_limiter_books_slots_one_interval_apart():
+    fake = FakeTime()
+    limiter = LocalRateLimiter(10, clock=fake.clock, sleep=fake.sleep)
+
+    for _ in range(4):
+        limiter.acquire()
+
+    assert fake.sleeps == [0.1, 0.2, 0.3]
+
+
+def test_local_limiter_allows_a_burst_after_a_quiet_period():
+    fake = FakeTime()
+    limiter = LocalRateLimiter(10, burst=3, clock=fake.clock, sleep=fake.sleep)
+
+    for _ in range(4):
+        limiter.acquire()
+    fake.now += 10
+    fake.sleeps.clear()
+    for _ in range(3):
+        limiter.acquire()
+
+    assert fake.sleeps == []
+
+
+def test_local_limiter_is_shared_by_threads():
+    limiter = LocalRateLimiter(50)
+    started = time.monotonic()
+
+    def work():
+        for _ in range(5):
+            limiter.acquire()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # 20 requests at 50/s: the first goes at once, the last 19 intervals later
+    assert time.monotonic() - started >= 19 / 50 - 0.02
+
+
+def test_the_key_names_the_account_without_its_secret():
+    key = rate_limit_key("https://api.facilioo.de/", "Admin@Example.org")
+
+    assert key == rate_limit_key("https://api.facilioo.de", "admin@example.org")
+    assert key != rate_limit_key("https://api.facilioo.de", "other@example.org")
+    assert "example" not in key
+    assert key.startswith("connect:facilioo:ratelimit:")
+
+
+def test_limiter_for_shares_one_local_limiter_per_account(settings):
+    settings.REDIS_URL = None
+
+    first = rate_limiter_for("http://x", "a@example.org", rate_per_s=5)
+    second = rate_limiter_for("http://x", "a@example.org", rate_per_s=5)
+    other = rate_limiter_for("http://x", "b@example.org", rate_per_s=5)
+
+    assert first is second
+    assert first is not other
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        parsed = urlparse(url)
+        unavailable(f"Redis is not reachable at {parsed.hostname}:{parsed.port}")
+    finally:
+        client.close()
+    return url
+
+
+def test_redis_limiter_is_shared_across_instances(redis_url):
+    # given: two limiters for one account, as two worker processes would hold them
+    key = f"test:ratelimit:{uuid.uuid4().hex}"
+    limiters = [RedisRateLimiter(redis_url, key, 20) for _ in range(2)]
+    started = time.monotonic()
+
+    # when: 20 requests alternate between them
+    for n in range(20):
+        limiters[n % 2].acquire()
+
+    # then: they kept one budget of 20/s together (19 intervals after the first)
+    assert time.monotonic() - started >= 19 / 20 - 0.05
+    for limiter in limiters:
+        limiter.close()
+
+
+def test_redis_limiter_waits_are_booked_atomically(redis_url):
+    key = f"test:ratelimit:{uuid.uuid4().hex}"
+    limiter = RedisRateLimiter(redis_url, key, 100, burst=2)
+
+    waits = sorted(limiter.reserve() for _ in range(5))
+
+    assert waits[:2] == [0.0, 0.0]
+    assert waits[2:] == pytest.approx([0.01, 0.02, 0.03], abs=0.005)
+    limiter.close()
+
+
+def test_redis_limiter_falls_back_to_local_when_redis_is_gone(caplog):
+    limiter = RedisRateLimiter("redis://127.0.0.1:9/0", "test:ratelimit:gone", 1000)
+
+    limiter.acquire()
+    limiter.acquire()
+
+    assert "Redis unreachable" in caplog.text
+    limiter.close()
