@@ -727,3 +727,50 @@ def test_for_environment_builds_a_client_from_the_settings(sandbox, settings):
     with FaciliooClient.for_environment("sandbox", sandbox.email, sandbox.password) as client:
         assert len(client.test_connection()) == 2
         assert client.workers == settings.FACILIOO_WRITE_WORKERS
+
+
+# -- answer shapes the sandbox does not produce (faked at the HTTP edge) -------------------------
+
+
+@pytest.fixture
+def fake_facilioo():
+    import jwt as pyjwt
+    import responses
+
+    token = pyjwt.encode({"exp": int(time.time()) + 3600, "nbf": int(time.time())}, "k" * 32)
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            "https://facilioo.test/api/auth/login",
+            json={"accessToken": token, "refreshToken": token},
+        )
+        yield mocked
+
+
+def test_upload_url_may_come_as_a_plain_json_string(fake_facilioo, facilioo_sleeps):
+    fake_facilioo.put(
+        "https://facilioo.test/api/files/5/upload", json="https://storage.test/bucket/abc?sig=1"
+    )
+
+    with FaciliooClient("https://facilioo.test", "pm@example.org", "pw") as client:
+        assert client.request_upload_url(5) == "https://storage.test/bucket/abc?sig=1"
+
+
+def test_an_html_error_body_becomes_readable_text(fake_facilioo):
+    fake_facilioo.post(
+        "https://facilioo.test/api/units",
+        status=409,
+        body="<html><body><h1>Conflict</h1><p>Unit&nbsp;exists</p></body></html>",
+        content_type="text/html",
+    )
+
+    with (
+        FaciliooClient("https://facilioo.test", "pm@example.org", "pw") as client,
+        pytest.raises(FaciliooRecordRejected) as info,
+    ):
+        client.create(Entity.UNITS, {"entranceId": 1, "name": "W"})
+
+    assert info.value.status == 409
+    assert (
+        info.value.message
+        == "facilioo hat den Datensatz abgelehnt (HTTP 409): Conflict Unit exists"
+    )
