@@ -427,7 +427,9 @@ class FaciliooClient:
             body=lambda: _SizedStream(stream, size),
             before_retry=None,
             rewind=rewind,
+            # A stream that cannot be rewound can be sent only once.
             retries=self.max_retries if start is not None else 0,
+            rate_limit_waits=self.max_rate_limit_waits if start is not None else 0,
             secret_url=True,
         )
         assert isinstance(response, requests.Response)  # noqa: S101 (no adoption for uploads)
@@ -588,6 +590,7 @@ class FaciliooClient:
         before_retry: Callable[[], JSON | None] | None = None,
         rewind: Callable[[], None] | None = None,
         retries: int | None = None,
+        rate_limit_waits: int | None = None,
         secret_url: bool = False,
     ) -> requests.Response | _Adopted:
         """Send one request, repeating it on transient failures and 429; return the answer.
@@ -598,6 +601,7 @@ class FaciliooClient:
         returned for the caller to interpret.
         """
         max_failures = self.max_retries if retries is None else retries
+        max_waits = self.max_rate_limit_waits if rate_limit_waits is None else rate_limit_waits
         failures = 0
         rate_waits = 0
         while True:
@@ -672,13 +676,13 @@ class FaciliooClient:
                             "retry_after": retry_after,
                         },
                     )
-                    if rate_waits > self.max_rate_limit_waits:
+                    if rate_waits > max_waits:
                         raise FaciliooRateLimited(
                             _(
                                 "facilioo meldet zu viele Anfragen (HTTP 429), auch nach %(waits)s "
                                 "Wartezeiten. Bitte versuchen Sie es später erneut."
                             )
-                            % {"waits": self.max_rate_limit_waits},
+                            % {"waits": max_waits},
                             retry_after=retry_after,
                         )
                     delay = retry_after if retry_after is not None else self._backoff(rate_waits)

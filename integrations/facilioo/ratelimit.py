@@ -143,8 +143,9 @@ class RedisRateLimiter:
         self._redis.close()
 
 
-_local_limiters: dict[str, LocalRateLimiter] = {}
-_local_lock = threading.Lock()
+# One limiter per account and process: clients of the same account share it (and its Redis pool).
+_limiters: dict[tuple[str, str, float], RateLimiter] = {}
+_limiters_lock = threading.Lock()
 
 
 def rate_limiter_for(
@@ -157,17 +158,16 @@ def rate_limiter_for(
     """The limiter of one facilioo account: in Redis when REDIS_URL is set, else per process.
 
     Defaults come from the settings ``FACILIOO_REQUESTS_PER_SECOND`` and ``REDIS_URL``.
-    In-process limiters are shared by all clients of the same account in this process.
+    Limiters are shared by all clients of the same account in this process.
     """
     from django.conf import settings
 
     rate = rate_per_s if rate_per_s is not None else float(settings.FACILIOO_REQUESTS_PER_SECOND)
     url = redis_url if redis_url is not None else getattr(settings, "REDIS_URL", None)
     key = rate_limit_key(base_url, username)
-    if url:
-        return RedisRateLimiter(url, key, rate)
-    with _local_lock:
-        limiter = _local_limiters.get(key)
-        if limiter is None or limiter.rate_per_s != rate:
-            limiter = _local_limiters[key] = LocalRateLimiter(rate)
+    with _limiters_lock:
+        limiter = _limiters.get((url or "", key, rate))
+        if limiter is None:
+            limiter = RedisRateLimiter(url, key, rate) if url else LocalRateLimiter(rate)
+            _limiters[(url or "", key, rate)] = limiter
         return limiter

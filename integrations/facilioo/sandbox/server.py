@@ -35,7 +35,7 @@ from integrations.facilioo.sandbox.store import Store
 logger = logging.getLogger(__name__)
 
 MAX_DRAIN = 1024 * 1024  # unread request bytes beyond this close the connection instead
-PERSIST_INTERVAL_S = 1.0
+PERSIST_INTERVAL_S = 2.0
 
 
 class _BoundedReader:
