@@ -639,7 +639,7 @@ class FaciliooClient:
                     },
                 )
                 if failures > max_failures:
-                    error = FaciliooTransientError(self._transient_message(reason))
+                    error = FaciliooTransientError(self._transient_message(reason, max_failures))
                     if secret_url:
                         raise error from None
                     raise error from exc
@@ -699,7 +699,7 @@ class FaciliooClient:
                 )
                 if failures > max_failures:
                     raise FaciliooTransientError(
-                        self._transient_message(f"HTTP {status}"), status=status
+                        self._transient_message(f"HTTP {status}", max_failures), status=status
                     )
             # A transient failure that will be repeated.
             self._sleep(self._backoff(failures))
@@ -714,11 +714,11 @@ class FaciliooClient:
                     )
                     return _Adopted(adopted)
 
-    def _transient_message(self, reason: str) -> str:
+    def _transient_message(self, reason: str, retries: int) -> str:
         return _(
             "facilioo ist vorübergehend nicht erreichbar (%(reason)s), auch nach %(retries)s "
             "Wiederholungen. Bitte versuchen Sie es später erneut."
-        ) % {"reason": reason, "retries": self.max_retries}
+        ) % {"reason": reason, "retries": retries}
 
     def _backoff(self, attempt: int) -> float:
         # Exponential backoff with full jitter (AWS architecture blog): spreads the workers out.
