@@ -34,7 +34,9 @@ from integrations.facilioo.sandbox.store import Store
 
 logger = logging.getLogger(__name__)
 
-MAX_DRAIN = 1024 * 1024  # unread request bytes beyond this close the connection instead
+# Unread request bytes (an upload refused before it was read) are read and dropped, so the
+# client gets its answer instead of a reset connection; only beyond this the connection closes.
+MAX_DRAIN = 512 * 1024 * 1024
 PERSIST_INTERVAL_S = 2.0
 
 

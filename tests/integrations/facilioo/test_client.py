@@ -546,9 +546,10 @@ def test_an_expired_upload_url_asks_for_a_new_one(sandbox, facilioo_client):
     stale = facilioo_client.request_upload_url(file["id"])
     time.sleep(0.01)
 
-    # when / then
+    # when / then: refused before the 3 MB are read, the client still gets the answer
+    big = b"%PDF-1.7" + bytes(3 * 1024 * 1024)
     with pytest.raises(FaciliooUploadUrlExpired):
-        facilioo_client.upload(stale, io.BytesIO(b"%PDF-1.7"), 8)
+        facilioo_client.upload(stale, io.BytesIO(big), len(big))
     sandbox.control(upload_url_lifetime=900)
     fresh = facilioo_client.request_upload_url(file["id"])
     facilioo_client.upload(fresh, io.BytesIO(b"%PDF-1.7"), 8)
