@@ -14,7 +14,7 @@ def _production_env(**extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "CONNECT_VAR_DIR"}
+        if k not in {"DJANGO_SETTINGS_MODULE", "CONNECT_VAR_DIR", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         CONNECT_MODE="production",
