@@ -124,7 +124,7 @@ def test_full_sync_delivers_every_entity_and_a_second_run_writes_nothing(custome
 
 
 def test_tenants_without_valid_email_are_skipped_with_their_contracts(customer, sandbox):
-    run, counts, _ = sync(customer, sandbox)
+    run, _counts, _ = sync(customer, sandbox)
     reasons = set(
         run.items.filter(entity="parties", action="skipped").values_list("reason", flat=True)
     )
@@ -155,7 +155,7 @@ def test_one_changed_email_makes_exactly_one_update(customer, sandbox):
             return dataclasses.replace(item, email="neu.adresse@example.de")
         return item
 
-    run, counts, counters = sync(customer, sandbox, connector=EditedConnector(DEMO, change))
+    _run, counts, counters = sync(customer, sandbox, connector=EditedConnector(DEMO, change))
     assert writes(counters) == 1, counters
     assert counters["by_route"].get("PATCH /api/parties/{id}") == 1
     assert counts.by_entity["parties"]["updated"] == 1
@@ -170,7 +170,7 @@ def test_a_contract_gone_from_the_erp_is_terminated(customer, sandbox):
         .first()
     )
     vertrag_nr = gone.natural_key.split("\x1f")[3]
-    run, counts, _ = sync(
+    _run, counts, _ = sync(
         customer,
         sandbox,
         connector=EditedConnector(
