@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Protocol
 
 from integrations.erp.records import Mandant, StreamItem
@@ -29,3 +29,19 @@ class ErpConnector(Protocol):
     def list_mandanten(self) -> list[Mandant]: ...
 
     def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead: ...
+
+
+class GeneratorRead:
+    """An ``ErpRead`` over a generator function: lazy, and ``complete`` once it is exhausted.
+
+    Each iteration calls ``produce`` afresh, so a read can be iterated again from the start.
+    """
+
+    def __init__(self, produce: Callable[[], Iterator[StreamItem]]) -> None:
+        self._produce = produce
+        self.complete = False
+
+    def __iter__(self) -> Iterator[StreamItem]:
+        self.complete = False
+        yield from self._produce()
+        self.complete = True

@@ -1,0 +1,114 @@
+"""Benchmark of the file connector: write a demo export, validate it, read both use cases.
+
+Prints one JSON object. Memory is the process's peak resident size after each phase
+(``getrusage``), so a phase's figure includes the phases before it; with ``--tracemalloc``
+each phase also reports its own peak of Python allocations (slower).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from integrations.erp.demo import DemoConnector
+from integrations.erp.file import FileConnector, write_export
+from integrations.erp.file import format as fmt
+from integrations.usecases import UseCase
+
+
+def _peak_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # Linux reports KiB, macOS bytes.
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+class Command(BaseCommand):
+    help = (
+        "Misst den Datei-Connector: schreibt einen Demo-Export, prüft ihn und liest beide "
+        "Anwendungsfälle; gibt ein JSON-Objekt aus."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--units", type=int, default=100_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--keep",
+            metavar="DIR",
+            help="den Export in DIR schreiben und behalten; steht dort schon einer, wird er "
+            "wiederverwendet",
+        )
+        parser.add_argument("--tracemalloc", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["keep"]:
+            self._run(Path(options["keep"]), options)
+            return
+        with tempfile.TemporaryDirectory(prefix="bench-erp-") as tmp:
+            self._run(Path(tmp) / "export", options)
+
+    def _phase(self, trace: bool) -> dict[str, Any]:
+        if trace:
+            tracemalloc.reset_peak()
+        return {"started": time.perf_counter()}
+
+    def _end(self, phase: dict[str, Any], trace: bool) -> dict[str, Any]:
+        started = phase.pop("started")
+        phase["seconds"] = round(time.perf_counter() - started, 2)
+        phase["peak_memory_mb"] = _peak_rss_mb()
+        if trace:
+            phase["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        return phase
+
+    def _run(self, directory: Path, options: dict[str, Any]) -> None:
+        trace = options["tracemalloc"]
+        if trace:
+            tracemalloc.start()
+        result: dict[str, Any] = {"units": options["units"], "seed": options["seed"]}
+        phases: dict[str, Any] = {}
+
+        export = self._phase(trace)
+        reused = (directory / fmt.MANDANTEN.name).is_file()
+        if not reused:
+            write_export(DemoConnector(units=options["units"], seed=options["seed"]), directory)
+        export["reused"] = reused
+        phases["export"] = self._end(export, trace)
+
+        with FileConnector(directory) as connector:
+            validate = self._phase(trace)
+            report = connector.validate()
+            validate["valid"] = report.valid
+            validate["rows"] = sum(summary.rows for summary in report.files.values())
+            phases["validate"] = self._end(validate, trace)
+            if not report.valid:
+                self.stderr.write(report.render_de())
+
+            read = self._phase(trace)
+            counts: Counter[str] = Counter()
+            mandanten = [mandant.mandant_nr for mandant in connector.list_mandanten()]
+            for use_case in UseCase:
+                for item in connector.read(use_case, mandanten=mandanten):
+                    counts[type(item).__name__] += 1
+            read["records"] = sum(counts.values())
+            read["by_type"] = dict(counts)
+            phases["read"] = self._end(read, trace)
+
+        records = phases["read"]["records"]
+        seconds = phases["validate"]["seconds"] + phases["read"]["seconds"]
+        result.update(
+            records=records,
+            seconds=round(seconds, 2),
+            records_per_second=round(records / seconds) if seconds else None,
+            peak_memory_mb=_peak_rss_mb(),
+            phases=phases,
+            export_path=str(directory) if options["keep"] else None,
+        )
+        self.stdout.write(json.dumps(result, ensure_ascii=False))
