@@ -289,11 +289,11 @@ class _Checker:
         )
 
     def _key(self, spec: FileSpec, row: Row) -> Key | None:
-        parts = [row.values.get(name) for name in spec.key]
-        if any(part is None for part in parts):
-            return None
+        parts = [part for name in spec.key if (part := row.values.get(name)) is not None]
+        if len(parts) < len(spec.key):
+            return None  # an empty key field is reported as an empty required field
         *head, last = parts
-        return (*(self._intern(part) for part in head if part), last or "")
+        return (*map(self._intern, head), last)
 
     def _duplicate(self, spec: FileSpec, key: Key, line: int, first: int) -> None:
         self.add(

@@ -50,11 +50,12 @@ def _row(spec: FileSpec, record: Record) -> list[str]:
 
 
 def document_path(datei: str) -> str:
-    """Where the writer puts a document: its own path if that lies under dokumente/."""
-    if fmt.is_safe_path(datei) and datei.startswith(f"{fmt.DOCUMENTS_FOLDER}/"):
-        return datei
-    name = fmt.default_filename(datei.replace("\\", "/")) or "dokument"
-    return f"{fmt.DOCUMENTS_FOLDER}/{name}"
+    """Where the writer puts a document: under dokumente/, keeping the document's own path
+    (made safe: no "..", no absolute path, "/" as separator)."""
+    parts = [part for part in datei.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+    if parts[:1] == [fmt.DOCUMENTS_FOLDER]:
+        parts = parts[1:]
+    return "/".join((fmt.DOCUMENTS_FOLDER, *(parts or ["dokument"])))
 
 
 def write_export(connector: ErpConnector, directory: Path) -> None:

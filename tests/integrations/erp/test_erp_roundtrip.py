@@ -8,6 +8,7 @@ import pytest
 
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, validate_export, write_export, write_export_zip
+from integrations.erp.file.writer import document_path
 from integrations.erp.records import Dokument
 from integrations.usecases import UseCase
 
@@ -99,3 +100,16 @@ def test_a_zipped_export_reads_the_same(demo, tmp_path):
             assert list(connector.read(use_case, mandanten=numbers)) == list(
                 demo.read(use_case, mandanten=numbers)
             )
+
+
+@pytest.mark.parametrize(
+    ("datei", "written"),
+    [
+        ("dokumente/1000/0001/00001001.pdf", "dokumente/1000/0001/00001001.pdf"),
+        ("scans/2024/mv.pdf", "dokumente/scans/2024/mv.pdf"),
+        ("..\\..\\etc\\mv.pdf", "dokumente/etc/mv.pdf"),
+        ("/abs/mv.pdf", "dokumente/abs/mv.pdf"),
+    ],
+)
+def test_documents_are_written_under_dokumente(datei, written):
+    assert document_path(datei) == written
