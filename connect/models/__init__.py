@@ -1,13 +1,18 @@
 from connect.models.activations import UseCaseActivation
+from connect.models.alerts import Alert, AlertKind
 from connect.models.audit import AuditLog
 from connect.models.credentials import FaciliooConnection
 from connect.models.customers import Customer, ErpSystem, Membership, Role
+from connect.models.erp_exports import ErpExport
 from connect.models.sync_logs import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.models.users import User
 
 __all__ = [
+    "Alert",
+    "AlertKind",
     "AuditLog",
     "Customer",
+    "ErpExport",
     "ErpSystem",
     "FaciliooConnection",
     "ItemAction",

@@ -60,6 +60,8 @@ class SyncRun(models.Model):
         indexes = [
             models.Index(fields=["customer", "use_case", "-created_at"]),
             models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["customer", "-id"], name="run_customer_keyset"),
+            models.Index(fields=["finished_at"], name="run_finished"),
         ]
         constraints = [
             # One run per customer and use case at a time, enforced by the database itself.
@@ -123,6 +125,10 @@ class SyncRunItem(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["run", "entity", "action"]),
+            # Keyset pagination of a run's log, unfiltered and by action or reason.
+            models.Index(fields=["run", "id"], name="item_run_keyset"),
+            models.Index(fields=["run", "action", "id"], name="item_run_action_keyset"),
+            models.Index(fields=["run", "reason", "id"], name="item_run_reason_keyset"),
             models.Index(fields=["customer", "external_id"]),
             models.Index(fields=["customer", "erp_key"]),
             models.Index(fields=["created_at"]),
