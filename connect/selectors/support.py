@@ -1,0 +1,147 @@
+"""Support views over many customers: health per customer and record search across runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from connect.models import (
+    Alert,
+    Customer,
+    FaciliooConnection,
+    RunStatus,
+    SyncRun,
+    SyncRunItem,
+    UseCaseActivation,
+    User,
+)
+from connect.selectors.customers import customer_list_for_user
+from integrations.usecases import UseCase
+
+FAILED = (RunStatus.FAILED,)
+OK = (RunStatus.SUCCEEDED, RunStatus.WARNING)
+
+
+@dataclass
+class UseCaseHealth:
+    use_case: str
+    enabled: bool = False
+    paused: bool = False
+    last_run: SyncRun | None = None
+    consecutive_failures: int = 0
+    overdue: bool = False
+
+
+@dataclass
+class CustomerHealth:
+    customer: Customer
+    connection_state: str  # "missing", "untested", "ok", "failed"
+    use_cases: dict[str, UseCaseHealth] = field(default_factory=dict)
+    open_alerts: int = 0
+
+    @property
+    def healthy(self) -> bool:
+        return (
+            self.connection_state == "ok"
+            and self.open_alerts == 0
+            and not any(u.consecutive_failures or u.overdue for u in self.use_cases.values())
+        )
+
+    @property
+    def worst_failures(self) -> int:
+        return max((u.consecutive_failures for u in self.use_cases.values()), default=0)
+
+
+def _consecutive_failures(customer: Customer, use_case: str) -> int:
+    count = 0
+    for status in (
+        SyncRun.objects.filter(customer=customer, use_case=use_case, dry_run=False)
+        .exclude(status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
+        .order_by("-id")
+        .values_list("status", flat=True)[:50]
+    ):
+        if status in FAILED:
+            count += 1
+        elif status in OK:
+            break
+    return count
+
+
+def customer_health_list(
+    *, user: User, query: str = "", problem_only: bool = False, sort: str = "name"
+) -> list[CustomerHealth]:
+    """Health of every customer the user may see (support: all). Sort: name, failures, last_run."""
+    customers = customer_list_for_user(user=user).order_by("name")
+    if query:
+        customers = customers.filter(Q(name__icontains=query) | Q(slug__icontains=query))
+    customer_list = list(customers)
+    ids = [c.pk for c in customer_list]
+    connections = {
+        c.customer_id: c.state for c in FaciliooConnection.objects.filter(customer_id__in=ids)
+    }
+    activations = {
+        (a.customer_id, a.use_case): a
+        for a in UseCaseActivation.objects.filter(customer_id__in=ids)
+    }
+    alerts: dict[int, list[Alert]] = {}
+    for alert in Alert.objects.filter(customer_id__in=ids, closed_at__isnull=True):
+        alerts.setdefault(alert.customer_id, []).append(alert)
+    result: list[CustomerHealth] = []
+    for customer in customer_list:
+        health = CustomerHealth(
+            customer=customer,
+            connection_state=connections.get(customer.pk, "missing"),
+            open_alerts=len(alerts.get(customer.pk, [])),
+        )
+        for use_case in UseCase:
+            activation = activations.get((customer.pk, use_case.value))
+            uc = UseCaseHealth(
+                use_case=use_case.value,
+                enabled=bool(activation and activation.enabled),
+                paused=bool(activation and activation.paused),
+                last_run=SyncRun.objects.filter(customer=customer, use_case=use_case, dry_run=False)
+                .order_by("-id")
+                .first(),
+                consecutive_failures=_consecutive_failures(customer, use_case.value),
+                overdue=any(
+                    a.kind == "run_overdue" and a.use_case == use_case.value
+                    for a in alerts.get(customer.pk, [])
+                ),
+            )
+            health.use_cases[use_case.value] = uc
+        result.append(health)
+    if problem_only:
+        result = [h for h in result if not h.healthy]
+    if sort == "failures":
+        result.sort(key=lambda h: (-h.worst_failures, h.customer.name))
+    elif sort == "last_run":
+
+        def last(h: CustomerHealth) -> Any:
+            runs = [u.last_run.created_at for u in h.use_cases.values() if u.last_run]
+            return max(runs).timestamp() if runs else 0.0
+
+        result.sort(key=lambda h: -last(h))
+    return result
+
+
+def record_search(
+    *, user: User, query: str, customer: Customer | None = None, limit: int = 200
+) -> QuerySet[SyncRunItem]:
+    """Every logged outcome of a record, by ERP key (contains) or externalId (exact), newest first.
+
+    Scoped to the customers the user may see; one customer when given.
+    """
+    query = query.strip()
+    visible = customer_list_for_user(user=user)
+    items = SyncRunItem.objects.filter(customer__in=visible)
+    if customer is not None:
+        items = items.filter(customer=customer)
+    if not query:
+        return items.none()
+    return (
+        items.filter(Q(external_id=query) | Q(erp_key__icontains=query))
+        .select_related("run", "customer")
+        .order_by("-id")[:limit]
+    )
