@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
+from connect.pagination import keyset_links, keyset_page, parse_cursor
 from connect.selectors.runs import activation_get, sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.activations import SEPARATORS, activation_enable, activation_set_paused
 from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
 from connect.views import CustomerView
 from integrations.services import sync_run_request
 from integrations.usecases import UseCase
+
+# Page sizes of the run list and the record log (keyset pages: no COUNT, no OFFSET).
+RUNS_PER_PAGE = 25
+ITEMS_PER_PAGE = 50
 
 
 def _use_case(value: str) -> str:
@@ -117,6 +122,7 @@ class RunStartView(CustomerView):
                 trigger=Trigger.MANUAL,
                 dry_run=dry_run,
                 actor=self.user,
+                reason=request.POST.get("reason", "")[:500],
             )
         except RunAlreadyActive as exc:
             messages.error(request, exc.message)
@@ -146,10 +152,18 @@ class RunPauseView(CustomerView):
 
 class RunListView(CustomerView):
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        page = Paginator(sync_run_list(customer=self.customer), 25).get_page(
-            request.GET.get("page")
+        page = keyset_page(
+            sync_run_list(customer=self.customer),
+            size=RUNS_PER_PAGE,
+            after=parse_cursor(request.GET.get("after")),
+            before=parse_cursor(request.GET.get("before")),
+            descending=True,
         )
-        return render(request, "connect/runs.html", self.context(page=page))
+        return render(
+            request,
+            "connect/runs.html",
+            self.context(page=page, page_links=keyset_links(page, params={})),
+        )
 
 
 class RunProgressView(CustomerView):
@@ -184,8 +198,13 @@ class RunDetailView(CustomerView):
             raise Http404 from exc
         filters = {k: request.GET.get(k, "") for k in ("entity", "action", "reason", "q")}
         items = sync_run_item_list(customer=self.customer, run=run, **filters)
-        page = Paginator(items, 50).get_page(request.GET.get("page"))
-        query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+        page = keyset_page(
+            items,
+            size=ITEMS_PER_PAGE,
+            after=parse_cursor(request.GET.get("after")),
+            before=parse_cursor(request.GET.get("before")),
+        )
+        query = urlencode({k: v for k, v in filters.items() if v})
         entities = sorted(run.counts)
         actions = sorted({a for c in run.counts.values() for a in c})
         return render(
@@ -196,6 +215,7 @@ class RunDetailView(CustomerView):
                 page=page,
                 filters=filters,
                 query=query,
+                page_links=keyset_links(page, params=filters),
                 entities=entities,
                 action_choices=ItemAction.choices,
                 count_columns=actions,
@@ -209,7 +229,12 @@ class RunCancelView(CustomerView):
     def post(self, request: HttpRequest, slug: str, run_id: int) -> HttpResponse:
         try:
             run = sync_run_get(customer=self.customer, run_id=run_id)
-            sync_run_cancel(customer=self.customer, run=run, actor=self.user)
+            sync_run_cancel(
+                customer=self.customer,
+                run=run,
+                actor=self.user,
+                reason=request.POST.get("reason", "")[:500],
+            )
         except SyncRun.DoesNotExist as exc:
             raise Http404 from exc
         except ApplicationError as exc:

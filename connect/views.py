@@ -12,9 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -95,8 +94,14 @@ class DashboardView(CustomerView):
                 customer=self.customer, use_case=use_case, dry_run=False
             ).first()
             cards.append({"use_case": use_case, "activation": activation, "last_run": last_run})
+        from connect.stats import run_chart
+
         return render(
-            request, "connect/dashboard.html", self.context(connection=connection, cards=cards)
+            request,
+            "connect/dashboard.html",
+            self.context(
+                connection=connection, cards=cards, chart=run_chart(customers=[self.customer])
+            ),
         )
 
 
@@ -159,16 +164,6 @@ class AuditLogView(CustomerView):
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
         page = Paginator(audit_list(customer=self.customer), 50).get_page(request.GET.get("page"))
         return render(request, "connect/audit_log.html", self.context(page=page))
-
-
-@method_decorator(login_required, name="dispatch")
-class SupportView(View):
-    def get(self, request: HttpRequest) -> HttpResponse:
-        user: User = request.user  # type: ignore[assignment]
-        if not user.sees_all_customers:
-            raise Http404
-        customers = customer_list_for_user(user=user).select_related("facilioo_connection")
-        return render(request, "connect/support.html", {"customers": customers})
 
 
 @require_POST

@@ -150,7 +150,9 @@ def sync_run_finish(
     return run
 
 
-def sync_run_cancel(*, customer: Customer, run: SyncRun, actor: User | None) -> SyncRun:
+def sync_run_cancel(
+    *, customer: Customer, run: SyncRun, actor: User | None, reason: str = ""
+) -> SyncRun:
     """A queued run is cancelled at once; a running one at its next batch boundary."""
     from connect.services.audit import audit_record
 
@@ -165,7 +167,7 @@ def sync_run_cancel(*, customer: Customer, run: SyncRun, actor: User | None) -> 
             finished_at=timezone.now(),
             error_message=_("Vor dem Start abgebrochen."),
         )
-        audit_record(customer=customer, actor=actor, action="run.cancel", obj=run)
+        audit_record(customer=customer, actor=actor, action="run.cancel", obj=run, reason=reason)
     run.refresh_from_db()
     return run
 

@@ -1,0 +1,145 @@
+"""The support console: health of all customers, record search, audit log, actions with reasons."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from connect.models import AuditLog, SyncRun, SyncRunItem, UseCaseActivation
+
+
+def _run(customer, status, **fields):
+    return SyncRun.objects.create(
+        customer=customer, use_case="stammdaten", trigger="schedule", status=status, **fields
+    )
+
+
+@pytest.fixture
+def history(tenancy):
+    UseCaseActivation.objects.create(customer=tenancy.a, use_case="stammdaten", enabled=True)
+    UseCaseActivation.objects.create(
+        customer=tenancy.b, use_case="stammdaten", enabled=True, paused=True
+    )
+    _run(tenancy.a, "succeeded")
+    _run(tenancy.a, "failed", error_message="kaputt")
+    last = _run(tenancy.a, "failed")
+    ok = _run(tenancy.b, "succeeded", counts={"parties": {"created": 3, "skipped": 1}})
+    SyncRunItem.objects.create(
+        run=last,
+        customer=tenancy.a,
+        entity="parties",
+        action="skipped",
+        reason="no_email",
+        message="Mieter hat keine E-Mail-Adresse.",
+        erp_key="person 1000/40001",
+        external_id="1000-40001",
+    )
+    SyncRunItem.objects.create(
+        run=ok,
+        customer=tenancy.b,
+        entity="parties",
+        action="created",
+        erp_key="person 1000/40001",
+        external_id="1000-40001",
+        facilioo_id=7,
+    )
+    return last
+
+
+def test_health_shows_consecutive_failures_and_paused_use_cases(client, tenancy, history):
+    client.force_login(tenancy.support)
+    body = client.get(reverse("portal:support")).content.decode()
+    assert "2 Fehlschläge in Folge" in body
+    assert "pausiert" in body
+
+
+def test_health_can_be_filtered_to_problems_and_sorted(client, tenancy, history):
+    client.force_login(tenancy.support)
+    response = client.get(reverse("portal:support"), {"problems": "1", "sort": "failures"})
+    health = response.context["health"]
+    assert health[0].customer.slug == "alpha"
+    assert all(not h.healthy for h in health)
+    only_beta = client.get(reverse("portal:support"), {"q": "Beta"}).context["health"]
+    assert [h.customer.slug for h in only_beta] == ["beta"]
+
+
+def test_record_search_by_external_id_finds_every_run_of_every_customer(client, tenancy, history):
+    client.force_login(tenancy.support)
+    response = client.get(reverse("portal:support-records"), {"q": "1000-40001"})
+    items = list(response.context["items"])
+    assert {(i.customer.slug, i.action, i.reason) for i in items} == {
+        ("alpha", "skipped", "no_email"),
+        ("beta", "created", ""),
+    }
+    body = response.content.decode()
+    assert "Mieter hat keine E-Mail-Adresse." in body
+
+
+def test_record_search_by_erp_key_within_one_customer(client, tenancy, history):
+    client.force_login(tenancy.support)
+    items = list(
+        client.get(reverse("portal:support-records"), {"q": "40001", "customer": "beta"}).context[
+            "items"
+        ]
+    )
+    assert [i.customer.slug for i in items] == ["beta"]
+
+
+def test_support_pages_are_not_for_customers(client, tenancy, history):
+    client.force_login(tenancy.admin_a)
+    for name in ("portal:support", "portal:support-records", "portal:support-audit"):
+        assert client.get(reverse(name)).status_code == 404
+
+
+def test_support_starts_and_cancels_a_run_and_both_are_audited_with_the_reason(
+    client, tenancy, history
+):
+    client.force_login(tenancy.support)
+    response = client.post(
+        reverse("portal:run-start", kwargs={"slug": "beta", "use_case": "stammdaten"}),
+        {"reason": "Kunde bittet um Abgleich"},
+    )
+    assert response.status_code == 302
+    run = SyncRun.objects.filter(customer=tenancy.b).order_by("-id").first()
+    assert run.status == "queued"
+    client.post(
+        reverse("portal:run-cancel", kwargs={"slug": "beta", "run_id": run.pk}),
+        {"reason": "versehentlich gestartet"},
+    )
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    entries = {e.action: e for e in AuditLog.objects.filter(customer=tenancy.b)}
+    assert entries["run.start"].reason == "Kunde bittet um Abgleich"
+    assert entries["run.start"].actor == tenancy.support
+    assert entries["run.cancel"].reason == "versehentlich gestartet"
+
+
+def test_audit_log_of_all_customers_filters_by_customer_user_and_kind(client, tenancy, history):
+    client.force_login(tenancy.support)
+    client.post(
+        reverse("portal:run-start", kwargs={"slug": "beta", "use_case": "stammdaten"}),
+        {"reason": "Test"},
+    )
+    page = client.get(
+        reverse("portal:support-audit"),
+        {"customer": "beta", "kind": "run", "user": tenancy.support.username},
+    ).context["page"]
+    assert [e.action for e in page] == ["run.start"]
+    assert not list(
+        client.get(reverse("portal:support-audit"), {"customer": "alpha", "kind": "run"}).context[
+            "page"
+        ]
+    )
+
+
+def test_dashboard_draws_the_trend_of_finished_runs_as_svg(client, tenancy, history):
+    from django.utils import timezone
+
+    SyncRun.objects.filter(customer=tenancy.b).update(
+        started_at=timezone.now(), finished_at=timezone.now()
+    )
+    client.force_login(tenancy.admin_b)
+    body = client.get(reverse("portal:dashboard", kwargs={"slug": "beta"})).content.decode()
+    assert "<svg" in body
+    assert body.count("<rect") == 2  # created and skipped of the one finished run
+    assert "http" not in body.split("<svg")[1].split("</svg>")[0]
