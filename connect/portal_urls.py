@@ -2,14 +2,18 @@
 
 from django.urls import path
 
-from connect import erp_views, run_views, support_views, views
+from connect import alert_views, erp_views, run_views, support_views, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("support/", support_views.SupportView.as_view(), name="support"),
-    path("support/records/", support_views.SupportRecordSearchView.as_view(), name="support-records"),
+    path(
+        "support/records/",
+        support_views.SupportRecordSearchView.as_view(),
+        name="support-records",
+    ),
     path("support/audit/", support_views.SupportAuditView.as_view(), name="support-audit"),
     path("c/<slug:slug>/", views.DashboardView.as_view(), name="dashboard"),
     path("c/<slug:slug>/facilioo/", views.FaciliooConnectionView.as_view(), name="facilioo"),
@@ -42,6 +46,11 @@ urlpatterns = [
         name="run-cancel",
     ),
     path("c/<slug:slug>/members/", views.MembersView.as_view(), name="members"),
+    path(
+        "c/<slug:slug>/members/alerts/",
+        alert_views.MemberAlertsView.as_view(),
+        name="members-alerts",
+    ),
     path("c/<slug:slug>/audit/", views.AuditLogView.as_view(), name="audit"),
     path("c/<slug:slug>/erp/", erp_views.ErpView.as_view(), name="erp"),
     path("c/<slug:slug>/erp/upload/", erp_views.ErpUploadView.as_view(), name="erp-upload"),
