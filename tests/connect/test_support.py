@@ -143,3 +143,14 @@ def test_dashboard_draws_the_trend_of_finished_runs_as_svg(client, tenancy, hist
     assert "<svg" in body
     assert body.count("<rect") == 2  # created and skipped of the one finished run
     assert "http" not in body.split("<svg")[1].split("</svg>")[0]
+
+
+def test_field_mapping_page_lists_every_mapping_row_and_reason(client, tenancy):
+    from integrations.sync.mapping_table import MAPPING
+    from integrations.sync.types import REASONS
+
+    client.force_login(tenancy.viewer_a)
+    body = client.get(reverse("portal:mapping", kwargs={"slug": "alpha"})).content.decode()
+    assert body.count("<code>") >= 2 * len(MAPPING) + len(REASONS)
+    assert "Gebäude → Liegenschaft" in body
+    assert str(REASONS["no_email"]) in body

@@ -1,0 +1,25 @@
+"""The field-mapping page: which ERP field fills which facilioo field, by which rule."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from connect.views import CustomerView
+from integrations.sync.mapping_table import MAPPING
+from integrations.sync.types import REASONS
+
+
+class FieldMappingView(CustomerView):
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        groups = [
+            (str(label), list(rows)) for label, rows in groupby(MAPPING, key=lambda r: r.entity)
+        ]
+        reasons = sorted((code, str(message)) for code, message in REASONS.items())
+        return render(
+            request,
+            "connect/field_mapping.html",
+            self.context(groups=groups, reasons=reasons),
+        )
