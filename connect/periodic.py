@@ -19,4 +19,10 @@ class PeriodicTaskSpec:
 PERIODIC_TASKS: list[PeriodicTaskSpec] = [
     # Fail runs whose worker is gone for good (no heartbeat); see integrations.sync.runner.
     PeriodicTaskSpec("Hängende Läufe beenden", "integrations.sync_reap_stale", 300),
+    # Hand runs whose worker died to a new task, well before the reaper fails them.
+    PeriodicTaskSpec("Verwaiste Läufe fortsetzen", "integrations.sync_resume_orphaned", 60),
+    # Alert when a scheduled run did not start (beat down or queue stuck); connect.services.alerts.
+    PeriodicTaskSpec("Überfällige Läufe melden", "connect.alerts_check_overdue", 300),
+    # Delete old record-log rows and runs in batches; connect.services.retention.
+    PeriodicTaskSpec("Alte Protokolle löschen", "connect.retention_cleanup", 24 * 3600),
 ]

@@ -11,3 +11,20 @@ from celery import shared_task
 def ping(value: str) -> dict[str, str]:
     """Round-trip check: answers with the value and the worker's host (used by tests and health)."""
     return {"pong": value, "host": socket.gethostname()}
+
+
+@shared_task(name="connect.alerts_check_overdue")
+def alerts_check_overdue() -> dict[str, int]:
+    """Beat, every 5 minutes: open an alert for each scheduled run that did not start."""
+    from connect.services.alerts import alerts_check_overdue as check
+
+    result = check()
+    return {"opened": len(result.opened), "closed": len(result.closed)}
+
+
+@shared_task(name="connect.retention_cleanup")
+def retention_cleanup() -> dict[str, int]:
+    """Beat, daily: delete old record-log rows and runs in batches."""
+    from connect.services.retention import retention_cleanup as cleanup
+
+    return cleanup().as_dict()

@@ -1,0 +1,41 @@
+"""Portal page actions of alerts: who of the customer's admins receives alert mails."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from connect.exceptions import ApplicationError
+from connect.services.alerts import membership_alerts_set
+from connect.views import CustomerView
+
+
+class MemberAlertsView(CustomerView):
+    """POST (customer admins): switch alert mails on or off for one member; audited."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        membership_id = request.POST.get("membership", "")
+        if not membership_id.isdigit():
+            messages.error(request, _("Benutzer nicht gefunden."))
+            return redirect("portal:members", slug=self.customer.slug)
+        receives = request.POST.get("receives_alerts") == "1"
+        try:
+            membership = membership_alerts_set(
+                customer=self.customer,
+                membership_id=int(membership_id),
+                receives_alerts=receives,
+                actor=self.user,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            name = membership.user.get_username()
+            messages.success(
+                request,
+                _("%(user)s erhält jetzt Warnungen per E-Mail.") % {"user": name}
+                if receives
+                else _("%(user)s erhält keine Warnungen mehr.") % {"user": name},
+            )
+        return redirect("portal:members", slug=self.customer.slug)
