@@ -47,10 +47,15 @@ def sync_run(self: Any, run_id: int) -> None:
 
 @shared_task(name="integrations.sync_reap_stale")
 def sync_reap_stale() -> list[int]:
+    from connect.models import SyncRun
     from connect.services.sync_logs import sync_run_reap_stale
-    from integrations.sync.runner import STALE_AFTER
+    from integrations.sync.runner import STALE_AFTER, run_alerts
 
-    return sync_run_reap_stale(older_than=STALE_AFTER)
+    reaped = sync_run_reap_stale(older_than=STALE_AFTER)
+    # A reaped run failed like any other: it opens (or updates) its alert.
+    for run in SyncRun.objects.filter(pk__in=reaped):
+        run_alerts(run)
+    return reaped
 
 
 @shared_task(name="integrations.sync_scheduled")

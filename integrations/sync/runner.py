@@ -71,9 +71,21 @@ def sync_run_execute(*, run_id: int, client_options: dict[str, Any] | None = Non
         logger.warning("run already executing elsewhere", extra={"run": run.pk})
         return run
     try:
-        return _execute(run, client_options or {})
+        run = _execute(run, client_options or {})
     finally:
         cache.delete(lock_key)
+    run_alerts(run)
+    return run
+
+
+def run_alerts(run: SyncRun) -> None:
+    """Open, update or close the alerts of a finished run; never fails the run itself."""
+    from connect.services.alerts import alerts_after_run
+
+    try:
+        alerts_after_run(run=run)
+    except Exception:
+        logger.exception("alerts after run failed", extra={"run": run.pk})
 
 
 def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
@@ -155,4 +167,4 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
 def sync_run_fail(*, run_id: int, message: str) -> None:
     run = SyncRun.objects.filter(pk=run_id).first()
     if run is not None and run.is_active:
-        sync_run_finish(run=run, status=RunStatus.FAILED, error_message=message)
+        run_alerts(sync_run_finish(run=run, status=RunStatus.FAILED, error_message=message))
