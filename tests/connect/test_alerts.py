@@ -93,7 +93,8 @@ def test_a_second_failure_updates_the_same_alert_without_another_mail(people):
     second_run = _finished_run(customer, RunStatus.FAILED, error="zwei")
     second = alerts_after_run(run=second_run)
     # then: the same alert counts two occurrences; still one mail
-    assert second is not None and first is not None
+    assert second is not None
+    assert first is not None
     assert second.pk == first.pk
     assert (second.occurrences, second.message, second.last_run_id) == (2, "zwei", second_run.pk)
     assert Alert.objects.count() == 1
@@ -107,7 +108,8 @@ def test_the_same_run_reported_twice_counts_once(people):
     # when: the task's failure hook reports the run again
     alert = alerts_after_run(run=run)
     # then
-    assert alert is not None and alert.occurrences == 1
+    assert alert is not None
+    assert alert.occurrences == 1
 
 
 @pytest.mark.parametrize("status", [RunStatus.SUCCEEDED, RunStatus.WARNING])
@@ -204,10 +206,12 @@ def test_an_alert_whose_mail_failed_is_mailed_on_its_next_occurrence(people, set
     customer, *_ = people
     settings.EMAIL_BACKEND = "tests.connect.test_alerts.BrokenBackend"
     alert = alerts_after_run(run=_finished_run(customer, RunStatus.FAILED, error="eins"))
-    assert alert is not None and alert.notified_at is None
+    assert alert is not None
+    assert alert.notified_at is None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     alert = alerts_after_run(run=_finished_run(customer, RunStatus.FAILED, error="zwei"))
-    assert alert is not None and alert.notified_at is not None
+    assert alert is not None
+    assert alert.notified_at is not None
     assert len(mail.outbox) == 1
 
 
