@@ -20,15 +20,14 @@ SEPARATORS = ("-", "_", ".", "/", "|")
 
 
 def _erp_mandanten(customer: Customer) -> dict[str, str]:
-    from integrations.erp.sources import connector_for
+    from integrations.erp.file import InvalidExport
+    from integrations.erp.sources import NoValidExport, connector_for_customer
 
-    connector = connector_for(
-        source=customer.erp_source,
-        path=customer.erp_path or None,
-        units=customer.demo_units,
-        seed=customer.demo_seed,
-    )
-    return {m.mandant_nr: m.name for m in connector.list_mandanten()}
+    try:
+        connector = connector_for_customer(customer)
+        return {m.mandant_nr: m.name for m in connector.list_mandanten()}
+    except (NoValidExport, InvalidExport) as exc:
+        raise ApplicationError(str(exc)) from exc
 
 
 def validate_stammdaten_settings(

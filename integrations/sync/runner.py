@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from connect.models import FaciliooConnection, RunStatus, SyncRun, UseCaseActivation
 from connect.services.credentials import facilioo_password
 from connect.services.sync_logs import sync_run_finish, sync_run_start
-from integrations.erp.sources import connector_for
+from integrations.erp.file import ExportChanged, InvalidExport
+from integrations.erp.sources import NoValidExport, connector_for_customer
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import (
     FaciliooConfigurationError,
@@ -49,6 +50,15 @@ def stammdaten_settings(raw: dict[str, Any]) -> StammdatenSettings:
         deletion_policy=raw.get("deletion_policy", "terminate"),
         safety_brake_percent=int(raw.get("safety_brake_percent", 20)),
     )
+
+
+def invalid_export_message(exc: InvalidExport) -> str:
+    errors = exc.report.errors
+    first = errors[0].render_de() if errors else ""
+    return _(
+        "Der ERP-Export ist ungültig, es wurde nichts synchronisiert. Der Prüfbericht nennt "
+        "%(count)s Fehler, zuerst: %(first)s"
+    ) % {"count": len(errors), "first": first}
 
 
 def facilioo_client_for_run(connection: FaciliooConnection, **options: Any) -> FaciliooClient:
@@ -110,12 +120,10 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
             status=RunStatus.FAILED,
             error_message=_("Dieser Anwendungsfall kann noch nicht synchronisiert werden."),
         )
-    connector = connector_for(
-        source=customer.erp_source,
-        path=customer.erp_path or None,
-        units=customer.demo_units,
-        seed=customer.demo_seed,
-    )
+    try:
+        connector = connector_for_customer(customer)
+    except NoValidExport as exc:
+        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=exc.message)
     options = {"workers": django_settings.FACILIOO_WRITE_WORKERS, **client_options}
     with facilioo_client_for_run(connection, **options) as client:
         sync = StammdatenSync(
@@ -133,6 +141,21 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
                 status=RunStatus.CANCELLED,
                 counts=sync.counts.as_dict(),
                 error_message=_("Abgebrochen."),
+            )
+        except InvalidExport as exc:
+            # Refused before a single record was read: nothing was written.
+            return sync_run_finish(
+                run=run,
+                status=RunStatus.FAILED,
+                counts=sync.counts.as_dict(),
+                error_message=invalid_export_message(exc),
+            )
+        except ExportChanged as exc:
+            return sync_run_finish(
+                run=run,
+                status=RunStatus.FAILED,
+                counts=sync.counts.as_dict(),
+                error_message=str(exc),
             )
         except SafetyBrakeTripped as exc:
             return sync_run_finish(

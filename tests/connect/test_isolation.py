@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from connect.models import AuditLog, Customer, SyncRun
+from connect.models import AuditLog, Customer, ErpExport, SyncRun
 
 # A sample value for each URL parameter, given the customer whose page is asked for.
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
@@ -22,6 +22,13 @@ URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "run_id": lambda customer: (
         SyncRun.objects.get_or_create(
             customer=customer, use_case="stammdaten", trigger="manual", status="succeeded"
+        )[0].pk
+    ),
+    "export_id": lambda customer: (
+        ErpExport.objects.get_or_create(
+            customer=customer,
+            original_name="export.zip",
+            defaults={"file": "erp-exports/export.zip", "size": 1, "report": {}},
         )[0].pk
     ),
 }
@@ -97,6 +104,10 @@ def test_members_support_and_operators_can_read(client, tenancy, name, params, w
 @pytest.mark.parametrize(("name", "params"), CUSTOMER_URLS)
 def test_anonymous_is_sent_to_login(client, tenancy, name, params):
     response = client.get(url_for(name, params, tenancy.a))
+    if name.startswith("api:"):
+        # The REST API answers instead of redirecting: 401, "WWW-Authenticate: Token".
+        assert response.status_code == 401
+        return
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
