@@ -52,6 +52,8 @@ ENTITY_OF_KIND = {
     "person": "parties",
     "unit_contract": "unit-contracts",
 }
+# Natural keys of alias links (``TargetPayload.aliases``) start with this: never removal candidates.
+ALIAS_PREFIX = "vertrag_nr" + KEY_SEPARATOR
 # Removal order: contracts first (a party is never deleted while it has contracts).
 REMOVAL_ORDER = ("unit-contracts", "units", "properties", "parties")
 
@@ -423,6 +425,23 @@ class StammdatenSync:
                 "deleted": False,
             },
         )
+        # Further keys under which other use cases find this record (the contract a document
+        # on an ERP contract is linked to). Not counted, not logged, never removed on their own.
+        for alias in w.payload.aliases:
+            ExternalLink.objects.update_or_create(
+                customer_id=self.customer_id,
+                entity=w.payload.entity,
+                natural_key=key_str(alias),
+                defaults={
+                    "external_id": w.payload.external_id,
+                    "facilioo_id": facilioo_id,
+                    "payload_hash": "",
+                    "last_run_id": self.run.pk,
+                    "seen_run_id": self.run.pk,
+                    "terminated": False,
+                    "deleted": False,
+                },
+            )
 
     # -- removals ----------------------------------------------------------------------------
 
@@ -432,13 +451,19 @@ class StammdatenSync:
             link
             for link in ExternalLink.objects.filter(
                 customer_id=self.customer_id, entity__in=REMOVAL_ORDER, deleted=False
-            ).exclude(seen_run_id=self.run.pk)
+            )
+            .exclude(seen_run_id=self.run.pk)
+            .exclude(natural_key__startswith=ALIAS_PREFIX)
             if link.natural_key.split(KEY_SEPARATOR)[1] in self.settings.mandanten
             and not (link.entity == "unit-contracts" and link.terminated)
         ]
-        known = ExternalLink.objects.filter(
-            customer_id=self.customer_id, entity__in=REMOVAL_ORDER, deleted=False
-        ).count()
+        known = (
+            ExternalLink.objects.filter(
+                customer_id=self.customer_id, entity__in=REMOVAL_ORDER, deleted=False
+            )
+            .exclude(natural_key__startswith=ALIAS_PREFIX)
+            .count()
+        )
         if known and len(candidates) * 100 > known * self.settings.safety_brake_percent:
             raise SafetyBrakeTripped(
                 _(

@@ -22,6 +22,7 @@ from integrations.facilioo.errors import (
     FaciliooCredentialsError,
     FaciliooTransientError,
 )
+from integrations.sync.dokumente_engine import DokumenteSync, dokumente_settings
 from integrations.sync.engine import RunCancelled, SafetyBrakeTripped, StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
@@ -114,7 +115,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
             status=RunStatus.FAILED,
             error_message=_("Es ist keine facilioo-Verbindung eingerichtet."),
         )
-    if run.use_case != UseCase.STAMMDATEN:
+    if run.use_case not in (UseCase.STAMMDATEN, UseCase.DOKUMENTE):
         return sync_run_finish(
             run=run,
             status=RunStatus.FAILED,
@@ -126,13 +127,24 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=exc.message)
     options = {"workers": django_settings.FACILIOO_WRITE_WORKERS, **client_options}
     with facilioo_client_for_run(connection, **options) as client:
-        sync = StammdatenSync(
-            run=run,
-            client=client,
-            connector=connector,
-            settings=stammdaten_settings(activation.settings),
-            today=timezone.localdate(),
-        )
+        sync: StammdatenSync | DokumenteSync
+        if run.use_case == UseCase.DOKUMENTE:
+            sync = DokumenteSync(
+                run=run,
+                client=client,
+                connector=connector,
+                settings=dokumente_settings(activation.settings),
+                today=timezone.localdate(),
+                safety_brake_percent=int(activation.settings.get("safety_brake_percent", 20)),
+            )
+        else:
+            sync = StammdatenSync(
+                run=run,
+                client=client,
+                connector=connector,
+                settings=stammdaten_settings(activation.settings),
+                today=timezone.localdate(),
+            )
         try:
             sync.execute()
         except RunCancelled:
