@@ -54,9 +54,9 @@ def screenshot(page: object, request: pytest.FixtureRequest):
     folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 1000))
 
-    def take(step: str) -> Path:
+    def take(step: str, target: object = None) -> Path:
         path = folder / f"{next(counter):02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
+        (target or page).screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         return path
 
     return take

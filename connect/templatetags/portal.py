@@ -1,0 +1,37 @@
+"""Readable labels for the codes the run log stores (entity names, actions)."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+from connect.models import ItemAction
+
+register = template.Library()
+
+ENTITY_LABELS = {
+    "properties": _("Gebäude (Liegenschaften)"),
+    "entrances": _("Eingänge"),
+    "units": _("Einheiten"),
+    "parties": _("Parteien (Mieter, Eigentümer)"),
+    "unit-contracts": _("Verträge"),
+    "document-groups": _("Dokumentenordner"),
+    "files": _("Dateien"),
+    "documents": _("Dokumente"),
+}
+EXTRA_ACTIONS = {
+    "unchanged": _("unverändert"),
+    "skipped_mandant": _("anderer Mandant"),
+}
+
+
+@register.filter
+def entity_label(code: str) -> str:
+    return str(ENTITY_LABELS.get(code, code))
+
+
+@register.filter
+def action_label(code: str) -> str:
+    if code in ItemAction.values:
+        return str(ItemAction(code).label)
+    return str(EXTRA_ACTIONS.get(code, code))
