@@ -69,7 +69,7 @@ def audit_record(
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_label(actor, actor_fallback),
         action=action,
-        object_type=object_type or (obj._meta.model_name if obj is not None else ""),
+        object_type=object_type or (obj._meta.model_name or "" if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         changes=dict(changes or {}),
         reason=reason,
