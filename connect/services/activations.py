@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -85,6 +86,78 @@ def validate_stammdaten_settings(
     }
 
 
+DEFAULT_MAX_MB = 50  # SPEC 2.2
+MAX_MB_LIMIT = 2048
+
+
+def _text_list(value: Any) -> list[str]:
+    """A list setting from a list or a comma-separated text: stripped, empties and repeats gone."""
+    items = value.split(",") if isinstance(value, str) else list(value or [])
+    seen: list[str] = []
+    for item in (str(i).strip() for i in items):
+        if item and item not in seen:
+            seen.append(item)
+    return seen
+
+
+def validate_dokumente_settings(*, customer: Customer, raw: dict[str, Any]) -> dict[str, Any]:
+    """Normalised Dokumente settings, or ApplicationError with every problem in German."""
+    errors: list[str] = []
+    separator = str(raw.get("separator", ""))
+    if separator not in SEPARATORS:
+        errors.append(
+            _("Das Trennzeichen muss eines von %(s)s sein.") % {"s": " ".join(SEPARATORS)}
+        )
+    mandanten = _text_list(raw.get("mandanten"))
+    if not mandanten:
+        errors.append(_("Bitte wählen Sie mindestens einen Mandanten."))
+    else:
+        known = _erp_mandanten(customer)
+        unknown = [m for m in mandanten if m not in known]
+        if unknown:
+            errors.append(
+                _("Diese Mandanten kennt das ERP nicht: %(m)s.") % {"m": ", ".join(unknown)}
+            )
+    archives = _text_list(raw.get("archives"))
+    keywords = _text_list(raw.get("keywords"))
+    dated_from = raw.get("dated_from") or None
+    if dated_from is not None:
+        try:
+            dated_from = date.fromisoformat(str(dated_from).strip()).isoformat()
+        except ValueError:
+            errors.append(
+                _("„Dokumente ab“ ist kein gültiges Datum (Format JJJJ-MM-TT, z. B. 2020-01-31).")
+            )
+    max_mb_raw = raw.get("max_mb")
+    try:
+        max_mb = int(max_mb_raw) if max_mb_raw not in (None, "") else DEFAULT_MAX_MB
+    except (TypeError, ValueError):
+        max_mb = 0
+    if not 1 <= max_mb <= MAX_MB_LIMIT:
+        errors.append(
+            _("Die Höchstgröße muss eine ganze Zahl zwischen 1 und %(max)d MB sein.")
+            % {"max": MAX_MB_LIMIT}
+        )
+    try:
+        brake = int(raw.get("safety_brake_percent", 20))
+    except (TypeError, ValueError):
+        brake = -1
+    if not 0 < brake <= 100:
+        errors.append(_("Die Sicherheitsbremse muss zwischen 1 und 100 Prozent liegen."))
+    if errors:
+        raise ApplicationError(" ".join(errors), extra={"errors": errors})
+    return {
+        "separator": separator,
+        "mandanten": mandanten,
+        "only_released": bool(raw.get("only_released", True)),
+        "archives": archives,
+        "keywords": keywords,
+        "dated_from": dated_from,
+        "max_mb": max_mb,
+        "safety_brake_percent": brake,
+    }
+
+
 def _schedule_task(activation: UseCaseActivation) -> None:
     crontab, _created = CrontabSchedule.objects.get_or_create(
         minute=activation.schedule_minute,
@@ -123,7 +196,7 @@ def activation_enable(
     """Activate (or re-configure) a use case. Refused while the facilioo connection test fails."""
     from connect.services.credentials import facilioo_connection_test
 
-    if use_case != UseCase.STAMMDATEN:
+    if use_case not in (UseCase.STAMMDATEN, UseCase.DOKUMENTE):
         raise ApplicationError(_("Dieser Anwendungsfall kann noch nicht aktiviert werden."))
     test = facilioo_connection_test(customer=customer, actor=actor)
     if not test.ok:
@@ -134,7 +207,10 @@ def activation_enable(
             )
             % {"m": test.message}
         )
-    clean = validate_stammdaten_settings(customer=customer, raw=settings, tenants=test.tenants)
+    if use_case == UseCase.DOKUMENTE:
+        clean = validate_dokumente_settings(customer=customer, raw=settings)
+    else:
+        clean = validate_stammdaten_settings(customer=customer, raw=settings, tenants=test.tenants)
     activation, _created = UseCaseActivation.objects.get_or_create(
         customer=customer, use_case=use_case, defaults=DEFAULT_SCHEDULES_FIELDS(use_case)
     )

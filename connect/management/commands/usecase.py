@@ -1,4 +1,8 @@
-"""usecase enable SLUG stammdaten --separator S --mandanten M1,M2 [--default-tenant ID]"""
+"""usecase enable SLUG stammdaten --separator S --mandanten M1,M2 [--default-tenant ID]
+
+usecase enable SLUG dokumente --separator S --mandanten M1,M2 [--archives A,B]
+    [--keywords K1,K2] [--dated-from YYYY-MM-DD] [--max-mb 50] [--include-unreleased]
+"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,6 +26,15 @@ class Command(BaseCommand):
             "--deletion-policy", choices=["terminate", "delete"], default="terminate"
         )
         enable.add_argument("--safety-brake", type=int, default=20)
+        enable.add_argument("--archives", default="", help="Dokumente: nur diese Archive")
+        enable.add_argument("--keywords", default="", help="Dokumente: Stichwörter der Bemerkung")
+        enable.add_argument("--dated-from", default="", help="Dokumente: ab Datum JJJJ-MM-TT")
+        enable.add_argument("--max-mb", type=int, default=50, help="Dokumente: Höchstgröße")
+        enable.add_argument(
+            "--include-unreleased",
+            action="store_true",
+            help="Dokumente: auch nicht freigegebene Dokumente",
+        )
         for name in ("pause", "resume"):
             p = sub.add_parser(name)
             p.add_argument("slug")
@@ -34,18 +47,32 @@ class Command(BaseCommand):
             raise CommandError(f"Kein Kunde mit dem Kürzel „{options['slug']}“.")
         try:
             if options["action"] == "enable":
+                mandanten = [m for m in options["mandanten"].split(",") if m.strip()]
+                if options["use_case"] == "dokumente":
+                    settings = {
+                        "separator": options["separator"],
+                        "mandanten": mandanten,
+                        "archives": options["archives"],
+                        "keywords": options["keywords"],
+                        "dated_from": options["dated_from"] or None,
+                        "max_mb": options["max_mb"],
+                        "only_released": not options["include_unreleased"],
+                        "safety_brake_percent": options["safety_brake"],
+                    }
+                else:
+                    settings = {
+                        "separator": options["separator"],
+                        "mandanten": mandanten,
+                        "default_tenant_id": options["default_tenant"],
+                        "deletion_policy": options["deletion_policy"],
+                        "safety_brake_percent": options["safety_brake"],
+                    }
                 activation_enable(
                     customer=customer,
                     use_case=options["use_case"],
                     actor=None,
                     actor_fallback="cli",
-                    settings={
-                        "separator": options["separator"],
-                        "mandanten": [m for m in options["mandanten"].split(",") if m.strip()],
-                        "default_tenant_id": options["default_tenant"],
-                        "deletion_policy": options["deletion_policy"],
-                        "safety_brake_percent": options["safety_brake"],
-                    },
+                    settings=settings,
                 )
                 self.stdout.write(
                     self.style.SUCCESS(f"{options['use_case']} für {customer.slug} aktiviert.")

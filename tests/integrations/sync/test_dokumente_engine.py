@@ -149,7 +149,7 @@ def routes(counters, prefix: str) -> int:
 
 def test_folders_keep_their_tree_parents_first(customer, sandbox):
     # when
-    _run_, counts, _ = sync(customer, sandbox)
+    _, counts, _ = sync(customer, sandbox)
     # then: every ERP folder is a group whose parent is the group of its ERP parent
     folders = [
         item
@@ -217,8 +217,9 @@ def test_a_document_of_a_person_stammdaten_did_not_sync_is_missing_reference(cus
     expected = [
         d
         for d in documents()
-        if d.freigegeben and d.person_nr and f"person\x1f{d.mandant_nr}\x1f{d.person_nr}"
-        not in synced_parties
+        if d.freigegeben
+        and d.person_nr
+        and f"person\x1f{d.mandant_nr}\x1f{d.person_nr}" not in synced_parties
     ]
     person_docs = {f"dokument {d.mandant_nr}/{d.dokument_id}" for d in documents() if d.person_nr}
     missing_person_docs = {m.erp_key for m in missing if m.erp_key in person_docs}
@@ -306,9 +307,11 @@ def test_a_changed_pdf_is_uploaded_once_and_the_document_patched(customer, sandb
     new_bytes = content(target).replace(b"%%EOF", b"% neue Fassung\n%%EOF")
     edited = EditedConnector(
         DEMO,
-        lambda item: with_bytes(item, new_bytes)
-        if isinstance(item, Dokument) and item.key == target.key
-        else item,
+        lambda item: (
+            with_bytes(item, new_bytes)
+            if isinstance(item, Dokument) and item.key == target.key
+            else item
+        ),
     )
     # when
     run, _counts, counters = sync(customer, sandbox, connector=edited)
@@ -334,9 +337,11 @@ def test_changed_metadata_patches_the_document_without_upload(customer, sandbox)
     target = next(d for d in documents() if d.freigegeben and d.einheit_nr)
     edited = EditedConnector(
         DEMO,
-        lambda item: dataclasses.replace(item, titel="Neuer Titel")
-        if isinstance(item, Dokument) and item.key == target.key
-        else item,
+        lambda item: (
+            dataclasses.replace(item, titel="Neuer Titel")
+            if isinstance(item, Dokument) and item.key == target.key
+            else item
+        ),
     )
     # when
     _run2, _counts, counters = sync(customer, sandbox, connector=edited)
@@ -415,7 +420,9 @@ def test_a_document_gone_from_the_erp_is_deleted_with_its_file(customer, sandbox
     assert external_id not in by_external_id(sandbox, "documents")
     assert sandbox.state.get("files", file_id)["deleted"]
     assert counters["by_route"]["DELETE /api/documents/{id}"] == 1
-    assert run.items.get(action="deleted").erp_key == f"dokument {gone.mandant_nr}/{gone.dokument_id}"
+    assert (
+        run.items.get(action="deleted").erp_key == f"dokument {gone.mandant_nr}/{gone.dokument_id}"
+    )
 
 
 def test_safety_brake_stops_a_half_empty_read_and_deletes_nothing(customer, sandbox):
@@ -423,9 +430,9 @@ def test_safety_brake_stops_a_half_empty_read_and_deletes_nothing(customer, sand
     before = len(live(sandbox, "documents"))
     half = EditedConnector(
         DEMO,
-        lambda item: None
-        if isinstance(item, Dokument) and int(item.dokument_id) % 2 == 0
-        else item,
+        lambda item: (
+            None if isinstance(item, Dokument) and int(item.dokument_id) % 2 == 0 else item
+        ),
     )
     # when / then
     with pytest.raises(SafetyBrakeTripped, match="Sicherheitsbremse"):
@@ -441,7 +448,9 @@ def test_dry_run_writes_nothing_and_reports_what_it_would_do(customer, sandbox):
     assert counts.by_entity["document-groups"]["created"] > 0
     writes = [r for r in counters["by_route"] if r.split()[0] in {"PATCH", "PUT", "DELETE"}]
     posts = [r for r in counters["by_route"] if r.startswith("POST") and "/search" not in r]
-    assert writes == [] and posts == ["POST /api/auth/login"]
-    assert not live(sandbox, "documents") and not live(sandbox, "files")
+    assert writes == []
+    assert posts == ["POST /api/auth/login"]
+    assert not live(sandbox, "documents")
+    assert not live(sandbox, "files")
     assert run.items.filter(entity="documents", action="created").exists()
     assert not ExternalLink.objects.filter(entity__in=("documents", "files")).exists()

@@ -1,0 +1,146 @@
+"""Dokumente from activation to final run status: service, command, runner, sandbox over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from connect.exceptions import ApplicationError
+from connect.models import AuditLog, Customer, RunStatus, UseCaseActivation
+from connect.services.activations import activation_enable
+from connect.services.credentials import facilioo_connection_set
+from connect.services.sync_logs import sync_run_create
+from integrations.facilioo.sandbox.testing import running_sandbox
+from integrations.sync.runner import sync_run_execute
+
+MANDANTEN = ["1000", "2000", "3000"]
+
+
+@pytest.fixture
+def ready_customer(db, settings):
+    with running_sandbox(seed=True) as sandbox:
+        settings.FACILIOO_SANDBOX_URL = sandbox.url
+        customer = Customer.objects.create(name="Musterstadt", slug="musterstadt", demo_units=30)
+        facilioo_connection_set(
+            customer=customer,
+            actor=None,
+            username=sandbox.email,
+            password=sandbox.password,
+            environment="sandbox",
+        )
+        activation_enable(
+            customer=customer,
+            use_case="stammdaten",
+            actor=None,
+            settings={"separator": "-", "mandanten": MANDANTEN, "default_tenant_id": 1},
+        )
+        yield customer, sandbox
+
+
+def run_now(customer, use_case: str = "dokumente", *, dry_run: bool = False):
+    run = sync_run_create(customer=customer, use_case=use_case, trigger="manual", dry_run=dry_run)
+    return sync_run_execute(run_id=run.pk, client_options={"workers": 2})
+
+
+def test_enabled_by_command_a_run_delivers_documents_and_the_next_changes_nothing(
+    ready_customer,
+):
+    customer, sandbox = ready_customer
+    assert run_now(customer, "stammdaten").status == RunStatus.SUCCEEDED
+    # when: enabled from the command line with its defaults
+    call_command(
+        "usecase", "enable", "musterstadt", "dokumente", "--separator", "-", "--mandanten",
+        ",".join(MANDANTEN),
+    )  # fmt: skip
+    activation = UseCaseActivation.objects.get(customer=customer, use_case="dokumente")
+    # then: daily at 03:30 Europe/Berlin, only released, 50 MB, audited
+    assert (activation.schedule_minute, activation.schedule_hour) == ("30", "3")
+    assert activation.schedule_day_of_week == "*"
+    assert activation.settings["only_released"] is True
+    assert activation.settings["max_mb"] == 50
+    assert AuditLog.objects.filter(customer=customer, action="usecase.dokumente.enable").exists()
+    # when
+    run = run_now(customer)
+    # then
+    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    created = run.counts["documents"]["created"]
+    assert created == len([d for d in sandbox.state.records("documents") if not d["deleted"]])
+    assert created > 0
+    assert run.progress_done == run.progress_total > 0
+    assert run.items.filter(reason="we_only").exists()
+    # when: nothing changed
+    again = run_now(customer)
+    assert again.status == RunStatus.SUCCEEDED
+    assert again.counts["documents"]["unchanged"] == created
+    assert again.counts["documents"].get("created", 0) == 0
+
+
+def test_dry_run_through_the_runner_writes_nothing(ready_customer):
+    customer, sandbox = ready_customer
+    run_now(customer, "stammdaten")
+    call_command(
+        "usecase", "enable", "musterstadt", "dokumente", "--separator", "-", "--mandanten",
+        "1000", "--include-unreleased", "--archives", "Mietverträge,Schriftverkehr",
+    )  # fmt: skip
+    # when
+    run = run_now(customer, dry_run=True)
+    # then
+    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    assert run.counts["documents"]["created"] > 0
+    assert sandbox.state.count("documents") == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"separator": "#"}, "Das Trennzeichen muss eines von"),
+        ({"mandanten": []}, "mindestens einen Mandanten"),
+        ({"mandanten": ["9999"]}, "Diese Mandanten kennt das ERP nicht: 9999"),
+        ({"dated_from": "31.01.2020"}, "kein gültiges Datum"),
+        ({"max_mb": 0}, "Die Höchstgröße muss"),
+        ({"max_mb": "viel"}, "Die Höchstgröße muss"),
+    ],
+)
+def test_invalid_settings_are_refused_in_german(ready_customer, changes, message):
+    customer, _sandbox = ready_customer
+    settings = {"separator": "-", "mandanten": ["1000"], **changes}
+    with pytest.raises(ApplicationError) as refused:
+        activation_enable(customer=customer, use_case="dokumente", actor=None, settings=settings)
+    assert message in refused.value.message
+    assert not UseCaseActivation.objects.filter(customer=customer, use_case="dokumente").exists()
+
+
+def test_valid_settings_are_normalised(ready_customer):
+    customer, _sandbox = ready_customer
+    activation = activation_enable(
+        customer=customer,
+        use_case="dokumente",
+        actor=None,
+        settings={
+            "separator": "_",
+            "mandanten": "1000, 2000",
+            "archives": " Mietverträge , ,Mietverträge",
+            "keywords": ["Zähler", ""],
+            "dated_from": "2020-01-31",
+            "max_mb": "20",
+            "only_released": False,
+        },
+    )
+    assert activation.settings == {
+        "separator": "_",
+        "mandanten": ["1000", "2000"],
+        "only_released": False,
+        "archives": ["Mietverträge"],
+        "keywords": ["Zähler"],
+        "dated_from": "2020-01-31",
+        "max_mb": 20,
+        "safety_brake_percent": 20,
+    }
+
+
+def test_the_command_reports_invalid_settings(ready_customer):
+    with pytest.raises(CommandError, match="kein gültiges Datum"):
+        call_command(
+            "usecase", "enable", "musterstadt", "dokumente", "--separator", "-",
+            "--mandanten", "1000", "--dated-from", "gestern",
+        )  # fmt: skip
