@@ -1,0 +1,1 @@
+"""The REST API (Django REST framework): everything the portal does, for programs."""

@@ -1,0 +1,141 @@
+"""Output serializers several views share (runs, record log entries, use cases, errors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rest_framework import serializers
+
+from connect.models import SyncRun, SyncRunItem, UseCaseActivation
+from connect.models.activations import DEFAULT_SCHEDULES
+from integrations.usecases import UseCase
+
+
+class ErrorSerializer(serializers.Serializer[Any]):
+    """A refused request: one readable message, and every single problem in ``errors``."""
+
+    detail = serializers.CharField()
+    # Declared fields leave the class body (DRF's metaclass), so this does not hide .errors.
+    errors = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.CharField(), required=False
+    )
+    run_id = serializers.IntegerField(required=False, help_text="The active run (409 only).")
+
+
+class RunSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display")
+    progress_percent = serializers.IntegerField()
+    duration_seconds = serializers.FloatField(allow_null=True)
+    is_active = serializers.BooleanField()
+    counts = serializers.DictField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        help_text="{entity: {action: n}}",
+    )
+    requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = SyncRun
+        fields = (
+            "id",
+            "use_case",
+            "trigger",
+            "dry_run",
+            "status",
+            "status_label",
+            "is_active",
+            "phase",
+            "progress_done",
+            "progress_total",
+            "progress_percent",
+            "counts",
+            "error_message",
+            "cancel_requested",
+            "requested_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "heartbeat_at",
+            "duration_seconds",
+        )
+        read_only_fields = fields
+
+
+class RunItemSerializer(serializers.ModelSerializer):
+    run_id = serializers.IntegerField()
+
+    class Meta:
+        model = SyncRunItem
+        fields = (
+            "id",
+            "run_id",
+            "entity",
+            "action",
+            "reason",
+            "message",
+            "erp_key",
+            "external_id",
+            "facilioo_id",
+            "http_status",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+@dataclass
+class UseCaseState:
+    """A use case of a customer as the API shows it, also when it was never activated."""
+
+    use_case: str
+    label: str
+    enabled: bool
+    paused: bool
+    activated_at: Any
+    settings: dict[str, Any] = field(default_factory=dict)
+    schedule: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, use_case: str, activation: UseCaseActivation | None) -> UseCaseState:
+        if activation is None:
+            default = DEFAULT_SCHEDULES[UseCase(use_case)]
+            return cls(
+                use_case=use_case,
+                label=str(UseCase(use_case).label),
+                enabled=False,
+                paused=False,
+                activated_at=None,
+                schedule={**default, "timezone": "Europe/Berlin"},
+            )
+        return cls(
+            use_case=use_case,
+            label=str(UseCase(use_case).label),
+            enabled=activation.enabled,
+            paused=activation.paused,
+            activated_at=activation.activated_at,
+            settings=dict(activation.settings),
+            schedule={
+                "minute": activation.schedule_minute,
+                "hour": activation.schedule_hour,
+                "day_of_week": activation.schedule_day_of_week,
+                "timezone": activation.schedule_timezone,
+            },
+        )
+
+
+class ScheduleSerializer(serializers.Serializer[Any]):
+    minute = serializers.CharField(max_length=60)
+    hour = serializers.CharField(max_length=60)
+    day_of_week = serializers.CharField(max_length=60)
+    timezone = serializers.CharField(read_only=True)
+
+
+class UseCaseSerializer(serializers.Serializer[Any]):
+    use_case = serializers.ChoiceField(choices=UseCase.choices)
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    enabled = serializers.BooleanField()
+    paused = serializers.BooleanField()
+    activated_at = serializers.DateTimeField(allow_null=True)
+    settings = serializers.DictField(help_text="The validated settings of the use case.")
+    schedule = ScheduleSerializer()

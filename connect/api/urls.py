@@ -1,0 +1,38 @@
+"""REST API routes. Every URL with <slug> belongs to one customer (tested for isolation)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from connect.api.views import auth, customers, facilioo, runs, support, usecases
+
+app_name = "api"
+
+C = "customers/<slug:slug>/"
+
+urlpatterns = [
+    path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("customers/", customers.CustomerListApi.as_view(), name="customers"),
+    path(C, customers.CustomerDetailApi.as_view(), name="customer"),
+    path(f"{C}facilioo/", facilioo.FaciliooConnectionApi.as_view(), name="facilioo"),
+    path(f"{C}facilioo/test/", facilioo.FaciliooConnectionTestApi.as_view(), name="facilioo-test"),
+    path(f"{C}usecases/", usecases.UseCaseListApi.as_view(), name="usecases"),
+    path(f"{C}usecases/<str:use_case>/", usecases.UseCaseDetailApi.as_view(), name="usecase"),
+    path(
+        f"{C}usecases/<str:use_case>/pause/",
+        usecases.UseCasePauseApi.as_view(),
+        name="usecase-pause",
+    ),
+    path(
+        f"{C}usecases/<str:use_case>/resume/",
+        usecases.UseCaseResumeApi.as_view(),
+        name="usecase-resume",
+    ),
+    path(f"{C}runs/", runs.RunListCreateApi.as_view(), name="runs"),
+    path(f"{C}runs/<int:run_id>/", runs.RunDetailApi.as_view(), name="run"),
+    path(f"{C}runs/<int:run_id>/cancel/", runs.RunCancelApi.as_view(), name="run-cancel"),
+    path(f"{C}runs/<int:run_id>/items/", runs.RunItemListApi.as_view(), name="run-items"),
+    path("support/customers/", support.CustomerHealthListApi.as_view(), name="support-customers"),
+    path("support/records/", support.RecordSearchApi.as_view(), name="support-records"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,1 @@
+"""API views: one APIView per action, with nested InputSerializer and OutputSerializer."""

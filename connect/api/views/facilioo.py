@@ -1,0 +1,125 @@
+"""The facilioo connection of a customer: read, set (password write-only), test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from connect.api.serializers import ErrorSerializer
+from connect.api.views.base import SLUG, CustomerAPIView
+from connect.models import FaciliooConnection
+from connect.models.credentials import FaciliooEnvironment
+from connect.services.credentials import facilioo_connection_set, facilioo_connection_test
+
+
+class ConnectionOutputSerializer(serializers.Serializer[Any]):
+    """Never contains the password: only when it was set."""
+
+    configured = serializers.BooleanField()
+    username = serializers.EmailField(allow_null=True)
+    environment = serializers.ChoiceField(choices=FaciliooEnvironment.choices, allow_null=True)
+    state = serializers.CharField(help_text="missing, untested, ok or failed")
+    state_message = serializers.CharField(allow_blank=True)
+    last_tested_at = serializers.DateTimeField(allow_null=True)
+    password_set_at = serializers.DateTimeField(allow_null=True)
+
+
+def _connection_data(connection: FaciliooConnection | None) -> dict[str, object]:
+    if connection is None:
+        return {
+            "configured": False,
+            "username": None,
+            "environment": None,
+            "state": "missing",
+            "state_message": "",
+            "last_tested_at": None,
+            "password_set_at": None,
+        }
+    return {
+        "configured": True,
+        "username": connection.username,
+        "environment": connection.environment,
+        "state": connection.state,
+        "state_message": connection.state_message,
+        "last_tested_at": connection.last_tested_at,
+        "password_set_at": connection.password_set_at,
+    }
+
+
+class FaciliooConnectionApi(CustomerAPIView):
+    write_role = "change"
+
+    @extend_schema_serializer(component_name="FaciliooConnectionInput")
+    class InputSerializer(serializers.Serializer[Any]):
+        username = serializers.EmailField(
+            max_length=254,
+            # DRF's own German says "Gib ... an"; the product addresses people with "Sie".
+            error_messages={"invalid": _("Bitte geben Sie eine gültige E-Mail-Adresse ein.")},
+        )
+        environment = serializers.ChoiceField(choices=FaciliooEnvironment.choices)
+        password = serializers.CharField(
+            write_only=True,
+            required=False,
+            allow_blank=True,
+            trim_whitespace=False,
+            max_length=1000,
+            help_text="Write-only. Leave it out to keep the stored password.",
+        )
+
+    @extend_schema(
+        operation_id="facilioo_connection_retrieve",
+        parameters=[SLUG],
+        responses=ConnectionOutputSerializer,
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
+        return Response(ConnectionOutputSerializer(_connection_data(connection)).data)
+
+    @extend_schema(
+        operation_id="facilioo_connection_update",
+        parameters=[SLUG],
+        request=InputSerializer,
+        responses={200: ConnectionOutputSerializer, 400: ErrorSerializer},
+    )
+    def put(self, request: Request, slug: str) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        connection = facilioo_connection_set(
+            customer=self.customer,
+            actor=self.user,
+            username=data.validated_data["username"],
+            environment=data.validated_data["environment"],
+            password=data.validated_data.get("password") or None,
+        )
+        return Response(ConnectionOutputSerializer(_connection_data(connection)).data)
+
+
+class FaciliooConnectionTestApi(CustomerAPIView):
+    write_role = "change"
+
+    @extend_schema_serializer(component_name="ConnectionTestResult")
+    class OutputSerializer(serializers.Serializer[Any]):
+        class TenantSerializer(serializers.Serializer[Any]):
+            id = serializers.IntegerField(read_only=True)
+            name = serializers.CharField(read_only=True)
+
+        ok = serializers.BooleanField()
+        message = serializers.CharField()
+        tenants = TenantSerializer(many=True, help_text="facilioo projects the account sees.")
+
+    @extend_schema(
+        operation_id="facilioo_connection_test",
+        parameters=[SLUG],
+        request=None,
+        responses=OutputSerializer,
+        description="Log in to facilioo and list the projects the account can see "
+        '("Verbindung testen"). A failed test is an answer too: `ok` is false.',
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        result = facilioo_connection_test(customer=self.customer, actor=self.user)
+        return Response(self.OutputSerializer(result).data)

@@ -1,0 +1,125 @@
+"""Use cases over the API: read, configure with German validation, pause and resume."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect.models import AuditLog, UseCaseActivation
+from connect.services.credentials import facilioo_connection_set
+
+URL = "/api/customers/alpha/usecases/stammdaten/"
+
+
+@pytest.fixture
+def connected(tenancy, settings):
+    from integrations.facilioo.sandbox.testing import running_sandbox
+
+    with running_sandbox(seed=True) as sandbox:
+        settings.FACILIOO_SANDBOX_URL = sandbox.url
+        facilioo_connection_set(
+            customer=tenancy.a,
+            actor=None,
+            username=sandbox.email,
+            password=sandbox.password,
+            environment="sandbox",
+        )
+        yield sandbox
+
+
+def test_a_use_case_that_was_never_activated_shows_its_defaults(api, tenancy):
+    api.force_authenticate(tenancy.viewer_a)
+    body = api.get(URL).json()
+    assert (body["enabled"], body["paused"], body["settings"]) == (False, False, {})
+    assert body["schedule"]["day_of_week"] == "tue,thu,sun"
+    listed = api.get("/api/customers/alpha/usecases/").json()
+    assert [u["use_case"] for u in listed] == ["stammdaten", "dokumente"]
+
+
+def test_unknown_use_case_is_404(api, tenancy):
+    api.force_authenticate(tenancy.admin_a)
+    assert api.get("/api/customers/alpha/usecases/heizkosten/").status_code == 404
+
+
+def test_put_activates_with_settings_and_schedule(api, tenancy, connected):
+    # given
+    api.force_authenticate(tenancy.admin_a)
+    # when
+    response = api.put(
+        URL,
+        {
+            "settings": {"separator": "-", "mandanten": ["1000"], "default_tenant_id": None},
+            "schedule": {"minute": "15", "hour": "3", "day_of_week": "mon"},
+        },
+        format="json",
+    )
+    # then
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["enabled"] is True
+    assert body["settings"]["mandanten"] == ["1000"]
+    assert body["schedule"] == {
+        "minute": "15",
+        "hour": "3",
+        "day_of_week": "mon",
+        "timezone": "Europe/Berlin",
+    }
+    assert AuditLog.objects.filter(action="usecase.stammdaten.enable").count() == 1
+
+
+def test_bad_settings_are_refused_with_every_problem_in_german(api, tenancy, connected):
+    # given
+    api.force_authenticate(tenancy.admin_a)
+    # when: a wrong separator, no Mandanten and an impossible safety brake
+    response = api.put(
+        URL,
+        {"settings": {"separator": "#", "mandanten": [], "safety_brake_percent": 0}},
+        format="json",
+    )
+    # then
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert errors == [
+        "Das Trennzeichen muss eines von - _ . / | sein.",
+        "Bitte wählen Sie mindestens einen Mandanten.",
+        "Die Sicherheitsbremse muss zwischen 1 und 100 Prozent liegen.",
+    ]
+    assert not UseCaseActivation.objects.exists()
+
+
+def test_wrong_types_in_settings_are_refused_in_german(api, tenancy):
+    api.force_authenticate(tenancy.admin_a)
+    response = api.put(
+        URL, {"settings": {"default_tenant_id": "eins", "mandanten": "1000"}}, format="json"
+    )
+    assert response.status_code == 400
+    settings_errors = response.json()["settings"]
+    assert settings_errors["default_tenant_id"] == ["Eine gültige Ganzzahl ist erforderlich."]
+    assert "Liste" in settings_errors["mandanten"][0]
+
+
+def test_activation_without_a_connection_says_why(api, tenancy):
+    api.force_authenticate(tenancy.admin_a)
+    response = api.put(URL, {"settings": {"separator": "-", "mandanten": ["1000"]}}, format="json")
+    assert response.status_code == 400
+    assert "Es ist noch keine facilioo-Verbindung eingerichtet." in response.json()["detail"]
+
+
+def test_support_pauses_and_resumes_with_a_reason(api, tenancy):
+    # given: an active use case
+    UseCaseActivation.objects.create(customer=tenancy.a, use_case="stammdaten", enabled=True)
+    api.force_authenticate(tenancy.support)
+    # when
+    paused = api.post(f"{URL}pause/", {"reason": "ERP-Umstellung"}, format="json")
+    # then
+    assert paused.status_code == 200
+    assert paused.json()["paused"] is True
+    assert AuditLog.objects.get(action="usecase.stammdaten.pause").reason == "ERP-Umstellung"
+    resumed = api.post(f"{URL}resume/", {}, format="json")
+    assert resumed.json()["paused"] is False
+
+
+def test_pausing_a_use_case_that_is_not_active_says_so(api, tenancy):
+    api.force_authenticate(tenancy.admin_a)
+    response = api.post(f"{URL}pause/", {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Der Anwendungsfall ist nicht aktiviert."
