@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from connect import alert_views, erp_views, run_views, support_views, views
+from connect import (
+    alert_views,
+    dokumente_views,
+    erp_views,
+    run_views,
+    support_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -21,6 +28,11 @@ urlpatterns = [
         "c/<slug:slug>/facilioo/test/",
         views.FaciliooConnectionTestView.as_view(),
         name="facilioo-test",
+    ),
+    path(
+        "c/<slug:slug>/usecases/dokumente/",
+        dokumente_views.DokumenteUseCaseView.as_view(),
+        name="usecase-dokumente",
     ),
     path("c/<slug:slug>/usecases/<str:use_case>/", run_views.UseCaseView.as_view(), name="usecase"),
     path(

@@ -144,3 +144,39 @@ def test_the_command_reports_invalid_settings(ready_customer):
             "usecase", "enable", "musterstadt", "dokumente", "--separator", "-",
             "--mandanten", "1000", "--dated-from", "gestern",
         )  # fmt: skip
+
+
+def test_settings_page_saves_and_shows_the_dokumente_settings(ready_customer, client):
+    from connect.models import Membership, Role, User
+
+    customer, _sandbox = ready_customer
+    admin = User.objects.create_user(username="verwalterin", password="x-geheim-123")
+    Membership.objects.create(customer=customer, user=admin, role=Role.ADMIN)
+    client.force_login(admin)
+    url = "/c/musterstadt/usecases/dokumente/"
+    # when: a wrong date
+    bad = client.post(url, {"separator": "-", "mandanten": ["1000"], "dated_from": "morgen"})
+    # then: refused in German, nothing active
+    assert bad.status_code == 400
+    assert "kein gültiges Datum" in bad.content.decode()
+    # when: valid settings
+    response = client.post(
+        url,
+        {
+            "separator": "-",
+            "mandanten": ["1000", "2000"],
+            "only_released": "1",
+            "archives": "Mietverträge, Protokolle",
+            "dated_from": "2021-05-01",
+            "max_mb": "10",
+        },
+    )
+    assert response.status_code == 302
+    activation = UseCaseActivation.objects.get(customer=customer, use_case="dokumente")
+    assert activation.settings["archives"] == ["Mietverträge", "Protokolle"]
+    assert activation.settings["max_mb"] == 10
+    assert (activation.schedule_minute, activation.schedule_hour) == ("30", "3")
+    page = client.get(url).content.decode()
+    assert 'value="Mietverträge, Protokolle"' in page
+    assert 'value="2021-05-01"' in page
+    assert "/c/musterstadt/usecases/dokumente/" in client.get("/c/musterstadt/").content.decode()

@@ -1,0 +1,110 @@
+"""Portal page of the Dokumente use case: its settings (filters, size limit), dry run, run now."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from connect.exceptions import ApplicationError
+from connect.models import FaciliooConnection
+from connect.models.activations import DEFAULT_SCHEDULES
+from connect.selectors.runs import activation_get, sync_run_list
+from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS, activation_enable
+from connect.views import CustomerView
+from integrations.usecases import UseCase
+
+USE_CASE = UseCase.DOKUMENTE.value
+
+
+class DokumenteUseCaseView(CustomerView):
+    """Settings of Dokumente; POST saves and activates (admins)."""
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self._render(request, errors=[], data=None)
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        post = request.POST
+        data: dict[str, Any] = {
+            "separator": post.get("separator", ""),
+            "mandanten": post.getlist("mandanten"),
+            "only_released": post.get("only_released") == "1",
+            "archives": post.get("archives", ""),
+            "keywords": post.get("keywords", ""),
+            "dated_from": post.get("dated_from", "").strip() or None,
+            "max_mb": post.get("max_mb", "").strip() or DEFAULT_MAX_MB,
+            "safety_brake_percent": post.get("safety_brake_percent", "20"),
+        }
+        default = DEFAULT_SCHEDULES[UseCase.DOKUMENTE]
+        schedule = {
+            "minute": post.get("schedule_minute") or default["minute"],
+            "hour": post.get("schedule_hour") or default["hour"],
+            "day_of_week": post.get("schedule_day_of_week") or default["day_of_week"],
+        }
+        try:
+            activation_enable(
+                customer=self.customer,
+                use_case=USE_CASE,
+                actor=self.user,
+                settings=data,
+                schedule=schedule,
+            )
+        except ApplicationError as exc:
+            errors = exc.extra.get("errors") or [exc.message]
+            return self._render(request, errors=errors, data=data, status=400)
+        messages.success(
+            request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
+        )
+        return redirect("portal:usecase-dokumente", slug=self.customer.slug)
+
+    def _render(
+        self,
+        request: HttpRequest,
+        *,
+        errors: list[str],
+        data: dict[str, Any] | None,
+        status: int = 200,
+    ) -> HttpResponse:
+        activation = activation_get(customer=self.customer, use_case=USE_CASE)
+        current: dict[str, Any] = dict(data or (activation.settings if activation else {}) or {})
+        for name in ("archives", "keywords"):
+            value = current.get(name)
+            if isinstance(value, list | tuple):
+                current[name] = ", ".join(str(v) for v in value)
+        current.setdefault("only_released", True)
+        current.setdefault("max_mb", DEFAULT_MAX_MB)
+        mandanten: list[tuple[str, str]] = []
+        erp_error = ""
+        try:
+            from connect.services.activations import _erp_mandanten
+
+            mandanten = sorted(_erp_mandanten(self.customer).items())
+        except Exception as exc:
+            erp_error = str(getattr(exc, "message", exc))
+        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
+        last_dry_run = (
+            sync_run_list(customer=self.customer, use_case=USE_CASE).filter(dry_run=True).first()
+        )
+        stammdaten = activation_get(customer=self.customer, use_case=UseCase.STAMMDATEN.value)
+        return render(
+            request,
+            "connect/usecase_dokumente.html",
+            self.context(
+                use_case=USE_CASE,
+                use_case_label=UseCase.DOKUMENTE.label,
+                activation=activation,
+                stammdaten=stammdaten,
+                current=current,
+                mandanten=mandanten,
+                erp_error=erp_error,
+                separators=SEPARATORS,
+                errors=errors,
+                connection=connection,
+                last_dry_run=last_dry_run,
+                default_schedule=DEFAULT_SCHEDULES[UseCase.DOKUMENTE],
+            ),
+            status=status,
+        )
