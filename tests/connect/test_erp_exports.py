@@ -14,7 +14,7 @@ from django.urls import reverse
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, ErpExport
 from connect.selectors.erp_exports import erp_export_current
-from connect.services.erp_exports import erp_export_upload
+from connect.services.erp_exports import erp_export_upload, erp_source_set
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
 from integrations.erp.sources import connector_for_customer
@@ -294,13 +294,18 @@ def test_the_erp_page_lists_uploads_and_marks_the_one_syncs_use(client, tenancy,
 
 @pytest.mark.django_db
 def test_a_valid_report_page_says_it_is_used(client, tenancy, media, tmp_path):
+    # given: a valid upload; the customer still reads the demo portfolio
     export = erp_export_upload(
         customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(export_zip(tmp_path))
     )
     client.force_login(tenancy.viewer_a)
-    page = client.get(
-        reverse("portal:erp-export", kwargs={"slug": "alpha", "export_id": export.pk})
-    ).content.decode()
+    url = reverse("portal:erp-export", kwargs={"slug": "alpha", "export_id": export.pk})
+    # when / then: it is only announced as the one that would be used
+    assert "verwendet für Synchronisationen" not in client.get(url).content.decode()
+    # when: the customer switches to the file source
+    erp_source_set(customer=tenancy.a, actor=tenancy.admin_a, source="file")
+    page = client.get(url).content.decode()
+    # then
     assert "Der ERP-Export ist gültig (Stammdaten, Dokumente)." in page
     assert "verwendet für Synchronisationen" in page
     assert "<td>einheiten.csv</td>\n<td>60</td>" in page
