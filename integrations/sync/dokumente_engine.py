@@ -293,7 +293,7 @@ class DokumenteSync:
             mapped = map_document_group(folder, self.ctx)
             self._seen.append(("document-groups", key_str(folder.key)))
             if isinstance(mapped, Skip):
-                self._log_skip("document-groups", folder.key, mapped)
+                self._log_skipped("document-groups", folder.key, mapped)
             else:
                 payloads.append(mapped)
         links = self._links("document-groups", [p.key for p in payloads])
@@ -403,14 +403,14 @@ class DokumenteSync:
             self._seen.append(("files", key_str(file_key(doc))))
             target = document_target(doc)
             if isinstance(target, Skip):
-                self._log_skip("documents", doc.key, target)
+                self._log_skipped("documents", doc.key, target)
                 continue
             file_payload = map_file(doc, self.ctx)
             doc_payload = map_document(doc, target, self.ctx)
             if isinstance(doc_payload, Skip) or isinstance(file_payload, Skip):
                 why = doc_payload if isinstance(doc_payload, Skip) else file_payload
                 assert isinstance(why, Skip)  # noqa: S101 (one of the two is)
-                self._log_skip("documents", doc.key, why)
+                self._log_skipped("documents", doc.key, why)
                 continue
             candidates.append((doc, target, file_payload, doc_payload))
         file_links = self._links("files", [file_key(c[0]) for c in candidates])
@@ -734,7 +734,7 @@ class DokumenteSync:
             },
         )
 
-    def _log_skip(self, entity: str, key: NaturalKey, why: Skip) -> None:
+    def _log_skipped(self, entity: str, key: NaturalKey, why: Skip) -> None:
         self._log(entity, "skipped", key, reason=why.reason, message=why.message)
 
     def _log_missing(self, payload: TargetPayload, detail: str) -> None:
