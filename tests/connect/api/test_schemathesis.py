@@ -1,0 +1,79 @@
+"""Schemathesis against the live API: no operation answers with a server error.
+
+Property-based requests from the OpenAPI schema, a few per operation, with a fixed seed
+(derandomised), authenticated as an operator, whose customer has a connection, an active use
+case and a run with a record log, so the generated requests reach the real code paths.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+
+from connect.models import UseCaseActivation
+from connect.services.credentials import facilioo_connection_set
+from integrations.facilioo.sandbox.testing import running_sandbox
+
+MAX_EXAMPLES = 8
+# Revoking the token would only turn the remaining requests into 401s.
+SKIPPED = {("DELETE", "/api/auth/token/")}
+
+
+@pytest.mark.services
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_no_operation_answers_with_a_server_error(live_server, settings, tenancy, finished_run):
+    with running_sandbox(seed=True) as sandbox:
+        # given: every facilioo environment points at the sandbox (no request leaves the machine)
+        settings.FACILIOO_SANDBOX_URL = sandbox.url
+        settings.FACILIOO_STAGING_URL = sandbox.url
+        settings.FACILIOO_PRODUCTION_URL = sandbox.url
+        facilioo_connection_set(
+            customer=tenancy.a,
+            actor=None,
+            username=sandbox.email,
+            password=sandbox.password,
+            environment="sandbox",
+        )
+        UseCaseActivation.objects.create(
+            customer=tenancy.a,
+            use_case="stammdaten",
+            enabled=True,
+            settings={"separator": "-", "mandanten": ["1000"], "default_tenant_id": None},
+        )
+        token = Token.objects.create(user=tenancy.operator)
+        headers = {"Authorization": f"Token {token.key}"}
+        fixed = {"slug": tenancy.a.slug, "run_id": finished_run.pk}
+        schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
+
+        # when: each operation gets a few generated requests
+        operations = [result.ok() for result in schema.get_all_operations()]
+        assert len(operations) >= 15
+        tested = 0
+        for operation in operations:
+            if (operation.method.upper(), operation.path) in SKIPPED:
+                continue
+            path_parameters = {k: v for k, v in fixed.items() if f"{{{k}}}" in operation.path}
+
+            @given(case=operation.as_strategy(path_parameters=path_parameters))
+            @hypothesis_settings(
+                max_examples=MAX_EXAMPLES,
+                derandomize=True,
+                database=None,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            def check(case: schemathesis.Case) -> None:
+                # then: never a 5xx
+                case.call_and_validate(
+                    base_url=live_server.url, headers=headers, checks=[not_a_server_error]
+                )
+
+            check()
+            tested += 1
+        assert tested == len(operations) - len(SKIPPED)
