@@ -73,11 +73,9 @@ def retention_cleanup(
         batch_size=batch_size,
     )
 
-    old_runs = SyncRun.objects.filter(created_at__lt=run_limit).exclude(
-        status__in=ACTIVE_STATUSES
-    )
-    # Log rows of old runs younger than the log limit (a log kept longer than its run is not
-    # possible): removed before their runs, in batches as well.
+    old_runs = SyncRun.objects.filter(created_at__lt=run_limit).exclude(status__in=ACTIVE_STATUSES)
+    # A run's log never outlives the run: rows of an expiring run that are still within the
+    # log limit (a shortened run limit) go first, in batches as well.
     more_items, more_item_batches = _delete_in_batches(
         SyncRunItem.objects.filter(run_id__in=old_runs.values("pk")), batch_size=batch_size
     )
