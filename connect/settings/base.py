@@ -218,3 +218,10 @@ from connect.settings.celery import *  # noqa: E402
 from connect.settings.integrations import *  # noqa: E402
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# Alerts and retention (see README "Operations").
+ALERT_OVERDUE_GRACE_MINUTES = env.int("ALERT_OVERDUE_GRACE_MINUTES", default=30)
+RETENTION_RECORD_LOG_DAYS = env.int("RETENTION_RECORD_LOG_DAYS", default=90)
+RETENTION_RUN_DAYS = env.int("RETENTION_RUN_DAYS", default=400)
+# Absolute links in alert e-mails, e.g. https://connect.example.de (empty: the mails carry paths).
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
