@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -37,13 +37,14 @@ from integrations.models import ExternalLink
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.filters import mandant_in_scope
+from integrations.sync.ids import AmbiguousKey, compose
 from integrations.sync.types import REASONS, MapContext, Skip, StammdatenSettings, TargetPayload
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
 
 KEY_SEPARATOR = "\x1f"
-BATCH_SIZE = 200
+BATCH_SIZE = 500
 # The facilioo entity behind the first part of a natural key.
 ENTITY_OF_KIND = {
     "gebaeude": "properties",
@@ -97,6 +98,14 @@ class Counts:
         return {entity: dict(actions) for entity, actions in self.by_entity.items()}
 
 
+class _Link(NamedTuple):
+    """What the diff needs of an ExternalLink (read without building model instances)."""
+
+    facilioo_id: int
+    payload_hash: str
+    seen_run_id: int | None
+
+
 @dataclass
 class _Write:
     payload: TargetPayload
@@ -104,7 +113,7 @@ class _Write:
     digest: str
     kind: ChangeKind
     facilioo_id: int | None  # known target (update, entrance, adoption)
-    link: ExternalLink | None
+    link: _Link | None
 
 
 class StammdatenSync:
@@ -128,7 +137,11 @@ class StammdatenSync:
         self.batch_size = batch_size
         self.counts = Counts()
         self.counts.load(run.counts or {})
-        self.done = run.progress_done if run.attempts > 1 else 0
+        # Read position. A resumed attempt reads again from the start; the batches up to the
+        # position its predecessor committed are replayed only to rebuild the in-memory state
+        # (WEs, persons): their writes, log rows and counts are already committed.
+        self.done = 0
+        self.resume_from = run.progress_done if run.attempts > 1 else 0
         self.had_failures = False
         self._items: list[ItemRecord] = []
         self._seen: list[tuple[str, str]] = []  # (entity, natural key) read from the ERP
@@ -151,9 +164,7 @@ class StammdatenSync:
             unit_type_ids=unit_types,
             tenant_for_we=self.settings.tenant_for_we,
         )
-        self._progress(phase="counting")
-        total = sum(1 for _ in self._read())
-        self._progress(phase="writing", total=total)
+        self._progress(phase="writing", total=self._expected_total())
         read = self.connector.read(UseCase.STAMMDATEN, mandanten=self.settings.mandanten)
         batch: list[TargetPayload | Skip] = []
         entrances: list[TargetPayload | Skip] = []
@@ -161,20 +172,43 @@ class StammdatenSync:
         for item in read:
             item_kind = type(item).__name__ if not isinstance(item, RecordProblem) else kind
             if (kind is not None and item_kind != kind) or len(batch) >= self.batch_size:
-                self._flush(batch)
-                self._flush(entrances)
+                self._flush_batch(batch, entrances)
                 batch, entrances = [], []
             kind = item_kind
             self.done += 1
             for result in self._map(item):
                 (entrances if _entity_of(result) == "entrances" else batch).append(result)
-        self._flush(batch)
-        self._flush(entrances)
+        self._flush_batch(batch, entrances)
         if not read.complete:
             raise RuntimeError("ERP read ended without completing")
-        self._progress(phase="removing")
+        self._progress(phase="removing", total=self.done)
         self._remove_missing()
         self._commit()
+
+    def _expected_total(self) -> int:
+        """The progress total: the size of the last complete read, else one counting pass.
+
+        Counting costs a whole extra ERP read, so it happens only before a customer's first
+        run; afterwards the previous read's size is the estimate (corrected at the end).
+        """
+        from connect.models import RunStatus, SyncRun
+
+        previous = (
+            SyncRun.objects.filter(
+                customer_id=self.customer_id,
+                use_case=UseCase.STAMMDATEN,
+                status__in=(RunStatus.SUCCEEDED, RunStatus.WARNING),
+                progress_done__gt=0,
+            )
+            .exclude(pk=self.run.pk)
+            .order_by("-id")
+            .values_list("progress_done", flat=True)
+            .first()
+        )
+        if previous:
+            return max(int(previous), self.resume_from)
+        self._progress(phase="counting")
+        return sum(1 for _ in self._read())
 
     def _read(self) -> Iterator[Any]:
         return iter(self.connector.read(UseCase.STAMMDATEN, mandanten=self.settings.mandanten))
@@ -189,7 +223,8 @@ class StammdatenSync:
             self._seen.append((entity, key_str(item.key)))
             return [Skip(reason=item.reason, message=item.message, entity=entity, key=item.key)]
         if not mandant_in_scope(item, self.settings.mandanten):
-            self.counts.add(_entity_for_record(item), "skipped_mandant")
+            if not self._replaying():
+                self.counts.add(_entity_for_record(item), "skipped_mandant")
             return []
         if isinstance(item, Wirtschaftseinheit):
             self._wes[item.key] = item
@@ -243,6 +278,22 @@ class StammdatenSync:
 
     # -- one batch ---------------------------------------------------------------------------
 
+    def _replaying(self) -> bool:
+        """True while a resumed attempt re-reads batches its predecessor committed."""
+        return self.done <= self.resume_from
+
+    def _flush_batch(
+        self, batch: list[TargetPayload | Skip], entrances: list[TargetPayload | Skip]
+    ) -> None:
+        """Write one batch, then its entrances (they need the properties' ids); one commit."""
+        if not batch and not entrances:
+            return
+        if self._replaying():
+            return  # committed by an earlier attempt of this run (links, log rows, counts)
+        self._flush(batch)
+        self._flush(entrances)
+        self._commit()
+
     def _flush(self, batch: list[TargetPayload | Skip]) -> None:
         if not batch:
             return
@@ -251,7 +302,14 @@ class StammdatenSync:
             entity = skipped.entity or "?"
             key = skipped.key or ("?",)
             self._seen.append((entity, key_str(key)))
-            self._log(entity, "skipped", key, reason=skipped.reason, message=skipped.message)
+            self._log(
+                entity,
+                "skipped",
+                key,
+                reason=skipped.reason,
+                message=skipped.message,
+                external_id=self._external_id_of(key) or None,
+            )
         links = self._links(payloads)
         parents = self._parent_ids(payloads)
         writes: list[_Write] = []
@@ -310,18 +368,17 @@ class StammdatenSync:
                 )
         else:
             self._write(writes)
-        self._commit()
 
-    def _links(self, payloads: list[TargetPayload]) -> dict[tuple[str, str], ExternalLink]:
+    def _links(self, payloads: list[TargetPayload]) -> dict[tuple[str, str], _Link]:
         by_entity: dict[str, list[str]] = defaultdict(list)
         for p in payloads:
             by_entity[p.entity].append(key_str(p.key))
-        found: dict[tuple[str, str], ExternalLink] = {}
+        found: dict[tuple[str, str], _Link] = {}
         for entity, keys in by_entity.items():
-            for link in ExternalLink.objects.filter(
+            for nk, fid, digest, seen in ExternalLink.objects.filter(
                 customer_id=self.customer_id, entity=entity, natural_key__in=keys, deleted=False
-            ):
-                found[(entity, link.natural_key)] = link
+            ).values_list("natural_key", "facilioo_id", "payload_hash", "seen_run_id"):
+                found[(entity, nk)] = _Link(fid, digest, seen)
         return found
 
     def _parent_ids(self, payloads: list[TargetPayload]) -> dict[NaturalKey, int]:
@@ -560,6 +617,15 @@ class StammdatenSync:
             message=_("Fehlt im ERP; in facilioo gelöscht."),
         )
 
+    def _external_id_of(self, key: NaturalKey) -> str:
+        """The externalId a skipped record would carry, so support can search for it."""
+        if key[0] not in {"gebaeude", "eingang", "einheit", "person"}:
+            return ""
+        try:
+            return compose(self.settings.separator, *key[1:])
+        except AmbiguousKey:
+            return ""
+
     # -- bookkeeping -------------------------------------------------------------------------
 
     def _log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
@@ -605,7 +671,7 @@ def _entity_of(result: TargetPayload | Skip) -> str | None:
 
 
 def _entity_for_record(record: Any) -> str:
-    kind = record.key[0]
+    kind = str(record.key[0])
     if kind == "vertrag":
         return "unit-contracts"
     return ENTITY_OF_KIND.get(kind, kind)
