@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from integrations.facilioo.errors import FaciliooTransientError
+
+logger = logging.getLogger(__name__)
 
 
 def _sync_run_failure(
@@ -56,6 +61,43 @@ def sync_reap_stale() -> list[int]:
     for run in SyncRun.objects.filter(pk__in=reaped):
         run_alerts(run)
     return reaped
+
+
+@shared_task(name="integrations.sync_resume_orphaned")
+def sync_resume_orphaned(older_than_seconds: float | None = None) -> list[int]:
+    """Hand runs whose worker died to a new task (before the reaper would fail them).
+
+    Neither broker gives an unacknowledged task back soon after its worker was killed: the
+    file-system transport removed the message file when the worker fetched it, and Redis
+    restores it only after the visibility timeout (hours). So beat runs this every minute,
+    and every worker runs it once when it starts. A claimed run is enqueued again and resumes
+    after its last committed batch; see integrations.sync.runner for the limits.
+    """
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from connect.services.sync_logs import sync_run_claim_orphans
+    from integrations.sync.runner import MAX_ATTEMPTS, RESUME_AFTER
+
+    older_than = (
+        timedelta(seconds=older_than_seconds) if older_than_seconds is not None else RESUME_AFTER
+    )
+    with transaction.atomic():
+        claimed = sync_run_claim_orphans(older_than=older_than, max_attempts=MAX_ATTEMPTS)
+        for run_id in claimed:
+            transaction.on_commit(partial(sync_run.delay, run_id))
+    if claimed:
+        logger.warning("resuming orphaned runs", extra={"runs": claimed})
+    return claimed
+
+
+@worker_ready.connect
+def _resume_orphans_on_worker_start(sender: Any = None, **kwargs: Any) -> None:
+    try:
+        sync_resume_orphaned()
+    except Exception:  # the database or broker may not be reachable yet; beat tries again
+        logger.exception("could not resume orphaned runs at worker start")
 
 
 @shared_task(name="integrations.sync_scheduled")

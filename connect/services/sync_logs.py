@@ -6,8 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,15 @@ from integrations.usecases import UseCase
 
 class RunAlreadyActive(ApplicationError):
     pass
+
+
+# The executing worker holds this cache lock (see integrations.sync.runner); every heartbeat
+# renews it, so it outlives its holder by at most RUN_LOCK_TTL seconds.
+RUN_LOCK_TTL = 15 * 60
+
+
+def run_lock_key(run_id: int) -> str:
+    return f"sync-run-executing:{run_id}"
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,7 @@ def sync_run_progress(
     if counts is not None:
         fields["counts"] = {k: dict(v) for k, v in counts.items()}
     SyncRun.objects.filter(pk=run.pk).update(**fields)
+    cache.touch(run_lock_key(run.pk), RUN_LOCK_TTL)
     return SyncRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
 
 
@@ -191,3 +202,32 @@ def sync_run_reap_stale(*, older_than: timedelta) -> list[int]:
             % {"min": int(older_than.total_seconds() // 60)},
         )
     return stale
+
+
+def sync_run_claim_orphans(*, older_than: timedelta, max_attempts: int) -> list[int]:
+    """Runs whose worker is gone but which may still be resumed: claimed for a new task.
+
+    A run counts as orphaned when it has been silent for ``older_than``: running with a stale
+    heartbeat, or queued that long without ever starting (its message was lost with a worker).
+    Claiming sets the heartbeat to now, so the reaper waits again and the next pass does not
+    claim it twice; runs started ``max_attempts`` times are left to the reaper.
+    """
+    now = timezone.now()
+    limit = now - older_than
+    silent = Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, created_at__lt=limit)
+    candidates = list(
+        SyncRun.objects.filter(silent, status__in=ACTIVE_STATUSES, cancel_requested=False)
+        .filter(attempts__lt=max_attempts)
+        .values_list("pk", flat=True)
+    )
+    claimed = []
+    for pk in candidates:
+        updated = (
+            SyncRun.objects.filter(pk=pk, status__in=ACTIVE_STATUSES)
+            .filter(silent)
+            .update(heartbeat_at=now, phase="resuming")
+        )
+        if updated:
+            cache.delete(run_lock_key(pk))  # its holder is gone
+            claimed.append(pk)
+    return claimed

@@ -13,7 +13,12 @@ from django.utils.translation import gettext as _
 
 from connect.models import FaciliooConnection, RunStatus, SyncRun, UseCaseActivation
 from connect.services.credentials import facilioo_password
-from connect.services.sync_logs import sync_run_finish, sync_run_start
+from connect.services.sync_logs import (
+    RUN_LOCK_TTL,
+    run_lock_key,
+    sync_run_finish,
+    sync_run_start,
+)
 from integrations.erp.file import ExportChanged, InvalidExport
 from integrations.erp.sources import NoValidExport, connector_for_customer
 from integrations.facilioo.client import FaciliooClient
@@ -30,7 +35,11 @@ from integrations.usecases import UseCase
 logger = logging.getLogger(__name__)
 
 # A run's heartbeat comes at least once per batch; far longer silence means its worker is gone.
+# After RESUME_AFTER of silence the run is handed to a new task (sync_resume_orphaned), until it
+# was started MAX_ATTEMPTS times; after STALE_AFTER the reaper fails it.
+RESUME_AFTER = timedelta(minutes=5)
 STALE_AFTER = timedelta(minutes=15)
+MAX_ATTEMPTS = 8
 
 
 class RunNotExecutable(Exception):
@@ -74,14 +83,18 @@ def facilioo_client_for_run(connection: FaciliooConnection, **options: Any) -> F
 def sync_run_execute(*, run_id: int, client_options: dict[str, Any] | None = None) -> SyncRun:
     """Run (or resume) a run to its end. Transient facilioo errors propagate for a task retry."""
     run = SyncRun.objects.select_related("customer").get(pk=run_id)
-    if not sync_run_start(run=run):
-        return run
-    # A redelivered task and its still-living original must not both work on one run.
-    lock_key = f"sync-run-executing:{run.pk}"
-    if not cache.add(lock_key, "1", timeout=int(STALE_AFTER.total_seconds())):
-        logger.warning("run already executing elsewhere", extra={"run": run.pk})
-        return run
+    # A redelivered task and its still-living original must not both work on one run. The
+    # executor holds the lock, renewed by every heartbeat; the lock of a run silent for
+    # RESUME_AFTER belongs to a dead worker and is taken over.
+    lock_key = run_lock_key(run.pk)
+    if not cache.add(lock_key, "1", timeout=RUN_LOCK_TTL):
+        if timezone.now() - (run.heartbeat_at or run.created_at) < RESUME_AFTER:
+            logger.warning("run already executing elsewhere", extra={"run": run.pk})
+            return run
+        cache.set(lock_key, "1", timeout=RUN_LOCK_TTL)
     try:
+        if not sync_run_start(run=run):
+            return run
         run = _execute(run, client_options or {})
     finally:
         cache.delete(lock_key)
