@@ -19,3 +19,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 AXES_FAILURE_LIMIT = 3
 LANGUAGE_CODE = "de"
+
+# SQLite tests use a database file in the state folder, not memory: a Celery worker started by
+# a test (tests/integrations/test_worker_runs.py) opens the same database as the test.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

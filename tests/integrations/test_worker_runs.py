@@ -1,0 +1,227 @@
+"""Runs executed by real Celery worker processes, against the sandbox in its own process.
+
+The worker uses the test's database (DATABASE_URL built from the test connection), the test's
+broker (the file-system folder of this session, or Redis) and its own cache folder, which the
+test shares when it plays beat (sync_resume_orphaned).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from connect.celery import app as celery_app
+from connect.models import Customer, RunStatus, SyncRun, Trigger, UseCaseActivation
+from connect.services.credentials import facilioo_connection_set
+from connect.services.sync_logs import RunAlreadyActive
+from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
+from integrations.services import sync_run_request
+from integrations.tasks import sync_resume_orphaned
+from tests.services import celery_worker, redis_url
+
+pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+ENTITIES = ("properties", "units", "parties", "unit-contracts")
+
+
+def database_url() -> str:
+    """The test database as a URL for the worker process."""
+    s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.sqlite3":
+        name = str(s["NAME"])
+        if name == ":memory:" or "mode=memory" in name:
+            pytest.fail("the worker needs a database file (see connect/settings/test.py)")
+        return f"sqlite:///{Path(name).resolve()}"
+    if "postgresql" in s["ENGINE"]:
+        user = quote(s.get("USER") or "", safe="")
+        password = quote(s.get("PASSWORD") or "", safe="")
+        auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+        return (
+            f"postgres://{auth}{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+        )
+    pytest.skip(f"no worker database URL for {s['ENGINE']}")
+    raise AssertionError  # unreachable
+
+
+@pytest.fixture
+def worker_setup(
+    tmp_path: Path, settings: Any
+) -> Iterator[Callable[..., AbstractContextManager[Any]]]:
+    """Start workers on a queue of this test; the test process shares their cache."""
+    queue = f"runs-{uuid.uuid4().hex[:8]}"
+    var = tmp_path / "var"
+    var.mkdir()
+    session_var = Path(django_settings.VAR_DIR)
+    env = {
+        "CONNECT_VAR_DIR": str(var),
+        "DATABASE_URL": database_url(),
+        "FACILIOO_WRITE_WORKERS": "2",
+    }
+    redis = os.environ.get("REDIS_URL")
+    if redis:
+        url = redis_url()
+        # The broker is the test's; the cache (run locks) a database of this test alone.
+        cache_url = url.rsplit("/", 1)[0] + f"/{11 + hash(queue) % 4}"
+        env.update({"REDIS_URL": cache_url, "CELERY_BROKER_URL": url, "CELERY_RESULT_BACKEND": url})
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": cache_url,
+                "KEY_PREFIX": "",
+            }
+        }
+    else:
+        # The session's broker folder and keys, this test's own cache folder.
+        for name in ("broker", "secret_key", "credential_key"):
+            if (session_var / name).exists():
+                (var / name).symlink_to(session_var / name)
+        env.update({"REDIS_URL": "", "CELERY_BROKER_URL": "", "CELERY_RESULT_BACKEND": ""})
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(var / "cache"),
+            }
+        }
+    default_queue = celery_app.conf.task_default_queue
+    celery_app.conf.task_default_queue = queue
+    counter = iter(range(1, 100))
+
+    def start(sandbox: SandboxHandle) -> AbstractContextManager[Any]:
+        return celery_worker(
+            {**env, "FACILIOO_SANDBOX_URL": sandbox.url},
+            queue=queue,
+            log=tmp_path / f"worker-{next(counter)}.log",
+        )
+
+    try:
+        yield start
+    finally:
+        celery_app.conf.task_default_queue = default_queue
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxHandle]:
+    with sandbox_process(seed=True, password="sandbox-worker-test") as handle:
+        yield handle
+
+
+def ready_customer(sandbox: SandboxHandle, *, units: int) -> Customer:
+    customer = Customer.objects.create(
+        name="Musterstadt", slug=f"m-{uuid.uuid4().hex[:6]}", demo_units=units
+    )
+    facilioo_connection_set(
+        customer=customer,
+        actor=None,
+        username=sandbox.email,
+        password=sandbox.password,
+        environment="sandbox",
+    )
+    UseCaseActivation.objects.create(
+        customer=customer,
+        use_case="stammdaten",
+        enabled=True,
+        settings={"separator": "-", "mandanten": ["1000", "2000", "3000"], "default_tenant_id": 1},
+    )
+    return customer
+
+
+def wait_for(predicate: Callable[[], bool], *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def run_of(run_id: int) -> SyncRun:
+    return SyncRun.objects.get(pk=run_id)
+
+
+def external_ids(sandbox: SandboxHandle) -> dict[str, list[str]]:
+    return {
+        entity: sorted(
+            str(r["externalId"]) for r in sandbox.state.records(entity) if not r.get("deleted")
+        )
+        for entity in ENTITIES
+    }
+
+
+def test_a_requested_run_is_executed_by_the_worker(worker_setup, sandbox):
+    # given: a configured customer and a running worker
+    customer = ready_customer(sandbox, units=20)
+    with worker_setup(sandbox):
+        # when: the portal requests a run
+        run = sync_run_request(customer=customer, use_case="stammdaten", trigger=Trigger.MANUAL)
+        wait_for(lambda: not run_of(run.pk).is_active, timeout=120, what="the run to finish")
+    # then: it succeeded with counts, and facilioo holds the units
+    done = run_of(run.pk)
+    assert done.status == RunStatus.SUCCEEDED, done.error_message
+    assert done.counts["units"]["created"] == 20
+    assert done.progress_done == done.progress_total > 0
+    assert len(external_ids(sandbox)["units"]) == 20
+
+
+def test_a_run_whose_worker_was_killed_resumes_on_another_worker(worker_setup, sandbox, tmp_path):
+    # given: a clean run of the same portfolio into a second sandbox, as the reference
+    units = 120
+    with sandbox_process(seed=True, password="sandbox-reference") as reference:
+        clean = ready_customer(reference, units=units)
+        with worker_setup(reference):
+            run = sync_run_request(customer=clean, use_case="stammdaten", trigger=Trigger.MANUAL)
+            wait_for(lambda: not run_of(run.pk).is_active, timeout=180, what="the clean run")
+        assert run_of(run.pk).status == RunStatus.SUCCEEDED
+        expected = external_ids(reference)
+    # given: a slow facilioo, so the run is killed in the middle
+    sandbox.control(latency_ms=40)
+    customer = ready_customer(sandbox, units=units)
+    with worker_setup(sandbox) as first:
+        run = sync_run_request(customer=customer, use_case="stammdaten", trigger=Trigger.MANUAL)
+        wait_for(lambda: run_of(run.pk).progress_done > 0, timeout=120, what="the first batch")
+        # when: the worker dies without a chance to clean up
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    killed = run_of(run.pk)
+    assert killed.status == RunStatus.RUNNING
+    assert killed.progress_done < killed.progress_total
+    sandbox.control(latency_ms=0)
+    with worker_setup(sandbox):
+        # when: beat's resume pass finds the silent run (here after one second, not minutes)
+        time.sleep(1.5)
+        assert sync_resume_orphaned(older_than_seconds=1) == [run.pk]
+        wait_for(lambda: not run_of(run.pk).is_active, timeout=180, what="the resumed run")
+    # then: it succeeded on its second attempt, and facilioo holds each record exactly once
+    resumed = run_of(run.pk)
+    assert resumed.status == RunStatus.SUCCEEDED, resumed.error_message
+    assert resumed.attempts == 2
+    got = external_ids(sandbox)
+    for entity in ENTITIES:
+        assert len(got[entity]) == len(set(got[entity])), f"{entity} written twice"
+    assert got == expected
+
+
+def test_a_second_trigger_while_a_run_is_active_is_refused(worker_setup, sandbox):
+    # given: a run the worker is executing slowly
+    sandbox.control(latency_ms=30)
+    customer = ready_customer(sandbox, units=60)
+    with worker_setup(sandbox):
+        run = sync_run_request(customer=customer, use_case="stammdaten", trigger=Trigger.MANUAL)
+        wait_for(lambda: run_of(run.pk).status == RunStatus.RUNNING, timeout=120, what="the start")
+        # when: the schedule triggers the same use case
+        with pytest.raises(RunAlreadyActive) as refused:
+            sync_run_request(customer=customer, use_case="stammdaten", trigger=Trigger.SCHEDULE)
+        # then: refused in German, and only one run exists
+        assert "läuft bereits ein Lauf" in refused.value.message
+        assert SyncRun.objects.filter(customer=customer).count() == 1
+        wait_for(lambda: not run_of(run.pk).is_active, timeout=180, what="the run to finish")
+    assert run_of(run.pk).status == RunStatus.SUCCEEDED
