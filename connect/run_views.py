@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
 from connect.pagination import keyset_links, keyset_page, parse_cursor
+from connect.selectors.activations import stammdaten_settings_page
 from connect.selectors.runs import activation_get, sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.activations import SEPARATORS, activation_enable, activation_set_paused
 from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
@@ -39,13 +40,20 @@ class UseCaseView(CustomerView):
 
     def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
         use_case = _use_case(use_case)
-        data = {
+        data: dict[str, Any] = {
             "separator": request.POST.get("separator", ""),
             "mandanten": request.POST.getlist("mandanten"),
             "default_tenant_id": request.POST.get("default_tenant_id") or None,
             "deletion_policy": request.POST.get("deletion_policy", "terminate"),
             "safety_brake_percent": request.POST.get("safety_brake_percent", "20"),
         }
+        overrides, override_errors = _tenant_overrides(request.POST)
+        data["tenant_overrides"] = overrides
+        if "check" in request.POST:
+            # "Prüfen": show assignments and ambiguous ids for these values, save nothing.
+            return self._render(request, use_case, errors=override_errors, data=data)
+        if override_errors:
+            return self._render(request, use_case, errors=override_errors, data=data, status=400)
         schedule = {
             "minute": request.POST.get("schedule_minute", "0"),
             "hour": request.POST.get("schedule_hour", "2"),
@@ -90,6 +98,11 @@ class UseCaseView(CustomerView):
         last_dry_run = (
             sync_run_list(customer=self.customer, use_case=use_case).filter(dry_run=True).first()
         )
+        page = (
+            stammdaten_settings_page(customer=self.customer, current=current, separators=SEPARATORS)
+            if use_case == UseCase.STAMMDATEN
+            else None
+        )
         return render(
             request,
             "connect/usecase.html",
@@ -104,9 +117,28 @@ class UseCaseView(CustomerView):
                 errors=errors,
                 connection=connection,
                 last_dry_run=last_dry_run,
+                page=page,
+                chosen_ambiguous=page.ambiguous.get(str(current.get("separator") or ""), 0)
+                if page
+                else 0,
             ),
             status=status,
         )
+
+
+def _tenant_overrides(post: Any) -> tuple[dict[str, int], list[str]]:
+    """``tenant_override__<Mandant>/<WE>`` fields → ``{"M/W": id}``; empty means "default"."""
+    overrides: dict[str, int] = {}
+    errors: list[str] = []
+    for name, value in post.items():
+        if not name.startswith("tenant_override__") or not str(value).strip():
+            continue
+        we = name.removeprefix("tenant_override__")
+        if str(value).strip().isdigit():
+            overrides[we] = int(value)
+        else:
+            errors.append(_("Ungültiges facilioo-Projekt für WE %(we)s.") % {"we": we})
+    return overrides, errors
 
 
 class RunStartView(CustomerView):
