@@ -1,0 +1,232 @@
+"""Benchmark the Stammdaten sync against an in-process sandbox; prints one JSON object.
+
+    python manage.py bench_stammdaten --units 10000
+    python manage.py bench_stammdaten --units 300 --latency-ms 50 --workers 8
+
+Phases: a full sync, a re-sync without changes, a re-sync with 1 % of the tenants' e-mail
+addresses changed and, with ``--latency-ms``, a full sync written one request at a time against
+the parallel writer. Each phase reports records, facilioo requests by method (the sandbox's
+counters), wall seconds and the peak memory of this process. A temporary customer is created in
+the current database and removed afterwards; nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import resource
+import time
+import uuid
+import zlib
+from collections.abc import Collection, Iterator
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from integrations.erp.base import ErpConnector, ErpRead
+from integrations.erp.demo import DemoConnector
+from integrations.erp.records import Mandant, Person, PersonRolle, StreamItem
+from integrations.facilioo.client import FaciliooClient
+from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
+from integrations.usecases import UseCase
+
+TODAY = date(2026, 11, 25)
+WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
+
+
+class InMemoryErp:
+    """The demo portfolio read once and kept in memory, so the phases time the sync alone.
+
+    Generating the demo portfolio costs about as much as reading an ERP export; it is
+    reported once as ``erp_generate_seconds``.
+    """
+
+    def __init__(self, base: ErpConnector) -> None:
+        self.base = base
+        self._mandanten = base.list_mandanten()
+        started = time.perf_counter()
+        read = base.read(UseCase.STAMMDATEN, mandanten=[m.mandant_nr for m in self._mandanten])
+        self.items: list[StreamItem] = list(read)
+        self.seconds = time.perf_counter() - started
+
+    def list_mandanten(self) -> list[Mandant]:
+        return self._mandanten
+
+    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead:
+        items = self.items
+
+        class Read:
+            complete = False
+
+            def __iter__(self) -> Iterator[StreamItem]:
+                yield from items
+                self.complete = True
+
+        return Read()
+
+
+class ChangedEmails:
+    """The demo ERP with the e-mail address of every hundredth tenant changed."""
+
+    def __init__(self, base: ErpConnector) -> None:
+        self.base = base
+        self.changed: set[tuple[str, str]] = set()
+
+    def list_mandanten(self) -> list[Mandant]:
+        return self.base.list_mandanten()
+
+    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead:
+        outer = self
+
+        class Read:
+            complete = False
+
+            def __iter__(self) -> Iterator[StreamItem]:
+                read = outer.base.read(use_case, mandanten=mandanten)
+                for item in read:
+                    if (
+                        isinstance(item, Person)
+                        and item.email
+                        and "@" in item.email
+                        and item.rolle is PersonRolle.MIETER
+                        and zlib.crc32(f"{item.mandant_nr}/{item.person_nr}".encode()) % 100 == 0
+                    ):
+                        outer.changed.add((item.mandant_nr, item.person_nr))
+                        item = dataclasses.replace(item, email="neu." + item.email)
+                    yield item
+                self.complete = read.complete
+
+        return Read()
+
+
+def peak_memory_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class Command(BaseCommand):
+    help = "Benchmark the Stammdaten sync against an in-process facilioo sandbox (JSON output)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--units", type=int, default=10_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--latency-ms", type=int, default=0)
+        parser.add_argument("--workers", type=int, default=8)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        units, workers, latency = options["units"], options["workers"], options["latency_ms"]
+        demo = InMemoryErp(DemoConnector(units=units, seed=options["seed"]))
+        result: dict[str, Any] = {
+            "units": units,
+            "workers": workers,
+            "erp_records": len(demo.items),
+            "erp_generate_seconds": round(demo.seconds, 2),
+            "phases": {},
+        }
+        phases: dict[str, Any] = result["phases"]
+        with running_sandbox(seed=True) as sandbox, _temporary_customer() as customer:
+            phases["full_sync"] = _phase(customer, sandbox, demo, workers)
+            phases["no_change_resync"] = _phase(customer, sandbox, demo, workers)
+            changed = ChangedEmails(demo)
+            phases["one_percent_changed"] = _phase(customer, sandbox, changed, workers)
+            phases["one_percent_changed"]["changed_in_erp"] = len(changed.changed)
+        if latency:
+            result["latency_ms"] = latency
+            for label, n in (("one_at_a_time", 1), ("parallel", workers)):
+                with (
+                    running_sandbox(seed=True, latency_ms=latency) as sandbox,
+                    _temporary_customer() as customer,
+                ):
+                    phases[f"latency_{label}"] = _phase(customer, sandbox, demo, n)
+            slow = phases["latency_one_at_a_time"]["seconds"]
+            fast = phases["latency_parallel"]["seconds"]
+            result["parallel_speedup"] = round(slow / fast, 2) if fast else None
+        full = phases["full_sync"]
+        result["checks"] = {
+            "full_requests_per_write_and_page": round(
+                full["requests_total"] / max(1, full["writes"] + full["pages_read"]), 3
+            ),
+            "no_change_writes": phases["no_change_resync"]["writes"],
+            "no_change_share_of_full_time": round(
+                phases["no_change_resync"]["seconds"] / max(full["seconds"], 1e-9), 3
+            ),
+            "one_percent_writes": phases["one_percent_changed"]["writes"],
+            "one_percent_parties_updated": phases["one_percent_changed"]["counts"]
+            .get("parties", {})
+            .get("updated", 0),
+        }
+        result["peak_memory_mb"] = peak_memory_mb()
+        self.stdout.write(json.dumps(result, indent=2))
+
+
+class _temporary_customer:
+    def __enter__(self) -> Any:
+        from connect.models import Customer
+
+        slug = f"bench-{uuid.uuid4().hex[:10]}"
+        self.customer = Customer.objects.create(name=f"Benchmark {slug}", slug=slug)
+        return self.customer
+
+    def __exit__(self, *exc_info: object) -> None:
+        from connect.models import SyncRun, SyncRunItem
+        from integrations.models import ExternalLink
+
+        SyncRunItem.objects.filter(customer=self.customer).delete()
+        SyncRun.objects.filter(customer=self.customer).delete()
+        ExternalLink.objects.filter(customer=self.customer).delete()
+        self.customer.delete()
+
+
+def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) -> dict[str, Any]:
+    from connect.models import RunStatus, SyncRun
+    from integrations.sync.engine import StammdatenSync
+    from integrations.sync.types import StammdatenSettings
+
+    mandanten = frozenset(m.mandant_nr for m in connector.list_mandanten())
+    run = SyncRun.objects.create(
+        customer=customer, use_case="stammdaten", trigger="cli", status="running", attempts=1
+    )
+    sandbox.reset_counters()
+    started = time.perf_counter()
+    with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=workers) as client:
+        engine = StammdatenSync(
+            run=run,
+            client=client,
+            connector=connector,
+            today=TODAY,
+            settings=StammdatenSettings(separator="-", mandanten=mandanten, default_tenant_id=1),
+        )
+        engine.execute()
+    seconds = time.perf_counter() - started
+    SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
+    counters = sandbox.counters()
+    by_route: dict[str, int] = counters["by_route"]
+    writes = sum(n for route, n in by_route.items() if _is_write(route))
+    pages = sum(
+        n for route, n in by_route.items() if route.startswith("GET ") and "{id}" not in route
+    )
+    searches = sum(n for route, n in by_route.items() if "/search" in route)
+    counts = engine.counts.as_dict()
+    return {
+        "records_read": engine.done,
+        "records_written": sum(
+            n
+            for actions in counts.values()
+            for action, n in actions.items()
+            if action in ("created", "updated", "terminated", "deleted")
+        ),
+        "writes": writes,
+        "pages_read": pages,
+        "searches": searches,
+        "requests_total": counters["total"],
+        "requests_by_method": counters["by_method"],
+        "seconds": round(seconds, 2),
+        "records_per_second": round(engine.done / seconds, 1) if seconds else None,
+        "peak_memory_mb": peak_memory_mb(),
+        "counts": counts,
+    }
+
+
+def _is_write(route: str) -> bool:
+    method = route.split()[0]
+    return method in WRITE_METHODS and "/search" not in route and "/auth/" not in route
