@@ -28,6 +28,15 @@ class RunFilterSerializer(serializers.Serializer[Any]):
 class RunCreateSerializer(serializers.Serializer[Any]):
     use_case = serializers.ChoiceField(choices=UseCase.choices)
     dry_run = serializers.BooleanField(default=False, help_text="A preview: nothing is written.")
+    reason = serializers.CharField(
+        max_length=500, required=False, default="", help_text="Why (kept in the audit log)."
+    )
+
+
+class RunCancelSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(
+        max_length=500, required=False, default="", help_text="Why (kept in the audit log)."
+    )
 
 
 @extend_schema_view(
@@ -69,6 +78,7 @@ class RunListCreateApi(CustomerMixin, generics.ListAPIView[SyncRun]):
             trigger=Trigger.API,
             dry_run=data.validated_data["dry_run"],
             actor=self.user,
+            reason=data.validated_data["reason"],
         )
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
@@ -86,15 +96,18 @@ class RunCancelApi(CustomerAPIView):
     @extend_schema(
         operation_id="runs_cancel",
         parameters=[SLUG, RUN_ID],
-        request=None,
+        request=RunCancelSerializer,
         responses={200: RunSerializer, 400: ErrorSerializer},
         description="A queued run is cancelled at once, a running one at its next batch.",
     )
     def post(self, request: Request, slug: str, run_id: int) -> Response:
+        data = RunCancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         run = sync_run_cancel(
             customer=self.customer,
             run=sync_run_get(customer=self.customer, run_id=run_id),
             actor=self.user,
+            reason=data.validated_data["reason"],
         )
         return Response(RunSerializer(run).data)
 

@@ -150,3 +150,30 @@ def test_record_log_cursor_pages_are_disjoint_and_complete_without_count(
     assert len(seen) == len(set(seen)) == 30
     assert seen == sorted(seen)
     assert "count" not in body
+
+
+def test_starting_and_cancelling_through_the_api_keeps_the_reason_in_the_audit_log(tenancy):
+    from rest_framework.test import APIClient
+
+    from connect.models import AuditLog
+
+    api = APIClient()
+    api.force_authenticate(tenancy.support)
+    created = api.post(
+        "/api/customers/alpha/runs/",
+        {"use_case": "stammdaten", "reason": "Kundenwunsch"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    cancelled = api.post(
+        f"/api/customers/alpha/runs/{created.json()['id']}/cancel/",
+        {"reason": "doch nicht"},
+        format="json",
+    )
+    assert cancelled.status_code == 200, cancelled.content
+    reasons = dict(
+        AuditLog.objects.filter(customer=tenancy.a, action__startswith="run.").values_list(
+            "action", "reason"
+        )
+    )
+    assert reasons == {"run.start": "Kundenwunsch", "run.cancel": "doch nicht"}
