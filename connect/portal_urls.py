@@ -6,6 +6,7 @@ from connect import (
     alert_views,
     dokumente_views,
     erp_views,
+    mapping_views,
     run_views,
     support_views,
     views,
@@ -57,6 +58,7 @@ urlpatterns = [
         run_views.RunCancelView.as_view(),
         name="run-cancel",
     ),
+    path("c/<slug:slug>/mapping/", mapping_views.FieldMappingView.as_view(), name="mapping"),
     path("c/<slug:slug>/members/", views.MembersView.as_view(), name="members"),
     path(
         "c/<slug:slug>/members/alerts/",

@@ -79,7 +79,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class DashboardView(CustomerView):
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        from django.utils import timezone
+
         from connect.models import SyncRun, UseCaseActivation
+        from connect.selectors.activations import activation_next_run
+        from connect.selectors.alerts import alert_list_open
         from integrations.usecases import UseCase
 
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
@@ -93,14 +97,29 @@ class DashboardView(CustomerView):
             last_run = SyncRun.objects.filter(
                 customer=self.customer, use_case=use_case, dry_run=False
             ).first()
-            cards.append({"use_case": use_case, "activation": activation, "last_run": last_run})
+            next_run = (
+                activation_next_run(activation=activation, now=timezone.now())
+                if activation is not None
+                else None
+            )
+            cards.append(
+                {
+                    "use_case": use_case,
+                    "activation": activation,
+                    "last_run": last_run,
+                    "next_run": next_run,
+                }
+            )
         from connect.stats import run_chart
 
         return render(
             request,
             "connect/dashboard.html",
             self.context(
-                connection=connection, cards=cards, chart=run_chart(customers=[self.customer])
+                connection=connection,
+                cards=cards,
+                chart=run_chart(customers=[self.customer]),
+                alerts=alert_list_open(customer=self.customer),
             ),
         )
 

@@ -154,3 +154,29 @@ def test_field_mapping_page_lists_every_mapping_row_and_reason(client, tenancy):
     assert body.count("<code>") >= 2 * len(MAPPING) + len(REASONS)
     assert "Gebäude → Liegenschaft" in body
     assert str(REASONS["no_email"]) in body
+
+
+def test_dashboard_shows_the_next_scheduled_run_and_open_alerts(client, tenancy):
+    from connect.models import Alert
+
+    UseCaseActivation.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        enabled=True,
+        schedule_minute="0",
+        schedule_hour="2",
+        schedule_day_of_week="tue,thu,sun",
+    )
+    Alert.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        kind="run_failed",
+        message="Der Lauf ist fehlgeschlagen.",
+        occurrences=2,
+    )
+    client.force_login(tenancy.viewer_a)
+    body = client.get(reverse("portal:dashboard", kwargs={"slug": "alpha"})).content.decode()
+    assert 'id="next-run-stammdaten"' in body
+    assert "02:00" in body.split('id="next-run-stammdaten"')[1].split("</p>")[0]
+    assert "Der Lauf ist fehlgeschlagen." in body
+    assert "2-mal" in body
