@@ -313,6 +313,7 @@ class StammdatenSync:
         links = self._links(payloads)
         parents = self._parent_ids(payloads)
         writes: list[_Write] = []
+        unchanged_aliases: list[tuple[TargetPayload, int]] = []
         for payload in payloads:
             nk = key_str(payload.key)
             self._seen.append((payload.entity, nk))
@@ -336,6 +337,8 @@ class StammdatenSync:
             kind = diff(digest, link.payload_hash if link else None, link is not None)
             if kind is ChangeKind.UNCHANGED:
                 self.counts.add(payload.entity, "unchanged")
+                if payload.aliases and link is not None:
+                    unchanged_aliases.append((payload, link.facilioo_id))
                 continue
             if kind is ChangeKind.CREATE:
                 if same_id is not None:
@@ -352,6 +355,8 @@ class StammdatenSync:
                     continue
             target = same_id if same_id is not None else (link.facilioo_id if link else None)
             writes.append(_Write(payload, body, digest, kind, target, link))
+        if unchanged_aliases and not self.dry_run:
+            self._ensure_aliases(unchanged_aliases)
         self._adopt(writes)
         if self.dry_run:
             for w in writes:
@@ -368,6 +373,39 @@ class StammdatenSync:
                 )
         else:
             self._write(writes)
+
+    def _ensure_aliases(self, pairs: list[tuple[TargetPayload, int]]) -> None:
+        """Alias links of unchanged records (older runs did not store them): no facilioo request."""
+        wanted = {
+            (payload.entity, key_str(alias)): (payload, facilioo_id)
+            for payload, facilioo_id in pairs
+            for alias in payload.aliases
+        }
+        existing = {
+            (entity, nk): fid
+            for entity, nk, fid in ExternalLink.objects.filter(
+                customer_id=self.customer_id,
+                natural_key__in=[nk for _entity, nk in wanted],
+                deleted=False,
+            ).values_list("entity", "natural_key", "facilioo_id")
+        }
+        for (entity, nk), (payload, facilioo_id) in wanted.items():
+            if existing.get((entity, nk)) == facilioo_id:
+                continue
+            ExternalLink.objects.update_or_create(
+                customer_id=self.customer_id,
+                entity=entity,
+                natural_key=nk,
+                defaults={
+                    "external_id": payload.external_id,
+                    "facilioo_id": facilioo_id,
+                    "payload_hash": "",
+                    "last_run_id": self.run.pk,
+                    "seen_run_id": self.run.pk,
+                    "terminated": False,
+                    "deleted": False,
+                },
+            )
 
     def _links(self, payloads: list[TargetPayload]) -> dict[tuple[str, str], _Link]:
         by_entity: dict[str, list[str]] = defaultdict(list)

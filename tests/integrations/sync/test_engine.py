@@ -250,3 +250,19 @@ def test_injected_faults_still_converge_to_the_same_end_state(customer, sandbox,
     # then: the same records, none twice
     actual = {e: sorted(r["externalId"] for r in live(sandbox, e)) for e in expected}
     assert actual == expected
+
+
+def test_unchanged_contracts_get_their_alias_links_back_without_a_request(customer, sandbox):
+    # given: a synced portfolio whose contract alias links were lost (as before aliases existed)
+    sync(customer, sandbox)
+    aliases = ExternalLink.objects.filter(
+        customer=customer, natural_key__startswith="vertrag_nr\x1f"
+    )
+    expected = sorted(aliases.values_list("natural_key", "facilioo_id"))
+    assert expected
+    aliases.delete()
+    # when: nothing changed in the ERP
+    _run, _counts, counters = sync(customer, sandbox)
+    # then: the aliases are back, and still no write went to facilioo
+    assert sorted(aliases.values_list("natural_key", "facilioo_id")) == expected
+    assert writes(counters) == 0
