@@ -67,6 +67,9 @@ def worker_setup(
         "CONNECT_VAR_DIR": str(var),
         "DATABASE_URL": database_url(),
         "FACILIOO_WRITE_WORKERS": "2",
+        # The worker decrypts what the test stored: the same keys, whatever the broker.
+        "CREDENTIAL_ENCRYPTION_KEYS": ",".join(django_settings.CREDENTIAL_ENCRYPTION_KEYS),
+        "SECRET_KEY": django_settings.SECRET_KEY,
     }
     redis = os.environ.get("REDIS_URL")
     if redis:
