@@ -266,3 +266,81 @@ def test_unchanged_contracts_get_their_alias_links_back_without_a_request(custom
     # then: the aliases are back, and still no write went to facilioo
     assert sorted(aliases.values_list("natural_key", "facilioo_id")) == expected
     assert writes(counters) == 0
+
+
+# --- special cases of the demo portfolio, through the sandbox -------------------------------
+
+from integrations.erp.demo.special_cases import SHOWCASE  # noqa: E402
+from integrations.sync.floors import floor_from_lage  # noqa: E402
+
+
+def _units_by_external_id(sandbox):
+    return {u["externalId"]: u for u in live(sandbox, "units")}
+
+
+@pytest.mark.parametrize("separator", ["-", "_", ".", "/", "|"])
+def test_each_separator_composes_every_external_id(customer, sandbox, separator):
+    run, _counts, _ = sync(customer, sandbox, separator=separator)
+    key = SHOWCASE["leading_zeros"][0]  # ("einheit", M, W, G, E)
+    assert separator.join(key[1:]) in _units_by_external_id(sandbox)
+    for entity in ("properties", "units", "parties", "unit-contracts"):
+        for record in live(sandbox, entity):
+            assert record["externalId"].split(separator)[0] in MANDANTEN, record["externalId"]
+    ambiguous = run.items.filter(reason="ambiguous_key")
+    if separator == "/":
+        # the contract number "MV/2019/17" contains the separator: that contract fails alone
+        assert ambiguous.exists()
+        assert all(i.entity == "unit-contracts" for i in ambiguous)
+    else:
+        assert not ambiguous.exists()
+
+
+def test_a_couple_on_one_contract_becomes_two_facilioo_contracts(customer, sandbox):
+    sync(customer, sandbox)
+    _kind, mandant, _art, vertrag_nr = SHOWCASE["couple_on_contract"][0]
+    contracts = [
+        c
+        for c in live(sandbox, "unit-contracts")
+        if c["number"] == vertrag_nr and c["externalId"].startswith(f"{mandant}-")
+    ]
+    assert len(contracts) == 2
+    assert len({c["unitId"] for c in contracts}) == 1
+    assert len({c["partyId"] for c in contracts}) == 2
+
+
+def test_a_tenant_who_is_also_an_owner_is_one_party_with_both_contracts(customer, sandbox):
+    sync(customer, sandbox)
+    _kind, mandant, person = SHOWCASE["owner_and_tenant"][0]
+    parties = [p for p in live(sandbox, "parties") if p["externalId"] == f"{mandant}-{person}"]
+    assert len(parties) == 1
+    types = {
+        c["typeId"] for c in live(sandbox, "unit-contracts") if c["partyId"] == parties[0]["id"]
+    }
+    assert types == {3, 4}  # owner and tenant
+
+
+def test_floor_numbers_follow_the_floor_rule_for_every_form_of_text(customer, sandbox):
+    sync(customer, sandbox)
+    units = _units_by_external_id(sandbox)
+    lage = {
+        e.key: e.lage
+        for e in DEMO.read(UseCase.STAMMDATEN, mandanten=MANDANTEN)
+        if isinstance(e, Einheit)
+    }
+    cases = [name for name in SHOWCASE if name.startswith("floor_")]
+    assert len(cases) == 11
+    for name in cases:
+        key = SHOWCASE[name][0]
+        assert units["-".join(key[1:])]["floor"] == floor_from_lage(lage[key]), (name, lage[key])
+
+
+def test_ended_contracts_are_not_created_but_future_ones_are(customer, sandbox):
+    run, _counts, _ = sync(customer, sandbox)
+    numbers = {
+        (c["externalId"].split("-")[0], c["number"]) for c in live(sandbox, "unit-contracts")
+    }
+    _k, mandant, _art, ended = SHOWCASE["ended_contract"][0]
+    _k, future_mandant, _art, future = SHOWCASE["future_contract"][0]
+    assert (mandant, ended) not in numbers
+    assert (future_mandant, future) in numbers
+    assert run.items.filter(reason="ended_contract").exists()
