@@ -180,3 +180,22 @@ def test_dashboard_shows_the_next_scheduled_run_and_open_alerts(client, tenancy)
     assert "02:00" in body.split('id="next-run-stammdaten"')[1].split("</p>")[0]
     assert "Der Lauf ist fehlgeschlagen." in body
     assert "2-mal" in body
+
+
+def test_activation_page_shows_the_last_preview_with_what_it_would_change(client, tenancy):
+    SyncRun.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        trigger="manual",
+        dry_run=True,
+        status="succeeded",
+        counts={"units": {"created": 60}, "parties": {"skipped": 13}},
+    )
+    client.force_login(tenancy.viewer_a)
+    body = client.get(
+        reverse("portal:usecase", kwargs={"slug": "alpha", "use_case": "stammdaten"})
+    ).content.decode()
+    preview = body.split('id="last-preview"')[1].split("</section>")[0]
+    assert "würde angelegt" in preview
+    assert "<td>Einheiten</td><td>60</td>" in preview
+    assert "<td>13</td>" in preview
