@@ -199,3 +199,22 @@ def test_activation_page_shows_the_last_preview_with_what_it_would_change(client
     assert "würde angelegt" in preview
     assert "<td>Einheiten</td><td>60</td>" in preview
     assert "<td>13</td>" in preview
+
+
+def test_support_pauses_and_resumes_a_use_case_with_a_reason(client, tenancy):
+    UseCaseActivation.objects.create(customer=tenancy.b, use_case="stammdaten", enabled=True)
+    client.force_login(tenancy.support)
+    url = reverse("portal:usecase-pause", kwargs={"slug": "beta", "use_case": "stammdaten"})
+    client.post(url, {"paused": "1", "reason": "ERP-Wartung beim Kunden"})
+    assert UseCaseActivation.objects.get(customer=tenancy.b).paused
+    client.post(url, {"paused": "0", "reason": "Wartung beendet"})
+    assert not UseCaseActivation.objects.get(customer=tenancy.b).paused
+    entries = list(
+        AuditLog.objects.filter(customer=tenancy.b, action__startswith="usecase.stammdaten.")
+        .order_by("id")
+        .values_list("action", "reason", "actor")
+    )
+    assert entries == [
+        ("usecase.stammdaten.pause", "ERP-Wartung beim Kunden", tenancy.support.pk),
+        ("usecase.stammdaten.resume", "Wartung beendet", tenancy.support.pk),
+    ]
