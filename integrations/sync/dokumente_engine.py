@@ -27,16 +27,14 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO, cast
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from connect.services.sync_logs import ItemRecord, sync_run_items_record, sync_run_progress
+from connect.services.sync_logs import ItemRecord
 from integrations.erp.base import ErpConnector
 from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
 from integrations.facilioo.client import Entity, FaciliooClient
@@ -52,7 +50,7 @@ from integrations.sync.engine import (
     BATCH_SIZE,
     KEY_SEPARATOR,
     Counts,
-    RunCancelled,
+    RunBookkeeping,
     SafetyBrakeTripped,
     erp_key_label,
     key_str,
@@ -196,7 +194,7 @@ class _GroupWrite:
     link: ExternalLink | None
 
 
-class DokumenteSync:
+class DokumenteSync(RunBookkeeping):
     def __init__(
         self,
         *,
@@ -764,43 +762,6 @@ class DokumenteSync:
             http_status=getattr(error, "status", None),
             facilioo_id=facilioo_id,
         )
-
-    def _log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
-        self.counts.add(entity, action)
-        self._items.append(
-            ItemRecord(
-                entity=entity,
-                action=action,
-                erp_key=erp_key_label(key),
-                **{k: v for k, v in fields.items() if v not in (None, "")},
-            )
-        )
-
-    def _commit(self) -> None:
-        """One transaction: links seen, per-record log, counts, progress. Then check cancel."""
-        with transaction.atomic():
-            if not self.dry_run and self._seen:
-                by_entity: dict[str, list[str]] = defaultdict(list)
-                for entity, nk in self._seen:
-                    by_entity[entity].append(nk)
-                for entity, keys in by_entity.items():
-                    for start in range(0, len(keys), 500):
-                        ExternalLink.objects.filter(
-                            customer_id=self.customer_id,
-                            entity=entity,
-                            natural_key__in=keys[start : start + 500],
-                        ).update(seen_run_id=self.run.pk)
-            sync_run_items_record(run=self.run, items=self._items)
-            cancelled = sync_run_progress(
-                run=self.run, done=self.done, counts=self.counts.as_dict()
-            )
-        self._items, self._seen = [], []
-        if cancelled:
-            raise RunCancelled
-
-    def _progress(self, *, phase: str, total: int | None = None) -> None:
-        if sync_run_progress(run=self.run, phase=phase, total=total):
-            raise RunCancelled
 
 
 def dokumente_settings(raw: dict[str, Any]) -> DokumenteSettings:

@@ -116,7 +116,60 @@ class _Write:
     link: _Link | None
 
 
-class StammdatenSync:
+class RunBookkeeping:
+    """What every engine does with its run: log rows, counts, seen keys, progress, cancellation.
+
+    Subclasses set ``run``, ``customer_id``, ``dry_run``, ``counts``, ``done`` and start with
+    empty ``_items`` and ``_seen``; ``_commit`` writes them in one transaction per batch.
+    """
+
+    run: Any
+    customer_id: int
+    dry_run: bool
+    counts: Counts
+    done: int
+    _items: list[ItemRecord]
+    _seen: list[tuple[str, str]]
+
+    def _log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
+        self.counts.add(entity, action)
+        self._items.append(
+            ItemRecord(
+                entity=entity,
+                action=action,
+                erp_key=erp_key_label(key),
+                **{k: v for k, v in fields.items() if v not in (None, "")},
+            )
+        )
+
+    def _commit(self) -> None:
+        """One transaction: links seen, per-record log, counts, progress. Then check cancel."""
+        with transaction.atomic():
+            if not self.dry_run and self._seen:
+                by_entity: dict[str, list[str]] = defaultdict(list)
+                for entity, nk in self._seen:
+                    by_entity[entity].append(nk)
+                for entity, keys in by_entity.items():
+                    for start in range(0, len(keys), 500):
+                        ExternalLink.objects.filter(
+                            customer_id=self.customer_id,
+                            entity=entity,
+                            natural_key__in=keys[start : start + 500],
+                        ).update(seen_run_id=self.run.pk)
+            sync_run_items_record(run=self.run, items=self._items)
+            cancelled = sync_run_progress(
+                run=self.run, done=self.done, counts=self.counts.as_dict()
+            )
+        self._items, self._seen = [], []
+        if cancelled:
+            raise RunCancelled
+
+    def _progress(self, *, phase: str, total: int | None = None) -> None:
+        if sync_run_progress(run=self.run, phase=phase, total=total):
+            raise RunCancelled
+
+
+class StammdatenSync(RunBookkeeping):
     def __init__(
         self,
         *,
@@ -665,43 +718,6 @@ class StammdatenSync:
             return ""
 
     # -- bookkeeping -------------------------------------------------------------------------
-
-    def _log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
-        self.counts.add(entity, action)
-        self._items.append(
-            ItemRecord(
-                entity=entity,
-                action=action,
-                erp_key=erp_key_label(key),
-                **{k: v for k, v in fields.items() if v is not None},
-            )
-        )
-
-    def _commit(self) -> None:
-        """One transaction: links seen, per-record log, counts, progress. Then check cancel."""
-        with transaction.atomic():
-            if not self.dry_run and self._seen:
-                by_entity: dict[str, list[str]] = defaultdict(list)
-                for entity, nk in self._seen:
-                    by_entity[entity].append(nk)
-                for entity, keys in by_entity.items():
-                    for start in range(0, len(keys), 500):
-                        ExternalLink.objects.filter(
-                            customer_id=self.customer_id,
-                            entity=entity,
-                            natural_key__in=keys[start : start + 500],
-                        ).update(seen_run_id=self.run.pk)
-            sync_run_items_record(run=self.run, items=self._items)
-            cancelled = sync_run_progress(
-                run=self.run, done=self.done, counts=self.counts.as_dict()
-            )
-        self._items, self._seen = [], []
-        if cancelled:
-            raise RunCancelled
-
-    def _progress(self, *, phase: str, total: int | None = None) -> None:
-        if sync_run_progress(run=self.run, phase=phase, total=total):
-            raise RunCancelled
 
 
 def _entity_of(result: TargetPayload | Skip) -> str | None:
