@@ -35,3 +35,15 @@ def action_label(code: str) -> str:
     if code in ItemAction.values:
         return str(ItemAction(code).label)
     return str(EXTRA_ACTIONS.get(code, code))
+
+
+ROLE_LABELS = {
+    "admin": _("Administrator"),
+    "viewer": _("Betrachter"),
+    "support": _("Support"),
+}
+
+
+@register.filter
+def role_label(code: str) -> str:
+    return str(ROLE_LABELS.get(code, code))
