@@ -17,15 +17,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import resource
 import time
-import uuid
 from collections.abc import Callable, Collection, Iterator
 from datetime import date
 from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from integrations.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
 from integrations.erp.base import ErpConnector, ErpRead
 from integrations.erp.demo import DemoConnector
 from integrations.erp.records import Dokument, Mandant, StreamItem
@@ -35,11 +34,6 @@ from integrations.usecases import UseCase
 
 TODAY = date(2026, 11, 25)
 DOCUMENTS_PER_UNIT = 0.8  # what the demo portfolio has, roughly (456 for 500 units)
-WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
-
-
-def peak_memory_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 class _Padded(io.RawIOBase):
@@ -137,7 +131,7 @@ class Command(BaseCommand):
         phases: dict[str, Any] = result["phases"]
         with (
             running_sandbox(seed=True, store_content=False) as sandbox,
-            _temporary_customer() as customer,
+            temporary_customer() as customer,
         ):
             started = time.perf_counter()
             _stammdaten(customer, sandbox, demo, workers)
@@ -155,44 +149,12 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result, indent=2))
 
 
-class _temporary_customer:
-    def __enter__(self) -> Any:
-        from connect.models import Customer
-
-        slug = f"bench-{uuid.uuid4().hex[:10]}"
-        self.customer = Customer.objects.create(name=f"Benchmark {slug}", slug=slug)
-        return self.customer
-
-    def __exit__(self, *exc_info: object) -> None:
-        from connect.models import SyncRun, SyncRunItem
-        from integrations.models import ExternalLink
-
-        SyncRunItem.objects.filter(customer=self.customer).delete()
-        SyncRun.objects.filter(customer=self.customer).delete()
-        ExternalLink.objects.filter(customer=self.customer).delete()
-        self.customer.delete()
-
-
-def _new_run(customer: Any, use_case: str) -> Any:
-    from connect.models import SyncRun
-
-    return SyncRun.objects.create(
-        customer=customer, use_case=use_case, trigger="cli", status="running", attempts=1
-    )
-
-
-def _finish(run: Any) -> None:
-    from connect.models import RunStatus, SyncRun
-
-    SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
-
-
 def _stammdaten(customer: Any, sandbox: SandboxHandle, demo: DemoConnector, workers: int) -> None:
     from integrations.sync.engine import StammdatenSync
     from integrations.sync.types import StammdatenSettings
 
     mandanten = frozenset(m.mandant_nr for m in demo.list_mandanten())
-    run = _new_run(customer, "stammdaten")
+    run = new_run(customer, "stammdaten")
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=workers) as client:
         StammdatenSync(
             run=run,
@@ -201,7 +163,7 @@ def _stammdaten(customer: Any, sandbox: SandboxHandle, demo: DemoConnector, work
             today=TODAY,
             settings=StammdatenSettings(separator="-", mandanten=mandanten, default_tenant_id=1),
         ).execute()
-    _finish(run)
+    finish_run(run)
 
 
 def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) -> dict[str, Any]:
@@ -209,7 +171,7 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
     from integrations.sync.types import DokumenteSettings
 
     mandanten = frozenset(m.mandant_nr for m in connector.list_mandanten())
-    run = _new_run(customer, "dokumente")
+    run = new_run(customer, "dokumente")
     sandbox.reset_counters()
     started = time.perf_counter()
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=workers) as client:
@@ -222,7 +184,7 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
         )
         engine.execute()
     seconds = time.perf_counter() - started
-    _finish(run)
+    finish_run(run)
     counters = sandbox.counters()
     by_route: dict[str, int] = counters["by_route"]
     counts = engine.counts.as_dict()
@@ -240,7 +202,7 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
             for n in actions.values()
         ),
         "documents_in_facilioo": documents,
-        "writes": sum(n for route, n in by_route.items() if _is_write(route)),
+        "writes": sum(n for route, n in by_route.items() if is_write(route)),
         "uploads": by_route.get("PUT /_storage/{token}", 0),
         "bytes_uploaded": engine.bytes_uploaded,
         "bytes_uploaded_per_second": round(engine.bytes_uploaded / seconds) if seconds else None,
@@ -254,8 +216,3 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
         "peak_memory_mb": peak_memory_mb(),
         "counts": counts,
     }
-
-
-def _is_write(route: str) -> bool:
-    method = route.split()[0]
-    return method in WRITE_METHODS and "/search" not in route and "/auth/" not in route

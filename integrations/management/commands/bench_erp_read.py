@@ -8,8 +8,6 @@ each phase also reports its own peak of Python allocations (slower).
 from __future__ import annotations
 
 import json
-import resource
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -19,16 +17,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from integrations.bench import peak_memory_mb
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
 from integrations.erp.file import format as fmt
 from integrations.usecases import UseCase
-
-
-def _peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes.
-    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 class Command(BaseCommand):
@@ -63,7 +56,7 @@ class Command(BaseCommand):
     def _end(self, phase: dict[str, Any], trace: bool) -> dict[str, Any]:
         started = phase.pop("started")
         phase["seconds"] = round(time.perf_counter() - started, 2)
-        phase["peak_memory_mb"] = _peak_rss_mb()
+        phase["peak_memory_mb"] = peak_memory_mb()
         if trace:
             phase["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         return phase
@@ -107,7 +100,7 @@ class Command(BaseCommand):
             records=records,
             seconds=round(seconds, 2),
             records_per_second=round(records / seconds) if seconds else None,
-            peak_memory_mb=_peak_rss_mb(),
+            peak_memory_mb=peak_memory_mb(),
             phases=phases,
             export_path=str(directory) if options["keep"] else None,
         )

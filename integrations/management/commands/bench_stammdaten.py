@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import resource
 import time
-import uuid
 import zlib
 from collections.abc import Collection, Iterator
 from datetime import date
@@ -24,6 +22,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from integrations.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
 from integrations.erp.base import ErpConnector, ErpRead
 from integrations.erp.demo import DemoConnector
 from integrations.erp.records import Mandant, Person, PersonRolle, StreamItem
@@ -32,7 +31,6 @@ from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 from integrations.usecases import UseCase
 
 TODAY = date(2026, 11, 25)
-WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
 
 class InMemoryErp:
@@ -100,10 +98,6 @@ class ChangedEmails:
         return Read()
 
 
-def peak_memory_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 class Command(BaseCommand):
     help = "Benchmark the Stammdaten sync against an in-process facilioo sandbox (JSON output)."
 
@@ -124,7 +118,7 @@ class Command(BaseCommand):
             "phases": {},
         }
         phases: dict[str, Any] = result["phases"]
-        with running_sandbox(seed=True) as sandbox, _temporary_customer() as customer:
+        with running_sandbox(seed=True) as sandbox, temporary_customer() as customer:
             phases["full_sync"] = _phase(customer, sandbox, demo, workers)
             phases["no_change_resync"] = _phase(customer, sandbox, demo, workers)
             changed = ChangedEmails(demo)
@@ -135,7 +129,7 @@ class Command(BaseCommand):
             for label, n in (("one_at_a_time", 1), ("parallel", workers)):
                 with (
                     running_sandbox(seed=True, latency_ms=latency) as sandbox,
-                    _temporary_customer() as customer,
+                    temporary_customer() as customer,
                 ):
                     phases[f"latency_{label}"] = _phase(customer, sandbox, demo, n)
             slow = phases["latency_one_at_a_time"]["seconds"]
@@ -159,33 +153,12 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(result, indent=2))
 
 
-class _temporary_customer:
-    def __enter__(self) -> Any:
-        from connect.models import Customer
-
-        slug = f"bench-{uuid.uuid4().hex[:10]}"
-        self.customer = Customer.objects.create(name=f"Benchmark {slug}", slug=slug)
-        return self.customer
-
-    def __exit__(self, *exc_info: object) -> None:
-        from connect.models import SyncRun, SyncRunItem
-        from integrations.models import ExternalLink
-
-        SyncRunItem.objects.filter(customer=self.customer).delete()
-        SyncRun.objects.filter(customer=self.customer).delete()
-        ExternalLink.objects.filter(customer=self.customer).delete()
-        self.customer.delete()
-
-
 def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) -> dict[str, Any]:
-    from connect.models import RunStatus, SyncRun
     from integrations.sync.engine import StammdatenSync
     from integrations.sync.types import StammdatenSettings
 
     mandanten = frozenset(m.mandant_nr for m in connector.list_mandanten())
-    run = SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="cli", status="running", attempts=1
-    )
+    run = new_run(customer, "stammdaten")
     sandbox.reset_counters()
     started = time.perf_counter()
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=workers) as client:
@@ -198,10 +171,10 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
         )
         engine.execute()
     seconds = time.perf_counter() - started
-    SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
+    finish_run(run)
     counters = sandbox.counters()
     by_route: dict[str, int] = counters["by_route"]
-    writes = sum(n for route, n in by_route.items() if _is_write(route))
+    writes = sum(n for route, n in by_route.items() if is_write(route))
     pages = sum(
         n for route, n in by_route.items() if route.startswith("GET ") and "{id}" not in route
     )
@@ -225,8 +198,3 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
         "peak_memory_mb": peak_memory_mb(),
         "counts": counts,
     }
-
-
-def _is_write(route: str) -> bool:
-    method = route.split()[0]
-    return method in WRITE_METHODS and "/search" not in route and "/auth/" not in route
