@@ -34,7 +34,6 @@ from typing import Any, BinaryIO, cast
 
 from django.utils.translation import gettext as _
 
-from connect.services.sync_logs import ItemRecord
 from integrations.erp.base import ErpConnector
 from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
 from integrations.facilioo.client import Entity, FaciliooClient
@@ -49,7 +48,6 @@ from integrations.sync.dokumente import map_document, map_document_group, map_fi
 from integrations.sync.engine import (
     BATCH_SIZE,
     KEY_SEPARATOR,
-    Counts,
     RunBookkeeping,
     SafetyBrakeTripped,
     erp_key_label,
@@ -206,28 +204,13 @@ class DokumenteSync(RunBookkeeping):
         batch_size: int = BATCH_SIZE,
         safety_brake_percent: int = DEFAULT_SAFETY_BRAKE_PERCENT,
     ) -> None:
-        self.run = run
-        self.customer_id: int = run.customer_id
-        self.dry_run: bool = run.dry_run
-        self.client = client
-        self.connector = connector
+        super().__init__(
+            run=run, client=client, connector=connector, today=today, batch_size=batch_size
+        )
         self.settings = settings
-        self.today = today
-        self.batch_size = batch_size
         self.safety_brake_percent = safety_brake_percent
-        self.counts = Counts()
-        self.counts.load(run.counts or {})
-        # Read position; a resumed attempt replays what its predecessor committed without writes.
-        self.done = 0
-        self.resume_from = run.progress_done if run.attempts > 1 else 0
-        self.had_failures = False
         self.bytes_uploaded = 0
-        self._items: list[ItemRecord] = []
-        self._seen: list[tuple[str, str]] = []
-        self._planned: dict[NaturalKey, int] = {}  # dry run: placeholder ids of new folders
         self._dry_seen: set[str] = set()  # dry run: documents in scope (links are not marked)
-        self._index: dict[str, dict[str, int]] = {}
-        self.ctx: MapContext | None = None
 
     # -- the run ----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ a run whose worker died continues where its last committed batch ended without r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -119,17 +120,40 @@ class _Write:
 class RunBookkeeping:
     """What every engine does with its run: log rows, counts, seen keys, progress, cancellation.
 
-    Subclasses set ``run``, ``customer_id``, ``dry_run``, ``counts``, ``done`` and start with
-    empty ``_items`` and ``_seen``; ``_commit`` writes them in one transaction per batch.
+    It also holds what every engine is built from (run, client, connector, day, batch size);
+    ``_commit`` writes log rows, counts and seen keys in one transaction per batch.
     """
 
-    run: Any
-    customer_id: int
-    dry_run: bool
-    counts: Counts
-    done: int
-    _items: list[ItemRecord]
-    _seen: list[tuple[str, str]]
+    def __init__(
+        self,
+        *,
+        run: Any,
+        client: FaciliooClient,
+        connector: ErpConnector,
+        today: date,
+        batch_size: int,
+    ) -> None:
+        self.run = run
+        self.customer_id: int = run.customer_id
+        self.dry_run: bool = run.dry_run
+        self.client = client
+        self.connector = connector
+        self.today = today
+        self.batch_size = batch_size
+        self.counts = Counts()
+        self.counts.load(run.counts or {})
+        # Read position. A resumed attempt reads again from the start; the batches up to the
+        # position its predecessor committed are replayed only to rebuild the in-memory state:
+        # their writes, log rows and counts are already committed.
+        self.done = 0
+        self.resume_from = run.progress_done if run.attempts > 1 else 0
+        self.had_failures = False
+        self._items: list[ItemRecord] = []
+        self._seen: list[tuple[str, str]] = []  # (entity, natural key) read from the ERP
+        # Dry run: placeholder ids of records that would be created, so children resolve.
+        self._planned: dict[NaturalKey, int] = {}
+        self._index: dict[str, dict[str, int]] = {}  # facilioo externalId → id, per entity
+        self.ctx: MapContext | None = None
 
     def _log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
         self.counts.add(entity, action)
@@ -180,32 +204,14 @@ class StammdatenSync(RunBookkeeping):
         today: date,
         batch_size: int = BATCH_SIZE,
     ) -> None:
-        self.run = run
-        self.customer_id: int = run.customer_id
-        self.dry_run: bool = run.dry_run
-        self.client = client
-        self.connector = connector
+        super().__init__(
+            run=run, client=client, connector=connector, today=today, batch_size=batch_size
+        )
         self.settings = settings
-        self.today = today
-        self.batch_size = batch_size
-        self.counts = Counts()
-        self.counts.load(run.counts or {})
-        # Read position. A resumed attempt reads again from the start; the batches up to the
-        # position its predecessor committed are replayed only to rebuild the in-memory state
-        # (WEs, persons): their writes, log rows and counts are already committed.
-        self.done = 0
-        self.resume_from = run.progress_done if run.attempts > 1 else 0
-        self.had_failures = False
-        self._items: list[ItemRecord] = []
-        self._seen: list[tuple[str, str]] = []  # (entity, natural key) read from the ERP
         self._wes: dict[NaturalKey, Wirtschaftseinheit] = {}
         self._tenant_status: dict[tuple[str, str], bool | str] = {}
         self._owners: set[tuple[str, str]] = set()
         self._parties_this_run: set[tuple[str, str]] = set()
-        self._index: dict[str, dict[str, int]] = {}
-        # Dry run: placeholder ids of records that would be created, so children resolve.
-        self._planned: dict[NaturalKey, int] = {}
-        self.ctx: MapContext | None = None
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -642,30 +648,17 @@ class StammdatenSync(RunBookkeeping):
                 self._commit()
 
     def _terminate(self, link: ExternalLink, key: NaturalKey) -> None:
-        if not self.dry_run:
-            try:
-                self.client.patch(
-                    Entity.UNIT_CONTRACTS,
-                    link.facilioo_id,
-                    {"terminationAt": self.today.isoformat()},
-                )
-            except FaciliooRecordRejected as exc:
-                self._log(
-                    link.entity,
-                    "failed",
-                    key,
-                    reason="facilioo_rejected",
-                    message=str(exc.message),
-                    external_id=link.external_id,
-                )
-                return
-            ExternalLink.objects.filter(pk=link.pk).update(terminated=True)
-        self._log(
-            link.entity,
-            "terminated",
+        def terminate() -> None:
+            self.client.patch(
+                Entity.UNIT_CONTRACTS, link.facilioo_id, {"terminationAt": self.today.isoformat()}
+            )
+
+        self._remove(
+            link,
             key,
-            external_id=link.external_id,
-            facilioo_id=link.facilioo_id,
+            terminate,
+            action="terminated",
+            mark={"terminated": True},
             message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
         )
 
@@ -683,11 +676,34 @@ class StammdatenSync(RunBookkeeping):
         ).exists()
 
     def _delete(self, link: ExternalLink, key: NaturalKey) -> None:
+        def delete() -> None:
+            # Already gone in facilioo: the goal is reached.
+            with contextlib.suppress(FaciliooNotFound):
+                self.client.delete(Entity(link.entity), link.facilioo_id)
+
+        self._remove(
+            link,
+            key,
+            delete,
+            action="deleted",
+            mark={"deleted": True},
+            message=_("Fehlt im ERP; in facilioo gelöscht."),
+        )
+
+    def _remove(
+        self,
+        link: ExternalLink,
+        key: NaturalKey,
+        write: Callable[[], None],
+        *,
+        action: str,
+        mark: dict[str, bool],
+        message: str,
+    ) -> None:
+        """One removal: the facilioo write (not in a dry run), the link marked, the log row."""
         if not self.dry_run:
             try:
-                self.client.delete(Entity(link.entity), link.facilioo_id)
-            except FaciliooNotFound:
-                pass  # already gone in facilioo: the goal is reached
+                write()
             except FaciliooRecordRejected as exc:
                 self._log(
                     link.entity,
@@ -698,14 +714,14 @@ class StammdatenSync(RunBookkeeping):
                     external_id=link.external_id,
                 )
                 return
-            ExternalLink.objects.filter(pk=link.pk).update(deleted=True)
+            ExternalLink.objects.filter(pk=link.pk).update(**mark)
         self._log(
             link.entity,
-            "deleted",
+            action,
             key,
             external_id=link.external_id,
             facilioo_id=link.facilioo_id,
-            message=_("Fehlt im ERP; in facilioo gelöscht."),
+            message=message,
         )
 
     def _external_id_of(self, key: NaturalKey) -> str:
