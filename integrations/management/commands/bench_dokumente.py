@@ -18,19 +18,19 @@ import dataclasses
 import io
 import json
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable
 from datetime import date
 from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from integrations.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
-from integrations.erp.base import ErpConnector, ErpRead
+from integrations.erp.base import ErpConnector
 from integrations.erp.demo import DemoConnector
-from integrations.erp.records import Dokument, Mandant, StreamItem
+from integrations.erp.edited import EditedConnector
+from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
-from integrations.usecases import UseCase
 
 TODAY = date(2026, 11, 25)
 DOCUMENTS_PER_UNIT = 0.8  # what the demo portfolio has, roughly (456 for 500 units)
@@ -73,35 +73,22 @@ class _Padded(io.RawIOBase):
         return len(chunk)
 
 
-class PaddedDocuments:
+class PaddedDocuments(EditedConnector):
     """The demo ERP whose documents are ``pad`` bytes larger, streamed."""
 
     def __init__(self, base: ErpConnector, pad: int) -> None:
-        self.base, self.pad = base, pad
+        self.pad = pad
+        super().__init__(base, self._pad)
 
-    def list_mandanten(self) -> list[Mandant]:
-        return self.base.list_mandanten()
+    def _pad(self, item: StreamItem) -> StreamItem:
+        if not isinstance(item, Dokument) or not self.pad:
+            return item
+        opener, pad = item.opener, self.pad
 
-    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead:
-        outer = self
+        def padded() -> BinaryIO:
+            return io.BufferedReader(_Padded(opener, pad))
 
-        class Read:
-            complete = False
-
-            def __iter__(self) -> Iterator[StreamItem]:
-                read = outer.base.read(use_case, mandanten=mandanten)
-                for item in read:
-                    if isinstance(item, Dokument) and outer.pad:
-                        opener, pad = item.opener, outer.pad
-
-                        def padded(opener: Any = opener, pad: int = pad) -> BinaryIO:
-                            return io.BufferedReader(_Padded(opener, pad))
-
-                        item = dataclasses.replace(item, size=item.size + pad, opener=padded)
-                    yield item
-                self.complete = read.complete
-
-        return Read()
+        return dataclasses.replace(item, size=item.size + pad, opener=padded)
 
 
 class Command(BaseCommand):

@@ -25,6 +25,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from integrations.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
 from integrations.erp.base import ErpConnector, ErpRead
 from integrations.erp.demo import DemoConnector
+from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Mandant, Person, PersonRolle, StreamItem
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
@@ -64,38 +65,24 @@ class InMemoryErp:
         return Read()
 
 
-class ChangedEmails:
+class ChangedEmails(EditedConnector):
     """The demo ERP with the e-mail address of every hundredth tenant changed."""
 
     def __init__(self, base: ErpConnector) -> None:
-        self.base = base
         self.changed: set[tuple[str, str]] = set()
+        super().__init__(base, self._change)
 
-    def list_mandanten(self) -> list[Mandant]:
-        return self.base.list_mandanten()
-
-    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead:
-        outer = self
-
-        class Read:
-            complete = False
-
-            def __iter__(self) -> Iterator[StreamItem]:
-                read = outer.base.read(use_case, mandanten=mandanten)
-                for item in read:
-                    if (
-                        isinstance(item, Person)
-                        and item.email
-                        and "@" in item.email
-                        and item.rolle is PersonRolle.MIETER
-                        and zlib.crc32(f"{item.mandant_nr}/{item.person_nr}".encode()) % 100 == 0
-                    ):
-                        outer.changed.add((item.mandant_nr, item.person_nr))
-                        item = dataclasses.replace(item, email="neu." + item.email)
-                    yield item
-                self.complete = read.complete
-
-        return Read()
+    def _change(self, item: StreamItem) -> StreamItem:
+        if (
+            isinstance(item, Person)
+            and item.email
+            and "@" in item.email
+            and item.rolle is PersonRolle.MIETER
+            and zlib.crc32(f"{item.mandant_nr}/{item.person_nr}".encode()) % 100 == 0
+        ):
+            self.changed.add((item.mandant_nr, item.person_nr))
+            return dataclasses.replace(item, email="neu." + item.email)
+        return item
 
 
 class Command(BaseCommand):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
-from collections.abc import Callable, Collection, Iterator
 from datetime import date
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from connect.models import Customer, SyncRun
 from integrations.erp.demo.connector import DemoConnector
+from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import FaciliooTransientError
@@ -31,33 +31,6 @@ TODAY = date(2026, 11, 25)
 DEMO = DemoConnector(units=40, seed=1)
 MANDANTEN = frozenset(m.mandant_nr for m in DEMO.list_mandanten())
 READS = {"POST /api/auth/login", "GET /api/file-types"}
-
-
-class EditedConnector:
-    """The demo ERP with one change applied to its stream (what a customer's ERP would do)."""
-
-    def __init__(
-        self, base: DemoConnector, edit: Callable[[StreamItem], StreamItem | None]
-    ) -> None:
-        self.base, self.edit = base, edit
-
-    def list_mandanten(self) -> list[Any]:
-        return self.base.list_mandanten()
-
-    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> Any:
-        base, edit = self.base, self.edit
-
-        class Read:
-            complete = False
-
-            def __iter__(self) -> Iterator[StreamItem]:
-                for item in base.read(use_case, mandanten=mandanten):
-                    edited = edit(item)
-                    if edited is not None:
-                        yield edited
-                Read.complete = True
-
-        return Read()
 
 
 def documents(connector: Any = DEMO) -> list[Dokument]:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Collection, Iterator
 from datetime import date
-from typing import Any
 
 import pytest
 
 from connect.models import Customer, SyncRun
 from integrations.erp.demo.connector import DemoConnector
-from integrations.erp.records import Einheit, Person, PersonRolle, StreamItem, Vertrag
+from integrations.erp.edited import EditedConnector
+from integrations.erp.records import Einheit, Person, PersonRolle, Vertrag
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
@@ -21,33 +20,6 @@ from integrations.usecases import UseCase
 
 TODAY = date(2026, 11, 25)
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
-
-
-class EditedConnector:
-    """The demo ERP with one change applied to its stream (what a customer's ERP would do)."""
-
-    def __init__(
-        self, base: DemoConnector, edit: Callable[[StreamItem], StreamItem | None]
-    ) -> None:
-        self.base, self.edit = base, edit
-
-    def list_mandanten(self) -> list[Any]:
-        return self.base.list_mandanten()
-
-    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> Any:
-        base, edit = self.base, self.edit
-
-        class Read:
-            complete = False
-
-            def __iter__(self) -> Iterator[StreamItem]:
-                for item in base.read(use_case, mandanten=mandanten):
-                    edited = edit(item)
-                    if edited is not None:
-                        yield edited
-                Read.complete = True
-
-        return Read()
 
 
 @pytest.fixture
