@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import factory
 
-from connect.models import Customer, Membership, Role, User
+from connect.models import Customer, Membership, Role, UseCaseActivation, User
+from connect.services.credentials import facilioo_connection_set
+from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,3 +41,44 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     user = factory.SubFactory(UserFactory)
     role = Role.VIEWER
+
+
+# --- a customer connected to the facilioo sandbox ---------------------------------------------
+
+STAMMDATEN_MANDANTEN = ("1000", "2000", "3000")
+
+
+@contextmanager
+def sandbox_for(settings: Any, **options: Any) -> Iterator[SandboxHandle]:
+    """A running facilioo sandbox that the "sandbox" environment of the settings points at."""
+    with running_sandbox(seed=True, **options) as sandbox:
+        settings.FACILIOO_SANDBOX_URL = sandbox.url
+        yield sandbox
+
+
+def connect_to_sandbox(customer: Customer, sandbox: SandboxHandle) -> None:
+    """The customer's facilioo connection: the sandbox account."""
+    facilioo_connection_set(
+        customer=customer,
+        actor=None,
+        username=sandbox.email,
+        password=sandbox.password,
+        environment="sandbox",
+    )
+
+
+def activate_stammdaten(
+    customer: Customer, *, mandanten: Iterable[str] = STAMMDATEN_MANDANTEN, **settings: Any
+) -> UseCaseActivation:
+    """Stammdaten switched on with separator "-" and project 1 (no connection test)."""
+    return UseCaseActivation.objects.create(
+        customer=customer,
+        use_case="stammdaten",
+        enabled=True,
+        settings={
+            "separator": "-",
+            "mandanten": list(mandanten),
+            "default_tenant_id": 1,
+            **settings,
+        },
+    )

@@ -14,17 +14,15 @@ from celery.contrib.testing.worker import start_worker
 from connect.celery import app as celery_app
 from connect.models import Role, SyncRun
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory, sandbox_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.slow]
 
 
 @pytest.fixture
 def sandbox(settings):
-    from integrations.facilioo.sandbox.testing import running_sandbox
 
-    with running_sandbox(seed=True) as handle:
-        settings.FACILIOO_SANDBOX_URL = handle.url
+    with sandbox_for(settings) as handle:
         yield handle
 
 

@@ -9,14 +9,12 @@ import pytest
 from django.urls import reverse
 
 from connect.exceptions import ApplicationError
-from connect.models import AuditLog, Customer, RunStatus, UseCaseActivation
-from connect.services.credentials import facilioo_connection_set
+from connect.models import AuditLog, Customer, RunStatus
 from connect.services.erp_exports import erp_export_upload, erp_source_set
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
 from integrations.erp.sources import NoValidExport, connector_for_customer
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.sync.runner import sync_run_execute
 from tests.connect.test_erp_exports import (
     duplicate_first_unit,
@@ -24,6 +22,7 @@ from tests.connect.test_erp_exports import (
     rename_mandant_1000,
     zip_upload,
 )
+from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
 NO_EXPORT = "Es liegt kein gültiger ERP-Export vor. Bitte laden Sie einen Export hoch."
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -209,26 +208,10 @@ def test_the_settings_page_explains_a_missing_export(client, tenancy, media):
 @pytest.fixture
 def file_customer(db, settings, media):
     """A file-source customer, ready to run Stammdaten against the sandbox."""
-    with running_sandbox(seed=True) as sandbox:
-        settings.FACILIOO_SANDBOX_URL = sandbox.url
+    with sandbox_for(settings) as sandbox:
         customer = Customer.objects.create(name="Datei eG", slug="datei", erp_source="file")
-        facilioo_connection_set(
-            customer=customer,
-            actor=None,
-            username=sandbox.email,
-            password=sandbox.password,
-            environment="sandbox",
-        )
-        UseCaseActivation.objects.create(
-            customer=customer,
-            use_case="stammdaten",
-            enabled=True,
-            settings={
-                "separator": "-",
-                "mandanten": ["1000", "2000", "3000"],
-                "default_tenant_id": 1,
-            },
-        )
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer)
         sandbox.reset_counters()
         yield customer, sandbox
 

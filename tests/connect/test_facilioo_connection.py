@@ -12,6 +12,7 @@ from connect.services.credentials import (
     facilioo_connection_set,
     facilioo_password,
 )
+from tests.factories import connect_to_sandbox, sandbox_for
 
 SECRET = "S3cret-Passw0rd!"
 
@@ -128,22 +129,14 @@ def test_key_rotation_re_encrypts_under_the_new_key(tenancy, settings):
 
 @pytest.fixture
 def sandbox(settings):
-    from integrations.facilioo.sandbox.testing import running_sandbox
 
-    with running_sandbox(seed=True) as handle:
-        settings.FACILIOO_SANDBOX_URL = handle.url
+    with sandbox_for(settings) as handle:
         yield handle
 
 
 def test_connection_test_against_the_sandbox_lists_its_projects(client, tenancy, sandbox, caplog):
     # given: the sandbox account stored for customer A
-    facilioo_connection_set(
-        customer=tenancy.a,
-        actor=None,
-        username=sandbox.email,
-        password=sandbox.password,
-        environment="sandbox",
-    )
+    connect_to_sandbox(tenancy.a, sandbox)
     client.force_login(tenancy.admin_a)
     # when: the admin presses "Verbindung testen"
     response = client.post(reverse("portal:facilioo-test", kwargs={"slug": "alpha"}), follow=True)

@@ -13,8 +13,7 @@ from django_celery_beat.models import PeriodicTask
 from connect.models import Customer, UseCaseActivation
 from connect.selectors.activations import activation_next_run
 from connect.services.activations import activation_enable, activation_set_paused
-from connect.services.credentials import facilioo_connection_set
-from integrations.facilioo.sandbox.testing import running_sandbox
+from tests.factories import connect_to_sandbox, sandbox_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SETTINGS = {"separator": "-", "mandanten": ["1000"], "default_tenant_id": 1}
@@ -22,16 +21,9 @@ SETTINGS = {"separator": "-", "mandanten": ["1000"], "default_tenant_id": 1}
 
 @pytest.fixture
 def customer(db: None, settings) -> Iterator[Customer]:
-    with running_sandbox(seed=True) as sandbox:
-        settings.FACILIOO_SANDBOX_URL = sandbox.url
+    with sandbox_for(settings) as sandbox:
         customer = Customer.objects.create(name="Musterstadt", slug="musterstadt", demo_units=20)
-        facilioo_connection_set(
-            customer=customer,
-            actor=None,
-            username=sandbox.email,
-            password=sandbox.password,
-            environment="sandbox",
-        )
+        connect_to_sandbox(customer, sandbox)
         yield customer
 
 

@@ -22,12 +22,12 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from connect.celery import app as celery_app
-from connect.models import Customer, RunStatus, SyncRun, Trigger, UseCaseActivation
-from connect.services.credentials import facilioo_connection_set
+from connect.models import Customer, RunStatus, SyncRun, Trigger
 from connect.services.sync_logs import RunAlreadyActive
 from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
 from integrations.services import sync_run_request
 from integrations.tasks import sync_resume_orphaned
+from tests.factories import activate_stammdaten, connect_to_sandbox
 from tests.services import celery_worker, redis_url
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -123,19 +123,8 @@ def ready_customer(sandbox: SandboxHandle, *, units: int) -> Customer:
     customer = Customer.objects.create(
         name="Musterstadt", slug=f"m-{uuid.uuid4().hex[:6]}", demo_units=units
     )
-    facilioo_connection_set(
-        customer=customer,
-        actor=None,
-        username=sandbox.email,
-        password=sandbox.password,
-        environment="sandbox",
-    )
-    UseCaseActivation.objects.create(
-        customer=customer,
-        use_case="stammdaten",
-        enabled=True,
-        settings={"separator": "-", "mandanten": ["1000", "2000", "3000"], "default_tenant_id": 1},
-    )
+    connect_to_sandbox(customer, sandbox)
+    activate_stammdaten(customer)
     return customer
 
 

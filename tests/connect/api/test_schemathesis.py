@@ -15,8 +15,8 @@ from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
 from connect.models import UseCaseActivation
-from connect.services.credentials import facilioo_connection_set
 from integrations.facilioo.sandbox.testing import running_sandbox
+from tests.factories import connect_to_sandbox
 
 MAX_EXAMPLES = 8
 # Revoking the token would only turn the remaining requests into 401s.
@@ -32,13 +32,7 @@ def test_no_operation_answers_with_a_server_error(live_server, settings, tenancy
         settings.FACILIOO_SANDBOX_URL = sandbox.url
         settings.FACILIOO_STAGING_URL = sandbox.url
         settings.FACILIOO_PRODUCTION_URL = sandbox.url
-        facilioo_connection_set(
-            customer=tenancy.a,
-            actor=None,
-            username=sandbox.email,
-            password=sandbox.password,
-            environment="sandbox",
-        )
+        connect_to_sandbox(tenancy.a, sandbox)
         UseCaseActivation.objects.create(
             customer=tenancy.a,
             use_case="stammdaten",

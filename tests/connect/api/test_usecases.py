@@ -5,24 +5,16 @@ from __future__ import annotations
 import pytest
 
 from connect.models import AuditLog, UseCaseActivation
-from connect.services.credentials import facilioo_connection_set
+from tests.factories import connect_to_sandbox, sandbox_for
 
 URL = "/api/customers/alpha/usecases/stammdaten/"
 
 
 @pytest.fixture
 def connected(tenancy, settings):
-    from integrations.facilioo.sandbox.testing import running_sandbox
 
-    with running_sandbox(seed=True) as sandbox:
-        settings.FACILIOO_SANDBOX_URL = sandbox.url
-        facilioo_connection_set(
-            customer=tenancy.a,
-            actor=None,
-            username=sandbox.email,
-            password=sandbox.password,
-            environment="sandbox",
-        )
+    with sandbox_for(settings) as sandbox:
+        connect_to_sandbox(tenancy.a, sandbox)
         yield sandbox
 
 

@@ -8,26 +8,18 @@ from django.core.management import CommandError, call_command
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, RunStatus, UseCaseActivation
 from connect.services.activations import activation_enable
-from connect.services.credentials import facilioo_connection_set
 from connect.services.sync_logs import sync_run_create
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.sync.runner import sync_run_execute
+from tests.factories import connect_to_sandbox, sandbox_for
 
 MANDANTEN = ["1000", "2000", "3000"]
 
 
 @pytest.fixture
 def ready_customer(db, settings):
-    with running_sandbox(seed=True) as sandbox:
-        settings.FACILIOO_SANDBOX_URL = sandbox.url
+    with sandbox_for(settings) as sandbox:
         customer = Customer.objects.create(name="Musterstadt", slug="musterstadt", demo_units=30)
-        facilioo_connection_set(
-            customer=customer,
-            actor=None,
-            username=sandbox.email,
-            password=sandbox.password,
-            environment="sandbox",
-        )
+        connect_to_sandbox(customer, sandbox)
         activation_enable(
             customer=customer,
             use_case="stammdaten",

@@ -10,8 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from connect.models import Customer, RunStatus, SyncRun, UseCaseActivation
-from connect.services.credentials import facilioo_connection_set
+from connect.models import Customer, RunStatus, SyncRun
 from connect.services.sync_logs import (
     run_lock_key,
     sync_run_cancel,
@@ -27,6 +26,7 @@ from integrations.sync.runner import STALE_AFTER, sync_run_execute
 from integrations.sync.types import StammdatenSettings
 from integrations.tasks import sync_reap_stale
 from integrations.usecases import UseCase
+from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
 pytestmark = pytest.mark.django_db
 
@@ -175,21 +175,9 @@ def test_a_running_run_stops_at_the_next_batch():
 
 def test_a_cancelled_running_run_ends_cancelled(customer, settings):
     # given: a configured customer whose running run the customer cancelled
-    with running_sandbox(seed=True) as sandbox:
-        settings.FACILIOO_SANDBOX_URL = sandbox.url
-        facilioo_connection_set(
-            customer=customer,
-            actor=None,
-            username=sandbox.email,
-            password=sandbox.password,
-            environment="sandbox",
-        )
-        UseCaseActivation.objects.create(
-            customer=customer,
-            use_case="stammdaten",
-            enabled=True,
-            settings={"separator": "-", "mandanten": ["1000"], "default_tenant_id": 1},
-        )
+    with sandbox_for(settings) as sandbox:
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer, mandanten=["1000"])
         run = running_run(customer, silent_for=timedelta(0))
         sync_run_cancel(customer=customer, run=run, actor=None)
         # when: its worker reaches the first batch boundary

@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from connect.models import Customer, RunStatus, UseCaseActivation
+from connect.models import Customer, RunStatus
 from connect.services.credentials import facilioo_connection_set
 from connect.services.sync_logs import RunAlreadyActive, sync_run_create
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.sync.runner import sync_run_execute
+from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
 
 @pytest.fixture
 def ready_customer(db, settings):
-    with running_sandbox(seed=True) as sandbox:
-        settings.FACILIOO_SANDBOX_URL = sandbox.url
+    with sandbox_for(settings) as sandbox:
         customer = Customer.objects.create(name="Musterstadt", slug="musterstadt", demo_units=60)
-        facilioo_connection_set(
-            customer=customer,
-            actor=None,
-            username=sandbox.email,
-            password=sandbox.password,
-            environment="sandbox",
-        )
-        UseCaseActivation.objects.create(
-            customer=customer,
-            use_case="stammdaten",
-            enabled=True,
-            settings={
-                "separator": "-",
-                "mandanten": ["1000", "2000", "3000"],
-                "default_tenant_id": 1,
-            },
-        )
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer)
         yield customer, sandbox
 
 

@@ -10,29 +10,22 @@ from django.urls import reverse
 
 from connect.models import Customer, Role, UseCaseActivation
 from connect.services.credentials import facilioo_connection_set
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
-from tests.factories import MembershipFactory
+from integrations.facilioo.sandbox.testing import SandboxHandle
+from tests.factories import MembershipFactory, connect_to_sandbox, sandbox_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sandbox(settings) -> Iterator[SandboxHandle]:
-    with running_sandbox(seed=True) as handle:
-        settings.FACILIOO_SANDBOX_URL = handle.url
+    with sandbox_for(settings) as handle:
         yield handle
 
 
 @pytest.fixture
 def customer(sandbox: SandboxHandle) -> Customer:
     customer = Customer.objects.create(name="Musterstadt", slug="musterstadt", demo_units=60)
-    facilioo_connection_set(
-        customer=customer,
-        actor=None,
-        username=sandbox.email,
-        password=sandbox.password,
-        environment="sandbox",
-    )
+    connect_to_sandbox(customer, sandbox)
     return customer
 
 
