@@ -54,6 +54,17 @@ def database_url() -> str:
     raise AssertionError  # unreachable
 
 
+def use_default_queue(name: str) -> None:
+    """Send this process's tasks to ``name``.
+
+    Celery caches the default queue, the queue table and the router on first use, so they are
+    dropped too; otherwise later tests would still send to a queue nobody consumes any more.
+    """
+    celery_app.conf.task_default_queue = name
+    for cached in ("default_queue", "queues", "router"):
+        celery_app.amqp.__dict__.pop(cached, None)
+
+
 @pytest.fixture
 def worker_setup(
     tmp_path: Path, settings: Any
@@ -97,7 +108,7 @@ def worker_setup(
             }
         }
     default_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
+    use_default_queue(queue)
     counter = iter(range(1, 100))
 
     def start(sandbox: SandboxHandle) -> AbstractContextManager[Any]:
@@ -110,7 +121,7 @@ def worker_setup(
     try:
         yield start
     finally:
-        celery_app.conf.task_default_queue = default_queue
+        use_default_queue(default_queue)
 
 
 @pytest.fixture
