@@ -31,26 +31,45 @@ def _erp_mandanten(customer: Customer) -> dict[str, str]:
         raise ApplicationError(str(exc)) from exc
 
 
-def validate_stammdaten_settings(
-    *, customer: Customer, raw: dict[str, Any], tenants: list[dict[str, Any]] | None
-) -> dict[str, Any]:
-    """Normalised settings, or ApplicationError with every problem in German."""
-    errors: list[str] = []
+def _separator(raw: dict[str, Any], errors: list[str]) -> str:
     separator = str(raw.get("separator", ""))
     if separator not in SEPARATORS:
         errors.append(
             _("Das Trennzeichen muss eines von %(s)s sein.") % {"s": " ".join(SEPARATORS)}
         )
-    mandanten = [str(m).strip() for m in raw.get("mandanten") or [] if str(m).strip()]
+    return separator
+
+
+def _mandanten(customer: Customer, raw: dict[str, Any], errors: list[str]) -> list[str]:
+    """The chosen Mandanten: at least one, each known to the customer's ERP."""
+    mandanten = _text_list(raw.get("mandanten"))
     if not mandanten:
         errors.append(_("Bitte wählen Sie mindestens einen Mandanten."))
-    else:
-        known = _erp_mandanten(customer)
-        unknown = [m for m in mandanten if m not in known]
-        if unknown:
-            errors.append(
-                _("Diese Mandanten kennt das ERP nicht: %(m)s.") % {"m": ", ".join(unknown)}
-            )
+        return mandanten
+    known = _erp_mandanten(customer)
+    unknown = [m for m in mandanten if m not in known]
+    if unknown:
+        errors.append(_("Diese Mandanten kennt das ERP nicht: %(m)s.") % {"m": ", ".join(unknown)})
+    return mandanten
+
+
+def _safety_brake(raw: dict[str, Any], errors: list[str]) -> int:
+    try:
+        brake = int(raw.get("safety_brake_percent", 20))
+    except (TypeError, ValueError):
+        brake = -1
+    if not 0 < brake <= 100:
+        errors.append(_("Die Sicherheitsbremse muss zwischen 1 und 100 Prozent liegen."))
+    return brake
+
+
+def validate_stammdaten_settings(
+    *, customer: Customer, raw: dict[str, Any], tenants: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """Normalised settings, or ApplicationError with every problem in German."""
+    errors: list[str] = []
+    separator = _separator(raw, errors)
+    mandanten = _mandanten(customer, raw, errors)
     tenant_ids = {int(t["id"]) for t in tenants or []}
     default = raw.get("default_tenant_id")
     default_id = int(default) if default not in (None, "") else None
@@ -68,12 +87,7 @@ def validate_stammdaten_settings(
     policy = raw.get("deletion_policy", "terminate")
     if policy not in ("terminate", "delete"):
         errors.append(_("Unbekannte Lösch-Regel."))
-    try:
-        brake = int(raw.get("safety_brake_percent", 20))
-    except (TypeError, ValueError):
-        brake = -1
-    if not 0 < brake <= 100:
-        errors.append(_("Die Sicherheitsbremse muss zwischen 1 und 100 Prozent liegen."))
+    brake = _safety_brake(raw, errors)
     if errors:
         raise ApplicationError(" ".join(errors), extra={"errors": errors})
     return {
@@ -103,21 +117,8 @@ def _text_list(value: Any) -> list[str]:
 def validate_dokumente_settings(*, customer: Customer, raw: dict[str, Any]) -> dict[str, Any]:
     """Normalised Dokumente settings, or ApplicationError with every problem in German."""
     errors: list[str] = []
-    separator = str(raw.get("separator", ""))
-    if separator not in SEPARATORS:
-        errors.append(
-            _("Das Trennzeichen muss eines von %(s)s sein.") % {"s": " ".join(SEPARATORS)}
-        )
-    mandanten = _text_list(raw.get("mandanten"))
-    if not mandanten:
-        errors.append(_("Bitte wählen Sie mindestens einen Mandanten."))
-    else:
-        known = _erp_mandanten(customer)
-        unknown = [m for m in mandanten if m not in known]
-        if unknown:
-            errors.append(
-                _("Diese Mandanten kennt das ERP nicht: %(m)s.") % {"m": ", ".join(unknown)}
-            )
+    separator = _separator(raw, errors)
+    mandanten = _mandanten(customer, raw, errors)
     archives = _text_list(raw.get("archives"))
     keywords = _text_list(raw.get("keywords"))
     dated_from = raw.get("dated_from") or None
@@ -138,12 +139,7 @@ def validate_dokumente_settings(*, customer: Customer, raw: dict[str, Any]) -> d
             _("Die Höchstgröße muss eine ganze Zahl zwischen 1 und %(max)d MB sein.")
             % {"max": MAX_MB_LIMIT}
         )
-    try:
-        brake = int(raw.get("safety_brake_percent", 20))
-    except (TypeError, ValueError):
-        brake = -1
-    if not 0 < brake <= 100:
-        errors.append(_("Die Sicherheitsbremse muss zwischen 1 und 100 Prozent liegen."))
+    brake = _safety_brake(raw, errors)
     if errors:
         raise ApplicationError(" ".join(errors), extra={"errors": errors})
     return {
