@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.models.activations import DEFAULT_SCHEDULES
+from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_list
 from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS, activation_enable
 from connect.views import CustomerView
@@ -76,14 +77,8 @@ class DokumenteUseCaseView(CustomerView):
                 current[name] = ", ".join(str(v) for v in value)
         current.setdefault("only_released", True)
         current.setdefault("max_mb", DEFAULT_MAX_MB)
-        mandanten: list[tuple[str, str]] = []
-        erp_error = ""
-        try:
-            from connect.services.activations import _erp_mandanten
-
-            mandanten = sorted(_erp_mandanten(self.customer).items())
-        except Exception as exc:
-            erp_error = str(getattr(exc, "message", exc))
+        offered, erp_error = erp_mandant_choices(customer=self.customer)
+        mandanten = sorted((m.mandant_nr, m.name) for m in offered)
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         last_dry_run = (
             sync_run_list(customer=self.customer, use_case=USE_CASE).filter(dry_run=True).first()

@@ -17,13 +17,11 @@ from connect.selectors.erp_exports import (
     erp_export_get,
     erp_export_list,
     erp_export_report,
+    erp_mandant_choices,
 )
 from connect.services.erp_exports import erp_export_upload, erp_source_set
 from connect.views import CustomerView
-from integrations.erp.file import InvalidExport
 from integrations.erp.file.report import FileSummary, Finding
-from integrations.erp.records import Mandant
-from integrations.erp.sources import NoValidExport, connector_for_customer
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -44,7 +42,7 @@ class ErpPage(CustomerView):
         status: int = 200,
     ) -> HttpResponse:
         self.customer.refresh_from_db()
-        mandanten, erp_error = _mandanten(self)
+        mandanten, erp_error = erp_mandant_choices(customer=self.customer)
         return render(
             request,
             self.template,
@@ -59,22 +57,6 @@ class ErpPage(CustomerView):
             ),
             status=status,
         )
-
-
-def _mandanten(view: CustomerView) -> tuple[list[Mandant], str]:
-    """The Mandanten of the customer's ERP source, or why they cannot be read."""
-    try:
-        connector = connector_for_customer(view.customer)
-    except NoValidExport as exc:
-        return [], exc.message
-    try:
-        return connector.list_mandanten(), ""
-    except InvalidExport as exc:
-        return [], str(exc)
-    finally:
-        close = getattr(connector, "close", None)
-        if close is not None:
-            close()
 
 
 class ErpView(ErpPage):

@@ -14,6 +14,7 @@ from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
 from connect.pagination import keyset_links, keyset_page, parse_cursor
 from connect.selectors.activations import stammdaten_settings_page
+from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.activations import SEPARATORS, activation_enable, activation_set_paused
 from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
@@ -86,14 +87,8 @@ class UseCaseView(CustomerView):
     ) -> HttpResponse:
         activation = activation_get(customer=self.customer, use_case=use_case)
         current = data or (activation.settings if activation else {}) or {}
-        mandanten: list[tuple[str, str]] = []
-        erp_error = ""
-        try:
-            from connect.services.activations import _erp_mandanten
-
-            mandanten = sorted(_erp_mandanten(self.customer).items())
-        except Exception as exc:
-            erp_error = str(getattr(exc, "message", exc))
+        offered, erp_error = erp_mandant_choices(customer=self.customer)
+        mandanten = sorted((m.mandant_nr, m.name) for m in offered)
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         last_dry_run = (
             sync_run_list(customer=self.customer, use_case=use_case).filter(dry_run=True).first()

@@ -14,21 +14,11 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from connect.exceptions import ApplicationError
 from connect.models import Customer, UseCaseActivation, User
 from connect.models.activations import DEFAULT_SCHEDULES
+from connect.selectors.erp_exports import erp_mandanten
 from connect.services.audit import audit_record, changes_between
 from integrations.usecases import UseCase
 
 SEPARATORS = ("-", "_", ".", "/", "|")
-
-
-def _erp_mandanten(customer: Customer) -> dict[str, str]:
-    from integrations.erp.file import InvalidExport
-    from integrations.erp.sources import NoValidExport, connector_for_customer
-
-    try:
-        connector = connector_for_customer(customer)
-        return {m.mandant_nr: m.name for m in connector.list_mandanten()}
-    except (NoValidExport, InvalidExport) as exc:
-        raise ApplicationError(str(exc)) from exc
 
 
 def _separator(raw: dict[str, Any], errors: list[str]) -> str:
@@ -46,7 +36,7 @@ def _mandanten(customer: Customer, raw: dict[str, Any], errors: list[str]) -> li
     if not mandanten:
         errors.append(_("Bitte wählen Sie mindestens einen Mandanten."))
         return mandanten
-    known = _erp_mandanten(customer)
+    known = {m.mandant_nr for m in erp_mandanten(customer=customer)}
     unknown = [m for m in mandanten if m not in known]
     if unknown:
         errors.append(_("Diese Mandanten kennt das ERP nicht: %(m)s.") % {"m": ", ".join(unknown)})
