@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.models.activations import DEFAULT_SCHEDULES
+from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_list
 from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS, activation_enable
@@ -39,12 +40,7 @@ class DokumenteUseCaseView(CustomerView):
             "max_mb": post.get("max_mb", "").strip() or DEFAULT_MAX_MB,
             "safety_brake_percent": post.get("safety_brake_percent", "20"),
         }
-        default = DEFAULT_SCHEDULES[UseCase.DOKUMENTE]
-        schedule = {
-            "minute": post.get("schedule_minute") or default["minute"],
-            "hour": post.get("schedule_hour") or default["hour"],
-            "day_of_week": post.get("schedule_day_of_week") or default["day_of_week"],
-        }
+        schedule = schedule_from_post(post)
         try:
             activation_enable(
                 customer=self.customer,
@@ -55,7 +51,7 @@ class DokumenteUseCaseView(CustomerView):
             )
         except ApplicationError as exc:
             errors = exc.extra.get("errors") or [exc.message]
-            return self._render(request, errors=errors, data=data, status=400)
+            return self._render(request, errors=errors, data=data, status=400, schedule=schedule)
         messages.success(
             request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
         )
@@ -68,6 +64,7 @@ class DokumenteUseCaseView(CustomerView):
         errors: list[str],
         data: dict[str, Any] | None,
         status: int = 200,
+        schedule: dict[str, Any] | None = None,
     ) -> HttpResponse:
         activation = activation_get(customer=self.customer, use_case=USE_CASE)
         current: dict[str, Any] = dict(data or (activation.settings if activation else {}) or {})
@@ -99,7 +96,9 @@ class DokumenteUseCaseView(CustomerView):
                 errors=errors,
                 connection=connection,
                 last_dry_run=last_dry_run,
-                default_schedule=DEFAULT_SCHEDULES[UseCase.DOKUMENTE],
+                picker=schedule_picker(
+                    activation, DEFAULT_SCHEDULES[UseCase.DOKUMENTE], posted=schedule
+                ),
             ),
             status=status,
         )

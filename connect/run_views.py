@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
+from connect.models.activations import DEFAULT_SCHEDULES
 from connect.pagination import keyset_links, keyset_page, parse_cursor
+from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.activations import stammdaten_settings_page
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_get, sync_run_item_list, sync_run_list
@@ -50,16 +52,16 @@ class UseCaseView(CustomerView):
         }
         overrides, override_errors = _tenant_overrides(request.POST)
         data["tenant_overrides"] = overrides
+        schedule = schedule_from_post(request.POST)
         if "check" in request.POST:
             # "Prüfen": show assignments and ambiguous ids for these values, save nothing.
-            return self._render(request, use_case, errors=override_errors, data=data)
+            return self._render(
+                request, use_case, errors=override_errors, data=data, schedule=schedule
+            )
         if override_errors:
-            return self._render(request, use_case, errors=override_errors, data=data, status=400)
-        schedule = {
-            "minute": request.POST.get("schedule_minute", "0"),
-            "hour": request.POST.get("schedule_hour", "2"),
-            "day_of_week": request.POST.get("schedule_day_of_week", "tue,thu,sun"),
-        }
+            return self._render(
+                request, use_case, errors=override_errors, data=data, status=400, schedule=schedule
+            )
         try:
             activation_enable(
                 customer=self.customer,
@@ -70,7 +72,9 @@ class UseCaseView(CustomerView):
             )
         except ApplicationError as exc:
             errors = exc.extra.get("errors") or [exc.message]
-            return self._render(request, use_case, errors=errors, data=data, status=400)
+            return self._render(
+                request, use_case, errors=errors, data=data, status=400, schedule=schedule
+            )
         messages.success(
             request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
         )
@@ -84,6 +88,7 @@ class UseCaseView(CustomerView):
         errors: list[str],
         data: dict[str, Any] | None,
         status: int = 200,
+        schedule: dict[str, Any] | None = None,
     ) -> HttpResponse:
         activation = activation_get(customer=self.customer, use_case=use_case)
         current = data or (activation.settings if activation else {}) or {}
@@ -113,6 +118,9 @@ class UseCaseView(CustomerView):
                 connection=connection,
                 last_dry_run=last_dry_run,
                 page=page,
+                picker=schedule_picker(
+                    activation, DEFAULT_SCHEDULES[UseCase(use_case)], posted=schedule
+                ),
                 chosen_ambiguous=page.ambiguous.get(str(current.get("separator") or ""), 0)
                 if page
                 else 0,

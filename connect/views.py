@@ -82,6 +82,7 @@ class DashboardView(CustomerView):
         from django.utils import timezone
 
         from connect.models import SyncRun, UseCaseActivation
+        from connect.schedules import schedule_label
         from connect.selectors.activations import activation_next_run
         from connect.selectors.alerts import alert_list_open
         from integrations.usecases import UseCase
@@ -108,6 +109,7 @@ class DashboardView(CustomerView):
                     "activation": activation,
                     "last_run": last_run,
                     "next_run": next_run,
+                    "schedule_label": schedule_label(activation) if activation else "",
                 }
             )
         from connect.stats import run_chart

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from connect.models import SyncRun, SyncRunItem, UseCaseActivation
 from connect.models.activations import DEFAULT_SCHEDULES
+from connect.schedules import Schedule, schedule_clean, schedule_of
 from integrations.usecases import UseCase
 
 
@@ -94,7 +96,7 @@ class UseCaseState:
     paused: bool
     activated_at: Any
     settings: dict[str, Any] = field(default_factory=dict)
-    schedule: dict[str, str] = field(default_factory=dict)
+    schedule: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, use_case: str, activation: UseCaseActivation | None) -> UseCaseState:
@@ -106,7 +108,7 @@ class UseCaseState:
                 enabled=False,
                 paused=False,
                 activated_at=None,
-                schedule={**default, "timezone": "Europe/Berlin"},
+                schedule=_schedule_out(schedule_clean(default), default, "Europe/Berlin"),
             )
         return cls(
             use_case=use_case,
@@ -115,16 +117,35 @@ class UseCaseState:
             paused=activation.paused,
             activated_at=activation.activated_at,
             settings=dict(activation.settings),
-            schedule={
-                "minute": activation.schedule_minute,
-                "hour": activation.schedule_hour,
-                "day_of_week": activation.schedule_day_of_week,
-                "timezone": activation.schedule_timezone,
-            },
+            schedule=_schedule_out(
+                schedule_of(activation),
+                {
+                    "minute": activation.schedule_minute,
+                    "hour": activation.schedule_hour,
+                    "day_of_week": activation.schedule_day_of_week,
+                },
+                activation.schedule_timezone,
+            ),
         )
 
 
+def _schedule_out(schedule: Schedule | None, fields: dict[str, str], zone: str) -> dict[str, Any]:
+    """The schedule as the API shows it: picker values, a label, and the crontab fields."""
+    return {
+        "days": list(schedule.days) if schedule else [],
+        "times": schedule.time_texts if schedule else [],
+        "label": schedule.label() if schedule else _("ungültiger Zeitplan, bitte neu speichern"),
+        "valid": schedule is not None,
+        **fields,
+        "timezone": zone,
+    }
+
+
 class ScheduleSerializer(serializers.Serializer[Any]):
+    days = serializers.ListField(child=serializers.CharField())
+    times = serializers.ListField(child=serializers.CharField())
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
+    valid = serializers.BooleanField()
     minute = serializers.CharField(max_length=60)
     hour = serializers.CharField(max_length=60)
     day_of_week = serializers.CharField(max_length=60)

@@ -9,17 +9,17 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from celery.schedules import crontab
 from django.utils.translation import gettext as _
 
 from connect.models import Customer, FaciliooConnection, UseCaseActivation
+from connect.schedules import WEEKDAYS, schedule_of
 from integrations.erp.records import RecordProblem, Wirtschaftseinheit
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
 
-# A crontab matches at least once a year (or never, e.g. "30 February").
-_SEARCH_DAYS = 366
+# A weekly schedule fires within 7 days; one more for a time already passed today.
+_SEARCH_DAYS = 8
 
 
 def activation_next_run(*, activation: UseCaseActivation, now: datetime) -> datetime | None:
@@ -31,30 +31,22 @@ def activation_next_run(*, activation: UseCaseActivation, now: datetime) -> date
     """
     if not activation.enabled or activation.paused:
         return None
+    schedule = schedule_of(activation)
+    if schedule is None:
+        return None  # a row saved before schedules were validated: the page says so
     tz = ZoneInfo(activation.schedule_timezone or "Europe/Berlin")
-    cron = crontab(
-        minute=activation.schedule_minute,
-        hour=activation.schedule_hour,
-        day_of_week=activation.schedule_day_of_week,
-    )
     utc = ZoneInfo("UTC")
     now_utc = now.astimezone(utc)
     day = now.astimezone(tz).date()
     for _offset in range(_SEARCH_DAYS + 1):
-        # crontab counts weekdays from Sunday = 0; Python from Monday = 0.
-        if (
-            (day.isoweekday() % 7) in cron.day_of_week
-            and day.day in cron.day_of_month
-            and day.month in cron.month_of_year
-        ):
-            for hour in sorted(cron.hour):
-                for minute in sorted(cron.minute):
-                    # fold=0: a skipped wall time maps forward, a doubled one to its first.
-                    # Compared in UTC: aware times of one zone compare by their wall clock.
-                    local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
-                    candidate = local.astimezone(utc)
-                    if candidate > now_utc:
-                        return candidate.astimezone(tz)
+        if WEEKDAYS[day.weekday()] in schedule.days:
+            for hour, minute in schedule.times:
+                # fold=0: a skipped wall time maps forward, a doubled one to its first.
+                # Compared in UTC: aware times of one zone compare by their wall clock.
+                local = datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+                candidate = local.astimezone(utc)
+                if candidate > now_utc:
+                    return candidate.astimezone(tz)
         day += timedelta(days=1)
     return None
 

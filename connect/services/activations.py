@@ -14,6 +14,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from connect.exceptions import ApplicationError
 from connect.models import Customer, UseCaseActivation, User
 from connect.models.activations import DEFAULT_SCHEDULES
+from connect.schedules import Schedule, schedule_clean, schedule_of
 from connect.selectors.erp_exports import erp_mandanten
 from connect.services.audit import audit_record, changes_between
 from integrations.usecases import UseCase
@@ -176,7 +177,7 @@ def activation_enable(
     use_case: str,
     actor: User | None,
     settings: dict[str, Any],
-    schedule: dict[str, str] | None = None,
+    schedule: dict[str, Any] | None = None,
     actor_fallback: str = "system",
 ) -> UseCaseActivation:
     """Activate (or re-configure) a use case. Refused while the facilioo connection test fails."""
@@ -184,6 +185,7 @@ def activation_enable(
 
     if use_case not in (UseCase.STAMMDATEN, UseCase.DOKUMENTE):
         raise ApplicationError(_("Dieser Anwendungsfall kann noch nicht aktiviert werden."))
+    chosen = _schedule_chosen(customer=customer, use_case=use_case, raw=schedule)
     test = facilioo_connection_test(customer=customer, actor=actor)
     if not test.ok:
         raise ApplicationError(
@@ -204,12 +206,11 @@ def activation_enable(
     activation.settings = clean
     activation.enabled = True
     activation.activated_at = activation.activated_at or timezone.now()
-    if schedule:
-        activation.schedule_minute = schedule.get("minute", activation.schedule_minute)
-        activation.schedule_hour = schedule.get("hour", activation.schedule_hour)
-        activation.schedule_day_of_week = schedule.get(
-            "day_of_week", activation.schedule_day_of_week
-        )
+    if chosen is not None:
+        fields = chosen.cron_fields()
+        activation.schedule_minute = fields["minute"]
+        activation.schedule_hour = fields["hour"]
+        activation.schedule_day_of_week = fields["day_of_week"]
     activation.save()
     _schedule_task(activation)
     after = {"enabled": True, **clean, **_schedule_fields(activation)}
@@ -224,6 +225,20 @@ def activation_enable(
             actor_fallback=actor_fallback,
         )
     return activation
+
+
+def _schedule_chosen(
+    *, customer: Customer, use_case: str, raw: dict[str, Any] | None
+) -> Schedule | None:
+    """The validated new schedule (connect.schedules), or None to keep the stored one."""
+    if not raw:
+        return None
+    existing = UseCaseActivation.objects.filter(customer=customer, use_case=use_case).first()
+    default = DEFAULT_SCHEDULES[UseCase(use_case)]
+    current = schedule_of(existing) if existing is not None else None
+    if current is None:
+        current = schedule_clean(default)
+    return schedule_clean(raw, current=current)
 
 
 def DEFAULT_SCHEDULES_FIELDS(use_case: str) -> dict[str, str]:

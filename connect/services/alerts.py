@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from celery.schedules import crontab
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -37,6 +36,7 @@ from connect.models import (
     User,
 )
 from connect.models.credentials import ConnectionState
+from connect.schedules import WEEKDAYS, schedule_of
 from connect.selectors.alerts import alert_recipients
 from integrations.usecases import UseCase
 
@@ -225,25 +225,97 @@ def alerts_after_run(*, run: SyncRun, kind: str | None = None) -> Alert | None:
 
 
 def activation_previous_due(*, activation: UseCaseActivation, at: datetime) -> datetime | None:
-    """The latest time at or before `at` when the activation's crontab fires (in its time zone)."""
-    schedule = crontab(
-        minute=activation.schedule_minute,
-        hour=activation.schedule_hour,
-        day_of_week=activation.schedule_day_of_week,
-    )
+    """The latest time at or before `at` when the activation's schedule fires (in its time zone).
+
+    None when nothing was due in the last week, or when the stored schedule is not valid.
+    """
+    schedule = schedule_of(activation)
+    if schedule is None:
+        return None
     zone = ZoneInfo(activation.schedule_timezone or "Europe/Berlin")
     local_day = at.astimezone(zone).date()
-    times = sorted((time(h, m) for h in schedule.hour for m in schedule.minute), reverse=True)
+    times = sorted((time(h, m) for h, m in schedule.times), reverse=True)
     for back in range(_DUE_SEARCH_DAYS):
         day: date = local_day - timedelta(days=back)
-        # crontab counts weekdays from Sunday = 0; Python from Monday = 0.
-        if (day.weekday() + 1) % 7 not in schedule.day_of_week:
+        if WEEKDAYS[day.weekday()] not in schedule.days:
             continue
         for at_time in times:
             candidate = datetime.combine(day, at_time, tzinfo=zone)
             if candidate <= at:
                 return candidate
     return None
+
+
+def _check_overdue(
+    activation: UseCaseActivation,
+    *,
+    now: datetime,
+    grace: timedelta,
+    opened: list[Alert],
+    closed: list[Alert],
+) -> None:
+    """The overdue check of one activation (alerts_check_overdue)."""
+    customer = activation.customer
+    if schedule_of(activation) is None:
+        logger.warning(
+            "Activation %s (%s) of customer %s has an invalid schedule; it is not checked.",
+            activation.pk,
+            activation.use_case,
+            customer.slug,
+        )
+        return
+    due = activation_previous_due(activation=activation, at=now - grace)
+    configured_at = max(
+        d for d in (activation.activated_at, activation.updated_at) if d is not None
+    )
+    if due is None or due < configured_at:
+        return  # nothing was due since the schedule was set up or last changed
+    ran = (
+        SyncRun.objects.filter(
+            customer=customer,
+            use_case=activation.use_case,
+            dry_run=False,
+            created_at__gte=due - timedelta(minutes=1),
+        )
+        .exclude(status=RunStatus.QUEUED)
+        .exists()
+    )
+    if ran:
+        resolved = _close(
+            customer=customer,
+            use_case=activation.use_case,
+            kinds=[AlertKind.RUN_OVERDUE],
+            now=now,
+        )
+        _notify_resolved(customer=customer, use_case=activation.use_case, alerts=resolved, run=None)
+        closed += resolved
+        return
+    due_label = timezone.localtime(due, ZoneInfo(activation.schedule_timezone)).strftime(
+        "%d.%m.%Y %H:%M"
+    )
+    message = _(
+        "Der geplante Lauf von %(due)s hat nicht begonnen. Läuft Celery Beat, und arbeitet "
+        "ein Worker die Warteschlange ab?"
+    ) % {"due": due_label}
+    existing = Alert.objects.filter(
+        customer=customer,
+        use_case=activation.use_case,
+        kind=AlertKind.RUN_OVERDUE,
+        closed_at__isnull=True,
+    ).first()
+    if existing is not None and existing.message == message:
+        return  # the same missed due time, already reported
+    alert, is_new = _open_or_update(
+        customer=customer,
+        use_case=activation.use_case,
+        kind=AlertKind.RUN_OVERDUE,
+        message=message,
+        run=None,
+    )
+    alert.customer = customer
+    if is_new or alert.notified_at is None:
+        _notify_opened(alert)
+    opened.append(alert)
 
 
 def alerts_check_overdue(*, now: datetime | None = None) -> OverdueCheck:
@@ -264,62 +336,17 @@ def alerts_check_overdue(*, now: datetime | None = None) -> OverdueCheck:
         enabled=True, paused=False, customer__is_active=True
     ).select_related("customer")
     for activation in activations:
-        customer = activation.customer
-        watched.add((customer.pk, activation.use_case))
-        due = activation_previous_due(activation=activation, at=now - grace)
-        configured_at = max(
-            d for d in (activation.activated_at, activation.updated_at) if d is not None
-        )
-        if due is None or due < configured_at:
-            continue  # nothing was due since the schedule was set up or last changed
-        ran = (
-            SyncRun.objects.filter(
-                customer=customer,
-                use_case=activation.use_case,
-                dry_run=False,
-                created_at__gte=due - timedelta(minutes=1),
+        watched.add((activation.customer_id, activation.use_case))
+        # Each activation on its own: a broken one is logged, and the others are still checked.
+        try:
+            with transaction.atomic():
+                _check_overdue(activation, now=now, grace=grace, opened=opened, closed=closed)
+        except Exception:
+            logger.exception(
+                "Overdue check of activation %s (%s) failed; the others go on.",
+                activation.pk,
+                activation.use_case,
             )
-            .exclude(status=RunStatus.QUEUED)
-            .exists()
-        )
-        if ran:
-            resolved = _close(
-                customer=customer,
-                use_case=activation.use_case,
-                kinds=[AlertKind.RUN_OVERDUE],
-                now=now,
-            )
-            _notify_resolved(
-                customer=customer, use_case=activation.use_case, alerts=resolved, run=None
-            )
-            closed += resolved
-            continue
-        due_label = timezone.localtime(due, ZoneInfo(activation.schedule_timezone)).strftime(
-            "%d.%m.%Y %H:%M"
-        )
-        message = _(
-            "Der geplante Lauf von %(due)s hat nicht begonnen. Läuft Celery Beat, und arbeitet "
-            "ein Worker die Warteschlange ab?"
-        ) % {"due": due_label}
-        existing = Alert.objects.filter(
-            customer=customer,
-            use_case=activation.use_case,
-            kind=AlertKind.RUN_OVERDUE,
-            closed_at__isnull=True,
-        ).first()
-        if existing is not None and existing.message == message:
-            continue  # the same missed due time, already reported
-        alert, is_new = _open_or_update(
-            customer=customer,
-            use_case=activation.use_case,
-            kind=AlertKind.RUN_OVERDUE,
-            message=message,
-            run=None,
-        )
-        alert.customer = customer
-        if is_new or alert.notified_at is None:
-            _notify_opened(alert)
-        opened.append(alert)
     # Overdue alerts of schedules that were paused or switched off are no longer true.
     for alert in Alert.objects.filter(kind=AlertKind.RUN_OVERDUE, closed_at__isnull=True):
         if (alert.customer_id, alert.use_case) not in watched:

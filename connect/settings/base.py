@@ -219,6 +219,9 @@ from connect.settings.integrations import *  # noqa: E402
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Schedules: the shortest time between two scheduled runs of one use case (connect.schedules).
+SCHEDULE_MIN_INTERVAL_MINUTES = env.int("SCHEDULE_MIN_INTERVAL_MINUTES", default=60)
+
 # Alerts and retention (see README "Operations").
 ALERT_OVERDUE_GRACE_MINUTES = env.int("ALERT_OVERDUE_GRACE_MINUTES", default=30)
 RETENTION_RECORD_LOG_DAYS = env.int("RETENTION_RECORD_LOG_DAYS", default=90)

@@ -58,6 +58,20 @@ class UseCaseDetailApi(CustomerAPIView):
     @extend_schema_serializer(component_name="UseCaseSettingsInput")
     class InputSerializer(serializers.Serializer[Any]):
         class ScheduleInputSerializer(serializers.Serializer[Any]):
+            """Weekdays and times (the picker), or crontab fields; connect.schedules checks both."""
+
+            days = serializers.ListField(
+                child=serializers.CharField(max_length=10),
+                max_length=7,
+                required=False,
+                help_text='Weekdays, e.g. ["tue", "thu", "sun"].',
+            )
+            times = serializers.ListField(
+                child=serializers.CharField(max_length=5),
+                max_length=24,
+                required=False,
+                help_text='Times of day HH:MM, e.g. ["02:00"].',
+            )
             minute = serializers.CharField(max_length=60, required=False)
             hour = serializers.CharField(max_length=60, required=False)
             day_of_week = serializers.CharField(max_length=60, required=False)
@@ -67,7 +81,10 @@ class UseCaseDetailApi(CustomerAPIView):
             "tenant_overrides, deletion_policy, safety_brake_percent."
         )
         schedule = ScheduleInputSerializer(
-            required=False, help_text="Crontab fields in Europe/Berlin."
+            required=False,
+            help_text="Weekdays and times in Europe/Berlin (or crontab fields: "
+            "comma lists of numbers and day names only). Runs must be at least "
+            "SCHEDULE_MIN_INTERVAL_MINUTES apart.",
         )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

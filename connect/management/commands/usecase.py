@@ -1,4 +1,5 @@
 """usecase enable SLUG stammdaten --separator S --mandanten M1,M2 [--default-tenant ID]
+    [--days tue,thu,sun] [--times 02:00]
 
 usecase enable SLUG dokumente --separator S --mandanten M1,M2 [--archives A,B]
     [--keywords K1,K2] [--dated-from YYYY-MM-DD] [--max-mb 50] [--include-unreleased]
@@ -30,6 +31,12 @@ class Command(BaseCommand):
         enable.add_argument("--keywords", default="", help="Dokumente: Stichwörter der Bemerkung")
         enable.add_argument("--dated-from", default="", help="Dokumente: ab Datum JJJJ-MM-TT")
         enable.add_argument("--max-mb", type=int, default=50, help="Dokumente: Höchstgröße")
+        enable.add_argument(
+            "--days", help="Zeitplan: Wochentage, z. B. tue,thu,sun (Standard: unverändert)"
+        )
+        enable.add_argument(
+            "--times", help="Zeitplan: Uhrzeiten HH:MM, z. B. 02:00 oder 02:00,14:00"
+        )
         enable.add_argument(
             "--include-unreleased",
             action="store_true",
@@ -67,12 +74,16 @@ class Command(BaseCommand):
                         "deletion_policy": options["deletion_policy"],
                         "safety_brake_percent": options["safety_brake"],
                     }
+                schedule = {
+                    key: options[key] for key in ("days", "times") if options[key] is not None
+                }
                 activation_enable(
                     customer=customer,
                     use_case=options["use_case"],
                     actor=None,
                     actor_fallback="cli",
                     settings=settings,
+                    schedule=schedule or None,
                 )
                 self.stdout.write(
                     self.style.SUCCESS(f"{options['use_case']} für {customer.slug} aktiviert.")

@@ -50,6 +50,10 @@ def test_put_activates_with_settings_and_schedule(api, tenancy, connected):
     assert body["enabled"] is True
     assert body["settings"]["mandanten"] == ["1000"]
     assert body["schedule"] == {
+        "days": ["mon"],
+        "times": ["03:15"],
+        "label": "Mo um 03:15",
+        "valid": True,
         "minute": "15",
         "hour": "3",
         "day_of_week": "mon",
