@@ -134,16 +134,29 @@ def _items(value: Any) -> list[str]:
     return [str(p).strip() for p in parts if str(p).strip()]
 
 
+def _day(key: str) -> str | None:
+    """One weekday from a name (mon, Di …) or a crontab number (0 and 7 are Sunday)."""
+    if key in _DAY_ALIASES:
+        return _DAY_ALIASES[key]
+    if _NUMBER.match(key) and int(key) in _BY_CRON_NUMBER:
+        return _BY_CRON_NUMBER[int(key)]
+    return None
+
+
 def _days(values: list[str], errors: list[str]) -> tuple[str, ...]:
     chosen: set[str] = set()
     for value in values:
         key = value.lower()
         if key == "*":
             chosen.update(WEEKDAYS)
-        elif key in _DAY_ALIASES:
-            chosen.add(_DAY_ALIASES[key])
-        elif _NUMBER.match(key) and int(key) in _BY_CRON_NUMBER:
-            chosen.add(_BY_CRON_NUMBER[int(key)])
+        elif _day(key) is not None:
+            chosen.add(_day(key) or "")
+        elif key.count("-") == 1 and None not in (first_last := [_day(k) for k in key.split("-")]):
+            # a range of weekdays in week order, e.g. mon-fri
+            first, last = (WEEKDAYS.index(d or "") for d in first_last)
+            chosen.update(WEEKDAYS[first : last + 1] if first <= last else ())
+            if first > last:
+                errors.append(_("„%(value)s“ ist kein Wochentag.") % {"value": value[:20]})
         else:
             errors.append(_("„%(value)s“ ist kein Wochentag.") % {"value": value[:20]})
     if not chosen and not errors:

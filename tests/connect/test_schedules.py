@@ -40,6 +40,8 @@ def test_the_picker_values_become_crontab_fields():
 def test_crontab_fields_are_accepted_when_they_are_plain_lists():
     schedule = schedule_clean({"minute": "15", "hour": "3,15", "day_of_week": "mon,5"})
     assert schedule == Schedule(days=("mon", "fri"), times=((3, 15), (15, 15)))
+    weekdays = schedule_clean({"minute": "0", "hour": "6", "day_of_week": "mon-fri"})
+    assert weekdays.days == ("mon", "tue", "wed", "thu", "fri")
 
 
 @pytest.mark.parametrize(
@@ -47,6 +49,7 @@ def test_crontab_fields_are_accepted_when_they_are_plain_lists():
     [
         ({"minute": "abc", "hour": "2", "day_of_week": "mon"}, "Die Minute „abc“ ist ungültig"),
         ({"minute": "0", "hour": "2", "day_of_week": "xyz"}, "„xyz“ ist kein Wochentag."),
+        ({"minute": "0", "hour": "2", "day_of_week": "fri-mon"}, "„fri-mon“ ist kein Wochentag."),
         ({"minute": "*", "hour": "*", "day_of_week": "*"}, "Die Minute „*“ ist ungültig"),
         ({"minute": "*/5", "hour": "2", "day_of_week": "*"}, "Die Minute „*/5“ ist ungültig"),
         ({"minute": "0", "hour": "24", "day_of_week": "*"}, "Die Stunde „24“ ist ungültig"),

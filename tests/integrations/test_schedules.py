@@ -55,13 +55,13 @@ def test_editing_the_schedule_updates_the_task_and_pausing_disables_it(customer)
     first = enable(customer)
     # when: the customer moves the run to 04:30 on weekdays
     activation = enable(customer, minute="30", hour="4", day_of_week="mon-fri")
-    # then: the same task, with the new crontab
+    # then: the same task, with the new crontab (the weekday range written out)
     task = PeriodicTask.objects.get(pk=activation.periodic_task_id)
     assert task.pk == first.periodic_task_id
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == (
         "30",
         "4",
-        "mon-fri",
+        "mon,tue,wed,thu,fri",
     )
     assert PeriodicTask.objects.filter(task="integrations.sync_scheduled").count() == 1
     # when: paused, then resumed
