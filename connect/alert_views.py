@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from connect.converters import small_int
 from connect.exceptions import ApplicationError
 from connect.services.alerts import membership_alerts_set
 from connect.views import CustomerView
@@ -16,15 +17,15 @@ class MemberAlertsView(CustomerView):
     """POST (customer admins): switch alert mails on or off for one member; audited."""
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
-        membership_id = request.POST.get("membership", "")
-        if not membership_id.isdigit():
+        membership_id = small_int(request.POST.get("membership", ""))
+        if membership_id is None:
             messages.error(request, _("Benutzer nicht gefunden."))
             return redirect("portal:members", slug=self.customer.slug)
         receives = request.POST.get("receives_alerts") == "1"
         try:
             membership = membership_alerts_set(
                 customer=self.customer,
-                membership_id=int(membership_id),
+                membership_id=membership_id,
                 receives_alerts=receives,
                 actor=self.user,
             )

@@ -49,7 +49,8 @@ class KeysetPage(Generic[M]):
 
 def parse_cursor(value: str | None) -> int | None:
     """A cursor from a query string; anything that is not a positive integer means "none"."""
-    if not value or not value.isdigit():
+    # isdigit() alone lets "²" through, and int() refuses more than 4,300 digits.
+    if not value or len(value) > 19 or not value.isascii() or not value.isdecimal():
         return None
     number = int(value)
     return number if 0 < number < 2**63 else None

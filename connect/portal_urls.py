@@ -52,9 +52,9 @@ urlpatterns = [
         run_views.RunProgressView.as_view(),
         name="runs-progress",
     ),
-    path("c/<slug:slug>/runs/<int:run_id>/", run_views.RunDetailView.as_view(), name="run"),
+    path("c/<slug:slug>/runs/<id:run_id>/", run_views.RunDetailView.as_view(), name="run"),
     path(
-        "c/<slug:slug>/runs/<int:run_id>/cancel/",
+        "c/<slug:slug>/runs/<id:run_id>/cancel/",
         run_views.RunCancelView.as_view(),
         name="run-cancel",
     ),
@@ -69,7 +69,7 @@ urlpatterns = [
     path("c/<slug:slug>/erp/", erp_views.ErpView.as_view(), name="erp"),
     path("c/<slug:slug>/erp/upload/", erp_views.ErpUploadView.as_view(), name="erp-upload"),
     path(
-        "c/<slug:slug>/erp/exports/<int:export_id>/",
+        "c/<slug:slug>/erp/exports/<id:export_id>/",
         erp_views.ErpExportView.as_view(),
         name="erp-export",
     ),

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from connect.converters import small_int
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
 from connect.models.activations import DEFAULT_SCHEDULES
@@ -46,12 +47,17 @@ class UseCaseView(CustomerView):
         data: dict[str, Any] = {
             "separator": request.POST.get("separator", ""),
             "mandanten": request.POST.getlist("mandanten"),
-            "default_tenant_id": request.POST.get("default_tenant_id") or None,
+            "default_tenant_id": small_int(request.POST.get("default_tenant_id")),
             "deletion_policy": request.POST.get("deletion_policy", "terminate"),
             "safety_brake_percent": request.POST.get("safety_brake_percent", "20"),
         }
         overrides, override_errors = _tenant_overrides(request.POST)
         data["tenant_overrides"] = overrides
+        default_text = request.POST.get("default_tenant_id", "").strip()
+        if default_text and data["default_tenant_id"] is None:
+            override_errors.insert(
+                0, _("Das Standard-Projekt muss eine facilioo-Projektnummer sein.")
+            )
         schedule = schedule_from_post(request.POST)
         if "check" in request.POST:
             # "Prüfen": show assignments and ambiguous ids for these values, save nothing.
@@ -137,8 +143,9 @@ def _tenant_overrides(post: Any) -> tuple[dict[str, int], list[str]]:
         if not name.startswith("tenant_override__") or not str(value).strip():
             continue
         we = name.removeprefix("tenant_override__")
-        if str(value).strip().isdigit():
-            overrides[we] = int(value)
+        project = small_int(value)
+        if project is not None:
+            overrides[we] = project
         else:
             errors.append(_("Ungültiges facilioo-Projekt für WE %(we)s.") % {"we": we})
     return overrides, errors

@@ -16,7 +16,8 @@ from connect.settings.env import (
     optional,
 )
 
-DEBUG = env.bool("DJANGO_DEBUG", default=not PRODUCTION)
+# Off in both modes: DEBUG pages list URLs, settings and the environment. Only when asked for.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 if PRODUCTION:
     SECRET_KEY = mandatory("SECRET_KEY")
@@ -166,7 +167,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "connect.api.exceptions.exception_handler",
+    # JSON bounded in size and nesting (connect.api.parsers); forms go through Django's limits.
+    "DEFAULT_PARSER_CLASSES": [
+        "connect.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
+# Largest JSON body the API reads, and how deep it may nest.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1_048_576)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Connect · facilioo API",
     "DESCRIPTION": "Customers, the facilioo connection, use cases, runs and their record logs.",

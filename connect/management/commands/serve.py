@@ -26,6 +26,15 @@ def _pump(name: str, stream: object) -> None:
         sys.stdout.flush()
 
 
+def web_command(python: str, manage: str, host: str, port: int) -> list[str]:
+    """The embedded web server. With DEBUG off (the default) it still serves the static files
+    (``--insecure``): nothing else serves them on one machine."""
+    command = [python, manage, "runserver", f"{host}:{port}", "--noreload"]
+    if not settings.DEBUG:
+        command.append("--insecure")
+    return command
+
+
 class Command(BaseCommand):
     help = "Portal, Celery-Worker, Celery-Beat und facilioo-Sandbox gemeinsam starten."
 
@@ -40,10 +49,7 @@ class Command(BaseCommand):
         python = sys.executable
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         parts: list[tuple[str, list[str]]] = [
-            (
-                "web",
-                [python, manage, "runserver", f"{options['host']}:{options['port']}", "--noreload"],
-            ),
+            ("web", web_command(python, manage, options["host"], options["port"])),
             (
                 "worker",
                 [
