@@ -8,6 +8,7 @@ with a 400 and a German message (Python's JSON decoder would otherwise raise Rec
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,7 @@ class BoundedJSONParser(JSONParser):
         self,
         stream: Any,
         media_type: str | None = None,
-        parser_context: dict[str, Any] | None = None,
+        parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         limit = int(getattr(settings, "API_MAX_BODY_BYTES", 1_048_576))
         max_depth = int(getattr(settings, "API_MAX_JSON_DEPTH", 32))
