@@ -1,7 +1,7 @@
 """REST API routes. Every URL with <slug> belongs to one customer (tested for isolation)."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from connect.api.views import auth, customers, facilioo, runs, support, usecases
 
@@ -34,5 +34,5 @@ urlpatterns = [
     path("support/customers/", support.CustomerHealthListApi.as_view(), name="support-customers"),
     path("support/records/", support.RecordSearchApi.as_view(), name="support-records"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]
