@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
 
 
 class NoStoreApiMiddleware:
@@ -19,3 +24,47 @@ class NoStoreApiMiddleware:
         if request.path.startswith("/api/"):
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class TwoFactorMiddleware:
+    """After the password, a user with two-factor login opens nothing but the code page.
+
+    Users for whom the operator requires two-factor login (``TWO_FACTOR_REQUIRED``) and who
+    have not set it up yet open nothing but its setup page. Session requests to the API get
+    403 in JSON instead of a redirect. API tokens ask for the code when they are issued.
+    """
+
+    EXEMPT = ("/login/", "/logout/", "/static/", "/i18n/", "/account/2fa/", "/password-reset/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.EXEMPT)
+            and not user.is_verified()
+        ):
+            target = self._target(user)
+            if target:
+                if request.path.startswith("/api/"):
+                    return JsonResponse(
+                        {"detail": _("Bitte schließen Sie zuerst die Zwei-Faktor-Anmeldung ab.")},
+                        status=403,
+                    )
+                return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _target(user: Any) -> str:
+        from django_otp import user_has_device
+
+        from connect.account_views import two_factor_required
+
+        if user_has_device(user, confirmed=True):
+            return "login-otp"
+        if two_factor_required(user):
+            return "two-factor-setup"
+        return ""

@@ -2,14 +2,49 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
-from connect import views
+from connect import account_views, views
 from connect.converters import IdConverter
 
 register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/otp/", account_views.login_otp, name="login-otp"),
     path("logout/", views.logout_view, name="logout"),
+    path("account/", account_views.account, name="account"),
+    path(
+        "account/tokens/<str:token_key>/revoke/",
+        account_views.account_token_revoke,
+        name="account-token-revoke",
+    ),
+    path(
+        "account/logout-everywhere/",
+        account_views.account_logout_everywhere,
+        name="account-logout-everywhere",
+    ),
+    path("account/2fa/", account_views.two_factor_setup, name="two-factor-setup"),
+    path("account/2fa/disable/", account_views.two_factor_disable, name="two-factor-disable"),
+    path(
+        "account/password/",
+        auth_views.PasswordChangeView.as_view(success_url="/account/"),
+        name="password_change",
+    ),
+    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("connect.api.urls")),

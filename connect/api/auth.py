@@ -1,16 +1,36 @@
-"""API tokens: issued for username and password through Django's authenticate(), so django-axes
-counts and throttles API logins exactly like portal logins."""
+"""API tokens (django-rest-knox): issued for user name and password through Django's
+authenticate(), so django-axes counts and throttles API logins exactly like portal logins.
+
+- Only a SHA-512 digest of each token is stored; a token expires after ``API_TOKEN_TTL_HOURS``.
+- A successful token login sends ``user_logged_in``: django-axes resets the failure counter,
+  and the audit log records the login.
+- A request with a wrong token counts as a failed login of its address (django-axes), so
+  guessing tokens is throttled like guessing passwords; a locked-out address gets 429.
+- Tokens are revoked on a password change, on deactivation (connect.signals) and by "log out
+  everywhere"; each creation and revocation is audited.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
-from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from rest_framework import status
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import APIException, AuthenticationFailed
+from typing import Any
 
-from connect.models import User
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import authenticate, user_logged_in, user_login_failed
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from knox.auth import TokenAuthentication
+from rest_framework import status
+from rest_framework.exceptions import APIException, AuthenticationFailed
+from rest_framework.request import Request
+
+from connect.models import ApiToken, User
+from connect.request_context import client_ip, user_agent
+from connect.services.audit import audit_record
+
+# last_used_at is written at most this often per token (seconds): no write on every request.
+LAST_USED_RESOLUTION = 60
 
 
 class LoginLockedOut(APIException):
@@ -18,18 +38,26 @@ class LoginLockedOut(APIException):
     default_code = "locked_out"
 
 
-def token_issue(*, request: HttpRequest, username: str, password: str) -> Token:
-    """The user's token (created on first use); AuthenticationFailed or LoginLockedOut otherwise."""
+def _locked_out_message() -> str:
+    return _(
+        "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten und "
+        "versuchen Sie es dann erneut."
+    )
+
+
+def token_issue(
+    *, request: HttpRequest, username: str, password: str, otp: str = ""
+) -> tuple[ApiToken, str]:
+    """A new token for the user: (the stored token, the secret shown once).
+
+    A user with two-factor login also sends a current code (``otp``). AuthenticationFailed or
+    LoginLockedOut otherwise.
+    """
     user = authenticate(request=request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
         # Answered here in JSON; the middleware would otherwise put the portal's HTML page in.
         request.axes_locked_out = False  # type: ignore[attr-defined]
-        raise LoginLockedOut(
-            _(
-                "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten und "
-                "versuchen Sie es dann erneut."
-            )
-        )
+        raise LoginLockedOut(_locked_out_message())
     if user is None or not user.is_active:
         raise AuthenticationFailed(
             _(
@@ -37,11 +65,99 @@ def token_issue(*, request: HttpRequest, username: str, password: str) -> Token:
                 "Kleinschreibung."
             )
         )
-    token, _created = Token.objects.get_or_create(user=user)
-    return token
+    assert isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL
+    _check_second_factor(request, user, otp)
+    token, secret = ApiToken.objects.create(
+        user=user, user_agent=user_agent(request), created_ip=client_ip(request)
+    )
+    # As the portal's login does: django-axes resets the failures, the audit log records it.
+    user_logged_in.send(sender=user.__class__, request=request, user=user, via="api")
+    audit_record(
+        customer=None,
+        actor=user,
+        action="token.create",
+        obj=user,
+        changes={"tokens": [[], [token.token_key]]},
+    )
+    return token, secret
 
 
-def token_revoke(*, user: User) -> int:
-    """Delete the user's token; returns how many were deleted (0 or 1)."""
-    deleted, _detail = Token.objects.filter(user=user).delete()
-    return deleted
+def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
+    from django_otp import user_has_device
+
+    from connect.account_views import two_factor_required, verify_code
+
+    if user_has_device(user, confirmed=True):
+        if not otp:
+            raise AuthenticationFailed(
+                _("Bitte geben Sie auch den Code Ihrer Zwei-Faktor-Anmeldung an (Feld „otp“).")
+            )
+        if not verify_code(request, user, otp):
+            if getattr(request, "axes_locked_out", False):
+                request.axes_locked_out = False  # type: ignore[attr-defined]
+                raise LoginLockedOut(_locked_out_message())
+            raise AuthenticationFailed(_("Der Code der Zwei-Faktor-Anmeldung stimmt nicht."))
+    elif two_factor_required(user):
+        raise AuthenticationFailed(
+            _("Bitte richten Sie zuerst im Portal die Zwei-Faktor-Anmeldung ein.")
+        )
+
+
+def token_list(*, user: User) -> QuerySet[ApiToken]:
+    """The user's tokens that have not expired, newest first."""
+    now = timezone.now()
+    return ApiToken.objects.filter(user=user).exclude(expiry__lt=now).order_by("-created")
+
+
+def token_revoke(
+    *, user: User, actor: User | None = None, token_key: str | None = None, reason: str = ""
+) -> int:
+    """Revoke one of the user's tokens (by its key), or all of them; audited. Returns how many."""
+    tokens = ApiToken.objects.filter(user=user)
+    if token_key is not None:
+        tokens = tokens.filter(token_key=token_key)
+    keys = list(tokens.values_list("token_key", flat=True))
+    if not keys:
+        return 0
+    tokens.delete()
+    audit_record(
+        customer=None,
+        actor=actor if actor is not None else user,
+        action="token.revoke",
+        object_type="user",
+        obj=user,
+        changes={"tokens": [keys, []]},
+        reason=reason,
+    )
+    return len(keys)
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """knox's token check, with German messages, the login throttle and the time of last use."""
+
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        django_request = request._request
+        if AxesProxyHandler.is_locked(django_request, credentials={}):
+            raise LoginLockedOut(_locked_out_message())
+        try:
+            result = super().authenticate(request)
+        except AuthenticationFailed as exc:
+            # A wrong or expired token counts as a failed login of this address.
+            user_login_failed.send(
+                sender=__name__, credentials={"username": ""}, request=django_request
+            )
+            if getattr(django_request, "axes_locked_out", False):
+                django_request.axes_locked_out = False  # type: ignore[attr-defined]
+                raise LoginLockedOut(_locked_out_message()) from exc
+            raise AuthenticationFailed(
+                _("Das Token ist ungültig oder abgelaufen. Bitte melden Sie sich neu an.")
+            ) from exc
+        if result is None:
+            return None
+        user, token = result
+        now = timezone.now()
+        last = token.last_used_at
+        if last is None or (now - last).total_seconds() >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+        return user, token

@@ -11,6 +11,9 @@ C = "customers/<slug:slug>/"
 
 urlpatterns = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("auth/tokens/", auth.TokenListApi.as_view(), name="tokens"),
+    path("auth/tokens/<str:token_key>/", auth.TokenDetailApi.as_view(), name="token-detail"),
+    path("auth/logout-everywhere/", auth.LogoutEverywhereApi.as_view(), name="logout-everywhere"),
     path("customers/", customers.CustomerListApi.as_view(), name="customers"),
     path(C, customers.CustomerDetailApi.as_view(), name="customer"),
     path(f"{C}facilioo/", facilioo.FaciliooConnectionApi.as_view(), name="facilioo"),

@@ -6,9 +6,11 @@ from django.utils.translation import gettext_lazy as _
 class AuditLog(models.Model):
     """Who changed what, when; old and new values of non-secret fields. Written by services only."""
 
+    # SET_NULL: the trail outlives its customer; customer_name keeps it readable.
     customer = models.ForeignKey(
-        "connect.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="audit"
+        "connect.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit"
     )
+    customer_name = models.CharField(_("Kunde (Name)"), max_length=260, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
@@ -19,6 +21,11 @@ class AuditLog(models.Model):
     object_id = models.CharField(max_length=60, blank=True)
     changes = models.JSONField(_("Änderungen"), default=dict)  # {field: [old, new]}
     reason = models.CharField(_("Begründung"), max_length=500, blank=True)
+    # Where a change came from: the client's address (behind a trusted proxy: its header) and
+    # program; empty for the CLI, beat and the worker.
+    ip_address = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
+    user_agent = models.CharField(_("Programm"), max_length=300, blank=True)
+    via = models.CharField(_("über"), max_length=20, blank=True)  # portal, api, admin, cli …
     created_at = models.DateTimeField(_("Zeitpunkt"), auto_now_add=True, db_index=True)
 
     class Meta:

@@ -3,7 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class User(AbstractUser):
+# django-stubs cannot resolve the token manager of knox's swappable model (ApiToken).
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     """Someone who logs in: a customer's admin or viewer (Membership), support or an operator."""
 
     is_support = models.BooleanField(

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import models
 
 from connect.models import AuditLog, Customer, User
+from connect.request_context import current_context
 
 # Fields whose values never enter the audit log, only the fact that they changed.
 SECRET_FIELDS = frozenset({"password", "password_encrypted", "token", "secret"})
@@ -64,8 +65,14 @@ def audit_record(
     reason: str = "",
     actor_fallback: str = "system",
 ) -> AuditLog:
+    """One audit entry; the address, program and channel come from the current request."""
+    context = current_context()
     return AuditLog.objects.create(
         customer=customer,
+        customer_name=f"{customer.name} ({customer.slug})"[:260] if customer is not None else "",
+        ip_address=context.ip_address if context else None,
+        user_agent=context.user_agent if context else "",
+        via=context.via if context else ("cli" if actor_fallback == "cli" else "system"),
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_label(actor, actor_fallback),
         action=action,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connect.api.auth import token_issue, token_revoke
+from connect.api.auth import token_issue, token_list, token_revoke
 from connect.api.serializers import ErrorSerializer
+from connect.models import ApiToken, User
+from connect.services.sessions import logout_everywhere
 
 
 class TokenView(APIView):
@@ -20,10 +23,18 @@ class TokenView(APIView):
     class InputSerializer(serializers.Serializer[Any]):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=4096, trim_whitespace=False)
+        otp = serializers.CharField(
+            max_length=16,
+            required=False,
+            allow_blank=True,
+            help_text="The current two-factor code (or a recovery code), for users who use it.",
+        )
 
     @extend_schema_serializer(component_name="Token")
     class OutputSerializer(serializers.Serializer[Any]):
-        token = serializers.CharField(source="key")
+        token = serializers.CharField(help_text="Shown once; only its digest is stored.")
+        token_key = serializers.CharField(help_text="The first characters, to list and revoke.")
+        expiry = serializers.DateTimeField(allow_null=True)
 
     def get_permissions(self) -> list[BasePermission]:
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
@@ -44,10 +55,67 @@ class TokenView(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = token_issue(request=request._request, **data.validated_data)
-        return Response(self.OutputSerializer(token).data)
+        token, secret = token_issue(request=request._request, **data.validated_data)
+        return Response(
+            self.OutputSerializer(
+                {"token": secret, "token_key": token.token_key, "expiry": token.expiry}
+            ).data
+        )
 
-    @extend_schema(operation_id="auth_token_destroy", request=None, responses={204: None})
+    @extend_schema(
+        operation_id="auth_token_destroy",
+        request=None,
+        responses={204: None},
+        description="Revoke the token of this request (with a session: nothing to revoke).",
+    )
     def delete(self, request: Request, *args: Any) -> Response:
-        token_revoke(user=request.user)  # type: ignore[arg-type]
+        if isinstance(request.auth, ApiToken):
+            token_revoke(user=request.user, token_key=request.auth.token_key)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TokenInfoSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ("token_key", "created", "expiry", "last_used_at", "user_agent", "created_ip")
+        read_only_fields = fields
+
+
+class TokenListApi(APIView):
+    """The caller's own tokens (never anyone else's), with their last use."""
+
+    @extend_schema(operation_id="auth_tokens_list", responses=TokenInfoSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        return Response(TokenInfoSerializer(token_list(user=user), many=True).data)
+
+
+class TokenDetailApi(APIView):
+    @extend_schema(
+        operation_id="auth_tokens_destroy",
+        request=None,
+        responses={204: None, 404: ErrorSerializer},
+    )
+    def delete(self, request: Request, token_key: str) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        if not token_revoke(user=user, token_key=token_key):
+            raise NotFound()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereApi(APIView):
+    @extend_schema(
+        operation_id="auth_logout_everywhere",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "LoggedOut",
+                {"tokens": serializers.IntegerField(), "sessions": serializers.IntegerField()},
+            )
+        },
+        description="Revoke every token of the caller and end every portal session.",
+    )
+    def post(self, request: Request) -> Response:
+        user: User = request.user  # type: ignore[assignment]
+        tokens, sessions = logout_everywhere(user=user, actor=user)
+        return Response({"tokens": tokens, "sessions": sessions})

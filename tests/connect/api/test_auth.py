@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from connect.models import ApiToken
 from tests.conftest import PASSWORD
 
 TOKEN_URL = "/api/auth/token/"
@@ -20,23 +20,26 @@ def test_token_for_username_and_password_opens_the_api(api, tenancy):
     # then: the token authenticates, and shows exactly the admin's customers
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=tenancy.admin_a).key == token
+    stored = ApiToken.objects.get(user=tenancy.admin_a)
+    assert token.startswith(stored.token_key)
+    assert token not in stored.digest  # only a digest is stored
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert [c["slug"] for c in api.get(CUSTOMERS_URL).json()] == ["alpha"]
 
 
-def test_the_same_token_is_returned_until_revoked(api, tenancy):
+def test_each_login_gets_its_own_token_until_revoked(api, tenancy):
     # given
     body = {"username": tenancy.admin_a.username, "password": PASSWORD}
     first = api.post(TOKEN_URL, body, format="json").json()["token"]
-    assert api.post(TOKEN_URL, body, format="json").json()["token"] == first
+    second = api.post(TOKEN_URL, body, format="json").json()["token"]
+    assert first != second
     api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
-    # when: revoked
+    # when: the first one is revoked
     assert api.delete(TOKEN_URL).status_code == 204
-    # then: the token no longer works, and a new login gets a new one
+    # then: it no longer works, the second one does
     assert api.get(CUSTOMERS_URL).status_code == 401
-    api.credentials()
-    assert api.post(TOKEN_URL, body, format="json").json()["token"] != first
+    api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert api.get(CUSTOMERS_URL).status_code == 200
 
 
 def test_wrong_password_is_refused_in_german(api, tenancy):
@@ -45,7 +48,7 @@ def test_wrong_password_is_refused_in_german(api, tenancy):
     )
     assert response.status_code == 401
     assert response.json()["detail"].startswith("Benutzername oder Passwort ist falsch.")
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_missing_fields_are_named_in_german(api, tenancy):
@@ -65,7 +68,7 @@ def test_token_logins_are_throttled_like_portal_logins(api, client, tenancy, set
     assert response.status_code in (429, 403)
     assert response["Content-Type"] == "application/json"
     assert "Zu viele fehlgeschlagene Anmeldeversuche" in response.json()["detail"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     # and the same lockout holds for the portal's login form
     portal = client.post(reverse("login"), {"username": username, "password": PASSWORD})
     assert portal.status_code == 429

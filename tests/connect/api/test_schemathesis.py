@@ -11,10 +11,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
-from connect.models import UseCaseActivation
+from connect.models import ApiToken, UseCaseActivation
 from integrations.facilioo.sandbox.testing import running_sandbox
 from tests.factories import connect_to_sandbox
 
@@ -39,8 +38,8 @@ def test_no_operation_answers_with_a_server_error(live_server, settings, tenancy
             enabled=True,
             settings={"separator": "-", "mandanten": ["1000"], "default_tenant_id": None},
         )
-        token = Token.objects.create(user=tenancy.operator)
-        headers = {"Authorization": f"Token {token.key}"}
+        _token, secret = ApiToken.objects.create(user=tenancy.operator)
+        headers = {"Authorization": f"Token {secret}"}
         fixed = {"slug": tenancy.a.slug, "run_id": finished_run.pk}
         schema = schemathesis.openapi.from_url(f"{live_server.url}/api/schema/?format=json")
 

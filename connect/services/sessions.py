@@ -1,0 +1,36 @@
+"""Ending a user's access everywhere: every API token and every portal session."""
+
+from __future__ import annotations
+
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from connect.models import User
+from connect.services.audit import audit_record
+
+
+def session_end_all(*, user: User) -> int:
+    """Delete every unexpired portal session of the user; returns how many."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_KEY)) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+def logout_everywhere(*, user: User, actor: User | None) -> tuple[int, int]:
+    """Revoke all tokens and end all sessions of the user (audited); (tokens, sessions)."""
+    from connect.api.auth import token_revoke
+
+    tokens = token_revoke(user=user, actor=actor, reason="überall abgemeldet")
+    sessions = session_end_all(user=user)
+    audit_record(
+        customer=None,
+        actor=actor,
+        action="auth.logout_everywhere",
+        obj=user,
+        changes={"tokens": [tokens, 0], "sessions": [sessions, 0]},
+    )
+    return tokens, sessions
