@@ -20,12 +20,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
+from knox.models import AuthToken
 from rest_framework import status
 from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.request import Request
 
-from connect.models import ApiToken, User
+from connect.models import ApiTokenInfo, User
 from connect.request_context import client_ip, user_agent
 from connect.services.audit import audit_record
 
@@ -47,7 +49,7 @@ def _locked_out_message() -> str:
 
 def token_issue(
     *, request: HttpRequest, username: str, password: str, otp: str = ""
-) -> tuple[ApiToken, str]:
+) -> tuple[AuthToken, str]:
     """A new token for the user: (the stored token, the secret shown once).
 
     A user with two-factor login also sends a current code (``otp``). AuthenticationFailed or
@@ -67,8 +69,9 @@ def token_issue(
         )
     assert isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL
     _check_second_factor(request, user, otp)
-    token, secret = ApiToken.objects.create(
-        user=user, user_agent=user_agent(request), created_ip=client_ip(request)
+    token, secret = AuthToken.objects.create(user=user)
+    ApiTokenInfo.objects.create(
+        token=token, user_agent=user_agent(request), created_ip=client_ip(request)
     )
     # As the portal's login does: django-axes resets the failures, the audit log records it.
     user_logged_in.send(sender=user.__class__, request=request, user=user, via="api")
@@ -103,17 +106,22 @@ def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
         )
 
 
-def token_list(*, user: User) -> QuerySet[ApiToken]:
-    """The user's tokens that have not expired, newest first."""
+def token_list(*, user: User) -> QuerySet[AuthToken]:
+    """The user's tokens that have not expired, newest first (with their ``info``)."""
     now = timezone.now()
-    return ApiToken.objects.filter(user=user).exclude(expiry__lt=now).order_by("-created")
+    return (
+        AuthToken.objects.filter(user=user)
+        .exclude(expiry__lt=now)
+        .select_related("info")
+        .order_by("-created")
+    )
 
 
 def token_revoke(
     *, user: User, actor: User | None = None, token_key: str | None = None, reason: str = ""
 ) -> int:
     """Revoke one of the user's tokens (by its key), or all of them; audited. Returns how many."""
-    tokens = ApiToken.objects.filter(user=user)
+    tokens = AuthToken.objects.filter(user=user)
     if token_key is not None:
         tokens = tokens.filter(token_key=token_key)
     keys = list(tokens.values_list("token_key", flat=True))
@@ -156,8 +164,26 @@ class ApiTokenAuthentication(TokenAuthentication):
             return None
         user, token = result
         now = timezone.now()
-        last = token.last_used_at
-        if last is None or (now - last).total_seconds() >= LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-            token.last_used_at = now
+        info = ApiTokenInfo.objects.filter(token=token).first()
+        if info is None:
+            ApiTokenInfo.objects.create(token=token, last_used_at=now)
+        elif info.last_used_at is None or (
+            (now - info.last_used_at).total_seconds() >= LAST_USED_RESOLUTION
+        ):
+            ApiTokenInfo.objects.filter(pk=info.pk).update(last_used_at=now)
         return user, token
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes the token header."""
+
+    target_class = "connect.api.auth.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": 'Token-based authentication with the prefix "Token "',
+        }

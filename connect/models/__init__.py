@@ -5,13 +5,13 @@ from connect.models.credentials import FaciliooConnection
 from connect.models.customers import Customer, ErpSystem, Membership, Role
 from connect.models.erp_exports import ErpExport
 from connect.models.sync_logs import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
-from connect.models.tokens import ApiToken
+from connect.models.tokens import ApiTokenInfo
 from connect.models.users import User
 
 __all__ = [
     "Alert",
     "AlertKind",
-    "ApiToken",
+    "ApiTokenInfo",
     "AuditLog",
     "Customer",
     "ErpExport",

@@ -3,8 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-# django-stubs cannot resolve the token manager of knox's swappable model (ApiToken).
-class User(AbstractUser):  # type: ignore[django-manager-missing]
+class User(AbstractUser):
     """Someone who logs in: a customer's admin or viewer (Membership), support or an operator."""
 
     is_support = models.BooleanField(

@@ -207,7 +207,7 @@ REST_FRAMEWORK = {
     ],
 }
 # API tokens (django-rest-knox): hashed at rest, expiring; see connect.api.auth.
-KNOX_TOKEN_MODEL = "connect.ApiToken"  # noqa: S105 - a model name
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name (knox's own)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30)),
     "AUTH_HEADER_PREFIX": "Token",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from connect.api.auth import token_issue, token_list, token_revoke
 from connect.api.serializers import ErrorSerializer
-from connect.models import ApiToken, User
+from connect.models import User
 from connect.services.sessions import logout_everywhere
 
 
@@ -69,14 +70,18 @@ class TokenView(APIView):
         description="Revoke the token of this request (with a session: nothing to revoke).",
     )
     def delete(self, request: Request, *args: Any) -> Response:
-        if isinstance(request.auth, ApiToken):
+        if isinstance(request.auth, AuthToken):
             token_revoke(user=request.user, token_key=request.auth.token_key)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TokenInfoSerializer(serializers.ModelSerializer):
+    last_used_at = serializers.DateTimeField(source="info.last_used_at", allow_null=True)
+    user_agent = serializers.CharField(source="info.user_agent")
+    created_ip = serializers.IPAddressField(source="info.created_ip", allow_null=True)
+
     class Meta:
-        model = ApiToken
+        model = AuthToken
         fields = ("token_key", "created", "expiry", "last_used_at", "user_agent", "created_ip")
         read_only_fields = fields
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from knox.models import AuthToken as ApiToken
 from rest_framework.test import APIClient
 
-from connect.models import ApiToken
 from tests.conftest import PASSWORD
 
 TOKEN_URL = "/api/auth/token/"

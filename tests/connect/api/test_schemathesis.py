@@ -11,9 +11,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
+from knox.models import AuthToken as ApiToken
 from schemathesis.checks import not_a_server_error
 
-from connect.models import ApiToken, UseCaseActivation
+from connect.models import UseCaseActivation
 from integrations.facilioo.sandbox.testing import running_sandbox
 from tests.factories import connect_to_sandbox
 

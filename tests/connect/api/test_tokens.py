@@ -9,9 +9,10 @@ import pytest
 from axes.models import AccessAttempt
 from django.test import Client
 from django.utils import timezone
+from knox.models import AuthToken as ApiToken
 from rest_framework.test import APIClient
 
-from connect.models import ApiToken, AuditLog
+from connect.models import AuditLog
 from tests.conftest import PASSWORD
 
 TOKEN_URL = "/api/auth/token/"
