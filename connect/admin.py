@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from connect.admin_audit import AuditedAdmin
 from connect.models import AuditLog, Customer, FaciliooConnection, Membership, User
 
 
@@ -19,7 +20,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedAdmin):
     list_display = ("name", "slug", "erp_system", "erp_source", "is_active", "created_at")
     search_fields = ("name", "slug")
     list_filter = ("is_active", "erp_system", "erp_source")
@@ -40,9 +41,18 @@ class FaciliooConnectionAdmin(admin.ModelAdmin):
 
 @admin.register(AuditLog)
 class AuditLogAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "customer", "actor_name", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type")
-    search_fields = ("actor_name", "action", "customer__name")
+    list_display = (
+        "created_at",
+        "customer_name",
+        "actor_name",
+        "action",
+        "object_type",
+        "object_id",
+        "via",
+        "ip_address",
+    )
+    list_filter = ("action", "object_type", "via")
+    search_fields = ("actor_name", "action", "customer_name", "ip_address")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,6 +55,13 @@ def actor_label(actor: User | None, fallback: str = "system") -> str:
     return actor.get_username()
 
 
+def _channel(actor_fallback: str) -> str:
+    """Where a change without a web request came from: the command line, or the system."""
+    if actor_fallback == "cli":
+        return "cli"
+    return os.environ.get("CONNECT_AUDIT_CHANNEL", "system")[:20]
+
+
 def audit_record(
     *,
     customer: Customer | None,
@@ -72,7 +80,7 @@ def audit_record(
         customer_name=f"{customer.name} ({customer.slug})"[:260] if customer is not None else "",
         ip_address=context.ip_address if context else None,
         user_agent=context.user_agent if context else "",
-        via=context.via if context else ("cli" if actor_fallback == "cli" else "system"),
+        via=context.via if context else _channel(actor_fallback),
         actor=actor if actor is not None and actor.pk else None,
         actor_name=actor_label(actor, actor_fallback),
         action=action,

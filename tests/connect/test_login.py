@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -36,10 +37,12 @@ def test_login_is_throttled_after_repeated_failures(client, tenancy, settings):
     assert client.get(reverse("portal:dashboard", kwargs={"slug": "alpha"})).status_code == 302
 
 
-def test_throttling_is_per_user_name(client, tenancy, settings):
+def test_throttling_is_per_user_name_and_per_address(client, tenancy, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": tenancy.admin_a.username, "password": "wrong"})
-    response = client.post(
+    # another user from another address is not affected
+    elsewhere = Client(REMOTE_ADDR="192.0.2.44")
+    response = elsewhere.post(
         reverse("login"), {"username": tenancy.viewer_a.username, "password": PASSWORD}
     )
     assert response.status_code == 302
