@@ -42,6 +42,11 @@ urlpatterns = [
         name="run-start",
     ),
     path(
+        "c/<slug:slug>/usecases/<str:use_case>/refresh/",
+        run_views.UseCaseRefreshView.as_view(),
+        name="usecase-refresh",
+    ),
+    path(
         "c/<slug:slug>/usecases/<str:use_case>/pause/",
         run_views.RunPauseView.as_view(),
         name="usecase-pause",

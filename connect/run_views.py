@@ -16,7 +16,11 @@ from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
 from connect.models.activations import DEFAULT_SCHEDULES
 from connect.pagination import keyset_links, keyset_page, parse_cursor
 from connect.schedules import schedule_from_post, schedule_picker
-from connect.selectors.activations import stammdaten_settings_page
+from connect.selectors.activations import (
+    stammdaten_settings_page,
+    stammdaten_settings_refresh,
+)
+from connect.selectors.customers import can_operate
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.activations import SEPARATORS, activation_enable, activation_set_paused
@@ -105,7 +109,12 @@ class UseCaseView(CustomerView):
             sync_run_list(customer=self.customer, use_case=use_case).filter(dry_run=True).first()
         )
         page = (
-            stammdaten_settings_page(customer=self.customer, current=current, separators=SEPARATORS)
+            stammdaten_settings_page(
+                customer=self.customer,
+                current=current,
+                separators=SEPARATORS,
+                may_load_tenants=can_operate(user=self.user, customer=self.customer),
+            )
             if use_case == UseCase.STAMMDATEN
             else None
         )
@@ -149,6 +158,17 @@ def _tenant_overrides(post: Any) -> tuple[dict[str, int], list[str]]:
         else:
             errors.append(_("Ungültiges facilioo-Projekt für WE %(we)s.") % {"we": we})
     return overrides, errors
+
+
+class UseCaseRefreshView(CustomerView):
+    """POST (admins and support): read the facilioo projects and the ERP's WEs again."""
+
+    post_permission = "operate"
+
+    def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        use_case = _use_case(use_case)
+        stammdaten_settings_refresh(customer=self.customer)
+        return redirect("portal:usecase", slug=self.customer.slug, use_case=use_case)
 
 
 class RunStartView(CustomerView):

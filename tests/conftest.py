@@ -38,3 +38,11 @@ def tenancy(db: None) -> Tenancy:
     operator = UserFactory(is_superuser=True, is_staff=True)
     return Tenancy(a, b, admin_a, viewer_a, admin_b, viewer_b, support, operator)
 
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Every test starts with an empty cache (settings page data, request throttles)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connect.models import Customer, FaciliooConnection, UseCaseActivation
@@ -79,22 +84,159 @@ class StammdatenSettingsPage:
     # separator → records whose externalId it would make ambiguous (2.6)
     ambiguous: dict[str, int] = field(default_factory=dict)
     erp_error: str = ""
+    tenants_loaded_at: datetime | None = None
+    tenants_pending: bool = False  # not in the cache, and this visit may not load them
+
+
+# The settings page's data from facilioo and the ERP, kept this long per customer (seconds).
+SETTINGS_CACHE_SECONDS_DEFAULT = 300
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "SETTINGS_PAGE_CACHE_SECONDS", SETTINGS_CACHE_SECONDS_DEFAULT))
+
+
+def _generation(customer: Customer) -> int:
+    """Bumped by the refresh button: every cached entry of the customer is then out of date."""
+    return int(cache.get(f"connect:settings-page:{customer.pk}:generation") or 0)
+
+
+def _fingerprint(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def _credentials_fingerprint(connection: FaciliooConnection) -> str:
+    """Changes whenever the account, its password or the environment change."""
+    return _fingerprint(
+        connection.environment,
+        connection.username,
+        connection.password_set_at.isoformat() if connection.password_set_at else "",
+        hashlib.sha256(bytes(connection.password_encrypted or b"")).hexdigest(),
+    )
+
+
+def _export_fingerprint(customer: Customer) -> str:
+    """Changes whenever the ERP data the page reads can change: source, demo size, upload."""
+    from connect.selectors.erp_exports import erp_export_current
+
+    if customer.erp_source == "demo":
+        return _fingerprint("demo", customer.demo_units, customer.demo_seed)
+    export = erp_export_current(customer=customer)
+    if export is not None:
+        return _fingerprint("upload", export.pk, export.size, export.uploaded_at.isoformat())
+    path = Path(customer.erp_path or "")
+    try:
+        stat = path.stat()
+        return _fingerprint("path", path, stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return _fingerprint("path", path, "missing")
+
+
+@dataclass(frozen=True)
+class _Tenants:
+    tenants: list[dict[str, Any]]
+    error: str
+
+
+def _load_tenants(customer: Customer, connection: FaciliooConnection) -> _Tenants:
+    from connect.services.credentials import facilioo_client_for
+    from integrations.facilioo.errors import FaciliooError
+
+    try:
+        with facilioo_client_for(connection=connection, max_retries=1) as client:
+            tenants = [
+                {**t, "id": int(t["id"]), "name": str(t.get("name") or "")}
+                for t in client.list_tenants()
+            ]
+        return _Tenants(tenants=tenants, error="")
+    except FaciliooError as exc:
+        message = str(getattr(exc, "message", "")) or _(
+            "Die facilioo-Projekte konnten nicht geladen werden."
+        )
+        return _Tenants(tenants=[], error=message)
+    except Exception:
+        logger.exception("listing facilioo tenants failed", extra={"customer": customer.pk})
+        return _Tenants(tenants=[], error=_("Die facilioo-Projekte konnten nicht geladen werden."))
+
+
+def _tenants_for_page(
+    customer: Customer, connection: FaciliooConnection, *, may_load: bool
+) -> tuple[_Tenants | None, datetime | None]:
+    """The customer's facilioo projects from the cache; loaded on a miss only if ``may_load``."""
+    key = (
+        f"connect:settings-page:{customer.pk}:{_generation(customer)}:tenants:"
+        f"{_credentials_fingerprint(connection)}"
+    )
+    hit = cache.get(key)
+    if hit is not None:
+        return _Tenants(tenants=hit["tenants"], error=hit["error"]), hit["loaded_at"]
+    if not may_load:
+        return None, None
+    loaded = _load_tenants(customer, connection)
+    now = timezone.now()
+    if not loaded.error:  # a failure is tried again on the next visit, not kept
+        cache.set(
+            key,
+            {"tenants": loaded.tenants, "error": "", "loaded_at": now},
+            _cache_seconds(),
+        )
+    return loaded, now
+
+
+def _erp_for_page(customer: Customer, mandanten: list[str]) -> dict[str, Any]:
+    """The WEs of the chosen Mandanten (of all, when none is chosen) and, per separator, how
+    many records it makes ambiguous; from the cache, keyed by the export's fingerprint."""
+    from connect.services.activations import SEPARATORS
+    from integrations.erp.sources import connector_for_customer
+    from integrations.sync.ids import ambiguous_part
+
+    key = (
+        f"connect:settings-page:{customer.pk}:{_generation(customer)}:erp:"
+        f"{_export_fingerprint(customer)}:{_fingerprint(*sorted(mandanten))}"
+    )
+    hit = cache.get(key)
+    if hit is not None:
+        return dict(hit)
+    connector = connector_for_customer(customer)
+    chosen = mandanten or [m.mandant_nr for m in connector.list_mandanten()]
+    wes: list[tuple[str, str, str]] = []
+    ambiguous = dict.fromkeys(SEPARATORS, 0)
+    for record in connector.read(UseCase.STAMMDATEN, mandanten=chosen):
+        if isinstance(record, RecordProblem):
+            continue
+        if isinstance(record, Wirtschaftseinheit) and record.mandant_nr in chosen:
+            wes.append((record.mandant_nr, record.we_nr, record.bezeichnung))
+        for sep in SEPARATORS:
+            if ambiguous_part(record, sep) is not None:
+                ambiguous[sep] += 1
+    value = {"wes": wes, "ambiguous": ambiguous}
+    cache.set(key, value, _cache_seconds())
+    return value
+
+
+def stammdaten_settings_refresh(*, customer: Customer) -> None:
+    """The refresh button: the next visit reads facilioo and the ERP again."""
+    key = f"connect:settings-page:{customer.pk}:generation"
+    cache.set(key, _generation(customer) + 1, None)
 
 
 def stammdaten_settings_page(
-    *, customer: Customer, current: dict[str, Any], separators: Iterable[str]
+    *,
+    customer: Customer,
+    current: dict[str, Any],
+    separators: Iterable[str],
+    may_load_tenants: bool = True,
 ) -> StammdatenSettingsPage:
     """Tenants visible to the customer's facilioo account, the WEs of the chosen Mandanten
     (override, suggestion; unassigned ones), and per separator the ambiguous-id count.
 
-    One ERP read of the chosen Mandanten (of all, when none is chosen yet) and one
-    ``GET /api/tenants``; failures become messages on the page, never errors.
+    Both come from a short-lived cache per customer (``SETTINGS_PAGE_CACHE_SECONDS``), keyed
+    by the fingerprints of the credentials and of the ERP export, so that a new password or a
+    new upload is read at once. On a miss the facilioo projects are loaded only when
+    ``may_load_tenants`` (people who may change or operate; a viewer's visit never logs in to
+    facilioo). Failures become messages on the page, never errors.
     """
     from connect.services.activations import SEPARATORS
-    from connect.services.credentials import facilioo_client_for
-    from integrations.erp.sources import connector_for_customer
-    from integrations.facilioo.errors import FaciliooError
-    from integrations.sync.ids import ambiguous_part
     from integrations.sync.stammdaten import suggest_tenant
 
     page = StammdatenSettingsPage()
@@ -102,19 +244,13 @@ def stammdaten_settings_page(
     if connection is None:
         page.tenants_error = _("Es ist keine facilioo-Verbindung eingerichtet.")
     else:
-        try:
-            with facilioo_client_for(connection=connection, max_retries=1) as client:
-                page.tenants = [
-                    {**t, "id": int(t["id"]), "name": str(t.get("name") or "")}
-                    for t in client.list_tenants()
-                ]
-        except FaciliooError as exc:
-            page.tenants_error = str(getattr(exc, "message", "")) or _(
-                "Die facilioo-Projekte konnten nicht geladen werden."
-            )
-        except Exception:
-            logger.exception("listing facilioo tenants failed", extra={"customer": customer.pk})
-            page.tenants_error = _("Die facilioo-Projekte konnten nicht geladen werden.")
+        loaded, page.tenants_loaded_at = _tenants_for_page(
+            customer, connection, may_load=may_load_tenants
+        )
+        if loaded is None:
+            page.tenants_pending = True
+        else:
+            page.tenants, page.tenants_error = loaded.tenants, loaded.error
     names = {t["id"]: t["name"] for t in page.tenants}
     separators = list(separators)
     page.ambiguous = dict.fromkeys(separators, 0)
@@ -122,34 +258,27 @@ def stammdaten_settings_page(
     default = current.get("default_tenant_id")
     separator = str(current.get("separator") or "-")
     try:
-        connector = connector_for_customer(customer)
-        chosen = [str(m) for m in current.get("mandanten") or []]
-        mandanten = chosen or [m.mandant_nr for m in connector.list_mandanten()]
-        for record in connector.read(UseCase.STAMMDATEN, mandanten=mandanten):
-            if isinstance(record, RecordProblem):
-                continue
-            if isinstance(record, Wirtschaftseinheit) and record.mandant_nr in mandanten:
-                key = f"{record.mandant_nr}/{record.we_nr}"
-                override = overrides.get(key)
-                suggestion = (
-                    suggest_tenant(record, page.tenants, separator)
-                    if separator in SEPARATORS
-                    else None
+        erp = _erp_for_page(customer, [str(m) for m in current.get("mandanten") or []])
+        for mandant_nr, we_nr, bezeichnung in erp["wes"]:
+            key = f"{mandant_nr}/{we_nr}"
+            override = overrides.get(key)
+            we = Wirtschaftseinheit(mandant_nr=mandant_nr, we_nr=we_nr, bezeichnung=bezeichnung)
+            suggestion = (
+                suggest_tenant(we, page.tenants, separator) if separator in SEPARATORS else None
+            )
+            page.wes.append(
+                WeAssignment(
+                    key=key,
+                    mandant_nr=mandant_nr,
+                    we_nr=we_nr,
+                    name=bezeichnung,
+                    override=int(override) if override not in (None, "") else None,
+                    suggestion=suggestion,
+                    suggestion_name=names.get(suggestion, "") if suggestion else "",
                 )
-                page.wes.append(
-                    WeAssignment(
-                        key=key,
-                        mandant_nr=record.mandant_nr,
-                        we_nr=record.we_nr,
-                        name=record.bezeichnung,
-                        override=int(override) if override not in (None, "") else None,
-                        suggestion=suggestion,
-                        suggestion_name=names.get(suggestion, "") if suggestion else "",
-                    )
-                )
-            for sep in separators:
-                if ambiguous_part(record, sep) is not None:
-                    page.ambiguous[sep] += 1
+            )
+        for sep in separators:
+            page.ambiguous[sep] = int(erp["ambiguous"].get(sep, 0))
     except Exception as exc:
         logger.exception("reading the ERP for the settings page failed")
         page.erp_error = str(getattr(exc, "message", "")) or _(

@@ -304,6 +304,9 @@ from connect.settings.integrations import *  # noqa: E402
 
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# The Stammdaten settings page keeps facilioo's projects and the ERP's WEs this long (seconds).
+SETTINGS_PAGE_CACHE_SECONDS = env.int("SETTINGS_PAGE_CACHE_SECONDS", default=300)
+
 # Schedules: the shortest time between two scheduled runs of one use case (connect.schedules).
 SCHEDULE_MIN_INTERVAL_MINUTES = env.int("SCHEDULE_MIN_INTERVAL_MINUTES", default=60)
 
