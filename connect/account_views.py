@@ -82,7 +82,10 @@ def account_token_revoke(request: HttpRequest, token_key: str) -> HttpResponse:
 @require_POST
 @login_required
 def account_logout_everywhere(request: HttpRequest) -> HttpResponse:
-    logout_everywhere(user=_user(request), actor=_user(request))
+    user = _user(request)
+    logout_everywhere(user=user, actor=user)
+    # This session went with the others: start a fresh one so that the answer can be saved.
+    request.session.flush()
     return redirect("login")
 
 

@@ -123,4 +123,7 @@ class LogoutEverywhereApi(APIView):
     def post(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
         tokens, sessions = logout_everywhere(user=user, actor=user)
+        session = getattr(request._request, "session", None)
+        if session is not None and session.session_key:
+            session.flush()  # this session went with the others; the answer still saves one
         return Response({"tokens": tokens, "sessions": sessions})
