@@ -185,3 +185,20 @@ def test_guessing_tokens_locks_the_address_out(db, settings):
     other = APIClient(REMOTE_ADDR="198.51.100.10")
     other.credentials(HTTP_AUTHORIZATION="Token nothing")
     assert other.get("/api/customers/").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_table_of_plain_text_tokens_is_dropped_by_the_migration():
+    from django.core.management import call_command
+    from django.db import connection
+
+    # given: a database from before, with DRF's plain-text token table
+    call_command("migrate", "connect", "0003", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY)")
+        cursor.execute("INSERT INTO authtoken_token VALUES ('plain-text-token')")
+    assert "authtoken_token" in connection.introspection.table_names()
+    # when
+    call_command("migrate", "connect", verbosity=0)
+    # then
+    assert "authtoken_token" not in connection.introspection.table_names()
