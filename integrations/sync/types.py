@@ -62,6 +62,7 @@ REASONS: dict[str, StrPromise] = {
         "Dokument ist nur einer Wirtschaftseinheit zugeordnet; facilioo hat dafür kein Ziel."
     ),
     # Stammdaten
+    "missing_in_erp": gettext_lazy("Fehlt im ERP; in facilioo nicht gelöscht."),
     "ended_contract": gettext_lazy(
         "Der Vertrag ist bereits beendet und wird in facilioo nicht neu angelegt."
     ),
