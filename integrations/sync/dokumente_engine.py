@@ -48,9 +48,11 @@ from integrations.sync.dokumente import map_document, map_document_group, map_fi
 from integrations.sync.engine import (
     BATCH_SIZE,
     KEY_SEPARATOR,
+    ErpReadIncomplete,
     RunBookkeeping,
     SafetyBrakeTripped,
     erp_key_label,
+    erp_read_incomplete_message,
     key_str,
 )
 from integrations.sync.filters import document_skip_reason, document_target, mandant_in_scope
@@ -239,7 +241,7 @@ class DokumenteSync(RunBookkeeping):
             self.done += 1
         self._flush(kind, batch)
         if not read.complete:
-            raise RuntimeError("ERP read ended without completing")
+            raise ErpReadIncomplete(erp_read_incomplete_message())
         self._progress(phase="removing")
         self._remove_missing()
         self._commit()

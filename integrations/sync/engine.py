@@ -84,6 +84,17 @@ class SafetyBrakeTripped(Exception):
         self.message = message
 
 
+class ErpReadIncomplete(SafetyBrakeTripped):
+    """The ERP read ended before its end: nothing is removed, the run fails."""
+
+
+def erp_read_incomplete_message() -> str:
+    return _(
+        "Das ERP wurde nicht vollständig gelesen; es wurde nichts aus facilioo entfernt. "
+        "Bitte prüfen Sie den ERP-Export und starten Sie den Lauf erneut."
+    )
+
+
 @dataclass
 class Counts:
     by_entity: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
@@ -336,7 +347,7 @@ class StammdatenSync(RunBookkeeping):
                 (entrances if _entity_of(result) == "entrances" else batch).append(result)
         self._flush_batch(batch, entrances)
         if not read.complete:
-            raise RuntimeError("ERP read ended without completing")
+            raise ErpReadIncomplete(erp_read_incomplete_message())
         self._progress(phase="removing", total=self.done)
         self._remove_missing()
         self._commit()
@@ -710,15 +721,13 @@ class StammdatenSync(RunBookkeeping):
                 % {"n": len(candidates), "known": known, "pct": self.settings.safety_brake_percent}
             )
         order = {entity: i for i, entity in enumerate(REMOVAL_ORDER)}
-        previous: str | None = None
         for link in sorted(candidates, key=lambda lk: order[lk.entity]):
-            if previous == "unit-contracts" != link.entity:
-                self._commit()  # a party's terminated contracts count before it is looked at
-            previous = link.entity
             key = tuple(link.natural_key.split(KEY_SEPARATOR))
             if link.entity == "unit-contracts":
                 self._terminate(link, key)
-            elif self.settings.deletion_policy == "delete" and not self._party_has_contracts(link):
+            elif self.settings.deletion_policy == "delete" and link.entity != "parties":
+                # A party is never deleted, whatever the policy (SPEC 2.7): it may belong to
+                # other companies. Its contracts are ended above; it is reported as missing.
                 self._delete(link, key)
             else:
                 # Reported once: a resumed attempt does not report it again.
@@ -749,19 +758,6 @@ class StammdatenSync(RunBookkeeping):
             mark={"terminated": True},
             message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
         )
-
-    def _party_has_contracts(self, link: ExternalLink) -> bool:
-        if link.entity != "parties":
-            return False
-        _kind, mandant, person = link.natural_key.split(KEY_SEPARATOR)
-        return ExternalLink.objects.filter(
-            customer_id=self.customer_id,
-            entity="unit-contracts",
-            deleted=False,
-            terminated=False,
-            natural_key__startswith=f"unit_contract{KEY_SEPARATOR}{mandant}{KEY_SEPARATOR}",
-            natural_key__endswith=f"{KEY_SEPARATOR}{person}",
-        ).exists()
 
     def _delete(self, link: ExternalLink, key: NaturalKey) -> None:
         def delete() -> None:
