@@ -102,7 +102,7 @@ def stammdaten_settings_page(
     from connect.services.credentials import facilioo_client_for
     from integrations.erp.sources import connector_for_customer
     from integrations.facilioo.errors import FaciliooError
-    from integrations.sync.ids import ambiguous_part
+    from integrations.sync.ids import AmbiguityCount
     from integrations.sync.stammdaten import suggest_tenant
 
     page = StammdatenSettingsPage()
@@ -124,8 +124,8 @@ def stammdaten_settings_page(
             logger.exception("listing facilioo tenants failed", extra={"customer": customer.pk})
             page.tenants_error = _("Die facilioo-Projekte konnten nicht geladen werden.")
     names = {t["id"]: t["name"] for t in page.tenants}
-    separators = list(separators)
-    page.ambiguous = dict.fromkeys(separators, 0)
+    ambiguity = AmbiguityCount(separators)
+    page.ambiguous = ambiguity.counts
     overrides = {str(k): v for k, v in (current.get("tenant_overrides") or {}).items()}
     default = current.get("default_tenant_id")
     separator = str(current.get("separator") or "-")
@@ -155,9 +155,7 @@ def stammdaten_settings_page(
                         suggestion_name=names.get(suggestion, "") if suggestion else "",
                     )
                 )
-            for sep in separators:
-                if ambiguous_part(record, sep) is not None:
-                    page.ambiguous[sep] += 1
+            ambiguity.add(record)
     except Exception as exc:
         logger.exception("reading the ERP for the settings page failed")
         page.erp_error = str(getattr(exc, "message", "")) or _(
