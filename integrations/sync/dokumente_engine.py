@@ -59,8 +59,6 @@ from integrations.sync.filters import document_skip_reason, document_target, man
 from integrations.sync.ids import file_key
 from integrations.sync.types import (
     DEFAULT_FILE_TYPE_IDS,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_SAFETY_BRAKE_PERCENT,
     REASONS,
     DocumentTarget,
     DokumenteSettings,
@@ -208,13 +206,15 @@ class DokumenteSync(RunBookkeeping):
         settings: DokumenteSettings,
         today: date,
         batch_size: int = BATCH_SIZE,
-        safety_brake_percent: int = DEFAULT_SAFETY_BRAKE_PERCENT,
+        safety_brake_percent: int | None = None,  # default: the settings'
     ) -> None:
         super().__init__(
             run=run, client=client, connector=connector, today=today, batch_size=batch_size
         )
         self.settings = settings
-        self.safety_brake_percent = safety_brake_percent
+        self.safety_brake_percent = (
+            settings.safety_brake_percent if safety_brake_percent is None else safety_brake_percent
+        )
         self.bytes_uploaded = 0
 
     # -- the run ----------------------------------------------------------------------------
@@ -748,18 +748,3 @@ class DokumenteSync(RunBookkeeping):
             http_status=getattr(error, "status", None),
             facilioo_id=facilioo_id,
         )
-
-
-def dokumente_settings(raw: dict[str, Any]) -> DokumenteSettings:
-    """The engine's settings from an activation's stored (validated) Dokumente settings."""
-    dated_from = raw.get("dated_from")
-    max_mb = raw.get("max_mb")
-    return DokumenteSettings(
-        separator=raw.get("separator", "-"),
-        mandanten=frozenset(str(m) for m in raw.get("mandanten") or ()),
-        only_released=bool(raw.get("only_released", True)),
-        archives=frozenset(str(a) for a in raw.get("archives") or ()),
-        keywords=tuple(str(k) for k in raw.get("keywords") or ()),
-        dated_from=date.fromisoformat(dated_from) if dated_from else None,
-        max_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else DEFAULT_MAX_BYTES,
-    )

@@ -476,6 +476,9 @@ class _CutConnector:
     def list_mandanten(self):
         return self.base.list_mandanten()
 
+    def close(self):
+        self.base.close()
+
     def read(self, use_case, *, mandanten):
         return _CutRead(self.base.read(use_case, mandanten=mandanten), self.limit)
 
