@@ -85,11 +85,11 @@ class DashboardView(CustomerView):
         from connect.schedules import schedule_label
         from connect.selectors.activations import activation_next_run
         from connect.selectors.alerts import alert_list_open
-        from integrations.usecases import UseCase
+        from integrations import registry
 
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         cards = []
-        for use_case in UseCase:
+        for use_case, entry in registry.ENTRIES.items():
             activation = (
                 UseCaseActivation.objects.filter(customer=self.customer, use_case=use_case)
                 .select_related("periodic_task")
@@ -105,7 +105,8 @@ class DashboardView(CustomerView):
             )
             cards.append(
                 {
-                    "use_case": use_case,
+                    "use_case": entry.use_case,
+                    "entry": entry,
                     "activation": activation,
                     "last_run": last_run,
                     "next_run": next_run,

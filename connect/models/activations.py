@@ -1,12 +1,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from integrations.registry import ENTRIES
 from integrations.usecases import UseCase
 
-DEFAULT_SCHEDULES = {
-    UseCase.STAMMDATEN: {"minute": "0", "hour": "2", "day_of_week": "tue,thu,sun"},
-    UseCase.DOKUMENTE: {"minute": "30", "hour": "3", "day_of_week": "*"},
-}
+# The default schedule of each use case, as its registry entry declares it.
+DEFAULT_SCHEDULES = {UseCase(name): dict(entry.default_schedule) for name, entry in ENTRIES.items()}
 
 
 class UseCaseActivation(models.Model):

@@ -47,6 +47,10 @@ class SyncRun(models.Model):
     counts = models.JSONField(_("Zähler"), default=dict)
     error_message = models.TextField(_("Fehler"), blank=True)
     cancel_requested = models.BooleanField(default=False)
+    # The records the batch in flight creates in facilioo, as [entity, natural key] pairs: written
+    # before its requests, cleared by its commit. A resumed attempt that finds one of them in
+    # facilioo (its predecessor died before the commit) logs and counts it as created.
+    write_journal = models.JSONField(default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
     started_at = models.DateTimeField(_("gestartet"), null=True, blank=True)

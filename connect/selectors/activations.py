@@ -188,7 +188,7 @@ def _erp_for_page(customer: Customer, mandanten: list[str]) -> dict[str, Any]:
     many records it makes ambiguous; from the cache, keyed by the export's fingerprint."""
     from connect.services.activations import SEPARATORS
     from integrations.erp.sources import connector_for_customer
-    from integrations.sync.ids import ambiguous_part
+    from integrations.sync.ids import AmbiguityCount
 
     key = (
         f"connect:settings-page:{customer.pk}:{_generation(customer)}:erp:"
@@ -198,17 +198,19 @@ def _erp_for_page(customer: Customer, mandanten: list[str]) -> dict[str, Any]:
     if hit is not None:
         return dict(hit)
     connector = connector_for_customer(customer)
-    chosen = mandanten or [m.mandant_nr for m in connector.list_mandanten()]
     wes: list[tuple[str, str, str]] = []
-    ambiguous = dict.fromkeys(SEPARATORS, 0)
-    for record in connector.read(UseCase.STAMMDATEN, mandanten=chosen):
-        if isinstance(record, RecordProblem):
-            continue
-        if isinstance(record, Wirtschaftseinheit) and record.mandant_nr in chosen:
-            wes.append((record.mandant_nr, record.we_nr, record.bezeichnung))
-        for sep in SEPARATORS:
-            if ambiguous_part(record, sep) is not None:
-                ambiguous[sep] += 1
+    ambiguity = AmbiguityCount(SEPARATORS)
+    try:
+        chosen = mandanten or [m.mandant_nr for m in connector.list_mandanten()]
+        for record in connector.read(UseCase.STAMMDATEN, mandanten=chosen):
+            if isinstance(record, RecordProblem):
+                continue
+            ambiguity.add(record)
+            if isinstance(record, Wirtschaftseinheit) and record.mandant_nr in chosen:
+                wes.append((record.mandant_nr, record.we_nr, record.bezeichnung))
+    finally:
+        connector.close()
+    ambiguous = ambiguity.counts
     value = {"wes": wes, "ambiguous": ambiguous}
     cache.set(key, value, _cache_seconds())
     return value
@@ -252,7 +254,6 @@ def stammdaten_settings_page(
         else:
             page.tenants, page.tenants_error = loaded.tenants, loaded.error
     names = {t["id"]: t["name"] for t in page.tenants}
-    separators = list(separators)
     page.ambiguous = dict.fromkeys(separators, 0)
     overrides = {str(k): v for k, v in (current.get("tenant_overrides") or {}).items()}
     default = current.get("default_tenant_id")

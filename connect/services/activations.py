@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -13,136 +12,31 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from connect.exceptions import ApplicationError
 from connect.models import Customer, UseCaseActivation, User
-from connect.models.activations import DEFAULT_SCHEDULES
 from connect.schedules import Schedule, schedule_clean, schedule_of
 from connect.selectors.erp_exports import erp_mandanten
 from connect.services.audit import audit_record, changes_between
-from integrations.usecases import UseCase
+from integrations import registry
+from integrations.sync.settings import DEFAULT_MAX_MB, SEPARATORS, SettingsInvalid
 
-SEPARATORS = ("-", "_", ".", "/", "|")
-
-
-def _separator(raw: dict[str, Any], errors: list[str]) -> str:
-    separator = str(raw.get("separator", ""))
-    if separator not in SEPARATORS:
-        errors.append(
-            _("Das Trennzeichen muss eines von %(s)s sein.") % {"s": " ".join(SEPARATORS)}
-        )
-    return separator
+__all__ = [
+    "DEFAULT_MAX_MB",
+    "SEPARATORS",
+    "activation_enable",
+    "activation_set_paused",
+    "validate_settings",
+]
 
 
-def _mandanten(customer: Customer, raw: dict[str, Any], errors: list[str]) -> list[str]:
-    """The chosen Mandanten: at least one, each known to the customer's ERP."""
-    mandanten = _text_list(raw.get("mandanten"))
-    if not mandanten:
-        errors.append(_("Bitte wählen Sie mindestens einen Mandanten."))
-        return mandanten
-    known = {m.mandant_nr for m in erp_mandanten(customer=customer)}
-    unknown = [m for m in mandanten if m not in known]
-    if unknown:
-        errors.append(_("Diese Mandanten kennt das ERP nicht: %(m)s.") % {"m": ", ".join(unknown)})
-    return mandanten
-
-
-def _safety_brake(raw: dict[str, Any], errors: list[str]) -> int:
-    try:
-        brake = int(raw.get("safety_brake_percent", 20))
-    except (TypeError, ValueError):
-        brake = -1
-    if not 0 < brake <= 100:
-        errors.append(_("Die Sicherheitsbremse muss zwischen 1 und 100 Prozent liegen."))
-    return brake
-
-
-def validate_stammdaten_settings(
-    *, customer: Customer, raw: dict[str, Any], tenants: list[dict[str, Any]] | None
+def validate_settings(
+    *, customer: Customer, use_case: str, raw: dict[str, Any], tenants: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
-    """Normalised settings, or ApplicationError with every problem in German."""
-    errors: list[str] = []
-    separator = _separator(raw, errors)
-    mandanten = _mandanten(customer, raw, errors)
-    tenant_ids = {int(t["id"]) for t in tenants or []}
-    default = raw.get("default_tenant_id")
-    default_id = int(default) if default not in (None, "") else None
-    if default_id is not None and tenants is not None and default_id not in tenant_ids:
-        errors.append(
-            _("Das facilioo-Projekt %(id)s ist für das Konto nicht sichtbar.") % {"id": default_id}
-        )
-    overrides = {str(k): int(v) for k, v in (raw.get("tenant_overrides") or {}).items()}
-    for we, tid in overrides.items():
-        if tenants is not None and tid not in tenant_ids:
-            errors.append(
-                _("Das facilioo-Projekt %(id)s (für WE %(we)s) ist nicht sichtbar.")
-                % {"id": tid, "we": we}
-            )
-    policy = raw.get("deletion_policy", "terminate")
-    if policy not in ("terminate", "delete"):
-        errors.append(_("Unbekannte Lösch-Regel."))
-    brake = _safety_brake(raw, errors)
-    if errors:
-        raise ApplicationError(" ".join(errors), extra={"errors": errors})
-    return {
-        "separator": separator,
-        "mandanten": mandanten,
-        "default_tenant_id": default_id,
-        "tenant_overrides": overrides,
-        "deletion_policy": policy,
-        "safety_brake_percent": brake,
-    }
-
-
-DEFAULT_MAX_MB = 50  # SPEC 2.2
-MAX_MB_LIMIT = 2048
-
-
-def _text_list(value: Any) -> list[str]:
-    """A list setting from a list or a comma-separated text: stripped, empties and repeats gone."""
-    items = value.split(",") if isinstance(value, str) else list(value or [])
-    seen: list[str] = []
-    for item in (str(i).strip() for i in items):
-        if item and item not in seen:
-            seen.append(item)
-    return seen
-
-
-def validate_dokumente_settings(*, customer: Customer, raw: dict[str, Any]) -> dict[str, Any]:
-    """Normalised Dokumente settings, or ApplicationError with every problem in German."""
-    errors: list[str] = []
-    separator = _separator(raw, errors)
-    mandanten = _mandanten(customer, raw, errors)
-    archives = _text_list(raw.get("archives"))
-    keywords = _text_list(raw.get("keywords"))
-    dated_from = raw.get("dated_from") or None
-    if dated_from is not None:
-        try:
-            dated_from = date.fromisoformat(str(dated_from).strip()).isoformat()
-        except ValueError:
-            errors.append(
-                _("„Dokumente ab“ ist kein gültiges Datum (Format JJJJ-MM-TT, z. B. 2020-01-31).")
-            )
-    max_mb_raw = raw.get("max_mb")
+    """Normalised settings of a use case, or ApplicationError with every problem in German."""
+    spec = registry.entry(use_case)
+    known = {m.mandant_nr for m in erp_mandanten(customer=customer)}
     try:
-        max_mb = int(max_mb_raw) if max_mb_raw not in (None, "") else DEFAULT_MAX_MB
-    except (TypeError, ValueError):
-        max_mb = 0
-    if not 1 <= max_mb <= MAX_MB_LIMIT:
-        errors.append(
-            _("Die Höchstgröße muss eine ganze Zahl zwischen 1 und %(max)d MB sein.")
-            % {"max": MAX_MB_LIMIT}
-        )
-    brake = _safety_brake(raw, errors)
-    if errors:
-        raise ApplicationError(" ".join(errors), extra={"errors": errors})
-    return {
-        "separator": separator,
-        "mandanten": mandanten,
-        "only_released": bool(raw.get("only_released", True)),
-        "archives": archives,
-        "keywords": keywords,
-        "dated_from": dated_from,
-        "max_mb": max_mb,
-        "safety_brake_percent": brake,
-    }
+        return spec.validate(raw, known_mandanten=known, tenants=tenants)
+    except SettingsInvalid as exc:
+        raise ApplicationError(exc.message, extra={"errors": exc.errors}) from exc
 
 
 def _schedule_task(activation: UseCaseActivation) -> None:
@@ -183,7 +77,7 @@ def activation_enable(
     """Activate (or re-configure) a use case. Refused while the facilioo connection test fails."""
     from connect.services.credentials import facilioo_connection_test
 
-    if use_case not in (UseCase.STAMMDATEN, UseCase.DOKUMENTE):
+    if use_case not in registry.ENTRIES:
         raise ApplicationError(_("Dieser Anwendungsfall kann noch nicht aktiviert werden."))
     chosen = _schedule_chosen(customer=customer, use_case=use_case, raw=schedule)
     test = facilioo_connection_test(customer=customer, actor=actor)
@@ -195,10 +89,13 @@ def activation_enable(
             )
             % {"m": test.message}
         )
-    if use_case == UseCase.DOKUMENTE:
-        clean = validate_dokumente_settings(customer=customer, raw=settings)
-    else:
-        clean = validate_stammdaten_settings(customer=customer, raw=settings, tenants=test.tenants)
+    spec = registry.entry(use_case)
+    clean = validate_settings(
+        customer=customer,
+        use_case=use_case,
+        raw=settings,
+        tenants=test.tenants if spec.needs_tenants else None,
+    )
     activation, _created = UseCaseActivation.objects.get_or_create(
         customer=customer, use_case=use_case, defaults=DEFAULT_SCHEDULES_FIELDS(use_case)
     )
@@ -234,7 +131,7 @@ def _schedule_chosen(
     if not raw:
         return None
     existing = UseCaseActivation.objects.filter(customer=customer, use_case=use_case).first()
-    default = DEFAULT_SCHEDULES[UseCase(use_case)]
+    default = registry.entry(use_case).default_schedule
     current = schedule_of(existing) if existing is not None else None
     if current is None:
         current = schedule_clean(default)
@@ -242,7 +139,7 @@ def _schedule_chosen(
 
 
 def DEFAULT_SCHEDULES_FIELDS(use_case: str) -> dict[str, str]:
-    schedule = DEFAULT_SCHEDULES[UseCase(use_case)]
+    schedule = registry.entry(use_case).default_schedule
     return {
         "schedule_minute": schedule["minute"],
         "schedule_hour": schedule["hour"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +15,9 @@ from connect.exceptions import ApplicationError
 from connect.models import Customer, FaciliooConnection, User
 from connect.models.credentials import ConnectionState, FaciliooEnvironment
 from connect.services.audit import audit_record, changes_between
+
+if TYPE_CHECKING:
+    from integrations.facilioo.client import FaciliooClient
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +82,17 @@ def facilioo_password(*, connection: FaciliooConnection) -> str:
     return crypto.decrypt(connection.password_encrypted)
 
 
-def facilioo_client_for(*, connection: FaciliooConnection, **options: Any) -> Any:
-    """The facilioo client of this connection (one per run: it holds a pooled session)."""
+def facilioo_client_for(*, connection: FaciliooConnection, **options: Any) -> FaciliooClient:
+    """The one way to a facilioo client of a customer's connection: runs, the connection test
+    and the settings page all use it, so all keep the settings' timeout, retries and workers
+    and the account's shared rate limit (``options`` override single values).
+
+    Close it when done (``with``): it holds a pooled session.
+    """
     from integrations.facilioo.client import FaciliooClient
 
-    return FaciliooClient(
-        FaciliooClient.base_url_for(connection.environment),
+    return FaciliooClient.for_environment(
+        connection.environment,
         connection.username,
         facilioo_password(connection=connection),
         **options,
@@ -101,7 +109,8 @@ def facilioo_connection_test(*, customer: Customer, actor: User | None) -> Conne
             False, _("Es ist noch keine facilioo-Verbindung eingerichtet."), []
         )
     try:
-        tenants = facilioo_client_for(connection=connection, max_retries=1).test_connection()
+        with facilioo_client_for(connection=connection, max_retries=1) as client:
+            tenants = client.test_connection()
     except crypto.SecretUnreadable:
         result = ConnectionTestResult(
             False,

@@ -102,9 +102,15 @@ def sync_run_progress(
     done: int | None = None,
     total: int | None = None,
     counts: Mapping[str, Mapping[str, int]] | None = None,
+    clear_journal: bool = False,
 ) -> bool:
-    """Heartbeat plus progress. Returns True if a cancellation was requested."""
+    """Heartbeat plus progress. Returns True if a cancellation was requested.
+
+    ``clear_journal`` empties the run's write journal: the batch it described is committed.
+    """
     fields: dict[str, object] = {"heartbeat_at": timezone.now()}
+    if clear_journal:
+        fields["write_journal"] = []
     if phase is not None:
         fields["phase"] = phase
     if done is not None:
@@ -116,6 +122,13 @@ def sync_run_progress(
     SyncRun.objects.filter(pk=run.pk).update(**fields)
     cache.touch(run_lock_key(run.pk), RUN_LOCK_TTL)
     return SyncRun.objects.filter(pk=run.pk, cancel_requested=True).exists()
+
+
+def sync_run_journal(*, run: SyncRun, creates: Iterable[tuple[str, str]]) -> None:
+    """Before a batch's requests: the records it is about to create (see ``write_journal``)."""
+    SyncRun.objects.filter(pk=run.pk).update(
+        write_journal=[[entity, key] for entity, key in creates]
+    )
 
 
 def sync_run_items_record(*, run: SyncRun, items: Iterable[ItemRecord]) -> int:

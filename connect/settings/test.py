@@ -7,12 +7,34 @@ machine's PostgreSQL and Redis); otherwise SQLite and the file-system broker are
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
 
 # Each test session gets its own state folder, so parallel runs never share a broker or a key.
 os.environ.setdefault("CONNECT_VAR_DIR", tempfile.mkdtemp(prefix="connect-test-"))
 
 from connect.settings.base import *
+
+# CI (REQUIRE_SERVICES=1) runs the suite on PostgreSQL: a missing or unreachable database is an
+# error there, never a silent fall-back to SQLite.
+if os.environ.get("REQUIRE_SERVICES") == "1":
+    if "postgresql" not in DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured(
+            "REQUIRE_SERVICES=1 needs DATABASE_URL pointing at PostgreSQL "
+            f"(got the {DATABASES['default']['ENGINE']} backend)."
+        )
+    _db = urlparse(os.environ["DATABASE_URL"])
+    try:
+        with socket.create_connection((_db.hostname or "127.0.0.1", _db.port or 5432), 3):
+            pass
+    except OSError as _exc:
+        raise ImproperlyConfigured(
+            f"REQUIRE_SERVICES=1: PostgreSQL is not reachable at {_db.hostname}:{_db.port} "
+            f"({_exc.strerror or _exc})."
+        ) from _exc
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

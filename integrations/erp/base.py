@@ -26,9 +26,14 @@ class ErpRead(Protocol):
 
 
 class ErpConnector(Protocol):
+    """An ERP source. Whoever builds one closes it (``contextlib.closing``) when done."""
+
     def list_mandanten(self) -> list[Mandant]: ...
 
     def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead: ...
+
+    def close(self) -> None:
+        """Release what the connector holds open (files, archives, connections)."""
 
 
 class GeneratorRead:

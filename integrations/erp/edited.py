@@ -38,5 +38,8 @@ class EditedConnector:
     def list_mandanten(self) -> list[Mandant]:
         return self.base.list_mandanten()
 
+    def close(self) -> None:
+        self.base.close()
+
     def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead:
         return _EditedRead(self.base.read(use_case, mandanten=mandanten), self.edit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,18 +19,30 @@ DEMO = "demo"
 FILE = "file"
 
 
+def _demo(*, path: str | None, units: int, seed: int) -> ErpConnector:
+    return DemoConnector(units=units, seed=seed)
+
+
+def _file(*, path: str | None, units: int, seed: int) -> ErpConnector:
+    if not path:
+        raise ValueError("the file source needs the path of an ERP export")
+    return FileConnector(Path(path))
+
+
+# The ERP connector registry: source name → factory. A second ERP is one more entry here (and
+# a connector that implements ``ErpConnector``, ``close()`` included).
+CONNECTORS: dict[str, Callable[..., ErpConnector]] = {DEMO: _demo, FILE: _file}
+
+
 def connector_for(
     *, source: str, path: str | None = None, units: int = 200, seed: int = 1
 ) -> ErpConnector:
     """The connector for an ERP source: ``"demo"`` (``units``, ``seed``) or ``"file"``
-    (``path`` of an export directory or .zip)."""
-    if source == DEMO:
-        return DemoConnector(units=units, seed=seed)
-    if source == FILE:
-        if not path:
-            raise ValueError("the file source needs the path of an ERP export")
-        return FileConnector(Path(path))
-    raise ValueError(f"unknown ERP source {source!r}")
+    (``path`` of an export directory or .zip). The caller closes it."""
+    factory = CONNECTORS.get(source)
+    if factory is None:
+        raise ValueError(f"unknown ERP source {source!r}")
+    return factory(path=path, units=units, seed=seed)
 
 
 class NoValidExport(Exception):
@@ -58,8 +71,7 @@ def export_path_for_customer(customer: Customer) -> Path:
 def connector_for_customer(customer: Customer) -> ErpConnector:
     """The connector of a customer's ERP source: the demo portfolio (``demo_units``,
     ``demo_seed``) or the export file (see ``export_path_for_customer``)."""
-    if customer.erp_source == FILE:
-        return FileConnector(export_path_for_customer(customer))
+    path = str(export_path_for_customer(customer)) if customer.erp_source == FILE else None
     return connector_for(
-        source=customer.erp_source, units=customer.demo_units, seed=customer.demo_seed
+        source=customer.erp_source, path=path, units=customer.demo_units, seed=customer.demo_seed
     )

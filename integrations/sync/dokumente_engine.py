@@ -48,17 +48,17 @@ from integrations.sync.dokumente import map_document, map_document_group, map_fi
 from integrations.sync.engine import (
     BATCH_SIZE,
     KEY_SEPARATOR,
+    ErpReadIncomplete,
     RunBookkeeping,
     SafetyBrakeTripped,
     erp_key_label,
+    erp_read_incomplete_message,
     key_str,
 )
 from integrations.sync.filters import document_skip_reason, document_target, mandant_in_scope
 from integrations.sync.ids import file_key
 from integrations.sync.types import (
     DEFAULT_FILE_TYPE_IDS,
-    DEFAULT_MAX_BYTES,
-    DEFAULT_SAFETY_BRAKE_PERCENT,
     REASONS,
     DocumentTarget,
     DokumenteSettings,
@@ -169,6 +169,9 @@ class _Work:
     doc_id: int | None
     doc_link: ExternalLink | None
     file_link: ExternalLink | None
+    # Created in facilioo by a predecessor of this run that died before its commit.
+    file_journaled: bool = False
+    doc_journaled: bool = False
 
 
 @dataclass
@@ -190,6 +193,7 @@ class _GroupWrite:
     kind: ChangeKind
     facilioo_id: int | None
     link: ExternalLink | None
+    created: bool = False
 
 
 class DokumenteSync(RunBookkeeping):
@@ -202,15 +206,16 @@ class DokumenteSync(RunBookkeeping):
         settings: DokumenteSettings,
         today: date,
         batch_size: int = BATCH_SIZE,
-        safety_brake_percent: int = DEFAULT_SAFETY_BRAKE_PERCENT,
+        safety_brake_percent: int | None = None,  # default: the settings'
     ) -> None:
         super().__init__(
             run=run, client=client, connector=connector, today=today, batch_size=batch_size
         )
         self.settings = settings
-        self.safety_brake_percent = safety_brake_percent
+        self.safety_brake_percent = (
+            settings.safety_brake_percent if safety_brake_percent is None else safety_brake_percent
+        )
         self.bytes_uploaded = 0
-        self._dry_seen: set[str] = set()  # dry run: documents in scope (links are not marked)
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -236,7 +241,7 @@ class DokumenteSync(RunBookkeeping):
             self.done += 1
         self._flush(kind, batch)
         if not read.complete:
-            raise RuntimeError("ERP read ended without completing")
+            raise ErpReadIncomplete(erp_read_incomplete_message())
         self._progress(phase="removing")
         self._remove_missing()
         self._commit()
@@ -313,6 +318,9 @@ class DokumenteSync(RunBookkeeping):
         for w, found in zip(writes, adopted, strict=True):
             if w.facilioo_id is None and found is not None:
                 w.facilioo_id, w.kind = found, ChangeKind.UPDATE
+            w.created = w.link is None and (
+                w.facilioo_id is None or self._journaled(w.payload.entity, w.payload.key)
+            )
         if self.dry_run:
             for w in writes:
                 if w.facilioo_id is None:
@@ -326,6 +334,8 @@ class DokumenteSync(RunBookkeeping):
                     message=_("Vorschau: würde geschrieben."),
                 )
             return
+
+        self._journal_creates([(w.payload.entity, w.payload.key) for w in writes if w.created])
 
         def send(w: _GroupWrite) -> int:
             if w.facilioo_id is None:
@@ -346,14 +356,13 @@ class DokumenteSync(RunBookkeeping):
                 self._store_link(w.payload, result, w.digest)
                 self._log(
                     w.payload.entity,
-                    "created" if w.link is None and w.facilioo_id is None else "updated",
+                    "created" if w.created else "updated",
                     w.payload.key,
                     external_id=w.payload.external_id,
                     facilioo_id=result,
                 )
         if failure is not None:
-            self._commit()
-            raise failure
+            raise failure  # nothing of the batch is committed: a resumed attempt does it again
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -379,8 +388,6 @@ class DokumenteSync(RunBookkeeping):
                 continue
             # In the sync's scope: never removed from facilioo while it stays like this.
             self._seen.append(("documents", key_str(doc.key)))
-            if self.dry_run:
-                self._dry_seen.add(key_str(doc.key))
             self._seen.append(("files", key_str(file_key(doc))))
             target = document_target(doc)
             if isinstance(target, Skip):
@@ -467,6 +474,13 @@ class DokumenteSync(RunBookkeeping):
                     message=_("Vorschau: würde geschrieben."),
                 )
             return
+        creates: list[tuple[str, NaturalKey]] = []
+        for item in work:
+            if item.file_id is None or item.file_journaled:
+                creates.append(("files", item.file_payload.key))
+            if item.doc_id is None or item.doc_journaled:
+                creates.append(("documents", item.doc_payload.key))
+        self._journal_creates(creates)
         failure: Exception | None = None
         for item, result in self.client.map_parallel(self._send_document, work):
             assert isinstance(result, _Outcome)  # noqa: S101 (_send_document catches)
@@ -476,8 +490,7 @@ class DokumenteSync(RunBookkeeping):
             ):
                 failure = failure or result.error
         if failure is not None:
-            self._commit()
-            raise failure
+            raise failure  # nothing of the batch is committed: a resumed attempt does it again
 
     def _doc_digest(self, item: _Work, file_id: int | None) -> str:
         return target_hash(item.doc_payload, {**item.doc_body, "fileId": file_id})
@@ -489,11 +502,13 @@ class DokumenteSync(RunBookkeeping):
         for w, found in zip(new_files, adopted, strict=True):
             if found is not None:
                 w.file_id, w.file_state = found, "pending"  # its bytes are unknown: upload again
+                w.file_journaled = self._journaled("files", w.file_payload.key)
         new_docs = [w for w in work if w.doc_id is None]
         adopted = self._adopt("documents", [w.doc_payload for w in new_docs])
         for w, found in zip(new_docs, adopted, strict=True):
             if found is not None:
                 w.doc_id = found
+                w.doc_journaled = self._journaled("documents", w.doc_payload.key)
 
     def _send_document(self, item: _Work) -> _Outcome:
         """File (metadata, bytes) then document; what succeeded is reported even on a fault."""
@@ -554,14 +569,14 @@ class DokumenteSync(RunBookkeeping):
         ):
             content = out.content or PENDING
             self._store_link(item.file_payload, out.file_id, item.fingerprint + content)
-        if out.file_created:
+        if out.file_created or item.file_journaled:
             self.counts.add("files", "created")
         elif out.uploaded or item.file_state == "changed":
             self.counts.add("files", "updated")
         self.bytes_uploaded += out.uploaded
         if out.error is None and out.doc_id is not None:
             self._store_link(payload, out.doc_id, self._doc_digest(item, out.file_id))
-            created = out.doc_created and item.doc_link is None
+            created = (out.doc_created or item.doc_journaled) and item.doc_link is None
             self._log(
                 "documents",
                 "created" if created else "updated",
@@ -591,11 +606,7 @@ class DokumenteSync(RunBookkeeping):
         gone = [
             link
             for link in in_scope
-            if (
-                link.natural_key not in self._dry_seen
-                if self.dry_run
-                else link.seen_run_id != self.run.pk
-            )
+            if not self._was_seen(link.entity, link.natural_key, link.seen_run_id)
         ]
         if in_scope and len(gone) * 100 > len(in_scope) * self.safety_brake_percent:
             raise SafetyBrakeTripped(
@@ -620,6 +631,7 @@ class DokumenteSync(RunBookkeeping):
                     if file_link is not None:
                         self._delete_quietly(Entity.FILES, file_link.facilioo_id)
                 except FaciliooRecordRejected as exc:
+                    self._stage_mark(link.pk, seen_run_id=self.run.pk)  # reported once
                     self._log(
                         "documents",
                         "failed",
@@ -629,9 +641,9 @@ class DokumenteSync(RunBookkeeping):
                         external_id=link.external_id,
                     )
                     continue
-                ExternalLink.objects.filter(pk=link.pk).update(deleted=True)
+                self._stage_mark(link.pk, deleted=True)
                 if file_link is not None:
-                    ExternalLink.objects.filter(pk=file_link.pk).update(deleted=True)
+                    self._stage_mark(file_link.pk, deleted=True)
                     self.counts.add("files", "deleted")
             self._log(
                 "documents",
@@ -677,6 +689,10 @@ class DokumenteSync(RunBookkeeping):
                 key = by_str[nk]
                 if entity == ENTITY_OF_KIND.get(key[0]):
                     ids[key] = fid
+        for key in by_str.values():  # written by this batch, not yet committed
+            fresh = self._pending_id(ENTITY_OF_KIND.get(key[0]), key)
+            if fresh is not None:
+                ids[key] = fresh
         return ids
 
     def _adopt(self, entity: str, payloads: list[TargetPayload]) -> list[int | None]:
@@ -700,20 +716,7 @@ class DokumenteSync(RunBookkeeping):
         return [index.get(payload.external_id) for payload in payloads]
 
     def _store_link(self, payload: TargetPayload, facilioo_id: int, digest: str) -> None:
-        ExternalLink.objects.update_or_create(
-            customer_id=self.customer_id,
-            entity=payload.entity,
-            natural_key=key_str(payload.key),
-            defaults={
-                "external_id": payload.external_id,
-                "facilioo_id": facilioo_id,
-                "payload_hash": digest,
-                "last_run_id": self.run.pk,
-                "seen_run_id": self.run.pk,
-                "terminated": False,
-                "deleted": False,
-            },
-        )
+        self._stage_link(payload.entity, payload.key, payload.external_id, facilioo_id, digest)
 
     def _log_skipped(self, entity: str, key: NaturalKey, why: Skip) -> None:
         self._log(entity, "skipped", key, reason=why.reason, message=why.message)
@@ -745,18 +748,3 @@ class DokumenteSync(RunBookkeeping):
             http_status=getattr(error, "status", None),
             facilioo_id=facilioo_id,
         )
-
-
-def dokumente_settings(raw: dict[str, Any]) -> DokumenteSettings:
-    """The engine's settings from an activation's stored (validated) Dokumente settings."""
-    dated_from = raw.get("dated_from")
-    max_mb = raw.get("max_mb")
-    return DokumenteSettings(
-        separator=raw.get("separator", "-"),
-        mandanten=frozenset(str(m) for m in raw.get("mandanten") or ()),
-        only_released=bool(raw.get("only_released", True)),
-        archives=frozenset(str(a) for a in raw.get("archives") or ()),
-        keywords=tuple(str(k) for k in raw.get("keywords") or ()),
-        dated_from=date.fromisoformat(dated_from) if dated_from else None,
-        max_bytes=int(float(max_mb) * 1024 * 1024) if max_mb else DEFAULT_MAX_BYTES,
-    )

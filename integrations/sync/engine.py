@@ -19,7 +19,12 @@ from typing import Any, NamedTuple
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from connect.services.sync_logs import ItemRecord, sync_run_items_record, sync_run_progress
+from connect.services.sync_logs import (
+    ItemRecord,
+    sync_run_items_record,
+    sync_run_journal,
+    sync_run_progress,
+)
 from integrations.erp.base import ErpConnector
 from integrations.erp.records import (
     Einheit,
@@ -79,6 +84,17 @@ class SafetyBrakeTripped(Exception):
         self.message = message
 
 
+class ErpReadIncomplete(SafetyBrakeTripped):
+    """The ERP read ended before its end: nothing is removed, the run fails."""
+
+
+def erp_read_incomplete_message() -> str:
+    return _(
+        "Das ERP wurde nicht vollständig gelesen; es wurde nichts aus facilioo entfernt. "
+        "Bitte prüfen Sie den ERP-Export und starten Sie den Lauf erneut."
+    )
+
+
 @dataclass
 class Counts:
     by_entity: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
@@ -115,13 +131,19 @@ class _Write:
     kind: ChangeKind
     facilioo_id: int | None  # known target (update, entrance, adoption)
     link: _Link | None
+    created: bool = False  # logged and counted as created (decided before the request)
 
 
 class RunBookkeeping:
-    """What every engine does with its run: log rows, counts, seen keys, progress, cancellation.
+    """What every engine does with its run: log rows, counts, links, seen keys, progress.
 
-    It also holds what every engine is built from (run, client, connector, day, batch size);
-    ``_commit`` writes log rows, counts and seen keys in one transaction per batch.
+    It also holds what every engine is built from (run, client, connector, day, batch size).
+    A batch's links, removal marks, seen keys, log rows, counts and heartbeat are kept in memory
+    (``_stage_link``, ``_stage_mark``, ``_seen``, ``_log``) and written by ``_commit`` in one
+    transaction, so a run that is interrupted and resumed ends with the same counts and log as
+    one that was not: what its predecessor committed is skipped, what it did not commit is done
+    (and logged) again, and records the predecessor created without committing are recognised
+    through the run's write journal (``_journal_creates``).
     """
 
     def __init__(
@@ -146,10 +168,20 @@ class RunBookkeeping:
         # position its predecessor committed are replayed only to rebuild the in-memory state:
         # their writes, log rows and counts are already committed.
         self.done = 0
-        self.resume_from = run.progress_done if run.attempts > 1 else 0
+        resumed = run.attempts > 1
+        self.resume_from = run.progress_done if resumed else 0
+        # Records the batch a predecessor did not commit was creating: (entity, natural key).
+        self.journal: frozenset[tuple[str, str]] = frozenset(
+            (str(entity), str(nk)) for entity, nk in (run.write_journal or ()) if resumed
+        )
         self.had_failures = False
         self._items: list[ItemRecord] = []
         self._seen: list[tuple[str, str]] = []  # (entity, natural key) read from the ERP
+        # A dry run marks no link as seen; it remembers what it read for the removal check.
+        self._dry_seen: set[tuple[str, str]] = set()
+        # Links and removal marks of the batch in flight, written by _commit.
+        self._pending_links: dict[tuple[str, str], ExternalLink] = {}
+        self._pending_marks: list[tuple[int, dict[str, Any]]] = []
         # Dry run: placeholder ids of records that would be created, so children resolve.
         self._planned: dict[NaturalKey, int] = {}
         self._index: dict[str, dict[str, int]] = {}  # facilioo externalId → id, per entity
@@ -166,27 +198,103 @@ class RunBookkeeping:
             )
         )
 
+    def _stage_link(
+        self, entity: str, key: NaturalKey, external_id: str, facilioo_id: int, digest: str
+    ) -> None:
+        """A link written (or confirmed) by this batch; stored by the batch's commit."""
+        nk = key_str(key)
+        self._pending_links[(entity, nk)] = ExternalLink(
+            customer_id=self.customer_id,
+            entity=entity,
+            natural_key=nk,
+            external_id=external_id,
+            facilioo_id=facilioo_id,
+            payload_hash=digest,
+            last_run_id=self.run.pk,
+            seen_run_id=self.run.pk,
+            terminated=False,
+            deleted=False,
+        )
+
+    def _pending_id(self, entity: str | None, key: NaturalKey) -> int | None:
+        if entity is None:
+            return None
+        link = self._pending_links.get((entity, key_str(key)))
+        return link.facilioo_id if link is not None else None
+
+    def _stage_mark(self, link_pk: int, **mark: Any) -> None:
+        """A removal's mark on a link (terminated, deleted, reported); stored by the commit."""
+        self._pending_marks.append((link_pk, mark))
+
+    def _was_seen(self, entity: str, natural_key: str, seen_run_id: int | None) -> bool:
+        """True if this run read the record from the ERP (a dry run marks no link)."""
+        if self.dry_run:
+            return (entity, natural_key) in self._dry_seen
+        return bool(seen_run_id == self.run.pk)
+
+    def _journal_creates(self, creates: list[tuple[str, NaturalKey]]) -> None:
+        """Before a batch's requests: note what it creates, for a successor that finds it."""
+        if creates and not self.dry_run:
+            sync_run_journal(run=self.run, creates=[(e, key_str(k)) for e, k in creates])
+
+    def _journaled(self, entity: str, key: NaturalKey) -> bool:
+        """True if a predecessor of this run was creating the record when it stopped."""
+        return (entity, key_str(key)) in self.journal
+
     def _commit(self) -> None:
-        """One transaction: links seen, per-record log, counts, progress. Then check cancel."""
+        """One transaction: links, marks, seen keys, log rows, counts, progress; check cancel."""
         with transaction.atomic():
-            if not self.dry_run and self._seen:
-                by_entity: dict[str, list[str]] = defaultdict(list)
-                for entity, nk in self._seen:
-                    by_entity[entity].append(nk)
-                for entity, keys in by_entity.items():
-                    for start in range(0, len(keys), 500):
-                        ExternalLink.objects.filter(
-                            customer_id=self.customer_id,
-                            entity=entity,
-                            natural_key__in=keys[start : start + 500],
-                        ).update(seen_run_id=self.run.pk)
+            if not self.dry_run:
+                self._write_links()
+                self._write_seen()
+                for pk, mark in self._pending_marks:
+                    ExternalLink.objects.filter(pk=pk).update(**mark)
+            else:
+                self._dry_seen.update(self._seen)
             sync_run_items_record(run=self.run, items=self._items)
             cancelled = sync_run_progress(
-                run=self.run, done=self.done, counts=self.counts.as_dict()
+                run=self.run,
+                done=self.done,
+                counts=self.counts.as_dict(),
+                clear_journal=not self.dry_run,
             )
         self._items, self._seen = [], []
+        self._pending_links, self._pending_marks = {}, []
         if cancelled:
             raise RunCancelled
+
+    def _write_links(self) -> None:
+        if not self._pending_links:
+            return
+        ExternalLink.objects.bulk_create(
+            list(self._pending_links.values()),
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["customer", "entity", "natural_key"],
+            update_fields=[
+                "external_id",
+                "facilioo_id",
+                "payload_hash",
+                "last_run_id",
+                "seen_run_id",
+                "terminated",
+                "deleted",
+                "synced_at",
+            ],
+        )
+
+    def _write_seen(self) -> None:
+        by_entity: dict[str, list[str]] = defaultdict(list)
+        for entity, nk in self._seen:
+            if (entity, nk) not in self._pending_links:
+                by_entity[entity].append(nk)
+        for entity, keys in by_entity.items():
+            for start in range(0, len(keys), 500):
+                ExternalLink.objects.filter(
+                    customer_id=self.customer_id,
+                    entity=entity,
+                    natural_key__in=keys[start : start + 500],
+                ).update(seen_run_id=self.run.pk)
 
     def _progress(self, *, phase: str, total: int | None = None) -> None:
         if sync_run_progress(run=self.run, phase=phase, total=total):
@@ -239,7 +347,7 @@ class StammdatenSync(RunBookkeeping):
                 (entrances if _entity_of(result) == "entrances" else batch).append(result)
         self._flush_batch(batch, entrances)
         if not read.complete:
-            raise RuntimeError("ERP read ended without completing")
+            raise ErpReadIncomplete(erp_read_incomplete_message())
         self._progress(phase="removing", total=self.done)
         self._remove_missing()
         self._commit()
@@ -417,6 +525,13 @@ class StammdatenSync(RunBookkeeping):
         if unchanged_aliases and not self.dry_run:
             self._ensure_aliases(unchanged_aliases)
         self._adopt(writes)
+        for w in writes:
+            # New to facilioo, or created by a predecessor of this run that died uncommitted.
+            w.created = (
+                w.link is None
+                and w.payload.same_id_as is None
+                and (w.facilioo_id is None or self._journaled(w.payload.entity, w.payload.key))
+            )
         if self.dry_run:
             for w in writes:
                 action = "created" if w.facilioo_id is None else "updated"
@@ -431,6 +546,7 @@ class StammdatenSync(RunBookkeeping):
                     message=_("Vorschau: würde geschrieben."),
                 )
         else:
+            self._journal_creates([(w.payload.entity, w.payload.key) for w in writes if w.created])
             self._write(writes)
 
     def _ensure_aliases(self, pairs: list[tuple[TargetPayload, int]]) -> None:
@@ -494,6 +610,10 @@ class StammdatenSync(RunBookkeeping):
         ).values_list("natural_key", "entity", "facilioo_id"):
             if entity == ENTITY_OF_KIND.get(by_str[nk][0]):
                 ids[by_str[nk]] = fid
+        for key in wanted:  # written by this batch, not yet committed
+            fresh = self._pending_id(ENTITY_OF_KIND.get(key[0]), key)
+            if fresh is not None:
+                ids[key] = fresh
         return {**planned, **ids}
 
     def _adopt(self, writes: list[_Write]) -> None:
@@ -554,48 +674,22 @@ class StammdatenSync(RunBookkeeping):
                 continue
             if isinstance(result, Exception):
                 raise result
-            created = w.link is None and w.payload.same_id_as is None and w.facilioo_id is None
             self._store_link(w, result)
             self._log(
                 w.payload.entity,
-                "created" if created else "updated",
+                "created" if w.created else "updated",
                 w.payload.key,
                 external_id=w.payload.external_id,
                 facilioo_id=result,
             )
 
     def _store_link(self, w: _Write, facilioo_id: int) -> None:
-        ExternalLink.objects.update_or_create(
-            customer_id=self.customer_id,
-            entity=w.payload.entity,
-            natural_key=key_str(w.payload.key),
-            defaults={
-                "external_id": w.payload.external_id,
-                "facilioo_id": facilioo_id,
-                "payload_hash": w.digest,
-                "last_run_id": self.run.pk,
-                "seen_run_id": self.run.pk,
-                "terminated": False,
-                "deleted": False,
-            },
-        )
+        p = w.payload
+        self._stage_link(p.entity, p.key, p.external_id, facilioo_id, w.digest)
         # Further keys under which other use cases find this record (the contract a document
         # on an ERP contract is linked to). Not counted, not logged, never removed on their own.
-        for alias in w.payload.aliases:
-            ExternalLink.objects.update_or_create(
-                customer_id=self.customer_id,
-                entity=w.payload.entity,
-                natural_key=key_str(alias),
-                defaults={
-                    "external_id": w.payload.external_id,
-                    "facilioo_id": facilioo_id,
-                    "payload_hash": "",
-                    "last_run_id": self.run.pk,
-                    "seen_run_id": self.run.pk,
-                    "terminated": False,
-                    "deleted": False,
-                },
-            )
+        for alias in p.aliases:
+            self._stage_link(p.entity, alias, p.external_id, facilioo_id, "")
 
     # -- removals ----------------------------------------------------------------------------
 
@@ -605,10 +699,9 @@ class StammdatenSync(RunBookkeeping):
             link
             for link in ExternalLink.objects.filter(
                 customer_id=self.customer_id, entity__in=REMOVAL_ORDER, deleted=False
-            )
-            .exclude(seen_run_id=self.run.pk)
-            .exclude(natural_key__startswith=ALIAS_PREFIX)
-            if link.natural_key.split(KEY_SEPARATOR)[1] in self.settings.mandanten
+            ).exclude(natural_key__startswith=ALIAS_PREFIX)
+            if not self._was_seen(link.entity, link.natural_key, link.seen_run_id)
+            and link.natural_key.split(KEY_SEPARATOR)[1] in self.settings.mandanten
             and not (link.entity == "unit-contracts" and link.terminated)
         ]
         known = (
@@ -632,15 +725,19 @@ class StammdatenSync(RunBookkeeping):
             key = tuple(link.natural_key.split(KEY_SEPARATOR))
             if link.entity == "unit-contracts":
                 self._terminate(link, key)
-            elif self.settings.deletion_policy == "delete" and not self._party_has_contracts(link):
+            elif self.settings.deletion_policy == "delete" and link.entity != "parties":
+                # A party is never deleted, whatever the policy (SPEC 2.7): it may belong to
+                # other companies. Its contracts are ended above; it is reported as missing.
                 self._delete(link, key)
             else:
+                # Reported once: a resumed attempt does not report it again.
+                self._stage_mark(link.pk, seen_run_id=self.run.pk)
                 self._log(
                     link.entity,
                     "missing",
                     key,
                     reason="missing_in_erp",
-                    message=_("Fehlt im ERP; in facilioo nicht gelöscht."),
+                    message=str(REASONS["missing_in_erp"]),
                     external_id=link.external_id,
                     facilioo_id=link.facilioo_id,
                 )
@@ -661,19 +758,6 @@ class StammdatenSync(RunBookkeeping):
             mark={"terminated": True},
             message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
         )
-
-    def _party_has_contracts(self, link: ExternalLink) -> bool:
-        if link.entity != "parties":
-            return False
-        _kind, mandant, person = link.natural_key.split(KEY_SEPARATOR)
-        return ExternalLink.objects.filter(
-            customer_id=self.customer_id,
-            entity="unit-contracts",
-            deleted=False,
-            terminated=False,
-            natural_key__startswith=f"unit_contract{KEY_SEPARATOR}{mandant}{KEY_SEPARATOR}",
-            natural_key__endswith=f"{KEY_SEPARATOR}{person}",
-        ).exists()
 
     def _delete(self, link: ExternalLink, key: NaturalKey) -> None:
         def delete() -> None:
@@ -705,6 +789,7 @@ class StammdatenSync(RunBookkeeping):
             try:
                 write()
             except FaciliooRecordRejected as exc:
+                self._stage_mark(link.pk, seen_run_id=self.run.pk)  # reported once
                 self._log(
                     link.entity,
                     "failed",
@@ -714,7 +799,7 @@ class StammdatenSync(RunBookkeeping):
                     external_id=link.external_id,
                 )
                 return
-            ExternalLink.objects.filter(pk=link.pk).update(**mark)
+            self._stage_mark(link.pk, **mark)
         self._log(
             link.entity,
             action,

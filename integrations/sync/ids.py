@@ -144,13 +144,31 @@ def ambiguous_part(record: Record | RecordProblem, separator: str) -> str | None
     return None
 
 
-def count_ambiguous(records: Iterable[Record | RecordProblem], separator: str) -> int:
-    """How many records would fail with ``ambiguous_key`` under this separator.
+class AmbiguityCount:
+    """How many records would fail with ``ambiguous_key``, per separator, counted in one pass.
 
-    For the settings page's warning before a separator is saved. An ERP contract with several
-    persons counts once, and so does a document (its file shares its id).
+    For the settings page's warning before a separator is saved: ``add`` each record of one
+    ERP read, then read ``counts``. An ERP contract with several persons counts once, and so
+    does a document (its file shares its id).
     """
-    return sum(1 for record in records if ambiguous_part(record, separator) is not None)
+
+    def __init__(self, separators: Iterable[str]) -> None:
+        self.counts: dict[str, int] = dict.fromkeys(separators, 0)
+        for separator in self.counts:
+            check_separator(separator)
+
+    def add(self, record: Record | RecordProblem) -> None:
+        for separator in self.counts:
+            if ambiguous_part(record, separator) is not None:
+                self.counts[separator] += 1
+
+
+def count_ambiguous(records: Iterable[Record | RecordProblem], separator: str) -> int:
+    """How many of ``records`` would fail with ``ambiguous_key`` under ``separator``."""
+    count = AmbiguityCount([separator])
+    for record in records:
+        count.add(record)
+    return count.counts[separator]
 
 
 # Natural keys of the facilioo records that have no ERP record of their own. Like the ERP keys

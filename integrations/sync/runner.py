@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 import logging
+from contextlib import closing
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connect.models import FaciliooConnection, RunStatus, SyncRun, UseCaseActivation
-from connect.services.credentials import facilioo_password
+from connect.services.credentials import facilioo_client_for
 from connect.services.sync_logs import (
     RUN_LOCK_TTL,
     run_lock_key,
     sync_run_finish,
     sync_run_start,
 )
+from integrations import registry
 from integrations.erp.file import ExportChanged, InvalidExport
 from integrations.erp.sources import NoValidExport, connector_for_customer
-from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import (
     FaciliooConfigurationError,
     FaciliooCredentialsError,
     FaciliooTransientError,
 )
-from integrations.sync.dokumente_engine import DokumenteSync, dokumente_settings
-from integrations.sync.engine import RunCancelled, SafetyBrakeTripped, StammdatenSync
-from integrations.sync.types import StammdatenSettings
-from integrations.usecases import UseCase
+from integrations.sync.engine import RunCancelled, SafetyBrakeTripped
 
 logger = logging.getLogger(__name__)
 
@@ -46,22 +43,6 @@ class RunNotExecutable(Exception):
     pass
 
 
-def stammdaten_settings(raw: dict[str, Any]) -> StammdatenSettings:
-    overrides: dict[tuple[str, str], int] = {}
-    for we, tenant in (raw.get("tenant_overrides") or {}).items():
-        mandant, _sep, we_nr = str(we).partition("/")
-        overrides[(mandant, we_nr)] = int(tenant)
-    default = raw.get("default_tenant_id")
-    return StammdatenSettings(
-        separator=raw.get("separator", "-"),
-        mandanten=frozenset(str(m) for m in raw.get("mandanten") or ()),
-        default_tenant_id=int(default) if default not in (None, "") else None,
-        tenant_overrides=overrides,
-        deletion_policy=raw.get("deletion_policy", "terminate"),
-        safety_brake_percent=int(raw.get("safety_brake_percent", 20)),
-    )
-
-
 def invalid_export_message(exc: InvalidExport) -> str:
     errors = exc.report.errors
     first = errors[0].render_de() if errors else ""
@@ -69,15 +50,6 @@ def invalid_export_message(exc: InvalidExport) -> str:
         "Der ERP-Export ist ungültig, es wurde nichts synchronisiert. Der Prüfbericht nennt "
         "%(count)s Fehler, zuerst: %(first)s"
     ) % {"count": len(errors), "first": first}
-
-
-def facilioo_client_for_run(connection: FaciliooConnection, **options: Any) -> FaciliooClient:
-    return FaciliooClient.for_environment(
-        connection.environment,
-        connection.username,
-        facilioo_password(connection=connection),
-        **options,
-    )
 
 
 def sync_run_execute(*, run_id: int, client_options: dict[str, Any] | None = None) -> SyncRun:
@@ -128,7 +100,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
             status=RunStatus.FAILED,
             error_message=_("Es ist keine facilioo-Verbindung eingerichtet."),
         )
-    if run.use_case not in (UseCase.STAMMDATEN, UseCase.DOKUMENTE):
+    if run.use_case not in registry.ENTRIES:
         return sync_run_finish(
             run=run,
             status=RunStatus.FAILED,
@@ -138,26 +110,18 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         connector = connector_for_customer(customer)
     except NoValidExport as exc:
         return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=exc.message)
-    options = {"workers": django_settings.FACILIOO_WRITE_WORKERS, **client_options}
-    with facilioo_client_for_run(connection, **options) as client:
-        sync: StammdatenSync | DokumenteSync
-        if run.use_case == UseCase.DOKUMENTE:
-            sync = DokumenteSync(
-                run=run,
-                client=client,
-                connector=connector,
-                settings=dokumente_settings(activation.settings),
-                today=timezone.localdate(),
-                safety_brake_percent=int(activation.settings.get("safety_brake_percent", 20)),
-            )
-        else:
-            sync = StammdatenSync(
-                run=run,
-                client=client,
-                connector=connector,
-                settings=stammdaten_settings(activation.settings),
-                today=timezone.localdate(),
-            )
+    spec = registry.entry(run.use_case)
+    with (
+        closing(connector),
+        facilioo_client_for(connection=connection, **client_options) as client,
+    ):
+        sync = spec.build_engine(
+            run=run,
+            client=client,
+            connector=connector,
+            stored=activation.settings,
+            today=timezone.localdate(),
+        )
         try:
             sync.execute()
         except RunCancelled:

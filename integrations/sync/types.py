@@ -62,6 +62,7 @@ REASONS: dict[str, StrPromise] = {
         "Dokument ist nur einer Wirtschaftseinheit zugeordnet; facilioo hat dafür kein Ziel."
     ),
     # Stammdaten
+    "missing_in_erp": gettext_lazy("Fehlt im ERP; in facilioo nicht gelöscht."),
     "ended_contract": gettext_lazy(
         "Der Vertrag ist bereits beendet und wird in facilioo nicht neu angelegt."
     ),
@@ -134,11 +135,14 @@ class DokumenteSettings:
     keywords: tuple[str, ...] = ()  # empty: no keyword filter; else one must be in Bemerkung
     dated_from: date | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    safety_brake_percent: int = DEFAULT_SAFETY_BRAKE_PERCENT
 
     def __post_init__(self) -> None:
         check_separator(self.separator)
         if self.max_bytes <= 0:
             raise ValueError("max_bytes must be positive")
+        if not 0 <= self.safety_brake_percent <= 100:
+            raise ValueError("safety_brake_percent must be between 0 and 100")
 
 
 # ---------------------------------------------------------------------------------------------

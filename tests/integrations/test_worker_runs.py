@@ -11,6 +11,7 @@ import os
 import signal
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -160,6 +161,10 @@ def external_ids(sandbox: SandboxHandle) -> dict[str, list[str]]:
     }
 
 
+def log_rows(run: SyncRun) -> Counter[tuple[str, str, str, str]]:
+    return Counter(run.items.values_list("entity", "action", "erp_key", "reason"))
+
+
 def test_a_requested_run_is_executed_by_the_worker(worker_setup, sandbox):
     # given: a configured customer and a running worker
     customer = ready_customer(sandbox, units=20)
@@ -183,7 +188,8 @@ def test_a_run_whose_worker_was_killed_resumes_on_another_worker(worker_setup, s
         with worker_setup(reference):
             run = sync_run_request(customer=clean, use_case="stammdaten", trigger=Trigger.MANUAL)
             wait_for(lambda: not run_of(run.pk).is_active, timeout=180, what="the clean run")
-        assert run_of(run.pk).status == RunStatus.SUCCEEDED
+        reference_run = run_of(run.pk)
+        assert reference_run.status == RunStatus.SUCCEEDED
         expected = external_ids(reference)
     # given: a slow facilioo, so the run is killed in the middle
     sandbox.control(latency_ms=40)
@@ -205,12 +211,16 @@ def test_a_run_whose_worker_was_killed_resumes_on_another_worker(worker_setup, s
         wait_for(lambda: not run_of(run.pk).is_active, timeout=180, what="the resumed run")
     # then: it succeeded on its second attempt, and facilioo holds each record exactly once
     resumed = run_of(run.pk)
+    assert resumed.write_journal == []
     assert resumed.status == RunStatus.SUCCEEDED, resumed.error_message
     assert resumed.attempts == 2
     got = external_ids(sandbox)
     for entity in ENTITIES:
         assert len(got[entity]) == len(set(got[entity])), f"{entity} written twice"
     assert got == expected
+    # then: its counts per entity and action and its log are those of the clean run
+    assert resumed.counts == reference_run.counts
+    assert log_rows(resumed) == log_rows(reference_run)
 
 
 def test_a_second_trigger_while_a_run_is_active_is_refused(worker_setup, sandbox):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -13,6 +14,7 @@ from connect.api.serializers import ErrorSerializer, UseCaseSerializer, UseCaseS
 from connect.api.views.base import SLUG, USE_CASE, CustomerAPIView, use_case_or_404
 from connect.selectors.runs import activation_get
 from connect.services.activations import activation_enable, activation_set_paused
+from integrations import registry
 from integrations.usecases import UseCase
 
 
@@ -34,10 +36,35 @@ class StammdatenSettingsSerializer(serializers.Serializer[Any]):
     safety_brake_percent = serializers.IntegerField(required=False)
 
 
-# Settings types per use case; a use case without an entry passes its settings through as given.
-SETTINGS_SERIALIZERS: dict[str, type[serializers.Serializer[Any]]] = {
-    UseCase.STAMMDATEN: StammdatenSettingsSerializer,
-}
+class DokumenteSettingsSerializer(serializers.Serializer[Any]):
+    """Types only; the service checks the values and names every problem in German."""
+
+    separator = serializers.CharField(
+        max_length=5, allow_blank=True, trim_whitespace=False, required=False
+    )
+    mandanten = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=500, required=False
+    )
+    only_released = serializers.BooleanField(required=False)
+    archives = serializers.ListField(
+        child=serializers.CharField(max_length=200), max_length=500, required=False
+    )
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=200), max_length=500, required=False
+    )
+    dated_from = serializers.CharField(
+        max_length=20, allow_null=True, allow_blank=True, required=False, help_text="JJJJ-MM-TT"
+    )
+    max_mb = serializers.IntegerField(required=False)
+    safety_brake_percent = serializers.IntegerField(required=False)
+
+
+def settings_serializer(use_case: str) -> type[serializers.Serializer[Any]]:
+    """The settings serializer the registry entry of ``use_case`` names."""
+    serializer: type[serializers.Serializer[Any]] = import_string(
+        registry.entry(use_case).api_serializer
+    )
+    return serializer
 
 
 class UseCaseListApi(CustomerAPIView):
@@ -77,8 +104,9 @@ class UseCaseDetailApi(CustomerAPIView):
             day_of_week = serializers.CharField(max_length=60, required=False)
 
         settings = serializers.DictField(
-            help_text="For stammdaten: separator, mandanten, default_tenant_id, "
-            "tenant_overrides, deletion_policy, safety_brake_percent."
+            help_text="stammdaten: separator, mandanten, default_tenant_id, tenant_overrides, "
+            "deletion_policy, safety_brake_percent. dokumente: separator, mandanten, "
+            "only_released, archives, keywords, dated_from, max_mb, safety_brake_percent."
         )
         schedule = ScheduleInputSerializer(
             required=False,
@@ -88,12 +116,10 @@ class UseCaseDetailApi(CustomerAPIView):
         )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-            typed = SETTINGS_SERIALIZERS.get(self.context["use_case"])
-            if typed is not None:
-                settings = typed(data=attrs["settings"])
-                if not settings.is_valid():
-                    raise serializers.ValidationError({"settings": settings.errors})
-                attrs["settings"] = dict(settings.validated_data)
+            settings = settings_serializer(self.context["use_case"])(data=attrs["settings"])
+            if not settings.is_valid():
+                raise serializers.ValidationError({"settings": settings.errors})
+            attrs["settings"] = dict(settings.validated_data)
             return attrs
 
     @extend_schema(

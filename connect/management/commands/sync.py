@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from connect.models import Customer, RunStatus, SyncRun, Trigger
 from connect.services.sync_logs import RunAlreadyActive
+from integrations import registry
 from integrations.services import sync_run_request
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("use_case", choices=["stammdaten", "dokumente"])
+        parser.add_argument("use_case", choices=registry.names())
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--wait", action="store_true")
         parser.add_argument("--json", action="store_true")

@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from connect.exceptions import ApplicationError
 from connect.models import Customer
 from connect.services.activations import activation_enable, activation_set_paused
+from integrations import registry
+from integrations.sync.settings import DEFAULT_MAX_MB, DEFAULT_SAFETY_BRAKE_PERCENT
 
 
 class Command(BaseCommand):
@@ -19,18 +21,20 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         enable = sub.add_parser("enable")
         enable.add_argument("slug")
-        enable.add_argument("use_case", choices=["stammdaten", "dokumente"])
+        enable.add_argument("use_case", choices=registry.names())
         enable.add_argument("--separator", required=True)
         enable.add_argument("--mandanten", required=True, help="z. B. 1000,2000")
         enable.add_argument("--default-tenant", type=int)
         enable.add_argument(
             "--deletion-policy", choices=["terminate", "delete"], default="terminate"
         )
-        enable.add_argument("--safety-brake", type=int, default=20)
+        enable.add_argument("--safety-brake", type=int, default=DEFAULT_SAFETY_BRAKE_PERCENT)
         enable.add_argument("--archives", default="", help="Dokumente: nur diese Archive")
         enable.add_argument("--keywords", default="", help="Dokumente: Stichwörter der Bemerkung")
         enable.add_argument("--dated-from", default="", help="Dokumente: ab Datum JJJJ-MM-TT")
-        enable.add_argument("--max-mb", type=int, default=50, help="Dokumente: Höchstgröße")
+        enable.add_argument(
+            "--max-mb", type=int, default=DEFAULT_MAX_MB, help="Dokumente: Höchstgröße"
+        )
         enable.add_argument(
             "--days", help="Zeitplan: Wochentage, z. B. tue,thu,sun (Standard: unverändert)"
         )
@@ -45,7 +49,7 @@ class Command(BaseCommand):
         for name in ("pause", "resume"):
             p = sub.add_parser(name)
             p.add_argument("slug")
-            p.add_argument("use_case", choices=["stammdaten", "dokumente"])
+            p.add_argument("use_case", choices=registry.names())
             p.add_argument("--reason", default="")
 
     def handle(self, *args, **options):
@@ -54,26 +58,7 @@ class Command(BaseCommand):
             raise CommandError(f"Kein Kunde mit dem Kürzel „{options['slug']}“.")
         try:
             if options["action"] == "enable":
-                mandanten = [m for m in options["mandanten"].split(",") if m.strip()]
-                if options["use_case"] == "dokumente":
-                    settings = {
-                        "separator": options["separator"],
-                        "mandanten": mandanten,
-                        "archives": options["archives"],
-                        "keywords": options["keywords"],
-                        "dated_from": options["dated_from"] or None,
-                        "max_mb": options["max_mb"],
-                        "only_released": not options["include_unreleased"],
-                        "safety_brake_percent": options["safety_brake"],
-                    }
-                else:
-                    settings = {
-                        "separator": options["separator"],
-                        "mandanten": mandanten,
-                        "default_tenant_id": options["default_tenant"],
-                        "deletion_policy": options["deletion_policy"],
-                        "safety_brake_percent": options["safety_brake"],
-                    }
+                settings = registry.entry(options["use_case"]).cli_settings(options)
                 schedule = {
                     key: options[key] for key in ("days", "times") if options[key] is not None
                 }

@@ -51,6 +51,9 @@ class DemoConnector:
         self.seed = seed
         self._budgets = portfolio.unit_budgets(units)
 
+    def close(self) -> None:
+        """Nothing is held open: the portfolio is generated in memory."""
+
     def list_mandanten(self) -> list[Mandant]:
         return portfolio.mandanten(self.units)
 

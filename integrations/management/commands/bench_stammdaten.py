@@ -49,6 +49,9 @@ class InMemoryErp:
         self.items: list[StreamItem] = list(read)
         self.seconds = time.perf_counter() - started
 
+    def close(self) -> None:
+        """The records are in memory."""
+
     def list_mandanten(self) -> list[Mandant]:
         return self._mandanten
 

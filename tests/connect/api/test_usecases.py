@@ -119,3 +119,45 @@ def test_pausing_a_use_case_that_is_not_active_says_so(api, tenancy):
     response = api.post(f"{URL}pause/", {}, format="json")
     assert response.status_code == 400
     assert response.json()["detail"] == "Der Anwendungsfall ist nicht aktiviert."
+
+
+def test_dokumente_settings_are_typed_and_validated_in_german(api, tenancy, connected):
+    api.force_authenticate(tenancy.admin_a)
+    url = "/api/customers/alpha/usecases/dokumente/"
+    # when: wrong types
+    response = api.put(url, {"settings": {"max_mb": "viel", "archives": "A"}}, format="json")
+    # then: refused per field, in German
+    assert response.status_code == 400
+    settings_errors = response.json()["settings"]
+    assert settings_errors["max_mb"] == ["Eine gültige Ganzzahl ist erforderlich."]
+    assert "Liste" in settings_errors["archives"][0]
+    # when: the right types, but a date that is none
+    response = api.put(
+        url,
+        {"settings": {"separator": "-", "mandanten": ["1000"], "dated_from": "gestern"}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        "„Dokumente ab“ ist kein gültiges Datum (Format JJJJ-MM-TT, z. B. 2020-01-31)."
+    ]
+    # when: valid settings
+    response = api.put(
+        url,
+        {"settings": {"separator": "-", "mandanten": ["1000"], "archives": ["Mietverträge"]}},
+        format="json",
+    )
+    # then: stored with the defaults of the registry entry, on its default schedule
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["settings"] == {
+        "separator": "-",
+        "mandanten": ["1000"],
+        "only_released": True,
+        "archives": ["Mietverträge"],
+        "keywords": [],
+        "dated_from": None,
+        "max_mb": 50,
+        "safety_brake_percent": 20,
+    }
+    assert (body["schedule"]["minute"], body["schedule"]["hour"]) == ("30", "3")

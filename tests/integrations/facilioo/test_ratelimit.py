@@ -126,14 +126,33 @@ def test_redis_limiter_is_shared_across_instances(redis_url):
 
 
 def test_redis_limiter_waits_are_booked_atomically(redis_url):
+    # given: two limiters of one account with a slot every 100 s and a burst of 2, so the
+    # milliseconds that pass between the calls do not matter
     key = f"test:ratelimit:{uuid.uuid4().hex}"
-    limiter = RedisRateLimiter(redis_url, key, 100, burst=2)
+    limiters = [RedisRateLimiter(redis_url, key, 0.01, burst=2) for _ in range(2)]
+    waits: list[float] = []
+    lock = threading.Lock()
 
-    waits = sorted(limiter.reserve() for _ in range(5))
+    def book(limiter):
+        for _ in range(3):
+            wait = limiter.reserve()
+            with lock:
+                waits.append(wait)
 
-    assert waits[:2] == [0.0, 0.0]
-    assert waits[2:] == pytest.approx([0.01, 0.02, 0.03], abs=0.005)
-    limiter.close()
+    # when: 6 reservations race from two threads
+    threads = [threading.Thread(target=book, args=(limiter,)) for limiter in limiters]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then: the burst goes at once, and every other reservation got a slot of its own, one
+    # interval after the one before (no two share a slot, none is skipped)
+    ordered = sorted(waits)
+    assert ordered[:2] == [0.0, 0.0]
+    assert [round(wait / 100) for wait in ordered[2:]] == [1, 2, 3, 4]
+    for limiter in limiters:
+        limiter.close()
 
 
 def test_redis_limiter_falls_back_to_local_when_redis_is_gone(caplog):

@@ -23,7 +23,7 @@ from integrations.facilioo.errors import FaciliooTransientError
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
 from integrations.sync.dokumente_engine import DokumenteSync
-from integrations.sync.engine import SafetyBrakeTripped, StammdatenSync
+from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped, StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
 from integrations.usecases import UseCase
 
@@ -97,14 +97,19 @@ def sync(customer, sandbox, *, connector=DEMO, dry_run=False, **settings):
             client=client,
             connector=connector,
             today=TODAY,
-            settings=DokumenteSettings(separator="-", mandanten=MANDANTEN, **settings),
+            settings=DokumenteSettings(
+                separator=settings.pop("separator", "-"), mandanten=MANDANTEN, **settings
+            ),
             safety_brake_percent=brake,
         )
         try:
             engine.execute()
-        finally:
-            run.status = "succeeded"
+        except Exception:
+            run.status = "failed"
             run.save()
+            raise
+        run.status = "warning" if engine.had_failures else "succeeded"
+        run.save()
     return run, engine.counts, sandbox.counters()
 
 
@@ -427,3 +432,64 @@ def test_dry_run_writes_nothing_and_reports_what_it_would_do(customer, sandbox):
     assert not live(sandbox, "files")
     assert run.items.filter(entity="documents", action="created").exists()
     assert not ExternalLink.objects.filter(entity__in=("documents", "files")).exists()
+
+
+def test_a_separator_change_rewrites_every_external_id_without_duplicates_or_uploads(
+    customer, sandbox
+):
+    # given: documents synced with "-"
+    run, _counts, _ = sync(customer, sandbox)
+    assert run.status == "succeeded"
+    entities = ("document-groups", "files", "documents")
+    before = {e: sorted(r["id"] for r in live(sandbox, e)) for e in entities}
+    assert all(before.values())
+    # when: the separator becomes "_"
+    run, counts, counters = sync(customer, sandbox, separator="_")
+    # then: the same records under new externalIds; nothing created, no byte uploaded again
+    assert run.status == "succeeded"
+    assert counts.total("created") == 0
+    assert routes(counters, "PUT /_storage/") == 0
+    for entity in entities:
+        records = live(sandbox, entity)
+        assert sorted(r["id"] for r in records) == before[entity], entity
+        assert all("_" in r["externalId"] and "-" not in r["externalId"] for r in records), entity
+
+
+class _CutRead:
+    """An ERP read that stops after ``limit`` records without completing (a cut stream)."""
+
+    def __init__(self, read, limit):
+        self._read, self._limit = read, limit
+        self.complete = False
+
+    def __iter__(self):
+        for n, item in enumerate(self._read):
+            if n >= self._limit:
+                return
+            yield item
+
+
+class _CutConnector:
+    def __init__(self, base, limit):
+        self.base, self.limit = base, limit
+
+    def list_mandanten(self):
+        return self.base.list_mandanten()
+
+    def close(self):
+        self.base.close()
+
+    def read(self, use_case, *, mandanten):
+        return _CutRead(self.base.read(use_case, mandanten=mandanten), self.limit)
+
+
+def test_an_incomplete_read_deletes_nothing(customer, sandbox):
+    sync(customer, sandbox)
+    documents_before = sorted(r["id"] for r in live(sandbox, "documents"))
+    total = sum(1 for _ in DEMO.read(UseCase.DOKUMENTE, mandanten=MANDANTEN))
+    with pytest.raises(ErpReadIncomplete) as stopped:
+        sync(customer, sandbox, connector=_CutConnector(DEMO, total // 2), safety_brake_percent=100)
+    assert "nicht vollständig gelesen" in stopped.value.message
+    assert routes(sandbox.counters(), "DELETE ") == 0
+    assert sorted(r["id"] for r in live(sandbox, "documents")) == documents_before
+    assert not ExternalLink.objects.filter(customer=customer, deleted=True).exists()

@@ -14,7 +14,7 @@ from integrations.erp.records import Einheit, Person, PersonRolle, Vertrag
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
-from integrations.sync.engine import SafetyBrakeTripped, StammdatenSync
+from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped, StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
 
@@ -60,12 +60,20 @@ def sync(customer, sandbox, *, connector=DEMO, separator="-", dry_run=False, **s
                 **settings,
             ),
         )
-        try:
-            engine.execute()
-        finally:
-            run.status = "succeeded"
-            run.save()
+        finish(run, engine)
     return run, engine.counts, sandbox.counters()
+
+
+def finish(run, engine) -> None:
+    """Execute and record the status the runner would: warning, succeeded, or failed (raised)."""
+    try:
+        engine.execute()
+    except Exception:
+        run.status = "failed"
+        run.save()
+        raise
+    run.status = "warning" if engine.had_failures else "succeeded"
+    run.save()
 
 
 def writes(counters) -> int:
@@ -82,14 +90,16 @@ def live(sandbox, entity):
 
 def test_full_sync_delivers_every_entity_and_a_second_run_writes_nothing(customer, sandbox):
     # when
-    _run, counts, _ = sync(customer, sandbox)
+    run, counts, _ = sync(customer, sandbox)
+    assert run.status == "succeeded"
     # then: every building, unit, eligible party and contract arrived
     assert len(live(sandbox, "properties")) == counts.by_entity["properties"]["created"] > 0
     assert len(live(sandbox, "units")) == counts.by_entity["units"]["created"] == 60
     assert len(live(sandbox, "parties")) == counts.by_entity["parties"]["created"]
     assert counts.by_entity["entrances"]["updated"] == counts.by_entity["properties"]["created"]
     # when: nothing changed in the ERP
-    _run2, counts2, counters2 = sync(customer, sandbox)
+    run2, counts2, counters2 = sync(customer, sandbox)
+    assert run2.status == "succeeded"
     # then: zero write requests
     assert writes(counters2) == 0, counters2
     assert counts2.total("created") == counts2.total("updated") == 0
@@ -160,6 +170,7 @@ def test_safety_brake_stops_a_half_empty_read_and_removes_nothing(customer, sand
     with pytest.raises(SafetyBrakeTripped) as brake:
         sync(customer, sandbox, connector=half, deletion_policy="delete")
     assert "Sicherheitsbremse" in brake.value.message
+    assert SyncRun.objects.order_by("-id").first().status == "failed"
     assert not any(r.get("deleted") for r in sandbox.state.records("units"))
     assert all(
         r.get("terminationAt") in (None, "") or r["terminationAt"] != TODAY.isoformat()
@@ -183,13 +194,24 @@ def test_lost_bookkeeping_adopts_instead_of_duplicating(customer, sandbox):
     ), counters
 
 
-def test_separator_change_rewrites_external_ids_without_duplicates(customer, sandbox):
+def test_separator_change_rewrites_external_ids_of_every_entity_without_duplicates(
+    customer, sandbox
+):
     sync(customer, sandbox, separator="-")
-    before = len(live(sandbox, "units"))
-    sync(customer, sandbox, separator="/")
-    units = live(sandbox, "units")
-    assert len(units) == before
-    assert all("/" in u["externalId"] and "-" not in u["externalId"] for u in units)
+    entities = ("properties", "units", "parties", "unit-contracts")
+    before = {e: sorted(r["id"] for r in live(sandbox, e)) for e in entities}
+    assert all(before.values())
+    # when: "_" instead of "-" (no ERP number contains either)
+    run, counts, _ = sync(customer, sandbox, separator="_")
+    # then: the same facilioo records, each with its id rewritten, none created
+    assert run.status == "succeeded"
+    assert counts.total("created") == 0
+    for entity in entities:
+        records = live(sandbox, entity)
+        assert sorted(r["id"] for r in records) == before[entity], entity
+        assert all("_" in r["externalId"] and "-" not in r["externalId"] for r in records), entity
+    links = ExternalLink.objects.filter(customer=customer, entity__in=entities)
+    assert all("-" not in link.external_id for link in links)
 
 
 def test_dry_run_writes_nothing_and_reports_what_it_would_do(customer, sandbox):
@@ -243,7 +265,21 @@ def test_unchanged_contracts_get_their_alias_links_back_without_a_request(custom
 # --- special cases of the demo portfolio, through the sandbox -------------------------------
 
 from integrations.erp.demo.special_cases import SHOWCASE  # noqa: E402
-from integrations.sync.floors import floor_from_lage  # noqa: E402
+
+# SPEC 2.5 applied by hand to the position text of each showcase unit: (part of the text, floor).
+FLOORS = {
+    "floor_empty": (None, None),
+    "floor_erdgeschoss": ("Erdgeschoss", 0),
+    "floor_eg": ("EG", 0),
+    "floor_keller": ("Keller", -1),
+    "floor_kg": ("KG", -1),
+    "floor_ug": ("1. UG", -1),
+    "floor_number": ("3", 3),
+    "floor_og": ("3. OG links", 3),
+    "floor_etage": ("2. Etage, rechts", 2),
+    "floor_dachgeschoss": ("Dachgeschoss, mitte", None),
+    "floor_souterrain": ("Souterrain", None),
+}
 
 
 def _units_by_external_id(sandbox):
@@ -300,10 +336,11 @@ def test_floor_numbers_follow_the_floor_rule_for_every_form_of_text(customer, sa
         if isinstance(e, Einheit)
     }
     cases = [name for name in SHOWCASE if name.startswith("floor_")]
-    assert len(cases) == 11
-    for name in cases:
+    assert sorted(cases) == sorted(FLOORS)
+    for name, (text, floor) in FLOORS.items():
         key = SHOWCASE[name][0]
-        assert units["-".join(key[1:])]["floor"] == floor_from_lage(lage[key]), (name, lage[key])
+        assert text is None if lage[key] is None else text in lage[key], (name, lage[key])
+        assert units["-".join(key[1:])]["floor"] == floor, (name, lage[key])
 
 
 def test_ended_contracts_are_not_created_but_future_ones_are(customer, sandbox):
@@ -316,3 +353,167 @@ def test_ended_contracts_are_not_created_but_future_ones_are(customer, sandbox):
     assert (mandant, ended) not in numbers
     assert (future_mandant, future) in numbers
     assert run.items.filter(reason="ended_contract").exists()
+
+
+# --- removals: deletion policies and incomplete reads ---------------------------------------
+
+
+def _without_one_property(connector=DEMO):
+    """The ERP without one building, its units, their contracts and the tenants only they had."""
+    first = next(
+        item
+        for item in connector.read(UseCase.STAMMDATEN, mandanten=MANDANTEN)
+        if type(item).__name__ == "Gebaeude"
+    )
+    units = {
+        item.key
+        for item in connector.read(UseCase.STAMMDATEN, mandanten=MANDANTEN)
+        if isinstance(item, Einheit)
+        and (item.mandant_nr, item.we_nr, item.gebaeude_nr)
+        == (first.mandant_nr, first.we_nr, first.gebaeude_nr)
+    }
+    gone_contracts = [
+        item
+        for item in connector.read(UseCase.STAMMDATEN, mandanten=MANDANTEN)
+        if isinstance(item, Vertrag) and item.einheit_key in units
+    ]
+    people = {(v.mandant_nr, p) for v in gone_contracts for p in v.person_nrs}
+    others = {
+        (v.mandant_nr, p)
+        for v in connector.read(UseCase.STAMMDATEN, mandanten=MANDANTEN)
+        if isinstance(v, Vertrag) and v not in gone_contracts
+        for p in v.person_nrs
+    }
+    only_there = people - others
+
+    def drop(item):
+        if type(item).__name__ == "Gebaeude" and item.key == first.key:
+            return None
+        if isinstance(item, Einheit) and item.key in units:
+            return None
+        if isinstance(item, Vertrag) and item in gone_contracts:
+            return None
+        if isinstance(item, Person) and (item.mandant_nr, item.person_nr) in only_there:
+            return None
+        return item
+
+    return EditedConnector(connector, drop), first, units, only_there
+
+
+def test_policy_delete_deletes_properties_and_units_ends_contracts_and_keeps_parties(
+    customer, sandbox
+):
+    # given: a synced portfolio
+    sync(customer, sandbox, deletion_policy="delete")
+    edited, building, units, people = _without_one_property()
+    assert units
+    assert people
+    ids = {
+        (link.entity, link.natural_key): link.facilioo_id
+        for link in ExternalLink.objects.filter(customer=customer)
+    }
+    # when: a building with its units, contracts and tenants is gone from the ERP
+    run, counts, counters = sync(
+        customer, sandbox, connector=edited, deletion_policy="delete", safety_brake_percent=100
+    )
+    # then: the property and its units are deleted in facilioo
+    assert run.status == "succeeded"
+    property_id = ids[("properties", "\x1f".join(building.key))]
+    assert property_id not in {r["id"] for r in live(sandbox, "properties")}
+    unit_ids = {ids[("units", "\x1f".join(key))] for key in units}
+    assert not unit_ids & {r["id"] for r in live(sandbox, "units")}
+    assert counts.by_entity["units"]["deleted"] == len(units)
+    assert counts.by_entity["properties"]["deleted"] == 1
+    # then: their contracts are ended, not deleted
+    assert counts.by_entity["unit-contracts"]["terminated"] > 0
+    ended = [
+        r for r in live(sandbox, "unit-contracts") if r.get("terminationAt") == TODAY.isoformat()
+    ]
+    assert len(ended) == counts.by_entity["unit-contracts"]["terminated"]
+    # then: the tenants are never deleted, only reported
+    assert not any(route.startswith("DELETE /api/parties") for route in counters["by_route"])
+    party_keys = [("parties", "\x1f".join(("person", *p))) for p in people]
+    party_ids = {ids[key] for key in party_keys if key in ids}  # tenants without e-mail: none
+    assert party_ids
+    assert party_ids <= {r["id"] for r in live(sandbox, "parties")}
+    missing = run.items.filter(entity="parties", action="missing")
+    assert missing.count() == len(party_ids)
+    assert all(item.reason == "missing_in_erp" for item in missing)
+
+
+def test_policy_terminate_reports_missing_records_and_deletes_nothing(customer, sandbox):
+    sync(customer, sandbox)
+    edited, _building, units, _people = _without_one_property()
+    run, counts, counters = sync(customer, sandbox, connector=edited, safety_brake_percent=100)
+    assert run.status == "succeeded"
+    assert not any(route.startswith("DELETE ") for route in counters["by_route"])
+    missing = run.items.filter(entity="units", action="missing")
+    assert missing.count() == len(units) == counts.by_entity["units"]["missing"]
+    assert {i.reason for i in missing} == {"missing_in_erp"}
+    assert {i.message for i in missing} == {"Fehlt im ERP; in facilioo nicht gelöscht."}
+    assert counts.by_entity["properties"]["missing"] == 1
+    assert counts.by_entity["unit-contracts"]["terminated"] > 0
+
+
+class _CutRead:
+    """An ERP read that stops after ``limit`` records without completing (a cut stream)."""
+
+    def __init__(self, read, limit):
+        self._read, self._limit = read, limit
+        self.complete = False
+
+    def __iter__(self):
+        for n, item in enumerate(self._read):
+            if n >= self._limit:
+                return
+            yield item
+
+
+class _CutConnector:
+    def __init__(self, base, limit):
+        self.base, self.limit = base, limit
+
+    def list_mandanten(self):
+        return self.base.list_mandanten()
+
+    def close(self):
+        self.base.close()
+
+    def read(self, use_case, *, mandanten):
+        return _CutRead(self.base.read(use_case, mandanten=mandanten), self.limit)
+
+
+def test_an_incomplete_read_removes_nothing_and_fails_in_german(customer, sandbox):
+    # given: a synced portfolio
+    sync(customer, sandbox, deletion_policy="delete")
+    links = sorted(
+        ExternalLink.objects.filter(customer=customer).values_list(
+            "natural_key", "terminated", "deleted"
+        )
+    )
+    # when: the next read stops after a tenth of the records, without an error
+    total = sum(1 for _ in DEMO.read(UseCase.STAMMDATEN, mandanten=MANDANTEN))
+    with pytest.raises(ErpReadIncomplete) as stopped:
+        sync(
+            customer,
+            sandbox,
+            connector=_CutConnector(DEMO, total // 10),
+            deletion_policy="delete",
+            safety_brake_percent=100,
+        )
+    # then: the run fails with a German message, and nothing was removed or marked
+    assert "nicht vollständig gelesen" in stopped.value.message
+    assert SyncRun.objects.order_by("-id").first().status == "failed"
+    counters = sandbox.counters()
+    assert not any(route.split()[0] == "DELETE" for route in counters["by_route"])
+    assert not any(
+        r.get("terminationAt") == TODAY.isoformat() for r in sandbox.state.records("unit-contracts")
+    )
+    assert (
+        sorted(
+            ExternalLink.objects.filter(customer=customer).values_list(
+                "natural_key", "terminated", "deleted"
+            )
+        )
+        == links
+    )

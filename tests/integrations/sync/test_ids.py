@@ -3,6 +3,7 @@ import pytest
 from integrations.erp.records import Mandant, RecordProblem
 from integrations.sync.ids import (
     SEPARATORS,
+    AmbiguityCount,
     AmbiguousKey,
     compose,
     contract_document_key,
@@ -123,21 +124,8 @@ def test_keys_of_facilioo_only_records_hold_only_erp_numbers():
     assert contract_document_key("1000", "MV-0001") == ("vertrag_nr", "1000", "MV-0001")
 
 
-@pytest.mark.parametrize(
-    ("separator", "expected"),
-    [
-        # the two contracts (MV-0001 also with person "40-02"), O-10 and D-77 contain "-"
-        ("-", 4),
-        # the Einheit "1.5" contains "."; so do the contracts on it
-        (".", 2),
-        ("_", 0),
-        ("/", 1),  # Gebäude "A/B"
-        ("|", 0),
-    ],
-)
-def test_count_ambiguous_counts_records_that_would_fail(separator, expected):
-    # given
-    records = [
+def ambiguity_records():
+    return [
         Mandant("1000", "Wohnbau GmbH"),  # no id: never counted
         samples.we(we_nr="00-01"),  # a tenant suggestion only: never counted
         samples.gebaeude(),
@@ -151,5 +139,28 @@ def test_count_ambiguous_counts_records_that_would_fail(separator, expected):
         RecordProblem("einheit", ("einheit", "1000", "x-y"), "missing_reference", "fehlt"),
     ]
 
-    # then
-    assert count_ambiguous(records, separator) == expected
+
+@pytest.mark.parametrize(
+    ("separator", "expected"),
+    [
+        # the two contracts (MV-0001 also with person "40-02"), O-10 and D-77 contain "-"
+        ("-", 4),
+        # the Einheit "1.5" contains "."; so do the contracts on it
+        (".", 2),
+        ("_", 0),
+        ("/", 1),  # Gebäude "A/B"
+        ("|", 0),
+    ],
+)
+def test_count_ambiguous_counts_records_that_would_fail(separator, expected):
+    assert count_ambiguous(ambiguity_records(), separator) == expected
+
+
+def test_the_settings_page_counts_every_separator_in_one_pass():
+    # given: the counter the settings page feeds while it reads the ERP once
+    count = AmbiguityCount(["-", ".", "_", "/", "|"])
+    # when
+    for record in ambiguity_records():
+        count.add(record)
+    # then: the same numbers as one count per separator
+    assert count.counts == {"-": 4, ".": 2, "_": 0, "/": 1, "|": 0}

@@ -126,6 +126,9 @@ class CancelDuringRead:
     def list_mandanten(self) -> list[Any]:
         return self.base.list_mandanten()
 
+    def close(self) -> None:
+        self.base.close()
+
     def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> Any:
         outer = self
         outer.reads += 1

@@ -1,0 +1,188 @@
+"""The use-case registry, the typed settings behind it, and the one facilioo client factory."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from connect.models import Customer, FaciliooConnection
+from connect.services.credentials import facilioo_client_for, facilioo_connection_test
+from integrations import registry
+from integrations.facilioo.ratelimit import rate_limiter_for
+from integrations.sync.settings import (
+    SettingsInvalid,
+    dokumente_from_stored,
+    stammdaten_from_stored,
+    validate_dokumente,
+    validate_stammdaten,
+)
+from integrations.sync.types import DokumenteSettings, StammdatenSettings
+from integrations.usecases import UseCase
+from tests.factories import connect_to_sandbox, sandbox_for
+
+ROOT = Path(__file__).resolve().parents[2]
+# The places that handle every use case: they ask the registry and never name one.
+DISPATCHERS = (
+    "integrations/sync/runner.py",
+    "connect/services/activations.py",
+    "connect/api/views/usecases.py",
+    "connect/management/commands/usecase.py",
+    "connect/management/commands/sync.py",
+)
+NAMES = {uc.value for uc in UseCase} | {uc.name for uc in UseCase}
+
+
+def test_every_use_case_has_one_registry_entry():
+    assert registry.names() == [uc.value for uc in UseCase]
+    for name in registry.names():
+        entry = registry.entry(name)
+        assert entry.use_case == UseCase(name)
+        assert set(entry.default_schedule) == {"minute", "hour", "day_of_week"}
+        assert entry.streams
+        assert str(entry.description).endswith(".")
+    with pytest.raises(registry.UnknownUseCase):
+        registry.entry("betriebskosten")
+
+
+@pytest.mark.parametrize("use_case", [uc.value for uc in UseCase])
+def test_the_defaults_of_each_entry_validate_into_its_settings_type(use_case):
+    entry = registry.entry(use_case)
+    raw = {**entry.default_settings, "mandanten": ["1000"]}
+    stored = entry.validate(raw, known_mandanten={"1000"}, tenants=None)
+    typed = entry.from_stored(stored)
+    assert isinstance(typed, entry.settings_type)
+    assert typed.safety_brake_percent == 20
+    assert typed.mandanten == frozenset({"1000"})
+
+
+@pytest.mark.parametrize("path", DISPATCHERS)
+def test_no_dispatcher_names_a_use_case(path):
+    """String constants and attribute names, docstrings and help texts aside."""
+    tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    help_texts = {
+        id(k.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for k in node.keywords
+        if k.arg in {"help", "help_text", "description"}
+    }
+    named = [
+        getattr(node, "value", None) or getattr(node, "attr", None)
+        for node in ast.walk(tree)
+        if (
+            isinstance(node, ast.Constant)
+            and node.value in NAMES
+            and id(node) not in docstrings | help_texts
+        )
+        or (isinstance(node, ast.Attribute) and node.attr in NAMES)
+    ]
+    assert not named, f"{path} names use cases: {named}"
+
+
+def test_the_dashboard_template_names_no_use_case():
+    template = (ROOT / "templates/connect/dashboard.html").read_text(encoding="utf-8")
+    assert not [name for name in NAMES if f'"{name}"' in template or f"'{name}'" in template]
+
+
+# --- the typed settings: one validation, German messages -------------------------------------
+
+
+def test_stammdaten_settings_name_every_problem_in_german():
+    with pytest.raises(SettingsInvalid) as refused:
+        validate_stammdaten(
+            {
+                "separator": "#",
+                "mandanten": ["1000", "9999"],
+                "default_tenant_id": "sieben",
+                "tenant_overrides": {"1000/0001": "x"},
+                "deletion_policy": "vergessen",
+                "safety_brake_percent": 0,
+            },
+            known_mandanten={"1000"},
+            tenants=[{"id": 1, "name": "Projekt"}],
+        )
+    assert refused.value.errors == [
+        "Das Trennzeichen muss eines von - _ . / | sein.",
+        "Diese Mandanten kennt das ERP nicht: 9999.",
+        "Das facilioo-Projekt muss eine Zahl sein.",
+        "Das facilioo-Projekt für WE 1000/0001 muss eine Zahl sein.",
+        "Unbekannte Lösch-Regel.",
+        "Die Sicherheitsbremse muss zwischen 1 und 100 Prozent liegen.",
+    ]
+
+
+def test_stored_settings_become_the_typed_settings_of_the_engine():
+    stammdaten = stammdaten_from_stored(
+        validate_stammdaten(
+            {
+                "separator": "_",
+                "mandanten": "1000, 2000",
+                "default_tenant_id": "3",
+                "tenant_overrides": {"1000/0001": 4},
+                "deletion_policy": "delete",
+            },
+            known_mandanten={"1000", "2000"},
+            tenants=[{"id": 3}, {"id": 4}],
+        )
+    )
+    assert stammdaten == StammdatenSettings(
+        separator="_",
+        mandanten=frozenset({"1000", "2000"}),
+        default_tenant_id=3,
+        tenant_overrides={("1000", "0001"): 4},
+        deletion_policy="delete",
+        safety_brake_percent=20,
+    )
+    dokumente = dokumente_from_stored(
+        validate_dokumente(
+            {"separator": "-", "mandanten": ["1000"], "max_mb": "2", "safety_brake_percent": 30},
+            known_mandanten={"1000"},
+        )
+    )
+    assert dokumente == DokumenteSettings(
+        separator="-",
+        mandanten=frozenset({"1000"}),
+        max_bytes=2 * 1024 * 1024,
+        safety_brake_percent=30,
+    )
+
+
+# --- one facilioo client factory ---------------------------------------------------------------
+
+
+@pytest.fixture
+def connection(db, settings):
+    with sandbox_for(settings) as sandbox:
+        customer = Customer.objects.create(name="Musterstadt", slug="musterstadt")
+        connect_to_sandbox(customer, sandbox)
+        yield FaciliooConnection.objects.get(customer=customer)
+
+
+def test_the_factory_keeps_the_settings_timeout_and_the_shared_rate_limit(connection, settings):
+    settings.FACILIOO_HTTP_TIMEOUT = 7.5
+    with facilioo_client_for(connection=connection) as client:
+        assert client.timeout == 7.5
+        assert client.max_retries == settings.FACILIOO_MAX_RETRIES
+        assert client._rate_limiter is rate_limiter_for(client.base_url, connection.username)
+
+
+def test_the_connection_test_books_the_accounts_shared_request_budget(connection, settings):
+    # given: a budget of 2 requests per second for the account, in this process
+    settings.REDIS_URL = None
+    settings.FACILIOO_REQUESTS_PER_SECOND = 2
+    # when: "Verbindung testen" (log in, list the projects)
+    result = facilioo_connection_test(customer=connection.customer, actor=None)
+    # then: it succeeded, and its requests were booked in the account's budget
+    assert result.ok, result.message
+    shared = rate_limiter_for(settings.FACILIOO_SANDBOX_URL, connection.username)
+    assert shared.reserve() > 0
