@@ -154,7 +154,10 @@ def run_of(run_id: int) -> SyncRun:
 def external_ids(sandbox: SandboxHandle) -> dict[str, list[str]]:
     return {
         entity: sorted(
-            str(r["externalId"]) for r in sandbox.state.records(entity) if not r.get("deleted")
+            str(i)
+            for r in sandbox.state.records(entity)
+            if not r.get("deleted")
+            for i in (r["externalIds"] if entity == "parties" else [r["externalId"]])
         )
         for entity in ENTITIES
     }

@@ -75,6 +75,9 @@ class SandboxConfig:
     fault_paths: list[str] = field(default_factory=lambda: ["/api/", "/_storage/"])
     fault_methods: list[str] | None = None  # None: every method
     fault_skip_auth: bool = False  # true: never fault /api/auth/* (login, refresh)
+    # Drift: entity -> fields the server silently ignores (accepts, but neither stores nor
+    # returns), as a facilioo that does not know them would. Empty: strict.
+    ignore_fields: dict[str, list[str]] = field(default_factory=dict)
 
     def update(self, changes: JSON) -> None:
         known = {f.name: f for f in dataclasses.fields(self)}
@@ -100,6 +103,16 @@ class SandboxConfig:
                 raise ValueError(f"{name} muss eine Zahl ≥ 0 sein.")
         if candidate.drop_mode not in {"before", "after"}:
             raise ValueError("drop_mode muss 'before' oder 'after' sein.")
+        ignore = candidate.ignore_fields
+        if not isinstance(ignore, dict) or not all(
+            entity in SPECS
+            and isinstance(names, list)
+            and all(isinstance(name, str) and name in SPECS[entity].fields for name in names)
+            for entity, names in ignore.items()
+        ):
+            raise ValueError(
+                "ignore_fields erwartet {Entität: [Feld, …]} mit bekannten Entitäten und Feldern."
+            )
         for name, value in dataclasses.asdict(candidate).items():
             setattr(self, name, value)
 
@@ -157,6 +170,7 @@ class SandboxApp:
     ) -> None:
         self.store = store or Store()
         self.config = config or SandboxConfig()
+        self._apply_drift()
         self.accounts = {
             PM_EMAIL: Account(id=1, email=PM_EMAIL, password=password, party_type=2, company_id=1),
             USER_EMAIL: Account(
@@ -258,7 +272,14 @@ class SandboxApp:
             self.config.update(changes)
             if "seed" in changes:
                 self._rng.seed(self.config.seed)
+            self._apply_drift()
             return dataclasses.asdict(self.config)
+
+    def _apply_drift(self) -> None:
+        with self.store.lock:
+            self.store.ignored = {
+                entity: frozenset(names) for entity, names in self.config.ignore_fields.items()
+            }
 
     def _control(self, request: Request) -> Response:
         path, method = request.path.rstrip("/"), request.method
@@ -320,7 +341,7 @@ class SandboxApp:
             return self._refresh(request)
         account = self._authenticate(request)
         resource = rest[0]
-        if resource in {"tenants", "unit-types", "file-types"}:
+        if resource in {"tenants", "unit-types", "file-types", "contact-types"}:
             self._require(method, "GET")
             if resource == "tenants" and account.party_type not in WRITING_PARTY_TYPES:
                 # Tenants are not visible to end users (facilioo docs, tenant page).
@@ -352,6 +373,14 @@ class SandboxApp:
         if not rest[1].isdigit():
             raise Problem(404, "Nicht gefunden", detail=f"Unbekannter Pfad {request.path}")
         record_id = int(rest[1])
+        if len(rest) == 3 and resource == "parties" and rest[2] == "external-ids":
+            if method == "GET":
+                ids = self.store.external_ids(resource, record_id)
+                return self._page(request, lambda n, s: (ids[(n - 1) * s : n * s], len(ids)))
+            self._require(method, "PUT")
+            self._require_writer(account)
+            self.store.put_external_ids(resource, record_id, self._json(request))
+            return Response(status=204)
         if len(rest) == 3 and resource == "files" and rest[2] == "upload":
             self._require(method, "PUT")
             self._require_writer(account)
@@ -384,22 +413,25 @@ class SandboxApp:
             )
 
     @staticmethod
-    def _body(request: Request, *, allow_empty: bool = False) -> JSON:
-        raw = request.get_data()
-        if not raw and allow_empty:
-            return {}
+    def _json(request: Request) -> Any:
         try:
-            body = json.loads(raw)
+            return json.loads(request.get_data())
         except ValueError:
             raise Problem(
                 400, "Ungültiger Inhalt", detail="Der Inhalt ist kein gültiges JSON."
             ) from None
+
+    @classmethod
+    def _body(cls, request: Request, *, allow_empty: bool = False) -> JSON:
+        if not request.get_data() and allow_empty:
+            return {}
+        body = cls._json(request)
         if not isinstance(body, dict):
             raise Problem(400, "Ungültiger Inhalt", detail="Erwartet wird ein JSON-Objekt.")
         return body
 
     @staticmethod
-    def _page(request: Request, fetch: Callable[[int, int], tuple[list[JSON], int]]) -> Response:
+    def _page(request: Request, fetch: Callable[[int, int], tuple[list[Any], int]]) -> Response:
         args = {key.lower(): value for key, value in request.args.items()}
         errors: dict[str, list[str]] = {}
         try:

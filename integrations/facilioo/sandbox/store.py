@@ -44,9 +44,21 @@ FILE_TYPES: list[JSON] = [
     {"id": 3, "name": "Office-Dokument"},
     {"id": 4, "name": "Sonstiges"},
 ]
+CONTACT_TYPES: list[JSON] = [
+    {"id": 1, "name": "E-Mail"},
+    {"id": 2, "name": "Telefon"},
+    {"id": 3, "name": "Mobil"},
+    {"id": 4, "name": "Fax"},
+]
+CONTACT_TYPE_EMAIL = 1
 PARTY_TYPES = frozenset({1, 2, 3, 5, 7, 10, 11, 13, 14, 15})
 CONTRACT_TYPES = range(1, 12)
-CATALOGS = ("tenants", "unit-types", "file-types")
+CATALOGS = ("tenants", "unit-types", "file-types", "contact-types")
+# Search body keys every entity accepts besides its own fields (reference §6).
+SEARCH_KEYS = frozenset({"search", "ids", "orderBy", "externalId"})
+# Parties are shared between property-management companies and carry a list of external ids
+# (facilioo docs, external ids): kept here, read and replaced through /external-ids.
+MULTI_ID_TABLES = frozenset({"parties"})
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -104,19 +116,23 @@ SPECS: dict[str, Spec] = {
         "Personen",
         {
             "type": Kind.INT,
-            "firstName": Kind.STR,
-            "lastName": Kind.STR,
-            "companyName": Kind.STR,
-            "salutation": Kind.INT,  # an int32 in facilioo's docs (values undocumented)
-            "email": Kind.STR,
-            "phone": Kind.STR,
+            "primaryName": Kind.STR,
+            "secondaryName": Kind.STR,
+            "ternaryName": Kind.STR,
+            "quaternaryName": Kind.STR,
             "contactByEmail": Kind.BOOL,
             "contactByPush": Kind.BOOL,
             "contactByMail": Kind.BOOL,
-            "externalId": Kind.STR,
         },
         required=("type", "contactByEmail", "contactByPush", "contactByMail"),
-        text_fields=("firstName", "lastName", "companyName", "email"),
+        text_fields=("primaryName", "secondaryName", "ternaryName", "quaternaryName"),
+    ),
+    "contact-details": Spec(
+        "Kontaktdaten",
+        {"partyId": Kind.INT, "contactTypeId": Kind.INT, "value": Kind.STR},
+        required=("partyId", "contactTypeId", "value"),
+        refs={"partyId": "parties", "contactTypeId": "contact-types"},
+        text_fields=("value",),
     ),
     "unit-contracts": Spec(
         "Verträge",
@@ -194,6 +210,17 @@ class Problem(Exception):
         self.errors = errors
 
 
+def unknown_fields(entity: str, names: list[str]) -> Problem:
+    """Strict where facilioo is silent: a field this server does not know is refused."""
+    listed = ", ".join(f"„{name}“" for name in names)
+    return Problem(
+        400,
+        "Ein oder mehrere Validierungsfehler sind aufgetreten.",
+        detail=f"Unbekannte Felder für {entity}: {listed}.",
+        errors={name: [f"Unbekanntes Feld „{name}“."] for name in names},
+    )
+
+
 def not_found(entity: str, record_id: int) -> Problem:
     return Problem(404, "Nicht gefunden", detail=f"{entity}/{record_id} existiert nicht.")
 
@@ -211,6 +238,9 @@ class Store:
         self.lock = threading.RLock()
         self.visible_tenants = frozenset(visible_tenants)
         self.store_content = store_content
+        # Drift: fields of an entity the server silently ignores, as one that does not know
+        # them would (entity -> field names). Empty: strict, unknown fields are refused.
+        self.ignored: dict[str, frozenset[str]] = {}
         self.tables: dict[str, dict[int, JSON]] = {}
         self.contents: dict[int, bytes] = {}  # file id -> uploaded bytes
         # externalId -> ids per table: the idempotent upsert searches by externalId a lot.
@@ -236,6 +266,8 @@ class Store:
                 self.tables["unit-types"][item["id"]] = dict(item)
             for item in FILE_TYPES:
                 self.tables["file-types"][item["id"]] = dict(item)
+            for item in CONTACT_TYPES:
+                self.tables["contact-types"][item["id"]] = dict(item)
             self.contents = {}
             self.by_external_id = {name: {} for name in ENTITIES}
             self.next_id = FIRST_ID
@@ -318,11 +350,16 @@ class Store:
         """``POST /api/<entity>/search``: exact ``externalId``, ``ids``, free-text ``search``,
         equality on any other field of the entity, ``orderBy`` like ``"name desc"``."""
         spec = SPECS[table]
+        unknown = sorted(set(query) - set(spec.fields) - SEARCH_KEYS)
+        if unknown:
+            raise unknown_fields(table, unknown)
         filters: list[Callable[[JSON], bool]] = []
         for key, value in query.items():
             if value is None or key in {"orderBy", "search", "searchTerm", "ids"}:
                 continue
-            if key == "externalId" or key in spec.fields or key == "id":
+            if key == "externalId" and table in MULTI_ID_TABLES:
+                continue  # answered from the index of every party's list below
+            if key == "externalId" or key in spec.fields:
                 filters.append(_equals(key, value))
         ids = query.get("ids")
         if isinstance(ids, list):
@@ -355,8 +392,18 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
 
+    def accept(self, table: str, body: JSON) -> JSON:
+        """The body as this server takes it: drifted fields dropped, unknown ones refused."""
+        ignored = self.ignored.get(table, frozenset())
+        body = {key: value for key, value in body.items() if key not in ignored}
+        unknown = sorted(set(body) - set(SPECS[table].fields))
+        if unknown:
+            raise unknown_fields(table, unknown)
+        return body
+
     def create(self, table: str, body: JSON) -> JSON:
         spec = SPECS[table]
+        body = self.accept(table, body)
         values = {name: body.get(name) for name in spec.fields}
         with self.lock:
             self._validate(table, values, current_id=None)
@@ -373,6 +420,8 @@ class Store:
             self._derive(table, row)
             if table == "files":
                 row.update(dict.fromkeys(FILE_UPLOAD_FIELDS))
+            if table in MULTI_ID_TABLES:
+                row["externalIds"] = []
             self.tables[table][record_id] = row
             self._index(table, row, None)
             if table == "properties":
@@ -381,8 +430,8 @@ class Store:
                     "id": record_id,
                     "propertyId": record_id,
                     "name": row["name"],
-                    "externalId": row["externalId"],
-                    **{key: row[key] for key in _ADDRESS},
+                    "externalId": row.get("externalId"),
+                    **{key: row.get(key) for key in _ADDRESS},
                     "created": stamp,
                     "lastModified": stamp,
                     "deleted": None,
@@ -399,7 +448,7 @@ class Store:
             if row is None or row["deleted"]:
                 raise not_found(table, record_id)
             merged = {name: row.get(name) for name in spec.fields}
-            merged.update({key: value for key, value in body.items() if key in spec.fields})
+            merged.update(self.accept(table, body))
             self._validate(table, merged, current_id=record_id)
             old_external_id = row.get("externalId")
             row.update(merged)
@@ -422,6 +471,37 @@ class Store:
                 surrogate["deleted"] = surrogate["lastModified"] = stamp
             self.version += 1
 
+    def external_ids(self, table: str, record_id: int) -> list[str]:
+        with self.lock:
+            row = self._live(table, record_id)
+            if row is None or table not in MULTI_ID_TABLES:
+                raise not_found(table, record_id)
+            return list(row["externalIds"])
+
+    def put_external_ids(self, table: str, record_id: int, ids: Any) -> list[str]:
+        """``PUT …/external-ids``: replaces the whole list (a JSON array of strings)."""
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i.strip() for i in ids):
+            raise Problem(
+                400,
+                "Ein oder mehrere Validierungsfehler sind aufgetreten.",
+                detail="Erwartet wird eine Liste nicht leerer Texte.",
+                errors={"externalIds": ["Erwartet wird eine Liste nicht leerer Texte."]},
+            )
+        with self.lock:
+            row = self._live(table, record_id)
+            if row is None or table not in MULTI_ID_TABLES:
+                raise not_found(table, record_id)
+            old = list(row["externalIds"])
+            row["externalIds"] = list(dict.fromkeys(ids))
+            index = self.by_external_id[table]
+            for external_id in old:
+                index.get(external_id, set()).discard(record_id)
+            for external_id in row["externalIds"]:
+                index.setdefault(external_id, set()).add(record_id)
+            row["lastModified"] = now_iso()
+            self.version += 1
+            return list(row["externalIds"])
+
     def store_upload(self, file_id: int, *, size: int, sha256: str, content: bytes | None) -> None:
         with self.lock:
             row = self.tables["files"].get(file_id)
@@ -437,6 +517,10 @@ class Store:
 
     def _index(self, table: str, row: JSON, old_external_id: str | None) -> None:
         index = self.by_external_id[table]
+        if table in MULTI_ID_TABLES:
+            for external_id in row.get("externalIds") or []:
+                index.setdefault(str(external_id), set()).add(row["id"])
+            return
         if old_external_id is not None and old_external_id != row.get("externalId"):
             index.get(old_external_id, set()).discard(row["id"])
         if row.get("externalId") is not None:
@@ -513,8 +597,11 @@ class Store:
         party_type = values.get("type")
         if isinstance(party_type, int) and party_type not in PARTY_TYPES:
             add("type", f"Unbekannter Personentyp {party_type}.")
-        if not (values.get("lastName") or values.get("companyName")):
-            add("lastName", "Nachname oder Firmenname ist erforderlich.")
+        if not (values.get("primaryName") or values.get("secondaryName")):
+            add(
+                "secondaryName",
+                "PrimaryName oder SecondaryName ist erforderlich (mindestens einer der beiden).",
+            )
         if (
             values.get("contactByPush") is True
             and values.get("contactByEmail") is not True
@@ -525,9 +612,15 @@ class Store:
                 "Push darf nicht der einzige Kontaktweg sein; "
                 "E-Mail oder Post muss ebenfalls aktiv sein.",
             )
-        email = values.get("email")
-        if isinstance(email, str) and email and not _EMAIL.match(email):
-            add("email", "Die E-Mail-Adresse ist ungültig.")
+
+    def _rules_contact_details(self, values: JSON, current_id: int | None, add: _Add) -> None:
+        value = values.get("value")
+        if (
+            values.get("contactTypeId") == CONTACT_TYPE_EMAIL
+            and isinstance(value, str)
+            and not _EMAIL.match(value.strip())
+        ):
+            add("value", "Die E-Mail-Adresse ist ungültig.")
 
     def _rules_unit_contracts(self, values: JSON, current_id: int | None, add: _Add) -> None:
         type_id = values.get("typeId")
