@@ -8,7 +8,9 @@ their surrogate entrances share their id, as in facilioo.
 
 from __future__ import annotations
 
+import contextvars
 import copy
+import dataclasses
 import enum
 import json
 import os
@@ -23,6 +25,25 @@ from typing import Any
 JSON = dict[str, Any]
 
 FIRST_ID = 100
+# Each sandbox account is a property-management company with its own tenants. Records of the
+# tenant-bound entities (and document groups, files, documents) carry the company that wrote
+# them and are visible to it alone; parties and contact details are shared, as in facilioo.
+SHARED_TABLES = frozenset({"parties", "contact-details"})
+COMPANY = "_company"  # internal: never in an API answer
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """Who is asking: the account's company and the tenants it may see."""
+
+    company_id: int
+    tenants: frozenset[int]
+
+
+# The scope of the request being handled (set by the app per request; None: sees everything).
+CURRENT_SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "sandbox_scope", default=None
+)
 
 SEED_TENANTS: list[JSON] = [
     {"id": 1, "name": "Musterstadt Wohnen Nord", "externalId": "1000-0001"},
@@ -241,6 +262,7 @@ class Store:
         # Drift: fields of an entity the server silently ignores, as one that does not know
         # them would (entity -> field names). Empty: strict, unknown fields are refused.
         self.ignored: dict[str, frozenset[str]] = {}
+        self.extra_tenants: list[JSON] = []  # tenants of further accounts (--accounts)
         self.tables: dict[str, dict[int, JSON]] = {}
         self.contents: dict[int, bytes] = {}  # file id -> uploaded bytes
         # externalId -> ids per table: the idempotent upsert searches by externalId a lot.
@@ -255,7 +277,7 @@ class Store:
         with self.lock:
             stamp = now_iso()
             self.tables = {name: {} for name in (*CATALOGS, *ENTITIES)}
-            for tenant in SEED_TENANTS:
+            for tenant in [*SEED_TENANTS, *self.extra_tenants]:
                 self.tables["tenants"][tenant["id"]] = {
                     **tenant,
                     "created": stamp,
@@ -313,6 +335,32 @@ class Store:
                 if blob.exists():
                     self.contents[file_id] = blob.read_bytes()
 
+    # -- scope ------------------------------------------------------------------------------
+
+    def add_tenants(self, tenants: Iterable[JSON]) -> None:
+        """More tenants (of further accounts); kept across ``reset``."""
+        with self.lock:
+            self.extra_tenants = [*self.extra_tenants, *tenants]
+            stamp = now_iso()
+            for tenant in tenants:
+                self.tables["tenants"][tenant["id"]] = {
+                    **tenant,
+                    "created": stamp,
+                    "lastModified": stamp,
+                    "deleted": None,
+                }
+
+    def _visible(self) -> frozenset[int]:
+        scope = CURRENT_SCOPE.get()
+        return scope.tenants if scope is not None else self.visible_tenants
+
+    def _mine(self, table: str, row: JSON) -> bool:
+        """Whether the asking account may see ``row`` (shared tables: always)."""
+        scope = CURRENT_SCOPE.get()
+        if scope is None or table in SHARED_TABLES or table in CATALOGS:
+            return True
+        return row.get(COMPANY) in (None, scope.company_id)
+
     # -- reads ------------------------------------------------------------------------------
 
     def records(self, table: str) -> list[JSON]:
@@ -326,7 +374,9 @@ class Store:
     def get(self, table: str, record_id: int) -> JSON:
         with self.lock:
             row = self.tables[table].get(record_id)
-            if row is None or (table == "tenants" and record_id not in self.visible_tenants):
+            if row is None or (table == "tenants" and record_id not in self._visible()):
+                raise not_found(table, record_id)
+            if not self._mine(table, row):
                 raise not_found(table, record_id)
             return copy.deepcopy(row)
 
@@ -340,9 +390,9 @@ class Store:
         Ids only grow and rows are inserted in id order, so the dict order is the id order.
         """
         with self.lock:
-            rows = list(self.tables[table].values())
+            rows = [row for row in self.tables[table].values() if self._mine(table, row)]
             if table == "tenants":
-                rows = [row for row in rows if row["id"] in self.visible_tenants]
+                rows = [row for row in rows if row["id"] in self._visible()]
             start = (number - 1) * size
             return [copy.deepcopy(row) for row in rows[start : start + size]], len(rows)
 
@@ -381,7 +431,9 @@ class Store:
             else:
                 candidates = list(self.tables[table].values())
             rows = [
-                copy.deepcopy(row) for row in candidates if all(check(row) for check in filters)
+                copy.deepcopy(row)
+                for row in candidates
+                if self._mine(table, row) and all(check(row) for check in filters)
             ]
         order = query.get("orderBy")
         if isinstance(order, list):
@@ -417,6 +469,9 @@ class Store:
                 "lastModified": stamp,
                 "deleted": None,
             }
+            scope = CURRENT_SCOPE.get()
+            if scope is not None and table not in SHARED_TABLES:
+                row[COMPANY] = scope.company_id
             self._derive(table, row)
             if table == "files":
                 row.update(dict.fromkeys(FILE_UPLOAD_FIELDS))
@@ -436,6 +491,8 @@ class Store:
                     "lastModified": stamp,
                     "deleted": None,
                 }
+                if COMPANY in row:
+                    entrance[COMPANY] = row[COMPANY]
                 self.tables["entrances"][record_id] = entrance
                 self._index("entrances", entrance, None)
             self.version += 1
@@ -445,7 +502,7 @@ class Store:
         spec = SPECS[table]
         with self.lock:
             row = self.tables[table].get(record_id)
-            if row is None or row["deleted"]:
+            if row is None or row["deleted"] or not self._mine(table, row):
                 raise not_found(table, record_id)
             merged = {name: row.get(name) for name in spec.fields}
             merged.update(self.accept(table, body))
@@ -462,7 +519,7 @@ class Store:
         """Soft delete: the record stays in lists with ``deleted`` set."""
         with self.lock:
             row = self.tables[table].get(record_id)
-            if row is None or row["deleted"]:
+            if row is None or row["deleted"] or not self._mine(table, row):
                 raise not_found(table, record_id)
             stamp = now_iso()
             row["deleted"] = row["lastModified"] = stamp
@@ -533,7 +590,7 @@ class Store:
 
     def _live(self, table: str, record_id: Any) -> JSON | None:
         row = self.tables[table].get(record_id) if isinstance(record_id, int) else None
-        if row is None or row.get("deleted"):
+        if row is None or row.get("deleted") or not self._mine(table, row):
             return None
         return row
 
@@ -558,7 +615,7 @@ class Store:
             if value is None or name in errors:
                 continue
             if target == "tenants":
-                if value not in self.visible_tenants or value not in self.tables["tenants"]:
+                if value not in self._visible() or value not in self.tables["tenants"]:
                     add(
                         name,
                         f"Der Mandant {value} ist unbekannt oder für dieses Konto nicht sichtbar.",
