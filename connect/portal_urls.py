@@ -31,6 +31,11 @@ urlpatterns = [
         name="facilioo-test",
     ),
     path(
+        "c/<slug:slug>/stammdaten/existing/",
+        views.ExistingDataView.as_view(),
+        name="existing-data",
+    ),
+    path(
         "c/<slug:slug>/facilioo/probe/",
         views.FaciliooProbeView.as_view(),
         name="facilioo-probe",

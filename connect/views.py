@@ -35,6 +35,7 @@ from connect.services.credentials import (
     facilioo_connection_test,
     facilioo_probe_run,
 )
+from connect.services.existing_data import existing_data_decide, existing_data_rows
 
 
 class CustomerView(LoginRequiredMixin, View):
@@ -221,6 +222,50 @@ class FaciliooProbeView(CustomerView):
             result=result,
             mismatches=[c for c in (result or {}).get("checks", []) if c["outcome"] != "accepted"],
         )
+
+
+class ExistingDataView(CustomerView):
+    """ "Bestehende facilioo-Daten zuordnen": confirm or reject suggested matches."""
+
+    template = "connect/existing_data.html"
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        return self._page(request)
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        raw_id = request.POST.get("facilioo_id", "")
+        if not raw_id.isdigit():
+            messages.error(request, _("Die Auswahl ist unvollständig."))
+            return self._page(request, status=400)
+        try:
+            existing_data_decide(
+                customer=self.customer,
+                actor=self.user,
+                entity=request.POST.get("entity", ""),
+                facilioo_id=int(raw_id),
+                natural_key=request.POST.get("natural_key", ""),
+                external_id=request.POST.get("external_id", ""),
+                confirm=request.POST.get("decision") == "confirm",
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return self._page(request, status=400)
+        messages.success(
+            request,
+            _("Zuordnung bestätigt: der nächste Lauf übernimmt den Datensatz.")
+            if request.POST.get("decision") == "confirm"
+            else _("Zuordnung abgelehnt."),
+        )
+        return redirect("portal:existing-data", slug=self.customer.slug)
+
+    def _page(self, request: HttpRequest, status: int = 200) -> HttpResponse:
+        rows: list[Any] = []
+        error = ""
+        try:
+            rows = existing_data_rows(customer=self.customer)
+        except ApplicationError as exc:
+            error = exc.message
+        return render(request, self.template, self.context(rows=rows, error=error), status=status)
 
 
 class MembersView(CustomerView):

@@ -39,6 +39,7 @@ from integrations.facilioo.parties import PARTS, PartyWriter
 from integrations.models import ExternalLink
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind, diff, target_hash
+from integrations.sync.existing import ADOPT_MARK
 from integrations.sync.filters import mandant_in_scope
 from integrations.sync.ids import AmbiguousKey, compose
 from integrations.sync.types import REASONS, MapContext, Skip, StammdatenSettings, TargetPayload
@@ -425,7 +426,9 @@ class StammdatenSync(RunBookkeeping):
                     )
                     continue
             target = same_id if same_id is not None else (link.facilioo_id if link else None)
-            writes.append(_Write(payload, body, digest, kind, target, link))
+            # A match the admin confirmed ("Bestehende facilioo-Daten zuordnen") is adopted.
+            confirmed = link is not None and link.payload_hash == ADOPT_MARK
+            writes.append(_Write(payload, body, digest, kind, target, link, adopted=confirmed))
         if unchanged_aliases and not self.dry_run:
             self._ensure_aliases(unchanged_aliases)
         writes = self._adopt(writes)

@@ -131,3 +131,12 @@ def test_the_portal_page_runs_the_probe_and_shows_the_last_result(client, tenanc
     assert "Die Schnittstelle arbeitet wie erwartet." in page
     assert "in Ordnung" in page
     assert 'id="probe-checks"' in page
+
+
+def test_staging_defaults_to_the_documented_host(settings):
+    from django.conf import settings as django_settings
+
+    from integrations.facilioo.client import FaciliooClient
+
+    assert FaciliooClient.base_url_for("staging") == django_settings.FACILIOO_STAGING_URL
+    assert django_settings.FACILIOO_STAGING_URL == "https://staging-api.facilioo.de"
