@@ -21,6 +21,10 @@ KEY_SEPARATOR = "\x1f"
 ENTITIES = ("properties", "units")
 
 
+class ExistingDataNotConfigured(ApplicationError):
+    """No facilioo connection or no Stammdaten settings yet: nothing to match."""
+
+
 @dataclass(frozen=True)
 class ExistingRow:
     entity: str
@@ -50,7 +54,7 @@ def existing_data_rows(*, customer: Customer) -> list[ExistingRow]:
     activation = UseCaseActivation.objects.filter(customer=customer, use_case="stammdaten").first()
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     if activation is None or connection is None:
-        raise ApplicationError(
+        raise ExistingDataNotConfigured(
             _(
                 "Bitte richten Sie zuerst die facilioo-Verbindung und die Stammdaten-"
                 "Einstellungen ein."

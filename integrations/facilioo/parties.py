@@ -101,7 +101,8 @@ class PartyWriter:
         party_id = int(record[dialect.ID])
         # A freshly created party has no external ids; one found again may (we checked: none).
         self.add_external_id(party_id, external_id, known_empty=not adopted)
-        contacts = self.sync_contacts(party_id, canonical)
+        # A new party has no contact details yet: no search before creating them.
+        contacts = self.sync_contacts(party_id, canonical, fresh=not adopted)
         contacts[BODY_PART] = (party_id, party_digest(canonical))
         return PartyResult(party_id, created=True, contacts=contacts)
 
@@ -169,7 +170,12 @@ class PartyWriter:
     # -- contact details -----------------------------------------------------------------------
 
     def sync_contacts(
-        self, party_id: int, canonical: JSON, *, known: Mapping[str, tuple[int, str]] | None = None
+        self,
+        party_id: int,
+        canonical: JSON,
+        *,
+        known: Mapping[str, tuple[int, str]] | None = None,
+        fresh: bool = False,
     ) -> dict[str, tuple[int, str]]:
         """E-mail and phone as contact details: one each, created once, updated in place.
 
@@ -191,13 +197,13 @@ class PartyWriter:
                 result[contact_type] = before
                 continue
             detail_id = self._sync_contact(
-                party_id, contact_type, value, before[0] if before else None
+                party_id, contact_type, value, before[0] if before else None, fresh=fresh
             )
             result[contact_type] = (detail_id, digest)
         return result
 
     def _sync_contact(
-        self, party_id: int, contact_type: str, value: str, detail_id: int | None
+        self, party_id: int, contact_type: str, value: str, detail_id: int | None, *, fresh: bool
     ) -> int:
         if detail_id is not None:
             try:
@@ -206,9 +212,10 @@ class PartyWriter:
                 pass  # removed in facilioo: find or create it again below
             else:
                 return detail_id
-        for item in self.client.contact_details(party_id, contact_type):
-            if _same_contact(dialect.contact_detail_value(item), value):
-                return int(item[dialect.ID])
+        if not fresh:
+            for item in self.client.contact_details(party_id, contact_type):
+                if _same_contact(dialect.contact_detail_value(item), value):
+                    return int(item[dialect.ID])
 
         def find_again() -> JSON | None:
             for item in self.client.contact_details(party_id, contact_type):

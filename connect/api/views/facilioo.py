@@ -171,12 +171,16 @@ class ExistingDataApi(CustomerAPIView):
         parameters=[SLUG],
         responses={200: RowSerializer(many=True), 400: ErrorSerializer},
         description="facilioo properties and units in the assigned projects that carry none "
-        "of our ids, each with the suggested ERP record.",
+        "of our ids, each with the suggested ERP record. Empty before the facilioo connection "
+        "and the Stammdaten settings exist.",
     )
     def get(self, request: Request, slug: str) -> Response:
-        from connect.services.existing_data import existing_data_rows
+        from connect.services.existing_data import ExistingDataNotConfigured, existing_data_rows
 
-        rows = existing_data_rows(customer=self.customer)
+        try:
+            rows = existing_data_rows(customer=self.customer)
+        except ExistingDataNotConfigured:
+            rows = []  # nothing to match before connection and Stammdaten are set up
         return Response(self.RowSerializer([self._row(r) for r in rows], many=True).data)
 
     @extend_schema(
