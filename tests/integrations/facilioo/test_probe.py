@@ -140,3 +140,24 @@ def test_staging_defaults_to_the_documented_host(settings):
 
     assert FaciliooClient.base_url_for("staging") == django_settings.FACILIOO_STAGING_URL
     assert django_settings.FACILIOO_STAGING_URL == "https://staging-api.facilioo.de"
+
+
+def test_a_refusal_is_reported_with_status_and_message(capsys, customer, sandbox):
+    # tenant 3 exists in facilioo, but this account may not write into it
+    code, out = probe(capsys, "pruef", "--json", "--tenant", "3")
+
+    result = json.loads(out)
+    assert code == 1
+    refused = [c for c in result["checks"] if c["outcome"] == "refused"]
+    assert refused == [
+        {
+            "entity": "properties",
+            "field": "tenantId",
+            "sent": 3,
+            "got": None,
+            "outcome": "refused",
+            "message": refused[0]["message"],
+        }
+    ]
+    assert refused[0]["message"].startswith("HTTP 400: ")
+    assert "nicht sichtbar" in refused[0]["message"]

@@ -141,3 +141,43 @@ def test_a_match_outside_the_assigned_tenants_is_reported_and_left_alone(custome
     assert "nicht nachweislich zu Ihnen" in item.message
     assert sandbox.state.get("properties", foreign["id"])["name"] == "Fremd"
     assert sandbox.state.get("properties", foreign["id"])["tenantId"] == 2
+
+
+def test_two_customers_sync_into_one_sandbox_without_seeing_each_other(db):
+    from connect.models import SyncRun
+    from integrations.sync.engine import StammdatenSync
+    from integrations.sync.types import StammdatenSettings
+    from tests.integrations.sync.test_engine import TODAY
+
+    def run(customer, sandbox, email, tenant, separator):
+        record = SyncRun.objects.create(
+            customer=customer, use_case="stammdaten", trigger="manual", status="running"
+        )
+        with FaciliooClient(sandbox.url, email, sandbox.password, workers=4) as client:
+            engine = StammdatenSync(
+                run=record,
+                client=client,
+                connector=DEMO,
+                today=TODAY,
+                settings=StammdatenSettings(
+                    separator=separator, mandanten=MANDANTEN, default_tenant_id=tenant
+                ),
+            )
+            engine.execute()
+        return engine.counts
+
+    with running_sandbox(seed=True, accounts=2) as sandbox:
+        first = Customer.objects.create(name="Erste", slug="erste")
+        second = Customer.objects.create(name="Zweite", slug="zweite")
+        run(first, sandbox, "sandbox@facilioo.example", 1, "-")
+        before = {p["id"]: p for p in live(sandbox, "properties")}
+
+        counts = run(second, sandbox, "sandbox2@facilioo.example", 21, "_")
+
+        # the second company created its own records in its own tenant, adopting nothing
+        assert counts.by_entity["properties"]["created"] == len(before)
+        assert "adopted" not in counts.by_entity["properties"]
+        after = live(sandbox, "properties")
+        assert {p["tenantId"] for p in after if p["id"] not in before} == {21}
+        # and the first company's records are untouched
+        assert all(sandbox.state.get("properties", i) == p for i, p in before.items())
