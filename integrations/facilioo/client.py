@@ -337,7 +337,8 @@ class FaciliooClient:
         )
 
     def list_tenants(self) -> list[JSON]:
-        return list(self.iter_pages(dialect.TENANTS_PATH))
+        """The tenants the account sees, in canonical names (id, name, externalId)."""
+        return [dialect.read_back("tenants", t) for t in self.iter_pages(dialect.TENANTS_PATH)]
 
     def list_unit_types(self) -> list[JSON]:
         return list(self.iter_pages(dialect.UNIT_TYPES_PATH))

@@ -176,6 +176,12 @@ FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
         "fileId": ("fileId", "I"),  # file id required D (S16)
         "externalId": ("externalId", "D"),  # S16 external id
     },
+    "tenants": {
+        # Read only: GET /api/tenants (O, C3 route list); the client hands these out canonical.
+        "id": ("id", "O"),
+        "name": ("name", "O"),
+        "externalId": ("externalId", "I"),  # SPEC 2.4 suggests tenants by it
+    },
     "contact-details": {
         # The create shape of a contact detail is not documented (reference §10.7): all I.
         "partyId": ("partyId", "I"),  # "owning party" filter D (S22)
