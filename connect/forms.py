@@ -24,10 +24,23 @@ class FaciliooConnectionForm(forms.Form):
         ),
     )
     environment = forms.ChoiceField(label=_("Umgebung"), choices=FaciliooEnvironment.choices)
+    shared_reason = forms.CharField(
+        label=_("Begründung für ein gemeinsam genutztes Konto (nur Betreiber)"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Nur ausfüllen, wenn dieses facilioo-Konto bewusst auch für einen anderen Kunden "
+            "verwendet wird. Die Ausnahme wird im Audit-Protokoll festgehalten."
+        ),
+    )
 
-    def __init__(self, *args: object, password_required: bool, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, password_required: bool, support: bool = False, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.password_required = password_required
+        if not support:
+            del self.fields["shared_reason"]
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data.get("password") or ""

@@ -31,6 +31,16 @@ urlpatterns = [
         name="facilioo-test",
     ),
     path(
+        "c/<slug:slug>/stammdaten/existing/",
+        views.ExistingDataView.as_view(),
+        name="existing-data",
+    ),
+    path(
+        "c/<slug:slug>/facilioo/probe/",
+        views.FaciliooProbeView.as_view(),
+        name="facilioo-probe",
+    ),
+    path(
         "c/<slug:slug>/usecases/dokumente/",
         dokumente_views.DokumenteUseCaseView.as_view(),
         name="usecase-dokumente",

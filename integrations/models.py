@@ -37,3 +37,33 @@ class ExternalLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.external_id} → {self.facilioo_id}"
+
+
+class ExistingMatchDecision(models.Model):
+    """An admin's answer to a suggested match of existing facilioo data ("zuordnen").
+
+    Confirmed: the ERP record adopts the facilioo record (an ExternalLink the next run adopts).
+    Rejected: the facilioo record is not suggested for that ERP record again.
+    """
+
+    customer = models.ForeignKey("connect.Customer", on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=30)  # properties or units
+    facilioo_id = models.BigIntegerField()
+    natural_key = models.CharField(max_length=300)
+    confirmed = models.BooleanField()
+    decided_by = models.ForeignKey(
+        "connect.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("Zuordnung bestehender facilioo-Daten")
+        verbose_name_plural = _("Zuordnungen bestehender facilioo-Daten")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "entity", "facilioo_id"], name="existing_match_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.facilioo_id} → {self.natural_key}"

@@ -18,6 +18,7 @@ urlpatterns = [
     path(C, customers.CustomerDetailApi.as_view(), name="customer"),
     path(f"{C}facilioo/", facilioo.FaciliooConnectionApi.as_view(), name="facilioo"),
     path(f"{C}facilioo/test/", facilioo.FaciliooConnectionTestApi.as_view(), name="facilioo-test"),
+    path(f"{C}existing-data/", facilioo.ExistingDataApi.as_view(), name="existing-data"),
     path(f"{C}usecases/", usecases.UseCaseListApi.as_view(), name="usecases"),
     path(f"{C}usecases/<str:use_case>/", usecases.UseCaseDetailApi.as_view(), name="usecase"),
     path(

@@ -37,6 +37,9 @@ class FaciliooConnection(models.Model):
     )
     state_message = models.CharField(_("Meldung"), max_length=500, blank=True)
     last_tested_at = models.DateTimeField(_("zuletzt getestet"), null=True, blank=True)
+    # The last conformance probe ("Schnittstelle prüfen"): its JSON result and when it ran.
+    probe_result = models.JSONField(_("letzte Schnittstellenprüfung"), null=True, blank=True)
+    probe_at = models.DateTimeField(_("Schnittstelle geprüft am"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

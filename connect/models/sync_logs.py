@@ -100,9 +100,11 @@ class SyncRun(models.Model):
 class ItemAction(models.TextChoices):
     CREATED = "created", _("angelegt")
     UPDATED = "updated", _("aktualisiert")
+    ADOPTED = "adopted", _("übernommen")
     TERMINATED = "terminated", _("beendet")
     DELETED = "deleted", _("gelöscht")
     MISSING = "missing", _("fehlt im ERP")
+    UNLINKED = "unlinked", _("externe ID entfernt")
     SKIPPED = "skipped", _("übersprungen")
     FAILED = "failed", _("fehlgeschlagen")
 

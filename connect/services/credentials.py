@@ -38,10 +38,38 @@ def facilioo_connection_set(
     environment: str,
     password: str | None = None,
     actor_fallback: str = "system",
+    shared_reason: str = "",
 ) -> FaciliooConnection:
-    """Store username and environment; the password only when one is given (write-only)."""
+    """Store username and environment; the password only when one is given (write-only).
+
+    A facilioo account (username and environment) belongs to one customer (SPEC 4.2): two
+    customers on one account see the same tenants and would take over each other's records.
+    Saving it for a second customer is refused; support may override with a reason (audited).
+    """
     if environment not in FaciliooEnvironment.values:
         raise ApplicationError(_("Unbekannte Umgebung: %(env)s") % {"env": environment})
+    others = list(
+        FaciliooConnection.objects.filter(
+            username__iexact=username.strip(), environment=environment
+        )
+        .exclude(customer=customer)
+        .select_related("customer")
+    )
+    shared_reason = shared_reason.strip()
+    # Operators (in the portal, or on the command line) may share an account, with a reason.
+    may_share = actor is None or actor.sees_all_customers
+    if others and not (shared_reason and may_share):
+        message = _(
+            "Das facilioo-Konto „%(username)s“ ist in dieser Umgebung bereits mit einem anderen "
+            "Kunden verbunden. Ein facilioo-Konto gehört zu genau einem Kunden, sonst würden "
+            "zwei Kunden gegenseitig ihre Datensätze übernehmen. Bitte verwenden Sie ein "
+            "eigenes Konto."
+        ) % {"username": username.strip()}
+        if may_share:
+            message += " " + _(
+                "Als Betreiber können Sie mit einer Begründung eine Ausnahme zulassen."
+            )
+        raise ApplicationError(message)
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     if connection is None and not password:
         raise ApplicationError(_("Bitte geben Sie das Passwort des facilioo-Kontos an."))
@@ -73,6 +101,18 @@ def facilioo_connection_set(
             action="facilioo_connection.set",
             obj=connection,
             changes=changes,
+            actor_fallback=actor_fallback,
+        )
+    if others:
+        audit_record(
+            customer=customer,
+            actor=actor,
+            action="facilioo_connection.shared",
+            obj=connection,
+            changes={
+                "shared_with": [None, ", ".join(sorted(o.customer.slug for o in others))],
+            },
+            reason=shared_reason,
             actor_fallback=actor_fallback,
         )
     return connection
@@ -151,3 +191,72 @@ def credential_keys_rotate() -> tuple[int, int]:
         connection.save(update_fields=["password_encrypted"])
         rotated += 1
     return rotated, unreadable
+
+
+def facilioo_probe_run(
+    *, customer: Customer, actor: User | None, tenant_id: int | None = None
+) -> dict[str, Any]:
+    """The conformance probe with the customer's credentials; the result is stored and returned.
+
+    Without ``tenant_id`` the probe writes into the Stammdaten default tenant. Production needs
+    an explicit test tenant: the probe creates (and removes) records there.
+    """
+    from integrations.facilioo.errors import FaciliooError
+    from integrations.facilioo.probe import run_probe
+
+    connection = FaciliooConnection.objects.filter(customer=customer).first()
+    if connection is None:
+        raise ApplicationError(_("Es ist noch keine facilioo-Verbindung eingerichtet."))
+    if tenant_id is None:
+        if connection.environment == FaciliooEnvironment.PRODUCTION:
+            raise ApplicationError(
+                _(
+                    "In der Produktionsumgebung braucht die Prüfung ein ausdrücklich gewähltes "
+                    "Test-Projekt: Sie legt dort Prüfdatensätze an und entfernt sie wieder."
+                )
+            )
+        tenant_id = _default_tenant(customer)
+        if tenant_id is None:
+            raise ApplicationError(
+                _(
+                    "Bitte wählen Sie das facilioo-Projekt, in dem geprüft werden soll "
+                    "(oder legen Sie in den Stammdaten ein Standard-Projekt fest)."
+                )
+            )
+    try:
+        with facilioo_client_for(connection=connection, max_retries=2) as client:
+            result = run_probe(client, tenant_id).as_dict()
+    except crypto.SecretUnreadable:
+        raise ApplicationError(
+            _(
+                "Das gespeicherte Passwort kann nicht entschlüsselt werden. "
+                "Bitte geben Sie es neu ein."
+            )
+        ) from None
+    except FaciliooError as exc:
+        result = {"ok": False, "tenant_id": tenant_id, "error": str(exc.message), "checks": []}
+    connection.probe_result = result
+    connection.probe_at = timezone.now()
+    connection.save(update_fields=["probe_result", "probe_at", "updated_at"])
+    audit_record(
+        customer=customer,
+        actor=actor,
+        action="facilioo_connection.probe",
+        obj=connection,
+        changes={"ok": [None, result["ok"]], "tenant_id": [None, tenant_id]},
+        actor_fallback="cli" if actor is None else "system",
+    )
+    return result
+
+
+def _default_tenant(customer: Customer) -> int | None:
+    from connect.models import UseCaseActivation
+
+    activation = UseCaseActivation.objects.filter(customer=customer, use_case="stammdaten").first()
+    if activation is None:
+        return None
+    value = (activation.settings or {}).get("default_tenant_id")
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None

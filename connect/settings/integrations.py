@@ -5,7 +5,8 @@ from __future__ import annotations
 from connect.settings.env import env
 
 FACILIOO_PRODUCTION_URL = env.str("FACILIOO_PRODUCTION_URL", default="https://api.facilioo.de")
-FACILIOO_STAGING_URL = env.str("FACILIOO_STAGING_URL", default="")
+# The staging host reported on facilioo's quick-start page; override it when it moves.
+FACILIOO_STAGING_URL = env.str("FACILIOO_STAGING_URL", default="https://staging-api.facilioo.de")
 FACILIOO_SANDBOX_URL = env.str("FACILIOO_SANDBOX_URL", default="http://127.0.0.1:8025")
 FACILIOO_HTTP_TIMEOUT = env.float("FACILIOO_HTTP_TIMEOUT", default=30.0)
 FACILIOO_MAX_RETRIES = env.int("FACILIOO_MAX_RETRIES", default=5)

@@ -4,8 +4,8 @@ One client serves one sync run. It holds one pooled HTTP session that its worker
 (``map_parallel``), keeps the token pair thread-safe, and turns every answer into data or into
 one of the errors of :mod:`integrations.facilioo.errors`.
 
-The wire contract (paths and field names) is SPEC.md section 4; if real facilioo differs, this
-module is the one place to change.
+Paths, JSON names and enum values come from :mod:`integrations.facilioo.dialect` (SPEC.md 4.1):
+this module speaks HTTP, the dialect speaks facilioo.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import jwt
 import requests
 from django.utils.translation import gettext as _
 
+from integrations.facilioo import dialect
 from integrations.facilioo.errors import (
     FaciliooConfigurationError,
     FaciliooCredentialsError,
@@ -49,8 +50,8 @@ JSON = dict[str, Any]
 T = TypeVar("T")
 R = TypeVar("R")
 
-API_VERSION = "2.0"
-PAGE_SIZE = 100
+API_VERSION = dialect.API_VERSION
+PAGE_SIZE = dialect.MAX_PAGE_SIZE
 REFRESH_MARGIN_S = 60.0  # refresh this long before the access token expires
 RETRY_AFTER_CAP_S = 120.0  # never wait longer than this for one 429
 BACKOFF_BASE_S = 0.5
@@ -61,7 +62,7 @@ _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
 
 
 class Entity(enum.StrEnum):
-    """The facilioo resources the sync writes, by their path name under ``/api/``."""
+    """The facilioo resources the sync writes, by their canonical name (dialect.COLLECTIONS)."""
 
     PROPERTIES = "properties"
     ENTRANCES = "entrances"
@@ -71,6 +72,7 @@ class Entity(enum.StrEnum):
     DOCUMENT_GROUPS = "document-groups"
     FILES = "files"
     DOCUMENTS = "documents"
+    CONTACT_DETAILS = "contact-details"
 
 
 def path_template(path: str) -> str:
@@ -124,10 +126,10 @@ class _Tokens:
     def from_answer(cls, answer: Any) -> _Tokens | None:
         if not isinstance(answer, dict):
             return None
-        access = answer.get("accessToken")
+        access = answer.get(dialect.ACCESS_TOKEN)
         if not isinstance(access, str) or not access:
             return None
-        refresh = answer.get("refreshToken")
+        refresh = answer.get(dialect.REFRESH_TOKEN)
         expires_at, lifetime = _jwt_expiry(access)
         return cls(
             access, refresh if isinstance(refresh, str) and refresh else None, expires_at, lifetime
@@ -226,7 +228,7 @@ class FaciliooClient:
         self._session = build_session(
             timeout=timeout,
             pool_size=self.workers + 2,
-            headers={"api-version": API_VERSION, "Accept": "application/json"},
+            headers={dialect.API_VERSION_HEADER: API_VERSION, "Accept": "application/json"},
         )
         self._token_lock = threading.Lock()
         self._tokens: _Tokens | None = None
@@ -312,15 +314,19 @@ class FaciliooClient:
     ) -> Iterator[JSON]:
         """Yield the items of a paged list or search, one page (of 100) fetched at a time."""
         for page_number in range(1, self.page_cap + 1):
-            query = {**(params or {}), "PageNumber": page_number, "PageSize": PAGE_SIZE}
+            query = {
+                **(params or {}),
+                dialect.PAGE_NUMBER: page_number,
+                dialect.PAGE_SIZE_PARAM: PAGE_SIZE,
+            }
             page = self._call(method, path, params=query, json=json)
-            items = page.get("items") if isinstance(page, dict) else None
+            items = page.get(dialect.PAGE_ITEMS) if isinstance(page, dict) else None
             if not isinstance(items, list):
                 raise FaciliooError(
                     _("facilioo lieferte für %(path)s keine Seite mit Einträgen.") % {"path": path}
                 )
             yield from items
-            if not page.get("hasNextPage"):
+            if not page.get(dialect.PAGE_HAS_NEXT):
                 return
         raise FaciliooError(
             _(
@@ -331,73 +337,136 @@ class FaciliooClient:
         )
 
     def list_tenants(self) -> list[JSON]:
-        return list(self.iter_pages("/api/tenants"))
+        """The tenants the account sees, in canonical names (id, name, externalId)."""
+        return [dialect.read_back("tenants", t) for t in self.iter_pages(dialect.TENANTS_PATH)]
 
     def list_unit_types(self) -> list[JSON]:
-        return list(self.iter_pages("/api/unit-types"))
+        return list(self.iter_pages(dialect.UNIT_TYPES_PATH))
 
     def list_file_types(self) -> list[JSON]:
-        return list(self.iter_pages("/api/file-types"))
+        return list(self.iter_pages(dialect.FILE_TYPES_PATH))
+
+    def iter_collection(self, entity: Entity) -> Iterator[JSON]:
+        """Every record of ``entity`` the account can see (deleted ones included), paged."""
+        return self.iter_pages(dialect.collection_path(Entity(entity)))
+
+    def search(self, entity: Entity, query: JSON) -> Iterator[JSON]:
+        """``POST /api/<entity>/search`` with a body already in facilioo's names."""
+        return self.iter_pages(dialect.search_path(Entity(entity)), method="POST", json=query)
 
     def search_by_external_id(self, entity: Entity, external_id: str) -> list[JSON]:
-        """Live records of ``entity`` whose externalId is exactly ``external_id``."""
-        return [
+        """Live records of ``entity`` whose externalId is exactly ``external_id``.
+
+        Parties carry a list of external ids instead of one field: the search's answer is taken
+        as it is, and the caller checks the party's list (``party_external_ids``).
+        """
+        entity = Entity(entity)
+        matches = [
             item
-            for item in self.iter_pages(
-                f"/api/{Entity(entity)}/search", method="POST", json={"externalId": external_id}
-            )
-            if not item.get("deleted") and item.get("externalId") == external_id
+            for item in self.search(entity, {dialect.SEARCH_EXTERNAL_ID: external_id})
+            if not item.get(dialect.DELETED)
         ]
+        if entity is Entity.PARTIES:
+            return matches
+        return [item for item in matches if item.get(dialect.EXTERNAL_ID) == external_id]
 
     def get(self, entity: Entity, record_id: int) -> JSON:
         return self._record(
-            self._call("GET", f"/api/{Entity(entity)}/{int(record_id)}", record=True)
+            self._call("GET", dialect.record_path(Entity(entity), record_id), record=True)
         )
 
     # -- writes -----------------------------------------------------------------------------
 
-    def create(self, entity: Entity, body: JSON) -> JSON:
-        """POST a new record; return facilioo's read model of it.
+    def create(
+        self,
+        entity: Entity,
+        body: JSON,
+        *,
+        find_again: Callable[[], JSON | None] | None = None,
+    ) -> JSON:
+        """POST a new record (``body`` in canonical names); return facilioo's read model of it.
 
         Retrying a POST whose answer was lost (dropped connection, timeout, 5xx) could create
         the record twice. So before every repeat of a create that carries an externalId, the
         client searches facilioo for that externalId and, if the record is there, takes it as
-        the result instead of posting again (search-before-retry). A record that already
-        existed with the same externalId is adopted the same way, which is what the sync's
-        idempotent upsert wants anyway.
+        the result instead of posting again (search-before-retry). Records without a single
+        external id (parties, contact details) pass their own ``find_again``.
         """
         entity = Entity(entity)
         external_id = body.get("externalId")
-        adopt: Callable[[], JSON | None] | None = None
-        if isinstance(external_id, str) and external_id:
+        adopt = find_again
+        if adopt is None and isinstance(external_id, str) and external_id:
 
             def adopt() -> JSON | None:
                 matches = self.search_by_external_id(entity, external_id)
-                return max(matches, key=lambda item: item.get("id") or 0) if matches else None
+                return max(matches, key=lambda item: item.get(dialect.ID) or 0) if matches else None
 
         return self._record(
-            self._call("POST", f"/api/{entity}", json=body, record=True, before_retry=adopt)
+            self._call(
+                "POST",
+                dialect.collection_path(entity),
+                json=self._render(entity, body),
+                record=True,
+                before_retry=adopt,
+            )
         )
 
     def patch(self, entity: Entity, record_id: int, body: JSON) -> JSON:
-        """Partial update (PATCH is idempotent: repeating it is safe)."""
-        path = f"/api/{Entity(entity)}/{int(record_id)}"
-        return self._record(self._call("PATCH", path, json=body, record=True))
+        """Partial update (PATCH is idempotent: repeating it is safe); ``body`` canonical."""
+        entity = Entity(entity)
+        path = dialect.record_path(entity, record_id)
+        return self._record(self._call("PATCH", path, json=self._render(entity, body), record=True))
 
     def delete(self, entity: Entity, record_id: int) -> None:
-        self._call("DELETE", f"/api/{Entity(entity)}/{int(record_id)}", record=True)
+        self._call("DELETE", dialect.record_path(Entity(entity), record_id), record=True)
+
+    @staticmethod
+    def _render(entity: Entity, body: JSON) -> JSON:
+        if entity is Entity.PARTIES:
+            return dialect.render_party(body)
+        return dialect.render(entity, body)
+
+    # -- parties: external ids and contact details (dialect: parties, contact details) ------
+
+    def party_external_ids(self, party_id: int) -> list[str]:
+        """The party's external ids, all owners' (a paged list of strings)."""
+        return dialect.external_ids_from_page(
+            list(self.iter_pages(dialect.party_external_ids_path(party_id)))
+        )
+
+    def put_party_external_ids(self, party_id: int, ids: list[str]) -> None:
+        """Replace the party's external id list (callers merge: others' ids stay)."""
+        self._call(
+            "PUT",
+            dialect.party_external_ids_path(party_id),
+            json=dialect.external_ids_body(ids),
+            record=True,
+        )
+
+    def contact_details(self, party_id: int, contact_type: str) -> list[JSON]:
+        """The party's live contact details of one type ("email", "phone")."""
+        return [
+            item
+            for item in self.search(
+                Entity.CONTACT_DETAILS, dialect.contact_detail_search(party_id, contact_type)
+            )
+            if not item.get(dialect.DELETED)
+        ]
 
     # -- documents ----------------------------------------------------------------------------
 
     def create_file(self, name: str, file_type_id: int, external_id: str | None) -> JSON:
+        """Only for tests and the probe: the sync creates files through ``create``."""
         return self.create(
             Entity.FILES, {"name": name, "fileTypeId": file_type_id, "externalId": external_id}
         )
 
     def request_upload_url(self, file_id: int) -> str:
         """A pre-signed URL to PUT the file's bytes to (``{url}`` or a plain JSON string)."""
-        answer = self._call("PUT", f"/api/files/{int(file_id)}/upload", record=True)
-        url = answer.get("url") or answer.get("uploadUrl") if isinstance(answer, dict) else answer
+        answer = self._call("PUT", dialect.upload_path(file_id), record=True)
+        url = answer
+        if isinstance(answer, dict):
+            url = next((answer[k] for k in dialect.UPLOAD_URL_KEYS if answer.get(k)), None)
         if not isinstance(url, str) or urlsplit(url).scheme not in {"http", "https"}:
             raise FaciliooError(_("facilioo lieferte keine gültige Upload-Adresse."))
         return url
@@ -494,7 +563,7 @@ class FaciliooClient:
         path: str,
         *,
         params: dict[str, Any] | None = None,
-        json: JSON | None = None,
+        json: JSON | list[Any] | None = None,
         record: bool = False,
         before_retry: Callable[[], JSON | None] | None = None,
     ) -> Any:
@@ -585,7 +654,7 @@ class FaciliooClient:
         route: str,
         headers: dict[str, str] | None = None,
         params: dict[str, Any] | None = None,
-        json: JSON | None = None,
+        json: JSON | list[Any] | None = None,
         body: Callable[[], Any] | None = None,
         before_retry: Callable[[], JSON | None] | None = None,
         rewind: Callable[[], None] | None = None,
@@ -748,17 +817,17 @@ class FaciliooClient:
     def _login_locked(self) -> None:
         response = self._exchange(
             "POST",
-            f"{self.base_url}/api/auth/login",
-            route="/api/auth/login",
+            f"{self.base_url}{dialect.LOGIN_PATH}",
+            route=dialect.LOGIN_PATH,
             json={
-                "email": self.username,
-                "password": self._password,
-                "skipMultiFactorAuthentication": True,
+                dialect.LOGIN_EMAIL: self.username,
+                dialect.LOGIN_PASSWORD: self._password,
+                dialect.LOGIN_SKIP_MFA: True,
             },
         )
         assert isinstance(response, requests.Response)  # noqa: S101 (no adoption for login)
         status = response.status_code
-        logger.info("facilioo login", extra={"path": "/api/auth/login", "status": status})
+        logger.info("facilioo login", extra={"path": dialect.LOGIN_PATH, "status": status})
         if status in (401, 403):
             raise FaciliooCredentialsError(status=status)
         if status == 404:
@@ -771,7 +840,7 @@ class FaciliooClient:
                 answer = None
         tokens = _Tokens.from_answer(answer)
         if tokens is None:
-            if isinstance(answer, dict) and answer.get("twoFactorRequired"):
+            if isinstance(answer, dict) and answer.get(dialect.TWO_FACTOR_REQUIRED):
                 message = _(
                     "Das facilioo-Konto verlangt eine Zwei-Faktor-Anmeldung. Bitte verwenden Sie "
                     "ein Konto ohne Zwei-Faktor-Anmeldung für die Schnittstelle."
@@ -788,14 +857,14 @@ class FaciliooClient:
         if refresh:
             response = self._exchange(
                 "POST",
-                f"{self.base_url}/api/auth/refresh",
-                route="/api/auth/refresh",
+                f"{self.base_url}{dialect.REFRESH_PATH}",
+                route=dialect.REFRESH_PATH,
                 headers={"Authorization": f"Bearer {refresh}"},
             )
             assert isinstance(response, requests.Response)  # noqa: S101 (no adoption here)
             status = response.status_code
             logger.info(
-                "facilioo token refresh", extra={"path": "/api/auth/refresh", "status": status}
+                "facilioo token refresh", extra={"path": dialect.REFRESH_PATH, "status": status}
             )
             tokens: _Tokens | None = None
             if status < 300:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from integrations.erp.base import ErpConnector
 from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
+from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import (
     FaciliooNotFound,
@@ -113,7 +114,7 @@ def file_type_ids_from(types: Iterable[dict[str, Any]]) -> dict[str, int]:
     ids = dict(DEFAULT_FILE_TYPE_IDS)
     for item in types:
         for lookup in _FILE_TYPE_KEYS.get(str(item.get("name", "")).strip().casefold(), ()):
-            ids[lookup] = int(item["id"])
+            ids[lookup] = int(item[dialect.ID])
     return ids
 
 
@@ -339,11 +340,11 @@ class DokumenteSync(RunBookkeeping):
 
         def send(w: _GroupWrite) -> int:
             if w.facilioo_id is None:
-                return int(self.client.create(Entity.DOCUMENT_GROUPS, w.body)["id"])
+                return int(self.client.create(Entity.DOCUMENT_GROUPS, w.body)[dialect.ID])
             try:
                 self.client.patch(Entity.DOCUMENT_GROUPS, w.facilioo_id, w.body)
             except FaciliooNotFound:
-                return int(self.client.create(Entity.DOCUMENT_GROUPS, w.body)["id"])
+                return int(self.client.create(Entity.DOCUMENT_GROUPS, w.body)[dialect.ID])
             return w.facilioo_id
 
         failure: Exception | None = None
@@ -526,20 +527,21 @@ class DokumenteSync(RunBookkeeping):
             elif item.file_state == "same":
                 out.content = item.old_content
             if out.file_id is None:
-                out.file_id = int(self.client.create(Entity.FILES, item.file_payload.body)["id"])
+                created = self.client.create(Entity.FILES, item.file_payload.body)
+                out.file_id = int(created[dialect.ID])
                 out.file_created = True
             if out.content is None:
                 out.content = self._upload(item.doc, out.file_id)
                 out.uploaded = item.doc.size
             body = {**item.doc_body, "fileId": out.file_id}
             if out.doc_id is None:
-                out.doc_id = int(self.client.create(Entity.DOCUMENTS, body)["id"])
+                out.doc_id = int(self.client.create(Entity.DOCUMENTS, body)[dialect.ID])
                 out.doc_created = True
             else:
                 try:
                     self.client.patch(Entity.DOCUMENTS, out.doc_id, body)
                 except FaciliooNotFound:  # deleted in facilioo behind our back
-                    out.doc_id = int(self.client.create(Entity.DOCUMENTS, body)["id"])
+                    out.doc_id = int(self.client.create(Entity.DOCUMENTS, body)[dialect.ID])
                     out.doc_created = True
             if old_file is not None and old_file != out.file_id:
                 self._delete_quietly(Entity.FILES, old_file)
@@ -703,15 +705,15 @@ class DokumenteSync(RunBookkeeping):
             found: list[int | None] = []
             for payload in payloads:
                 matches = self.client.search_by_external_id(Entity(entity), payload.external_id)
-                found.append(int(max(m["id"] for m in matches)) if matches else None)
+                found.append(int(max(m[dialect.ID] for m in matches)) if matches else None)
             return found
         index = self._index.get(entity)
         if index is None:
             index = {}
-            for record in self.client.iter_pages(f"/api/{entity}"):
-                if not record.get("deleted") and record.get("externalId"):
-                    external_id = str(record["externalId"])
-                    index[external_id] = max(int(record["id"]), index.get(external_id, 0))
+            for record in self.client.iter_collection(Entity(entity)):
+                if not record.get(dialect.DELETED) and record.get(dialect.EXTERNAL_ID):
+                    external_id = str(record[dialect.EXTERNAL_ID])
+                    index[external_id] = max(int(record[dialect.ID]), index.get(external_id, 0))
             self._index[entity] = index
         return [index.get(payload.external_id) for payload in payloads]
 

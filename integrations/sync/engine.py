@@ -37,17 +37,24 @@ from integrations.erp.records import (
     VertragsArt,
     Wirtschaftseinheit,
 )
+from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
+from integrations.facilioo.parties import PARTS, PartyWriter
 from integrations.models import ExternalLink
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind, diff, target_hash
+from integrations.sync.existing import ADOPT_MARK
 from integrations.sync.filters import mandant_in_scope
 from integrations.sync.ids import AmbiguousKey, compose
 from integrations.sync.types import REASONS, MapContext, Skip, StammdatenSettings, TargetPayload
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
+
+JSON = dict[str, Any]
+# Bookkeeping of a party's parts (its body and contact details), never removal candidates.
+PARTY_PARTS = "party-parts"
 
 KEY_SEPARATOR = "\x1f"
 BATCH_SIZE = 500
@@ -121,6 +128,7 @@ class _Link(NamedTuple):
     facilioo_id: int
     payload_hash: str
     seen_run_id: int | None
+    external_id: str = ""
 
 
 @dataclass
@@ -132,6 +140,7 @@ class _Write:
     facilioo_id: int | None  # known target (update, entrance, adoption)
     link: _Link | None
     created: bool = False  # logged and counted as created (decided before the request)
+    adopted: bool = False  # found in facilioo by our external id (not through our link)
 
 
 class RunBookkeeping:
@@ -320,11 +329,16 @@ class StammdatenSync(RunBookkeeping):
         self._tenant_status: dict[tuple[str, str], bool | str] = {}
         self._owners: set[tuple[str, str]] = set()
         self._parties_this_run: set[tuple[str, str]] = set()
+        # facilioo externalId → records, per entity (first sync: one list instead of searches)
+        self._found: dict[str, dict[str, list[JSON]]] = {}
+        self._terminated_links: set[int] = set()  # contracts this run ended (marks pending)
 
     # -- the run ----------------------------------------------------------------------------
 
     def execute(self) -> None:
-        unit_types = {str(t.get("name")): int(t["id"]) for t in self.client.list_unit_types()}
+        unit_types = {
+            str(t.get(dialect.NAME)): int(t[dialect.ID]) for t in self.client.list_unit_types()
+        }
         self.ctx = MapContext(
             separator=self.settings.separator,
             today=self.today,
@@ -521,10 +535,12 @@ class StammdatenSync(RunBookkeeping):
                     )
                     continue
             target = same_id if same_id is not None else (link.facilioo_id if link else None)
-            writes.append(_Write(payload, body, digest, kind, target, link))
+            # A match the admin confirmed ("Bestehende facilioo-Daten zuordnen") is adopted.
+            confirmed = link is not None and link.payload_hash == ADOPT_MARK
+            writes.append(_Write(payload, body, digest, kind, target, link, adopted=confirmed))
         if unchanged_aliases and not self.dry_run:
             self._ensure_aliases(unchanged_aliases)
-        self._adopt(writes)
+        writes = self._adopt(writes)
         for w in writes:
             # New to facilioo, or created by a predecessor of this run that died uncommitted.
             w.created = (
@@ -534,7 +550,9 @@ class StammdatenSync(RunBookkeeping):
             )
         if self.dry_run:
             for w in writes:
-                action = "created" if w.facilioo_id is None else "updated"
+                action = (
+                    "created" if w.facilioo_id is None else ("adopted" if w.adopted else "updated")
+                )
                 if w.facilioo_id is None:
                     self._planned[w.payload.key] = -(len(self._planned) + 1)
                 self._log(
@@ -588,10 +606,12 @@ class StammdatenSync(RunBookkeeping):
             by_entity[p.entity].append(key_str(p.key))
         found: dict[tuple[str, str], _Link] = {}
         for entity, keys in by_entity.items():
-            for nk, fid, digest, seen in ExternalLink.objects.filter(
+            for nk, fid, digest, seen, ext in ExternalLink.objects.filter(
                 customer_id=self.customer_id, entity=entity, natural_key__in=keys, deleted=False
-            ).values_list("natural_key", "facilioo_id", "payload_hash", "seen_run_id"):
-                found[(entity, nk)] = _Link(fid, digest, seen)
+            ).values_list(
+                "natural_key", "facilioo_id", "payload_hash", "seen_run_id", "external_id"
+            ):
+                found[(entity, nk)] = _Link(fid, digest, seen, ext)
         return found
 
     def _parent_ids(self, payloads: list[TargetPayload]) -> dict[NaturalKey, int]:
@@ -616,57 +636,174 @@ class StammdatenSync(RunBookkeeping):
                 ids[key] = fresh
         return {**planned, **ids}
 
-    def _adopt(self, writes: list[_Write]) -> None:
-        """Records facilioo already has with our externalId are updated, never duplicated."""
+    def _adopt(self, writes: list[_Write]) -> list[_Write]:
+        """Records facilioo already has with our externalId are updated, never duplicated.
+
+        Only what is provably ours is taken over (SPEC 4.2): a property in one of the
+        customer's assigned tenants, a unit on our property, a contract on our unit, a party
+        whose list of external ids holds ours. Any other match is logged as ``foreign_match``
+        and left alone. Returns the writes that remain.
+        """
         creates = [w for w in writes if w.facilioo_id is None]
         if not creates:
-            return
+            return writes
         entity = creates[0].payload.entity
-        if entity not in self._index and len(creates) <= 20:
+        foreign: list[tuple[_Write, JSON]] = []
+        if entity == "parties":
+            for w in creates:
+                self._adopt_party(w, foreign)
+        elif entity not in self._found and len(creates) <= 20:
             for w in creates:
                 matches = self.client.search_by_external_id(
                     Entity(w.payload.entity), w.payload.external_id
                 )
-                if matches:
-                    w.facilioo_id = int(max(matches, key=lambda m: m.get("id") or 0)["id"])
-                    w.kind = ChangeKind.UPDATE
-            return
-        index = self._index.get(entity)
-        if index is None:
-            index = {}
-            for record in self.client.iter_pages(f"/api/{entity}"):
-                if not record.get("deleted") and record.get("externalId"):
-                    index[str(record["externalId"])] = int(record["id"])
-            self._index[entity] = index
-        for w in creates:
-            found = index.get(w.payload.external_id)
-            if found is not None:
-                w.facilioo_id = found
+                self._take(w, matches, foreign)
+        else:
+            index = self._found.get(entity)
+            if index is None:
+                index = {}
+                for record in self.client.iter_collection(Entity(entity)):
+                    if not record.get(dialect.DELETED) and record.get(dialect.EXTERNAL_ID):
+                        index.setdefault(str(record[dialect.EXTERNAL_ID]), []).append(record)
+                self._found[entity] = index
+            for w in creates:
+                self._take(w, index.get(w.payload.external_id, []), foreign)
+        for w, record in foreign:
+            self._log(
+                w.payload.entity,
+                "skipped",
+                w.payload.key,
+                reason="foreign_match",
+                message=f"{REASONS['foreign_match']} (facilioo-ID {record.get(dialect.ID)})",
+                external_id=w.payload.external_id,
+                facilioo_id=record.get(dialect.ID),
+            )
+        dropped = {id(w) for w, _record in foreign}
+        return [w for w in writes if id(w) not in dropped]
+
+    def _take(self, w: _Write, matches: list[JSON], foreign: list[tuple[_Write, JSON]]) -> None:
+        ours = [m for m in matches if self._provably_ours(w, m)]
+        if ours:
+            w.facilioo_id = int(max(ours, key=lambda m: m.get(dialect.ID) or 0)[dialect.ID])
+            w.kind = ChangeKind.UPDATE
+            w.adopted = True
+        elif matches:
+            foreign.append((w, matches[0]))
+
+    def _provably_ours(self, w: _Write, record: JSON) -> bool:
+        got = dialect.read_back(w.payload.entity, record)
+        if w.payload.entity == "properties":
+            return got.get("tenantId") in self._assigned_tenants()
+        if w.payload.entity == "units":
+            return got.get("entranceId") is not None and got.get("entranceId") == w.body.get(
+                "entranceId"
+            )
+        if w.payload.entity == "unit-contracts":
+            return got.get("unitId") is not None and got.get("unitId") == w.body.get("unitId")
+        return True
+
+    def _assigned_tenants(self) -> set[int]:
+        tenants = set(self.settings.tenant_overrides.values())
+        if self.settings.default_tenant_id is not None:
+            tenants.add(self.settings.default_tenant_id)
+        return tenants
+
+    def _adopt_party(self, w: _Write, foreign: list[tuple[_Write, JSON]]) -> None:
+        writer = PartyWriter(self.client)
+        matches = self.client.search_by_external_id(Entity.PARTIES, w.payload.external_id)
+        for record in sorted(matches, key=lambda m: -int(m.get(dialect.ID) or 0)):
+            if writer.has_external_id(int(record[dialect.ID]), w.payload.external_id):
+                w.facilioo_id = int(record[dialect.ID])
                 w.kind = ChangeKind.UPDATE
+                w.adopted = True
+                return
+        if matches:
+            foreign.append((w, matches[0]))
+
+    def _contact_links(self, writes: list[_Write]) -> dict[str, dict[str, tuple[int, str]]]:
+        """The parts we wrote of these parties: party key → part → (facilioo id, digest)."""
+        keys = {key_str(w.payload.key): w for w in writes}
+        if not keys:
+            return {}
+        found: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+        prefixes = {f"{nk}{KEY_SEPARATOR}" for nk in keys}
+        for nk, fid, digest in ExternalLink.objects.filter(
+            customer_id=self.customer_id,
+            entity=PARTY_PARTS,
+            deleted=False,
+            natural_key__in=[f"{p}{t}" for p in prefixes for t in PARTS],
+        ).values_list("natural_key", "facilioo_id", "payload_hash"):
+            party_nk, _sep, contact_type = nk.rpartition(KEY_SEPARATOR)
+            found[party_nk][contact_type] = (fid, digest)
+        return found
+
+    def _store_contacts(self, w: _Write, contacts: dict[str, tuple[int, str]]) -> None:
+        for contact_type, (detail_id, digest) in contacts.items():
+            ExternalLink.objects.update_or_create(
+                customer_id=self.customer_id,
+                entity=PARTY_PARTS,
+                natural_key=f"{key_str(w.payload.key)}{KEY_SEPARATOR}{contact_type}",
+                defaults={
+                    "external_id": w.payload.external_id,
+                    "facilioo_id": detail_id,
+                    "payload_hash": digest,
+                    "last_run_id": self.run.pk,
+                    "seen_run_id": self.run.pk,
+                    "terminated": False,
+                    "deleted": False,
+                },
+            )
 
     def _write(self, writes: list[_Write]) -> None:
+        parties = [w for w in writes if w.payload.entity == "parties"]
+        contact_links = self._contact_links(parties)
+        contacts: dict[int, dict[str, tuple[int, str]]] = {}  # id(write) → contacts written
+        writer = PartyWriter(self.client)
+
+        def send_party(w: _Write) -> int:
+            if w.facilioo_id is None:
+                result = writer.create(w.body, w.payload.external_id)
+            else:
+                result = writer.update(
+                    w.facilioo_id,
+                    w.body,
+                    w.payload.external_id,
+                    previous_external_id=w.link.external_id if w.link else None,
+                    known_contacts=contact_links.get(key_str(w.payload.key), {}),
+                    check_ids=w.adopted or w.link is None or not w.link.payload_hash,
+                )
+            contacts[id(w)] = result.contacts
+            return result.facilioo_id
+
         def send(w: _Write) -> int:
+            if w.payload.entity == "parties":
+                return send_party(w)
             entity = Entity(w.payload.entity)
             if w.facilioo_id is None:
-                return int(self.client.create(entity, w.body)["id"])
+                return int(self.client.create(entity, w.body)[dialect.ID])
             try:
                 self.client.patch(entity, w.facilioo_id, w.body)
             except FaciliooNotFound:
                 if w.payload.same_id_as is not None:
                     raise
                 # Deleted in facilioo behind our back: create it again.
-                return int(self.client.create(entity, w.body)["id"])
+                return int(self.client.create(entity, w.body)[dialect.ID])
             return w.facilioo_id
 
         for w, result in self.client.map_parallel(send, writes):
             if isinstance(result, FaciliooRecordRejected):
                 self.had_failures = True
+                number_taken = w.facilioo_id is None and _number_taken(w.payload.entity, result)
                 self._log(
                     w.payload.entity,
                     "failed",
                     w.payload.key,
-                    reason="facilioo_rejected",
-                    message=str(result.message),
+                    reason="number_taken" if number_taken else "facilioo_rejected",
+                    message=(
+                        f"{REASONS['number_taken']} ({result.message})"
+                        if number_taken
+                        else str(result.message)
+                    ),
                     external_id=w.payload.external_id,
                     http_status=getattr(result, "status", None),
                     facilioo_id=w.facilioo_id,
@@ -675,9 +812,11 @@ class StammdatenSync(RunBookkeeping):
             if isinstance(result, Exception):
                 raise result
             self._store_link(w, result)
+            if id(w) in contacts:
+                self._store_contacts(w, contacts[id(w)])
             self._log(
                 w.payload.entity,
-                "created" if w.created else "updated",
+                "created" if w.created else ("adopted" if w.adopted else "updated"),
                 w.payload.key,
                 external_id=w.payload.external_id,
                 facilioo_id=result,
@@ -702,7 +841,7 @@ class StammdatenSync(RunBookkeeping):
             ).exclude(natural_key__startswith=ALIAS_PREFIX)
             if not self._was_seen(link.entity, link.natural_key, link.seen_run_id)
             and link.natural_key.split(KEY_SEPARATOR)[1] in self.settings.mandanten
-            and not (link.entity == "unit-contracts" and link.terminated)
+            and not (link.entity in {"unit-contracts", "parties"} and link.terminated)
         ]
         known = (
             ExternalLink.objects.filter(
@@ -725,9 +864,11 @@ class StammdatenSync(RunBookkeeping):
             key = tuple(link.natural_key.split(KEY_SEPARATOR))
             if link.entity == "unit-contracts":
                 self._terminate(link, key)
-            elif self.settings.deletion_policy == "delete" and link.entity != "parties":
+            elif link.entity == "parties":
                 # A party is never deleted, whatever the policy (SPEC 2.7): it may belong to
-                # other companies. Its contracts are ended above; it is reported as missing.
+                # other companies. Its contracts are ended; our external id leaves its list.
+                self._unlink_party(link, key)
+            elif self.settings.deletion_policy == "delete":
                 self._delete(link, key)
             else:
                 # Reported once: a resumed attempt does not report it again.
@@ -745,6 +886,8 @@ class StammdatenSync(RunBookkeeping):
                 self._commit()
 
     def _terminate(self, link: ExternalLink, key: NaturalKey) -> None:
+        self._terminated_links.add(link.pk)
+
         def terminate() -> None:
             self.client.patch(
                 Entity.UNIT_CONTRACTS, link.facilioo_id, {"terminationAt": self.today.isoformat()}
@@ -757,6 +900,41 @@ class StammdatenSync(RunBookkeeping):
             action="terminated",
             mark={"terminated": True},
             message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
+        )
+
+    def _unlink_party(self, link: ExternalLink, key: NaturalKey) -> None:
+        """A party that left the ERP is never deleted (it is shared, SPEC 2.7): its contracts
+        are ended (they left with it) and our external id is removed from its list."""
+
+        _kind, mandant, person = link.natural_key.split(KEY_SEPARATOR)
+        open_contracts = ExternalLink.objects.filter(
+            customer_id=self.customer_id,
+            entity="unit-contracts",
+            deleted=False,
+            terminated=False,
+            natural_key__startswith=f"unit_contract{KEY_SEPARATOR}{mandant}{KEY_SEPARATOR}",
+            natural_key__endswith=f"{KEY_SEPARATOR}{person}",
+        )
+        for contract in open_contracts:
+            if contract.pk not in self._terminated_links:  # not already ended by this run
+                self._terminate(contract, tuple(contract.natural_key.split(KEY_SEPARATOR)))
+
+        def unlink() -> None:
+            with contextlib.suppress(FaciliooNotFound):
+                PartyWriter(self.client).remove_external_id(link.facilioo_id, link.external_id)
+
+        # The hash is cleared: should the person come back, the next run writes it (and our
+        # id) again instead of finding it unchanged.
+        self._remove(
+            link,
+            key,
+            unlink,
+            action="unlinked",
+            mark={"terminated": True},
+            clear_hash=True,
+            message=_(
+                "Fehlt im ERP; die Person bleibt in facilioo, unsere externe ID wurde entfernt."
+            ),
         )
 
     def _delete(self, link: ExternalLink, key: NaturalKey) -> None:
@@ -783,6 +961,7 @@ class StammdatenSync(RunBookkeeping):
         action: str,
         mark: dict[str, bool],
         message: str,
+        clear_hash: bool = False,
     ) -> None:
         """One removal: the facilioo write (not in a dry run), the link marked, the log row."""
         if not self.dry_run:
@@ -799,7 +978,8 @@ class StammdatenSync(RunBookkeeping):
                     external_id=link.external_id,
                 )
                 return
-            self._stage_mark(link.pk, **mark)
+            extra = {"payload_hash": ""} if clear_hash else {}
+            self._stage_mark(link.pk, **mark, **extra)
         self._log(
             link.entity,
             action,
@@ -819,6 +999,14 @@ class StammdatenSync(RunBookkeeping):
             return ""
 
     # -- bookkeeping -------------------------------------------------------------------------
+
+
+def _number_taken(entity: str, error: FaciliooRecordRejected) -> bool:
+    """A create refused because the number is taken in the tenant (properties, SPEC 4.2)."""
+    if entity not in {"properties", "units"} or error.status not in (400, 409):
+        return False
+    wire = dialect.wire_name(entity, "number").casefold()
+    return any(str(name).casefold() == wire for name in error.errors) or error.status == 409
 
 
 def _entity_of(result: TargetPayload | Skip) -> str | None:

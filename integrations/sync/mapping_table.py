@@ -153,33 +153,40 @@ MAPPING: tuple[MappingRow, ...] = (
             "Eigentümer schon (Kontakt per Post)."
         ),
     ),
-    MappingRow(_PARTY, "parties", "vorname", "firstName", _AS_IS),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "vorname",
+        "primaryName",
+        _("Vorname(n); bei einer Firma ohne Nachnamen leer (facilioo: PrimaryName)."),
+    ),
     MappingRow(
         _PARTY,
         "parties",
         "titel, nachname, firma",
-        "lastName",
+        "secondaryName",
         _(
             "Nachname, mit vorangestelltem Titel („Dr. Müller“); ohne Nachname die Firma "
-            "(facilioo führt den vollen Namen einer Firma im Nachnamen)."
+            "(facilioo: SecondaryName, der volle Name einer Firma)."
         ),
     ),
-    MappingRow(_PARTY, "parties", "firma", "companyName", _AS_IS),
-    MappingRow(
-        _PARTY,
-        "parties",
-        "anrede",
-        "salutation",
-        _("Herr → 1, Frau → 2, Divers → 3, Firma → 4, leer → leer."),
-    ),
     MappingRow(
         _PARTY,
         "parties",
         "email",
-        "email",
-        _("Nur eine gültige E-Mail-Adresse (ohne umgebende Leerzeichen); sonst leer."),
+        "contactDetails: E-Mail",
+        _(
+            "Nur eine gültige E-Mail-Adresse, als Kontaktdatum der Person; bei Änderung wird "
+            "dasselbe Kontaktdatum aktualisiert."
+        ),
     ),
-    MappingRow(_PARTY, "parties", "telefon, mobil", "phone", _("Telefon, sonst Mobilnummer.")),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "telefon, mobil",
+        "contactDetails: Telefon",
+        _("Telefon, sonst Mobilnummer, als Kontaktdatum der Person."),
+    ),
     MappingRow(
         _PARTY,
         "parties",
@@ -201,7 +208,16 @@ MAPPING: tuple[MappingRow, ...] = (
         "contactByMail",
         _("Ja, wenn keine gültige E-Mail-Adresse vorhanden ist (Kontakt per Post)."),
     ),
-    MappingRow(_PARTY, "parties", "mandant_nr, person_nr", "externalId", _ID_RULE),
+    MappingRow(
+        _PARTY,
+        "parties",
+        "mandant_nr, person_nr",
+        "externalIds",
+        _(
+            "Zusammengesetzt mit dem Trennzeichen; in die Liste der externen IDs der Person "
+            "eingefügt. IDs anderer Hausverwaltungen bleiben erhalten."
+        ),
+    ),
     # Mietvertrag / Eigentümervertrag -> unit contract
     MappingRow(
         _CONTRACT,

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from integrations.erp.records import (
-    Anrede,
     Einheit,
     Gebaeude,
     Nutzungsart,
@@ -22,6 +21,7 @@ from integrations.erp.records import (
     VertragsArt,
     Wirtschaftseinheit,
 )
+from integrations.facilioo import dialect
 from integrations.sync.filters import email_problem, valid_email
 from integrations.sync.floors import floor_from_lage
 from integrations.sync.ids import (
@@ -35,20 +35,10 @@ from integrations.sync.ids import (
 )
 from integrations.sync.types import MapContext, Skip, TargetPayload, skip
 
-# facilioo's enumerations (shared/reference/facilioo-api.md §8).
-PARTY_TYPE_USER = 7
+# facilioo's enumerations live in the dialect (SPEC 4.1); the ERP side names them here.
 CONTRACT_TYPE_IDS: Mapping[VertragsArt, int] = {
-    VertragsArt.MIETVERTRAG: 4,  # Tenant
-    VertragsArt.EIGENTUEMERVERTRAG: 3,  # Owner
-}
-
-# facilioo's salutation values are not documented (the party body has an unnamed int32/null
-# next to the address fields). Our guess, in this one place: an enum of ints, no Anrede -> None.
-SALUTATIONS: Mapping[Anrede, int] = {
-    Anrede.HERR: 1,  # Mr
-    Anrede.FRAU: 2,  # Ms
-    Anrede.DIVERS: 3,  # Diverse
-    Anrede.FIRMA: 4,  # Company
+    VertragsArt.MIETVERTRAG: dialect.CONTRACT_TYPES["tenant"],
+    VertragsArt.EIGENTUEMERVERTRAG: dialect.CONTRACT_TYPES["owner"],
 }
 
 # When the customer's facilioo has no unit type for a Nutzungsart, the unit gets this one's.
@@ -183,8 +173,8 @@ def party_last_name(person: Person) -> str | None:
     """Nachname with the Titel in front ("Dr. Müller"), else the Firma.
 
     facilioo has no title field; in front of the last name it reads right in a German letter
-    ("Sehr geehrte Frau Dr. Müller"). facilioo's last-name field holds the full legal name of
-    a legal entity, so a company without Nachname gets its Firma there (and in companyName).
+    ("Sehr geehrte Frau Dr. Müller"). facilioo's SecondaryName holds the full legal name of a
+    legal entity, so a company without Nachname gets its Firma there.
     """
     nachname = _text(person.nachname)
     if nachname is None:
@@ -193,12 +183,23 @@ def party_last_name(person: Person) -> str | None:
     return f"{titel} {nachname}" if titel else nachname
 
 
+def party_first_names(person: Person) -> str | None:
+    """The Vorname(n); empty for a legal entity (a company without Nachname)."""
+    if _text(person.nachname) is None:
+        return None
+    return _text(person.vorname)
+
+
 def map_party(person: Person, ctx: MapContext) -> TargetPayload | Skip:
-    """A Mieter or Eigentümer as a facilioo party of type User (7).
+    """A Mieter or Eigentümer as a canonical facilioo party of kind User.
 
     A Mieter without a valid e-mail address is skipped (``no_email``/``invalid_email``); an
     Eigentümer without one is synced for postal contact. The key is ``("person", M, P)`` for both
     roles: a person who is tenant and owner is one party; map ``merge_person_roles(...)`` once.
+
+    The payload is canonical: the dialect renders the names (PrimaryName, SecondaryName) and the
+    contact-by flags as the party; e-mail and phone become contact details of the party, and
+    the external id goes into the party's list of external ids.
     """
     problem = email_problem(person.email)
     if problem is not None and person.rolle is PersonRolle.MIETER:
@@ -207,24 +208,25 @@ def map_party(person: Person, ctx: MapContext) -> TargetPayload | Skip:
         external_id = external_id_for(person, ctx.separator)
     except AmbiguousKey as exc:
         return _ambiguous(exc, "parties", person.key)
+    first_names = party_first_names(person)
+    last_name = party_last_name(person)
+    if first_names is None and last_name is None:
+        return skip("missing_name", entity="parties", key=person.key)
     email = valid_email(person.email)
     return TargetPayload(
         entity="parties",
         key=person.key,
         external_id=external_id,
         body={
-            "type": PARTY_TYPE_USER,
-            "firstName": _text(person.vorname),
-            "lastName": party_last_name(person),
-            "companyName": _text(person.firma),
-            "salutation": SALUTATIONS.get(person.anrede) if person.anrede else None,
+            "kind": "user",
+            "firstNames": first_names,
+            "lastName": last_name,
             "email": email,
             "phone": _text(person.telefon) or _text(person.mobil),
             "contactByEmail": email is not None,
             # facilioo refuses push as the only channel; without e-mail the party gets mail.
             "contactByPush": False,
             "contactByMail": email is None,
-            "externalId": external_id,
         },
     )
 

@@ -66,6 +66,19 @@ REASONS: dict[str, StrPromise] = {
     "ended_contract": gettext_lazy(
         "Der Vertrag ist bereits beendet und wird in facilioo nicht neu angelegt."
     ),
+    "missing_name": gettext_lazy(
+        "Die Person hat weder Vor- noch Nachnamen noch Firma; facilioo verlangt einen Namen."
+    ),
+    # facilioo side (SPEC 4.2)
+    "foreign_match": gettext_lazy(
+        "In facilioo gibt es bereits einen Datensatz mit dieser externen ID, der nicht "
+        "nachweislich zu Ihnen gehört; er wurde nicht übernommen und nicht verändert."
+    ),
+    "number_taken": gettext_lazy(
+        "facilioo hat das Anlegen abgelehnt, weil die Nummer in diesem Mandanten bereits "
+        "vergeben ist. Der Datensatz wird nicht erneut angelegt; bitte prüfen Sie den "
+        "bestehenden Datensatz in facilioo."
+    ),
 }
 
 

@@ -163,3 +163,61 @@ def test_connection_test_with_a_wrong_password_says_so(client, tenancy, sandbox,
     assert FaciliooConnection.objects.get(customer=tenancy.a).state == "failed"
     assert "falsch-123" not in body
     assert "falsch-123" not in caplog.text
+
+
+def test_one_facilioo_account_belongs_to_one_customer(client, tenancy):
+    # given: customer alpha uses the account
+    facilioo_connection_set(
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        username="pm@example.com",
+        password=SECRET,
+        environment="staging",
+    )
+    # when: beta's admin saves the same account (other spelling) in the portal
+    client.force_login(tenancy.admin_b)
+    response = client.post(
+        reverse("portal:facilioo", kwargs={"slug": tenancy.b.slug}),
+        {"username": "PM@example.com", "password": SECRET, "environment": "staging"},
+    )
+    # then: refused with a German message, nothing stored; no override offered to an admin
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "bereits mit einem anderen Kunden verbunden" in page
+    assert "Begründung" not in page
+    assert not FaciliooConnection.objects.filter(customer=tenancy.b).exists()
+    # but the same username in another environment is another account
+    facilioo_connection_set(
+        customer=tenancy.b,
+        actor=tenancy.admin_b,
+        username="pm@example.com",
+        password=SECRET,
+        environment="production",
+    )
+
+
+def test_an_operator_may_share_an_account_with_a_reason_which_is_audited(client, tenancy):
+    facilioo_connection_set(
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        username="pm@example.com",
+        password=SECRET,
+        environment="staging",
+    )
+    client.force_login(tenancy.operator)
+    url = reverse("portal:facilioo", kwargs={"slug": tenancy.b.slug})
+    form = {"username": "pm@example.com", "password": SECRET, "environment": "staging"}
+
+    # without a reason: refused, and the operator is told about the exception
+    refused = client.post(url, form)
+    assert refused.status_code == 400
+    assert "mit einer Begründung eine Ausnahme" in refused.content.decode()
+
+    # with one: saved, and the audit log says why and with whom
+    response = client.post(url, {**form, "shared_reason": "Konzernschwestern, getrennte Projekte"})
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(action="facilioo_connection.shared")
+    assert entry.customer == tenancy.b
+    assert entry.actor == tenancy.operator
+    assert entry.reason == "Konzernschwestern, getrennte Projekte"
+    assert entry.changes["shared_with"] == [None, tenancy.a.slug]

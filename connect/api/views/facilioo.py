@@ -123,3 +123,87 @@ class FaciliooConnectionTestApi(CustomerAPIView):
     def post(self, request: Request, slug: str) -> Response:
         result = facilioo_connection_test(customer=self.customer, actor=self.user)
         return Response(self.OutputSerializer(result).data)
+
+
+class ExistingDataApi(CustomerAPIView):
+    """ "Bestehende facilioo-Daten zuordnen": suggested matches, and the admin's decision."""
+
+    write_role = "change"
+
+    @extend_schema_serializer(component_name="ExistingDataRow")
+    class RowSerializer(serializers.Serializer[Any]):
+        entity = serializers.ChoiceField(choices=["properties", "units"])
+        facilioo_id = serializers.IntegerField()
+        facilioo_label = serializers.CharField(allow_blank=True)
+        erp_key = serializers.ListField(
+            child=serializers.CharField(), help_text="The suggested ERP record's key parts."
+        )
+        erp_label = serializers.CharField(allow_blank=True)
+        external_id = serializers.CharField(allow_blank=True)
+        rule = serializers.CharField(allow_blank=True, help_text="number, address, unit_number")
+        decision = serializers.CharField(allow_blank=True, help_text="confirmed, rejected or ''")
+
+    @extend_schema_serializer(component_name="ExistingDataDecision")
+    class DecisionSerializer(serializers.Serializer[Any]):
+        entity = serializers.ChoiceField(choices=["properties", "units"])
+        facilioo_id = serializers.IntegerField(min_value=1)
+        erp_key = serializers.ListField(
+            child=serializers.CharField(max_length=100), max_length=6, allow_empty=True
+        )
+        external_id = serializers.CharField(max_length=200, allow_blank=True)
+        confirm = serializers.BooleanField()
+
+    @staticmethod
+    def _row(row: Any) -> dict[str, Any]:
+        return {
+            "entity": row.entity,
+            "facilioo_id": row.facilioo_id,
+            "facilioo_label": row.facilioo_label,
+            "erp_key": row.natural_key.split("\x1f") if row.natural_key else [],
+            "erp_label": row.erp_label,
+            "external_id": row.external_id,
+            "rule": row.rule,
+            "decision": row.decision,
+        }
+
+    @extend_schema(
+        operation_id="existing_data_list",
+        parameters=[SLUG],
+        responses={200: RowSerializer(many=True), 400: ErrorSerializer},
+        description="facilioo properties and units in the assigned projects that carry none "
+        "of our ids, each with the suggested ERP record. Empty before the facilioo connection "
+        "and the Stammdaten settings exist.",
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        from connect.services.existing_data import ExistingDataNotConfigured, existing_data_rows
+
+        try:
+            rows = existing_data_rows(customer=self.customer)
+        except ExistingDataNotConfigured:
+            rows = []  # nothing to match before connection and Stammdaten are set up
+        return Response(self.RowSerializer([self._row(r) for r in rows], many=True).data)
+
+    @extend_schema(
+        operation_id="existing_data_decide",
+        parameters=[SLUG],
+        request=DecisionSerializer,
+        responses={204: None, 400: ErrorSerializer},
+        description="Confirm (the next run adopts the facilioo record, counted as `adopted`) "
+        "or reject one match.",
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        from connect.services.existing_data import existing_data_decide
+
+        data = self.DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        existing_data_decide(
+            customer=self.customer,
+            actor=self.user,
+            entity=values["entity"],
+            facilioo_id=values["facilioo_id"],
+            natural_key="\x1f".join(values["erp_key"]),
+            external_id=values["external_id"],
+            confirm=values["confirm"],
+        )
+        return Response(status=204)

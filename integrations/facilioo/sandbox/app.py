@@ -30,7 +30,16 @@ import jwt
 from werkzeug.wrappers import Request, Response
 
 from integrations.facilioo.sandbox.html import render_overview
-from integrations.facilioo.sandbox.store import ENTITIES, JSON, SPECS, Problem, Store, not_found
+from integrations.facilioo.sandbox.store import (
+    CURRENT_SCOPE,
+    ENTITIES,
+    JSON,
+    SPECS,
+    Problem,
+    Scope,
+    Store,
+    not_found,
+)
 
 ISSUER = "sandbox-api.facilioo.local"
 AUDIENCE = "sandbox-app.facilioo.local"
@@ -56,6 +65,21 @@ class Account:
     password: str
     party_type: int
     company_id: int
+    tenants: frozenset[int] = frozenset({1, 2})
+
+
+def account_email(number: int) -> str:
+    """The login of sandbox account ``number`` (1 is the seeded one)."""
+    return PM_EMAIL if number == 1 else f"sandbox{number}@facilioo.example"
+
+
+def _public(data: Any) -> Any:
+    """An answer without the sandbox's internal fields (``_company``)."""
+    if isinstance(data, dict):
+        return {k: _public(v) for k, v in data.items() if not str(k).startswith("_")}
+    if isinstance(data, list):
+        return [_public(item) for item in data]
+    return data
 
 
 @dataclass
@@ -75,6 +99,9 @@ class SandboxConfig:
     fault_paths: list[str] = field(default_factory=lambda: ["/api/", "/_storage/"])
     fault_methods: list[str] | None = None  # None: every method
     fault_skip_auth: bool = False  # true: never fault /api/auth/* (login, refresh)
+    # Drift: entity -> fields the server silently ignores (accepts, but neither stores nor
+    # returns), as a facilioo that does not know them would. Empty: strict.
+    ignore_fields: dict[str, list[str]] = field(default_factory=dict)
 
     def update(self, changes: JSON) -> None:
         known = {f.name: f for f in dataclasses.fields(self)}
@@ -100,6 +127,16 @@ class SandboxConfig:
                 raise ValueError(f"{name} muss eine Zahl ≥ 0 sein.")
         if candidate.drop_mode not in {"before", "after"}:
             raise ValueError("drop_mode muss 'before' oder 'after' sein.")
+        ignore = candidate.ignore_fields
+        if not isinstance(ignore, dict) or not all(
+            entity in SPECS
+            and isinstance(names, list)
+            and all(isinstance(name, str) and name in SPECS[entity].fields for name in names)
+            for entity, names in ignore.items()
+        ):
+            raise ValueError(
+                "ignore_fields erwartet {Entität: [Feld, …]} mit bekannten Entitäten und Feldern."
+            )
         for name, value in dataclasses.asdict(candidate).items():
             setattr(self, name, value)
 
@@ -130,7 +167,7 @@ def problem_response(problem: Problem) -> Response:
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(
-        json.dumps(data, ensure_ascii=False),
+        json.dumps(_public(data), ensure_ascii=False),
         status=status,
         headers=headers,
         content_type="application/json",
@@ -154,15 +191,42 @@ class SandboxApp:
         password: str,
         store: Store | None = None,
         config: SandboxConfig | None = None,
+        accounts: int = 1,
+        control_password: str | None = None,
     ) -> None:
         self.store = store or Store()
         self.config = config or SandboxConfig()
+        self._apply_drift()
+        # /_control and the HTML page need these credentials (HTTP Basic, user "sandbox") when
+        # set: the server sets them whenever it listens beyond the loopback interface.
+        self.control_password = control_password
         self.accounts = {
             PM_EMAIL: Account(id=1, email=PM_EMAIL, password=password, party_type=2, company_id=1),
             USER_EMAIL: Account(
                 id=2, email=USER_EMAIL, password=password, party_type=7, company_id=1
             ),
         }
+        # Further accounts: each a property-management company with two tenants of its own.
+        for number in range(2, max(1, accounts) + 1):
+            tenants: list[JSON] = [
+                {
+                    "id": 10 * number + 1,
+                    "name": f"Hausverwaltung {number} Nord",
+                    "externalId": None,
+                },
+                {"id": 10 * number + 2, "name": f"Hausverwaltung {number} Süd", "externalId": None},
+            ]
+            if not all(t["id"] in self.store.tables["tenants"] for t in tenants):
+                self.store.add_tenants(tenants)
+            email = account_email(number)
+            self.accounts[email] = Account(
+                id=number + 1,
+                email=email,
+                password=password,
+                party_type=2,
+                company_id=number,
+                tenants=frozenset(int(t["id"]) for t in tenants),
+            )
         self._accounts_by_id = {account.id: account for account in self.accounts.values()}
         self._key = secrets.token_bytes(32)  # per process: a restarted sandbox wants a new login
         self._lock = threading.Lock()
@@ -181,8 +245,39 @@ class SandboxApp:
         response = self.handle(request)
         return response(environ, start_response)
 
+    def logins(self) -> list[JSON]:
+        """The writing accounts with their tenants (for the start banner and --logins-file)."""
+        return [
+            {
+                "email": account.email,
+                "password": account.password,
+                "tenants": sorted(account.tenants),
+            }
+            for account in self.accounts.values()
+            if account.party_type in WRITING_PARTY_TYPES
+        ]
+
+    def _control_allowed(self, request: Request) -> bool:
+        if self.control_password is None:
+            return True
+        auth = request.authorization
+        if auth is None or auth.type != "basic":
+            return False
+        return hmac.compare_digest(
+            str(auth.username or "").encode(), b"sandbox"
+        ) & hmac.compare_digest(str(auth.password or "").encode(), self.control_password.encode())
+
     def handle(self, request: Request) -> Response:
         path = request.path
+        if path == "/_health":
+            return Response(status=204)
+        guarded = path in {"/", "/index.html"} or path == "/_control"
+        if (guarded or path.startswith("/_control/")) and not self._control_allowed(request):
+            response = problem_response(
+                Problem(401, "Nicht autorisiert", detail="Anmeldung für die Sandbox nötig.")
+            )
+            response.headers["WWW-Authenticate"] = 'Basic realm="facilioo-Sandbox"'
+            return response
         if path == "/_control" or path.startswith("/_control/"):
             return self._control(request)
         if path in {"/", "/index.html"}:
@@ -204,10 +299,13 @@ class SandboxApp:
             response = problem_response(Problem(429, "Zu viele Anfragen (simuliert)"))
             response.headers["Retry-After"] = str(int(self.config.retry_after))
             return response
+        scope_token = CURRENT_SCOPE.set(None)
         try:
             response = self._dispatch(request)
         except Problem as problem:
             response = problem_response(problem)
+        finally:
+            CURRENT_SCOPE.reset(scope_token)
         if fault == "drop":
             raise DropConnection
         return response
@@ -258,7 +356,14 @@ class SandboxApp:
             self.config.update(changes)
             if "seed" in changes:
                 self._rng.seed(self.config.seed)
+            self._apply_drift()
             return dataclasses.asdict(self.config)
+
+    def _apply_drift(self) -> None:
+        with self.store.lock:
+            self.store.ignored = {
+                entity: frozenset(names) for entity, names in self.config.ignore_fields.items()
+            }
 
     def _control(self, request: Request) -> Response:
         path, method = request.path.rstrip("/"), request.method
@@ -319,8 +424,9 @@ class SandboxApp:
             self._require(method, "POST")
             return self._refresh(request)
         account = self._authenticate(request)
+        CURRENT_SCOPE.set(Scope(account.company_id, account.tenants))
         resource = rest[0]
-        if resource in {"tenants", "unit-types", "file-types"}:
+        if resource in {"tenants", "unit-types", "file-types", "contact-types"}:
             self._require(method, "GET")
             if resource == "tenants" and account.party_type not in WRITING_PARTY_TYPES:
                 # Tenants are not visible to end users (facilioo docs, tenant page).
@@ -352,6 +458,14 @@ class SandboxApp:
         if not rest[1].isdigit():
             raise Problem(404, "Nicht gefunden", detail=f"Unbekannter Pfad {request.path}")
         record_id = int(rest[1])
+        if len(rest) == 3 and resource == "parties" and rest[2] == "external-ids":
+            if method == "GET":
+                ids = self.store.external_ids(resource, record_id)
+                return self._page(request, lambda n, s: (ids[(n - 1) * s : n * s], len(ids)))
+            self._require(method, "PUT")
+            self._require_writer(account)
+            self.store.put_external_ids(resource, record_id, self._json(request))
+            return Response(status=204)
         if len(rest) == 3 and resource == "files" and rest[2] == "upload":
             self._require(method, "PUT")
             self._require_writer(account)
@@ -384,22 +498,25 @@ class SandboxApp:
             )
 
     @staticmethod
-    def _body(request: Request, *, allow_empty: bool = False) -> JSON:
-        raw = request.get_data()
-        if not raw and allow_empty:
-            return {}
+    def _json(request: Request) -> Any:
         try:
-            body = json.loads(raw)
+            return json.loads(request.get_data())
         except ValueError:
             raise Problem(
                 400, "Ungültiger Inhalt", detail="Der Inhalt ist kein gültiges JSON."
             ) from None
+
+    @classmethod
+    def _body(cls, request: Request, *, allow_empty: bool = False) -> JSON:
+        if not request.get_data() and allow_empty:
+            return {}
+        body = cls._json(request)
         if not isinstance(body, dict):
             raise Problem(400, "Ungültiger Inhalt", detail="Erwartet wird ein JSON-Objekt.")
         return body
 
     @staticmethod
-    def _page(request: Request, fetch: Callable[[int, int], tuple[list[JSON], int]]) -> Response:
+    def _page(request: Request, fetch: Callable[[int, int], tuple[list[Any], int]]) -> Response:
         args = {key.lower(): value for key, value in request.args.items()}
         errors: dict[str, list[str]] = {}
         try:

@@ -207,6 +207,13 @@ class SandboxOptions:
     fresh: bool = False  # start from the seed data even if state_file holds data
     store_content: bool = True  # keep uploaded bytes (size and sha256 are always kept)
     config: SandboxConfig = field(default_factory=SandboxConfig)
+    accounts: int = 1  # property-management companies, two tenants each
+    # Basic-auth password of /_control and the HTML page (user "sandbox"). None: none on
+    # loopback; beyond it FACILIOO_SANDBOX_CONTROL_PASSWORD, else a random one.
+    control_password: str | None = None
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def generate_password() -> str:
@@ -226,7 +233,19 @@ class SandboxServer:
         store = Store(store_content=options.store_content)
         if options.state_file is not None and options.state_file.exists() and not options.fresh:
             store.load(options.state_file)
-        self.app = SandboxApp(password=password, store=store, config=options.config)
+        control_password = options.control_password
+        if control_password is None and options.host not in LOOPBACK:
+            control_password = (
+                os.environ.get("FACILIOO_SANDBOX_CONTROL_PASSWORD") or generate_password()
+            )
+        self.control_password = control_password
+        self.app = SandboxApp(
+            password=password,
+            store=store,
+            config=options.config,
+            accounts=options.accounts,
+            control_password=control_password,
+        )
         self.password = password
         self.email = PM_EMAIL
         self.user_email = USER_EMAIL

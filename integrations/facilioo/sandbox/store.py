@@ -8,7 +8,9 @@ their surrogate entrances share their id, as in facilioo.
 
 from __future__ import annotations
 
+import contextvars
 import copy
+import dataclasses
 import enum
 import json
 import os
@@ -23,6 +25,25 @@ from typing import Any
 JSON = dict[str, Any]
 
 FIRST_ID = 100
+# Each sandbox account is a property-management company with its own tenants. Records of the
+# tenant-bound entities (and document groups, files, documents) carry the company that wrote
+# them and are visible to it alone; parties and contact details are shared, as in facilioo.
+SHARED_TABLES = frozenset({"parties", "contact-details"})
+COMPANY = "_company"  # internal: never in an API answer
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """Who is asking: the account's company and the tenants it may see."""
+
+    company_id: int
+    tenants: frozenset[int]
+
+
+# The scope of the request being handled (set by the app per request; None: sees everything).
+CURRENT_SCOPE: contextvars.ContextVar[Scope | None] = contextvars.ContextVar(
+    "sandbox_scope", default=None
+)
 
 SEED_TENANTS: list[JSON] = [
     {"id": 1, "name": "Musterstadt Wohnen Nord", "externalId": "1000-0001"},
@@ -44,9 +65,21 @@ FILE_TYPES: list[JSON] = [
     {"id": 3, "name": "Office-Dokument"},
     {"id": 4, "name": "Sonstiges"},
 ]
+CONTACT_TYPES: list[JSON] = [
+    {"id": 1, "name": "E-Mail"},
+    {"id": 2, "name": "Telefon"},
+    {"id": 3, "name": "Mobil"},
+    {"id": 4, "name": "Fax"},
+]
+CONTACT_TYPE_EMAIL = 1
 PARTY_TYPES = frozenset({1, 2, 3, 5, 7, 10, 11, 13, 14, 15})
 CONTRACT_TYPES = range(1, 12)
-CATALOGS = ("tenants", "unit-types", "file-types")
+CATALOGS = ("tenants", "unit-types", "file-types", "contact-types")
+# Search body keys every entity accepts besides its own fields (reference §6).
+SEARCH_KEYS = frozenset({"search", "ids", "orderBy", "externalId"})
+# Parties are shared between property-management companies and carry a list of external ids
+# (facilioo docs, external ids): kept here, read and replaced through /external-ids.
+MULTI_ID_TABLES = frozenset({"parties"})
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -104,19 +137,23 @@ SPECS: dict[str, Spec] = {
         "Personen",
         {
             "type": Kind.INT,
-            "firstName": Kind.STR,
-            "lastName": Kind.STR,
-            "companyName": Kind.STR,
-            "salutation": Kind.INT,  # an int32 in facilioo's docs (values undocumented)
-            "email": Kind.STR,
-            "phone": Kind.STR,
+            "primaryName": Kind.STR,
+            "secondaryName": Kind.STR,
+            "ternaryName": Kind.STR,
+            "quaternaryName": Kind.STR,
             "contactByEmail": Kind.BOOL,
             "contactByPush": Kind.BOOL,
             "contactByMail": Kind.BOOL,
-            "externalId": Kind.STR,
         },
         required=("type", "contactByEmail", "contactByPush", "contactByMail"),
-        text_fields=("firstName", "lastName", "companyName", "email"),
+        text_fields=("primaryName", "secondaryName", "ternaryName", "quaternaryName"),
+    ),
+    "contact-details": Spec(
+        "Kontaktdaten",
+        {"partyId": Kind.INT, "contactTypeId": Kind.INT, "value": Kind.STR},
+        required=("partyId", "contactTypeId", "value"),
+        refs={"partyId": "parties", "contactTypeId": "contact-types"},
+        text_fields=("value",),
     ),
     "unit-contracts": Spec(
         "Verträge",
@@ -194,6 +231,17 @@ class Problem(Exception):
         self.errors = errors
 
 
+def unknown_fields(entity: str, names: list[str]) -> Problem:
+    """Strict where facilioo is silent: a field this server does not know is refused."""
+    listed = ", ".join(f"„{name}“" for name in names)
+    return Problem(
+        400,
+        "Ein oder mehrere Validierungsfehler sind aufgetreten.",
+        detail=f"Unbekannte Felder für {entity}: {listed}.",
+        errors={name: [f"Unbekanntes Feld „{name}“."] for name in names},
+    )
+
+
 def not_found(entity: str, record_id: int) -> Problem:
     return Problem(404, "Nicht gefunden", detail=f"{entity}/{record_id} existiert nicht.")
 
@@ -211,6 +259,10 @@ class Store:
         self.lock = threading.RLock()
         self.visible_tenants = frozenset(visible_tenants)
         self.store_content = store_content
+        # Drift: fields of an entity the server silently ignores, as one that does not know
+        # them would (entity -> field names). Empty: strict, unknown fields are refused.
+        self.ignored: dict[str, frozenset[str]] = {}
+        self.extra_tenants: list[JSON] = []  # tenants of further accounts (--accounts)
         self.tables: dict[str, dict[int, JSON]] = {}
         self.contents: dict[int, bytes] = {}  # file id -> uploaded bytes
         # externalId -> ids per table: the idempotent upsert searches by externalId a lot.
@@ -225,7 +277,7 @@ class Store:
         with self.lock:
             stamp = now_iso()
             self.tables = {name: {} for name in (*CATALOGS, *ENTITIES)}
-            for tenant in SEED_TENANTS:
+            for tenant in [*SEED_TENANTS, *self.extra_tenants]:
                 self.tables["tenants"][tenant["id"]] = {
                     **tenant,
                     "created": stamp,
@@ -236,6 +288,8 @@ class Store:
                 self.tables["unit-types"][item["id"]] = dict(item)
             for item in FILE_TYPES:
                 self.tables["file-types"][item["id"]] = dict(item)
+            for item in CONTACT_TYPES:
+                self.tables["contact-types"][item["id"]] = dict(item)
             self.contents = {}
             self.by_external_id = {name: {} for name in ENTITIES}
             self.next_id = FIRST_ID
@@ -281,6 +335,32 @@ class Store:
                 if blob.exists():
                     self.contents[file_id] = blob.read_bytes()
 
+    # -- scope ------------------------------------------------------------------------------
+
+    def add_tenants(self, tenants: Iterable[JSON]) -> None:
+        """More tenants (of further accounts); kept across ``reset``."""
+        with self.lock:
+            self.extra_tenants = [*self.extra_tenants, *tenants]
+            stamp = now_iso()
+            for tenant in tenants:
+                self.tables["tenants"][tenant["id"]] = {
+                    **tenant,
+                    "created": stamp,
+                    "lastModified": stamp,
+                    "deleted": None,
+                }
+
+    def _visible(self) -> frozenset[int]:
+        scope = CURRENT_SCOPE.get()
+        return scope.tenants if scope is not None else self.visible_tenants
+
+    def _mine(self, table: str, row: JSON) -> bool:
+        """Whether the asking account may see ``row`` (shared tables: always)."""
+        scope = CURRENT_SCOPE.get()
+        if scope is None or table in SHARED_TABLES or table in CATALOGS:
+            return True
+        return row.get(COMPANY) in (None, scope.company_id)
+
     # -- reads ------------------------------------------------------------------------------
 
     def records(self, table: str) -> list[JSON]:
@@ -294,7 +374,9 @@ class Store:
     def get(self, table: str, record_id: int) -> JSON:
         with self.lock:
             row = self.tables[table].get(record_id)
-            if row is None or (table == "tenants" and record_id not in self.visible_tenants):
+            if row is None or (table == "tenants" and record_id not in self._visible()):
+                raise not_found(table, record_id)
+            if not self._mine(table, row):
                 raise not_found(table, record_id)
             return copy.deepcopy(row)
 
@@ -308,9 +390,9 @@ class Store:
         Ids only grow and rows are inserted in id order, so the dict order is the id order.
         """
         with self.lock:
-            rows = list(self.tables[table].values())
+            rows = [row for row in self.tables[table].values() if self._mine(table, row)]
             if table == "tenants":
-                rows = [row for row in rows if row["id"] in self.visible_tenants]
+                rows = [row for row in rows if row["id"] in self._visible()]
             start = (number - 1) * size
             return [copy.deepcopy(row) for row in rows[start : start + size]], len(rows)
 
@@ -318,11 +400,16 @@ class Store:
         """``POST /api/<entity>/search``: exact ``externalId``, ``ids``, free-text ``search``,
         equality on any other field of the entity, ``orderBy`` like ``"name desc"``."""
         spec = SPECS[table]
+        unknown = sorted(set(query) - set(spec.fields) - SEARCH_KEYS)
+        if unknown:
+            raise unknown_fields(table, unknown)
         filters: list[Callable[[JSON], bool]] = []
         for key, value in query.items():
             if value is None or key in {"orderBy", "search", "searchTerm", "ids"}:
                 continue
-            if key == "externalId" or key in spec.fields or key == "id":
+            if key == "externalId" and table in MULTI_ID_TABLES:
+                continue  # answered from the index of every party's list below
+            if key == "externalId" or key in spec.fields:
                 filters.append(_equals(key, value))
         ids = query.get("ids")
         if isinstance(ids, list):
@@ -344,7 +431,9 @@ class Store:
             else:
                 candidates = list(self.tables[table].values())
             rows = [
-                copy.deepcopy(row) for row in candidates if all(check(row) for check in filters)
+                copy.deepcopy(row)
+                for row in candidates
+                if self._mine(table, row) and all(check(row) for check in filters)
             ]
         order = query.get("orderBy")
         if isinstance(order, list):
@@ -355,8 +444,18 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
 
+    def accept(self, table: str, body: JSON) -> JSON:
+        """The body as this server takes it: drifted fields dropped, unknown ones refused."""
+        ignored = self.ignored.get(table, frozenset())
+        body = {key: value for key, value in body.items() if key not in ignored}
+        unknown = sorted(set(body) - set(SPECS[table].fields))
+        if unknown:
+            raise unknown_fields(table, unknown)
+        return body
+
     def create(self, table: str, body: JSON) -> JSON:
         spec = SPECS[table]
+        body = self.accept(table, body)
         values = {name: body.get(name) for name in spec.fields}
         with self.lock:
             self._validate(table, values, current_id=None)
@@ -370,9 +469,14 @@ class Store:
                 "lastModified": stamp,
                 "deleted": None,
             }
+            scope = CURRENT_SCOPE.get()
+            if scope is not None and table not in SHARED_TABLES:
+                row[COMPANY] = scope.company_id
             self._derive(table, row)
             if table == "files":
                 row.update(dict.fromkeys(FILE_UPLOAD_FIELDS))
+            if table in MULTI_ID_TABLES:
+                row["externalIds"] = []
             self.tables[table][record_id] = row
             self._index(table, row, None)
             if table == "properties":
@@ -381,12 +485,14 @@ class Store:
                     "id": record_id,
                     "propertyId": record_id,
                     "name": row["name"],
-                    "externalId": row["externalId"],
-                    **{key: row[key] for key in _ADDRESS},
+                    "externalId": row.get("externalId"),
+                    **{key: row.get(key) for key in _ADDRESS},
                     "created": stamp,
                     "lastModified": stamp,
                     "deleted": None,
                 }
+                if COMPANY in row:
+                    entrance[COMPANY] = row[COMPANY]
                 self.tables["entrances"][record_id] = entrance
                 self._index("entrances", entrance, None)
             self.version += 1
@@ -396,10 +502,10 @@ class Store:
         spec = SPECS[table]
         with self.lock:
             row = self.tables[table].get(record_id)
-            if row is None or row["deleted"]:
+            if row is None or row["deleted"] or not self._mine(table, row):
                 raise not_found(table, record_id)
             merged = {name: row.get(name) for name in spec.fields}
-            merged.update({key: value for key, value in body.items() if key in spec.fields})
+            merged.update(self.accept(table, body))
             self._validate(table, merged, current_id=record_id)
             old_external_id = row.get("externalId")
             row.update(merged)
@@ -413,7 +519,7 @@ class Store:
         """Soft delete: the record stays in lists with ``deleted`` set."""
         with self.lock:
             row = self.tables[table].get(record_id)
-            if row is None or row["deleted"]:
+            if row is None or row["deleted"] or not self._mine(table, row):
                 raise not_found(table, record_id)
             stamp = now_iso()
             row["deleted"] = row["lastModified"] = stamp
@@ -421,6 +527,37 @@ class Store:
             if surrogate is not None and not surrogate["deleted"]:
                 surrogate["deleted"] = surrogate["lastModified"] = stamp
             self.version += 1
+
+    def external_ids(self, table: str, record_id: int) -> list[str]:
+        with self.lock:
+            row = self._live(table, record_id)
+            if row is None or table not in MULTI_ID_TABLES:
+                raise not_found(table, record_id)
+            return list(row["externalIds"])
+
+    def put_external_ids(self, table: str, record_id: int, ids: Any) -> list[str]:
+        """``PUT …/external-ids``: replaces the whole list (a JSON array of strings)."""
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i.strip() for i in ids):
+            raise Problem(
+                400,
+                "Ein oder mehrere Validierungsfehler sind aufgetreten.",
+                detail="Erwartet wird eine Liste nicht leerer Texte.",
+                errors={"externalIds": ["Erwartet wird eine Liste nicht leerer Texte."]},
+            )
+        with self.lock:
+            row = self._live(table, record_id)
+            if row is None or table not in MULTI_ID_TABLES:
+                raise not_found(table, record_id)
+            old = list(row["externalIds"])
+            row["externalIds"] = list(dict.fromkeys(ids))
+            index = self.by_external_id[table]
+            for external_id in old:
+                index.get(external_id, set()).discard(record_id)
+            for external_id in row["externalIds"]:
+                index.setdefault(external_id, set()).add(record_id)
+            row["lastModified"] = now_iso()
+            self.version += 1
+            return list(row["externalIds"])
 
     def store_upload(self, file_id: int, *, size: int, sha256: str, content: bytes | None) -> None:
         with self.lock:
@@ -437,6 +574,10 @@ class Store:
 
     def _index(self, table: str, row: JSON, old_external_id: str | None) -> None:
         index = self.by_external_id[table]
+        if table in MULTI_ID_TABLES:
+            for external_id in row.get("externalIds") or []:
+                index.setdefault(str(external_id), set()).add(row["id"])
+            return
         if old_external_id is not None and old_external_id != row.get("externalId"):
             index.get(old_external_id, set()).discard(row["id"])
         if row.get("externalId") is not None:
@@ -449,7 +590,7 @@ class Store:
 
     def _live(self, table: str, record_id: Any) -> JSON | None:
         row = self.tables[table].get(record_id) if isinstance(record_id, int) else None
-        if row is None or row.get("deleted"):
+        if row is None or row.get("deleted") or not self._mine(table, row):
             return None
         return row
 
@@ -474,7 +615,7 @@ class Store:
             if value is None or name in errors:
                 continue
             if target == "tenants":
-                if value not in self.visible_tenants or value not in self.tables["tenants"]:
+                if value not in self._visible() or value not in self.tables["tenants"]:
                     add(
                         name,
                         f"Der Mandant {value} ist unbekannt oder für dieses Konto nicht sichtbar.",
@@ -513,8 +654,11 @@ class Store:
         party_type = values.get("type")
         if isinstance(party_type, int) and party_type not in PARTY_TYPES:
             add("type", f"Unbekannter Personentyp {party_type}.")
-        if not (values.get("lastName") or values.get("companyName")):
-            add("lastName", "Nachname oder Firmenname ist erforderlich.")
+        if not (values.get("primaryName") or values.get("secondaryName")):
+            add(
+                "secondaryName",
+                "PrimaryName oder SecondaryName ist erforderlich (mindestens einer der beiden).",
+            )
         if (
             values.get("contactByPush") is True
             and values.get("contactByEmail") is not True
@@ -525,9 +669,15 @@ class Store:
                 "Push darf nicht der einzige Kontaktweg sein; "
                 "E-Mail oder Post muss ebenfalls aktiv sein.",
             )
-        email = values.get("email")
-        if isinstance(email, str) and email and not _EMAIL.match(email):
-            add("email", "Die E-Mail-Adresse ist ungültig.")
+
+    def _rules_contact_details(self, values: JSON, current_id: int | None, add: _Add) -> None:
+        value = values.get("value")
+        if (
+            values.get("contactTypeId") == CONTACT_TYPE_EMAIL
+            and isinstance(value, str)
+            and not _EMAIL.match(value.strip())
+        ):
+            add("value", "Die E-Mail-Adresse ist ungültig.")
 
     def _rules_unit_contracts(self, values: JSON, current_id: int | None, add: _Add) -> None:
         type_id = values.get("typeId")

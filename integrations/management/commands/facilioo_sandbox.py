@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from pathlib import Path
@@ -46,6 +47,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-content", action="store_true", help="Hochgeladene Bytes nicht aufbewahren."
         )
+        parser.add_argument(
+            "--accounts",
+            type=int,
+            default=1,
+            help="Anzahl der Konten (je eine Hausverwaltung mit zwei Projekten).",
+        )
+        parser.add_argument(
+            "--logins-file",
+            type=Path,
+            help="Die Anmeldedaten der Konten als JSON in diese Datei schreiben (statt sie "
+            "auszugeben).",
+        )
+        parser.add_argument(
+            "--ignore-field",
+            action="append",
+            default=[],
+            metavar="ENTITÄT.FELD",
+            help="Drift nachahmen: dieses Feld stillschweigend ignorieren (mehrfach möglich).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         config = SandboxConfig()
@@ -60,6 +80,7 @@ class Command(BaseCommand):
                     "latency_ms": options["latency_ms"],
                     "drop_rate": options["drop_rate"],
                     "seed": options["fault_seed"],
+                    "ignore_fields": _ignored(options["ignore_field"]),
                 }
             )
         except ValueError as exc:
@@ -74,10 +95,13 @@ class Command(BaseCommand):
                     fresh=options["seed"],
                     store_content=not options["no_content"],
                     config=config,
+                    accounts=options["accounts"],
                 )
             )
         except OSError as exc:
             raise CommandError(f"Die Sandbox kann nicht starten: {exc}") from exc
+        if options["accounts"] < 1:
+            raise CommandError("--accounts muss mindestens 1 sein.")
 
         stop = threading.Event()
 
@@ -94,6 +118,19 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Nutzer-Konto ohne Schreibrecht: {server.user_email} (gleiches Passwort)"
         )
+        logins = server.app.logins()
+        if options["logins_file"]:
+            options["logins_file"].write_text(json.dumps(logins, ensure_ascii=False, indent=2))
+            options["logins_file"].chmod(0o600)
+            self.stdout.write(f"  Anmeldedaten der {len(logins)} Konten: {options['logins_file']}")
+        elif len(logins) > 1:
+            for login in logins:
+                tenants = ", ".join(str(t) for t in login["tenants"])
+                self.stdout.write(f"  Konto {login['email']}: Projekte {tenants}")
+        if server.control_password:
+            self.stdout.write(
+                f"  Steuerung und Übersicht: Benutzer „sandbox“, Passwort {server.control_password}"
+            )
         if options["state"]:
             self.stdout.write(f"  Daten:     {options['state']}")
         self.stdout.flush()
@@ -101,3 +138,13 @@ class Command(BaseCommand):
             pass
         server.stop()
         self.stdout.write("facilioo-Sandbox beendet.")
+
+
+def _ignored(values: list[str]) -> dict[str, list[str]]:
+    ignored: dict[str, list[str]] = {}
+    for value in values:
+        entity, _sep, name = value.partition(".")
+        if not entity or not name:
+            raise CommandError(f"--ignore-field erwartet ENTITÄT.FELD, nicht „{value}“.")
+        ignored.setdefault(entity, []).append(name)
+    return ignored

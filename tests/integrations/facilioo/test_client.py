@@ -28,16 +28,22 @@ CREDENTIALS_MESSAGE = (
 
 
 def party(n: int, **changes):
+    """A canonical party (the dialect renders it as facilioo's party body)."""
     body = {
-        "type": 7,
-        "firstName": "Erika",
+        "kind": "user",
+        "firstNames": "Erika",
         "lastName": f"Muster {n}",
-        "email": f"erika{n}@example.org",
         "contactByEmail": True,
         "contactByPush": False,
         "contactByMail": False,
-        "externalId": f"1000-P{n:05d}",
     }
+    body.update(changes)
+    return body
+
+
+def group(n: int, **changes):
+    """A record with a single external id, for the client's generic create/search tests."""
+    body = {"name": f"Ordner {n}", "externalId": f"1000-P{n:05d}"}
     body.update(changes)
     return body
 
@@ -176,11 +182,11 @@ def test_writes_of_a_non_property_manager_account_are_refused(sandbox, make_faci
     # when / then: it may read, but not write
     assert client.list_tenants() == []
     with pytest.raises(FaciliooConfigurationError) as info:
-        client.create(Entity.PARTIES, party(1))
+        client.create(Entity.DOCUMENT_GROUPS, group(1))
     assert info.value.status == 403
     assert "Hausverwaltung" in info.value.message
     assert info.value.config_error
-    assert sandbox.state.count("parties") == 0
+    assert sandbox.state.count("document-groups") == 0
 
 
 def test_a_wrong_base_url_is_a_configuration_error(sandbox, make_facilioo_client):
@@ -201,12 +207,12 @@ def test_500s_are_retried_with_backoff_until_they_pass(sandbox, facilioo_client,
     sandbox.control(error_rate=0.5, seed=7, fault_skip_auth=True)
 
     # when
-    created = [facilioo_client.create(Entity.PARTIES, party(n)) for n in range(20)]
+    created = [facilioo_client.create(Entity.DOCUMENT_GROUPS, group(n)) for n in range(20)]
 
     # then
     assert len({p["id"] for p in created}) == 20
-    assert sandbox.state.count("parties") == 20
-    assert sandbox.counters()["by_route"]["POST /api/parties"] > 20
+    assert sandbox.state.count("document-groups") == 20
+    assert sandbox.counters()["by_route"]["POST /api/document-groups"] > 20
     assert facilioo_sleeps  # it backed off
     assert all(0 <= s <= 30 for s in facilioo_sleeps)
 
@@ -232,11 +238,11 @@ def test_429_waits_for_retry_after(sandbox, facilioo_client, facilioo_sleeps):
     sandbox.control(rate_limit_rate=0.5, retry_after=2, seed=3, fault_skip_auth=True)
 
     # when
-    created = [facilioo_client.create(Entity.PARTIES, party(n)) for n in range(10)]
+    created = [facilioo_client.create(Entity.DOCUMENT_GROUPS, group(n)) for n in range(10)]
 
     # then
     assert len(created) == 10
-    assert sandbox.state.count("parties") == 10
+    assert sandbox.state.count("document-groups") == 10
     assert facilioo_sleeps
     assert set(facilioo_sleeps) == {2.0}
 
@@ -277,17 +283,17 @@ def test_a_create_whose_answer_was_lost_is_adopted_not_duplicated(sandbox, facil
         drop_mode="after",
         seed=5,
         fault_methods=["POST"],
-        fault_paths=["/api/parties"],
+        fault_paths=["/api/document-groups"],
     )
 
     # when
-    created = [facilioo_client.create(Entity.PARTIES, party(n)) for n in range(12)]
+    created = [facilioo_client.create(Entity.DOCUMENT_GROUPS, group(n)) for n in range(12)]
 
     # then: one record per create, found by externalId after each lost answer
-    external_ids = [p["externalId"] for p in sandbox.state.records("parties")]
-    assert sorted(external_ids) == sorted(party(n)["externalId"] for n in range(12))
-    assert [p["externalId"] for p in created] == [party(n)["externalId"] for n in range(12)]
-    assert sandbox.counters()["by_route"]["POST /api/parties/search"] >= 1
+    external_ids = [p["externalId"] for p in sandbox.state.records("document-groups")]
+    assert sorted(external_ids) == sorted(group(n)["externalId"] for n in range(12))
+    assert [p["externalId"] for p in created] == [group(n)["externalId"] for n in range(12)]
+    assert sandbox.counters()["by_route"]["POST /api/document-groups/search"] >= 1
 
 
 def test_a_connection_refused_is_a_transient_error(make_facilioo_client, facilioo_sleeps):
@@ -306,50 +312,50 @@ def test_a_connection_refused_is_a_transient_error(make_facilioo_client, facilio
 def test_iter_pages_walks_all_pages(sandbox, facilioo_client):
     # given
     for n, result in facilioo_client.map_parallel(
-        lambda n: facilioo_client.create(Entity.PARTIES, party(n)), range(250)
+        lambda n: facilioo_client.create(Entity.DOCUMENT_GROUPS, group(n)), range(250)
     ):
         assert not isinstance(result, Exception), n
     sandbox.reset_counters()
 
     # when
-    items = list(facilioo_client.iter_pages("/api/parties"))
+    items = list(facilioo_client.iter_pages("/api/document-groups"))
 
     # then
     assert len(items) == 250
     assert [i["id"] for i in items] == sorted(i["id"] for i in items)
-    assert {i["externalId"] for i in items} == {party(n)["externalId"] for n in range(250)}
-    assert sandbox.counters()["by_route"] == {"GET /api/parties": 3}
+    assert {i["externalId"] for i in items} == {group(n)["externalId"] for n in range(250)}
+    assert sandbox.counters()["by_route"] == {"GET /api/document-groups": 3}
 
 
 def test_iter_pages_is_lazy(sandbox, facilioo_client):
     for n in range(150):
-        facilioo_client.create(Entity.PARTIES, party(n))
+        facilioo_client.create(Entity.DOCUMENT_GROUPS, group(n))
     sandbox.reset_counters()
 
-    pages = facilioo_client.iter_pages("/api/parties")
+    pages = facilioo_client.iter_pages("/api/document-groups")
     first = next(pages)
 
-    assert first["externalId"] == party(0)["externalId"]
-    assert sandbox.counters()["by_route"] == {"GET /api/parties": 1}
+    assert first["externalId"] == group(0)["externalId"]
+    assert sandbox.counters()["by_route"] == {"GET /api/document-groups": 1}
 
 
 def test_the_page_cap_stops_a_runaway_listing(facilioo_client, make_facilioo_client):
     for n in range(201):
-        facilioo_client.create(Entity.PARTIES, party(n))
+        facilioo_client.create(Entity.DOCUMENT_GROUPS, group(n))
     capped = make_facilioo_client(page_cap=2)
 
     with pytest.raises(FaciliooError, match="mehr als 2 Seiten"):
-        list(capped.iter_pages("/api/parties"))
+        list(capped.iter_pages("/api/document-groups"))
 
 
 def test_search_by_external_id_skips_deleted_records(sandbox, facilioo_client):
     # given: two records with the same externalId, one of them deleted
-    first = facilioo_client.create(Entity.PARTIES, party(1))
-    second = facilioo_client.create(Entity.PARTIES, party(1))
-    facilioo_client.delete(Entity.PARTIES, first["id"])
+    first = facilioo_client.create(Entity.DOCUMENT_GROUPS, group(1))
+    second = facilioo_client.create(Entity.DOCUMENT_GROUPS, group(1))
+    facilioo_client.delete(Entity.DOCUMENT_GROUPS, first["id"])
 
     # when
-    matches = facilioo_client.search_by_external_id(Entity.PARTIES, party(1)["externalId"])
+    matches = facilioo_client.search_by_external_id(Entity.DOCUMENT_GROUPS, group(1)["externalId"])
 
     # then
     assert [m["id"] for m in matches] == [second["id"]]
@@ -426,7 +432,12 @@ def test_rejections_name_the_field_and_the_rule(sandbox, facilioo_client):
             "typeId",
             "unbekannt",
         ),
-        (Entity.PARTIES, party(2, lastName=None), "lastName", "Firmenname"),
+        (
+            Entity.PARTIES,
+            party(2, firstNames=None, lastName=None),
+            "secondaryName",
+            "PrimaryName oder SecondaryName",
+        ),
         (
             Entity.PARTIES,
             party(3, contactByEmail=False, contactByPush=True),
@@ -635,12 +646,12 @@ def test_map_parallel_ordered_keeps_input_order(make_facilioo_client):
 def test_map_parallel_writes_share_one_login(sandbox, facilioo_client):
     results = list(
         facilioo_client.map_parallel(
-            lambda n: facilioo_client.create(Entity.PARTIES, party(n)), range(40)
+            lambda n: facilioo_client.create(Entity.DOCUMENT_GROUPS, group(n)), range(40)
         )
     )
 
     assert all(not isinstance(r, Exception) for _, r in results)
-    assert sandbox.state.count("parties") == 40
+    assert sandbox.state.count("document-groups") == 40
     assert sandbox.counters()["by_route"]["POST /api/auth/login"] == 1
 
 
@@ -663,8 +674,8 @@ def test_every_request_passes_the_rate_limiter_and_is_counted(sandbox, make_faci
     sandbox.control(error_rate=0.3, seed=4, fault_skip_auth=True)
 
     client.test_connection()
-    client.create(Entity.PARTIES, party(1))
-    list(client.iter_pages("/api/parties"))
+    client.create(Entity.DOCUMENT_GROUPS, group(1))
+    list(client.iter_pages("/api/document-groups"))
 
     server = sandbox.counters()
     assert limiter.calls == server["total"]
@@ -680,7 +691,7 @@ def test_no_secret_in_logs_errors_or_repr(sandbox, make_facilioo_client, caplog)
     sandbox.control(error_rate=0.3, rate_limit_rate=0.2, retry_after=0, seed=9)
 
     client.test_connection()
-    client.create(Entity.PARTIES, party(1))
+    client.create(Entity.DOCUMENT_GROUPS, group(1))
     file = client.create_file("a.pdf", 1, "1000-D1")
     url = client.request_upload_url(file["id"])
     client.upload(url, io.BytesIO(b"x"), 1)

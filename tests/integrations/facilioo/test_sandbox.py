@@ -38,18 +38,11 @@ def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-def create_parties(http, sandbox, token, count):
+def create_groups(http, sandbox, token, count):
     for n in range(count):
         response = http.post(
-            f"{sandbox.url}/api/parties",
-            json={
-                "type": 7,
-                "lastName": f"P{n}",
-                "contactByEmail": False,
-                "contactByPush": False,
-                "contactByMail": True,
-                "externalId": f"E{n}",
-            },
+            f"{sandbox.url}/api/document-groups",
+            json={"name": f"P{n}", "externalId": f"E{n}"},
             headers=bearer(token),
         )
         assert response.status_code == 201, response.text
@@ -122,12 +115,14 @@ def test_refresh_rotates_and_refuses_the_wrong_token_type(http, sandbox):
 def test_user_account_may_read_but_not_write(http, sandbox):
     token = login(http, sandbox, email=sandbox.user_email)["accessToken"]
 
-    assert http.get(f"{sandbox.url}/api/parties", headers=bearer(token)).status_code == 200
+    assert http.get(f"{sandbox.url}/api/document-groups", headers=bearer(token)).status_code == 200
     assert (
-        http.post(f"{sandbox.url}/api/parties/search", json={}, headers=bearer(token)).status_code
+        http.post(
+            f"{sandbox.url}/api/document-groups/search", json={}, headers=bearer(token)
+        ).status_code
         == 200
     )
-    response = http.post(f"{sandbox.url}/api/parties", json={}, headers=bearer(token))
+    response = http.post(f"{sandbox.url}/api/document-groups", json={}, headers=bearer(token))
     assert response.status_code == 403
 
 
@@ -155,8 +150,8 @@ def test_api_version_header(http, sandbox, version, status):
 
 def test_page_envelope_defaults_caps_and_case_insensitive_names(http, sandbox):
     token = login(http, sandbox)["accessToken"]
-    create_parties(http, sandbox, token, 25)
-    url = f"{sandbox.url}/api/parties"
+    create_groups(http, sandbox, token, 25)
+    url = f"{sandbox.url}/api/document-groups"
 
     default = http.get(url, headers=bearer(token)).json()
     assert {k: v for k, v in default.items() if k != "items"} == {
@@ -186,20 +181,25 @@ def test_page_envelope_defaults_caps_and_case_insensitive_names(http, sandbox):
 
 def test_record_fields_and_soft_delete(http, sandbox):
     token = login(http, sandbox)["accessToken"]
-    create_parties(http, sandbox, token, 1)
-    record = http.get(f"{sandbox.url}/api/parties", headers=bearer(token)).json()["items"][0]
+    create_groups(http, sandbox, token, 1)
+    record = http.get(f"{sandbox.url}/api/document-groups", headers=bearer(token)).json()["items"][
+        0
+    ]
     assert {"id", "externalId", "created", "lastModified", "deleted"} <= set(record)
     assert record["deleted"] is None
 
-    url = f"{sandbox.url}/api/parties/{record['id']}"
+    url = f"{sandbox.url}/api/document-groups/{record['id']}"
     assert http.delete(url, headers=bearer(token)).status_code == 204
 
     gone = http.get(url, headers=bearer(token)).json()
     assert gone["deleted"] is not None
-    listed = http.get(f"{sandbox.url}/api/parties", headers=bearer(token)).json()
+    listed = http.get(f"{sandbox.url}/api/document-groups", headers=bearer(token)).json()
     assert [i["id"] for i in listed["items"]] == [record["id"]]
     assert http.delete(url, headers=bearer(token)).status_code == 404
-    assert http.get(f"{sandbox.url}/api/parties/987654", headers=bearer(token)).status_code == 404
+    assert (
+        http.get(f"{sandbox.url}/api/document-groups/987654", headers=bearer(token)).status_code
+        == 404
+    )
 
 
 def test_property_creates_its_entrance_with_the_same_id(facilioo_client, sandbox):
@@ -231,20 +231,18 @@ def test_property_creates_its_entrance_with_the_same_id(facilioo_client, sandbox
 
 def test_search_filters_and_pages(http, sandbox):
     token = login(http, sandbox)["accessToken"]
-    create_parties(http, sandbox, token, 30)
-    url = f"{sandbox.url}/api/parties/search"
+    create_groups(http, sandbox, token, 30)
+    url = f"{sandbox.url}/api/document-groups/search"
 
     exact = http.post(url, json={"externalId": "E7"}, headers=bearer(token)).json()
-    assert [i["lastName"] for i in exact["items"]] == ["P7"]
+    assert [i["name"] for i in exact["items"]] == ["P7"]
     paged = http.post(
         url, params={"PageSize": 20, "PageNumber": 2}, json={}, headers=bearer(token)
     ).json()
     assert paged["totalCount"] == 30
     assert len(paged["items"]) == 10
-    text = http.post(
-        url, json={"search": "p2", "orderBy": ["lastName desc"]}, headers=bearer(token)
-    )
-    assert [i["lastName"] for i in text.json()["items"]] == [
+    text = http.post(url, json={"search": "p2", "orderBy": ["name desc"]}, headers=bearer(token))
+    assert [i["name"] for i in text.json()["items"]] == [
         "P29",
         "P28",
         "P27",
@@ -348,15 +346,15 @@ def test_fault_dice_are_deterministic_with_a_seed(http, sandbox):
 
 def test_counters_by_method_and_route_and_reset(http, sandbox):
     token = login(http, sandbox)["accessToken"]
-    http.get(f"{sandbox.url}/api/parties/17", headers=bearer(token))
-    http.get(f"{sandbox.url}/api/parties/18", headers=bearer(token))
+    http.get(f"{sandbox.url}/api/document-groups/17", headers=bearer(token))
+    http.get(f"{sandbox.url}/api/document-groups/18", headers=bearer(token))
     http.get(f"{sandbox.url}/")
 
     counters = sandbox.counters()
     assert counters == {
         "total": 3,
         "by_method": {"POST": 1, "GET": 2},
-        "by_route": {"POST /api/auth/login": 1, "GET /api/parties/{id}": 2},
+        "by_route": {"POST /api/auth/login": 1, "GET /api/document-groups/{id}": 2},
     }
     sandbox.reset_counters()
     assert sandbox.counters()["total"] == 0
@@ -405,7 +403,7 @@ def test_state_survives_a_restart(tmp_path):
     state = tmp_path / "sandbox.json"
     with running_sandbox(password="pw", state_file=state) as first, requests.Session() as http:
         token = login(http, first)["accessToken"]
-        create_parties(http, first, token, 3)
+        create_groups(http, first, token, 3)
         file = http.post(
             f"{first.url}/api/files",
             json={"name": "a.pdf", "fileTypeId": 1},
@@ -417,7 +415,7 @@ def test_state_survives_a_restart(tmp_path):
         assert http.put(url, data=b"inhalt").status_code == 200
 
     with running_sandbox(password="pw", state_file=state) as second:
-        assert second.state.count("parties") == 3
+        assert second.state.count("document-groups") == 3
         assert second.state.file_content(file["id"]) == b"inhalt"
         with requests.Session() as http:
             token = login(http, second)["accessToken"]
@@ -427,7 +425,7 @@ def test_state_survives_a_restart(tmp_path):
             assert created["id"] > file["id"]  # ids go on where they stopped
 
     with running_sandbox(password="pw", state_file=state, fresh=True) as third:
-        assert third.state.count("parties") == 0
+        assert third.state.count("document-groups") == 0
 
 
 @pytest.mark.slow
@@ -479,3 +477,81 @@ def test_command_prints_the_logins_and_stops_on_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_an_unknown_field_is_refused_with_400_naming_the_field(http, sandbox):
+    token = login(http, sandbox)["accessToken"]
+
+    response = http.post(
+        f"{sandbox.url}/api/parties",
+        json={
+            "type": 7,
+            "secondaryName": "Muster",
+            "lastName": "Muster",
+            "contactByEmail": False,
+            "contactByPush": False,
+            "contactByMail": True,
+        },
+        headers=bearer(token),
+    )
+
+    assert response.status_code == 400
+    assert response.headers["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert list(body["errors"]) == ["lastName"]
+    assert "„lastName“" in body["detail"]
+    search = http.post(
+        f"{sandbox.url}/api/units/search", json={"externalID": "x"}, headers=bearer(token)
+    )
+    assert search.status_code == 400
+    assert "externalID" in search.json()["errors"]
+
+
+def test_drift_makes_a_named_field_silently_ignored(http, sandbox):
+    token = login(http, sandbox)["accessToken"]
+    sandbox.control(ignore_fields={"document-groups": ["externalId"]})
+
+    response = http.post(
+        f"{sandbox.url}/api/document-groups",
+        json={"name": "Ordner", "externalId": "1000-O1"},
+        headers=bearer(token),
+    )
+
+    assert response.status_code == 201
+    assert response.json()["externalId"] is None
+    sandbox.control(ignore_fields={})
+    refused = http.post(
+        f"{sandbox.url}/api/document-groups",
+        json={"name": "Ordner", "externalId": "1000-O1", "farbe": "rot"},
+        headers=bearer(token),
+    )
+    assert refused.status_code == 400
+    assert "farbe" in refused.json()["errors"]
+
+
+def test_party_external_ids_are_a_list_read_and_replaced_whole(http, sandbox):
+    token = login(http, sandbox)["accessToken"]
+    party = http.post(
+        f"{sandbox.url}/api/parties",
+        json={
+            "type": 7,
+            "primaryName": "Erika",
+            "secondaryName": "Muster",
+            "contactByEmail": True,
+            "contactByPush": False,
+            "contactByMail": False,
+        },
+        headers=bearer(token),
+    ).json()
+    url = f"{sandbox.url}/api/parties/{party['id']}/external-ids"
+
+    assert http.put(url, json=["A-1", "B-2"], headers=bearer(token)).status_code == 204
+    page = http.get(url, headers=bearer(token)).json()
+    found = http.post(
+        f"{sandbox.url}/api/parties/search", json={"externalId": "B-2"}, headers=bearer(token)
+    ).json()
+
+    assert page["items"] == ["A-1", "B-2"]
+    assert [p["id"] for p in found["items"]] == [party["id"]]
+    refused = http.put(url, json=[""], headers=bearer(token))
+    assert refused.status_code == 400

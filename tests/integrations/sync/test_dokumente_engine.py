@@ -162,7 +162,7 @@ def test_documents_reach_each_reference_level_with_their_bytes(customer, sandbox
         assert len(targets) == 1, record
         levels.add(targets[0])
         if doc.person_nr:
-            assert parties[record["partyId"]]["externalId"] == f"{doc.mandant_nr}-{doc.person_nr}"
+            assert f"{doc.mandant_nr}-{doc.person_nr}" in parties[record["partyId"]]["externalIds"]
         elif doc.vertrag_nr:
             contract_id = contracts[record["contractId"]]["externalId"]
             unit = f"{doc.mandant_nr}-{doc.we_nr}-{doc.gebaeude_nr}-{doc.einheit_nr}"

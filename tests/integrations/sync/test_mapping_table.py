@@ -3,6 +3,7 @@
 from collections import defaultdict
 
 from integrations.erp.records import Anrede
+from integrations.facilioo import dialect
 from integrations.sync.dokumente import map_document, map_document_group, map_file
 from integrations.sync.filters import document_target
 from integrations.sync.mapping_table import MAPPING, mapping_for
@@ -45,10 +46,19 @@ def sample_payloads():
     return results
 
 
+CONTACT_ROWS = {"email": "contactDetails: E-Mail", "phone": "contactDetails: Telefon"}
+
+
 def produced_fields():
+    """What reaches facilioo, in facilioo's names (the dialect renders the canonical bodies)."""
     fields = defaultdict(set)
     for payload in sample_payloads():
-        fields[payload.entity] |= set(payload.body) | set(payload.refs)
+        canonical = {**payload.body, **dict.fromkeys(payload.refs, 1)}
+        if payload.entity == "parties":
+            fields["parties"] |= set(dialect.render_party(canonical)) | {"externalIds"}
+            fields["parties"] |= {CONTACT_ROWS[k] for k in CONTACT_ROWS if canonical.get(k)}
+        else:
+            fields[payload.entity] |= set(dialect.render(payload.entity, canonical))
     return fields
 
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from integrations.erp.records import Anrede, Nutzungsart, PersonRolle, VertragsArt
+from integrations.facilioo import dialect
 from integrations.sync.differ import payload_hash
 from integrations.sync.ids import SEPARATORS
 from integrations.sync.stammdaten import (
@@ -134,19 +135,25 @@ def test_mieter_with_email_becomes_a_party_of_type_user():
         key=("person", "1000", "40001"),
         external_id="1000_40001",
         body={
-            "type": 7,
-            "firstName": "Anna",
+            "kind": "user",
+            "firstNames": "Anna",
             "lastName": "Schmidt",
-            "companyName": None,
-            "salutation": 2,
             "email": "anna.schmidt@example.de",
             "phone": "0341 123456",
             "contactByEmail": True,
             "contactByPush": False,
             "contactByMail": False,
-            "externalId": "1000_40001",
         },
     )
+    # and facilioo gets the documented party body: type 7, PrimaryName, SecondaryName
+    assert dialect.render_party(payload.body) == {
+        "type": 7,
+        "primaryName": "Anna",
+        "secondaryName": "Schmidt",
+        "contactByEmail": True,
+        "contactByPush": False,
+        "contactByMail": False,
+    }
 
 
 def test_eigentuemer_without_email_becomes_a_party_contacted_by_mail():
@@ -159,40 +166,50 @@ def test_eigentuemer_without_email_becomes_a_party_contacted_by_mail():
         key=("person", "1000", "50001"),
         external_id="1000.50001",
         body={
-            "type": 7,
-            "firstName": "Klaus",
+            "kind": "user",
+            "firstNames": "Klaus",
             "lastName": "Dr. Weber",  # the Titel goes in front of the last name
-            "companyName": None,
-            "salutation": 1,
             "email": None,
             "phone": "0171 7654321",  # no Telefon: the Mobilnummer
             "contactByEmail": False,
             "contactByPush": False,
             "contactByMail": True,
-            "externalId": "1000.50001",
         },
     )
 
 
-def test_a_company_has_its_name_in_last_name_and_company_name():
+def test_a_company_has_its_full_name_as_secondary_name_and_no_primary_name():
     person = samples.eigentuemer(
-        anrede=Anrede.FIRMA, titel=None, vorname=None, nachname=None, firma="Wohnbau Nord GmbH"
+        anrede=Anrede.FIRMA, titel=None, vorname="Egal", nachname=None, firma="Wohnbau Nord GmbH"
     )
 
-    body = map_party(person, samples.ctx()).body
+    body = dialect.render_party(map_party(person, samples.ctx()).body)
 
-    assert body["lastName"] == "Wohnbau Nord GmbH"
-    assert body["companyName"] == "Wohnbau Nord GmbH"
-    assert body["firstName"] is None
-    assert body["salutation"] == 4
+    assert body["secondaryName"] == "Wohnbau Nord GmbH"
+    assert body["primaryName"] is None
 
 
-@pytest.mark.parametrize(
-    ("anrede", "salutation"),
-    [(Anrede.HERR, 1), (Anrede.FRAU, 2), (Anrede.DIVERS, 3), (Anrede.FIRMA, 4), (None, None)],
-)
-def test_salutation(anrede, salutation):
-    assert map_party(samples.mieter(anrede=anrede), samples.ctx()).body["salutation"] == salutation
+@pytest.mark.parametrize("anrede", [Anrede.HERR, Anrede.FRAU, Anrede.DIVERS, Anrede.FIRMA, None])
+def test_no_salutation_is_sent_while_the_dialect_knows_no_values(anrede):
+    body = dialect.render_party(map_party(samples.mieter(anrede=anrede), samples.ctx()).body)
+
+    assert not set(body) - {
+        "type",
+        "primaryName",
+        "secondaryName",
+        "contactByEmail",
+        "contactByPush",
+        "contactByMail",
+    }
+
+
+def test_a_person_without_any_name_is_skipped_with_a_reason():
+    person = samples.eigentuemer(titel=None, vorname=None, nachname=None, firma=None)
+
+    result = map_party(person, samples.ctx())
+
+    assert result.reason == "missing_name"
+    assert "weder Vor- noch Nachnamen" in result.message
 
 
 @pytest.mark.parametrize(
