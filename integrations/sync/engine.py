@@ -516,6 +516,13 @@ class StammdatenSync(RunBookkeeping):
                 continue
             digest = target_hash(payload, body)
             kind = diff(digest, link.payload_hash if link else None, link is not None)
+            if kind is ChangeKind.UNCHANGED and link is not None and link.external_id not in (
+                "",
+                payload.external_id,
+            ):
+                # Our external id changed (a new separator) where the body does not carry it:
+                # a party's list of external ids is rewritten.
+                kind = ChangeKind.UPDATE
             if kind is ChangeKind.UNCHANGED:
                 self.counts.add(payload.entity, "unchanged")
                 if payload.aliases and link is not None:
