@@ -37,4 +37,3 @@ def tenancy(db: None) -> Tenancy:
     support = UserFactory(is_support=True)
     operator = UserFactory(is_superuser=True, is_staff=True)
     return Tenancy(a, b, admin_a, viewer_a, admin_b, viewer_b, support, operator)
-

@@ -5,20 +5,11 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from connect.labels import ENTITY_LABELS
 from connect.models import ItemAction
 
 register = template.Library()
 
-ENTITY_LABELS = {
-    "properties": _("Gebäude (Liegenschaften)"),
-    "entrances": _("Eingänge"),
-    "units": _("Einheiten"),
-    "parties": _("Parteien (Mieter, Eigentümer)"),
-    "unit-contracts": _("Verträge"),
-    "document-groups": _("Dokumentenordner"),
-    "files": _("Dateien"),
-    "documents": _("Dokumente"),
-}
 EXTRA_ACTIONS = {
     "unchanged": _("unverändert"),
     "skipped_mandant": _("anderer Mandant"),
