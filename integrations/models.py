@@ -17,6 +17,9 @@ class ExternalLink(models.Model):
     external_id = models.CharField(max_length=200)
     facilioo_id = models.BigIntegerField()
     payload_hash = models.CharField(max_length=64)
+    # The body last sent (parent ids resolved): the record inspector and the reconciliation
+    # compare facilioo's current state with it. Null for links written before it was kept.
+    sent_body = models.JSONField(null=True, blank=True)
     # The run that last wrote or confirmed this link (resume: records done by this run are skipped).
     last_run_id = models.BigIntegerField(null=True)
     # The record was in the last complete ERP read (removals are derived from this).
@@ -37,3 +40,33 @@ class ExternalLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.external_id} → {self.facilioo_id}"
+
+
+class FieldHold(models.Model):
+    """ "facilioo behält": a field of one record the sync no longer overwrites.
+
+    Set from a reconciliation report where someone changed the field in facilioo on purpose;
+    the Stammdaten sync leaves the field out of its writes for that record (other fields are
+    still written).
+    """
+
+    customer = models.ForeignKey("connect.Customer", on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=30)
+    natural_key = models.CharField(max_length=300)
+    field = models.CharField(max_length=60)
+    created_by = models.ForeignKey(
+        "connect.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("facilioo behält")
+        verbose_name_plural = _("facilioo behält")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "entity", "natural_key", "field"], name="field_hold_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.natural_key} {self.field}"

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from connect.api.views import auth, customers, facilioo, runs, support, usecases
+from connect.api.views import auth, customers, facilioo, records, runs, support, usecases
 
 app_name = "api"
 
@@ -31,6 +31,11 @@ urlpatterns = [
     path(f"{C}runs/<int:run_id>/", runs.RunDetailApi.as_view(), name="run"),
     path(f"{C}runs/<int:run_id>/cancel/", runs.RunCancelApi.as_view(), name="run-cancel"),
     path(f"{C}runs/<int:run_id>/items/", runs.RunItemListApi.as_view(), name="run-items"),
+    path(
+        f"{C}records/<str:entity>/<path:erp_key>/",
+        records.RecordInspectorApi.as_view(),
+        name="record",
+    ),
     path("support/customers/", support.CustomerHealthListApi.as_view(), name="support-customers"),
     path("support/records/", support.RecordSearchApi.as_view(), name="support-records"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -38,3 +38,17 @@ ROLE_LABELS = {
 @register.filter
 def role_label(code: str) -> str:
     return str(ROLE_LABELS.get(code, code))
+
+
+@register.filter
+def explainable(entity: str) -> bool:
+    """Whether the record inspector explains records of this entity (Stammdaten ones)."""
+    from integrations.drift.inspector import KIND_OF_ENTITY
+
+    return entity in KIND_OF_ENTITY
+
+
+@register.filter
+def record_key(erp_key_label: str) -> str:
+    """The run log's ``einheit 1000/0001/01/003`` as the inspector's URL part."""
+    return erp_key_label.partition(" ")[2]

@@ -34,7 +34,7 @@ from integrations.erp.records import (
 )
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
-from integrations.models import ExternalLink
+from integrations.models import ExternalLink, FieldHold
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.filters import mandant_in_scope
@@ -371,6 +371,7 @@ class StammdatenSync(RunBookkeeping):
             )
         links = self._links(payloads)
         parents = self._parent_ids(payloads)
+        held = self._held_fields(payloads)
         writes: list[_Write] = []
         unchanged_aliases: list[tuple[TargetPayload, int]] = []
         for payload in payloads:
@@ -382,6 +383,9 @@ class StammdatenSync(RunBookkeeping):
             try:
                 body = payload.resolved_body(parents)
                 same_id = parents[payload.same_id_as] if payload.same_id_as else None
+                if link is not None and (keep := held.get((payload.entity, nk))):
+                    # "facilioo behält": these fields are left out of the write (and the hash).
+                    body = {name: value for name, value in body.items() if name not in keep}
             except KeyError:
                 self._log(
                     payload.entity,
@@ -402,7 +406,11 @@ class StammdatenSync(RunBookkeeping):
             if kind is ChangeKind.CREATE:
                 if same_id is not None:
                     kind = ChangeKind.UPDATE  # the entrance exists with its property
-                elif (why := maps.creation_skip(payload, self.today)) is not None:
+                elif (
+                    why := maps.creation_skip(
+                        payload, self.today, self.settings.former_contract_months
+                    )
+                ) is not None:
                     self._log(
                         payload.entity,
                         "skipped",
@@ -477,6 +485,19 @@ class StammdatenSync(RunBookkeeping):
             ).values_list("natural_key", "facilioo_id", "payload_hash", "seen_run_id"):
                 found[(entity, nk)] = _Link(fid, digest, seen)
         return found
+
+    def _held_fields(self, payloads: list[TargetPayload]) -> dict[tuple[str, str], set[str]]:
+        """Fields marked "facilioo behält" per (entity, natural key) of this batch."""
+        if not payloads:
+            return {}
+        held: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for entity, nk, name in FieldHold.objects.filter(
+            customer_id=self.customer_id,
+            entity__in={p.entity for p in payloads},
+            natural_key__in=[key_str(p.key) for p in payloads],
+        ).values_list("entity", "natural_key", "field"):
+            held[(entity, nk)].add(name)
+        return held
 
     def _parent_ids(self, payloads: list[TargetPayload]) -> dict[NaturalKey, int]:
         wanted: set[NaturalKey] = set()
@@ -573,6 +594,7 @@ class StammdatenSync(RunBookkeeping):
                 "external_id": w.payload.external_id,
                 "facilioo_id": facilioo_id,
                 "payload_hash": w.digest,
+                "sent_body": w.body,
                 "last_run_id": self.run.pk,
                 "seen_run_id": self.run.pk,
                 "terminated": False,

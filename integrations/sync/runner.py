@@ -29,7 +29,7 @@ from integrations.facilioo.errors import (
 )
 from integrations.sync.dokumente_engine import DokumenteSync, dokumente_settings
 from integrations.sync.engine import RunCancelled, SafetyBrakeTripped, StammdatenSync
-from integrations.sync.types import StammdatenSettings
+from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS, StammdatenSettings
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,9 @@ def stammdaten_settings(raw: dict[str, Any]) -> StammdatenSettings:
         tenant_overrides=overrides,
         deletion_policy=raw.get("deletion_policy", "terminate"),
         safety_brake_percent=int(raw.get("safety_brake_percent", 20)),
+        former_contract_months=int(
+            raw.get("former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS)
+        ),
     )
 
 

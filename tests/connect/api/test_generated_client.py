@@ -182,3 +182,15 @@ def test_a_generated_client_drives_the_journey(live_server, settings, tmp_path, 
         assert items.results
         skipped = items.results[0]
         assert "keine E-Mail-Adresse" in skipped.message
+
+        # and: the record inspector explains it, with what to change in the ERP
+        record = api_module(customers + "records_retrieve").sync(
+            "musterstadt",
+            models.RecordsRetrieveEntity(skipped.entity),
+            skipped.erp_key.partition(" ")[2],
+            client=client,
+        )
+        assert isinstance(record, models.Record), record
+        assert record.skip.reason == "no_email"
+        assert record.remedy == "E-Mail-Adresse im ERP hinterlegen."
+        assert record.history[0].run_id == sync.id

@@ -17,6 +17,8 @@ from connect.models import AuditLog, Customer, FaciliooConnection, SyncRun
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "slug": lambda customer: customer.slug,
     "use_case": lambda customer: "stammdaten",
+    "entity": lambda customer: "units",
+    "erp_key": lambda customer: "1000/0001/01/001",
     "run_id": lambda customer: (
         SyncRun.objects.get_or_create(
             customer=customer, use_case="stammdaten", trigger="manual", status="queued"
