@@ -84,6 +84,7 @@ class DashboardView(CustomerView):
         from connect.models import SyncRun, UseCaseActivation
         from connect.selectors.activations import activation_next_run
         from connect.selectors.alerts import alert_list_open
+        from integrations.models import Reconciliation
         from integrations.usecases import UseCase
 
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
@@ -108,6 +109,9 @@ class DashboardView(CustomerView):
                     "activation": activation,
                     "last_run": last_run,
                     "next_run": next_run,
+                    "last_reconciliation": Reconciliation.objects.filter(
+                        customer=self.customer, use_case=use_case
+                    ).first(),
                 }
             )
         from connect.stats import run_chart

@@ -227,5 +227,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 ALERT_OVERDUE_GRACE_MINUTES = env.int("ALERT_OVERDUE_GRACE_MINUTES", default=30)
 RETENTION_RECORD_LOG_DAYS = env.int("RETENTION_RECORD_LOG_DAYS", default=90)
 RETENTION_RUN_DAYS = env.int("RETENTION_RUN_DAYS", default=400)
+# A reconciliation (Abgleich) of each active Stammdaten activation every this many days.
+RECONCILE_EVERY_DAYS = env.int("RECONCILE_EVERY_DAYS", default=7)
 # Absolute links in alert e-mails, e.g. https://connect.example.de (empty: the mails carry paths).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
