@@ -16,6 +16,7 @@ from connect.models import Customer, UseCaseActivation, User
 from connect.models.activations import DEFAULT_SCHEDULES
 from connect.selectors.erp_exports import erp_mandanten
 from connect.services.audit import audit_record, changes_between
+from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS, MAX_FORMER_CONTRACT_MONTHS
 from integrations.usecases import UseCase
 
 SEPARATORS = ("-", "_", ".", "/", "|")
@@ -53,6 +54,24 @@ def _safety_brake(raw: dict[str, Any], errors: list[str]) -> int:
     return brake
 
 
+def _former_contract_months(raw: dict[str, Any], errors: list[str]) -> int:
+    """ "beendete Verträge der letzten N Monate übertragen": 0 to 120, default 24."""
+    value = raw.get("former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS)
+    try:
+        months = int(DEFAULT_FORMER_CONTRACT_MONTHS if value in (None, "") else value)
+    except (TypeError, ValueError):
+        months = -1
+    if not 0 <= months <= MAX_FORMER_CONTRACT_MONTHS:
+        errors.append(
+            _(
+                "Beendete Verträge können für 0 bis %(max)s Monate übertragen werden; bitte "
+                "geben Sie eine ganze Zahl in diesem Bereich an."
+            )
+            % {"max": MAX_FORMER_CONTRACT_MONTHS}
+        )
+    return months
+
+
 def validate_stammdaten_settings(
     *, customer: Customer, raw: dict[str, Any], tenants: list[dict[str, Any]] | None
 ) -> dict[str, Any]:
@@ -78,6 +97,7 @@ def validate_stammdaten_settings(
     if policy not in ("terminate", "delete"):
         errors.append(_("Unbekannte Lösch-Regel."))
     brake = _safety_brake(raw, errors)
+    former_months = _former_contract_months(raw, errors)
     if errors:
         raise ApplicationError(" ".join(errors), extra={"errors": errors})
     return {
@@ -87,6 +107,7 @@ def validate_stammdaten_settings(
         "tenant_overrides": overrides,
         "deletion_policy": policy,
         "safety_brake_percent": brake,
+        "former_contract_months": former_months,
     }
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from connect.models import Role, SyncRun, SyncRunItem
+from integrations.models import Reconciliation, ReconciliationFinding
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 
@@ -66,6 +67,24 @@ def test_every_portal_page_passes_axe(live_server, page, new_page):
         erp_key="person 1000/P0001",
         external_id="1000-P0001",
     )
+    reconciliation = Reconciliation.objects.create(
+        customer=customer,
+        use_case="stammdaten",
+        trigger="manual",
+        status="succeeded",
+        counts={"changed": 1, "gone": 0, "unknown": 0},
+    )
+    ReconciliationFinding.objects.create(
+        reconciliation=reconciliation,
+        customer=customer,
+        kind="changed",
+        entity="units",
+        natural_key="einheit\x1f1000\x1f0001\x1f01\x1f001",
+        erp_key="einheit 1000/0001/01/001",
+        external_id="1000-0001-01-001",
+        facilioo_id=101,
+        fields={"name": {"sent": "Wohnung 1", "live": "Hausmeisterraum"}},
+    )
     base = live_server.url
     customer_pages = [
         "/c/musterstadt/",
@@ -78,6 +97,9 @@ def test_every_portal_page_passes_axe(live_server, page, new_page):
         "/c/musterstadt/members/",
         "/c/musterstadt/audit/",
         "/c/musterstadt/erp/",
+        "/c/musterstadt/records/parties/1000/P0001/",
+        "/c/musterstadt/reconciliations/",
+        f"/c/musterstadt/reconciliations/{reconciliation.pk}/",
     ]
     support_pages = [
         "/support/",

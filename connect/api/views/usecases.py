@@ -32,6 +32,11 @@ class StammdatenSettingsSerializer(serializers.Serializer[Any]):
     )
     deletion_policy = serializers.CharField(max_length=20, required=False)
     safety_brake_percent = serializers.IntegerField(required=False)
+    former_contract_months = serializers.IntegerField(
+        required=False,
+        help_text="Contracts that ended within this many months before a run are still "
+        "created (former tenants' documents need them); 0 to 120, default 24.",
+    )
 
 
 # Settings types per use case; a use case without an entry passes its settings through as given.
@@ -64,7 +69,7 @@ class UseCaseDetailApi(CustomerAPIView):
 
         settings = serializers.DictField(
             help_text="For stammdaten: separator, mandanten, default_tenant_id, "
-            "tenant_overrides, deletion_policy, safety_brake_percent."
+            "tenant_overrides, deletion_policy, safety_brake_percent, former_contract_months."
         )
         schedule = ScheduleInputSerializer(
             required=False, help_text="Crontab fields in Europe/Berlin."
