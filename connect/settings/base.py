@@ -180,6 +180,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own (stable client code).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "connect.models.sync_logs.RunStatus",
+        "UseCaseEnum": "integrations.usecases.UseCase",
+        "ReconciliationStatusEnum": "integrations.models.ReconciliationStatus",
+    },
 }
 
 EMAIL_BACKEND = env.str(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, Role
@@ -160,3 +161,36 @@ def test_the_report_page_and_the_dashboard_link(client, drifted):
     start = client.post(reverse("portal:reconciliations", args=[customer.slug]))
     assert (hold.status_code, start.status_code) == (403, 403)
     assert not FieldHold.objects.exists()
+
+
+def test_the_api_starts_reports_and_keeps_fields(drifted):
+    customer, *_ = drifted
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    viewer = MembershipFactory(customer=customer, role=Role.VIEWER).user
+    api = APIClient()
+    base = f"/api/customers/{customer.slug}/reconciliations/"
+    # a viewer may not start one
+    api.force_authenticate(viewer)
+    assert api.post(base, {}).status_code == 403
+    # an admin starts one; a second is refused while it is queued
+    api.force_authenticate(admin)
+    started = api.post(base, {"use_case": "stammdaten"})
+    assert started.status_code == 201, started.content
+    again = api.post(base, {})
+    assert again.status_code == 400
+    assert "läuft bereits ein Abgleich" in again.json()["detail"]
+    reconciliation_execute(reconciliation_id=started.json()["id"])
+    report = api.get(f"{base}{started.json()['id']}/").json()
+    assert report["counts"] == {"changed": 1, "gone": 1, "unknown": 1}
+    changed = next(f for f in report["findings"] if f["kind"] == "changed")
+    assert changed["fields"]["name"]["live"] == "Hausmeisterraum"
+    # the viewer reads the report but may not keep fields
+    api.force_authenticate(viewer)
+    hold_url = f"{base}{report['id']}/hold/"
+    assert api.post(hold_url, {"finding": changed["id"], "fields": ["name"]}).status_code == 403
+    api.force_authenticate(admin)
+    kept = api.post(hold_url, {"finding": changed["id"], "fields": ["name"]})
+    assert kept.json() == {"fields": ["name"]}
+    wrong = api.post(hold_url, {"finding": changed["id"], "fields": ["city"]})
+    assert wrong.status_code == 400
+    assert "nicht geändert: city" in wrong.json()["detail"]
