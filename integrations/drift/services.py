@@ -27,9 +27,19 @@ def reconciliation_request(
     *, customer: Customer, use_case: str, trigger: str, actor: User | None = None
 ) -> Reconciliation:
     """A queued reconciliation and its task. One at a time per customer and use case."""
+    from integrations.tasks import reconcile
+
+    rec = reconciliation_create(customer=customer, use_case=use_case, trigger=trigger, actor=actor)
+    transaction.on_commit(lambda: reconcile.delay(rec.pk))
+    return rec
+
+
+def reconciliation_create(
+    *, customer: Customer, use_case: str, trigger: str, actor: User | None = None
+) -> Reconciliation:
+    """A queued reconciliation, without a task (the CLI executes it in its own process)."""
     from connect.exceptions import ApplicationError
     from connect.services.audit import audit_record
-    from integrations.tasks import reconcile
 
     if use_case != UseCase.STAMMDATEN:
         raise ApplicationError(_("Der Abgleich ist für die Stammdaten verfügbar."))
@@ -48,7 +58,6 @@ def reconciliation_request(
     )
     if actor is not None:
         audit_record(customer=customer, actor=actor, action="reconciliation.start", obj=rec)
-    transaction.on_commit(lambda: reconcile.delay(rec.pk))
     return rec
 
 

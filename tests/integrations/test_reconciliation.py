@@ -8,7 +8,11 @@ changed field is written back.
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -194,3 +198,16 @@ def test_the_api_starts_reports_and_keeps_fields(drifted):
     wrong = api.post(hold_url, {"finding": changed["id"], "fields": ["city"]})
     assert wrong.status_code == 400
     assert "nicht geändert: city" in wrong.json()["detail"]
+
+
+def test_the_command_reconciles_and_prints_json(drifted):
+    customer, *_ = drifted
+    out = io.StringIO()
+    call_command("reconcile", customer.slug, "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["status"] == "succeeded"
+    assert summary["counts"] == {"changed": 1, "gone": 1, "unknown": 1}
+    assert {f["kind"] for f in summary["findings"]} == {"changed", "gone", "unknown"}
+    with pytest.raises(CommandError) as refused:
+        call_command("reconcile", "unbekannt")
+    assert "Kein Kunde" in str(refused.value)
