@@ -60,7 +60,10 @@ def record_inspect(
     activation = UseCaseActivation.objects.filter(
         customer=customer, use_case=UseCase.STAMMDATEN
     ).first()
-    settings = stammdaten_settings(dict(activation.settings) if activation else {})
+    try:
+        settings = stammdaten_settings(dict(activation.settings) if activation else {})
+    except (TypeError, ValueError):  # settings saved by an older version: explain with defaults
+        settings = stammdaten_settings({})
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     factory: Callable[[], FaciliooClient] | None = None
     if connection is not None:

@@ -179,7 +179,15 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
         return _finish(rec, error=_("Der Anwendungsfall ist nicht eingerichtet."))
     if connection is None:
         return _finish(rec, error=_("Es ist keine facilioo-Verbindung eingerichtet."))
-    settings = stammdaten_settings(dict(activation.settings))
+    try:
+        settings = stammdaten_settings(dict(activation.settings))
+    except (TypeError, ValueError):
+        return _finish(
+            rec,
+            error=_(
+                "Die Stammdaten-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
+            ),
+        )
     tenants = {t for t in [settings.default_tenant_id, *settings.tenant_overrides.values()] if t}
     counts = {"changed": 0, "gone": 0, "unknown": 0}
     rows: list[ReconciliationFinding] = []

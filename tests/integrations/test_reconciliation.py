@@ -211,3 +211,23 @@ def test_the_command_reconciles_and_prints_json(drifted):
     with pytest.raises(CommandError) as refused:
         call_command("reconcile", "unbekannt")
     assert "Kein Kunde" in str(refused.value)
+
+
+@pytest.mark.django_db
+def test_broken_settings_fail_the_reconciliation_with_a_message(tenancy):
+    from connect.models import UseCaseActivation
+    from connect.services.credentials import facilioo_connection_set
+
+    facilioo_connection_set(
+        customer=tenancy.a,
+        actor=None,
+        username="sandbox@facilioo.example",
+        password="x",
+        environment="sandbox",
+    )
+    UseCaseActivation.objects.create(
+        customer=tenancy.a, use_case="stammdaten", enabled=True, settings={"separator": "ab"}
+    )
+    rec = reconcile(tenancy.a)
+    assert rec.status == "failed"
+    assert "bitte speichern Sie sie neu" in rec.error_message
