@@ -25,4 +25,7 @@ PERIODIC_TASKS: list[PeriodicTaskSpec] = [
     PeriodicTaskSpec("Überfällige Läufe melden", "connect.alerts_check_overdue", 300),
     # Delete old record-log rows and runs in batches; connect.services.retention.
     PeriodicTaskSpec("Alte Protokolle löschen", "connect.retention_cleanup", 24 * 3600),
+    # Start the weekly reconciliation (Abgleich) of each active Stammdaten activation that is
+    # due (RECONCILE_EVERY_DAYS); integrations.drift.services.
+    PeriodicTaskSpec("Abgleich starten", "integrations.reconcile_due", 24 * 3600),
 ]

@@ -195,6 +195,10 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
     },
+    # Writes take JSON only: one request content type per operation, so clients generated from
+    # the OpenAPI document (openapi-python-client) get one typed body per write.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
@@ -225,6 +229,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own (stable client code).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "connect.models.sync_logs.RunStatus",
+        "UseCaseEnum": "integrations.usecases.UseCase",
+        "ReconciliationStatusEnum": "integrations.models.ReconciliationStatus",
+    },
 }
 
 EMAIL_BACKEND = env.str(
@@ -314,5 +324,7 @@ SCHEDULE_MIN_INTERVAL_MINUTES = env.int("SCHEDULE_MIN_INTERVAL_MINUTES", default
 ALERT_OVERDUE_GRACE_MINUTES = env.int("ALERT_OVERDUE_GRACE_MINUTES", default=30)
 RETENTION_RECORD_LOG_DAYS = env.int("RETENTION_RECORD_LOG_DAYS", default=90)
 RETENTION_RUN_DAYS = env.int("RETENTION_RUN_DAYS", default=400)
+# A reconciliation (Abgleich) of each active Stammdaten activation every this many days.
+RECONCILE_EVERY_DAYS = env.int("RECONCILE_EVERY_DAYS", default=7)
 # Absolute links in alert e-mails, e.g. https://connect.example.de (empty: the mails carry paths).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
