@@ -61,9 +61,21 @@ def erp_units(customer: Any) -> int:
 
     export = erp_export_current(customer=customer)
     if export is None:
-        return 0
+        return _units_in_directory(customer.erp_path)
     files = (export.report or {}).get("files") or {}
     return int((files.get("einheiten.csv") or {}).get("rows") or 0)
+
+
+def _units_in_directory(path: str) -> int:
+    """Data rows of ``einheiten.csv`` in an export directory set on the command line (a
+    ``.zip`` there, or no path, counts 0): a line count, without parsing."""
+    from pathlib import Path
+
+    units = Path(path or "") / "einheiten.csv"
+    if not path or not units.is_file():
+        return 0
+    with units.open("rb") as lines:
+        return max(0, sum(1 for line in lines if line.strip()) - 1)
 
 
 def run_size(run: Any) -> RunSize:

@@ -134,3 +134,14 @@ def test_a_silent_run_does_not_hold_the_slot_of_its_customer():
     SyncRun.objects.filter(pk=first.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=6))
     second = run(c, "dokumente")
     assert sync_run_start_within_limit(run=second, max_per_customer=1, fresh=FRESH)
+
+
+def test_an_export_directory_from_the_command_line_counts_its_units_rows(tmp_path):
+    (tmp_path / "einheiten.csv").write_text(
+        "mandant_nr;we_nr\n" + "".join(f"1000;{i}\n" for i in range(150)), encoding="utf-8"
+    )
+    c = Customer.objects.create(name="Pfad", slug="pfad", erp_source="file", erp_path=str(tmp_path))
+    assert run_queue(run(c).pk) == "runs-large"
+    SyncRun.objects.all().delete()
+    Customer.objects.filter(pk=c.pk).update(erp_path=str(tmp_path / "fehlt"))
+    assert run_queue(run(c).pk) is None
