@@ -109,6 +109,8 @@ class Command(BaseCommand):
             auth += f":{s['PASSWORD']}"
         return {
             "DJANGO_SETTINGS_MODULE": "connect.settings.base",
+            # As in production: with DEBUG, Django keeps the last 9,000 queries per worker.
+            "DJANGO_DEBUG": "0",
             "DATABASE_URL": f"postgres://{auth}@{s.get('HOST') or '127.0.0.1'}:"
             f"{s.get('PORT') or 5432}/{s['NAME']}",
             "FACILIOO_SANDBOX_URL": sandbox_url,
