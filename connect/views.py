@@ -92,7 +92,6 @@ class DashboardView(CustomerView):
         from connect.selectors.alerts import alert_list_open
         from integrations import registry
         from integrations.models import Reconciliation
-        from integrations.usecases import UseCase
 
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         cards = []

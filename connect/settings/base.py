@@ -195,20 +195,15 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
     },
-    # Writes take JSON only: one request content type per operation, so clients generated from
-    # the OpenAPI document (openapi-python-client) get one typed body per write.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "connect.api.exceptions.exception_handler",
-    # JSON bounded in size and nesting (connect.api.parsers); forms go through Django's limits.
-    "DEFAULT_PARSER_CLASSES": [
-        "connect.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Writes take JSON only, bounded in size and nesting (connect.api.parsers): one request
+    # content type per operation, so clients generated from the OpenAPI document
+    # (openapi-python-client) get one typed body per write.
+    "DEFAULT_PARSER_CLASSES": ["connect.api.parsers.BoundedJSONParser"],
 }
 # API tokens (django-rest-knox): hashed at rest, expiring; see connect.api.auth.
 KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name (knox's own)

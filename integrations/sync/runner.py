@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _

@@ -110,8 +110,9 @@ class UseCaseDetailApi(CustomerAPIView):
 
         settings = serializers.DictField(
             help_text="stammdaten: separator, mandanten, default_tenant_id, tenant_overrides, "
-            "deletion_policy, safety_brake_percent, former_contract_months. dokumente: separator, mandanten, "
-            "only_released, archives, keywords, dated_from, max_mb, safety_brake_percent."
+            "deletion_policy, safety_brake_percent, former_contract_months. dokumente: "
+            "separator, mandanten, only_released, archives, keywords, dated_from, max_mb, "
+            "safety_brake_percent."
         )
         schedule = ScheduleInputSerializer(
             required=False,
