@@ -7,9 +7,11 @@ from itertools import groupby
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from connect.models import UseCaseActivation
 from connect.views import CustomerView
 from integrations.sync.mapping_table import MAPPING
-from integrations.sync.types import REASONS
+from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS, REASONS
+from integrations.usecases import UseCase
 
 
 class FieldMappingView(CustomerView):
@@ -18,8 +20,16 @@ class FieldMappingView(CustomerView):
             (str(label), list(rows)) for label, rows in groupby(MAPPING, key=lambda r: r.entity)
         ]
         reasons = sorted((code, str(message)) for code, message in REASONS.items())
+        activation = UseCaseActivation.objects.filter(
+            customer=self.customer, use_case=UseCase.STAMMDATEN
+        ).first()
+        former_months = int(
+            (activation.settings if activation else {}).get(
+                "former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS
+            )
+        )
         return render(
             request,
             "connect/field_mapping.html",
-            self.context(groups=groups, reasons=reasons),
+            self.context(groups=groups, reasons=reasons, former_months=former_months),
         )

@@ -6,7 +6,9 @@ housekeeping that runs for everyone.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 
 @dataclass(frozen=True)
@@ -25,4 +27,24 @@ PERIODIC_TASKS: list[PeriodicTaskSpec] = [
     PeriodicTaskSpec("Überfällige Läufe melden", "connect.alerts_check_overdue", 300),
     # Delete old record-log rows and runs in batches; connect.services.retention.
     PeriodicTaskSpec("Alte Protokolle löschen", "connect.retention_cleanup", 24 * 3600),
+    # Start the weekly reconciliation (Abgleich) of each active Stammdaten activation that is
+    # due (RECONCILE_EVERY_DAYS); integrations.drift.services.
+    PeriodicTaskSpec("Abgleich starten", "integrations.reconcile_due", 24 * 3600),
 ]
+
+
+def schedule_offset(customer_id: int) -> timedelta:
+    """The deterministic delay of a customer's scheduled runs after their crontab time.
+
+    Whole minutes in ``[0, SYNC_SCHEDULE_SPREAD_MINUTES)``, from a hash of the customer's id:
+    the same customer always gets the same offset, and a hundred customers whose schedules
+    fire at 02:00 start spread over the window instead of in the same second. A window of 0
+    switches spreading off.
+    """
+    from django.conf import settings
+
+    window = int(getattr(settings, "SYNC_SCHEDULE_SPREAD_MINUTES", 0))
+    if window <= 0:
+        return timedelta(0)
+    digest = hashlib.sha256(f"connect-schedule-spread:{customer_id}".encode()).digest()
+    return timedelta(minutes=int.from_bytes(digest[:8], "big") % window)

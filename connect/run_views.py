@@ -54,6 +54,7 @@ class UseCaseView(CustomerView):
             "default_tenant_id": small_int(request.POST.get("default_tenant_id")),
             "deletion_policy": request.POST.get("deletion_policy", "terminate"),
             "safety_brake_percent": request.POST.get("safety_brake_percent", "20"),
+            "former_contract_months": request.POST.get("former_contract_months", "24"),
         }
         overrides, override_errors = _tenant_overrides(request.POST)
         data["tenant_overrides"] = overrides
@@ -136,6 +137,7 @@ class UseCaseView(CustomerView):
                 picker=schedule_picker(
                     activation, DEFAULT_SCHEDULES[UseCase(use_case)], posted=schedule
                 ),
+                former_contract_months=current.get("former_contract_months", 24),
                 chosen_ambiguous=page.ambiguous.get(str(current.get("separator") or ""), 0)
                 if page
                 else 0,

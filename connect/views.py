@@ -91,6 +91,7 @@ class DashboardView(CustomerView):
         from connect.selectors.activations import activation_next_run
         from connect.selectors.alerts import alert_list_open
         from integrations import registry
+        from integrations.models import Reconciliation
 
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         cards = []
@@ -116,6 +117,9 @@ class DashboardView(CustomerView):
                     "last_run": last_run,
                     "next_run": next_run,
                     "schedule_label": schedule_label(activation) if activation else "",
+                    "last_reconciliation": Reconciliation.objects.filter(
+                        customer=self.customer, use_case=use_case
+                    ).first(),
                 }
             )
         from connect.stats import run_chart

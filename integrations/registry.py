@@ -11,7 +11,8 @@ a use case up here (``entry(use_case)``, ``ENTRIES``) instead of naming it. An e
 - ``cli_settings``: the settings from the options of ``manage.py usecase enable``;
 - ``portal_url``, ``description``: the portal's settings page (URL name, with the customer's
   slug and the use case) and the dashboard text;
-- ``api_serializer``: the dotted path of the API's settings serializer.
+- ``api_serializer``: the dotted path of the API's settings serializer;
+- ``reconcilable``: whether a reconciliation ("Abgleich") compares its records with facilioo.
 
 Adding a use case means adding its value to ``UseCase`` and one entry here (see the README,
 "Adding a use case").
@@ -35,7 +36,11 @@ from integrations.sync.settings import (
     validate_dokumente,
     validate_stammdaten,
 )
-from integrations.sync.types import DokumenteSettings, StammdatenSettings
+from integrations.sync.types import (
+    DEFAULT_FORMER_CONTRACT_MONTHS,
+    DokumenteSettings,
+    StammdatenSettings,
+)
 from integrations.usecases import UseCase
 
 if TYPE_CHECKING:
@@ -73,6 +78,8 @@ class UseCaseEntry:
     default_settings: Mapping[str, Any] = field(default_factory=dict)
     # The facilioo projects the account sees are needed to validate the settings.
     needs_tenants: bool = False
+    # A reconciliation ("Abgleich") can compare facilioo's records with what was sent.
+    reconcilable: bool = False
 
     @property
     def label(self) -> str:
@@ -152,6 +159,7 @@ ENTRIES: dict[str, UseCaseEntry] = {
                 "separator": DEFAULT_SEPARATOR,
                 "deletion_policy": "terminate",
                 "safety_brake_percent": DEFAULT_SAFETY_BRAKE_PERCENT,
+                "former_contract_months": DEFAULT_FORMER_CONTRACT_MONTHS,
             },
             engine=_stammdaten_engine,
             cli_settings=_stammdaten_cli,
@@ -159,6 +167,7 @@ ENTRIES: dict[str, UseCaseEntry] = {
             api_serializer="connect.api.views.usecases.StammdatenSettingsSerializer",
             streams=("properties", "entrances", "units", "parties", "unit-contracts"),
             needs_tenants=True,
+            reconcilable=True,
         ),
         UseCaseEntry(
             use_case=UseCase.DOKUMENTE,

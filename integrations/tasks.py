@@ -124,3 +124,19 @@ def sync_scheduled(activation_id: int) -> int | None:
     except RunAlreadyActive:
         return None
     return run.pk
+
+
+@shared_task(name="integrations.reconcile", acks_late=True)
+def reconcile(reconciliation_id: int) -> None:
+    from integrations.drift.reconcile import reconciliation_execute
+
+    reconciliation_execute(reconciliation_id=reconciliation_id)
+
+
+@shared_task(name="integrations.reconcile_due")
+def reconcile_due() -> list[int]:
+    """Beat's entry (daily): a reconciliation for each active Stammdaten activation whose last
+    one is older than RECONCILE_EVERY_DAYS (default 7: weekly)."""
+    from integrations.drift.services import reconciliation_request_due
+
+    return reconciliation_request_due()

@@ -22,6 +22,13 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# axe-core for the browser tests' accessibility checks, from the npm registry at install time
+# (pinned by tests/browser/package-lock.json); the tests never download it.
+if command -v npm >/dev/null 2>&1 && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+  echo "» axe-core (npm)"
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+fi
+
 echo "» translations"
 .venv/bin/python manage.py compile_translations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,4 +26,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=code)
     if isinstance(exc, ObjectDoesNotExist):
         exc = exceptions.NotFound()
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        exc = exceptions.UnsupportedMediaType(
+            "",
+            detail=_(
+                "Die API nimmt nur JSON an. Bitte senden Sie den Inhalt mit "
+                "„Content-Type: application/json“."
+            ),
+        )
     return drf_exception_handler(exc, context)

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from connect.labels import entity_label
 from connect.models import SyncRun, SyncRunItem, UseCaseActivation
 from connect.models.activations import DEFAULT_SCHEDULES
 from connect.schedules import Schedule, schedule_clean, schedule_of
@@ -67,6 +68,12 @@ class RunSerializer(serializers.ModelSerializer):
 
 class RunItemSerializer(serializers.ModelSerializer):
     run_id = serializers.IntegerField()
+    entity_label = serializers.SerializerMethodField(
+        help_text="The entity's name in the request's language (as in the portal)."
+    )
+
+    def get_entity_label(self, item: SyncRunItem) -> str:
+        return entity_label(item.entity)
 
     class Meta:
         model = SyncRunItem
@@ -74,6 +81,7 @@ class RunItemSerializer(serializers.ModelSerializer):
             "id",
             "run_id",
             "entity",
+            "entity_label",
             "action",
             "reason",
             "message",

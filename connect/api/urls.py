@@ -3,7 +3,16 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from connect.api.views import auth, customers, facilioo, runs, support, usecases
+from connect.api.views import (
+    auth,
+    customers,
+    facilioo,
+    reconciliations,
+    records,
+    runs,
+    support,
+    usecases,
+)
 
 app_name = "api"
 
@@ -35,6 +44,26 @@ urlpatterns = [
     path(f"{C}runs/<id:run_id>/", runs.RunDetailApi.as_view(), name="run"),
     path(f"{C}runs/<id:run_id>/cancel/", runs.RunCancelApi.as_view(), name="run-cancel"),
     path(f"{C}runs/<id:run_id>/items/", runs.RunItemListApi.as_view(), name="run-items"),
+    path(
+        f"{C}records/<str:entity>/<path:erp_key>/",
+        records.RecordInspectorApi.as_view(),
+        name="record",
+    ),
+    path(
+        f"{C}reconciliations/",
+        reconciliations.ReconciliationListCreateApi.as_view(),
+        name="reconciliations",
+    ),
+    path(
+        f"{C}reconciliations/<id:reconciliation_id>/",
+        reconciliations.ReconciliationDetailApi.as_view(),
+        name="reconciliation",
+    ),
+    path(
+        f"{C}reconciliations/<id:reconciliation_id>/hold/",
+        reconciliations.FieldHoldApi.as_view(),
+        name="reconciliation-hold",
+    ),
     path("support/customers/", support.CustomerHealthListApi.as_view(), name="support-customers"),
     path("support/records/", support.RecordSearchApi.as_view(), name="support-records"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

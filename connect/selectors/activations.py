@@ -32,10 +32,27 @@ def activation_next_run(*, activation: UseCaseActivation, now: datetime) -> date
 
     None while the activation is off or paused. Local times follow the wall clock the way
     django-celery-beat does: a time skipped by the spring switch (02:30 on the last Sunday of
-    March) runs an hour later, one that exists twice in autumn runs once, at the first.
+    March) runs an hour later, one that exists twice in autumn runs once, at the first. The
+    customer's spread offset (connect.periodic.schedule_offset) comes on top, as beat adds it.
     """
     if not activation.enabled or activation.paused:
         return None
+    from connect.periodic import schedule_offset
+
+    offset = schedule_offset(activation.customer_id)
+    utc = ZoneInfo("UTC")
+    crontab_time = activation_next_crontab_time(
+        activation=activation, now=now.astimezone(utc) - offset
+    )
+    if crontab_time is None:
+        return None
+    return (crontab_time.astimezone(utc) + offset).astimezone(crontab_time.tzinfo)
+
+
+def activation_next_crontab_time(
+    *, activation: UseCaseActivation, now: datetime
+) -> datetime | None:
+    """The next time after ``now`` the activation's crontab matches, without the offset."""
     schedule = schedule_of(activation)
     if schedule is None:
         return None  # a row saved before schedules were validated: the page says so

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -225,10 +225,19 @@ def alerts_after_run(*, run: SyncRun, kind: str | None = None) -> Alert | None:
 
 
 def activation_previous_due(*, activation: UseCaseActivation, at: datetime) -> datetime | None:
-    """The latest time at or before `at` when the activation's schedule fires (in its time zone).
+    """The latest time at or before `at` when beat started the activation's scheduled run
+    (in its time zone): a schedule time plus the customer's spread offset.
 
     None when nothing was due in the last week, or when the stored schedule is not valid.
     """
+    from connect.periodic import schedule_offset
+
+    offset = schedule_offset(activation.customer_id)
+    due = _previous_schedule_time(activation=activation, at=(at.astimezone(UTC) - offset))
+    return None if due is None else (due.astimezone(UTC) + offset).astimezone(due.tzinfo)
+
+
+def _previous_schedule_time(*, activation: UseCaseActivation, at: datetime) -> datetime | None:
     schedule = schedule_of(activation)
     if schedule is None:
         return None

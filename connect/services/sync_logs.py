@@ -244,3 +244,54 @@ def sync_run_claim_orphans(*, older_than: timedelta, max_attempts: int) -> list[
             cache.delete(run_lock_key(pk))  # its holder is gone
             claimed.append(pk)
     return claimed
+
+
+WAITING_PHASE = "waiting"
+
+
+def sync_run_start_within_limit(*, run: SyncRun, max_per_customer: int, fresh: timedelta) -> bool:
+    """Start the run unless its customer already has ``max_per_customer`` runs executing.
+
+    Counted across all workers in the database: running runs of the customer whose heartbeat
+    is younger than ``fresh`` (a dead worker's run does not block its customer for good). The
+    customer row is locked for the count, so two workers never both take the last slot. A run
+    over the limit stays queued in phase "waiting" (its heartbeat set, so the resume pass
+    picks it up only if nobody hands it on); returns False then, and when the run is final.
+    """
+    if max_per_customer <= 0:
+        return sync_run_start(run=run)
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=run.customer_id).first()
+        executing = (
+            SyncRun.objects.filter(
+                customer_id=run.customer_id,
+                status=RunStatus.RUNNING,
+                heartbeat_at__gte=timezone.now() - fresh,
+            )
+            .exclude(pk=run.pk)
+            .count()
+        )
+        if executing >= max_per_customer:
+            SyncRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+                phase=WAITING_PHASE, heartbeat_at=timezone.now()
+            )
+            run.refresh_from_db()
+            return False
+        return sync_run_start(run=run)
+
+
+def sync_run_next_waiting(*, customer_id: int) -> list[int]:
+    """The customer's waiting runs, oldest first, to hand on when one of its runs ended.
+
+    Locks the customer row like the start does, so a run that is just being put to wait is
+    either seen here or sees the slot free.
+    """
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer_id).first()
+        return list(
+            SyncRun.objects.filter(
+                customer_id=customer_id, status=RunStatus.QUEUED, phase=WAITING_PHASE
+            )
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+        )

@@ -195,16 +195,15 @@ REST_FRAMEWORK = {
         "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
         "user": env.str("API_THROTTLE_USER", default="1200/minute"),
     },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "connect.api.exceptions.exception_handler",
-    # JSON bounded in size and nesting (connect.api.parsers); forms go through Django's limits.
-    "DEFAULT_PARSER_CLASSES": [
-        "connect.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Writes take JSON only, bounded in size and nesting (connect.api.parsers): one request
+    # content type per operation, so clients generated from the OpenAPI document
+    # (openapi-python-client) get one typed body per write.
+    "DEFAULT_PARSER_CLASSES": ["connect.api.parsers.BoundedJSONParser"],
 }
 # API tokens (django-rest-knox): hashed at rest, expiring; see connect.api.auth.
 KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name (knox's own)
@@ -225,6 +224,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets that share a field name get names of their own (stable client code).
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "connect.models.sync_logs.RunStatus",
+        "UseCaseEnum": "integrations.usecases.UseCase",
+        "ReconciliationStatusEnum": "integrations.models.ReconciliationStatus",
+    },
 }
 
 EMAIL_BACKEND = env.str(
@@ -314,5 +319,7 @@ SCHEDULE_MIN_INTERVAL_MINUTES = env.int("SCHEDULE_MIN_INTERVAL_MINUTES", default
 ALERT_OVERDUE_GRACE_MINUTES = env.int("ALERT_OVERDUE_GRACE_MINUTES", default=30)
 RETENTION_RECORD_LOG_DAYS = env.int("RETENTION_RECORD_LOG_DAYS", default=90)
 RETENTION_RUN_DAYS = env.int("RETENTION_RUN_DAYS", default=400)
+# A reconciliation (Abgleich) of each active Stammdaten activation every this many days.
+RECONCILE_EVERY_DAYS = env.int("RECONCILE_EVERY_DAYS", default=7)
 # Absolute links in alert e-mails, e.g. https://connect.example.de (empty: the mails carry paths).
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")

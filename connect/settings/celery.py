@@ -41,5 +41,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=4 *
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=4 * 3600 + 300)
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "connect.beat:SpreadScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# Fairness on shared workers (integrations.routing): runs expected to write at least
+# SYNC_LARGE_RUN_UNITS new units (0 = never) go to their own queue, which a separate worker
+# consumes; at most SYNC_MAX_RUNS_PER_CUSTOMER runs of one customer execute at a time.
+CELERY_TASK_ROUTES = ("integrations.routing.route_task",)
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
+SYNC_LARGE_QUEUE = env.str("SYNC_LARGE_QUEUE", default="runs-large")
+SYNC_LARGE_RUN_UNITS = env.int("SYNC_LARGE_RUN_UNITS", default=5000)
+SYNC_MAX_RUNS_PER_CUSTOMER = env.int("SYNC_MAX_RUNS_PER_CUSTOMER", default=1)
+# Scheduled runs that fire at the same minute start at a deterministic offset per customer
+# within this window (connect.periodic), so facilioo and the ERPs are not hit all at once.
+SYNC_SCHEDULE_SPREAD_MINUTES = env.int("SYNC_SCHEDULE_SPREAD_MINUTES", default=30)
+if not 0 <= SYNC_SCHEDULE_SPREAD_MINUTES <= 120:
+    # django-celery-beat loads crontab entries only within two hours of their hour.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SYNC_SCHEDULE_SPREAD_MINUTES must be between 0 and 120")

@@ -46,3 +46,7 @@ LANGUAGE_CODE = "de"
 # a test (tests/integrations/test_worker_runs.py) opens the same database as the test.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+# Scheduled runs start exactly at their crontab time in tests; the tests of the spread
+# (tests/integrations/test_schedule_spread.py) set their own window.
+SYNC_SCHEDULE_SPREAD_MINUTES = 0

@@ -5,20 +5,11 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from connect.labels import ENTITY_LABELS
 from connect.models import ItemAction
 
 register = template.Library()
 
-ENTITY_LABELS = {
-    "properties": _("Gebäude (Liegenschaften)"),
-    "entrances": _("Eingänge"),
-    "units": _("Einheiten"),
-    "parties": _("Parteien (Mieter, Eigentümer)"),
-    "unit-contracts": _("Verträge"),
-    "document-groups": _("Dokumentenordner"),
-    "files": _("Dateien"),
-    "documents": _("Dokumente"),
-}
 EXTRA_ACTIONS = {
     "unchanged": _("unverändert"),
     "skipped_mandant": _("anderer Mandant"),
@@ -47,3 +38,17 @@ ROLE_LABELS = {
 @register.filter
 def role_label(code: str) -> str:
     return str(ROLE_LABELS.get(code, code))
+
+
+@register.filter
+def explainable(entity: str) -> bool:
+    """Whether the record inspector explains records of this entity (Stammdaten ones)."""
+    from integrations.drift.inspector import KIND_OF_ENTITY
+
+    return entity in KIND_OF_ENTITY
+
+
+@register.filter
+def record_key(erp_key_label: str) -> str:
+    """The run log's ``einheit 1000/0001/01/003`` as the inspector's URL part."""
+    return erp_key_label.partition(" ")[2]

@@ -210,14 +210,5 @@ class RecordProblem:
     source: str | None = None  # e.g. "einheiten.csv:17"
 
 
-Record = (
-    Mandant
-    | Wirtschaftseinheit
-    | Gebaeude
-    | Einheit
-    | Person
-    | Vertrag
-    | Ordner
-    | Dokument
-)
+Record = Mandant | Wirtschaftseinheit | Gebaeude | Einheit | Person | Vertrag | Ordner | Dokument
 StreamItem = Record | RecordProblem

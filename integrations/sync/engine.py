@@ -41,7 +41,7 @@ from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
 from integrations.facilioo.parties import PARTS, PartyWriter
-from integrations.models import ExternalLink
+from integrations.models import ExternalLink, FieldHold
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.existing import ADOPT_MARK
@@ -208,9 +208,18 @@ class RunBookkeeping:
         )
 
     def _stage_link(
-        self, entity: str, key: NaturalKey, external_id: str, facilioo_id: int, digest: str
+        self,
+        entity: str,
+        key: NaturalKey,
+        external_id: str,
+        facilioo_id: int,
+        digest: str,
+        *,
+        sent_body: dict[str, Any] | None = None,
     ) -> None:
-        """A link written (or confirmed) by this batch; stored by the batch's commit."""
+        """A link written (or confirmed) by this batch; stored by the batch's commit.
+
+        ``sent_body``: what was sent, for the record inspector and the reconciliation."""
         nk = key_str(key)
         self._pending_links[(entity, nk)] = ExternalLink(
             customer_id=self.customer_id,
@@ -219,6 +228,7 @@ class RunBookkeeping:
             external_id=external_id,
             facilioo_id=facilioo_id,
             payload_hash=digest,
+            sent_body=sent_body,
             last_run_id=self.run.pk,
             seen_run_id=self.run.pk,
             terminated=False,
@@ -284,6 +294,7 @@ class RunBookkeeping:
                 "external_id",
                 "facilioo_id",
                 "payload_hash",
+                "sent_body",
                 "last_run_id",
                 "seen_run_id",
                 "terminated",
@@ -493,6 +504,7 @@ class StammdatenSync(RunBookkeeping):
             )
         links = self._links(payloads)
         parents = self._parent_ids(payloads)
+        held = self._held_fields(payloads)
         writes: list[_Write] = []
         unchanged_aliases: list[tuple[TargetPayload, int]] = []
         for payload in payloads:
@@ -504,6 +516,9 @@ class StammdatenSync(RunBookkeeping):
             try:
                 body = payload.resolved_body(parents)
                 same_id = parents[payload.same_id_as] if payload.same_id_as else None
+                if link is not None and (keep := held.get((payload.entity, nk))):
+                    # "facilioo behält": these fields are left out of the write (and the hash).
+                    body = {name: value for name, value in body.items() if name not in keep}
             except KeyError:
                 self._log(
                     payload.entity,
@@ -531,7 +546,11 @@ class StammdatenSync(RunBookkeeping):
             if kind is ChangeKind.CREATE:
                 if same_id is not None:
                     kind = ChangeKind.UPDATE  # the entrance exists with its property
-                elif (why := maps.creation_skip(payload, self.today)) is not None:
+                elif (
+                    why := maps.creation_skip(
+                        payload, self.today, self.settings.former_contract_months
+                    )
+                ) is not None:
                     self._log(
                         payload.entity,
                         "skipped",
@@ -620,6 +639,19 @@ class StammdatenSync(RunBookkeeping):
             ):
                 found[(entity, nk)] = _Link(fid, digest, seen, ext)
         return found
+
+    def _held_fields(self, payloads: list[TargetPayload]) -> dict[tuple[str, str], set[str]]:
+        """Fields marked "facilioo behält" per (entity, natural key) of this batch."""
+        if not payloads:
+            return {}
+        held: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for entity, nk, name in FieldHold.objects.filter(
+            customer_id=self.customer_id,
+            entity__in={p.entity for p in payloads},
+            natural_key__in=[key_str(p.key) for p in payloads],
+        ).values_list("entity", "natural_key", "field"):
+            held[(entity, nk)].add(name)
+        return held
 
     def _parent_ids(self, payloads: list[TargetPayload]) -> dict[NaturalKey, int]:
         wanted: set[NaturalKey] = set()
@@ -831,7 +863,7 @@ class StammdatenSync(RunBookkeeping):
 
     def _store_link(self, w: _Write, facilioo_id: int) -> None:
         p = w.payload
-        self._stage_link(p.entity, p.key, p.external_id, facilioo_id, w.digest)
+        self._stage_link(p.entity, p.key, p.external_id, facilioo_id, w.digest, sent_body=w.body)
         # Further keys under which other use cases find this record (the contract a document
         # on an ERP contract is linked to). Not counted, not logged, never removed on their own.
         for alias in p.aliases:

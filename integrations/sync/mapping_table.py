@@ -251,8 +251,11 @@ MAPPING: tuple[MappingRow, ...] = (
         "ende",
         "terminationAt",
         _(
-            "Vertragsende (JJJJ-MM-TT), leer = unbefristet. Ein bereits beendeter Vertrag wird "
-            "in facilioo nicht neu angelegt, ein vorhandener erhält sein Ende."
+            "Vertragsende (JJJJ-MM-TT), leer = unbefristet. Ein Vertrag, der in den letzten N "
+            "Monaten vor dem Lauf endete (Einstellung „beendete Verträge der letzten N Monate "
+            "übertragen“, Standard 24), wird mit seinem Ende angelegt, damit die Dokumente "
+            "ehemaliger Mieter an ihm hängen; ein früher beendeter wird nicht neu angelegt "
+            "(ended_contract), ein vorhandener erhält sein Ende."
         ),
     ),
     MappingRow(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 from contextlib import closing
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +19,8 @@ from connect.services.sync_logs import (
     RUN_LOCK_TTL,
     run_lock_key,
     sync_run_finish,
-    sync_run_start,
+    sync_run_next_waiting,
+    sync_run_start_within_limit,
 )
 from integrations import registry
 from integrations.erp.file import ExportChanged, InvalidExport
@@ -65,13 +68,34 @@ def sync_run_execute(*, run_id: int, client_options: dict[str, Any] | None = Non
             return run
         cache.set(lock_key, "1", timeout=RUN_LOCK_TTL)
     try:
-        if not sync_run_start(run=run):
-            return run
-        run = _execute(run, client_options or {})
+        if not sync_run_start_within_limit(
+            run=run,
+            max_per_customer=int(django_settings.SYNC_MAX_RUNS_PER_CUSTOMER),
+            fresh=RESUME_AFTER,
+        ):
+            return run  # final already, or waiting for a slot of its customer
+        try:
+            run = _execute(run, client_options or {})
+        finally:
+            hand_on_waiting(customer_id=run.customer_id)
     finally:
         cache.delete(lock_key)
     run_alerts(run)
     return run
+
+
+def hand_on_waiting(*, customer_id: int) -> list[int]:
+    """Enqueue the runs of the customer that waited for a slot (as many as may run)."""
+    from django.db import transaction
+
+    from integrations.tasks import sync_run as sync_run_task
+
+    waiting = sync_run_next_waiting(customer_id=customer_id)[
+        : max(1, int(django_settings.SYNC_MAX_RUNS_PER_CUSTOMER))
+    ]
+    for run_id in waiting:
+        transaction.on_commit(partial(sync_run_task.delay, run_id))
+    return waiting
 
 
 def run_alerts(run: SyncRun) -> None:

@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from integrations.sync.ids import SEPARATORS
 from integrations.sync.types import (
+    DEFAULT_FORMER_CONTRACT_MONTHS,
     DEFAULT_MAX_BYTES,
     DEFAULT_SAFETY_BRAKE_PERCENT,
     DELETION_POLICIES,
+    MAX_FORMER_CONTRACT_MONTHS,
     DokumenteSettings,
     StammdatenSettings,
 )
@@ -97,6 +99,24 @@ def _optional_int(value: Any) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
+def _former_contract_months(raw: Mapping[str, Any], errors: list[str]) -> int:
+    """ "beendete Verträge der letzten N Monate übertragen": 0 to 120, default 24."""
+    value = raw.get("former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS)
+    try:
+        months = int(DEFAULT_FORMER_CONTRACT_MONTHS if value in (None, "") else value)
+    except (TypeError, ValueError):
+        months = -1
+    if not 0 <= months <= MAX_FORMER_CONTRACT_MONTHS:
+        errors.append(
+            _(
+                "Beendete Verträge können für 0 bis %(max)s Monate übertragen werden; bitte "
+                "geben Sie eine ganze Zahl in diesem Bereich an."
+            )
+            % {"max": MAX_FORMER_CONTRACT_MONTHS}
+        )
+    return months
+
+
 def validate_stammdaten(
     raw: Mapping[str, Any],
     *,
@@ -139,6 +159,7 @@ def validate_stammdaten(
     if policy not in DELETION_POLICIES:
         errors.append(_("Unbekannte Lösch-Regel."))
     brake = _safety_brake(raw, errors)
+    former_months = _former_contract_months(raw, errors)
     if errors:
         raise SettingsInvalid(errors)
     return {
@@ -148,6 +169,7 @@ def validate_stammdaten(
         "tenant_overrides": overrides,
         "deletion_policy": policy,
         "safety_brake_percent": brake,
+        "former_contract_months": former_months,
     }
 
 
@@ -207,6 +229,9 @@ def stammdaten_from_stored(raw: Mapping[str, Any]) -> StammdatenSettings:
         tenant_overrides=overrides,
         deletion_policy=raw.get("deletion_policy", "terminate"),
         safety_brake_percent=int(raw.get("safety_brake_percent", DEFAULT_SAFETY_BRAKE_PERCENT)),
+        former_contract_months=int(
+            raw.get("former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS)
+        ),
     )
 
 

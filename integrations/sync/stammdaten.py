@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from integrations.erp.records import (
     Einheit,
     Gebaeude,
@@ -346,19 +348,43 @@ def map_contracts(
     return results
 
 
-def creation_skip(payload: TargetPayload, today: date) -> Skip | None:
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day if shorter)."""
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover (every month has a 28th)
+
+
+def creation_skip(payload: TargetPayload, today: date, former_months: int = 0) -> Skip | None:
     """Why a payload the differ would CREATE is not created, else None.
 
-    A contract that has already ended before ``today`` is not created in facilioo (it would
-    only add history nobody can use); one that facilioo already has is still updated, so its
-    ``terminationAt`` is set. The engine asks this only for ``ChangeKind.CREATE``.
+    A contract that ended before ``today`` is created only when it ended within the last
+    ``former_months`` months ("beendete Verträge der letzten N Monate übertragen"): former
+    tenants still get their final statements and other documents, which hang on the contract.
+    Older ones are not created (they would only add history nobody can use); one that facilioo
+    already has is still updated, so its ``terminationAt`` is set. The engine asks this only for
+    ``ChangeKind.CREATE``.
     """
     if payload.entity != "unit-contracts":
         return None
     termination = payload.body.get("terminationAt")
-    if termination is not None and date.fromisoformat(termination) < today:
-        return skip("ended_contract", entity=payload.entity, key=payload.key)
-    return None
+    if termination is None:
+        return None
+    ended = date.fromisoformat(termination)
+    if ended >= today:
+        return None
+    if former_months > 0 and ended >= months_before(today, former_months):
+        return None
+    detail = _(
+        "beendet am %(ended)s; übertragen werden beendete Verträge der letzten %(months)s Monate"
+    ) % {"ended": f"{ended:%d.%m.%Y}", "months": former_months}
+    return skip("ended_contract", detail=detail, entity=payload.entity, key=payload.key)
 
 
 # ---------------------------------------------------------------------------------------------

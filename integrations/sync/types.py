@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # SPEC 2.2: documents above 50 MB are not synced
 DEFAULT_SAFETY_BRAKE_PERCENT = 20  # SPEC 2.7
+DEFAULT_FORMER_CONTRACT_MONTHS = 24
+MAX_FORMER_CONTRACT_MONTHS = 120
 
 DeletionPolicy = Literal["terminate", "delete"]
 DELETION_POLICIES: tuple[DeletionPolicy, ...] = ("terminate", "delete")
@@ -125,9 +127,14 @@ class StammdatenSettings:
     tenant_overrides: Mapping[tuple[str, str], int] = field(default_factory=dict)
     deletion_policy: DeletionPolicy = "terminate"
     safety_brake_percent: int = DEFAULT_SAFETY_BRAKE_PERCENT
+    # "beendete Verträge der letzten N Monate übertragen": contracts that ended within this
+    # many months before a run are still created (former tenants' documents need them).
+    former_contract_months: int = DEFAULT_FORMER_CONTRACT_MONTHS
 
     def __post_init__(self) -> None:
         check_separator(self.separator)
+        if not 0 <= self.former_contract_months <= MAX_FORMER_CONTRACT_MONTHS:
+            raise ValueError("former_contract_months must be between 0 and 120")
         if self.deletion_policy not in DELETION_POLICIES:
             raise ValueError(f"unknown deletion policy {self.deletion_policy!r}")
         if not 0 <= self.safety_brake_percent <= 100:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.services import CHROMIUM_ARGS, chromium_path
+from tests.services import CHROMIUM_ARGS, chromium_path, unavailable
 
 # Screenshots of the browser journeys land here (the README points to it).
 SCREENSHOTS = Path(
@@ -39,13 +39,124 @@ def browser() -> Iterator[object]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class AxeChecks:
+    """axe-core (WCAG 2 A and AA rules) on every page a browser context shows.
+
+    axe-core comes from the npm registry, installed by scripts/setup.sh into
+    tests/browser/node_modules (pinned by package-lock.json); nothing is downloaded here. It is
+    injected as an init script, outside the pages' Content Security Policy, and runs once each
+    page has loaded; the result comes back through a binding. A page the test left before axe
+    finished is opened again at the end and checked then.
+    """
+
+    def __init__(self) -> None:
+        self.checked: set[str] = set()
+        self.visited: list[str] = []
+        self.violations: list[str] = []
+
+    def attach(self, context: object) -> None:
+        if not AXE.exists():
+            unavailable(f"axe-core is not installed at {AXE} (run ./scripts/setup.sh)")
+        context.expose_binding("__axeReport", self._report)  # type: ignore[attr-defined]
+        context.add_init_script(path=str(AXE))  # type: ignore[attr-defined]
+        context.add_init_script(script=AXE_ON_LOAD)  # type: ignore[attr-defined]
+        context.on("response", self._response)  # type: ignore[attr-defined]
+
+    def _response(self, response: object) -> None:
+        request = response.request  # type: ignore[attr-defined]
+        if (
+            request.is_navigation_request()
+            and request.method == "GET"
+            and response.status == 200  # type: ignore[attr-defined]
+            and "text/html" in (response.headers.get("content-type") or "")  # type: ignore[attr-defined]
+            and request.frame.parent_frame is None
+            and request.url not in self.visited
+        ):
+            self.visited.append(request.url)
+
+    def _report(self, _source: object, url: str, found: list[dict[str, object]]) -> None:
+        self.checked.add(url)
+        for v in found:
+            line = f"{url}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes']}"
+            if line not in self.violations:
+                self.violations.append(line)
+
+    def finish(self, context: object) -> None:
+        missed = [
+            url
+            for url in self.visited
+            if url not in self.checked and not any(p in url for p in AXE_NEVER_REVISIT)
+        ]
+        if missed:
+            page = context.new_page()  # type: ignore[attr-defined]
+            for url in missed:
+                page.goto(url)  # the init script checks it once loaded
+                for _ in range(200):
+                    if page.url in self.checked:  # type: ignore[attr-defined]
+                        break
+                    page.wait_for_timeout(50)  # type: ignore[attr-defined]
+                else:
+                    self.violations.append(f"{url}: axe-core did not finish")
+        assert not self.violations, "axe-core (WCAG 2 A/AA):\n" + "\n".join(self.violations)
+
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+# Opening these again would change the state the test left (log out).
+AXE_NEVER_REVISIT = ("/logout/",)
+AXE_RUN = """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}})
+  .then(r => r.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
+  })))"""
+AXE_ON_LOAD = f"""
+if (window.top === window) {{
+  window.addEventListener("load", () => setTimeout(() => {{
+    ({AXE_RUN})().then(found => window.__axeReport(location.href, found));
+  }}, 0));
+}}
+"""
+
+
+def checked_context(browser: object, **options: object) -> tuple[object, AxeChecks]:
+    options.setdefault("locale", "de-DE")
+    options.setdefault("viewport", {"width": 1280, "height": 900})
+    context = browser.new_context(**options)  # type: ignore[attr-defined]
+    checks = AxeChecks()
+    checks.attach(context)
+    return context, checks
+
+
+@pytest.fixture
+def new_page(browser: object) -> Iterator[Callable[..., object]]:
+    """Pages in further browser contexts (another user), each checked with axe-core."""
+    opened: list[tuple[object, AxeChecks]] = []
+
+    def make(**options: object) -> object:
+        context, checks = checked_context(browser, **options)
+        opened.append((context, checks))
+        page = context.new_page()  # type: ignore[attr-defined]
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    try:
+        for context, checks in opened:
+            checks.finish(context)
+    finally:
+        for context, _checks in opened:
+            context.close()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
+    context, checks = checked_context(browser)
+    page = context.new_page()  # type: ignore[attr-defined]
     page.set_default_timeout(15_000)
     yield page
-    context.close()
+    try:
+        checks.finish(context)
+    finally:
+        context.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def wait_for_run_end(page, timeout_ms=120_000):
     )
 
 
-def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, browser):
+def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, new_page):
     base = live_server.url
     customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt", demo_units=60)
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
@@ -116,7 +116,7 @@ def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, brows
     assert re.fullmatch(r"\d+-\S+", external_id), external_id
 
     # 7. support logs in elsewhere and finds that record by its externalId
-    support_page = browser.new_context(locale="de-DE").new_page()
+    support_page = new_page()
     login(support_page, base, support.username)
     support_page.goto(f"{base}/support/records/")
     support_page.fill("#record-search input[name=q]", external_id)

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from connect.models import Role
+from connect.models import Role, SyncRun, SyncRunItem
+from integrations.models import Reconciliation, ReconciliationFinding
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -43,3 +44,79 @@ def test_language_switch_in_the_browser(live_server, page):
         page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("button", name="Log out").is_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_portal_page_passes_axe(live_server, page, new_page):
+    """Each page of a customer (as its admin) and of the support console (as support) is opened;
+    the page fixtures check each one with axe-core (WCAG 2 A/AA) and fail on any violation."""
+    # given: a customer with a finished run that has a record log
+    customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    support = UserFactory(is_support=True)
+    run = SyncRun.objects.create(
+        customer=customer, use_case="stammdaten", trigger="manual", status="succeeded"
+    )
+    SyncRunItem.objects.create(
+        run=run,
+        customer=customer,
+        entity="parties",
+        action="skipped",
+        reason="no_email",
+        message="Mieter hat keine E-Mail-Adresse.",
+        erp_key="person 1000/P0001",
+        external_id="1000-P0001",
+    )
+    reconciliation = Reconciliation.objects.create(
+        customer=customer,
+        use_case="stammdaten",
+        trigger="manual",
+        status="succeeded",
+        counts={"changed": 1, "gone": 0, "unknown": 0},
+    )
+    ReconciliationFinding.objects.create(
+        reconciliation=reconciliation,
+        customer=customer,
+        kind="changed",
+        entity="units",
+        natural_key="einheit\x1f1000\x1f0001\x1f01\x1f001",
+        erp_key="einheit 1000/0001/01/001",
+        external_id="1000-0001-01-001",
+        facilioo_id=101,
+        fields={"name": {"sent": "Wohnung 1", "live": "Hausmeisterraum"}},
+    )
+    base = live_server.url
+    customer_pages = [
+        "/c/musterstadt/",
+        "/c/musterstadt/facilioo/",
+        "/c/musterstadt/usecases/stammdaten/",
+        "/c/musterstadt/usecases/dokumente/",
+        "/c/musterstadt/runs/",
+        f"/c/musterstadt/runs/{run.pk}/",
+        "/c/musterstadt/mapping/",
+        "/c/musterstadt/members/",
+        "/c/musterstadt/audit/",
+        "/c/musterstadt/erp/",
+        "/c/musterstadt/records/parties/1000/P0001/",
+        "/c/musterstadt/reconciliations/",
+        f"/c/musterstadt/reconciliations/{reconciliation.pk}/",
+    ]
+    support_pages = [
+        "/support/",
+        "/support/records/?q=1000-P0001",
+        "/support/audit/",
+    ]
+
+    def visit(browser_page, username, paths):
+        browser_page.goto(f"{base}/login/")
+        browser_page.fill("#id_username", username)
+        browser_page.fill("#id_password", PASSWORD)
+        browser_page.click("input[type=submit]")
+        browser_page.wait_for_load_state()
+        for path in paths:
+            response = browser_page.goto(f"{base}{path}")
+            assert response.status == 200, path
+
+    # when: the admin and support open every page (then: the fixtures' axe checks pass)
+    visit(page, admin.username, customer_pages)
+    visit(new_page(), support.username, support_pages)

@@ -23,7 +23,14 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from connect.celery import app as celery_app
-from connect.models import Customer, FaciliooConnection, RunStatus, SyncRun, Trigger
+from connect.models import (
+    Customer,
+    FaciliooConnection,
+    RunStatus,
+    SyncRun,
+    Trigger,
+    UseCaseActivation,
+)
 from connect.services.sync_logs import RunAlreadyActive
 from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
 from integrations.services import sync_run_request
@@ -70,8 +77,14 @@ def use_default_queue(name: str) -> None:
 def worker_setup(
     tmp_path: Path, settings: Any
 ) -> Iterator[Callable[..., AbstractContextManager[Any]]]:
-    """Start workers on a queue of this test; the test process shares their cache."""
+    """Start workers on the queues of this test; the test process shares their cache.
+
+    ``start(sandbox)`` consumes both the test's default queue and its large-runs queue;
+    ``start(sandbox, queues="default")`` or ``queues="large"`` only one of them.
+    """
     queue = f"runs-{uuid.uuid4().hex[:8]}"
+    large_queue = f"{queue}-large"
+    settings.SYNC_LARGE_QUEUE = large_queue
     var = tmp_path / "var"
     var.mkdir()
     session_var = Path(django_settings.VAR_DIR)
@@ -79,6 +92,9 @@ def worker_setup(
         "CONNECT_VAR_DIR": str(var),
         "DATABASE_URL": database_url(),
         "FACILIOO_WRITE_WORKERS": "2",
+        "SYNC_LARGE_QUEUE": large_queue,
+        # Runs a worker enqueues itself (handed on, resumed) stay on this test's queues.
+        "CELERY_DEFAULT_QUEUE": queue,
         # The worker decrypts what the test stored: the same keys, whatever the broker.
         "CREDENTIAL_ENCRYPTION_KEYS": ",".join(django_settings.CREDENTIAL_ENCRYPTION_KEYS),
         "SECRET_KEY": django_settings.SECRET_KEY,
@@ -112,10 +128,14 @@ def worker_setup(
     use_default_queue(queue)
     counter = iter(range(1, 100))
 
-    def start(sandbox: SandboxHandle) -> AbstractContextManager[Any]:
+    consumed = {"both": f"{queue},{large_queue}", "default": queue, "large": large_queue}
+
+    def start(
+        sandbox: SandboxHandle, *, queues: str = "both", **extra_env: str
+    ) -> AbstractContextManager[Any]:
         return celery_worker(
-            {**env, "FACILIOO_SANDBOX_URL": sandbox.url},
-            queue=queue,
+            {**env, "FACILIOO_SANDBOX_URL": sandbox.url, **extra_env},
+            queue=consumed[queues],
             log=tmp_path / f"worker-{next(counter)}.log",
         )
 
@@ -243,3 +263,60 @@ def test_a_second_trigger_while_a_run_is_active_is_refused(worker_setup, sandbox
         assert SyncRun.objects.filter(customer=customer).count() == 1
         wait_for(lambda: not run_of(run.pk).is_active, timeout=180, what="the run to finish")
     assert run_of(run.pk).status == RunStatus.SUCCEEDED
+
+
+def test_a_small_run_is_not_stuck_behind_a_large_initial_sync(worker_setup, sandbox, settings):
+    # given: runs of at least 100 new units are large; a worker for each queue, one task at a time
+    settings.SYNC_LARGE_RUN_UNITS = 100
+    sandbox.control(latency_ms=30)
+    big = ready_customer(sandbox, units=150)
+    small = ready_customer(sandbox, units=10)
+    with (
+        worker_setup(sandbox, queues="default", SYNC_LARGE_RUN_UNITS="100"),
+        worker_setup(sandbox, queues="large", SYNC_LARGE_RUN_UNITS="100"),
+    ):
+        # when: the big customer's first sync runs, and then the small customer asks for one
+        large = sync_run_request(customer=big, use_case="stammdaten", trigger=Trigger.SCHEDULE)
+        wait_for(lambda: run_of(large.pk).progress_done > 0, timeout=120, what="the large run")
+        quick = sync_run_request(customer=small, use_case="stammdaten", trigger=Trigger.SCHEDULE)
+        wait_for(lambda: not run_of(quick.pk).is_active, timeout=120, what="the small run")
+        # then: the small run is done while the large one still runs
+        assert run_of(quick.pk).status == RunStatus.SUCCEEDED, run_of(quick.pk).error_message
+        assert run_of(large.pk).status == RunStatus.RUNNING
+        wait_for(lambda: not run_of(large.pk).is_active, timeout=300, what="the large run")
+    assert run_of(large.pk).status == RunStatus.SUCCEEDED, run_of(large.pk).error_message
+
+
+def test_a_customer_runs_one_use_case_at_a_time_on_several_workers(worker_setup, sandbox):
+    # given: a customer with both use cases, and two workers on the same queue
+    sandbox.control(latency_ms=20)
+    customer = ready_customer(sandbox, units=60)
+    UseCaseActivation.objects.create(
+        customer=customer,
+        use_case="dokumente",
+        enabled=True,
+        settings={"separator": "-", "mandanten": ["1000", "2000", "3000"]},
+    )
+    with worker_setup(sandbox), worker_setup(sandbox):
+        # when: both runs are requested at once
+        first = sync_run_request(customer=customer, use_case="stammdaten", trigger=Trigger.MANUAL)
+        second = sync_run_request(customer=customer, use_case="dokumente", trigger=Trigger.MANUAL)
+
+        # then: one waits for the other, holding no worker, and is handed on
+        def one_waits() -> bool:
+            runs = {run_of(first.pk).phase, run_of(second.pk).phase}
+            statuses = {run_of(first.pk).status, run_of(second.pk).status}
+            return "waiting" in runs and statuses == {RunStatus.RUNNING, RunStatus.QUEUED}
+
+        wait_for(one_waits, timeout=120, what="one run to wait")
+        wait_for(
+            lambda: not run_of(first.pk).is_active and not run_of(second.pk).is_active,
+            timeout=300,
+            what="both runs",
+        )
+    done = sorted([run_of(first.pk), run_of(second.pk)], key=lambda r: r.started_at)
+    for finished in done:
+        assert finished.status in (RunStatus.SUCCEEDED, RunStatus.WARNING), finished.error_message
+        assert finished.attempts == 1
+    # and: they never executed at the same time
+    assert done[1].started_at >= done[0].finished_at

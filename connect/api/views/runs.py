@@ -29,13 +29,21 @@ class RunCreateSerializer(serializers.Serializer[Any]):
     use_case = serializers.ChoiceField(choices=UseCase.choices)
     dry_run = serializers.BooleanField(default=False, help_text="A preview: nothing is written.")
     reason = serializers.CharField(
-        max_length=500, required=False, default="", help_text="Why (kept in the audit log)."
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (kept in the audit log).",
     )
 
 
 class RunCancelSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(
-        max_length=500, required=False, default="", help_text="Why (kept in the audit log)."
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (kept in the audit log).",
     )
 
 

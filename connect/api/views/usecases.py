@@ -34,6 +34,11 @@ class StammdatenSettingsSerializer(serializers.Serializer[Any]):
     )
     deletion_policy = serializers.CharField(max_length=20, required=False)
     safety_brake_percent = serializers.IntegerField(required=False)
+    former_contract_months = serializers.IntegerField(
+        required=False,
+        help_text="Contracts that ended within this many months before a run are still "
+        "created (former tenants' documents need them); 0 to 120, default 24.",
+    )
 
 
 class DokumenteSettingsSerializer(serializers.Serializer[Any]):
@@ -105,8 +110,9 @@ class UseCaseDetailApi(CustomerAPIView):
 
         settings = serializers.DictField(
             help_text="stammdaten: separator, mandanten, default_tenant_id, tenant_overrides, "
-            "deletion_policy, safety_brake_percent. dokumente: separator, mandanten, "
-            "only_released, archives, keywords, dated_from, max_mb, safety_brake_percent."
+            "deletion_policy, safety_brake_percent, former_contract_months. dokumente: "
+            "separator, mandanten, only_released, archives, keywords, dated_from, max_mb, "
+            "safety_brake_percent."
         )
         schedule = ScheduleInputSerializer(
             required=False,

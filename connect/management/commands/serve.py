@@ -45,26 +45,39 @@ class Command(BaseCommand):
         parser.add_argument("--no-sandbox", action="store_true")
         parser.add_argument("--concurrency", type=int, default=2)
 
+    @staticmethod
+    def worker_command(python: str) -> list[str]:
+        return [python, "-m", "celery", "-A", "connect", "worker", "-l", "INFO", "-O", "fair"]
+
     def handle(self, *args, **options):
         python = sys.executable
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         parts: list[tuple[str, list[str]]] = [
             ("web", web_command(python, manage, options["host"], options["port"])),
+            # Small runs and housekeeping on the default queue; large initial syncs on their
+            # own worker, so they never hold every slot (integrations.routing).
             (
                 "worker",
                 [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "connect",
-                    "worker",
-                    "-l",
-                    "INFO",
+                    *self.worker_command(python),
+                    "-Q",
+                    settings.CELERY_TASK_DEFAULT_QUEUE,
                     "--concurrency",
                     str(options["concurrency"]),
-                    "-O",
-                    "fair",
+                    "-n",
+                    "default@%h",
+                ],
+            ),
+            (
+                "large",
+                [
+                    *self.worker_command(python),
+                    "-Q",
+                    settings.SYNC_LARGE_QUEUE,
+                    "--concurrency",
+                    "1",
+                    "-n",
+                    "large@%h",
                 ],
             ),
             (

@@ -13,10 +13,18 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from connect.models import AuditLog, Customer, FaciliooConnection, SyncRun
+from integrations.models import Reconciliation
 
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "slug": lambda customer: customer.slug,
     "use_case": lambda customer: "stammdaten",
+    "entity": lambda customer: "units",
+    "reconciliation_id": lambda customer: (
+        Reconciliation.objects.get_or_create(
+            customer=customer, use_case="stammdaten", trigger="manual", status="succeeded"
+        )[0].pk
+    ),
+    "erp_key": lambda customer: "1000/0001/01/001",
     "run_id": lambda customer: (
         SyncRun.objects.get_or_create(
             customer=customer, use_case="stammdaten", trigger="manual", status="queued"

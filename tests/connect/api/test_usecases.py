@@ -161,3 +161,46 @@ def test_dokumente_settings_are_typed_and_validated_in_german(api, tenancy, conn
         "safety_brake_percent": 20,
     }
     assert (body["schedule"]["minute"], body["schedule"]["hour"]) == ("30", "3")
+
+
+@pytest.mark.parametrize(("months", "saved"), [(None, 24), (0, 0), (36, 36)])
+def test_the_window_for_ended_contracts_is_saved(api, tenancy, connected, months, saved):
+    api.force_authenticate(tenancy.admin_a)
+    settings = {"separator": "-", "mandanten": ["1000"], "default_tenant_id": None}
+    if months is not None:
+        settings["former_contract_months"] = months
+    response = api.put(URL, {"settings": settings}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["settings"]["former_contract_months"] == saved
+
+
+def test_a_window_out_of_range_is_refused_in_german(api, tenancy, connected, client):
+    api.force_authenticate(tenancy.admin_a)
+    settings = {"separator": "-", "mandanten": ["1000"], "former_contract_months": 500}
+    response = api.put(URL, {"settings": settings}, format="json")
+    assert response.status_code == 400
+    assert "0 bis 120 Monate" in response.json()["detail"]
+    assert not UseCaseActivation.objects.filter(customer=tenancy.a, enabled=True).exists()
+    # and: the same message on the settings page, with the entered value kept
+    client.force_login(tenancy.admin_a)
+    page = client.post(
+        "/c/alpha/usecases/stammdaten/",
+        {"separator": "-", "mandanten": ["1000"], "former_contract_months": "-3"},
+    )
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert "0 bis 120 Monate" in text
+    assert 'name="former_contract_months" id="id_former_contract_months" value="-3"' in text
+
+
+def test_the_field_mapping_page_describes_former_tenants(client, tenancy):
+    UseCaseActivation.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        enabled=True,
+        settings={"separator": "-", "mandanten": ["1000"], "former_contract_months": 12},
+    )
+    client.force_login(tenancy.viewer_a)
+    page = client.get("/c/alpha/mapping/").content.decode()
+    assert "Ehemalige Mieter" in page
+    assert "in den letzten 12 Monaten vor einem Lauf endeten" in page

@@ -163,3 +163,73 @@ def test_redis_limiter_falls_back_to_local_when_redis_is_gone(caplog):
 
     assert "Redis unreachable" in caplog.text
     limiter.close()
+
+
+RESERVE_IN_ANOTHER_PROCESS = """
+import os, sys
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connect.settings.base")
+import django
+django.setup()
+from integrations.facilioo.ratelimit import rate_limiter_for
+print(rate_limiter_for(sys.argv[1], sys.argv[2], rate_per_s=10, redis_url=sys.argv[3]).reserve())
+"""
+
+
+def reserve_in_another_process(redis_url: str, base_url: str, username: str) -> float:
+    """One slot booked by a separate process (as a second Celery worker would)."""
+    import subprocess
+    import sys
+
+    from tests.services import ROOT
+
+    out = subprocess.run(
+        [sys.executable, "-c", RESERVE_IN_ANOTHER_PROCESS, base_url, username, redis_url],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def test_each_account_keeps_its_own_budget_across_processes(redis_url):
+    # given: customer A's account has booked thirty seconds of requests at 10/s in this worker
+    base = f"https://facilioo.test/{uuid.uuid4().hex}"
+    a = rate_limiter_for(base, "kunde-a@example.org", rate_per_s=10, redis_url=redis_url)
+    for _ in range(300):
+        a.reserve()
+    # when: another worker process books one request for each account
+    wait_a = reserve_in_another_process(redis_url, base, "kunde-a@example.org")
+    wait_b = reserve_in_another_process(redis_url, base, "kunde-b@example.org")
+    # then: A's request waits behind A's budget; B's goes at once (the fleet shares nothing)
+    assert wait_a >= 15
+    assert wait_b == 0.0
+
+
+def test_runs_of_two_customers_use_the_limiters_of_their_own_accounts(db, settings, redis_url):
+    from connect.models import Customer
+    from connect.services.credentials import facilioo_connection_set
+    from integrations.sync.runner import facilioo_client_for_run
+
+    settings.REDIS_URL = redis_url
+    settings.FACILIOO_SANDBOX_URL = f"http://127.0.0.1:9/{uuid.uuid4().hex}"
+    keys = []
+    for slug in ("kunde-a", "kunde-b"):
+        customer = Customer.objects.create(name=slug, slug=slug)
+        connection = facilioo_connection_set(
+            customer=customer,
+            actor=None,
+            username=f"{slug}@example.org",
+            password="geheim-1234",
+            environment="sandbox",
+        )
+        with facilioo_client_for_run(connection) as client:
+            limiter = client._rate_limiter
+            assert isinstance(limiter, RedisRateLimiter)
+            keys.append(limiter.key)
+    assert keys[0] != keys[1]
+    assert keys == [
+        rate_limit_key(settings.FACILIOO_SANDBOX_URL, "kunde-a@example.org"),
+        rate_limit_key(settings.FACILIOO_SANDBOX_URL, "kunde-b@example.org"),
+    ]

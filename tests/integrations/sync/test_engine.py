@@ -360,7 +360,7 @@ def test_floor_numbers_follow_the_floor_rule_for_every_form_of_text(customer, sa
 
 
 def test_ended_contracts_are_not_created_but_future_ones_are(customer, sandbox):
-    run, _counts, _ = sync(customer, sandbox)
+    run, _counts, _ = sync(customer, sandbox, former_contract_months=0)
     numbers = {
         (c["externalId"].split("-")[0], c["number"]) for c in live(sandbox, "unit-contracts")
     }

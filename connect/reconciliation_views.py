@@ -1,0 +1,97 @@
+"""Reconciliation ("Abgleich") pages: list and start, a report, and "facilioo behält"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from connect.exceptions import ApplicationError
+from connect.views import CustomerView
+from integrations.drift.services import field_holds_set, reconciliation_request
+from integrations.models import FieldHold, FindingKind, Reconciliation
+from integrations.usecases import UseCase
+
+
+class ReconciliationListView(CustomerView):
+    post_permission = "operate"
+
+    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        reconciliations = Reconciliation.objects.filter(customer=self.customer)[:50]
+        return render(
+            request,
+            "connect/reconciliations.html",
+            self.context(reconciliations=reconciliations),
+        )
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        try:
+            rec = reconciliation_request(
+                customer=self.customer,
+                use_case=request.POST.get("use_case", UseCase.STAMMDATEN),
+                trigger="manual",
+                actor=self.user,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("portal:reconciliations", slug=slug)
+        messages.success(request, _("Abgleich gestartet."))
+        return redirect("portal:reconciliation", slug=slug, reconciliation_id=rec.pk)
+
+
+class ReconciliationDetailView(CustomerView):
+    def get(self, request: HttpRequest, slug: str, reconciliation_id: int) -> HttpResponse:
+        rec = get_object_or_404(Reconciliation, customer=self.customer, pk=reconciliation_id)
+        findings = list(rec.findings.all()[:2000])
+        held = {
+            (h.entity, h.natural_key, h.field)
+            for h in FieldHold.objects.filter(
+                customer=self.customer,
+                natural_key__in=[f.natural_key for f in findings if f.kind == FindingKind.CHANGED],
+            )
+        }
+        rows = [
+            (
+                f,
+                [
+                    (
+                        name,
+                        values.get("sent"),
+                        values.get("live"),
+                        (f.entity, f.natural_key, name) in held,
+                    )
+                    for name, values in sorted(f.fields.items())
+                ],
+            )
+            for f in findings
+        ]
+        return render(
+            request,
+            "connect/reconciliation.html",
+            self.context(rec=rec, rows=rows, kinds=FindingKind),
+        )
+
+
+class FieldHoldView(CustomerView):
+    post_permission = "change"
+
+    def post(self, request: HttpRequest, slug: str, reconciliation_id: int) -> HttpResponse:
+        rec = get_object_or_404(Reconciliation, customer=self.customer, pk=reconciliation_id)
+        finding = get_object_or_404(rec.findings, pk=request.POST.get("finding") or 0)
+        try:
+            kept = field_holds_set(
+                customer=self.customer,
+                finding=finding,
+                fields=request.POST.getlist("fields"),
+                actor=self.user,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("facilioo behält für %(record)s: %(fields)s")
+                % {"record": finding.erp_key, "fields": ", ".join(kept) or "-"},
+            )
+        return redirect("portal:reconciliation", slug=slug, reconciliation_id=rec.pk)

@@ -1,0 +1,101 @@
+"""The record inspector for the portal and the API: builds the explanation, audits support."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
+from connect.selectors.customers import role_of
+from connect.services.audit import audit_record
+from integrations.drift.inspector import LIVE_TIMEOUT_S, Explanation, record_explain
+from integrations.erp.base import ErpConnector, ErpRead, GeneratorRead
+from integrations.erp.records import Mandant
+from integrations.erp.sources import FILE, NoValidExport, connector_for_customer
+from integrations.facilioo.client import FaciliooClient
+from integrations.sync.settings import stammdaten_from_stored
+from integrations.usecases import UseCase
+
+
+class _NoExport:
+    """No export to read: the record is shown without its ERP side."""
+
+    def list_mandanten(self) -> list[Mandant]:
+        return []
+
+    def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead:
+        return GeneratorRead(lambda: iter(()))
+
+
+def erp_source_of(customer: Customer) -> tuple[str, datetime | None]:
+    """The name and time of the export the customer's syncs read now."""
+    from connect.selectors.erp_exports import erp_export_current
+
+    if customer.erp_source == FILE:
+        current = erp_export_current(customer=customer)
+        if current is not None:
+            return current.original_name, current.uploaded_at
+        return customer.erp_path or "", None
+    return _("Demo-Portfolio (%(units)s Einheiten, Seed %(seed)s)") % {
+        "units": customer.demo_units,
+        "seed": customer.demo_seed,
+    }, None
+
+
+def record_inspect(
+    *,
+    customer: Customer,
+    user: User,
+    entity: str,
+    erp_key: str,
+    connector: ErpConnector | None = None,
+) -> Explanation:
+    """Explain one Stammdaten record (``UnknownRecord`` for a key that names none).
+
+    Support opening a customer's record is audited (``record.inspect``). Raises
+    ``NoValidExport`` when a file-source customer has no valid export.
+    """
+    activation = UseCaseActivation.objects.filter(
+        customer=customer, use_case=UseCase.STAMMDATEN
+    ).first()
+    try:
+        settings = stammdaten_from_stored(dict(activation.settings) if activation else {})
+    except (TypeError, ValueError):  # settings saved by an older version: explain with defaults
+        settings = stammdaten_from_stored({})
+    connection = FaciliooConnection.objects.filter(customer=customer).first()
+    factory: Callable[[], FaciliooClient] | None = None
+    if connection is not None:
+
+        def factory() -> FaciliooClient:
+            from connect.services.credentials import facilioo_client_for
+
+            return facilioo_client_for(
+                connection=connection, timeout=LIVE_TIMEOUT_S, max_retries=0, workers=1
+            )
+
+    source = erp_source_of(customer)
+    if connector is None:
+        try:
+            connector = connector_for_customer(customer)
+        except NoValidExport as exc:
+            connector, source = _NoExport(), (exc.message, None)
+    explanation = record_explain(
+        customer=customer,
+        entity=entity,
+        erp_key=erp_key,
+        settings=settings,
+        connector=connector,
+        source=source,
+        client_factory=factory,
+    )
+    if role_of(user=user, customer=customer) == "support":
+        audit_record(
+            customer=customer,
+            actor=user,
+            action="record.inspect",
+            object_type="record",
+            changes={"record": [None, f"{entity} {explanation.erp_key}"]},
+        )
+    return explanation

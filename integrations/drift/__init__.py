@@ -1,0 +1,1 @@
+"""Explaining records and catching drift: the record inspector and the reconciliation."""

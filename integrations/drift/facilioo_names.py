@@ -1,0 +1,63 @@
+"""What the record inspector and the reconciliation need of facilioo's names.
+
+Every name comes from the dialect (``integrations.facilioo.dialect``), the one module that
+spells facilioo: these two features read facilioo only through FaciliooClient's read methods
+(get, iter_pages) and look at facilioo's records only through the names below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.facilioo import dialect
+
+# The record's id, its externalId, and the soft-delete flag in facilioo's read model.
+RECORD_ID = dialect.ID
+EXTERNAL_ID = dialect.EXTERNAL_ID
+DELETED = dialect.DELETED
+
+# The list endpoint per entity (paged by the client).
+LIST_PATH = {
+    entity: dialect.collection_path(entity)
+    for entity in ("properties", "units", "parties", "unit-contracts")
+}
+
+# How a record points at what it belongs to: used to find "our tenants'" records.
+PROPERTY_TENANT = dialect.wire_name("properties", "tenantId")  # property -> facilioo tenant
+UNIT_ENTRANCE = dialect.wire_name("units", "entranceId")  # unit -> entrance (= its property)
+CONTRACT_UNIT = dialect.wire_name("unit-contracts", "unitId")  # unit contract -> unit
+CONTRACT_PARTY = dialect.wire_name("unit-contracts", "partyId")  # unit contract -> party
+
+# A field of our (canonical) request body -> the field of facilioo's read model holding it.
+READ_FIELD: dict[str, dict[str, str]] = {
+    entity: {canonical: wire for canonical, (wire, _evidence) in fields.items()}
+    for entity, fields in dialect.FIELDS.items()
+}
+
+
+def compared(entity: str, body_field: str) -> bool:
+    """True if facilioo's read model of the entity holds the field (a party's e-mail, phone
+    and external id live elsewhere: in contact details and the external-ids list)."""
+    return body_field in READ_FIELD.get(entity, {})
+
+
+def canonical_name(entity: str, wire: str) -> str:
+    """The product's name of a facilioo field (the field-mapping page shows facilioo's)."""
+    for canonical, name in READ_FIELD.get(entity, {}).items():
+        if name == wire:
+            return canonical
+    return wire
+
+
+def live_value(entity: str, record: dict[str, Any], body_field: str) -> Any:
+    """The value facilioo holds now for a field of our request body."""
+    return record.get(READ_FIELD.get(entity, {}).get(body_field, body_field))
+
+
+def same_value(sent: Any, live: Any) -> bool:
+    """Equal as facilioo stores them: blank text is no text, 12 equals 12.0."""
+    if sent in ("", None) and live in ("", None):
+        return True
+    if isinstance(sent, int | float) and isinstance(live, int | float):
+        return float(sent) == float(live)
+    return bool(sent == live)

@@ -1,0 +1,382 @@
+"""The record inspector ("Datensatz erklären"): one Stammdaten record, explained end to end.
+
+For one record (facilioo entity and ERP key) it gathers:
+
+- the ERP fields as read from the customer's current export, with the export's name and time;
+- each facilioo field with its mapping rule (the rule texts of the field-mapping page) and the
+  value the mapping makes of the ERP record today;
+- what the last run sent (hash, time, body) and the facilioo id;
+- facilioo's current state, fetched live with the customer's credentials and a short timeout
+  (a clear message instead when facilioo is unreachable), field by field next to what was sent;
+- the record's history across runs;
+- for a skipped record, the rule that skips it and what in the ERP would make it sync.
+
+It reads facilioo only; nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from integrations.drift.facilioo_names import canonical_name, compared, live_value, same_value
+from integrations.erp.records import (
+    Einheit,
+    Gebaeude,
+    NaturalKey,
+    Person,
+    PersonRolle,
+    RecordProblem,
+    Vertrag,
+    VertragsArt,
+    Wirtschaftseinheit,
+)
+from integrations.facilioo.client import Entity, FaciliooClient
+from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
+from integrations.models import ExternalLink, FieldHold
+from integrations.sync import stammdaten as maps
+from integrations.sync.mapping_table import MAPPING
+from integrations.sync.types import REASONS, MapContext, Skip, StammdatenSettings, TargetPayload
+from integrations.usecases import UseCase
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
+    from connect.models import Customer, SyncRunItem
+    from integrations.erp.base import ErpConnector
+
+KEY_SEPARATOR = "\x1f"
+# facilioo entity -> first part of the natural key (the engine's ENTITY_OF_KIND, reversed).
+KIND_OF_ENTITY = {
+    "properties": "gebaeude",
+    "entrances": "eingang",
+    "units": "einheit",
+    "parties": "person",
+    "unit-contracts": "unit_contract",
+}
+# Key parts after the kind, per entity.
+KEY_LENGTH = {"properties": 3, "entrances": 3, "units": 4, "parties": 2, "unit-contracts": 4}
+LIVE_TIMEOUT_S = 5.0
+HISTORY_LIMIT = 50
+
+# What in the ERP (or in the settings) would make a skipped record sync, per reason code.
+REMEDIES: dict[str, StrPromise] = {
+    "no_email": gettext_lazy("E-Mail-Adresse im ERP hinterlegen."),
+    "invalid_email": gettext_lazy("Eine gültige E-Mail-Adresse im ERP hinterlegen."),
+    "mandant_filtered": gettext_lazy(
+        "Den Mandanten in den Stammdaten-Einstellungen zur Synchronisation auswählen."
+    ),
+    "no_facilioo_tenant": gettext_lazy(
+        "Der Wirtschaftseinheit in den Stammdaten-Einstellungen ein facilioo-Projekt zuordnen "
+        "oder ein Standard-Projekt wählen."
+    ),
+    "ambiguous_key": gettext_lazy(
+        "Die ERP-Nummer ohne das Trennzeichen vergeben oder ein anderes Trennzeichen wählen."
+    ),
+    "missing_reference": gettext_lazy(
+        "Den Datensatz, auf den verwiesen wird, im ERP anlegen (und synchronisieren)."
+    ),
+    "ended_contract": gettext_lazy(
+        "Das Vertragsende im ERP prüfen, oder den Zeitraum „beendete Verträge der letzten N "
+        "Monate übertragen“ in den Stammdaten-Einstellungen verlängern."
+    ),
+    "facilioo_rejected": gettext_lazy(
+        "Die Meldung von facilioo im Verlauf lesen und den Wert im ERP korrigieren."
+    ),
+}
+
+
+class UnknownRecord(Exception):
+    """The entity or the ERP key does not name a Stammdaten record."""
+
+
+@dataclass
+class FieldRow:
+    name: str  # facilioo field of the request body
+    erp_fields: str
+    rule: str
+    value: Any  # what the mapping makes of today's ERP record
+    sent: Any  # last sent, None if unknown
+    live: Any  # facilioo now, None if not fetched
+    has_sent: bool
+    has_live: bool
+    differs: bool  # facilioo now differs from what was sent
+    held: bool  # "facilioo behält"
+
+
+@dataclass
+class Explanation:
+    entity: str
+    natural_key: NaturalKey
+    erp_key: str  # as the run log writes it: "einheit 1000/0001/01/003"
+    source_name: str
+    source_time: datetime | None
+    erp_fields: list[tuple[str, Any]] | None  # None: not in the current export
+    external_id: str
+    skip: Skip | None  # the rule that skips the record today
+    remedy: str
+    fields: list[FieldRow]
+    link: ExternalLink | None
+    live: dict[str, Any] | None
+    live_error: str
+    history: list[SyncRunItem] = field(default_factory=list)
+
+    @property
+    def facilioo_id(self) -> int | None:
+        return self.link.facilioo_id if self.link else None
+
+    @property
+    def differences(self) -> int:
+        return sum(1 for row in self.fields if row.differs)
+
+
+def parse_key(entity: str, erp_key: str) -> NaturalKey:
+    """``("units", "1000/0001/01/003")`` -> ``("einheit", "1000", "0001", "01", "003")``."""
+    kind = KIND_OF_ENTITY.get(entity)
+    parts = tuple(p for p in erp_key.strip("/").split("/"))
+    if kind is None or len(parts) != KEY_LENGTH[entity] or not all(parts):
+        raise UnknownRecord(erp_key)
+    return (kind, *parts)
+
+
+def url_key(erp_key_label: str) -> str:
+    """The run log's ``einheit 1000/0001/01/003`` -> ``1000/0001/01/003`` (for URLs)."""
+    return erp_key_label.partition(" ")[2]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def _fields_of(record: Any) -> list[tuple[str, Any]]:
+    return [(f.name, _plain(getattr(record, f.name))) for f in dataclasses.fields(record)]
+
+
+@dataclass
+class _Found:
+    target: Any = None
+    problem: RecordProblem | None = None
+    we: Wirtschaftseinheit | None = None
+    mieter: dict[str, Person] = field(default_factory=dict)
+    owners: dict[str, Person] = field(default_factory=dict)
+
+
+def _erp_key_of(key: NaturalKey) -> NaturalKey:
+    """The ERP record behind a facilioo record's key."""
+    if key[0] == "eingang":
+        return ("gebaeude", *key[1:])
+    if key[0] == "unit_contract":
+        return ("vertrag", *key[1:4])
+    return key
+
+
+def _find(connector: ErpConnector, key: NaturalKey) -> _Found:
+    """One pass over the export's Stammdaten of the key's Mandant, keeping what mapping needs."""
+    wanted = _erp_key_of(key)
+    found = _Found()
+    for item in connector.read(UseCase.STAMMDATEN, mandanten={key[1]}):
+        if isinstance(item, RecordProblem):
+            if tuple(item.key) == wanted:
+                found.problem = item
+            continue
+        if isinstance(item, Wirtschaftseinheit) and wanted[0] == "gebaeude":
+            if item.key == ("we", wanted[1], wanted[2]):
+                found.we = item
+        elif isinstance(item, Person) and wanted[0] in {"person", "vertrag"}:
+            book = found.mieter if item.rolle is PersonRolle.MIETER else found.owners
+            book[item.person_nr] = item
+        if getattr(item, "key", None) == wanted and not isinstance(item, Person):
+            found.target = item
+    if wanted[0] == "person":
+        person_nr = wanted[2]
+        if person_nr in found.mieter or person_nr in found.owners:
+            found.target = maps.merge_person_roles(
+                found.mieter.get(person_nr), found.owners.get(person_nr)
+            )
+    return found
+
+
+def _map(
+    key: NaturalKey, found: _Found, ctx: MapContext, today: date, former_months: int
+) -> TargetPayload | Skip | None:
+    record = found.target
+    if isinstance(record, Gebaeude):
+        if found.we is None:
+            return Skip("missing_reference", str(REASONS["missing_reference"]))
+        if key[0] == "eingang":
+            return maps.map_entrance(record, ctx)
+        return maps.map_property(record, found.we, ctx)
+    if isinstance(record, Einheit):
+        return maps.map_unit(record, ctx)
+    if isinstance(record, Person):
+        return maps.map_party(record, ctx)
+    if isinstance(record, Vertrag):
+
+        def person_ok(person_nr: str) -> bool | str:
+            if record.art is VertragsArt.MIETVERTRAG:
+                return maps.contract_person_status(
+                    found.mieter.get(person_nr), VertragsArt.MIETVERTRAG
+                )
+            return True if person_nr in found.owners else "missing_reference"
+
+        for result in maps.map_contracts(record, ctx, person_ok=person_ok):
+            result_key = result.key
+            if result_key == key:
+                if isinstance(result, TargetPayload):
+                    why = maps.creation_skip(result, today, former_months)
+                    return why or result
+                return result
+    return None
+
+
+def record_explain(
+    *,
+    customer: Customer,
+    entity: str,
+    erp_key: str,
+    settings: StammdatenSettings,
+    connector: ErpConnector,
+    source: tuple[str, datetime | None],
+    client_factory: Callable[[], FaciliooClient] | None,
+) -> Explanation:
+    """Everything about one record; ``client_factory`` is None without a facilioo connection."""
+    from connect.models import SyncRunItem
+
+    key = parse_key(entity, erp_key)
+    label = f"{key[0]} {'/'.join(key[1:])}"
+    link = ExternalLink.objects.filter(
+        customer=customer, entity=entity, natural_key=KEY_SEPARATOR.join(key)
+    ).first()
+    history = list(
+        SyncRunItem.objects.filter(customer=customer, entity=entity, erp_key=label)
+        .select_related("run")
+        .order_by("-id")[:HISTORY_LIMIT]
+    )
+    live: dict[str, Any] | None = None
+    live_error = ""
+    unit_types: dict[str, int] = {}
+    client = None
+    if client_factory is None:
+        live_error = _("Es ist keine facilioo-Verbindung eingerichtet.")
+    else:
+        try:
+            client = client_factory()
+        except FaciliooError as exc:
+            live_error = str(exc.message)
+    if client is not None:
+        with client:
+            try:
+                unit_types = {str(t.get("name")): int(t["id"]) for t in client.list_unit_types()}
+                if link is not None:
+                    live = client.get(Entity(entity), link.facilioo_id)
+                else:
+                    live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
+            except FaciliooNotFound:
+                live_error = _(
+                    "facilioo kennt diesen Datensatz (ID %(id)s) nicht mehr: er wurde dort "
+                    "gelöscht. Der nächste Lauf legt ihn wieder an."
+                ) % {"id": link.facilioo_id if link else "-"}
+            except FaciliooError as exc:
+                live_error = _(
+                    "facilioo ist gerade nicht erreichbar; der aktuelle Stand dort kann nicht "
+                    "gezeigt werden. (%(detail)s)"
+                ) % {"detail": exc.message}
+    today = timezone.localdate()
+    ctx = MapContext(
+        separator=settings.separator,
+        today=today,
+        unit_type_ids=unit_types,
+        tenant_for_we=settings.tenant_for_we,
+    )
+    found = _find(connector, key)
+    result: TargetPayload | Skip | None = None
+    if found.problem is not None:
+        result = Skip(found.problem.reason, found.problem.message)
+    elif found.target is not None:
+        if key[1] not in settings.mandanten:
+            result = Skip("mandant_filtered", str(REASONS["mandant_filtered"]))
+        else:
+            result = _map(key, found, ctx, today, settings.former_contract_months)
+    payload = result if isinstance(result, TargetPayload) else None
+    skip = result if isinstance(result, Skip) else None
+    if skip is None and payload is None and history and history[0].action == "skipped":
+        skip = Skip(history[0].reason, history[0].message)
+    held = set(
+        FieldHold.objects.filter(
+            customer=customer, entity=entity, natural_key=KEY_SEPARATOR.join(key)
+        ).values_list("field", flat=True)
+    )
+    return Explanation(
+        entity=entity,
+        natural_key=key,
+        erp_key=label,
+        source_name=source[0],
+        source_time=source[1],
+        erp_fields=_fields_of(found.target) if found.target is not None else None,
+        external_id=(payload.external_id if payload else (link.external_id if link else "")),
+        skip=skip,
+        remedy=str(REMEDIES.get(skip.reason, "")) if skip else "",
+        fields=_rows(entity, payload, link, live, held),
+        link=link,
+        live=live,
+        live_error=live_error,
+        history=history,
+    )
+
+
+def _rows(
+    entity: str,
+    payload: TargetPayload | None,
+    link: ExternalLink | None,
+    live: dict[str, Any] | None,
+    held: set[str],
+) -> list[FieldRow]:
+    rules = {
+        canonical_name(entity, row.facilioo_field): row
+        for row in MAPPING
+        if row.facilioo_entity == entity
+    }
+    sent: dict[str, Any] = dict(link.sent_body or {}) if link is not None else {}
+    names = list(rules)
+    for extra in [*(payload.body if payload else {}), *sent]:
+        if extra not in names:
+            names.append(extra)
+    rows = []
+    for name in names:
+        rule = rules.get(name)
+        has_sent = name in sent
+        has_live = live is not None and compared(entity, name)
+        live_now = live_value(entity, live, name) if live is not None else None
+        rows.append(
+            FieldRow(
+                name=name,
+                erp_fields=rule.erp_field if rule else "",
+                rule=str(rule.rule) if rule else "",
+                value=(payload.body.get(name) if payload else None),
+                sent=sent.get(name),
+                live=live_now,
+                has_sent=has_sent,
+                has_live=has_live,
+                differs=has_sent and has_live and not same_value(sent.get(name), live_now),
+                held=name in held,
+            )
+        )
+    return rows
+
+
+def key_of_natural(natural_key: str) -> NaturalKey:
+    return tuple(natural_key.split(KEY_SEPARATOR))

@@ -1,0 +1,306 @@
+"""What the fleet benchmark (``manage.py bench_fleet``) is built from.
+
+- :func:`fleet_logins`: one facilioo login and tenant per fleet customer in a sandbox;
+- :func:`write_fleet_export`: a customer's own ERP export (its own Mandant numbers, so the
+  externalIds of the fleet never collide in one sandbox);
+- :class:`WorkerPool`: real Celery worker processes on the benchmark's own queues, with their
+  memory and CPU time read from ``/proc``;
+- :func:`run_round`: fire one run per customer at once and measure waits and durations.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- facilioo logins of the fleet ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FleetLogin:
+    email: str
+    password: str
+    tenant_id: int
+
+
+def fleet_logins(sandbox: Any, count: int) -> list[FleetLogin]:
+    """One login with its own project (tenant) per fleet customer, in a sandbox of this process.
+
+    The sandbox knows one property-management account today, so this adds an account per
+    customer (its own rate-limit budget) and a tenant only that customer writes into. Records
+    outside the tenants stay visible to every login (the sandbox does not separate accounts yet),
+    so the adoption listings of a first sync see the whole fleet. Once the sandbox serves
+    accounts of its own (``facilioo_sandbox --accounts N``), only this function changes.
+    Call it again after ``sandbox.reset()``: it recreates the tenants.
+    """
+    from integrations.facilioo.sandbox.app import Account
+    from integrations.facilioo.sandbox.store import now_iso
+
+    server = sandbox.server
+    if server is None:
+        raise ValueError("fleet logins need a sandbox running in this process")
+    app, store = server.app, server.store
+    logins = []
+    stamp = now_iso()
+    with store.lock:
+        for index in range(1, count + 1):
+            tenant_id = 1000 + index
+            store.tables["tenants"][tenant_id] = {
+                "id": tenant_id,
+                "name": f"Flotte {index:03d}",
+                "externalId": None,
+                "created": stamp,
+                "lastModified": stamp,
+                "deleted": None,
+            }
+            email = f"flotte-{index:03d}@sandbox.facilioo.example"
+            logins.append(FleetLogin(email=email, password=sandbox.password, tenant_id=tenant_id))
+        store.visible_tenants = frozenset(
+            {*store.visible_tenants, *(login.tenant_id for login in logins)}
+        )
+    for index, login in enumerate(logins, start=1):
+        if login.email not in app.accounts:
+            account = Account(
+                id=100 + index,
+                email=login.email,
+                password=login.password,
+                party_type=2,
+                company_id=1,
+            )
+            app.accounts[login.email] = account
+            app._accounts_by_id[account.id] = account
+    return logins
+
+
+# -- ERP exports of the fleet -------------------------------------------------------------------
+
+
+def write_fleet_export(template: Path, target: Path, prefix: str) -> list[str]:
+    """Copy an ERP export v1 directory, each Mandant number prefixed (``1000`` → ``71000``).
+
+    Returns the new Mandant numbers. Document files are linked, not copied.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    mandanten: list[str] = []
+    for source in sorted(template.glob("*.csv")):
+        with source.open(encoding="utf-8", newline="") as inp:
+            rows = list(csv.reader(inp, delimiter=";"))
+        header, body = rows[0], rows[1:]
+        column = header.index("mandant_nr") if "mandant_nr" in header else None
+        if column is not None:
+            for row in body:
+                if row:
+                    row[column] = prefix + row[column]
+                    if source.name == "mandanten.csv":
+                        mandanten.append(row[column])
+        with (target / source.name).open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out, delimiter=";", lineterminator="\n").writerows([header, *body])
+    documents = template / "dokumente"
+    if documents.exists() and not (target / "dokumente").exists():
+        (target / "dokumente").symlink_to(documents.resolve())
+    return mandanten
+
+
+# -- worker processes ---------------------------------------------------------------------------
+
+
+def _proc_status(pid: int, field_name: str) -> float:
+    """A ``/proc/<pid>/status`` memory figure in MB (0 when unknown)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process and its waited-for children."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class WorkerPool:
+    """Real Celery worker processes, each executing one run at a time (solo pool)."""
+
+    env: dict[str, str]
+    log_dir: Path
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def start(self, queue: str, count: int, label: str) -> None:
+        for n in range(count):
+            name = f"{label}{n + 1}"
+            log = self.log_dir / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
+            with log.open("wb") as out:
+                proc = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "celery",
+                        "-A",
+                        "connect",
+                        "worker",
+                        "-Q",
+                        queue,
+                        "--pool",
+                        "solo",
+                        "-l",
+                        "INFO",
+                        "-n",
+                        f"bench-{name}-{uuid.uuid4().hex[:6]}@%h",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--without-heartbeat",
+                    ],
+                    cwd=ROOT,
+                    env={**os.environ, **self.env},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            self.procs.append(proc)
+            self.names.append(name)
+            self._wait_ready(proc, log)
+
+    @staticmethod
+    def _wait_ready(proc: subprocess.Popen[bytes], log: Path) -> None:
+        deadline = time.monotonic() + 90
+        while b"ready." not in log.read_bytes():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Celery worker did not start:\n" + log.read_text()[-3000:])
+            time.sleep(0.2)
+
+    def memory(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {"rss_mb": _proc_status(p.pid, "VmRSS"), "peak_mb": _proc_status(p.pid, "VmHWM")}
+            for name, p in zip(self.names, self.procs, strict=True)
+        }
+
+    def cpu(self) -> float:
+        return sum(cpu_seconds(p.pid) for p in self.procs)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs, self.names = [], []
+
+
+@contextmanager
+def worker_pool(env: dict[str, str], log_dir: Path) -> Iterator[WorkerPool]:
+    pool = WorkerPool(env=env, log_dir=log_dir)
+    try:
+        yield pool
+    finally:
+        pool.stop()
+
+
+# -- rounds -------------------------------------------------------------------------------------
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": 0.0, "p95": 0.0, "max": 0.0}
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
+    return {
+        "p50": round(statistics.median(ordered), 2),
+        "p95": round(p95, 2),
+        "max": round(ordered[-1], 2),
+    }
+
+
+@dataclass
+class RoundResult:
+    makespan_s: float
+    runs: int
+    statuses: dict[str, int]
+    wait_s: dict[str, float]
+    duration_s: dict[str, float]
+    facilioo_requests: int
+    requests_by_method: dict[str, int]
+    per_customer: dict[str, dict[str, float]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "makespan_s": self.makespan_s,
+            "runs": self.runs,
+            "statuses": self.statuses,
+            "wait_s": self.wait_s,
+            "duration_s": self.duration_s,
+            "facilioo_requests": self.facilioo_requests,
+            "requests_by_method": self.requests_by_method,
+        }
+
+
+def run_round(customers: Sequence[Any], sandbox: Any, *, timeout: float) -> RoundResult:
+    """Request one Stammdaten run per customer in one transaction, so all are queued at once,
+    and wait until every run has ended."""
+    from django.db import transaction
+
+    from connect.models import SyncRun, Trigger
+    from integrations.services import sync_run_request
+
+    sandbox.reset_counters()
+    started = time.time()
+    with transaction.atomic():
+        runs = [
+            sync_run_request(customer=c, use_case="stammdaten", trigger=Trigger.SCHEDULE)
+            for c in customers
+        ]
+    ids = [r.pk for r in runs]
+    deadline = time.monotonic() + timeout
+    while SyncRun.objects.filter(pk__in=ids, status__in=("queued", "running")).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"runs not finished after {timeout:.0f} s")
+        time.sleep(0.5)
+    done = list(SyncRun.objects.filter(pk__in=ids).select_related("customer"))
+    counters = sandbox.counters()
+    finished = max(r.finished_at.timestamp() for r in done if r.finished_at)
+    waits: list[float] = []
+    durations: list[float] = []
+    statuses: dict[str, int] = {}
+    per_customer: dict[str, dict[str, float]] = {}
+    for r in done:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+        if r.started_at and r.finished_at:
+            wait = (r.started_at - r.created_at).total_seconds()
+            duration = (r.finished_at - r.started_at).total_seconds()
+            waits.append(wait)
+            durations.append(duration)
+            per_customer[r.customer.slug] = {"wait_s": wait, "duration_s": duration}
+    return RoundResult(
+        makespan_s=round(finished - started, 2),
+        runs=len(done),
+        statuses=statuses,
+        wait_s=percentiles(waits),
+        duration_s=percentiles(durations),
+        facilioo_requests=int(counters.get("total", 0)),
+        requests_by_method=dict(counters.get("by_method", {})),
+        per_customer=per_customer,
+    )

@@ -1,0 +1,83 @@
+"""The record inspector in the browser: from a log row (admin) and from the support search,
+with a record a facilioo user changed after the sync, so the difference is highlighted."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect.models import Customer, Role
+from connect.services.sync_logs import sync_run_create
+from integrations.facilioo.client import Entity, FaciliooClient
+from integrations.models import ExternalLink
+from integrations.sync.runner import sync_run_execute
+from tests.conftest import PASSWORD
+from tests.factories import (
+    MembershipFactory,
+    UserFactory,
+    activate_stammdaten,
+    connect_to_sandbox,
+    sandbox_for,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.slow]
+
+
+def login(page, base, username):
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inspector_from_a_log_row_and_from_the_support_search(
+    live_server, settings, page, new_page, screenshot
+):
+    with sandbox_for(settings) as sandbox:
+        # given: a synced customer, and a unit renamed in facilioo afterwards
+        customer = Customer.objects.create(
+            name="Musterstadt Wohnen GmbH", slug="musterstadt", demo_units=20
+        )
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer)
+        run = sync_run_execute(
+            run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+        )
+        link = ExternalLink.objects.filter(customer=customer, entity="units").order_by("id")[0]
+        with FaciliooClient(sandbox.url, sandbox.email, sandbox.password) as client:
+            client.patch(Entity.UNITS, link.facilioo_id, {"name": "Hausmeisterraum"})
+        admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+        base = live_server.url
+
+        # when: the admin opens the run's log, finds the unit and clicks "erklären"
+        login(page, base, admin.username)
+        page.goto(f"{base}/c/musterstadt/runs/{run.pk}/?q={link.external_id}")
+        row = page.locator("#run-items tbody tr", has_text=link.external_id).first
+        row.get_by_role("link", name="erklären").click()
+        page.wait_for_selector("#record-fields")
+        screenshot("inspektor-aus-protokoll")
+
+        # then: the name differs, highlighted, with facilioo's value next to what was sent
+        name_row = page.locator('#record-fields tr[data-field="name"]')
+        assert "differs" in name_row.get_attribute("class")
+        assert "Hausmeisterraum" in name_row.inner_text()
+        assert "abweichend" in name_row.inner_text()
+        assert link.sent_body["name"] in name_row.inner_text()
+        assert "1 Feld weicht in facilioo ab" in page.locator("#record-summary").inner_text()
+
+        # when: support searches the record and opens it from the results
+        support = UserFactory(is_support=True)
+        support_page = new_page()
+        login(support_page, base, support.username)
+        support_page.goto(f"{base}/support/records/")
+        support_page.fill("#record-search input[name=q]", link.external_id)
+        support_page.click("#record-search input[type=submit]")
+        support_page.locator("#record-results").get_by_role("link", name="erklären").first.click()
+        support_page.wait_for_selector("#record-fields")
+        screenshot("inspektor-aus-suche", support_page)
+
+        # then: the same difference
+        support_row = support_page.locator('#record-fields tr[data-field="name"]')
+        assert "differs" in support_row.get_attribute("class")
+        assert "Hausmeisterraum" in support_row.inner_text()
