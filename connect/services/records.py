@@ -28,6 +28,9 @@ class _NoExport:
     def read(self, use_case: UseCase, *, mandanten: Collection[str]) -> ErpRead:
         return GeneratorRead(lambda: iter(()))
 
+    def close(self) -> None:
+        pass
+
 
 def erp_source_of(customer: Customer) -> tuple[str, datetime | None]:
     """The name and time of the export the customer's syncs read now."""
@@ -76,20 +79,25 @@ def record_inspect(
             )
 
     source = erp_source_of(customer)
+    owned = connector is None  # built here: closed here
     if connector is None:
         try:
             connector = connector_for_customer(customer)
         except NoValidExport as exc:
             connector, source = _NoExport(), (exc.message, None)
-    explanation = record_explain(
-        customer=customer,
-        entity=entity,
-        erp_key=erp_key,
-        settings=settings,
-        connector=connector,
-        source=source,
-        client_factory=factory,
-    )
+    try:
+        explanation = record_explain(
+            customer=customer,
+            entity=entity,
+            erp_key=erp_key,
+            settings=settings,
+            connector=connector,
+            source=source,
+            client_factory=factory,
+        )
+    finally:
+        if owned:
+            connector.close()
     if role_of(user=user, customer=customer) == "support":
         audit_record(
             customer=customer,

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('connect', '0002_erp_exports_alerts_log_indexes'),
-        ('integrations', '0001_initial'),
+        ('connect', '0007_facilioo_connection_probe_result'),
+        ('integrations', '0002_existing_match_decisions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
