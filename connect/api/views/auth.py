@@ -6,7 +6,7 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from knox.models import AuthToken
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
@@ -54,6 +54,10 @@ class TokenView(APIView):
         "count towards the same lockout as the portal's.",
     )
     def post(self, request: Request) -> Response:
+        # The login throttle reads a posted form before DRF sees the body, so a form would
+        # arrive here empty: refuse anything but JSON first (415, like every other write).
+        if not (request.content_type or "").startswith("application/json"):
+            raise exceptions.UnsupportedMediaType(request.content_type)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token, secret = token_issue(request=request._request, **data.validated_data)
