@@ -34,8 +34,8 @@ def test_portal_admin_and_api_docs_run_without_csp_violations(live_server, page)
     page.wait_for_url(f"{live_server.url}/support/**")
     page.goto(f"{live_server.url}/c/musterstadt/")
     # the language menu still switches (its handler lives in portal.js now)
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
     for path in ("/c/musterstadt/runs/", "/admin/", "/admin/connect/customer/", "/account/"):
         page.goto(f"{live_server.url}{path}")

@@ -31,6 +31,7 @@ from connect.models import (
     Trigger,
     UseCaseActivation,
 )
+from connect.services.credentials import facilioo_connection_set
 from connect.services.sync_logs import RunAlreadyActive
 from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
 from integrations.services import sync_run_request
@@ -147,16 +148,28 @@ def worker_setup(
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxHandle]:
-    with sandbox_process(seed=True, password="sandbox-worker-test") as handle:
+    with sandbox_process(seed=True, password="sandbox-worker-test", accounts=2) as handle:
         yield handle
 
 
-def ready_customer(sandbox: SandboxHandle, *, units: int) -> Customer:
+def ready_customer(sandbox: SandboxHandle, *, units: int, account: int = 1) -> Customer:
+    """A customer on the sandbox's account ``account`` (1: the first; 2: the second company,
+    its tenants 21 and 22), Stammdaten on. An account belongs to one customer."""
     customer = Customer.objects.create(
         name="Musterstadt", slug=f"m-{uuid.uuid4().hex[:6]}", demo_units=units
     )
-    connect_to_sandbox(customer, sandbox)
-    activate_stammdaten(customer)
+    if account == 1:
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer)
+    else:
+        facilioo_connection_set(
+            customer=customer,
+            actor=None,
+            username=f"sandbox{account}@facilioo.example",
+            password=sandbox.password,
+            environment="sandbox",
+        )
+        activate_stammdaten(customer, default_tenant_id=1 + 20 * (account - 1))
     return customer
 
 
@@ -270,7 +283,7 @@ def test_a_small_run_is_not_stuck_behind_a_large_initial_sync(worker_setup, sand
     settings.SYNC_LARGE_RUN_UNITS = 100
     sandbox.control(latency_ms=30)
     big = ready_customer(sandbox, units=150)
-    small = ready_customer(sandbox, units=10)
+    small = ready_customer(sandbox, units=10, account=2)
     with (
         worker_setup(sandbox, queues="default", SYNC_LARGE_RUN_UNITS="100"),
         worker_setup(sandbox, queues="large", SYNC_LARGE_RUN_UNITS="100"),
