@@ -19,7 +19,8 @@ from connect.selectors.erp_exports import (
     erp_export_report,
     erp_mandant_choices,
 )
-from connect.services.erp_exports import erp_export_upload, erp_source_set
+from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
+from connect.uploads import upload_refusal
 from connect.views import CustomerView
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.usecases import UseCase
@@ -87,32 +88,28 @@ class ErpView(ErpPage):
 
 
 class ErpUploadView(ErpPage):
-    """POST only (admins): upload an ERP export (.zip); then its report is shown."""
+    """POST only (admins): store an ERP export (.zip); its report follows from a task."""
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         uploaded = request.FILES.get("export")
+        refused = upload_refusal(request)
+        if refused is not None:
+            return self.render_page(request, upload_errors=[too_large_message(refused)], status=400)
         if uploaded is None:
             return self.render_page(
                 request, upload_errors=[_("Bitte wählen Sie eine Datei aus.")], status=400
             )
         try:
-            export = erp_export_upload(
+            export = erp_export_store(
                 customer=self.customer, actor=self.user, uploaded_file=uploaded
             )
         except ApplicationError as exc:
             return self.render_page(request, upload_errors=[exc.message], status=400)
-        if export.valid:
-            messages.success(
-                request,
-                _("Der ERP-Export „%(name)s“ ist gültig und wird für Synchronisationen verwendet.")
-                % {"name": export.original_name},
-            )
-        else:
-            messages.error(
-                request,
-                _("Der ERP-Export „%(name)s“ ist ungültig und wird nicht verwendet.")
-                % {"name": export.original_name},
-            )
+        messages.info(
+            request,
+            _("Der ERP-Export „%(name)s“ wurde gespeichert und wird geprüft.")
+            % {"name": export.original_name},
+        )
         return redirect("portal:erp-export", slug=self.customer.slug, export_id=export.pk)
 
 

@@ -28,3 +28,16 @@ def retention_cleanup() -> dict[str, int]:
     from connect.services.retention import retention_cleanup as cleanup
 
     return cleanup().as_dict()
+
+
+@shared_task(name="connect.erp_export_validate", acks_late=True)
+def erp_export_validate(export_id: int) -> dict[str, object]:
+    """After an upload: validate the stored export, start requested runs, apply retention."""
+    from connect.models import ErpExport
+    from connect.services.erp_exports import erp_export_validate as validate
+
+    try:
+        export = validate(export_id=export_id)
+    except ErpExport.DoesNotExist:
+        return {"export": export_id, "status": "gone"}
+    return {"export": export.pk, "status": export.status}

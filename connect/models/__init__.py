@@ -3,7 +3,7 @@ from connect.models.alerts import Alert, AlertKind
 from connect.models.audit import AuditLog
 from connect.models.credentials import FaciliooConnection
 from connect.models.customers import Customer, ErpSystem, Membership, Role
-from connect.models.erp_exports import ErpExport
+from connect.models.erp_exports import ErpExport, ErpPushToken, ExportOrigin, ExportStatus
 from connect.models.sync_logs import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.models.users import User
 
@@ -13,7 +13,10 @@ __all__ = [
     "AuditLog",
     "Customer",
     "ErpExport",
+    "ErpPushToken",
     "ErpSystem",
+    "ExportOrigin",
+    "ExportStatus",
     "FaciliooConnection",
     "ItemAction",
     "Membership",
