@@ -7,10 +7,11 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.models import ErpExport
+from connect.models import ErpExport, ErpPushToken
 from connect.models.customers import ErpSource
 from connect.selectors.erp_exports import (
     erp_export_current,
@@ -18,8 +19,10 @@ from connect.selectors.erp_exports import (
     erp_export_list,
     erp_export_report,
     erp_mandant_choices,
+    erp_push_token_list,
 )
 from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
+from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
 from connect.uploads import upload_refusal
 from connect.views import CustomerView
 from integrations.erp.file.report import FileSummary, Finding
@@ -40,10 +43,15 @@ class ErpPage(CustomerView):
         *,
         source_errors: list[str] | None = None,
         upload_errors: list[str] | None = None,
+        token_errors: list[str] | None = None,
+        new_token: str = "",
         status: int = 200,
     ) -> HttpResponse:
         self.customer.refresh_from_db()
         mandanten, erp_error = erp_mandant_choices(customer=self.customer)
+        push_url = request.build_absolute_uri(
+            reverse("api:erp-exports", kwargs={"slug": self.customer.slug})
+        )
         return render(
             request,
             self.template,
@@ -55,6 +63,10 @@ class ErpPage(CustomerView):
                 erp_error=erp_error,
                 source_errors=source_errors or [],
                 upload_errors=upload_errors or [],
+                token_errors=token_errors or [],
+                push_tokens=erp_push_token_list(customer=self.customer),
+                new_token=new_token,
+                push_lines=push_lines(push_url, new_token or "<TOKEN>"),
             ),
             status=status,
         )
@@ -111,6 +123,53 @@ class ErpUploadView(ErpPage):
             % {"name": export.original_name},
         )
         return redirect("portal:erp-export", slug=self.customer.slug, export_id=export.pk)
+
+
+def push_lines(url: str, token: str) -> dict[str, str]:
+    """Ready-to-copy command lines that push an export (curl, PowerShell)."""
+    target = f"{url}?sync=stammdaten"
+    return {
+        "curl": (
+            f'curl --fail -X POST -H "Authorization: Bearer {token}" '
+            f'-H "Content-Type: application/zip" --data-binary @export.zip "{target}"'
+        ),
+        "powershell": (
+            f'Invoke-RestMethod -Method Post -Uri "{target}" '
+            f'-Headers @{{ Authorization = "Bearer {token}" }} '
+            f'-ContentType "application/zip" -InFile "C:\\ERP\\export.zip"'
+        ),
+    }
+
+
+class ErpTokenCreateView(ErpPage):
+    """POST only (admins): a new Übermittlungs-Token, shown once on the page answered."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        try:
+            _token, raw = erp_push_token_create(
+                customer=self.customer, actor=self.user, name=request.POST.get("name", "")
+            )
+        except ApplicationError as exc:
+            return self.render_page(request, token_errors=[exc.message], status=400)
+        response = self.render_page(request, new_token=raw)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ErpTokenRevokeView(ErpPage):
+    """POST only (admins): revoke an Übermittlungs-Token."""
+
+    def post(self, request: HttpRequest, slug: str, token_id: int) -> HttpResponse:
+        try:
+            token = erp_push_token_revoke(
+                customer=self.customer, actor=self.user, token_id=token_id
+            )
+        except ErpPushToken.DoesNotExist as exc:
+            raise Http404 from exc
+        messages.success(
+            request, _("Das Token „%(name)s“ wurde widerrufen.") % {"name": token.name}
+        )
+        return redirect("portal:erp", slug=self.customer.slug)
 
 
 class ErpExportView(CustomerView):

@@ -8,13 +8,16 @@ learns of the refusal from ``upload_refusal(request)``.
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import HttpRequest
 
 _REFUSED = "_erp_upload_refused"
+CHUNK = 64 * 1024
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):
@@ -46,3 +49,34 @@ def upload_refusal(request: HttpRequest) -> str | None:
         wrapped = getattr(request, "_request", None)  # a DRF request
         value = getattr(wrapped, _REFUSED, None) if wrapped is not None else None
     return value if isinstance(value, str) else None
+
+
+class BodyTooLarge(Exception):
+    """The request body is larger than ERP_UPLOAD_MAX_BYTES."""
+
+
+def receive_body(request: HttpRequest) -> File[bytes]:
+    """The raw request body (an API push of a .zip) streamed into a temporary file; stops with
+    ``BodyTooLarge`` as soon as it passes ERP_UPLOAD_MAX_BYTES (or the announced length does)."""
+    limit = int(settings.ERP_UPLOAD_MAX_BYTES)
+    try:
+        announced = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        announced = 0
+    if announced > limit:
+        raise BodyTooLarge
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - handed on, closed by the caller
+        suffix=".upload", dir=settings.FILE_UPLOAD_TEMP_DIR
+    )
+    received = 0
+    while chunk := request.read(CHUNK):
+        received += len(chunk)
+        if received > limit:
+            handle.close()
+            raise BodyTooLarge
+        handle.write(chunk)
+    handle.flush()
+    handle.seek(0)
+    upload = File(handle)
+    upload.size = received
+    return upload

@@ -3,7 +3,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from connect.api.views import auth, customers, facilioo, runs, support, usecases
+from connect.api.views import auth, customers, erp, facilioo, runs, support, usecases
 
 app_name = "api"
 
@@ -26,6 +26,10 @@ urlpatterns = [
         f"{C}usecases/<str:use_case>/resume/",
         usecases.UseCaseResumeApi.as_view(),
         name="usecase-resume",
+    ),
+    path(f"{C}erp/exports/", erp.ErpExportListApi.as_view(), name="erp-exports"),
+    path(
+        f"{C}erp/exports/<int:export_id>/", erp.ErpExportDetailApi.as_view(), name="erp-export"
     ),
     path(f"{C}runs/", runs.RunListCreateApi.as_view(), name="runs"),
     path(f"{C}runs/<int:run_id>/", runs.RunDetailApi.as_view(), name="run"),
