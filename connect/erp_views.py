@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +24,7 @@ from connect.selectors.erp_exports import (
 )
 from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
 from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
+from connect.services.erp_watch import erp_watch_folder_set
 from connect.uploads import upload_refusal
 from connect.views import CustomerView
 from integrations.erp.file.report import FileSummary, Finding
@@ -44,6 +46,7 @@ class ErpPage(CustomerView):
         source_errors: list[str] | None = None,
         upload_errors: list[str] | None = None,
         token_errors: list[str] | None = None,
+        watch_errors: list[str] | None = None,
         new_token: str = "",
         status: int = 200,
     ) -> HttpResponse:
@@ -64,6 +67,7 @@ class ErpPage(CustomerView):
                 source_errors=source_errors or [],
                 upload_errors=upload_errors or [],
                 token_errors=token_errors or [],
+                watch_errors=watch_errors or [],
                 push_tokens=erp_push_token_list(customer=self.customer),
                 new_token=new_token,
                 push_lines=push_lines(push_url, new_token or "<TOKEN>"),
@@ -169,6 +173,22 @@ class ErpTokenRevokeView(ErpPage):
         messages.success(
             request, _("Das Token „%(name)s“ wurde widerrufen.") % {"name": token.name}
         )
+        return redirect("portal:erp", slug=self.customer.slug)
+
+
+class ErpWatchFolderView(ErpPage):
+    """POST only (operators): set or clear the customer's watched folder."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        if not self.user.is_superuser:
+            raise PermissionDenied
+        try:
+            erp_watch_folder_set(
+                customer=self.customer, actor=self.user, folder=request.POST.get("folder", "")
+            )
+        except ApplicationError as exc:
+            return self.render_page(request, watch_errors=[exc.message], status=400)
+        messages.success(request, _("Der überwachte Ordner wurde gespeichert."))
         return redirect("portal:erp", slug=self.customer.slug)
 
 

@@ -15,11 +15,19 @@ def ping(value: str) -> dict[str, str]:
 
 @shared_task(name="connect.alerts_check_overdue")
 def alerts_check_overdue() -> dict[str, int]:
-    """Beat, every 5 minutes: open an alert for each scheduled run that did not start."""
+    """Beat, every 5 minutes: open an alert for each scheduled run that did not start, and
+    "ERP-Daten veraltet" for ERP data older than ERP_STALE_AFTER_DAYS."""
     from connect.services.alerts import alerts_check_overdue as check
+    from connect.services.erp_freshness import alerts_check_erp_stale
 
     result = check()
-    return {"opened": len(result.opened), "closed": len(result.closed)}
+    stale_opened, stale_closed = alerts_check_erp_stale()
+    return {
+        "opened": len(result.opened),
+        "closed": len(result.closed),
+        "erp_stale_opened": len(stale_opened),
+        "erp_stale_closed": len(stale_closed),
+    }
 
 
 @shared_task(name="connect.retention_cleanup")

@@ -84,6 +84,7 @@ class DashboardView(CustomerView):
         from connect.models import SyncRun, UseCaseActivation
         from connect.selectors.activations import activation_next_run
         from connect.selectors.alerts import alert_list_open
+        from connect.services.erp_freshness import erp_data_time
         from integrations.usecases import UseCase
 
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
@@ -120,6 +121,7 @@ class DashboardView(CustomerView):
                 cards=cards,
                 chart=run_chart(customers=[self.customer]),
                 alerts=alert_list_open(customer=self.customer),
+                erp_data_time=erp_data_time(customer=self.customer),
             ),
         )
 

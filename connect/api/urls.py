@@ -28,9 +28,7 @@ urlpatterns = [
         name="usecase-resume",
     ),
     path(f"{C}erp/exports/", erp.ErpExportListApi.as_view(), name="erp-exports"),
-    path(
-        f"{C}erp/exports/<int:export_id>/", erp.ErpExportDetailApi.as_view(), name="erp-export"
-    ),
+    path(f"{C}erp/exports/<int:export_id>/", erp.ErpExportDetailApi.as_view(), name="erp-export"),
     path(f"{C}runs/", runs.RunListCreateApi.as_view(), name="runs"),
     path(f"{C}runs/<int:run_id>/", runs.RunDetailApi.as_view(), name="run"),
     path(f"{C}runs/<int:run_id>/cancel/", runs.RunCancelApi.as_view(), name="run-cancel"),
