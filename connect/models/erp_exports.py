@@ -56,6 +56,14 @@ class ErpExport(models.Model):
     # Use cases to start once the export is valid (API push with ?sync=), and what happened.
     sync_requested = models.JSONField(_("Läufe nach der Prüfung"), default=list, blank=True)
     sync_result = models.JSONField(_("gestartete Läufe"), default=dict, blank=True)
+    # The import profile version the export is read through (None: ERP export v1).
+    profile = models.ForeignKey(
+        "connect.ErpImportProfile",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="exports",
+    )
     push_token = models.ForeignKey(
         "connect.ErpPushToken",
         on_delete=models.SET_NULL,
@@ -113,3 +121,34 @@ class ErpPushToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ErpImportProfile(models.Model):
+    """One saved version of a customer's import profile (its own ERP export layout).
+
+    Saving makes a new version and makes it the active one; exports are validated and read
+    through the profile version that was active when they arrived.
+    """
+
+    customer = models.ForeignKey(
+        "connect.Customer", on_delete=models.CASCADE, related_name="erp_import_profiles"
+    )
+    name = models.CharField(_("Bezeichnung"), max_length=100)
+    version = models.PositiveIntegerField(_("Version"))
+    definition = models.JSONField(_("Zuordnung"))
+    is_active = models.BooleanField(_("aktiv"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Importprofil")
+        verbose_name_plural = _("Importprofile")
+        ordering = ["-version", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "version"], name="import_profile_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

@@ -123,8 +123,11 @@ def erp_export_store(
         uploaded_file.name = name
     name, size = _check_upload(uploaded_file)
     _quota_check(customer=customer, name=name, size=size)
+    from connect.selectors.erp_exports import erp_profile_active
+
     export = ErpExport(
         customer=customer,
+        profile=erp_profile_active(customer=customer),
         original_name=name,
         size=size,
         uploaded_by=actor if actor is not None and actor.pk else None,
@@ -192,12 +195,14 @@ def _sha256(path: str) -> str:
 def erp_export_validate(*, export_id: int) -> ErpExport:
     """Validate a stored export (the task's work): report, status, then the requested runs
     and the retention of the customer's older uploads. A checked export is left as it is."""
-    export = ErpExport.objects.select_related("customer").get(pk=export_id)
+    export = ErpExport.objects.select_related("customer", "profile").get(pk=export_id)
     if export.status != ExportStatus.PENDING:
         return export
     path = export.file.path
     export.sha256 = _sha256(path)
-    report = validate_export(path, limits=export_limits())
+    from connect.services.erp_profiles import import_profile
+
+    report = validate_export(path, limits=export_limits(), profile=import_profile(export.profile))
     export.valid = report.valid
     export.status = ExportStatus.VALID if report.valid else ExportStatus.INVALID
     export.report = report.to_dict()

@@ -57,8 +57,15 @@ def export_path_for_customer(customer: Customer) -> Path:
 
 def connector_for_customer(customer: Customer) -> ErpConnector:
     """The connector of a customer's ERP source: the demo portfolio (``demo_units``,
-    ``demo_seed``) or the export file (see ``export_path_for_customer``)."""
+    ``demo_seed``) or the export file (see ``export_path_for_customer``), read through the
+    import profile it was validated with (if any)."""
     if customer.erp_source == FILE:
+        from connect.selectors.erp_exports import erp_export_current
+        from connect.services.erp_profiles import import_profile
+
+        current = erp_export_current(customer=customer)
+        if current is not None:
+            return FileConnector(Path(current.file.path), profile=import_profile(current.profile))
         return FileConnector(export_path_for_customer(customer))
     return connector_for(
         source=customer.erp_source, units=customer.demo_units, seed=customer.demo_seed

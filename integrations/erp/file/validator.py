@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import ContainerError, ExportContainer, open_container
@@ -40,6 +41,9 @@ from integrations.erp.file.report import (
 )
 from integrations.erp.file.table import Row, Table
 from integrations.usecases import UseCase
+
+if TYPE_CHECKING:
+    from integrations.erp.profiles.profile import ImportProfile
 
 # Listed findings per file; further ones are counted (a report of 100,000 identical lines
 # helps nobody, and the report is stored with an upload).
@@ -89,17 +93,19 @@ def validate_export(
     use_cases: Collection[UseCase] | None = None,
     *,
     limits: ExportLimits | None = None,
+    profile: ImportProfile | None = None,
 ) -> ValidationReport:
     """Validate the export at ``path`` (a directory or a .zip) and report what is wrong.
 
     ``use_cases``: the use cases whose files are required; by default Stammdaten, plus
     Dokumente when the export has ordner.csv or dokumente.csv. ``limits``: a .zip beyond the
     unpacked size or file count is refused before anything is unpacked; beyond the row limit
-    the validation stops with a finding.
+    the validation stops with a finding. ``profile``: the export is in the customer's own
+    layout, read through this import profile (the report names its files and columns).
     """
     path = Path(path)
     try:
-        container = open_container(path)
+        container = open_container(path, profile=profile)
     except ContainerError as exc:
         return unreadable_report(path, exc)
     if limits is not None and path.is_file():
@@ -138,14 +144,20 @@ def check_export(
         checker.run()
     except LimitExceeded as exc:
         checker.add(exc.finding, always=True)
-    return checker.report(), checker.plan
+    return _in_source_terms(container, checker.report()), checker.plan
+
+
+def _in_source_terms(container: ExportContainer, report: ValidationReport) -> ValidationReport:
+    """An export read through an import profile reports its own files, lines and columns."""
+    translate = getattr(container, "translate_report", None)
+    return translate(report) if translate is not None else report
 
 
 def check_mandanten(container: ExportContainer) -> tuple[ValidationReport, list[Row]]:
     """Only mandanten.csv: enough to offer the export's Mandanten."""
     checker = _Checker(container, set())
     rows = checker.check_file(fmt.MANDANTEN, keep_rows=True)
-    return checker.report(), rows
+    return _in_source_terms(container, checker.report()), rows
 
 
 class _Checker:

@@ -1,0 +1,247 @@
+"""Two example import profiles, and how their sample exports are made from the same data as an
+ERP export v1 (tests and the demo use them; ``manage.py erp_profile examples`` rewrites them).
+
+- ``csv-je-datei``: one CSV per entity as many ERPs write them: Windows-1252, comma-separated,
+  German column names, dates as TT.MM.JJJJ, decimal commas, the Wirtschaftseinheit's name in two
+  columns, no Mandant column (one Mandant per export: a constant). Only Mandant 1000.
+- ``xlsx-blaetter``: one Excel workbook with a sheet per entity, real date and number cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+from integrations.erp.base import ErpConnector
+from integrations.erp.file import format as fmt
+from integrations.erp.file.writer import write_export
+from integrations.erp.profiles.profile import ImportProfile
+from integrations.usecases import UseCase
+
+EXAMPLES_DIR = Path(__file__).parent / "examples"
+STAMMDATEN_FILES = tuple(spec.name for spec in fmt.USE_CASE_FILES[UseCase.STAMMDATEN])
+
+# v1 column -> the customer's column name (German, as ERP reports name them).
+_GERMAN = {
+    "mandant_nr": "Mandant",
+    "name": "Firmenname",
+    "we_nr": "WE-Nr.",
+    "bezeichnung": "Bezeichnung",
+    "strasse": "Straße",
+    "hausnummer": "Hausnr.",
+    "plz": "PLZ",
+    "ort": "Ort",
+    "gebaeude_nr": "Haus-Nr.",
+    "baujahr": "Baujahr",
+    "einheit_nr": "Einheit",
+    "nutzungsart": "Nutzungsart",
+    "lage": "Lage",
+    "wohnflaeche": "Wohnfläche m²",
+    "zimmer": "Zimmer",
+    "person_nr": "Personen-Nr.",
+    "anrede": "Anrede",
+    "titel": "Titel",
+    "vorname": "Vorname",
+    "nachname": "Name",
+    "firma": "Firma",
+    "email": "E-Mail",
+    "telefon": "Telefon",
+    "mobil": "Mobil",
+    "vertrag_nr": "Vertrags-Nr.",
+    "person_nrs": "Vertragspartner",
+    "beginn": "Vertragsbeginn",
+    "ende": "Vertragsende",
+}
+_CSV_FILES = {
+    "mandanten.csv": "firma.csv",
+    "wirtschaftseinheiten.csv": "objekte.csv",
+    "gebaeude.csv": "haeuser.csv",
+    "einheiten.csv": "einheiten.csv",
+    "mieter.csv": "mieter.csv",
+    "eigentuemer.csv": "eigentuemer.csv",
+    "mietvertraege.csv": "mietvertraege.csv",
+    "eigentuemervertraege.csv": "eigentumsvertraege.csv",
+}
+_SHEETS = {
+    "mandanten.csv": "Mandanten",
+    "wirtschaftseinheiten.csv": "Objekte",
+    "gebaeude.csv": "Gebäude",
+    "einheiten.csv": "Einheiten",
+    "mieter.csv": "Mieter",
+    "eigentuemer.csv": "Eigentümer",
+    "mietvertraege.csv": "Mietverträge",
+    "eigentuemervertraege.csv": "Eigentümerverträge",
+}
+CSV_MANDANT = "1000"
+
+
+def _rows(directory: Path, name: str) -> Iterator[dict[str, str]]:
+    with (directory / name).open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle, delimiter=fmt.DELIMITER)
+
+
+def csv_profile() -> ImportProfile:
+    entities: dict[str, dict[str, object]] = {}
+    for name in STAMMDATEN_FILES:
+        spec = fmt.FILES_BY_NAME[name]
+        fields: dict[str, dict[str, object]] = {}
+        for column in spec.columns:
+            if column.name == "mandant_nr":
+                fields[column.name] = {"constant": CSV_MANDANT}
+            elif name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+                fields[column.name] = {"join": ["Bezeichnung 1", "Bezeichnung 2"], "separator": " "}
+            elif column.kind is fmt.Kind.DATE:
+                fields[column.name] = {"column": _GERMAN[column.name], "date_format": "%d.%m.%Y"}
+            elif column.kind is fmt.Kind.DECIMAL:
+                fields[column.name] = {"column": _GERMAN[column.name], "decimal_comma": True}
+            else:
+                fields[column.name] = {"column": _GERMAN[column.name]}
+        entities[name] = {"source": _CSV_FILES[name], "fields": fields}
+    return ImportProfile.from_dict(
+        {
+            "name": "csv-je-datei",
+            "format": "csv",
+            "delimiter": ",",
+            "encoding": "cp1252",
+            "entities": entities,
+        }
+    )
+
+
+def xlsx_profile() -> ImportProfile:
+    entities = {
+        name: {
+            "source": _SHEETS[name],
+            "fields": {
+                column.name: {"column": _GERMAN[column.name]}
+                for column in fmt.FILES_BY_NAME[name].columns
+            },
+        }
+        for name in STAMMDATEN_FILES
+    }
+    return ImportProfile.from_dict(
+        {
+            "name": "xlsx-blaetter",
+            "format": "xlsx",
+            "workbook": "bestand.xlsx",
+            "entities": entities,
+        }
+    )
+
+
+def _german_date(text: str) -> str:
+    return date.fromisoformat(text).strftime("%d.%m.%Y") if text else ""
+
+
+def write_csv_sample(v1: Path, target: Path) -> None:
+    """The v1 export at ``v1`` (Mandant 1000 only) in the layout of ``csv_profile``, zipped."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in STAMMDATEN_FILES:
+            spec = fmt.FILES_BY_NAME[name]
+            out = io.StringIO()
+            writer = csv.writer(out, delimiter=",", lineterminator="\r\n")
+            header: list[str] = []
+            for column in spec.columns:
+                if column.name == "mandant_nr":
+                    continue
+                if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+                    header += ["Bezeichnung 1", "Bezeichnung 2"]
+                else:
+                    header.append(_GERMAN[column.name])
+            writer.writerow(header)
+            for row in _rows(v1, name):
+                if row["mandant_nr"] != CSV_MANDANT:
+                    continue
+                values: list[str] = []
+                for column in spec.columns:
+                    value = row[column.name]
+                    if column.name == "mandant_nr":
+                        continue
+                    if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+                        first, _, rest = value.partition(" ")
+                        values += [first, rest]
+                    elif column.kind is fmt.Kind.DATE:
+                        values.append(_german_date(value))
+                    elif column.name in ("nachname", "ort") and value:
+                        values.append(f" {value}  ")  # ERP reports pad: trimmed on reading
+                    else:
+                        values.append(value)
+                writer.writerow(values)
+            archive.writestr(_CSV_FILES[name], out.getvalue().encode("cp1252", errors="replace"))
+
+
+def write_xlsx_workbook(v1: Path, target: Path) -> int:
+    """The v1 export at ``v1`` as a workbook with a sheet per entity; returns the rows written.
+
+    Written in openpyxl's write-only mode (streaming), so 100,000 units fit in little memory.
+    """
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    rows = 0
+    for name in STAMMDATEN_FILES:
+        spec = fmt.FILES_BY_NAME[name]
+        sheet = workbook.create_sheet(_SHEETS[name])
+        sheet.append([_GERMAN[column.name] for column in spec.columns])
+        for row in _rows(v1, name):
+            cells: list[object] = []
+            for column in spec.columns:
+                value = row[column.name]
+                if value and column.kind is fmt.Kind.DATE:
+                    cells.append(date.fromisoformat(value))
+                elif value and column.kind is fmt.Kind.DECIMAL:
+                    cells.append(float(Decimal(value.replace(",", "."))))
+                else:
+                    cells.append(value or None)
+            sheet.append(cells)
+            rows += 1
+    workbook.save(target)
+    return rows
+
+
+def write_xlsx_sample(v1: Path, target: Path) -> None:
+    workbook = target.with_suffix(".xlsx.tmp")
+    write_xlsx_workbook(v1, workbook)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(workbook, "bestand.xlsx")
+    workbook.unlink()
+
+
+EXAMPLE_UNITS = 20
+EXAMPLE_SEED = 1
+
+
+def write_examples(connector: ErpConnector, directory: Path = EXAMPLES_DIR) -> list[Path]:
+    """Write both examples (profile.json and sample.zip each) from ``connector``'s data."""
+    import tempfile
+
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        v1 = Path(scratch) / "v1"
+        write_export(connector, v1)
+        for profile, writer in (
+            (csv_profile(), write_csv_sample),
+            (xlsx_profile(), write_xlsx_sample),
+        ):
+            folder = directory / profile.name
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "profile.json").write_text(profile.to_json() + "\n", encoding="utf-8")
+            writer(v1, folder / "sample.zip")
+            written += [folder / "profile.json", folder / "sample.zip"]
+    return written
+
+
+def example_profile(name: str) -> ImportProfile:
+    text = (EXAMPLES_DIR / name / "profile.json").read_text(encoding="utf-8")
+    return ImportProfile.from_dict(json.loads(text))
+
+
+def example_sample(name: str) -> Path:
+    return EXAMPLES_DIR / name / "sample.zip"
