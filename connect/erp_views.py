@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -20,14 +23,20 @@ from connect.selectors.erp_exports import (
     erp_export_list,
     erp_export_report,
     erp_mandant_choices,
+    erp_profile_active,
+    erp_profile_versions,
     erp_push_token_list,
 )
 from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
+from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save, import_profile
 from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
 from connect.services.erp_watch import erp_watch_folder_set
 from connect.uploads import upload_refusal
 from connect.views import CustomerView
+from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
+from integrations.erp.profiles.examples import EXAMPLES_DIR
+from integrations.erp.profiles.suggest import preview
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -47,11 +56,15 @@ class ErpPage(CustomerView):
         upload_errors: list[str] | None = None,
         token_errors: list[str] | None = None,
         watch_errors: list[str] | None = None,
+        profile_errors: list[str] | None = None,
+        profile_text: str | None = None,
+        profile_preview: dict[str, list[dict[str, str]]] | None = None,
         new_token: str = "",
         status: int = 200,
     ) -> HttpResponse:
         self.customer.refresh_from_db()
         mandanten, erp_error = erp_mandant_choices(customer=self.customer)
+        active_profile = erp_profile_active(customer=self.customer)
         push_url = request.build_absolute_uri(
             reverse("api:erp-exports", kwargs={"slug": self.customer.slug})
         )
@@ -68,6 +81,18 @@ class ErpPage(CustomerView):
                 upload_errors=upload_errors or [],
                 token_errors=token_errors or [],
                 watch_errors=watch_errors or [],
+                profile_errors=profile_errors or [],
+                profile=active_profile,
+                profile_versions=erp_profile_versions(customer=self.customer)[:20],
+                profile_text=profile_text
+                if profile_text is not None
+                else (
+                    json.dumps(active_profile.definition, ensure_ascii=False, indent=2)
+                    if active_profile
+                    else ""
+                ),
+                profile_examples=EXAMPLE_NAMES,
+                profile_preview=profile_preview,
                 push_tokens=erp_push_token_list(customer=self.customer),
                 new_token=new_token,
                 push_lines=push_lines(push_url, new_token or "<TOKEN>"),
@@ -190,6 +215,68 @@ class ErpWatchFolderView(ErpPage):
             return self.render_page(request, watch_errors=[exc.message], status=400)
         messages.success(request, _("Der überwachte Ordner wurde gespeichert."))
         return redirect("portal:erp", slug=self.customer.slug)
+
+
+EXAMPLE_NAMES = ("csv-je-datei", "xlsx-blaetter")
+
+
+def example_text(name: str) -> str:
+    """The JSON of a shipped example profile (ApplicationError for another name)."""
+    if name not in EXAMPLE_NAMES:
+        raise ApplicationError(_("Unbekanntes Beispielprofil."))
+    return (EXAMPLES_DIR / name / "profile.json").read_text(encoding="utf-8")
+
+
+class ErpProfileView(ErpPage):
+    """POST only (admins): save an import profile (a new version), take an example, switch the
+    profile off, or preview an export through the active profile."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        action = request.POST.get("action", "save")
+        text = request.POST.get("definition", "")
+        try:
+            if action == "example":
+                text = example_text(request.POST.get("example", ""))
+                row = erp_profile_save(customer=self.customer, actor=self.user, definition=text)
+            elif action == "off":
+                erp_profile_deactivate(customer=self.customer, actor=self.user)
+                messages.success(request, _("Neue Exporte werden als ERP-Export v1 gelesen."))
+                return redirect("portal:erp", slug=self.customer.slug)
+            elif action == "preview":
+                return self._preview(request)
+            else:
+                row = erp_profile_save(customer=self.customer, actor=self.user, definition=text)
+        except ApplicationError as exc:
+            return self.render_page(
+                request, profile_errors=[exc.message], profile_text=text, status=400
+            )
+        messages.success(
+            request,
+            _("Das Importprofil „%(name)s“ wurde als Version %(version)s gespeichert.")
+            % {"name": row.name, "version": row.version},
+        )
+        return redirect("portal:erp", slug=self.customer.slug)
+
+    def _preview(self, request: HttpRequest) -> HttpResponse:
+        profile = import_profile(erp_profile_active(customer=self.customer))
+        uploaded = request.FILES.get("sample")
+        if profile is None or uploaded is None:
+            message = (
+                _("Bitte speichern Sie zuerst ein Importprofil.")
+                if profile is None
+                else _("Bitte wählen Sie eine Datei aus.")
+            )
+            return self.render_page(request, profile_errors=[message], status=400)
+        path = getattr(uploaded, "temporary_file_path", lambda: "")()
+        try:
+            shown = preview(Path(path), profile, rows=5)
+        except (ContainerError, OSError, zipfile.BadZipFile):
+            return self.render_page(
+                request,
+                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
+                status=400,
+            )
+        return self.render_page(request, profile_preview=shown)
 
 
 class ErpExportView(CustomerView):

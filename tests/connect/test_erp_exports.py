@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, ErpExport
 from connect.selectors.erp_exports import erp_export_current
@@ -166,7 +167,7 @@ def test_an_invalid_upload_is_stored_and_its_report_names_file_and_line(
     tenancy,
     media,
     tmp_path,
-    settings,
+    monkeypatch,
     django_capture_on_commit_callbacks,
     edit,
     file,
@@ -176,7 +177,7 @@ def test_an_invalid_upload_is_stored_and_its_report_names_file_and_line(
 ):
     # given: an admin
     client.force_login(tenancy.admin_a)
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     # when: they upload a broken export through the page (and the validation task runs)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

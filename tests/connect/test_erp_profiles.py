@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, ErpExport, ErpImportProfile, RunStatus
 from connect.services.erp_exports import erp_export_upload
@@ -25,9 +26,11 @@ from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
 
 @pytest.fixture
-def media(settings, tmp_path: Path) -> Path:
+def media(settings, tmp_path: Path, monkeypatch) -> Path:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tasks handed over at the commit run in this process (Celery's own switch: its
+    # configuration is read once, so the Django setting alone would come too late).
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     return tmp_path / "media"
 
 
@@ -145,3 +148,35 @@ def test_preview_shows_the_first_rows_as_read(tenancy, tmp_path):
     assert shown["mietvertraege.csv"][0]["beginn"] == "2001-03-01"
     assert shown["wirtschaftseinheiten.csv"][0]["ort"] == "Bonn"
     assert (EXAMPLES_DIR / "csv-je-datei" / "profile.json").is_file()
+
+
+@pytest.mark.django_db
+def test_the_erp_page_saves_previews_and_switches_off_a_profile(client, tenancy, media):
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
+    # a broken definition is refused, with the text kept for correction
+    response = client.post(url, {"action": "save", "definition": '{"name": "x"'})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        "Das Importprofil wurde nicht gespeichert: Das Importprofil ist kein gültiges JSON" in page
+    )
+    assert "{&quot;name&quot;: &quot;x&quot;" in page
+    # an example is taken as version 1
+    assert client.post(url, {"action": "example", "example": "csv-je-datei"}).status_code == 302
+    page = client.get(reverse("portal:erp", kwargs={"slug": "alpha"})).content.decode()
+    assert "Neue Exporte werden über das Importprofil „csv-je-datei“ (Version 1) gelesen." in page
+    # the preview shows the first rows as the product reads them
+    sample = example_sample("csv-je-datei").read_bytes()
+    response = client.post(url, {"action": "preview", "sample": zip_upload(sample, "probe.zip")})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="profile-preview"' in page
+    assert "<td>2001-03-01</td>" in page
+    # and it can be switched off (audited), versions stay
+    assert client.post(url, {"action": "off"}).status_code == 302
+    assert not ErpImportProfile.objects.filter(is_active=True).exists()
+    assert AuditLog.objects.filter(action="erp_profile.deactivate").count() == 1
+    # viewers change nothing
+    client.force_login(tenancy.viewer_a)
+    assert client.post(url, {"action": "example", "example": "xlsx-blaetter"}).status_code == 403

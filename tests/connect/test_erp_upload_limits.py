@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, ErpExport, ExportStatus
 from connect.services.erp_exports import erp_export_store, erp_export_upload
@@ -23,9 +24,11 @@ from tests.connect.test_erp_exports import (
 
 
 @pytest.fixture
-def media(settings, tmp_path: Path) -> Path:
+def media(settings, tmp_path: Path, monkeypatch) -> Path:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tasks handed over at the commit run in this process (Celery's own switch: its
+    # configuration is read once, so the Django setting alone would come too late).
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     return tmp_path / "media"
 
 

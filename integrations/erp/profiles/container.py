@@ -83,6 +83,7 @@ class ProfileContainer:
         self._sources: dict[str, _Source] = {}
         self._workbook_path: str | None = None
         self._workbook_file: IO[bytes] | None = None
+        self._workbook_obj: Workbook | None = None
 
     # --- the container protocol ----------------------------------------------------------
 
@@ -119,6 +120,9 @@ class ProfileContainer:
         return (*self.base.fingerprint(), self.profile.name, self.profile.version)
 
     def close(self) -> None:
+        if self._workbook_obj is not None:
+            self._workbook_obj.close()
+            self._workbook_obj = None
         if self._workbook_file is not None:
             self._workbook_file.close()
             self._workbook_file = None
@@ -146,31 +150,28 @@ class ProfileContainer:
         return mapping.source in self._workbook().sheetnames
 
     def _workbook(self) -> Workbook:
+        """The workbook, opened once (read-only: each sheet is parsed while it is iterated)."""
         from openpyxl import load_workbook
 
-        if self._workbook_file is None:
+        if self._workbook_obj is None:
             # openpyxl needs a seekable file: a member of a .zip is copied to a temporary file.
             handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
             with self.base.open(self._workbook_name()) as member:
                 shutil.copyfileobj(member, handle, 1024 * 1024)
             handle.seek(0)
             self._workbook_file = handle
-        self._workbook_file.seek(0)
-        try:
-            return load_workbook(self._workbook_file, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise ContainerError(
-                f"{self._workbook_name()} kann nicht als Excel-Arbeitsmappe gelesen werden."
-            ) from exc
+            try:
+                self._workbook_obj = load_workbook(handle, read_only=True, data_only=True)
+            except Exception as exc:  # openpyxl raises many kinds for a broken file
+                raise ContainerError(
+                    f"{self._workbook_name()} kann nicht als Excel-Arbeitsmappe gelesen werden."
+                ) from exc
+        return self._workbook_obj
 
     def _xlsx_rows(self, mapping: EntityMapping) -> Iterator[tuple[int, list[str]]]:
-        workbook = self._workbook()
-        try:
-            sheet = workbook[mapping.source]
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, [cell_text(value) for value in values]
-        finally:
-            workbook.close()
+        sheet = self._workbook()[mapping.source]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [cell_text(value) for value in values]
 
     def _encoding(self, sample: bytes) -> str:
         chosen = self.profile.encoding

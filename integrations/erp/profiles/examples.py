@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 from integrations.erp.base import ErpConnector
 from integrations.erp.file import format as fmt
@@ -85,13 +86,16 @@ def _rows(directory: Path, name: str) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle, delimiter=fmt.DELIMITER)
 
 
-def csv_profile() -> ImportProfile:
+def csv_profile(*, mandant_column: bool = False) -> ImportProfile:
+    """The CSV example; ``mandant_column``: every Mandant, from a column "Mandant" (bench)."""
     entities: dict[str, dict[str, object]] = {}
     for name in STAMMDATEN_FILES:
         spec = fmt.FILES_BY_NAME[name]
         fields: dict[str, dict[str, object]] = {}
         for column in spec.columns:
-            if column.name == "mandant_nr":
+            if column.name == "mandant_nr" and mandant_column:
+                fields[column.name] = {"column": _GERMAN[column.name]}
+            elif column.name == "mandant_nr":
                 fields[column.name] = {"constant": CSV_MANDANT}
             elif name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
                 fields[column.name] = {"join": ["Bezeichnung 1", "Bezeichnung 2"], "separator": " "}
@@ -142,37 +146,56 @@ def write_csv_sample(v1: Path, target: Path) -> None:
     """The v1 export at ``v1`` (Mandant 1000 only) in the layout of ``csv_profile``, zipped."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in STAMMDATEN_FILES:
-            spec = fmt.FILES_BY_NAME[name]
             out = io.StringIO()
-            writer = csv.writer(out, delimiter=",", lineterminator="\r\n")
-            header: list[str] = []
-            for column in spec.columns:
-                if column.name == "mandant_nr":
-                    continue
-                if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
-                    header += ["Bezeichnung 1", "Bezeichnung 2"]
-                else:
-                    header.append(_GERMAN[column.name])
-            writer.writerow(header)
-            for row in _rows(v1, name):
-                if row["mandant_nr"] != CSV_MANDANT:
-                    continue
-                values: list[str] = []
-                for column in spec.columns:
-                    value = row[column.name]
-                    if column.name == "mandant_nr":
-                        continue
-                    if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
-                        first, _, rest = value.partition(" ")
-                        values += [first, rest]
-                    elif column.kind is fmt.Kind.DATE:
-                        values.append(_german_date(value))
-                    elif column.name in ("nachname", "ort") and value:
-                        values.append(f" {value}  ")  # ERP reports pad: trimmed on reading
-                    else:
-                        values.append(value)
-                writer.writerow(values)
+            _write_csv_layout(v1, name, out, mandant_column=False)
             archive.writestr(_CSV_FILES[name], out.getvalue().encode("cp1252", errors="replace"))
+
+
+def write_csv_layout(v1: Path, directory: Path, *, mandant_column: bool = True) -> None:
+    """The v1 export at ``v1`` in the CSV example's layout as files in ``directory``
+    (streaming; with ``mandant_column`` every Mandant, as ``csv_profile(mandant_column=True)``
+    reads it)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in STAMMDATEN_FILES:
+        target = directory / _CSV_FILES[name]
+        with target.open("w", encoding="cp1252", errors="replace", newline="") as handle:
+            _write_csv_layout(v1, name, handle, mandant_column=mandant_column)
+
+
+def _write_csv_layout(v1: Path, name: str, out: IO[str], *, mandant_column: bool) -> None:
+    spec = fmt.FILES_BY_NAME[name]
+    writer = csv.writer(out, delimiter=",", lineterminator="\r\n")
+    header: list[str] = []
+    for column in spec.columns:
+        if column.name == "mandant_nr":
+            if mandant_column:
+                header.append(_GERMAN[column.name])
+            continue
+        if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+            header += ["Bezeichnung 1", "Bezeichnung 2"]
+        else:
+            header.append(_GERMAN[column.name])
+    writer.writerow(header)
+    for row in _rows(v1, name):
+        if row["mandant_nr"] != CSV_MANDANT and not mandant_column:
+            continue
+        values: list[str] = []
+        for column in spec.columns:
+            value = row[column.name]
+            if column.name == "mandant_nr":
+                if mandant_column:
+                    values.append(value)
+                continue
+            if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+                first, _, rest = value.partition(" ")
+                values += [first, rest]
+            elif column.kind is fmt.Kind.DATE:
+                values.append(_german_date(value))
+            elif column.name in ("nachname", "ort") and value:
+                values.append(f" {value}  ")  # ERP reports pad: trimmed on reading
+            else:
+                values.append(value)
+        writer.writerow(values)
 
 
 def write_xlsx_workbook(v1: Path, target: Path) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from connect.celery import app as celery_app
 from connect.models import AuditLog, ErpExport, ErpPushToken, RunStatus, SyncRun
 from connect.services.erp_push_tokens import erp_push_token_create
 from tests.connect.api.test_isolation import API_URLS
@@ -23,9 +24,11 @@ PUSH_URLS = {"api:erp-exports", "api:erp-export"}
 
 
 @pytest.fixture
-def media(settings, tmp_path: Path) -> Path:
+def media(settings, tmp_path: Path, monkeypatch) -> Path:
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tasks handed over at the commit run in this process (Celery's own switch: its
+    # configuration is read once, so the Django setting alone would come too late).
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     return tmp_path / "media"
 
 
