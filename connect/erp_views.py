@@ -36,7 +36,7 @@ from connect.views import CustomerView
 from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.erp.profiles.examples import EXAMPLES_DIR
-from integrations.erp.profiles.suggest import preview
+from integrations.erp.profiles.suggest import draft_profile, preview
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -244,6 +244,8 @@ class ErpProfileView(ErpPage):
                 return redirect("portal:erp", slug=self.customer.slug)
             elif action == "preview":
                 return self._preview(request)
+            elif action == "suggest":
+                return self._suggest(request)
             else:
                 row = erp_profile_save(customer=self.customer, actor=self.user, definition=text)
         except ApplicationError as exc:
@@ -256,6 +258,31 @@ class ErpProfileView(ErpPage):
             % {"name": row.name, "version": row.version},
         )
         return redirect("portal:erp", slug=self.customer.slug)
+
+    def _suggest(self, request: HttpRequest) -> HttpResponse:
+        """A draft profile for a sample export, to be checked and saved by the admin."""
+        uploaded = request.FILES.get("sample")
+        if uploaded is None:
+            return self.render_page(
+                request, profile_errors=[_("Bitte wählen Sie eine Datei aus.")], status=400
+            )
+        path = getattr(uploaded, "temporary_file_path", lambda: "")()
+        try:
+            draft, missing = draft_profile(Path(path))
+        except (OSError, zipfile.BadZipFile, ValueError, KeyError):
+            return self.render_page(
+                request,
+                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
+                status=400,
+            )
+        notes = [
+            _("Vorschlag nach Spaltennamen; bitte prüfen und ergänzen Sie ihn vor dem Speichern.")
+        ]
+        return self.render_page(
+            request,
+            profile_errors=notes + missing,
+            profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
+        )
 
     def _preview(self, request: HttpRequest) -> HttpResponse:
         profile = import_profile(erp_profile_active(customer=self.customer))

@@ -180,3 +180,28 @@ def test_the_erp_page_saves_previews_and_switches_off_a_profile(client, tenancy,
     # viewers change nothing
     client.force_login(tenancy.viewer_a)
     assert client.post(url, {"action": "example", "example": "xlsx-blaetter"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_erp_page_suggests_a_mapping_for_a_sample(client, tenancy, media):
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
+    # when: an admin asks for a suggestion for a workbook with a sheet per entity
+    sample = example_sample("xlsx-blaetter").read_bytes()
+    response = client.post(url, {"action": "suggest", "sample": zip_upload(sample, "b.zip")})
+    page = response.content.decode()
+    # then: the draft fills the editor, every sheet and column found by its name
+    assert response.status_code == 200
+    assert "Vorschlag nach Spaltennamen; bitte prüfen und ergänzen Sie ihn" in page
+    text = page.split('id="id_definition"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+    draft = json.loads(text.replace("&quot;", '"').replace("&gt;", ">").replace("&amp;", "&"))
+    assert draft["entities"] == example_profile("xlsx-blaetter").to_dict()["entities"]
+    # when: the CSV sample (no Mandant column, German dates, decimal commas)
+    sample = example_sample("csv-je-datei").read_bytes()
+    page = client.post(
+        url, {"action": "suggest", "sample": zip_upload(sample, "c.zip")}
+    ).content.decode()
+    # then: the transforms are suggested, and the missing Mandant is named
+    assert "einheiten.csv: Das Pflichtfeld „mandant_nr“ ist nicht zugeordnet." in page
+    assert "%d.%m.%Y" in page
+    assert "&quot;decimal_comma&quot;: true" in page

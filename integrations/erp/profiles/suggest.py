@@ -19,8 +19,17 @@ from integrations.erp.profiles.profile import ImportProfile
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "mandant_nr": ("mandant", "mandantnr", "mandantennummer", "firma nr", "client", "company"),
     "name": ("name", "firmenname", "mandantenname", "company name"),
-    "we_nr": ("we", "wenr", "wirtschaftseinheit", "objekt", "objektnr", "property", "estate"),
-    "gebaeude_nr": ("gebaeude", "gebäude", "haus", "hausnr intern", "building", "haus-nr"),
+    "we_nr": (
+        "we",
+        "we-nr",
+        "wenr",
+        "wirtschaftseinheit",
+        "objekt",
+        "objektnr",
+        "property",
+        "estate",
+    ),
+    "gebaeude_nr": ("gebaeude", "gebäude", "haus-nr", "haus", "building"),
     "einheit_nr": ("einheit", "einheitnr", "wohnung", "mieteinheit", "unit", "unitno"),
     "bezeichnung": ("bezeichnung", "beschreibung", "description", "title", "titel"),
     "strasse": ("strasse", "straße", "str", "street", "adresse"),
@@ -41,7 +50,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "email": ("email", "e-mail", "mail", "emailadresse"),
     "telefon": ("telefon", "tel", "phone", "telefonnummer"),
     "mobil": ("mobil", "handy", "mobile", "mobilnummer"),
-    "vertrag_nr": ("vertrag", "vertragsnr", "vertragsnummer", "contract", "contract no"),
+    "vertrag_nr": (
+        "vertrag",
+        "vertrags-nr",
+        "vertragsnr",
+        "vertragsnummer",
+        "contract",
+        "contract no",
+    ),
     "person_nrs": ("vertragspartner", "personen", "mieter", "partner", "persons"),
     "beginn": ("beginn", "vertragsbeginn", "mietbeginn", "start", "start date", "von"),
     "ende": ("ende", "vertragsende", "mietende", "end", "end date", "bis"),
@@ -50,7 +66,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 def _normal(text: str) -> str:
     text = text.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    return re.sub(r"[^a-z0-9]", "", text)
+    return re.sub(r"[^a-z0-9-]", "", text)
 
 
 def suggest_fields(target: str, headers: Iterable[str]) -> dict[str, str]:
@@ -102,3 +118,116 @@ def preview(
     finally:
         container.close()
     return shown
+
+
+# v1 file -> names an ERP gives the file or sheet (compared like column names, without suffix).
+SOURCE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "mandanten.csv": ("mandanten", "mandant", "firma", "firmen", "clients", "companies"),
+    "wirtschaftseinheiten.csv": (
+        "wirtschaftseinheiten",
+        "objekte",
+        "we",
+        "liegenschaften",
+        "properties",
+    ),
+    "gebaeude.csv": ("gebaeude", "gebäude", "haeuser", "häuser", "buildings"),
+    "einheiten.csv": ("einheiten", "wohnungen", "mieteinheiten", "units"),
+    "mieter.csv": ("mieter", "tenants"),
+    "eigentuemer.csv": ("eigentuemer", "eigentümer", "owners"),
+    "mietvertraege.csv": ("mietvertraege", "mietverträge", "leases", "tenancies"),
+    "eigentuemervertraege.csv": (
+        "eigentuemervertraege",
+        "eigentümerverträge",
+        "eigentumsvertraege",
+        "ownerships",
+    ),
+}
+_GERMAN_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
+
+
+def _sources(path: Path) -> tuple[str, str | None, dict[str, tuple[list[str], list[str]]]]:
+    """Format, workbook and per source (file or sheet): header and first data row."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from integrations.erp.profiles.profile import cell_text
+
+    found: dict[str, tuple[list[str], list[str]]] = {}
+    with zipfile.ZipFile(path) as archive:
+        names = [name for name in archive.namelist() if not name.endswith("/")]
+        workbooks = [name for name in names if name.lower().endswith(".xlsx")]
+        if workbooks:
+            with archive.open(workbooks[0]) as member:
+                workbook = load_workbook(io.BytesIO(member.read()), read_only=True, data_only=True)
+            try:
+                for sheet in workbook.worksheets:
+                    rows = list(islice(sheet.iter_rows(values_only=True), 2))
+                    cells = [[cell_text(value) for value in row] for row in rows]
+                    found[sheet.title] = (
+                        cells[0] if cells else [],
+                        cells[1] if len(cells) > 1 else [],
+                    )
+            finally:
+                workbook.close()
+            return "xlsx", workbooks[0], found
+        for name in names:
+            if not name.lower().endswith(".csv"):
+                continue
+            with archive.open(name) as member:
+                data = member.read(65536)
+            headers = csv_headers(data)
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("cp1252", errors="replace")
+            lines = text.splitlines()
+            delimiter = max(";,\t|", key=lines[0].count) if lines else ";"
+            first = (
+                next(csv.reader(io.StringIO(lines[1]), delimiter=delimiter), [])
+                if len(lines) > 1
+                else []
+            )
+            found[name] = (headers, first)
+    return "csv", None, found
+
+
+def draft_profile(path: Path, name: str = "Vorschlag") -> tuple[dict[str, object], list[str]]:
+    """A profile suggested for a sample export (.zip of CSV files or of one workbook): sources
+    by file or sheet name, columns by name, date formats and decimal commas by the first row.
+    Returns the draft and what is still missing (German)."""
+    kind, workbook, sources = _sources(path)
+    by_name = {
+        _normal(Path(source).stem if kind == "csv" else source): source for source in sources
+    }
+    entities: dict[str, object] = {}
+    missing: list[str] = []
+    for target, synonyms in SOURCE_SYNONYMS.items():
+        source = next((by_name[n] for n in map(_normal, synonyms) if n in by_name), None)
+        if source is None:
+            missing.append(f"{target}: keine passende Datei und kein passendes Tabellenblatt.")
+            continue
+        headers, first = sources[source]
+        sample = dict(zip(headers, first, strict=False))
+        fields: dict[str, dict[str, object]] = {}
+        for field_name, column in suggest_fields(target, headers).items():
+            rule: dict[str, object] = {"column": column}
+            kind_of = next(
+                c.kind for c in fmt.FILES_BY_NAME[target].columns if c.name == field_name
+            )
+            value = sample.get(column, "").strip()
+            if kind_of is fmt.Kind.DATE and _GERMAN_DATE.match(value):
+                rule["date_format"] = "%d.%m.%Y"
+            if kind_of is fmt.Kind.DECIMAL and "," in value:
+                rule["decimal_comma"] = True
+            fields[field_name] = rule
+        for spec_column in fmt.FILES_BY_NAME[target].columns:
+            if spec_column.required and spec_column.name not in fields:
+                missing.append(
+                    f"{target}: Das Pflichtfeld „{spec_column.name}“ ist nicht zugeordnet."
+                )
+        entities[target] = {"source": source, "fields": fields}
+    draft: dict[str, object] = {"name": name, "format": kind, "entities": entities}
+    if workbook:
+        draft["workbook"] = workbook
+    return draft, missing
