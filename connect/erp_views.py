@@ -35,7 +35,7 @@ from connect.uploads import upload_refusal
 from connect.views import CustomerView
 from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
-from integrations.erp.profiles.examples import EXAMPLES_DIR
+from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.erp.profiles.suggest import draft_profile, preview
 from integrations.usecases import UseCase
 
@@ -215,9 +215,6 @@ class ErpWatchFolderView(ErpPage):
             return self.render_page(request, watch_errors=[exc.message], status=400)
         messages.success(request, _("Der überwachte Ordner wurde gespeichert."))
         return redirect("portal:erp", slug=self.customer.slug)
-
-
-EXAMPLE_NAMES = ("csv-je-datei", "xlsx-blaetter")
 
 
 def example_text(name: str) -> str:

@@ -92,6 +92,32 @@ def test_an_upload_in_the_customers_layout_is_validated_and_synced(profile_custo
     assert len(sandbox.state.records("units")) == 20
 
 
+def test_a_flat_contract_report_is_validated_and_synced(profile_customer):
+    # given: the flat example (one row per rental contract with tenant columns)
+    customer, sandbox = profile_customer
+    call_command("erp_profile", "example", "profil", "flach-mietvertraege", stdout=StringIO())
+    export = erp_export_upload(
+        customer=customer,
+        actor=None,
+        uploaded_file=zip_upload(
+            example_sample("flach-mietvertraege").read_bytes(), "mietvertraege.zip"
+        ),
+    )
+    assert export.valid, export.report
+    assert set(export.report["files"]) == {
+        "mietvertraege_export.csv",
+        "(leer laut Importprofil „flach-mietvertraege“)",
+    }
+    # when: synced
+    run = sync_run_execute(
+        run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+    )
+    # then: every let unit once (the report names 16 contracts over 16 units)
+    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    assert run.counts["units"]["created"] == 16
+    assert len(sandbox.state.records("units")) == 16
+
+
 @pytest.mark.django_db
 def test_a_push_is_read_through_the_active_profile(
     client, tenancy, media, django_capture_on_commit_callbacks

@@ -1,7 +1,8 @@
 """Import profiles of a customer (the layout of its own ERP export):
 
 erp_profile save SLUG PROFILE.json      save a new version (becomes active)
-erp_profile example SLUG NAME           save a shipped example (csv-je-datei, xlsx-blaetter)
+erp_profile example SLUG NAME           save a shipped example (csv-je-datei, xlsx-blaetter,
+                                        flach-mietvertraege)
 erp_profile off SLUG                    read new exports as ERP export v1 again
 erp_profile show SLUG                   the active profile as JSON
 erp_profile suggest TARGET SAMPLE.csv   suggested columns for a v1 file (e.g. einheiten.csv)

@@ -32,7 +32,13 @@ from integrations.erp.file.report import (
     Finding,
     ValidationReport,
 )
-from integrations.erp.profiles.profile import DELIMITERS, EntityMapping, ImportProfile, cell_text
+from integrations.erp.profiles.profile import (
+    DELIMITERS,
+    EntityMapping,
+    FieldRule,
+    ImportProfile,
+    cell_text,
+)
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -69,6 +75,7 @@ class _Source:
         self.label = label
         self.mapping = mapping
         self.lines = array("I")  # v1 data row n (0-based) -> physical source line
+        self.groups = array("B")  # v1 data row n -> its column group (mappings with groups)
         self.header_line = 1
         self.missing: list[str] = []  # source columns the header lacks
 
@@ -91,7 +98,7 @@ class ProfileContainer:
         mapping = self.profile.entities.get(name)
         if mapping is None:
             return name not in fmt.FILES_BY_NAME and self.base.has(name)
-        return self._source_exists(mapping)
+        return mapping.empty or self._source_exists(mapping)
 
     def open(self, name: str) -> BinaryIO:
         mapping = self.profile.entities.get(name)
@@ -100,6 +107,9 @@ class ProfileContainer:
                 raise FileNotFoundError(name)
             return self.base.open(name)
         spec = fmt.FILES_BY_NAME[name]
+        if mapping.empty:  # declared empty: the header of the v1 file alone
+            header = fmt.DELIMITER.join(spec.column_names) + "\r\n"
+            return cast(BinaryIO, io.BytesIO(header.encode("utf-8")))
         source = _Source(self._source_label(mapping), mapping)
         self._sources[name] = source
         rows = (
@@ -138,6 +148,8 @@ class ProfileContainer:
         )
 
     def _source_label(self, mapping: EntityMapping) -> str:
+        if mapping.empty:
+            return f"(leer laut Importprofil „{self.profile.name}“)"
         if self.profile.format == "xlsx":
             return f"{self._workbook_name()} > {mapping.source}"
         return mapping.source
@@ -216,7 +228,11 @@ class ProfileContainer:
         mapping = source.mapping
         header: list[str] | None = None
         index: dict[str, int] = {}
-        columns: list[tuple[str, object]] = []
+        names: list[str] = []
+        # One list of rules per column group (a single "group" 0 without numbered groups).
+        groups: list[tuple[int, list[FieldRule], list[str]]] = []
+        key_positions: list[int] = []
+        seen: dict[tuple[str, ...], int] = {}  # key -> hash of the row's values (distinct)
         out = io.StringIO()
         writer = csv.writer(
             out, delimiter=fmt.DELIMITER, quotechar=fmt.QUOTECHAR, lineterminator="\r\n"
@@ -228,16 +244,9 @@ class ProfileContainer:
                 header = [value.strip() for value in fields]
                 source.header_line = line
                 index = {name: position for position, name in enumerate(header) if name}
-                for column in spec.columns:
-                    rule = mapping.fields.get(column.name)
-                    if rule is None:
-                        continue
-                    absent = [c for c in rule.source_columns if c not in index]
-                    if absent:
-                        source.missing += [c for c in absent if c not in source.missing]
-                        continue  # left out of the v1 header: reported as a missing column
-                    columns.append((column.name, rule))
-                writer.writerow([name for name, _rule in columns])
+                names, groups = self._columns(spec, mapping, index, source)
+                key_positions = [names.index(k) for k in spec.key if k in names]
+                writer.writerow(names)
                 yield out.getvalue().encode("utf-8")
                 out.seek(0)
                 out.truncate()
@@ -249,8 +258,20 @@ class ProfileContainer:
                 for name, position in index.items()
                 if position < len(fields)
             }
-            writer.writerow([rule.value(values) for _name, rule in columns])  # type: ignore[attr-defined]
-            source.lines.append(line)
+            for number, rules, grouped in groups:
+                if number and not any(values.get(column) for column in grouped):
+                    continue  # an unused column group (no second tenant)
+                produced = [rule.value(values) for rule in rules]
+                if mapping.distinct:
+                    key = tuple(produced[position] for position in key_positions)
+                    digest = hash(tuple(produced))
+                    if seen.get(key) == digest:
+                        continue  # the same entity repeated on another row
+                    seen.setdefault(key, digest)
+                writer.writerow(produced)
+                source.lines.append(line)
+                if mapping.groups:
+                    source.groups.append(number)
             if out.tell() > 64 * 1024:
                 yield out.getvalue().encode("utf-8")
                 out.seek(0)
@@ -258,6 +279,55 @@ class ProfileContainer:
         if header is None:
             return  # an empty source: the v1 check reports an empty file
         yield out.getvalue().encode("utf-8")
+
+    @staticmethod
+    def _columns(
+        spec: fmt.FileSpec, mapping: EntityMapping, index: dict[str, int], source: _Source
+    ) -> tuple[list[str], list[tuple[int, list[FieldRule], list[str]]]]:
+        """The v1 columns produced, and their rules per column group present in the header.
+
+        A source column the header lacks leaves its field out of the v1 header, so the check
+        reports it as a missing column. A numbered group beyond the first that the header lacks
+        entirely is simply not there (a report with two tenant groups, not three).
+        """
+        numbers = list(range(1, mapping.groups + 1)) if mapping.groups else [0]
+        present: list[int] = []
+        for number in numbers:
+            wanted = [
+                column
+                for rule in mapping.fields.values()
+                if rule.grouped
+                for column in rule.for_group(number).source_columns
+            ]
+            if number > 1 and not any(column in index for column in wanted):
+                continue
+            present.append(number)
+        names: list[str] = []
+        for column in spec.columns:
+            rule = mapping.fields.get(column.name)
+            if rule is None:
+                continue
+            absent = [
+                c
+                for number in present
+                for c in rule.for_group(number).source_columns
+                if c not in index
+            ]
+            if absent:
+                source.missing += [c for c in absent if c not in source.missing]
+                continue
+            names.append(column.name)
+        groups = []
+        for number in present:
+            rules = [mapping.fields[name].for_group(number) for name in names]
+            grouped = [
+                column
+                for name in names
+                if mapping.fields[name].grouped
+                for column in mapping.fields[name].for_group(number).source_columns
+            ]
+            groups.append((number, rules, grouped))
+        return names, groups
 
     # --- the report in the customer's terms -----------------------------------------------
 
@@ -286,15 +356,22 @@ class ProfileContainer:
         if source is None:
             return replace(finding, file=label)
         rule = mapping.fields.get(finding.column or "")
+        if rule is not None and mapping.groups:
+            position = (finding.line or 0) - 2
+            if 0 <= position < len(source.groups):
+                rule = rule.for_group(source.groups[position])
         column = rule.describe() if rule is not None else finding.column
         message = finding.message_de
-        if finding.problem_code == MISSING_COLUMN and finding.column is None and rule is None:
-            pass
         if finding.problem_code == MISSING_COLUMN:
             wanted = message.split("„", 1)[-1].split("“", 1)[0]
             wanted_rule = mapping.fields.get(wanted)
             if wanted_rule is not None and source.missing:
-                absent = [c for c in wanted_rule.source_columns if c in source.missing]
+                expanded = [
+                    c
+                    for number in range(1, max(mapping.groups, 1) + 1)
+                    for c in wanted_rule.for_group(number).source_columns
+                ]
+                absent = [c for c in dict.fromkeys(expanded) if c in source.missing]
                 shown = ", ".join(f"„{c}“" for c in absent) or wanted_rule.describe()
                 message = (
                     f"Die Spalte {shown} fehlt (Importprofil „{self.profile.name}“, Feld {wanted})."
@@ -326,8 +403,10 @@ class ProfileContainer:
             mapping = self.profile.entities.get(name)
             label = self._source_label(mapping) if mapping is not None else name
             files[label] = summary
+        # Several entities read from one flat source report the same missing column once.
+        findings = list(dict.fromkeys(self.translate(finding) for finding in report.findings))
         return ValidationReport(
-            findings=[self.translate(finding) for finding in report.findings],
+            findings=findings,
             files=files,
             use_cases=list(report.use_cases),
             omitted={

@@ -5,6 +5,11 @@ ERP export v1 (tests and the demo use them; ``manage.py erp_profile examples`` r
   German column names, dates as TT.MM.JJJJ, decimal commas, the Wirtschaftseinheit's name in two
   columns, no Mandant column (one Mandant per export: a constant). Only Mandant 1000.
 - ``xlsx-blaetter``: one Excel workbook with a sheet per entity, real date and number cells.
+- ``flach-mietvertraege``: one flat CSV report, one row per rental contract carrying its
+  Mandant, WE, building and unit columns and up to three tenants as numbered column groups
+  (``Mieter1_Name``, ``Mieter2_Name``, ...); UTF-8 with byte-order mark, semicolons, dates as
+  TT.MM.JJJJ. WEs, buildings, units and tenants are derived once per key; owners are declared
+  empty. It carries what such a report carries: let units and owners are not in it.
 """
 
 from __future__ import annotations
@@ -79,6 +84,7 @@ _SHEETS = {
     "eigentuemervertraege.csv": "Eigentümerverträge",
 }
 CSV_MANDANT = "1000"
+EXAMPLE_NAMES = ("csv-je-datei", "xlsx-blaetter", "flach-mietvertraege")
 
 
 def _rows(directory: Path, name: str) -> Iterator[dict[str, str]]:
@@ -237,6 +243,170 @@ def write_xlsx_sample(v1: Path, target: Path) -> None:
     workbook.unlink()
 
 
+FLAT_SOURCE = "mietvertraege_export.csv"
+FLAT_GROUPS = 3
+_FLAT_PERSON = {
+    "person_nr": "Nr",
+    "anrede": "Anrede",
+    "titel": "Titel",
+    "vorname": "Vorname",
+    "nachname": "Name",
+    "firma": "Firma",
+    "email": "E-Mail",
+    "telefon": "Telefon",
+    "mobil": "Mobil",
+    "strasse": "Straße",
+    "hausnummer": "Hausnr.",
+    "plz": "PLZ",
+    "ort": "Ort",
+}
+# v1 file -> v1 column -> the flat report's column (persons: see _FLAT_PERSON).
+_FLAT = {
+    "mandanten.csv": {"mandant_nr": "Mandant", "name": "Mandantenname"},
+    "wirtschaftseinheiten.csv": {
+        "we_nr": "WE-Nr.",
+        "bezeichnung": "WE-Bezeichnung",
+        "strasse": "WE-Straße",
+        "hausnummer": "WE-Hausnr.",
+        "plz": "WE-PLZ",
+        "ort": "WE-Ort",
+    },
+    "gebaeude.csv": {
+        "we_nr": "WE-Nr.",
+        "gebaeude_nr": "Haus-Nr.",
+        "bezeichnung": "Haus-Bezeichnung",
+        "strasse": "Haus-Straße",
+        "hausnummer": "Haus-Hausnr.",
+        "plz": "Haus-PLZ",
+        "ort": "Haus-Ort",
+        "baujahr": "Baujahr",
+    },
+    "einheiten.csv": {
+        "we_nr": "WE-Nr.",
+        "gebaeude_nr": "Haus-Nr.",
+        "einheit_nr": "Einheit",
+        "bezeichnung": "Einheit-Bezeichnung",
+        "nutzungsart": "Nutzungsart",
+        "lage": "Lage",
+        "wohnflaeche": "Wohnfläche m²",
+        "zimmer": "Zimmer",
+    },
+    "mietvertraege.csv": {
+        "vertrag_nr": "Vertrags-Nr.",
+        "we_nr": "WE-Nr.",
+        "gebaeude_nr": "Haus-Nr.",
+        "einheit_nr": "Einheit",
+        "beginn": "Vertragsbeginn",
+        "ende": "Vertragsende",
+    },
+}
+
+
+def flat_profile() -> ImportProfile:
+    """The flat example: every entity of Stammdaten from one report of rental contracts."""
+    entities: dict[str, dict[str, object]] = {}
+    for name, columns in _FLAT.items():
+        spec = fmt.FILES_BY_NAME[name]
+        fields: dict[str, dict[str, object]] = {"mandant_nr": {"column": "Mandant"}}
+        for column in spec.columns:
+            if column.name == "person_nrs":
+                fields[column.name] = {
+                    "join": [f"Mieter{n}_Nr" for n in range(1, FLAT_GROUPS + 1)],
+                    "separator": ",",
+                }
+            elif column.name in columns:
+                rule: dict[str, object] = {"column": columns[column.name]}
+                if column.kind is fmt.Kind.DATE:
+                    rule["date_format"] = "%d.%m.%Y"
+                elif column.kind is fmt.Kind.DECIMAL:
+                    rule["decimal_comma"] = True
+                fields[column.name] = rule
+        entities[name] = {"source": FLAT_SOURCE, "fields": fields}
+        if name != "mietvertraege.csv":
+            entities[name]["distinct"] = True
+    entities["mieter.csv"] = {
+        "source": FLAT_SOURCE,
+        "distinct": True,
+        "groups": FLAT_GROUPS,
+        "fields": {
+            "mandant_nr": {"column": "Mandant"},
+            **{v1: {"column": f"Mieter{{n}}_{own}"} for v1, own in _FLAT_PERSON.items()},
+        },
+    }
+    entities["eigentuemer.csv"] = {"empty": True}
+    entities["eigentuemervertraege.csv"] = {"empty": True}
+    ordered = {name: entities[name] for name in STAMMDATEN_FILES}
+    return ImportProfile.from_dict(
+        {
+            "name": "flach-mietvertraege",
+            "format": "csv",
+            "delimiter": ";",
+            "encoding": "utf-8",
+            "entities": ordered,
+        }
+    )
+
+
+def flat_header() -> list[str]:
+    header = ["Mandant", "Mandantenname"]
+    for columns in _FLAT.values():
+        header += [c for c in columns.values() if c not in header]
+    for number in range(1, FLAT_GROUPS + 1):
+        header += [f"Mieter{number}_{own}" for own in _FLAT_PERSON.values()]
+    return header
+
+
+def write_flat_sample(v1: Path, target: Path) -> None:
+    """The rental contracts of the v1 export at ``v1`` as one flat report, zipped."""
+
+    def index(name: str) -> dict[tuple[str, ...], dict[str, str]]:
+        spec = fmt.FILES_BY_NAME[name]
+        return {tuple(row[k] for k in spec.key): row for row in _rows(v1, name)}
+
+    mandanten = index("mandanten.csv")
+    wes = index("wirtschaftseinheiten.csv")
+    buildings = index("gebaeude.csv")
+    units = index("einheiten.csv")
+    tenants = index("mieter.csv")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(flat_header())
+    for contract in _rows(v1, "mietvertraege.csv"):
+        mandant, we, haus, einheit = (
+            contract[k] for k in ("mandant_nr", "we_nr", "gebaeude_nr", "einheit_nr")
+        )
+        sources = {
+            "mandanten.csv": mandanten[(mandant,)],
+            "wirtschaftseinheiten.csv": wes[(mandant, we)],
+            "gebaeude.csv": buildings[(mandant, we, haus)],
+            "einheiten.csv": units[(mandant, we, haus, einheit)],
+            "mietvertraege.csv": contract,
+        }
+        values: dict[str, str] = {}
+        for name, columns in _FLAT.items():
+            for v1_column, own in columns.items():
+                value = sources[name][v1_column]
+                if (
+                    fmt.FILES_BY_NAME[name]
+                    .columns[fmt.FILES_BY_NAME[name].column_names.index(v1_column)]
+                    .kind
+                    is fmt.Kind.DATE
+                ):
+                    value = _german_date(value)
+                values[own] = value
+        values["Mandant"] = mandant
+        persons = contract["person_nrs"].split(",")
+        if len(persons) > FLAT_GROUPS:
+            raise ValueError(f"Vertrag {contract['vertrag_nr']}: mehr als {FLAT_GROUPS} Mieter")
+        for number, person_nr in enumerate(persons, start=1):
+            person = tenants[(mandant, person_nr)]
+            for v1_column, own in _FLAT_PERSON.items():
+                values[f"Mieter{number}_{own}"] = person[v1_column]
+        writer.writerow([values.get(column, "") for column in flat_header()])
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(FLAT_SOURCE, "\ufeff".encode() + out.getvalue().encode("utf-8"))
+
+
 EXAMPLE_UNITS = 20
 EXAMPLE_SEED = 1
 
@@ -252,6 +422,7 @@ def write_examples(connector: ErpConnector, directory: Path = EXAMPLES_DIR) -> l
         for profile, writer in (
             (csv_profile(), write_csv_sample),
             (xlsx_profile(), write_xlsx_sample),
+            (flat_profile(), write_flat_sample),
         ):
             folder = directory / profile.name
             folder.mkdir(parents=True, exist_ok=True)

@@ -5,12 +5,19 @@ A profile is plain data (JSON), kept versioned by the portal. For each file of e
 names a source (a CSV file of the export, or a sheet of the XLSX workbook) and, for each column,
 a rule: a source column, two or more columns joined, or a constant; plus transforms (trimming
 always, a date format such as ``%d.%m.%Y``, a decimal comma).
+
+Flat reports (one row per contract carrying the WE, building, unit and tenant columns) are read
+by several mappings over the same source: ``distinct`` derives each entity once per key (a
+repeated row with the same values is skipped; a repeated key with other values is passed on, so
+the check reports the duplicate with both lines), ``groups`` reads numbered column groups such
+as ``Mieter1_Name``, ``Mieter2_Name`` (a column name with ``{n}``; a group whose columns are all
+empty gives no row), and ``empty`` declares an entity the export does not carry.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
@@ -77,6 +84,20 @@ class FieldRule:
             decimal_comma=bool(data.get("decimal_comma", False)),
         )
 
+    def for_group(self, number: int) -> FieldRule:
+        """This rule for numbered column group ``number`` ("{n}" in a column name)."""
+        if self.constant is not None:
+            return self
+        return replace(
+            self,
+            column=self.column.replace("{n}", str(number)) if self.column else None,
+            join=tuple(name.replace("{n}", str(number)) for name in self.join),
+        )
+
+    @property
+    def grouped(self) -> bool:
+        return any("{n}" in name for name in self.source_columns)
+
     def value(self, row: dict[str, str]) -> str:
         """The v1 text of this field for a source row (values already trimmed)."""
         if self.constant is not None:
@@ -106,22 +127,41 @@ class FieldRule:
 
 @dataclass(frozen=True, slots=True)
 class EntityMapping:
-    """One file of export v1 from one source: a CSV file of the export or a sheet."""
+    """One file of export v1 from one source: a CSV file of the export or a sheet.
 
-    source: str
+    ``distinct``: one row per key of the v1 file (flat reports repeat a building on every
+    contract row); ``groups``: up to this many numbered column groups per source row ("{n}" in
+    the column names, 1, 2, ...); ``empty``: the export does not carry this entity.
+    """
+
+    source: str = ""
     fields: dict[str, FieldRule] = field(default_factory=dict)
+    distinct: bool = False
+    groups: int = 0
+    empty: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        if self.empty:
+            return {"empty": True}
+        data: dict[str, Any] = {
             "source": self.source,
             "fields": {name: rule.to_dict() for name, rule in self.fields.items()},
         }
+        if self.distinct:
+            data["distinct"] = True
+        if self.groups:
+            data["groups"] = self.groups
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EntityMapping:
+        if data.get("empty"):
+            return cls(empty=True)
         return cls(
             source=str(data["source"]),
             fields={name: FieldRule.from_dict(rule) for name, rule in dict(data["fields"]).items()},
+            distinct=bool(data.get("distinct", False)),
+            groups=int(data.get("groups") or 0),
         )
 
 
@@ -196,6 +236,22 @@ class ImportProfile:
             if spec is None:
                 found.append(f"„{name}“ ist keine Datei des ERP-Exports v1.")
                 continue
+            if mapping.empty:
+                continue
+            if not mapping.source.strip():
+                found.append(f"{name}: Die Quelle (Datei oder Tabellenblatt) fehlt.")
+            grouped = any(rule.grouped for rule in mapping.fields.values())
+            if mapping.groups < 0 or mapping.groups > 99:
+                found.append(f"{name}: Die Zahl der Spaltengruppen muss zwischen 1 und 99 liegen.")
+            elif mapping.groups and not grouped:
+                found.append(
+                    f"{name}: Spaltengruppen brauchen Spaltennamen mit {{n}}, "
+                    "z. B. „Mieter{n}_Name“."
+                )
+            elif grouped and not mapping.groups:
+                found.append(
+                    f"{name}: Spaltennamen mit {{n}} brauchen eine Zahl von Spaltengruppen."
+                )
             for column in spec.columns:
                 rule = mapping.fields.get(column.name)
                 if column.required and (rule is None or not (rule.source_columns or rule.constant)):
