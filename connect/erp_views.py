@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,7 +38,14 @@ from connect.views import CustomerView
 from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
-from integrations.erp.profiles.suggest import draft_profile, preview
+from integrations.erp.profiles.mapping import (
+    EntityBlock,
+    blocks_from_definition,
+    blocks_from_form,
+    profile_from_blocks,
+)
+from integrations.erp.profiles.profile import ImportProfile, ProfileError
+from integrations.erp.profiles.suggest import draft_profile, preview, sample_sources
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -59,6 +68,8 @@ class ErpPage(CustomerView):
         profile_errors: list[str] | None = None,
         profile_text: str | None = None,
         profile_preview: dict[str, list[dict[str, str]]] | None = None,
+        mapping: list[EntityBlock] | None = None,
+        mapping_name: str = "",
         new_token: str = "",
         status: int = 200,
     ) -> HttpResponse:
@@ -93,6 +104,8 @@ class ErpPage(CustomerView):
                 ),
                 profile_examples=EXAMPLE_NAMES,
                 profile_preview=profile_preview,
+                mapping=mapping,
+                mapping_name=mapping_name,
                 push_tokens=erp_push_token_list(customer=self.customer),
                 new_token=new_token,
                 push_lines=push_lines(push_url, new_token or "<TOKEN>"),
@@ -217,6 +230,11 @@ class ErpWatchFolderView(ErpPage):
         return redirect("portal:erp", slug=self.customer.slug)
 
 
+def sample_path(customer_id: int) -> Path:
+    """Where the mapping screen keeps a customer's sample export between its requests."""
+    return Path(settings.MEDIA_ROOT) / "erp-samples" / f"{int(customer_id)}.zip"
+
+
 def example_text(name: str) -> str:
     """The JSON of a shipped example profile (ApplicationError for another name)."""
     if name not in EXAMPLE_NAMES:
@@ -243,6 +261,8 @@ class ErpProfileView(ErpPage):
                 return self._preview(request)
             elif action == "suggest":
                 return self._suggest(request)
+            elif action in ("map_preview", "map_save"):
+                return self._map(request, save=action == "map_save")
             else:
                 row = erp_profile_save(customer=self.customer, actor=self.user, definition=text)
         except ApplicationError as exc:
@@ -266,12 +286,18 @@ class ErpProfileView(ErpPage):
         path = getattr(uploaded, "temporary_file_path", lambda: "")()
         try:
             draft, missing = draft_profile(Path(path))
+            _kind, _workbook, sources = sample_sources(Path(path))
         except (OSError, zipfile.BadZipFile, ValueError, KeyError):
             return self.render_page(
                 request,
                 profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
                 status=400,
             )
+        # Kept for the mapping screen's preview (one sample per customer, replaced each time).
+        target = sample_path(self.customer.pk)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with Path(path).open("rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1024 * 1024)
         notes = [
             _("Vorschlag nach Spaltennamen; bitte prüfen und ergänzen Sie ihn vor dem Speichern.")
         ]
@@ -279,6 +305,88 @@ class ErpProfileView(ErpPage):
             request,
             profile_errors=notes + missing,
             profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
+            mapping=blocks_from_definition(draft, sources),
+            mapping_name=str(uploaded.name).rsplit(".", 1)[0][:80] or "Zuordnung",
+        )
+
+    def _map(self, request: HttpRequest, *, save: bool) -> HttpResponse:
+        """The mapping screen posted: preview the sample through it, or save it as a profile."""
+        path = sample_path(self.customer.pk)
+        if not path.exists():
+            return self.render_page(
+                request,
+                profile_errors=[_("Bitte laden Sie zuerst einen Beispielexport hoch.")],
+                status=400,
+            )
+        kind, workbook, sources = sample_sources(path)
+        blocks = blocks_from_form(request.POST, sources)
+        name = request.POST.get("mapping_name", "").strip()[:80]
+        definition, complete = profile_from_blocks(
+            blocks, name=name or "Zuordnung", kind=kind, workbook=workbook
+        )
+        text = json.dumps(definition, ensure_ascii=False, indent=2)
+        errors: list[str] = []
+        if not name:
+            errors.append(_("Bitte geben Sie dem Importprofil eine Bezeichnung."))
+        if not complete:
+            errors.append(
+                _("Die Zuordnung ist unvollständig; bitte prüfen Sie die markierten Felder.")
+            )
+        if errors:
+            return self.render_page(
+                request,
+                profile_errors=errors,
+                profile_text=text,
+                mapping=blocks,
+                mapping_name=name,
+                status=400,
+            )
+        if save:
+            try:
+                row = erp_profile_save(
+                    customer=self.customer, actor=self.user, definition=definition
+                )
+            except ApplicationError as exc:
+                return self.render_page(
+                    request,
+                    profile_errors=[exc.message],
+                    profile_text=text,
+                    mapping=blocks,
+                    mapping_name=name,
+                    status=400,
+                )
+            path.unlink(missing_ok=True)
+            messages.success(
+                request,
+                _("Das Importprofil „%(name)s“ wurde als Version %(version)s gespeichert.")
+                % {"name": row.name, "version": row.version},
+            )
+            return redirect("portal:erp", slug=self.customer.slug)
+        try:
+            shown = preview(path, ImportProfile.from_dict(definition), rows=5)
+        except ProfileError as exc:
+            return self.render_page(
+                request,
+                profile_errors=[str(exc)],
+                profile_text=text,
+                mapping=blocks,
+                mapping_name=name,
+                status=400,
+            )
+        except (ContainerError, OSError, zipfile.BadZipFile):
+            return self.render_page(
+                request,
+                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
+                mapping=blocks,
+                mapping_name=name,
+                status=400,
+            )
+        return self.render_page(
+            request,
+            profile_text=text,
+            profile_preview=shown,
+            mapping=blocks,
+            mapping_name=name,
         )
 
     def _preview(self, request: HttpRequest) -> HttpResponse:

@@ -145,8 +145,22 @@ SOURCE_SYNONYMS: dict[str, tuple[str, ...]] = {
 _GERMAN_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{4}$")
 
 
+_SAMPLE_ROWS = 50
+
+
+def _first_values(rows: list[list[str]], width: int) -> list[str]:
+    """Per column, the first non-empty value of the rows (a date column is often empty at first)."""
+    found = [""] * width
+    for row in rows:
+        for position, value in enumerate(row[:width]):
+            if not found[position] and value.strip():
+                found[position] = value
+    return found
+
+
 def _sources(path: Path) -> tuple[str, str | None, dict[str, tuple[list[str], list[str]]]]:
-    """Format, workbook and per source (file or sheet): header and first data row."""
+    """Format, workbook and per source (file or sheet): header and, per column, the first
+    non-empty value of the first rows."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -162,12 +176,10 @@ def _sources(path: Path) -> tuple[str, str | None, dict[str, tuple[list[str], li
                 workbook = load_workbook(io.BytesIO(member.read()), read_only=True, data_only=True)
             try:
                 for sheet in workbook.worksheets:
-                    rows = list(islice(sheet.iter_rows(values_only=True), 2))
+                    rows = list(islice(sheet.iter_rows(values_only=True), _SAMPLE_ROWS + 1))
                     cells = [[cell_text(value) for value in row] for row in rows]
-                    found[sheet.title] = (
-                        cells[0] if cells else [],
-                        cells[1] if len(cells) > 1 else [],
-                    )
+                    header = cells[0] if cells else []
+                    found[sheet.title] = (header, _first_values(cells[1:], len(header)))
             finally:
                 workbook.close()
             return "xlsx", workbooks[0], found
@@ -183,18 +195,29 @@ def _sources(path: Path) -> tuple[str, str | None, dict[str, tuple[list[str], li
                 text = data.decode("cp1252", errors="replace")
             lines = text.splitlines()
             delimiter = max(";,\t|", key=lines[0].count) if lines else ";"
-            first = (
-                next(csv.reader(io.StringIO(lines[1]), delimiter=delimiter), [])
-                if len(lines) > 1
-                else []
+            rows = list(
+                islice(csv.reader(io.StringIO(text), delimiter=delimiter), _SAMPLE_ROWS + 1)
             )
-            found[name] = (headers, first)
+            found[name] = (headers, _first_values(rows[1:], len(headers)))
     return "csv", None, found
+
+
+def sample_sources(path: Path) -> tuple[str, str | None, dict[str, list[str]]]:
+    """Format, workbook and the columns of each source (file or sheet) of a sample export."""
+    kind, workbook, sources = _sources(path)
+    return (
+        kind,
+        workbook,
+        {
+            name: [h.strip() for h in header if h.strip()]
+            for name, (header, _first) in sources.items()
+        },
+    )
 
 
 def draft_profile(path: Path, name: str = "Vorschlag") -> tuple[dict[str, object], list[str]]:
     """A profile suggested for a sample export (.zip of CSV files or of one workbook): sources
-    by file or sheet name, columns by name, date formats and decimal commas by the first row.
+    by file or sheet name, columns by name, date formats and decimal commas by the first rows.
     Returns the draft and what is still missing (German)."""
     kind, workbook, sources = _sources(path)
     by_name = {
