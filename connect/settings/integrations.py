@@ -26,3 +26,5 @@ ERP_UPLOAD_KEEP = env.int("ERP_UPLOAD_KEEP", default=10)
 ERP_WATCH_SETTLE_SECONDS = env.int("ERP_WATCH_SETTLE_SECONDS", default=60)
 # Freshness: ERP data older than this raises the alert "ERP-Daten veraltet".
 ERP_STALE_AFTER_DAYS = env.int("ERP_STALE_AFTER_DAYS", default=7)
+# Pushes per Übermittlungs-Token (or per user pushing with a login): DRF's rate syntax.
+ERP_PUSH_RATE = env.str("ERP_PUSH_RATE", default="60/hour")

@@ -6,11 +6,14 @@ other endpoint of the product accepts: it is scoped to pushing exports of its on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+import math
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,6 +22,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from connect.api.permissions import CustomerAccess
@@ -151,6 +155,46 @@ def parse_sync(value: str | None) -> list[str]:
     return chosen
 
 
+class PushThrottled(exceptions.Throttled):
+    """429 with a German message and ``Retry-After``."""
+
+    wait: int
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(
+            detail=ngettext(
+                "Zu viele Übermittlungen mit diesem Zugang. Bitte versuchen Sie es in "
+                "%(seconds)d Sekunde erneut.",
+                "Zu viele Übermittlungen mit diesem Zugang. Bitte versuchen Sie es in "
+                "%(seconds)d Sekunden erneut.",
+                seconds,
+            )
+            % {"seconds": seconds}
+        )
+        self.wait = seconds
+
+
+class ErpPushThrottle(SimpleRateThrottle):
+    """At most ``ERP_PUSH_RATE`` pushes (POST) per Übermittlungs-Token, or per user pushing
+    with a login; the status URL is not limited. Counted in the Django cache."""
+
+    scope = "erp_push"
+
+    def get_rate(self) -> str | None:
+        return str(settings.ERP_PUSH_RATE) or None
+
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
+        if request.method != "POST":
+            return None
+        if isinstance(request.auth, ErpPushToken):
+            ident = f"token-{request.auth.token_hash}"
+        elif request.user is not None and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = str(self.get_ident(request))
+        return f"throttle_erp_push_{ident}"
+
+
 class ErpExportBase(APIView):
     # The user API's authentication (whatever it is), then the push token.
     authentication_classes = [
@@ -161,8 +205,12 @@ class ErpExportBase(APIView):
         PushTokenAuthentication,
     ]
     permission_classes = [PushAccess]
+    throttle_classes = [ErpPushThrottle]
     write_role = "change"
     customer: Customer
+
+    def throttled(self, request: Request, wait: float | None) -> NoReturn:
+        raise PushThrottled(max(1, math.ceil(wait or 1)))
 
     def actor(self) -> User | None:
         user = self.request.user

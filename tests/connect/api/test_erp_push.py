@@ -243,3 +243,29 @@ def test_the_push_token_is_refused_everywhere_else(client, tenancy, media, push_
         response = client.get(portal_url_for(name, params, tenancy.a), **header)
         assert response.status_code == 302, name
         assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_pushes_beyond_the_rate_of_a_token_are_refused_with_429_in_german(
+    client, tenancy, media, push_token, tmp_path, settings
+):
+    # given: at most two pushes per hour and token, and a second token of the same customer
+    settings.ERP_PUSH_RATE = "2/hour"
+    _other, other_token = erp_push_token_create(customer=tenancy.a, actor=None, name="Zweit")
+    content = export_zip(tmp_path)
+    # when: the first token pushes three times
+    answers = [push(client, push_token, content) for _ in range(3)]
+    # then: the third is refused, with the wait in German and Retry-After, nothing stored
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    refused = answers[2]
+    seconds = int(refused["Retry-After"])
+    assert 0 < seconds <= 3600
+    assert refused.json()["detail"] == (
+        "Zu viele Übermittlungen mit diesem Zugang. "
+        f"Bitte versuchen Sie es in {seconds} Sekunden erneut."
+    )
+    assert ErpExport.objects.filter(customer=tenancy.a).count() == 2
+    # and: the status URL is not limited, and the other token still pushes
+    status_url = answers[0].json()["status_url"]
+    assert client.get(status_url, HTTP_AUTHORIZATION=f"Bearer {push_token}").status_code == 200
+    assert push(client, other_token, content).status_code == 202
