@@ -45,7 +45,7 @@ class FormState(HTMLParser):
             self.in_form = a.get("id") == "mapping-form"
         if not self.in_form:
             return
-        if tag == "input" and a.get("type") in ("text", "hidden", None, ""):
+        if tag == "input" and a.get("type") in ("text", "hidden", "number", None, ""):
             self.values[a["name"]] = a.get("value", "")
         if tag == "input" and a.get("type") == "checkbox" and "checked" in a:
             self.values[a["name"]] = a.get("value", "")
@@ -192,3 +192,37 @@ def test_viewers_cannot_save_a_mapping(client, tenancy, media):
     client.force_login(tenancy.viewer_a)
     response = client.post(URL, {"action": "map_save"})
     assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_flat_report_is_mapped_with_column_groups_as_suggested(admin_client, tenancy):
+    # given: a flat report (one row per contract, tenants in numbered column groups)
+    state = suggest(admin_client, "flach-mietvertraege")
+    # then: one source for everything, entities once per key, tenants from three groups,
+    # the contract's tenants from every group's number, owners not in the export
+    assert state.values["source-gebaeude"] == "mietvertraege_export.csv"
+    assert state.values["distinct-gebaeude"] == "1"
+    assert state.values["col-gebaeude-strasse"] == "Haus-Straße"
+    assert state.values["groups-mieter"] == "3"
+    assert state.values["col-mieter-nachname"] == "Mieter{n}_Name"
+    assert state.values["col-mietvertraege-person_nrs"] == "Mieter{n}_Nr"
+    assert state.values["source-eigentuemer"] == ""
+    # when: saved as suggested
+    response = admin_client.post(URL, {**state.values, "action": "map_save"})
+    assert response.status_code == 302, response.content.decode()
+    # then: the saved profile is the shipped flat example, but for its name and CSV options
+    row = ErpImportProfile.objects.get(customer=tenancy.a, is_active=True)
+    assert (
+        row.definition["entities"] == example_profile("flach-mietvertraege").to_dict()["entities"]
+    )
+
+
+@pytest.mark.django_db
+def test_column_groups_need_numbered_columns(admin_client):
+    state = suggest(admin_client, "flach-mietvertraege")
+    values = {**state.values, "groups-gebaeude": "2", "action": "map_preview"}
+    page = admin_client.post(URL, values).content.decode()
+    assert "Mit Spaltengruppen wählen Sie bitte Spalten mit {n}, z. B. „Mieter{n}_Name“." in page
+    values = {**state.values, "groups-mieter": "viele", "action": "map_preview"}
+    page = admin_client.post(URL, values).content.decode()
+    assert "Die Zahl der Spaltengruppen muss eine ganze Zahl von 0 bis 99 sein." in page

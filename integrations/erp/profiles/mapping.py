@@ -15,7 +15,7 @@ from typing import Any
 
 from integrations.erp.file import format as fmt
 from integrations.erp.profiles.examples import STAMMDATEN_FILES
-from integrations.erp.profiles.suggest import suggest_fields
+from integrations.erp.profiles.suggest import group_patterns, suggest_fields
 
 # Transform choices: value -> (label, the rule's keys). Labels are German (the page shows them
 # through gettext where it renders them).
@@ -55,7 +55,19 @@ class EntityBlock:
     columns: list[str]
     fields: list[FieldRow]
     distinct: bool = False
+    groups: int = 0
     error: str = ""
+    # Numbered column groups of the source: "Mieter{n}_Name" -> [Mieter1_Name, Mieter2_Name].
+    patterns: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _columns(
+    sources: Mapping[str, list[str]], source: str
+) -> tuple[list[str], dict[str, list[str]]]:
+    """A source's columns as the selects offer them (numbered groups also as one pattern)."""
+    headers = list(sources.get(source, []))
+    patterns = group_patterns(headers)
+    return headers + list(patterns), patterns
 
 
 def _transforms(kind: fmt.Kind) -> list[tuple[str, str]]:
@@ -79,10 +91,14 @@ def blocks_from_definition(
         if source not in sources:
             source = ""
         rules: Mapping[str, Any] = mapping.get("fields") or {}
+        columns, patterns = _columns(sources, source)
         rows: list[FieldRow] = []
         for column in spec.columns:
             rule = rules.get(column.name) or {}
             join = list(rule.get("join") or [])
+            for pattern, numbered in patterns.items():
+                if len(join) > 2 and join == numbered[: len(join)]:
+                    rule, join = {**rule, "column": pattern}, []  # every group, joined
             transform = ""
             if rule.get("date_format"):
                 transform = str(rule["date_format"])
@@ -106,9 +122,11 @@ def blocks_from_definition(
                 key=form_key(file_name),
                 source=source,
                 sources=list(sources),
-                columns=list(sources.get(source, [])),
+                columns=columns,
                 fields=rows,
                 distinct=bool(mapping.get("distinct")),
+                groups=int(mapping.get("groups") or 0),
+                patterns=patterns,
             )
         )
     return blocks
@@ -125,6 +143,9 @@ def blocks_from_form(
         source = data.get(f"source-{key}", "")
         if source not in sources:
             source = ""
+        columns, patterns = _columns(sources, source)
+        groups_text = data.get(f"groups-{key}", "").strip() or "0"
+        groups = int(groups_text) if groups_text.isdigit() else -1
         if source and data.get(f"shown-source-{key}", "") != source:
             # A source chosen since the page was shown: its columns suggested by name.
             suggested = suggest_fields(file_name, sources[source])
@@ -144,9 +165,11 @@ def blocks_from_form(
                     key=key,
                     source=source,
                     sources=list(sources),
-                    columns=list(sources[source]),
+                    columns=columns,
                     fields=rows,
                     distinct=data.get(f"distinct-{key}") == "1",
+                    groups=max(groups, 0),
+                    patterns=patterns,
                 )
             )
             continue
@@ -169,9 +192,11 @@ def blocks_from_form(
                 key=key,
                 source=source,
                 sources=list(sources),
-                columns=list(sources.get(source, [])),
+                columns=columns,
                 fields=rows,
                 distinct=data.get(f"distinct-{key}") == "1",
+                groups=groups,
+                patterns=patterns,
             )
         )
     return blocks
@@ -192,6 +217,11 @@ def profile_from_blocks(
                 complete = False
             entities[block.file] = {"empty": True}
             continue
+        if not 0 <= block.groups <= 99:
+            block.error = "Die Zahl der Spaltengruppen muss eine ganze Zahl von 0 bis 99 sein."
+            block.groups = 0
+            complete = False
+        grouped = False
         fields: dict[str, Any] = {}
         for row in block.fields:
             allowed = {value for value, _label in row.transforms}
@@ -204,6 +234,8 @@ def profile_from_blocks(
                 row.error = "Bitte wählen Sie entweder eine Spalte oder einen festen Wert."
             if row.join and not row.column:
                 row.error = "Bitte wählen Sie zuerst die erste Spalte."
+            if row.join in block.patterns or (row.join and row.column in block.patterns):
+                row.error = "Spaltengruppen ({n}) lassen sich nicht mit einer Spalte verbinden."
             if row.required and not (row.column or row.constant):
                 row.error = "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert."
             if row.error:
@@ -215,8 +247,13 @@ def profile_from_blocks(
             elif row.join:
                 rule["join"] = [row.column, row.join]
                 rule["separator"] = "," if row.name == "person_nrs" else " "
+            elif row.column in block.patterns and not block.groups:
+                # Every group's column, joined (the tenants' numbers of a contract).
+                rule["join"] = block.patterns[row.column]
+                rule["separator"] = ","
             elif row.column:
                 rule["column"] = row.column
+                grouped = grouped or row.column in block.patterns
             else:
                 continue
             if row.transform == DECIMAL_COMMA:
@@ -224,9 +261,16 @@ def profile_from_blocks(
             elif row.transform:
                 rule["date_format"] = row.transform
             fields[row.name] = rule
+        if block.groups and not grouped and not block.error:
+            block.error = (
+                "Mit Spaltengruppen wählen Sie bitte Spalten mit {n}, z. B. „Mieter{n}_Name“."
+            )
+            complete = False
         entity: dict[str, Any] = {"source": block.source, "fields": fields}
         if block.distinct:
             entity["distinct"] = True
+        if block.groups:
+            entity["groups"] = block.groups
         entities[block.file] = entity
     definition: dict[str, Any] = {"name": name, "format": kind, "entities": entities}
     if workbook:

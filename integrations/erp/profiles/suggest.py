@@ -87,6 +87,71 @@ def suggest_fields(target: str, headers: Iterable[str]) -> dict[str, str]:
     return suggestion
 
 
+_NUMBERED = re.compile(r"^(\D*?)(\d+)(.*)$")
+
+
+def group_patterns(headers: Iterable[str]) -> dict[str, list[str]]:
+    """Numbered column groups of a header: ``Mieter{n}_Name`` -> [Mieter1_Name, Mieter2_Name]
+    (a pattern counts when its group 1 is there)."""
+    found: dict[str, dict[int, str]] = {}
+    for header in headers:
+        match = _NUMBERED.match(header)
+        if match is None:
+            continue
+        prefix, number, suffix = match.groups()
+        found.setdefault(f"{prefix}{{n}}{suffix}", {})[int(number)] = header
+    return {
+        pattern: [numbered[n] for n in sorted(numbered)]
+        for pattern, numbered in found.items()
+        if 1 in numbered
+    }
+
+
+# In a flat report, the columns of an entity may carry its name: "WE-Ort", "Haus-Straße",
+# "Mieter2_Name" (compared like column names).
+ENTITY_PREFIXES: dict[str, tuple[str, ...]] = {
+    "wirtschaftseinheiten.csv": ("we", "objekt", "wirtschaftseinheit", "liegenschaft"),
+    "gebaeude.csv": ("haus", "gebaeude", "gebäude", "building"),
+    "einheiten.csv": ("einheit", "wohnung", "mieteinheit", "unit"),
+    "mieter.csv": ("mieter", "tenant"),
+    "eigentuemer.csv": ("eigentuemer", "eigentümer", "owner"),
+}
+_NUMBER_NAMES = ("nr", "nummer", "no", "id")
+
+
+def suggest_prefixed(target: str, headers: Iterable[str]) -> dict[str, str]:
+    """Field -> column of a flat report whose name is the entity's prefix and the field's name
+    (``Haus-Straße`` for the building's strasse)."""
+    prefixes = tuple(_normal(p) for p in ENTITY_PREFIXES.get(target, ()))
+    by_rest: dict[str, str] = {}
+    for header in headers:
+        match = re.match(r"^([^-_ ]+)[-_ ](.+)$", header)
+        if match is not None and _normal(match.group(1)) in prefixes:
+            by_rest.setdefault(match.group(2), header)
+    return {name: by_rest[rest] for name, rest in suggest_fields(target, by_rest).items()}
+
+
+def suggest_grouped(target: str, headers: Iterable[str]) -> tuple[dict[str, str], int]:
+    """For a v1 file read from numbered column groups: field -> pattern (``Mieter{n}_Name``),
+    matched by the part after the number, and the number of groups (0: none fit). Only groups
+    named after the entity count (``Mieter`` for tenants, ``Eigentümer`` for owners)."""
+    prefixes = tuple(_normal(p) for p in ENTITY_PREFIXES.get(target, ()))
+    patterns = {
+        pattern: columns
+        for pattern, columns in group_patterns(headers).items()
+        if _normal(pattern.split("{n}", 1)[0]) in prefixes
+    }
+    by_rest = {pattern.split("{n}", 1)[1].lstrip("_- ."): pattern for pattern in patterns}
+    chosen = suggest_fields(target, by_rest)
+    suggestion = {name: by_rest[rest] for name, rest in chosen.items()}
+    if "person_nr" not in suggestion:
+        numbers = [rest for rest in by_rest if _normal(rest) in _NUMBER_NAMES]
+        if numbers and by_rest[numbers[0]] not in suggestion.values():
+            suggestion["person_nr"] = by_rest[numbers[0]]
+    groups = max((len(patterns[p]) for p in suggestion.values()), default=0)
+    return suggestion, groups
+
+
 def csv_headers(data: bytes) -> list[str]:
     """The header of a CSV sample (any common delimiter and encoding)."""
     try:
@@ -225,20 +290,45 @@ def draft_profile(path: Path, name: str = "Vorschlag") -> tuple[dict[str, object
     }
     entities: dict[str, object] = {}
     missing: list[str] = []
+    single = next(iter(sources)) if len(sources) == 1 else None
     for target, synonyms in SOURCE_SYNONYMS.items():
         source = next((by_name[n] for n in map(_normal, synonyms) if n in by_name), None)
+        flat = source is None and single is not None
+        if flat:
+            source = single  # one report for everything: a flat report
         if source is None:
             missing.append(f"{target}: keine passende Datei und kein passendes Tabellenblatt.")
             continue
         headers, first = sources[source]
         sample = dict(zip(headers, first, strict=False))
         fields: dict[str, dict[str, object]] = {}
-        for field_name, column in suggest_fields(target, headers).items():
+        suggested = suggest_fields(target, headers)
+        groups = 0
+        if flat:  # "Haus-Straße" is more specific than a plain match
+            suggested |= suggest_prefixed(target, headers)
+        persons = {"mieter.csv": "mieter.csv", "mietvertraege.csv": "mieter.csv"}
+        persons |= {"eigentuemer.csv": "eigentuemer.csv"}
+        persons |= {"eigentuemervertraege.csv": "eigentuemer.csv"}
+        if flat and target in persons:
+            grouped, count = suggest_grouped(persons[target], headers)
+            if "person_nr" not in grouped:
+                entities[target] = {"empty": True}  # the report does not carry them
+                continue
+            if target in ("mieter.csv", "eigentuemer.csv"):
+                suggested = {**suggested, **grouped}
+                groups = count
+            else:
+                suggested["person_nrs"] = grouped["person_nr"]
+        for field_name, column in suggested.items():
             rule: dict[str, object] = {"column": column}
+            if "{n}" in column and not groups:  # every group's column, joined
+                rule = {"join": group_patterns(headers)[column], "separator": ","}
             kind_of = next(
                 c.kind for c in fmt.FILES_BY_NAME[target].columns if c.name == field_name
             )
             value = sample.get(column, "").strip()
+            if "{n}" in column:
+                value = sample.get(column.replace("{n}", "1"), "").strip()
             if kind_of is fmt.Kind.DATE and _GERMAN_DATE.match(value):
                 rule["date_format"] = "%d.%m.%Y"
             if kind_of is fmt.Kind.DECIMAL and "," in value:
@@ -249,7 +339,12 @@ def draft_profile(path: Path, name: str = "Vorschlag") -> tuple[dict[str, object
                 missing.append(
                     f"{target}: Das Pflichtfeld „{spec_column.name}“ ist nicht zugeordnet."
                 )
-        entities[target] = {"source": source, "fields": fields}
+        entity: dict[str, object] = {"source": source, "fields": fields}
+        if flat and not target.endswith("vertraege.csv"):
+            entity["distinct"] = True
+        if groups:
+            entity["groups"] = groups
+        entities[target] = entity
     draft: dict[str, object] = {"name": name, "format": kind, "entities": entities}
     if workbook:
         draft["workbook"] = workbook
