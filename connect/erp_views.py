@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import zipfile
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.models import ErpExport
+from connect.models import ErpExport, ErpPushToken
 from connect.models.customers import ErpSource
 from connect.selectors.erp_exports import (
     erp_export_current,
@@ -18,10 +25,27 @@ from connect.selectors.erp_exports import (
     erp_export_list,
     erp_export_report,
     erp_mandant_choices,
+    erp_profile_active,
+    erp_profile_versions,
+    erp_push_token_list,
 )
-from connect.services.erp_exports import erp_export_upload, erp_source_set
+from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
+from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save, import_profile
+from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
+from connect.services.erp_watch import erp_watch_folder_set
+from connect.uploads import upload_refusal
 from connect.views import CustomerView
+from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
+from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
+from integrations.erp.profiles.mapping import (
+    EntityBlock,
+    blocks_from_definition,
+    blocks_from_form,
+    profile_from_blocks,
+)
+from integrations.erp.profiles.profile import ImportProfile, ProfileError
+from integrations.erp.profiles.suggest import draft_profile, preview, sample_sources
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -39,10 +63,22 @@ class ErpPage(CustomerView):
         *,
         source_errors: list[str] | None = None,
         upload_errors: list[str] | None = None,
+        token_errors: list[str] | None = None,
+        watch_errors: list[str] | None = None,
+        profile_errors: list[str] | None = None,
+        profile_text: str | None = None,
+        profile_preview: dict[str, list[dict[str, str]]] | None = None,
+        mapping: list[EntityBlock] | None = None,
+        mapping_name: str = "",
+        new_token: str = "",
         status: int = 200,
     ) -> HttpResponse:
         self.customer.refresh_from_db()
         mandanten, erp_error = erp_mandant_choices(customer=self.customer)
+        active_profile = erp_profile_active(customer=self.customer)
+        push_url = request.build_absolute_uri(
+            reverse("api:erp-exports", kwargs={"slug": self.customer.slug})
+        )
         return render(
             request,
             self.template,
@@ -54,6 +90,25 @@ class ErpPage(CustomerView):
                 erp_error=erp_error,
                 source_errors=source_errors or [],
                 upload_errors=upload_errors or [],
+                token_errors=token_errors or [],
+                watch_errors=watch_errors or [],
+                profile_errors=profile_errors or [],
+                profile=active_profile,
+                profile_versions=erp_profile_versions(customer=self.customer)[:20],
+                profile_text=profile_text
+                if profile_text is not None
+                else (
+                    json.dumps(active_profile.definition, ensure_ascii=False, indent=2)
+                    if active_profile
+                    else ""
+                ),
+                profile_examples=EXAMPLE_NAMES,
+                profile_preview=profile_preview,
+                mapping=mapping,
+                mapping_name=mapping_name,
+                push_tokens=erp_push_token_list(customer=self.customer),
+                new_token=new_token,
+                push_lines=push_lines(push_url, new_token or "<TOKEN>"),
             ),
             status=status,
         )
@@ -87,33 +142,273 @@ class ErpView(ErpPage):
 
 
 class ErpUploadView(ErpPage):
-    """POST only (admins): upload an ERP export (.zip); then its report is shown."""
+    """POST only (admins): store an ERP export (.zip); its report follows from a task."""
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         uploaded = request.FILES.get("export")
+        refused = upload_refusal(request)
+        if refused is not None:
+            return self.render_page(request, upload_errors=[too_large_message(refused)], status=400)
         if uploaded is None:
             return self.render_page(
                 request, upload_errors=[_("Bitte wählen Sie eine Datei aus.")], status=400
             )
         try:
-            export = erp_export_upload(
+            export = erp_export_store(
                 customer=self.customer, actor=self.user, uploaded_file=uploaded
             )
         except ApplicationError as exc:
             return self.render_page(request, upload_errors=[exc.message], status=400)
-        if export.valid:
+        messages.info(
+            request,
+            _("Der ERP-Export „%(name)s“ wurde gespeichert und wird geprüft.")
+            % {"name": export.original_name},
+        )
+        return redirect("portal:erp-export", slug=self.customer.slug, export_id=export.pk)
+
+
+def push_lines(url: str, token: str) -> dict[str, str]:
+    """Ready-to-copy command lines that push an export (curl, PowerShell)."""
+    target = f"{url}?sync=stammdaten"
+    return {
+        "curl": (
+            f'curl --fail -X POST -H "Authorization: Bearer {token}" '
+            f'-H "Content-Type: application/zip" --data-binary @export.zip "{target}"'
+        ),
+        "powershell": (
+            f'Invoke-RestMethod -Method Post -Uri "{target}" '
+            f'-Headers @{{ Authorization = "Bearer {token}" }} '
+            f'-ContentType "application/zip" -InFile "C:\\ERP\\export.zip"'
+        ),
+    }
+
+
+class ErpTokenCreateView(ErpPage):
+    """POST only (admins): a new Übermittlungs-Token, shown once on the page answered."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        try:
+            _token, raw = erp_push_token_create(
+                customer=self.customer, actor=self.user, name=request.POST.get("name", "")
+            )
+        except ApplicationError as exc:
+            return self.render_page(request, token_errors=[exc.message], status=400)
+        response = self.render_page(request, new_token=raw)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ErpTokenRevokeView(ErpPage):
+    """POST only (admins): revoke an Übermittlungs-Token."""
+
+    def post(self, request: HttpRequest, slug: str, token_id: int) -> HttpResponse:
+        try:
+            token = erp_push_token_revoke(
+                customer=self.customer, actor=self.user, token_id=token_id
+            )
+        except ErpPushToken.DoesNotExist as exc:
+            raise Http404 from exc
+        messages.success(
+            request, _("Das Token „%(name)s“ wurde widerrufen.") % {"name": token.name}
+        )
+        return redirect("portal:erp", slug=self.customer.slug)
+
+
+class ErpWatchFolderView(ErpPage):
+    """POST only (operators): set or clear the customer's watched folder."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        if not self.user.is_superuser:
+            raise PermissionDenied
+        try:
+            erp_watch_folder_set(
+                customer=self.customer, actor=self.user, folder=request.POST.get("folder", "")
+            )
+        except ApplicationError as exc:
+            return self.render_page(request, watch_errors=[exc.message], status=400)
+        messages.success(request, _("Der überwachte Ordner wurde gespeichert."))
+        return redirect("portal:erp", slug=self.customer.slug)
+
+
+def sample_path(customer_id: int) -> Path:
+    """Where the mapping screen keeps a customer's sample export between its requests."""
+    return Path(settings.MEDIA_ROOT) / "erp-samples" / f"{int(customer_id)}.zip"
+
+
+def example_text(name: str) -> str:
+    """The JSON of a shipped example profile (ApplicationError for another name)."""
+    if name not in EXAMPLE_NAMES:
+        raise ApplicationError(_("Unbekanntes Beispielprofil."))
+    return (EXAMPLES_DIR / name / "profile.json").read_text(encoding="utf-8")
+
+
+class ErpProfileView(ErpPage):
+    """POST only (admins): save an import profile (a new version), take an example, switch the
+    profile off, or preview an export through the active profile."""
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        action = request.POST.get("action", "save")
+        text = request.POST.get("definition", "")
+        try:
+            if action == "example":
+                text = example_text(request.POST.get("example", ""))
+                row = erp_profile_save(customer=self.customer, actor=self.user, definition=text)
+            elif action == "off":
+                erp_profile_deactivate(customer=self.customer, actor=self.user)
+                messages.success(request, _("Neue Exporte werden als ERP-Export v1 gelesen."))
+                return redirect("portal:erp", slug=self.customer.slug)
+            elif action == "preview":
+                return self._preview(request)
+            elif action == "suggest":
+                return self._suggest(request)
+            elif action in ("map_preview", "map_save"):
+                return self._map(request, save=action == "map_save")
+            else:
+                row = erp_profile_save(customer=self.customer, actor=self.user, definition=text)
+        except ApplicationError as exc:
+            return self.render_page(
+                request, profile_errors=[exc.message], profile_text=text, status=400
+            )
+        messages.success(
+            request,
+            _("Das Importprofil „%(name)s“ wurde als Version %(version)s gespeichert.")
+            % {"name": row.name, "version": row.version},
+        )
+        return redirect("portal:erp", slug=self.customer.slug)
+
+    def _suggest(self, request: HttpRequest) -> HttpResponse:
+        """A draft profile for a sample export, to be checked and saved by the admin."""
+        uploaded = request.FILES.get("sample")
+        if uploaded is None:
+            return self.render_page(
+                request, profile_errors=[_("Bitte wählen Sie eine Datei aus.")], status=400
+            )
+        path = getattr(uploaded, "temporary_file_path", lambda: "")()
+        try:
+            draft, missing = draft_profile(Path(path))
+            _kind, _workbook, sources = sample_sources(Path(path))
+        except (OSError, zipfile.BadZipFile, ValueError, KeyError):
+            return self.render_page(
+                request,
+                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
+                status=400,
+            )
+        # Kept for the mapping screen's preview (one sample per customer, replaced each time).
+        target = sample_path(self.customer.pk)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with Path(path).open("rb") as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1024 * 1024)
+        notes = [
+            _("Vorschlag nach Spaltennamen; bitte prüfen und ergänzen Sie ihn vor dem Speichern.")
+        ]
+        return self.render_page(
+            request,
+            profile_errors=notes + missing,
+            profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
+            mapping=blocks_from_definition(draft, sources),
+            mapping_name=str(uploaded.name).rsplit(".", 1)[0][:80] or "Zuordnung",
+        )
+
+    def _map(self, request: HttpRequest, *, save: bool) -> HttpResponse:
+        """The mapping screen posted: preview the sample through it, or save it as a profile."""
+        path = sample_path(self.customer.pk)
+        if not path.exists():
+            return self.render_page(
+                request,
+                profile_errors=[_("Bitte laden Sie zuerst einen Beispielexport hoch.")],
+                status=400,
+            )
+        kind, workbook, sources = sample_sources(path)
+        blocks = blocks_from_form(request.POST, sources)
+        name = request.POST.get("mapping_name", "").strip()[:80]
+        definition, complete = profile_from_blocks(
+            blocks, name=name or "Zuordnung", kind=kind, workbook=workbook
+        )
+        text = json.dumps(definition, ensure_ascii=False, indent=2)
+        errors: list[str] = []
+        if not name:
+            errors.append(_("Bitte geben Sie dem Importprofil eine Bezeichnung."))
+        if not complete:
+            errors.append(
+                _("Die Zuordnung ist unvollständig; bitte prüfen Sie die markierten Felder.")
+            )
+        if errors:
+            return self.render_page(
+                request,
+                profile_errors=errors,
+                profile_text=text,
+                mapping=blocks,
+                mapping_name=name,
+                status=400,
+            )
+        if save:
+            try:
+                row = erp_profile_save(
+                    customer=self.customer, actor=self.user, definition=definition
+                )
+            except ApplicationError as exc:
+                return self.render_page(
+                    request,
+                    profile_errors=[exc.message],
+                    profile_text=text,
+                    mapping=blocks,
+                    mapping_name=name,
+                    status=400,
+                )
+            path.unlink(missing_ok=True)
             messages.success(
                 request,
-                _("Der ERP-Export „%(name)s“ ist gültig und wird für Synchronisationen verwendet.")
-                % {"name": export.original_name},
+                _("Das Importprofil „%(name)s“ wurde als Version %(version)s gespeichert.")
+                % {"name": row.name, "version": row.version},
             )
-        else:
-            messages.error(
+            return redirect("portal:erp", slug=self.customer.slug)
+        try:
+            shown = preview(path, ImportProfile.from_dict(definition), rows=5)
+        except ProfileError as exc:
+            return self.render_page(
                 request,
-                _("Der ERP-Export „%(name)s“ ist ungültig und wird nicht verwendet.")
-                % {"name": export.original_name},
+                profile_errors=[str(exc)],
+                profile_text=text,
+                mapping=blocks,
+                mapping_name=name,
+                status=400,
             )
-        return redirect("portal:erp-export", slug=self.customer.slug, export_id=export.pk)
+        except (ContainerError, OSError, zipfile.BadZipFile):
+            return self.render_page(
+                request,
+                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
+                mapping=blocks,
+                mapping_name=name,
+                status=400,
+            )
+        return self.render_page(
+            request,
+            profile_text=text,
+            profile_preview=shown,
+            mapping=blocks,
+            mapping_name=name,
+        )
+
+    def _preview(self, request: HttpRequest) -> HttpResponse:
+        profile = import_profile(erp_profile_active(customer=self.customer))
+        uploaded = request.FILES.get("sample")
+        if profile is None or uploaded is None:
+            message = (
+                _("Bitte speichern Sie zuerst ein Importprofil.")
+                if profile is None
+                else _("Bitte wählen Sie eine Datei aus.")
+            )
+            return self.render_page(request, profile_errors=[message], status=400)
+        path = getattr(uploaded, "temporary_file_path", lambda: "")()
+        try:
+            shown = preview(Path(path), profile, rows=5)
+        except (ContainerError, OSError, zipfile.BadZipFile):
+            return self.render_page(
+                request,
+                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
+                status=400,
+            )
+        return self.render_page(request, profile_preview=shown)
 
 
 class ErpExportView(CustomerView):

@@ -105,6 +105,14 @@ urlpatterns = [
     path("c/<slug:slug>/audit/", views.AuditLogView.as_view(), name="audit"),
     path("c/<slug:slug>/erp/", erp_views.ErpView.as_view(), name="erp"),
     path("c/<slug:slug>/erp/upload/", erp_views.ErpUploadView.as_view(), name="erp-upload"),
+    path("c/<slug:slug>/erp/profile/", erp_views.ErpProfileView.as_view(), name="erp-profile"),
+    path("c/<slug:slug>/erp/watch/", erp_views.ErpWatchFolderView.as_view(), name="erp-watch"),
+    path("c/<slug:slug>/erp/tokens/", erp_views.ErpTokenCreateView.as_view(), name="erp-tokens"),
+    path(
+        "c/<slug:slug>/erp/tokens/<int:token_id>/revoke/",
+        erp_views.ErpTokenRevokeView.as_view(),
+        name="erp-token-revoke",
+    ),
     path(
         "c/<slug:slug>/erp/exports/<id:export_id>/",
         erp_views.ErpExportView.as_view(),

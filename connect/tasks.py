@@ -15,11 +15,19 @@ def ping(value: str) -> dict[str, str]:
 
 @shared_task(name="connect.alerts_check_overdue")
 def alerts_check_overdue() -> dict[str, int]:
-    """Beat, every 5 minutes: open an alert for each scheduled run that did not start."""
+    """Beat, every 5 minutes: open an alert for each scheduled run that did not start, and
+    "ERP-Daten veraltet" for ERP data older than ERP_STALE_AFTER_DAYS."""
     from connect.services.alerts import alerts_check_overdue as check
+    from connect.services.erp_freshness import alerts_check_erp_stale
 
     result = check()
-    return {"opened": len(result.opened), "closed": len(result.closed)}
+    stale_opened, stale_closed = alerts_check_erp_stale()
+    return {
+        "opened": len(result.opened),
+        "closed": len(result.closed),
+        "erp_stale_opened": len(stale_opened),
+        "erp_stale_closed": len(stale_closed),
+    }
 
 
 @shared_task(name="connect.retention_cleanup")
@@ -28,3 +36,16 @@ def retention_cleanup() -> dict[str, int]:
     from connect.services.retention import retention_cleanup as cleanup
 
     return cleanup().as_dict()
+
+
+@shared_task(name="connect.erp_export_validate", acks_late=True)
+def erp_export_validate(export_id: int) -> dict[str, object]:
+    """After an upload: validate the stored export, start requested runs, apply retention."""
+    from connect.models import ErpExport
+    from connect.services.erp_exports import erp_export_validate as validate
+
+    try:
+        export = validate(export_id=export_id)
+    except ErpExport.DoesNotExist:
+        return {"export": export_id, "status": "gone"}
+    return {"export": export.pk, "status": export.status}

@@ -90,6 +90,7 @@ class DashboardView(CustomerView):
         from connect.schedules import schedule_label
         from connect.selectors.activations import activation_next_run
         from connect.selectors.alerts import alert_list_open
+        from connect.services.erp_freshness import erp_data_time
         from integrations import registry
         from integrations.models import Reconciliation
 
@@ -132,6 +133,7 @@ class DashboardView(CustomerView):
                 cards=cards,
                 chart=run_chart(customers=[self.customer]),
                 alerts=alert_list_open(customer=self.customer),
+                erp_data_time=erp_data_time(customer=self.customer),
             ),
         )
 

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from connect.api.views import (
     auth,
     customers,
+    erp,
     facilioo,
     reconciliations,
     records,
@@ -40,6 +41,8 @@ urlpatterns = [
         usecases.UseCaseResumeApi.as_view(),
         name="usecase-resume",
     ),
+    path(f"{C}erp/exports/", erp.ErpExportListApi.as_view(), name="erp-exports"),
+    path(f"{C}erp/exports/<int:export_id>/", erp.ErpExportDetailApi.as_view(), name="erp-export"),
     path(f"{C}runs/", runs.RunListCreateApi.as_view(), name="runs"),
     path(f"{C}runs/<id:run_id>/", runs.RunDetailApi.as_view(), name="run"),
     path(f"{C}runs/<id:run_id>/cancel/", runs.RunCancelApi.as_view(), name="run-cancel"),

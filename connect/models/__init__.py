@@ -3,7 +3,13 @@ from connect.models.alerts import Alert, AlertKind
 from connect.models.audit import AuditLog
 from connect.models.credentials import FaciliooConnection
 from connect.models.customers import Customer, ErpSystem, Membership, Role
-from connect.models.erp_exports import ErpExport
+from connect.models.erp_exports import (
+    ErpExport,
+    ErpImportProfile,
+    ErpPushToken,
+    ExportOrigin,
+    ExportStatus,
+)
 from connect.models.sync_logs import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.models.tokens import ApiTokenInfo
 from connect.models.users import User
@@ -15,7 +21,11 @@ __all__ = [
     "AuditLog",
     "Customer",
     "ErpExport",
+    "ErpImportProfile",
+    "ErpPushToken",
     "ErpSystem",
+    "ExportOrigin",
+    "ExportStatus",
     "FaciliooConnection",
     "ItemAction",
     "Membership",

@@ -6,6 +6,7 @@ class AlertKind(models.TextChoices):
     RUN_FAILED = "run_failed", _("Lauf fehlgeschlagen")
     CREDENTIALS_REJECTED = "credentials_rejected", _("facilioo-Zugangsdaten abgelehnt")
     RUN_OVERDUE = "run_overdue", _("Geplanter Lauf überfällig")
+    ERP_STALE = "erp_stale", _("ERP-Daten veraltet")
 
 
 class Alert(models.Model):

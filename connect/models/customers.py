@@ -30,6 +30,8 @@ class Customer(models.Model):
     )
     # For the file source: a directory or .zip on the server (CLI); uploads are kept separately.
     erp_path = models.CharField(_("Pfad des ERP-Exports"), max_length=500, blank=True)
+    # Watched folder (operators): before each run the newest complete .zip in it is taken.
+    erp_watch_folder = models.CharField(_("Überwachter Ordner"), max_length=500, blank=True)
     # For the demo source: size and seed of the generated portfolio.
     demo_units = models.PositiveIntegerField(_("Einheiten (Demo)"), default=200)
     demo_seed = models.PositiveIntegerField(_("Seed (Demo)"), default=1)

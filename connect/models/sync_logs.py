@@ -56,6 +56,11 @@ class SyncRun(models.Model):
     started_at = models.DateTimeField(_("gestartet"), null=True, blank=True)
     finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Which ERP export the run read (freshness): its fingerprint and when it was written.
+    erp_fingerprint = models.CharField(_("ERP-Export (Prüfsumme)"), max_length=64, blank=True)
+    erp_exported_at = models.DateTimeField(_("ERP-Daten vom"), null=True, blank=True)
+    # A scheduled run over the export the last successful run read: finished at once.
+    unchanged = models.BooleanField(_("unverändert"), default=False)
 
     class Meta:
         verbose_name = _("Lauf")

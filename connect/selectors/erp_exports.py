@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from connect.exceptions import ApplicationError
-from connect.models import Customer, ErpExport
+from connect.models import Customer, ErpExport, ErpImportProfile, ErpPushToken
 from integrations.erp.file import ValidationReport
 from integrations.erp.records import Mandant
 
@@ -61,3 +61,17 @@ def erp_mandant_choices(*, customer: Customer) -> tuple[list[Mandant], str]:
         return erp_mandanten(customer=customer), ""
     except ApplicationError as exc:
         return [], exc.message
+
+
+def erp_push_token_list(*, customer: Customer) -> QuerySet[ErpPushToken]:
+    """The customer's Übermittlungs-Tokens, newest first (revoked ones too)."""
+    return ErpPushToken.objects.filter(customer=customer).select_related("created_by")
+
+
+def erp_profile_active(*, customer: Customer) -> ErpImportProfile | None:
+    """The import profile new exports of the customer are read through (None: export v1)."""
+    return ErpImportProfile.objects.filter(customer=customer, is_active=True).first()
+
+
+def erp_profile_versions(*, customer: Customer) -> QuerySet[ErpImportProfile]:
+    return ErpImportProfile.objects.filter(customer=customer).select_related("created_by")

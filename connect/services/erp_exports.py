@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import zipfile
+from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.models import Customer, ErpExport, User
+from connect.models import Customer, ErpExport, ErpPushToken, ExportOrigin, ExportStatus, User
 from connect.models.customers import ErpSource
 from connect.services.audit import audit_record, changes_between
 from connect.services.customers import customer_update
 from integrations.erp.file import validate_export
+from integrations.erp.file.limits import ExportLimits
 
 MEGABYTE = 1024 * 1024
 DEMO_UNITS_MAX = 100_000
@@ -32,7 +38,18 @@ def _megabytes(size: int, *, round_up: bool = False) -> str:
     return number_format((Decimal(rounded) / 100).normalize())
 
 
-def _check_upload(uploaded_file: UploadedFile[bytes]) -> tuple[str, int]:
+def too_large_message(name: str) -> str:
+    """An upload stopped while receiving, beyond ERP_UPLOAD_MAX_BYTES (its size is unknown)."""
+    return _(
+        "Die Datei „%(name)s“ ist zu groß. Erlaubt sind höchstens %(limit)s MB; "
+        "die Übertragung wurde abgebrochen und nichts gespeichert."
+    ) % {
+        "name": PurePath(name.replace("\\", "/")).name or "?",
+        "limit": _megabytes(settings.ERP_UPLOAD_MAX_BYTES),
+    }
+
+
+def _check_upload(uploaded_file: File[bytes]) -> tuple[str, int]:
     """The upload's file name and size, or ApplicationError before anything is stored."""
     name = PurePath((uploaded_file.name or "").replace("\\", "/")).name
     if not name.lower().endswith(".zip"):
@@ -63,37 +80,211 @@ def _check_upload(uploaded_file: UploadedFile[bytes]) -> tuple[str, int]:
     return name, size
 
 
-def erp_export_upload(
-    *, customer: Customer, actor: User | None, uploaded_file: UploadedFile[bytes]
-) -> ErpExport:
-    """Store an uploaded ERP export (.zip), validate it and keep its report.
+def _quota_check(*, customer: Customer, name: str, size: int) -> None:
+    quota = int(settings.ERP_UPLOAD_QUOTA_BYTES)
+    used = ErpExport.objects.filter(customer=customer).aggregate(total=Sum("size"))["total"] or 0
+    if used + size > quota:
+        raise ApplicationError(
+            _(
+                "Die Datei „%(name)s“ (%(size)s MB) passt nicht mehr in den Speicherplatz für "
+                "ERP-Exporte: belegt sind %(used)s MB von %(quota)s MB. Ältere Exporte werden "
+                "nach jeder Prüfung entfernt; bitte versuchen Sie es später erneut oder wenden "
+                "Sie sich an den Support."
+            )
+            % {
+                "name": name,
+                "size": _megabytes(size, round_up=True),
+                "used": _megabytes(used, round_up=True),
+                "quota": _megabytes(quota),
+            }
+        )
 
-    An invalid export is stored too (with its report, so people can see what is wrong), but
-    syncs only ever read the newest valid one.
+
+def erp_export_store(
+    *,
+    customer: Customer,
+    actor: User | None,
+    uploaded_file: File[bytes],
+    name: str | None = None,
+    origin: str = ExportOrigin.PORTAL,
+    push_token: ErpPushToken | None = None,
+    sync: list[str] | None = None,
+    exported_at: datetime | None = None,
+    validate: bool = False,
+) -> ErpExport:
+    """Store an ERP export (.zip) as "wird geprüft" and hand its validation to a task.
+
+    Checked here (before anything is stored): the name, emptiness, the size limit, that it is
+    a zip archive at all, and the customer's quota. The validation itself, with its limits of
+    unpacked size, files and rows, runs in ``erp_export_validate`` (a Celery task, after the
+    commit), or at once with ``validate=True`` (for callers already off the request path).
     """
+    if name is not None:
+        uploaded_file.name = name
     name, size = _check_upload(uploaded_file)
-    export = ErpExport(customer=customer, original_name=name, size=size, uploaded_by=actor)
+    _quota_check(customer=customer, name=name, size=size)
+    from connect.selectors.erp_exports import erp_profile_active
+
+    export = ErpExport(
+        customer=customer,
+        profile=erp_profile_active(customer=customer),
+        original_name=name,
+        size=size,
+        uploaded_by=actor if actor is not None and actor.pk else None,
+        origin=origin,
+        push_token=push_token,
+        sync_requested=list(sync or []),
+        exported_at=exported_at,
+    )
     export.file.save(name, uploaded_file, save=False)
     try:
-        report = validate_export(export.file.path)
-        export.valid = report.valid
-        export.report = report.to_dict()
         with transaction.atomic():
             export.save()
+            changes: dict[str, Any] = {"original_name": name, "size": size, "origin": origin}
+            if push_token is not None:
+                changes["push_token"] = push_token.name
+            if sync:
+                changes["sync"] = ",".join(sync)
             audit_record(
                 customer=customer,
                 actor=actor,
                 action="erp_export.upload",
                 obj=export,
-                changes=changes_between(
-                    {}, {"original_name": name, "size": size, "valid": export.valid}
-                ),
+                changes=changes_between({}, changes),
+                actor_fallback=f"token:{push_token.name}" if push_token is not None else origin,
             )
     except BaseException:
         # Nothing half-stored: a file without its row would never be shown or cleaned up.
         export.file.delete(save=False)
         raise
+    if validate:
+        return erp_export_validate(export_id=export.pk)
+    from connect.tasks import erp_export_validate as validate_task
+
+    export_id = export.pk
+    transaction.on_commit(lambda: validate_task.delay(export_id))
     return export
+
+
+def erp_export_upload(
+    *, customer: Customer, actor: User | None, uploaded_file: File[bytes]
+) -> ErpExport:
+    """Store an uploaded ERP export and validate it at once (CLI, watched folder, tests);
+    the portal and the API use ``erp_export_store``, which validates in a task."""
+    return erp_export_store(
+        customer=customer, actor=actor, uploaded_file=uploaded_file, validate=True
+    )
+
+
+def export_limits() -> ExportLimits:
+    return ExportLimits(
+        max_unpacked_bytes=int(settings.ERP_UPLOAD_MAX_UNPACKED_BYTES),
+        max_files=int(settings.ERP_UPLOAD_MAX_FILES),
+        max_rows=int(settings.ERP_UPLOAD_MAX_ROWS),
+    )
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def erp_export_validate(*, export_id: int) -> ErpExport:
+    """Validate a stored export (the task's work): report, status, then the requested runs
+    and the retention of the customer's older uploads. A checked export is left as it is."""
+    export = ErpExport.objects.select_related("customer", "profile").get(pk=export_id)
+    if export.status != ExportStatus.PENDING:
+        return export
+    path = export.file.path
+    export.sha256 = _sha256(path)
+    from connect.services.erp_profiles import import_profile
+
+    report = validate_export(path, limits=export_limits(), profile=import_profile(export.profile))
+    export.valid = report.valid
+    export.status = ExportStatus.VALID if report.valid else ExportStatus.INVALID
+    export.report = report.to_dict()
+    export.checked_at = timezone.now()
+    with transaction.atomic():
+        export.save(
+            update_fields=["sha256", "valid", "status", "report", "checked_at"],
+        )
+        audit_record(
+            customer=export.customer,
+            actor=None,
+            action="erp_export.check",
+            obj=export,
+            changes=changes_between({}, {"valid": export.valid}),
+        )
+        if export.valid and export.sync_requested:
+            export.sync_result = _start_requested_runs(export)
+            export.save(update_fields=["sync_result"])
+    erp_export_retention(customer=export.customer)
+    return export
+
+
+def _start_requested_runs(export: ErpExport) -> dict[str, Any]:
+    """Start the runs an API push asked for; what happened per use case (run id or why not)."""
+    from connect.models import Trigger, UseCaseActivation
+    from connect.services.sync_logs import RunAlreadyActive
+    from integrations.services import sync_run_request
+
+    result: dict[str, Any] = {}
+    for use_case in export.sync_requested:
+        activation = UseCaseActivation.objects.filter(
+            customer=export.customer, use_case=use_case
+        ).first()
+        if activation is None or not activation.settings:
+            result[use_case] = {"error": _("Der Anwendungsfall ist nicht eingerichtet.")}
+            continue
+        try:
+            with transaction.atomic():
+                run = sync_run_request(
+                    customer=export.customer, use_case=use_case, trigger=Trigger.API
+                )
+        except RunAlreadyActive:
+            result[use_case] = {"error": _("Es läuft bereits ein Lauf dieses Anwendungsfalls.")}
+            continue
+        result[use_case] = {"run": run.pk}
+    return result
+
+
+def erp_export_retention(*, customer: Customer) -> int:
+    """Delete older uploads of a customer: kept are the newest ``ERP_UPLOAD_KEEP``, the newest
+    valid one (syncs read it), every one still being checked, and every one an active run
+    reads. Returns how many were deleted."""
+    from connect.models import SyncRun
+    from connect.models.sync_logs import ACTIVE_STATUSES
+
+    keep_last = max(int(settings.ERP_UPLOAD_KEEP), 1)
+    exports = ErpExport.objects.filter(customer=customer).order_by("-uploaded_at", "-id")
+    kept = set(exports.values_list("pk", flat=True)[:keep_last])
+    current = exports.filter(valid=True).values_list("pk", flat=True).first()
+    if current is not None:
+        kept.add(current)
+    in_use = set(
+        SyncRun.objects.filter(customer=customer, status__in=ACTIVE_STATUSES)
+        .exclude(erp_fingerprint="")
+        .values_list("erp_fingerprint", flat=True)
+    )
+    deleted: list[str] = []
+    for export in exports.exclude(pk__in=kept).exclude(status=ExportStatus.PENDING):
+        if export.sha256 and export.sha256 in in_use:
+            continue
+        export.file.delete(save=False)
+        deleted.append(export.original_name)
+        export.delete()
+    if deleted:
+        audit_record(
+            customer=customer,
+            actor=None,
+            action="erp_export.retention",
+            object_type="erpexport",
+            changes={"deleted": [None, deleted]},
+        )
+    return len(deleted)
 
 
 def erp_source_set(

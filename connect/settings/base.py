@@ -139,6 +139,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Every upload streams to a temporary file; the ERP upload limit is enforced while receiving.
+FILE_UPLOAD_HANDLERS = ["connect.uploads.LimitedUploadHandler"]
 MEDIA_URL = "media/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -14,3 +14,18 @@ FACILIOO_WRITE_WORKERS = env.int("FACILIOO_WRITE_WORKERS", default=8)
 FACILIOO_REQUESTS_PER_SECOND = env.float("FACILIOO_REQUESTS_PER_SECOND", default=50.0)
 
 ERP_UPLOAD_MAX_BYTES = env.int("ERP_UPLOAD_MAX_BYTES", default=512 * 1024 * 1024)
+# Checked by the validation task before and while unpacking (zip bombs, key floods).
+ERP_UPLOAD_MAX_UNPACKED_BYTES = env.int(
+    "ERP_UPLOAD_MAX_UNPACKED_BYTES", default=4 * 1024 * 1024 * 1024
+)
+ERP_UPLOAD_MAX_FILES = env.int("ERP_UPLOAD_MAX_FILES", default=200_000)
+ERP_UPLOAD_MAX_ROWS = env.int("ERP_UPLOAD_MAX_ROWS", default=3_000_000)
+# Storage per customer, and how many uploads are kept (the newest valid one always).
+ERP_UPLOAD_QUOTA_BYTES = env.int("ERP_UPLOAD_QUOTA_BYTES", default=5 * 1024 * 1024 * 1024)
+ERP_UPLOAD_KEEP = env.int("ERP_UPLOAD_KEEP", default=10)
+# Watched folders: a file younger than this may still be being written and is left alone.
+ERP_WATCH_SETTLE_SECONDS = env.int("ERP_WATCH_SETTLE_SECONDS", default=60)
+# Freshness: ERP data older than this raises the alert "ERP-Daten veraltet".
+ERP_STALE_AFTER_DAYS = env.int("ERP_STALE_AFTER_DAYS", default=7)
+# Pushes per Übermittlungs-Token (or per user pushing with a login): DRF's rate syntax.
+ERP_PUSH_RATE = env.str("ERP_PUSH_RATE", default="60/hour")

@@ -14,19 +14,24 @@ from integrations.erp.file import FileConnector
 
 if TYPE_CHECKING:
     from connect.models import Customer
+    from integrations.erp.profiles import ImportProfile
 
 DEMO = "demo"
 FILE = "file"
 
 
-def _demo(*, path: str | None, units: int, seed: int) -> ErpConnector:
+def _demo(
+    *, path: str | None, profile: ImportProfile | None, units: int, seed: int
+) -> ErpConnector:
     return DemoConnector(units=units, seed=seed)
 
 
-def _file(*, path: str | None, units: int, seed: int) -> ErpConnector:
+def _file(
+    *, path: str | None, profile: ImportProfile | None, units: int, seed: int
+) -> ErpConnector:
     if not path:
         raise ValueError("the file source needs the path of an ERP export")
-    return FileConnector(Path(path))
+    return FileConnector(Path(path), profile=profile)
 
 
 # The ERP connector registry: source name → factory. A second ERP is one more entry here (and
@@ -35,14 +40,20 @@ CONNECTORS: dict[str, Callable[..., ErpConnector]] = {DEMO: _demo, FILE: _file}
 
 
 def connector_for(
-    *, source: str, path: str | None = None, units: int = 200, seed: int = 1
+    *,
+    source: str,
+    path: str | None = None,
+    profile: ImportProfile | None = None,
+    units: int = 200,
+    seed: int = 1,
 ) -> ErpConnector:
     """The connector for an ERP source: ``"demo"`` (``units``, ``seed``) or ``"file"``
-    (``path`` of an export directory or .zip). The caller closes it."""
+    (``path`` of an export directory or .zip, read through ``profile`` when the export is in
+    a customer's own layout). The caller closes it."""
     factory = CONNECTORS.get(source)
     if factory is None:
         raise ValueError(f"unknown ERP source {source!r}")
-    return factory(path=path, units=units, seed=seed)
+    return factory(path=path, profile=profile, units=units, seed=seed)
 
 
 class NoValidExport(Exception):
@@ -70,8 +81,23 @@ def export_path_for_customer(customer: Customer) -> Path:
 
 def connector_for_customer(customer: Customer) -> ErpConnector:
     """The connector of a customer's ERP source: the demo portfolio (``demo_units``,
-    ``demo_seed``) or the export file (see ``export_path_for_customer``)."""
-    path = str(export_path_for_customer(customer)) if customer.erp_source == FILE else None
+    ``demo_seed``) or the export file (see ``export_path_for_customer``), read through the
+    import profile it was validated with (if any)."""
+    path: str | None = None
+    profile: ImportProfile | None = None
+    if customer.erp_source == FILE:
+        from connect.selectors.erp_exports import erp_export_current
+        from connect.services.erp_profiles import import_profile
+
+        current = erp_export_current(customer=customer)
+        if current is not None:
+            path, profile = current.file.path, import_profile(current.profile)
+        else:
+            path = str(export_path_for_customer(customer))
     return connector_for(
-        source=customer.erp_source, path=path, units=customer.demo_units, seed=customer.demo_seed
+        source=customer.erp_source,
+        path=path,
+        profile=profile,
+        units=customer.demo_units,
+        seed=customer.demo_seed,
     )

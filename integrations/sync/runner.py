@@ -130,6 +130,11 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
             status=RunStatus.FAILED,
             error_message=_("Dieser Anwendungsfall kann noch nicht synchronisiert werden."),
         )
+    from connect.services.erp_freshness import erp_run_before_read
+
+    if erp_run_before_read(run=run):
+        # The export the last successful run read, and unchanged settings: nothing to do.
+        return sync_run_finish(run=run, status=RunStatus.SUCCEEDED, counts={})
     try:
         connector = connector_for_customer(customer)
     except NoValidExport as exc:

@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, ErpExport
 from connect.selectors.erp_exports import erp_export_current
@@ -104,8 +105,10 @@ def test_a_valid_upload_is_stored_validated_audited_and_used(tenancy, media, tmp
     assert entry.changes == {
         "original_name": [None, "export.zip"],
         "size": [None, len(content)],
-        "valid": [None, True],
+        "origin": [None, "portal"],
     }
+    checked = AuditLog.objects.get(customer=tenancy.a, action="erp_export.check")
+    assert checked.changes == {"valid": [None, True]}
     # and: a file-source customer's syncs read exactly this file
     tenancy.a.erp_source = "file"
     connector = connector_for_customer(tenancy.a)
@@ -160,15 +163,27 @@ def test_the_newest_valid_upload_is_used_and_an_invalid_one_never(tenancy, media
 )
 @pytest.mark.django_db
 def test_an_invalid_upload_is_stored_and_its_report_names_file_and_line(
-    client, tenancy, media, tmp_path, edit, file, line, column, problem
+    client,
+    tenancy,
+    media,
+    tmp_path,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    edit,
+    file,
+    line,
+    column,
+    problem,
 ):
     # given: an admin
     client.force_login(tenancy.admin_a)
-    # when: they upload a broken export through the page
-    response = client.post(
-        reverse("portal:erp-upload", kwargs={"slug": "alpha"}),
-        {"export": zip_upload(export_zip(tmp_path, edit=edit), "kaputt.zip")},
-    )
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    # when: they upload a broken export through the page (and the validation task runs)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("portal:erp-upload", kwargs={"slug": "alpha"}),
+            {"export": zip_upload(export_zip(tmp_path, edit=edit), "kaputt.zip")},
+        )
     # then: stored as invalid, and they land on its report
     export = ErpExport.objects.get(customer=tenancy.a)
     assert export.valid is False
@@ -177,7 +192,7 @@ def test_an_invalid_upload_is_stored_and_its_report_names_file_and_line(
         "portal:erp-export", kwargs={"slug": "alpha", "export_id": export.pk}
     )
     page = client.get(response["Location"]).content.decode()
-    assert "Der ERP-Export „kaputt.zip“ ist ungültig und wird nicht verwendet." in page
+    assert "Der ERP-Export „kaputt.zip“ wurde gespeichert und wird geprüft." in page
     assert "Der ERP-Export wurde abgelehnt: 1 Fehler. Aus ihm wird nichts synchronisiert." in page
     # and: the finding as a table row: file, line(s), column, problem
     assert f"<td>{file}</td><td>{line}</td><td>{column}</td><td>{problem}</td>" in page.replace(
@@ -204,7 +219,8 @@ REFUSALS = [
     pytest.param(
         "gross.zip",
         b"x" * (512 * 1024 + 1),
-        "Die Datei „gross.zip“ ist zu groß (0,51 MB). Erlaubt sind höchstens 0,5 MB.",
+        "Die Datei „gross.zip“ ist zu groß. Erlaubt sind höchstens 0,5 MB; "
+        "die Übertragung wurde abgebrochen und nichts gespeichert.",
         id="too-large",
     ),
 ]

@@ -1,4 +1,6 @@
-"""Create the demo customer with an admin, a viewer and a support user (idempotent).
+"""Create the demo customer with an admin, a viewer and a support user (idempotent), and give
+it the shipped example import profiles as versions (none active: the demo reads its demo ERP, and
+an upload stays export v1 until an admin takes a profile on the ERP page).
 
 Passwords are generated once per machine and kept in the state folder (never in the repository).
 """
@@ -9,8 +11,10 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from connect.models import Customer, Role, User
+from connect.models import Customer, ErpImportProfile, Role, User
 from connect.services.customers import customer_create, membership_set
+from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
+from integrations.erp.profiles.examples import EXAMPLE_NAMES, example_profile
 
 DEMO_SLUG = "musterstadt"
 DEMO_USERS = (
@@ -57,6 +61,12 @@ class Command(BaseCommand):
             user.save()
             if role != "support":
                 membership_set(customer=customer, user=user, role=role, actor=None)
+        if not ErpImportProfile.objects.filter(customer=customer).exists():
+            for name in EXAMPLE_NAMES:
+                erp_profile_save(
+                    customer=customer, actor=None, definition=example_profile(name).to_dict()
+                )
+            erp_profile_deactivate(customer=customer, actor=None)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(logins, indent=2))
         path.chmod(0o600)

@@ -8,9 +8,12 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Protocol, cast
+from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
 
 from integrations.erp.file.format import MANDANTEN, is_safe_path
+
+if TYPE_CHECKING:
+    from integrations.erp.profiles.profile import ImportProfile
 
 
 class ContainerError(Exception):
@@ -37,7 +40,12 @@ class ExportContainer(Protocol):
     def close(self) -> None: ...
 
 
-def open_container(path: Path) -> ExportContainer:
+def open_container(path: Path, profile: ImportProfile | None = None) -> ExportContainer:
+    """The export at ``path``; with an import profile, seen through it as export v1."""
+    if profile is not None:
+        from integrations.erp.profiles.container import ProfileContainer
+
+        return ProfileContainer(open_container(path), profile)
     if path.is_dir():
         return DirectoryContainer(path)
     if not path.exists():

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from integrations.erp.base import ErpRead, GeneratorRead
 from integrations.erp.file import format as fmt
@@ -30,6 +30,9 @@ from integrations.erp.file.validator import (
 from integrations.erp.records import Mandant, Record, RecordProblem, StreamItem
 from integrations.usecases import UseCase
 
+if TYPE_CHECKING:
+    from integrations.erp.profiles.profile import ImportProfile
+
 
 class ExportChanged(Exception):
     """The export's files changed while they were being read; the read is not complete."""
@@ -42,8 +45,9 @@ class FileConnector:
     size and modification time, so reading both use cases validates once.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, profile: ImportProfile | None = None) -> None:
         self.path = Path(path)
+        self.profile = profile
         self._container: ExportContainer | None = None
         self._checked: dict[frozenset[UseCase], tuple[ValidationReport, ReadPlan]] = {}
 
@@ -68,7 +72,7 @@ class FileConnector:
     def container(self) -> ExportContainer:
         if self._container is None:
             try:
-                self._container = open_container(self.path)
+                self._container = open_container(self.path, profile=self.profile)
             except ContainerError as exc:
                 raise InvalidExport(unreadable_report(self.path, exc)) from exc
         return self._container

@@ -24,6 +24,7 @@ NAME_MISSING = "name_missing"
 DUPLICATE_KEY = "duplicate_key"
 MISSING_REFERENCE = "missing_reference"
 TOO_MANY_BROKEN = "too_many_broken"
+TOO_LARGE = "too_large"  # beyond a limit of unpacked size, files or rows
 # and from format.parse_value: invalid_date, invalid_number, invalid_value, invalid_path
 
 

@@ -15,13 +15,16 @@ already make the export invalid.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import ContainerError, ExportContainer, open_container
 from integrations.erp.file.format import FileSpec, ValueProblem
+from integrations.erp.file.limits import ExportLimits, LimitExceeded, check_zip, too_many_rows
 from integrations.erp.file.report import (
     DUPLICATE_KEY,
     ERROR,
@@ -38,6 +41,9 @@ from integrations.erp.file.report import (
 )
 from integrations.erp.file.table import Row, Table
 from integrations.usecases import UseCase
+
+if TYPE_CHECKING:
+    from integrations.erp.profiles.profile import ImportProfile
 
 # Listed findings per file; further ones are counted (a report of 100,000 identical lines
 # helps nobody, and the report is stored with an upload).
@@ -83,20 +89,38 @@ def export_use_cases(container: ExportContainer) -> set[UseCase]:
 
 
 def validate_export(
-    path: Path | str, use_cases: Collection[UseCase] | None = None
+    path: Path | str,
+    use_cases: Collection[UseCase] | None = None,
+    *,
+    limits: ExportLimits | None = None,
+    profile: ImportProfile | None = None,
 ) -> ValidationReport:
     """Validate the export at ``path`` (a directory or a .zip) and report what is wrong.
 
     ``use_cases``: the use cases whose files are required; by default Stammdaten, plus
-    Dokumente when the export has ordner.csv or dokumente.csv.
+    Dokumente when the export has ordner.csv or dokumente.csv. ``limits``: a .zip beyond the
+    unpacked size or file count is refused before anything is unpacked; beyond the row limit
+    the validation stops with a finding. ``profile``: the export is in the customer's own
+    layout, read through this import profile (the report names its files and columns).
     """
     path = Path(path)
     try:
-        container = open_container(path)
+        container = open_container(path, profile=profile)
     except ContainerError as exc:
         return unreadable_report(path, exc)
+    if limits is not None and path.is_file():
+        try:
+            refused = check_zip(path, limits)
+        except (OSError, zipfile.BadZipFile):
+            container.close()
+            return unreadable_report(
+                path, ContainerError(f"{path.name} kann nicht als ZIP-Archiv gelesen werden.")
+            )
+        if refused is not None:
+            container.close()
+            return ValidationReport(findings=[refused])
     try:
-        report, _plan = check_export(container, use_cases)
+        report, _plan = check_export(container, use_cases, limits=limits)
     except ContainerError as exc:
         return unreadable_report(path, exc)
     finally:
@@ -109,24 +133,40 @@ def unreadable_report(path: Path, exc: ContainerError) -> ValidationReport:
 
 
 def check_export(
-    container: ExportContainer, use_cases: Collection[UseCase] | None = None
+    container: ExportContainer,
+    use_cases: Collection[UseCase] | None = None,
+    *,
+    limits: ExportLimits | None = None,
 ) -> tuple[ValidationReport, ReadPlan]:
     chosen = set(use_cases) if use_cases is not None else export_use_cases(container)
-    checker = _Checker(container, chosen)
-    checker.run()
-    return checker.report(), checker.plan
+    checker = _Checker(container, chosen, max_rows=limits.max_rows if limits else None)
+    try:
+        checker.run()
+    except LimitExceeded as exc:
+        checker.add(exc.finding, always=True)
+    return _in_source_terms(container, checker.report()), checker.plan
+
+
+def _in_source_terms(container: ExportContainer, report: ValidationReport) -> ValidationReport:
+    """An export read through an import profile reports its own files, lines and columns."""
+    translate = getattr(container, "translate_report", None)
+    return translate(report) if translate is not None else report
 
 
 def check_mandanten(container: ExportContainer) -> tuple[ValidationReport, list[Row]]:
     """Only mandanten.csv: enough to offer the export's Mandanten."""
     checker = _Checker(container, set())
     rows = checker.check_file(fmt.MANDANTEN, keep_rows=True)
-    return checker.report(), rows
+    return _in_source_terms(container, checker.report()), rows
 
 
 class _Checker:
-    def __init__(self, container: ExportContainer, use_cases: set[UseCase]) -> None:
+    def __init__(
+        self, container: ExportContainer, use_cases: set[UseCase], max_rows: int | None = None
+    ) -> None:
         self.container = container
+        self.max_rows = max_rows
+        self.total_rows = 0
         self.use_cases = use_cases
         self.findings: list[Finding] = []
         self.listed: dict[str, int] = {}
@@ -190,6 +230,11 @@ class _Checker:
         else:
             self.omitted[finding.file] = self.omitted.get(finding.file, 0) + 1
 
+    def _count_row(self, spec: FileSpec, line: int) -> None:
+        self.total_rows += 1
+        if self.max_rows is not None and self.total_rows > self.max_rows:
+            raise LimitExceeded(too_many_rows(spec.name, line, self.max_rows))
+
     def _intern(self, text: str) -> str:
         # Mandant and WE numbers repeat in every row: keep one string object of each.
         return self._strings.setdefault(text, text)
@@ -212,6 +257,7 @@ class _Checker:
                 self.add(item)
                 continue
             rows += 1
+            self._count_row(spec, item.line)
             self._check_values(spec, item)
             key = self._key(spec, item)
             if key is not None:
@@ -406,6 +452,7 @@ class _Checker:
                 self.add(item)
                 continue
             rows += 1
+            self._count_row(spec, item.line)
             self._check_values(spec, item)
             key = self._key(spec, item)
             if key is None:

@@ -1,5 +1,10 @@
 """Benchmark of the file connector: write a demo export, validate it, read both use cases.
 
+``--layout``: ``v1`` (ERP export v1, the default), ``csv-profile`` (the same data in the CSV
+example's layout, read through its import profile) or ``xlsx-profile`` (one workbook with a
+sheet per entity, read with openpyxl in read-only mode). The profile layouts hold Stammdaten
+only, so only Stammdaten is read. Run one layout per process: the peak memory is the process's.
+
 Prints one JSON object. Memory is the process's peak resident size after each phase
 (``getrusage``), so a phase's figure includes the phases before it; with ``--tracemalloc``
 each phase also reports its own peak of Python allocations (slower).
@@ -21,6 +26,13 @@ from integrations.bench import peak_memory_mb
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
 from integrations.erp.file import format as fmt
+from integrations.erp.profiles import ImportProfile
+from integrations.erp.profiles.examples import (
+    csv_profile,
+    write_csv_layout,
+    write_xlsx_workbook,
+    xlsx_profile,
+)
 from integrations.usecases import UseCase
 
 
@@ -40,6 +52,7 @@ class Command(BaseCommand):
             "wiederverwendet",
         )
         parser.add_argument("--tracemalloc", action="store_true")
+        parser.add_argument("--layout", choices=["v1", "csv-profile", "xlsx-profile"], default="v1")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["keep"]:
@@ -61,6 +74,28 @@ class Command(BaseCommand):
             phase["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         return phase
 
+    def _layout(
+        self, directory: Path, layout: str, phases: dict[str, Any], trace: bool
+    ) -> tuple[Path, ImportProfile | None, tuple[UseCase, ...]]:
+        """The export to read in the chosen layout (written next to the v1 export once)."""
+        if layout == "v1":
+            return directory, None, tuple(UseCase)
+        convert = self._phase(trace)
+        if layout == "csv-profile":
+            target = directory.parent / f"{directory.name}-csv"
+            if not (target / "firma.csv").is_file():
+                write_csv_layout(directory, target)
+            profile = csv_profile(mandant_column=True)
+        else:
+            target = directory.parent / f"{directory.name}-xlsx"
+            if not (target / "bestand.xlsx").is_file():
+                target.mkdir(parents=True, exist_ok=True)
+                write_xlsx_workbook(directory, target / "bestand.xlsx")
+            profile = xlsx_profile()
+        convert["path"] = str(target)
+        phases["convert"] = self._end(convert, trace)
+        return target, profile, (UseCase.STAMMDATEN,)
+
     def _run(self, directory: Path, options: dict[str, Any]) -> None:
         trace = options["tracemalloc"]
         if trace:
@@ -74,8 +109,10 @@ class Command(BaseCommand):
             write_export(DemoConnector(units=options["units"], seed=options["seed"]), directory)
         export["reused"] = reused
         phases["export"] = self._end(export, trace)
+        result["layout"] = options["layout"]
+        path, profile, use_cases = self._layout(directory, options["layout"], phases, trace)
 
-        with FileConnector(directory) as connector:
+        with FileConnector(path, profile=profile) as connector:
             validate = self._phase(trace)
             report = connector.validate()
             validate["valid"] = report.valid
@@ -87,7 +124,7 @@ class Command(BaseCommand):
             read = self._phase(trace)
             counts: Counter[str] = Counter()
             mandanten = [mandant.mandant_nr for mandant in connector.list_mandanten()]
-            for use_case in UseCase:
+            for use_case in use_cases:
                 for item in connector.read(use_case, mandanten=mandanten):
                     counts[type(item).__name__] += 1
             read["records"] = sum(counts.values())

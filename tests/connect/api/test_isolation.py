@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from connect.models import AuditLog, Customer, FaciliooConnection, SyncRun
+from connect.models import AuditLog, Customer, ErpExport, FaciliooConnection, SyncRun
 from integrations.models import Reconciliation
 
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
@@ -28,6 +28,13 @@ URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "run_id": lambda customer: (
         SyncRun.objects.get_or_create(
             customer=customer, use_case="stammdaten", trigger="manual", status="queued"
+        )[0].pk
+    ),
+    "export_id": lambda customer: (
+        ErpExport.objects.get_or_create(
+            customer=customer,
+            original_name="export.zip",
+            defaults={"file": "erp-exports/export.zip", "size": 1, "report": {}},
         )[0].pk
     ),
 }

@@ -80,3 +80,20 @@ def test_connector_for_each_source(tmp_path):
         connector_for(source="file")
     with pytest.raises(ValueError, match="unknown"):
         connector_for(source="aareon")
+
+
+@pytest.mark.parametrize("layout", ["csv-profile", "xlsx-profile"])
+def test_bench_erp_read_reads_a_profile_layout(tmp_path, layout):
+    keep = str(tmp_path / "bench")
+    v1 = json.loads(run("bench_erp_read", "--units", "40", "--keep", keep))
+    data = json.loads(run("bench_erp_read", "--units", "40", "--keep", keep, "--layout", layout))
+    assert data["layout"] == layout
+    assert data["phases"]["validate"]["valid"] is True
+    assert set(data["phases"]) == {"export", "convert", "validate", "read"}
+    # Stammdaten only: the v1 read's records without folders and documents
+    stammdaten = sum(
+        n
+        for kind, n in v1["phases"]["read"]["by_type"].items()
+        if kind not in ("Ordner", "Dokument")
+    )
+    assert data["records"] == stammdaten

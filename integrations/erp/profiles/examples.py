@@ -1,0 +1,441 @@
+"""Two example import profiles, and how their sample exports are made from the same data as an
+ERP export v1 (tests and the demo use them; ``manage.py erp_profile examples`` rewrites them).
+
+- ``csv-je-datei``: one CSV per entity as many ERPs write them: Windows-1252, comma-separated,
+  German column names, dates as TT.MM.JJJJ, decimal commas, the Wirtschaftseinheit's name in two
+  columns, no Mandant column (one Mandant per export: a constant). Only Mandant 1000.
+- ``xlsx-blaetter``: one Excel workbook with a sheet per entity, real date and number cells.
+- ``flach-mietvertraege``: one flat CSV report, one row per rental contract carrying its
+  Mandant, WE, building and unit columns and up to three tenants as numbered column groups
+  (``Mieter1_Name``, ``Mieter2_Name``, ...); UTF-8 with byte-order mark, semicolons, dates as
+  TT.MM.JJJJ. WEs, buildings, units and tenants are derived once per key; owners are declared
+  empty. It carries what such a report carries: let units and owners are not in it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import IO
+
+from integrations.erp.base import ErpConnector
+from integrations.erp.file import format as fmt
+from integrations.erp.file.writer import write_export
+from integrations.erp.profiles.profile import ImportProfile
+from integrations.usecases import UseCase
+
+EXAMPLES_DIR = Path(__file__).parent / "examples"
+STAMMDATEN_FILES = tuple(spec.name for spec in fmt.USE_CASE_FILES[UseCase.STAMMDATEN])
+
+# v1 column -> the customer's column name (German, as ERP reports name them).
+_GERMAN = {
+    "mandant_nr": "Mandant",
+    "name": "Firmenname",
+    "we_nr": "WE-Nr.",
+    "bezeichnung": "Bezeichnung",
+    "strasse": "Straße",
+    "hausnummer": "Hausnr.",
+    "plz": "PLZ",
+    "ort": "Ort",
+    "gebaeude_nr": "Haus-Nr.",
+    "baujahr": "Baujahr",
+    "einheit_nr": "Einheit",
+    "nutzungsart": "Nutzungsart",
+    "lage": "Lage",
+    "wohnflaeche": "Wohnfläche m²",
+    "zimmer": "Zimmer",
+    "person_nr": "Personen-Nr.",
+    "anrede": "Anrede",
+    "titel": "Titel",
+    "vorname": "Vorname",
+    "nachname": "Name",
+    "firma": "Firma",
+    "email": "E-Mail",
+    "telefon": "Telefon",
+    "mobil": "Mobil",
+    "vertrag_nr": "Vertrags-Nr.",
+    "person_nrs": "Vertragspartner",
+    "beginn": "Vertragsbeginn",
+    "ende": "Vertragsende",
+}
+_CSV_FILES = {
+    "mandanten.csv": "firma.csv",
+    "wirtschaftseinheiten.csv": "objekte.csv",
+    "gebaeude.csv": "haeuser.csv",
+    "einheiten.csv": "einheiten.csv",
+    "mieter.csv": "mieter.csv",
+    "eigentuemer.csv": "eigentuemer.csv",
+    "mietvertraege.csv": "mietvertraege.csv",
+    "eigentuemervertraege.csv": "eigentumsvertraege.csv",
+}
+_SHEETS = {
+    "mandanten.csv": "Mandanten",
+    "wirtschaftseinheiten.csv": "Objekte",
+    "gebaeude.csv": "Gebäude",
+    "einheiten.csv": "Einheiten",
+    "mieter.csv": "Mieter",
+    "eigentuemer.csv": "Eigentümer",
+    "mietvertraege.csv": "Mietverträge",
+    "eigentuemervertraege.csv": "Eigentümerverträge",
+}
+CSV_MANDANT = "1000"
+EXAMPLE_NAMES = ("csv-je-datei", "xlsx-blaetter", "flach-mietvertraege")
+
+
+def _rows(directory: Path, name: str) -> Iterator[dict[str, str]]:
+    with (directory / name).open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle, delimiter=fmt.DELIMITER)
+
+
+def csv_profile(*, mandant_column: bool = False) -> ImportProfile:
+    """The CSV example; ``mandant_column``: every Mandant, from a column "Mandant" (bench)."""
+    entities: dict[str, dict[str, object]] = {}
+    for name in STAMMDATEN_FILES:
+        spec = fmt.FILES_BY_NAME[name]
+        fields: dict[str, dict[str, object]] = {}
+        for column in spec.columns:
+            if column.name == "mandant_nr" and mandant_column:
+                fields[column.name] = {"column": _GERMAN[column.name]}
+            elif column.name == "mandant_nr":
+                fields[column.name] = {"constant": CSV_MANDANT}
+            elif name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+                fields[column.name] = {"join": ["Bezeichnung 1", "Bezeichnung 2"], "separator": " "}
+            elif column.kind is fmt.Kind.DATE:
+                fields[column.name] = {"column": _GERMAN[column.name], "date_format": "%d.%m.%Y"}
+            elif column.kind is fmt.Kind.DECIMAL:
+                fields[column.name] = {"column": _GERMAN[column.name], "decimal_comma": True}
+            else:
+                fields[column.name] = {"column": _GERMAN[column.name]}
+        entities[name] = {"source": _CSV_FILES[name], "fields": fields}
+    return ImportProfile.from_dict(
+        {
+            "name": "csv-je-datei",
+            "format": "csv",
+            "delimiter": ",",
+            "encoding": "cp1252",
+            "entities": entities,
+        }
+    )
+
+
+def xlsx_profile() -> ImportProfile:
+    entities = {
+        name: {
+            "source": _SHEETS[name],
+            "fields": {
+                column.name: {"column": _GERMAN[column.name]}
+                for column in fmt.FILES_BY_NAME[name].columns
+            },
+        }
+        for name in STAMMDATEN_FILES
+    }
+    return ImportProfile.from_dict(
+        {
+            "name": "xlsx-blaetter",
+            "format": "xlsx",
+            "workbook": "bestand.xlsx",
+            "entities": entities,
+        }
+    )
+
+
+def _german_date(text: str) -> str:
+    return date.fromisoformat(text).strftime("%d.%m.%Y") if text else ""
+
+
+def write_csv_sample(v1: Path, target: Path) -> None:
+    """The v1 export at ``v1`` (Mandant 1000 only) in the layout of ``csv_profile``, zipped."""
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in STAMMDATEN_FILES:
+            out = io.StringIO()
+            _write_csv_layout(v1, name, out, mandant_column=False)
+            archive.writestr(_CSV_FILES[name], out.getvalue().encode("cp1252", errors="replace"))
+
+
+def write_csv_layout(v1: Path, directory: Path, *, mandant_column: bool = True) -> None:
+    """The v1 export at ``v1`` in the CSV example's layout as files in ``directory``
+    (streaming; with ``mandant_column`` every Mandant, as ``csv_profile(mandant_column=True)``
+    reads it)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in STAMMDATEN_FILES:
+        target = directory / _CSV_FILES[name]
+        with target.open("w", encoding="cp1252", errors="replace", newline="") as handle:
+            _write_csv_layout(v1, name, handle, mandant_column=mandant_column)
+
+
+def _write_csv_layout(v1: Path, name: str, out: IO[str], *, mandant_column: bool) -> None:
+    spec = fmt.FILES_BY_NAME[name]
+    writer = csv.writer(out, delimiter=",", lineterminator="\r\n")
+    header: list[str] = []
+    for column in spec.columns:
+        if column.name == "mandant_nr":
+            if mandant_column:
+                header.append(_GERMAN[column.name])
+            continue
+        if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+            header += ["Bezeichnung 1", "Bezeichnung 2"]
+        else:
+            header.append(_GERMAN[column.name])
+    writer.writerow(header)
+    for row in _rows(v1, name):
+        if row["mandant_nr"] != CSV_MANDANT and not mandant_column:
+            continue
+        values: list[str] = []
+        for column in spec.columns:
+            value = row[column.name]
+            if column.name == "mandant_nr":
+                if mandant_column:
+                    values.append(value)
+                continue
+            if name == "wirtschaftseinheiten.csv" and column.name == "bezeichnung":
+                first, _, rest = value.partition(" ")
+                values += [first, rest]
+            elif column.kind is fmt.Kind.DATE:
+                values.append(_german_date(value))
+            elif column.name in ("nachname", "ort") and value:
+                values.append(f" {value}  ")  # ERP reports pad: trimmed on reading
+            else:
+                values.append(value)
+        writer.writerow(values)
+
+
+def write_xlsx_workbook(v1: Path, target: Path) -> int:
+    """The v1 export at ``v1`` as a workbook with a sheet per entity; returns the rows written.
+
+    Written in openpyxl's write-only mode (streaming), so 100,000 units fit in little memory.
+    """
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    rows = 0
+    for name in STAMMDATEN_FILES:
+        spec = fmt.FILES_BY_NAME[name]
+        sheet = workbook.create_sheet(_SHEETS[name])
+        sheet.append([_GERMAN[column.name] for column in spec.columns])
+        for row in _rows(v1, name):
+            cells: list[object] = []
+            for column in spec.columns:
+                value = row[column.name]
+                if value and column.kind is fmt.Kind.DATE:
+                    cells.append(date.fromisoformat(value))
+                elif value and column.kind is fmt.Kind.DECIMAL:
+                    cells.append(float(Decimal(value.replace(",", "."))))
+                else:
+                    cells.append(value or None)
+            sheet.append(cells)
+            rows += 1
+    workbook.save(target)
+    return rows
+
+
+def write_xlsx_sample(v1: Path, target: Path) -> None:
+    workbook = target.with_suffix(".xlsx.tmp")
+    write_xlsx_workbook(v1, workbook)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(workbook, "bestand.xlsx")
+    workbook.unlink()
+
+
+FLAT_SOURCE = "mietvertraege_export.csv"
+FLAT_GROUPS = 3
+_FLAT_PERSON = {
+    "person_nr": "Nr",
+    "anrede": "Anrede",
+    "titel": "Titel",
+    "vorname": "Vorname",
+    "nachname": "Name",
+    "firma": "Firma",
+    "email": "E-Mail",
+    "telefon": "Telefon",
+    "mobil": "Mobil",
+    "strasse": "Straße",
+    "hausnummer": "Hausnr.",
+    "plz": "PLZ",
+    "ort": "Ort",
+}
+# v1 file -> v1 column -> the flat report's column (persons: see _FLAT_PERSON).
+_FLAT = {
+    "mandanten.csv": {"mandant_nr": "Mandant", "name": "Mandantenname"},
+    "wirtschaftseinheiten.csv": {
+        "we_nr": "WE-Nr.",
+        "bezeichnung": "WE-Bezeichnung",
+        "strasse": "WE-Straße",
+        "hausnummer": "WE-Hausnr.",
+        "plz": "WE-PLZ",
+        "ort": "WE-Ort",
+    },
+    "gebaeude.csv": {
+        "we_nr": "WE-Nr.",
+        "gebaeude_nr": "Haus-Nr.",
+        "bezeichnung": "Haus-Bezeichnung",
+        "strasse": "Haus-Straße",
+        "hausnummer": "Haus-Hausnr.",
+        "plz": "Haus-PLZ",
+        "ort": "Haus-Ort",
+        "baujahr": "Baujahr",
+    },
+    "einheiten.csv": {
+        "we_nr": "WE-Nr.",
+        "gebaeude_nr": "Haus-Nr.",
+        "einheit_nr": "Einheit",
+        "bezeichnung": "Einheit-Bezeichnung",
+        "nutzungsart": "Nutzungsart",
+        "lage": "Lage",
+        "wohnflaeche": "Wohnfläche m²",
+        "zimmer": "Zimmer",
+    },
+    "mietvertraege.csv": {
+        "vertrag_nr": "Vertrags-Nr.",
+        "we_nr": "WE-Nr.",
+        "gebaeude_nr": "Haus-Nr.",
+        "einheit_nr": "Einheit",
+        "beginn": "Vertragsbeginn",
+        "ende": "Vertragsende",
+    },
+}
+
+
+def flat_profile() -> ImportProfile:
+    """The flat example: every entity of Stammdaten from one report of rental contracts."""
+    entities: dict[str, dict[str, object]] = {}
+    for name, columns in _FLAT.items():
+        spec = fmt.FILES_BY_NAME[name]
+        fields: dict[str, dict[str, object]] = {"mandant_nr": {"column": "Mandant"}}
+        for column in spec.columns:
+            if column.name == "person_nrs":
+                fields[column.name] = {
+                    "join": [f"Mieter{n}_Nr" for n in range(1, FLAT_GROUPS + 1)],
+                    "separator": ",",
+                }
+            elif column.name in columns:
+                rule: dict[str, object] = {"column": columns[column.name]}
+                if column.kind is fmt.Kind.DATE:
+                    rule["date_format"] = "%d.%m.%Y"
+                elif column.kind is fmt.Kind.DECIMAL:
+                    rule["decimal_comma"] = True
+                fields[column.name] = rule
+        entities[name] = {"source": FLAT_SOURCE, "fields": fields}
+        if name != "mietvertraege.csv":
+            entities[name]["distinct"] = True
+    entities["mieter.csv"] = {
+        "source": FLAT_SOURCE,
+        "distinct": True,
+        "groups": FLAT_GROUPS,
+        "fields": {
+            "mandant_nr": {"column": "Mandant"},
+            **{v1: {"column": f"Mieter{{n}}_{own}"} for v1, own in _FLAT_PERSON.items()},
+        },
+    }
+    entities["eigentuemer.csv"] = {"empty": True}
+    entities["eigentuemervertraege.csv"] = {"empty": True}
+    ordered = {name: entities[name] for name in STAMMDATEN_FILES}
+    return ImportProfile.from_dict(
+        {
+            "name": "flach-mietvertraege",
+            "format": "csv",
+            "delimiter": ";",
+            "encoding": "utf-8",
+            "entities": ordered,
+        }
+    )
+
+
+def flat_header() -> list[str]:
+    header = ["Mandant", "Mandantenname"]
+    for columns in _FLAT.values():
+        header += [c for c in columns.values() if c not in header]
+    for number in range(1, FLAT_GROUPS + 1):
+        header += [f"Mieter{number}_{own}" for own in _FLAT_PERSON.values()]
+    return header
+
+
+def write_flat_sample(v1: Path, target: Path) -> None:
+    """The rental contracts of the v1 export at ``v1`` as one flat report, zipped."""
+
+    def index(name: str) -> dict[tuple[str, ...], dict[str, str]]:
+        spec = fmt.FILES_BY_NAME[name]
+        return {tuple(row[k] for k in spec.key): row for row in _rows(v1, name)}
+
+    mandanten = index("mandanten.csv")
+    wes = index("wirtschaftseinheiten.csv")
+    buildings = index("gebaeude.csv")
+    units = index("einheiten.csv")
+    tenants = index("mieter.csv")
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(flat_header())
+    for contract in _rows(v1, "mietvertraege.csv"):
+        mandant, we, haus, einheit = (
+            contract[k] for k in ("mandant_nr", "we_nr", "gebaeude_nr", "einheit_nr")
+        )
+        sources = {
+            "mandanten.csv": mandanten[(mandant,)],
+            "wirtschaftseinheiten.csv": wes[(mandant, we)],
+            "gebaeude.csv": buildings[(mandant, we, haus)],
+            "einheiten.csv": units[(mandant, we, haus, einheit)],
+            "mietvertraege.csv": contract,
+        }
+        values: dict[str, str] = {}
+        for name, columns in _FLAT.items():
+            for v1_column, own in columns.items():
+                value = sources[name][v1_column]
+                if (
+                    fmt.FILES_BY_NAME[name]
+                    .columns[fmt.FILES_BY_NAME[name].column_names.index(v1_column)]
+                    .kind
+                    is fmt.Kind.DATE
+                ):
+                    value = _german_date(value)
+                values[own] = value
+        values["Mandant"] = mandant
+        persons = contract["person_nrs"].split(",")
+        if len(persons) > FLAT_GROUPS:
+            raise ValueError(f"Vertrag {contract['vertrag_nr']}: mehr als {FLAT_GROUPS} Mieter")
+        for number, person_nr in enumerate(persons, start=1):
+            person = tenants[(mandant, person_nr)]
+            for v1_column, own in _FLAT_PERSON.items():
+                values[f"Mieter{number}_{own}"] = person[v1_column]
+        writer.writerow([values.get(column, "") for column in flat_header()])
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(FLAT_SOURCE, "\ufeff".encode() + out.getvalue().encode("utf-8"))
+
+
+EXAMPLE_UNITS = 20
+EXAMPLE_SEED = 1
+
+
+def write_examples(connector: ErpConnector, directory: Path = EXAMPLES_DIR) -> list[Path]:
+    """Write both examples (profile.json and sample.zip each) from ``connector``'s data."""
+    import tempfile
+
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory() as scratch:
+        v1 = Path(scratch) / "v1"
+        write_export(connector, v1)
+        for profile, writer in (
+            (csv_profile(), write_csv_sample),
+            (xlsx_profile(), write_xlsx_sample),
+            (flat_profile(), write_flat_sample),
+        ):
+            folder = directory / profile.name
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "profile.json").write_text(profile.to_json() + "\n", encoding="utf-8")
+            writer(v1, folder / "sample.zip")
+            written += [folder / "profile.json", folder / "sample.zip"]
+    return written
+
+
+def example_profile(name: str) -> ImportProfile:
+    text = (EXAMPLES_DIR / name / "profile.json").read_text(encoding="utf-8")
+    return ImportProfile.from_dict(json.loads(text))
+
+
+def example_sample(name: str) -> Path:
+    return EXAMPLES_DIR / name / "sample.zip"

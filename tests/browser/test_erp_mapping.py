@@ -1,0 +1,89 @@
+"""The mapping screen in Chromium: an admin maps a sample export of their own ERP and saves it
+as an import profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect.models import ErpImportProfile, Role
+from connect.services.erp_profiles import import_profile
+from integrations.erp.file import FileConnector
+from integrations.erp.profiles.examples import example_profile, example_sample
+from integrations.usecases import UseCase
+from tests.conftest import PASSWORD
+from tests.factories import CustomerFactory, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.services]
+
+ENTITIES = (
+    "mandanten",
+    "wirtschaftseinheiten",
+    "gebaeude",
+    "einheiten",
+    "mieter",
+    "eigentuemer",
+    "mietvertraege",
+    "eigentuemervertraege",
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_maps_a_sample_and_saves_the_profile(
+    live_server, page, screenshot, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.goto(f"{live_server.url}/c/musterstadt/erp/")
+    # when: the admin uploads a sample of their ERP's export (one CSV per entity)
+    page.set_input_files("#id_suggest_sample", str(example_sample("csv-je-datei")))
+    page.click("#profile-suggest-form button[type=submit]")
+    # then: per field a select of the sample's columns, pre-selected by name
+    # (each select reached by its accessible name, within the file's fieldset)
+    units = page.get_by_role("group", name="einheiten.csv")
+    assert units.get_by_label("Quelle für einheiten.csv").input_value() == "einheiten.csv"
+    assert units.get_by_label("einheit_nr", exact=True).input_value() == "Einheit"
+    contracts = page.get_by_role("group", name="mietvertraege.csv")
+    assert contracts.get_by_label("Umwandlung für beginn").input_value() == "%d.%m.%Y"
+    screenshot("zuordnung-vorgeschlagen")
+    # when: saved as suggested, the required fields still unmapped are refused in German
+    page.fill("#id_mapping_name", "Unser ERP")
+    page.click("#mapping-form button[value=map_save]")
+    error = page.locator("#error-einheiten-mandant_nr")
+    assert error.inner_text() == "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert."
+    screenshot("pflichtfelder")
+    # when: the admin completes it (Mandant 1000 as a fixed value, the WE's name from two
+    # columns) and asks for the preview
+    for key in ENTITIES:
+        page.fill(f"#id_const-{key}-mandant_nr", "1000")
+    page.select_option("#id_col-wirtschaftseinheiten-bezeichnung", "Bezeichnung 1")
+    page.select_option("#id_join-wirtschaftseinheiten-bezeichnung", "Bezeichnung 2")
+    page.click("#mapping-form button[value=map_preview]")
+    # then: the first rows as the product reads them
+    preview = page.locator("#profile-preview")
+    assert "Mozartstraße 58" in preview.inner_text()
+    assert "1994-09-01" in preview.inner_text()
+    screenshot("vorschau")
+    # when: saved
+    page.click("#mapping-form button[value=map_save]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/erp/")
+    assert "Das Importprofil „Unser ERP“ wurde als Version 1 gespeichert." in page.inner_text(
+        "body"
+    )
+    screenshot("gespeichert")
+    # then: the saved profile reads the sample exactly as the shipped example does
+    row = ErpImportProfile.objects.get(customer=customer, is_active=True)
+    profile = import_profile(row)
+    assert profile is not None
+    with FileConnector(example_sample("csv-je-datei"), profile=profile) as saved:
+        mine = list(saved.read(UseCase.STAMMDATEN, mandanten=("1000",)))
+    shipped_profile = example_profile("csv-je-datei")
+    with FileConnector(example_sample("csv-je-datei"), profile=shipped_profile) as shipped:
+        theirs = list(shipped.read(UseCase.STAMMDATEN, mandanten=("1000",)))
+    assert len(mine) > 20
+    assert mine == theirs

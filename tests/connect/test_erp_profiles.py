@@ -1,0 +1,233 @@
+"""Import profiles in the product: saved as versions and audited, used for uploads, pushes and
+runs, with suggestions and a preview on the command line."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from connect.celery import app as celery_app
+from connect.exceptions import ApplicationError
+from connect.models import AuditLog, Customer, ErpExport, ErpImportProfile, RunStatus
+from connect.services.erp_exports import erp_export_upload
+from connect.services.erp_profiles import erp_profile_save
+from connect.services.erp_push_tokens import erp_push_token_create
+from connect.services.sync_logs import sync_run_create
+from integrations.erp.profiles.examples import EXAMPLES_DIR, example_profile, example_sample
+from integrations.erp.profiles.suggest import suggest_fields
+from integrations.sync.runner import sync_run_execute
+from tests.connect.test_erp_exports import zip_upload
+from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
+
+
+@pytest.fixture
+def media(settings, tmp_path: Path, monkeypatch) -> Path:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    # Tasks handed over at the commit run in this process (Celery's own switch: its
+    # configuration is read once, so the Django setting alone would come too late).
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
+    return tmp_path / "media"
+
+
+@pytest.mark.django_db
+def test_saving_makes_a_new_active_version_and_is_audited(tenancy):
+    first = erp_profile_save(
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        definition=example_profile("csv-je-datei").to_dict(),
+    )
+    second = erp_profile_save(
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        definition=example_profile("xlsx-blaetter").to_dict(),
+    )
+    first.refresh_from_db()
+    assert (first.version, first.is_active) == (1, False)
+    assert (second.version, second.is_active) == (2, True)
+    entries = AuditLog.objects.filter(action="erp_profile.save").order_by("id")
+    assert [e.changes["version"] for e in entries] == [[None, 1], [None, 2]]
+    # an incomplete profile is refused with the reason, and nothing is saved
+    broken = example_profile("csv-je-datei").to_dict()
+    del broken["entities"]["mietvertraege.csv"]["fields"]["beginn"]
+    with pytest.raises(ApplicationError) as refused:
+        erp_profile_save(customer=tenancy.a, actor=tenancy.admin_a, definition=broken)
+    assert refused.value.message == (
+        "Das Importprofil wurde nicht gespeichert: "
+        "mietvertraege.csv: Das Pflichtfeld „beginn“ ist nicht zugeordnet."
+    )
+    assert ErpImportProfile.objects.filter(customer=tenancy.a).count() == 2
+
+
+@pytest.fixture
+def profile_customer(db, settings, media):
+    with sandbox_for(settings) as sandbox:
+        customer = Customer.objects.create(name="Profil eG", slug="profil", erp_source="file")
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer)
+        yield customer, sandbox
+
+
+def test_an_upload_in_the_customers_layout_is_validated_and_synced(profile_customer):
+    customer, sandbox = profile_customer
+    call_command("erp_profile", "example", "profil", "xlsx-blaetter", stdout=StringIO())
+    # when: the sample in the customer's layout is uploaded, then synced
+    export = erp_export_upload(
+        customer=customer,
+        actor=None,
+        uploaded_file=zip_upload(example_sample("xlsx-blaetter").read_bytes(), "bestand.zip"),
+    )
+    assert export.valid, export.report
+    assert export.profile.name == "xlsx-blaetter"
+    run = sync_run_execute(
+        run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+    )
+    # then: the records arrived in facilioo
+    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    assert run.counts["units"]["created"] == 20
+    assert len(sandbox.state.records("units")) == 20
+
+
+def test_a_flat_contract_report_is_validated_and_synced(profile_customer):
+    # given: the flat example (one row per rental contract with tenant columns)
+    customer, sandbox = profile_customer
+    call_command("erp_profile", "example", "profil", "flach-mietvertraege", stdout=StringIO())
+    export = erp_export_upload(
+        customer=customer,
+        actor=None,
+        uploaded_file=zip_upload(
+            example_sample("flach-mietvertraege").read_bytes(), "mietvertraege.zip"
+        ),
+    )
+    assert export.valid, export.report
+    assert set(export.report["files"]) == {
+        "mietvertraege_export.csv",
+        "(leer laut Importprofil „flach-mietvertraege“)",
+    }
+    # when: synced
+    run = sync_run_execute(
+        run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+    )
+    # then: every let unit once (the report names 16 contracts over 16 units)
+    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    assert run.counts["units"]["created"] == 16
+    assert len(sandbox.state.records("units")) == 16
+
+
+@pytest.mark.django_db
+def test_a_push_is_read_through_the_active_profile(
+    client, tenancy, media, django_capture_on_commit_callbacks
+):
+    erp_profile_save(
+        customer=tenancy.a, actor=None, definition=example_profile("csv-je-datei").to_dict()
+    )
+    _token, raw = erp_push_token_create(customer=tenancy.a, actor=None, name="ERP")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("api:erp-exports", kwargs={"slug": "alpha"}),
+            data=example_sample("csv-je-datei").read_bytes(),
+            content_type="application/zip",
+            HTTP_AUTHORIZATION=f"Bearer {raw}",
+        )
+    export = ErpExport.objects.get(pk=response.json()["id"])
+    assert export.status == "valid", export.report
+    assert set(export.report["files"]) >= {"einheiten.csv", "objekte.csv", "firma.csv"}
+
+
+def test_suggestions_by_german_and_english_column_names():
+    headers = ["Objekt", "Haus-Nr.", "Unit", "Wohnfläche m²", "Nutzung", "Mandant", "Lage"]
+    assert suggest_fields("einheiten.csv", headers) == {
+        "mandant_nr": "Mandant",
+        "we_nr": "Objekt",
+        "gebaeude_nr": "Haus-Nr.",
+        "einheit_nr": "Unit",
+        "nutzungsart": "Nutzung",
+        "lage": "Lage",
+        "wohnflaeche": "Wohnfläche m²",
+    }
+
+
+@pytest.mark.django_db
+def test_preview_shows_the_first_rows_as_read(tenancy, tmp_path):
+    erp_profile_save(
+        customer=tenancy.a, actor=None, definition=example_profile("csv-je-datei").to_dict()
+    )
+    out = StringIO()
+    call_command(
+        "erp_profile",
+        "preview",
+        "alpha",
+        str(example_sample("csv-je-datei")),
+        "--rows",
+        "2",
+        stdout=out,
+    )
+    shown = json.loads(out.getvalue())
+    first = shown["einheiten.csv"][0]
+    assert len(shown["einheiten.csv"]) == 2
+    assert first["mandant_nr"] == "1000"
+    assert first["wohnflaeche"] == "91.40"
+    assert shown["mietvertraege.csv"][0]["beginn"] == "2001-03-01"
+    assert shown["wirtschaftseinheiten.csv"][0]["ort"] == "Bonn"
+    assert (EXAMPLES_DIR / "csv-je-datei" / "profile.json").is_file()
+
+
+@pytest.mark.django_db
+def test_the_erp_page_saves_previews_and_switches_off_a_profile(client, tenancy, media):
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
+    # a broken definition is refused, with the text kept for correction
+    response = client.post(url, {"action": "save", "definition": '{"name": "x"'})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        "Das Importprofil wurde nicht gespeichert: Das Importprofil ist kein gültiges JSON" in page
+    )
+    assert "{&quot;name&quot;: &quot;x&quot;" in page
+    # an example is taken as version 1
+    assert client.post(url, {"action": "example", "example": "csv-je-datei"}).status_code == 302
+    page = client.get(reverse("portal:erp", kwargs={"slug": "alpha"})).content.decode()
+    assert "Neue Exporte werden über das Importprofil „csv-je-datei“ (Version 1) gelesen." in page
+    # the preview shows the first rows as the product reads them
+    sample = example_sample("csv-je-datei").read_bytes()
+    response = client.post(url, {"action": "preview", "sample": zip_upload(sample, "probe.zip")})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="profile-preview"' in page
+    assert "<td>2001-03-01</td>" in page
+    # and it can be switched off (audited), versions stay
+    assert client.post(url, {"action": "off"}).status_code == 302
+    assert not ErpImportProfile.objects.filter(is_active=True).exists()
+    assert AuditLog.objects.filter(action="erp_profile.deactivate").count() == 1
+    # viewers change nothing
+    client.force_login(tenancy.viewer_a)
+    assert client.post(url, {"action": "example", "example": "xlsx-blaetter"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_erp_page_suggests_a_mapping_for_a_sample(client, tenancy, media):
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
+    # when: an admin asks for a suggestion for a workbook with a sheet per entity
+    sample = example_sample("xlsx-blaetter").read_bytes()
+    response = client.post(url, {"action": "suggest", "sample": zip_upload(sample, "b.zip")})
+    page = response.content.decode()
+    # then: the draft fills the editor, every sheet and column found by its name
+    assert response.status_code == 200
+    assert "Vorschlag nach Spaltennamen; bitte prüfen und ergänzen Sie ihn" in page
+    text = page.split('id="id_definition"', 1)[1].split(">", 1)[1].split("</textarea>", 1)[0]
+    draft = json.loads(text.replace("&quot;", '"').replace("&gt;", ">").replace("&amp;", "&"))
+    assert draft["entities"] == example_profile("xlsx-blaetter").to_dict()["entities"]
+    # when: the CSV sample (no Mandant column, German dates, decimal commas)
+    sample = example_sample("csv-je-datei").read_bytes()
+    page = client.post(
+        url, {"action": "suggest", "sample": zip_upload(sample, "c.zip")}
+    ).content.decode()
+    # then: the transforms are suggested, and the missing Mandant is named
+    assert "einheiten.csv: Das Pflichtfeld „mandant_nr“ ist nicht zugeordnet." in page
+    assert "%d.%m.%Y" in page
+    assert "&quot;decimal_comma&quot;: true" in page
