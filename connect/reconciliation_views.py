@@ -11,6 +11,7 @@ from connect.exceptions import ApplicationError
 from connect.views import CustomerView
 from integrations.drift.services import field_holds_set, reconciliation_request
 from integrations.models import FieldHold, FindingKind, Reconciliation
+from integrations.registry import ENTRIES
 from integrations.usecases import UseCase
 
 
@@ -22,7 +23,14 @@ class ReconciliationListView(CustomerView):
         return render(
             request,
             "connect/reconciliations.html",
-            self.context(reconciliations=reconciliations),
+            self.context(
+                reconciliations=reconciliations,
+                use_cases=[
+                    (name, registered.label)
+                    for name, registered in ENTRIES.items()
+                    if registered.reconcilable
+                ],
+            ),
         )
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:

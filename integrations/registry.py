@@ -190,6 +190,7 @@ ENTRIES: dict[str, UseCaseEntry] = {
             portal_url="portal:usecase",  # resolves to the Dokumente page
             api_serializer="connect.api.views.usecases.DokumenteSettingsSerializer",
             streams=("document-groups", "files", "documents"),
+            reconcilable=True,
         ),
     )
 }

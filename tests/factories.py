@@ -82,3 +82,22 @@ def activate_stammdaten(
             **settings,
         },
     )
+
+
+def activate_dokumente(
+    customer: Customer, *, mandanten: Iterable[str] = STAMMDATEN_MANDANTEN, **settings: Any
+) -> UseCaseActivation:
+    """Dokumente switched on with separator "-" and the registry's defaults."""
+    from integrations.registry import entry
+
+    return UseCaseActivation.objects.create(
+        customer=customer,
+        use_case="dokumente",
+        enabled=True,
+        settings={
+            **entry("dokumente").default_settings,
+            "separator": "-",
+            "mandanten": list(mandanten),
+            **settings,
+        },
+    )

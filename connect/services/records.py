@@ -10,12 +10,18 @@ from django.utils.translation import gettext as _
 from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
 from connect.selectors.customers import role_of
 from connect.services.audit import audit_record
-from integrations.drift.inspector import LIVE_TIMEOUT_S, Explanation, record_explain
+from integrations.drift.inspector import (
+    DOKUMENTE_ENTITIES,
+    LIVE_TIMEOUT_S,
+    Explanation,
+    record_explain,
+)
 from integrations.erp.base import ErpConnector, ErpRead, GeneratorRead
 from integrations.erp.records import Mandant
 from integrations.erp.sources import FILE, NoValidExport, connector_for_customer
 from integrations.facilioo.client import FaciliooClient
-from integrations.sync.settings import stammdaten_from_stored
+from integrations.sync.settings import dokumente_from_stored, stammdaten_from_stored
+from integrations.sync.types import DokumenteSettings, StammdatenSettings
 from integrations.usecases import UseCase
 
 
@@ -55,18 +61,20 @@ def record_inspect(
     erp_key: str,
     connector: ErpConnector | None = None,
 ) -> Explanation:
-    """Explain one Stammdaten record (``UnknownRecord`` for a key that names none).
+    """Explain one Stammdaten or Dokumente record (``UnknownRecord`` for a key that names none).
 
     Support opening a customer's record is audited (``record.inspect``). Raises
     ``NoValidExport`` when a file-source customer has no valid export.
     """
-    activation = UseCaseActivation.objects.filter(
-        customer=customer, use_case=UseCase.STAMMDATEN
-    ).first()
+    dokumente = entity in DOKUMENTE_ENTITIES
+    use_case = UseCase.DOKUMENTE if dokumente else UseCase.STAMMDATEN
+    from_stored = dokumente_from_stored if dokumente else stammdaten_from_stored
+    activation = UseCaseActivation.objects.filter(customer=customer, use_case=use_case).first()
+    settings: StammdatenSettings | DokumenteSettings
     try:
-        settings = stammdaten_from_stored(dict(activation.settings) if activation else {})
+        settings = from_stored(dict(activation.settings) if activation else {})
     except (TypeError, ValueError):  # settings saved by an older version: explain with defaults
-        settings = stammdaten_from_stored({})
+        settings = from_stored({})
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     factory: Callable[[], FaciliooClient] | None = None
     if connection is not None:

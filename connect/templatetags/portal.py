@@ -49,6 +49,17 @@ def explainable(entity: str) -> bool:
 
 
 @register.filter
+def use_case_label(code: str) -> str:
+    """The German (or English) name of a use case, e.g. "Dokumente"."""
+    from integrations.usecases import UseCase
+
+    try:
+        return str(UseCase(code).label)
+    except ValueError:
+        return code
+
+
+@register.filter
 def record_key(erp_key_label: str) -> str:
     """The run log's ``einheit 1000/0001/01/003`` as the inspector's URL part."""
     return erp_key_label.partition(" ")[2]

@@ -19,7 +19,14 @@ DELETED = dialect.DELETED
 # The list endpoint per entity (paged by the client).
 LIST_PATH = {
     entity: dialect.collection_path(entity)
-    for entity in ("properties", "units", "parties", "unit-contracts")
+    for entity in (
+        "properties",
+        "units",
+        "parties",
+        "unit-contracts",
+        "document-groups",
+        "documents",
+    )
 }
 
 # How a record points at what it belongs to: used to find "our tenants'" records.
@@ -27,6 +34,15 @@ PROPERTY_TENANT = dialect.wire_name("properties", "tenantId")  # property -> fac
 UNIT_ENTRANCE = dialect.wire_name("units", "entranceId")  # unit -> entrance (= its property)
 CONTRACT_UNIT = dialect.wire_name("unit-contracts", "unitId")  # unit contract -> unit
 CONTRACT_PARTY = dialect.wire_name("unit-contracts", "partyId")  # unit contract -> party
+GROUP_PARENT = dialect.wire_name("document-groups", "parentId")  # folder -> parent folder
+DOCUMENT_GROUP = dialect.wire_name("documents", "documentGroupId")  # document -> its folder
+# document -> the record it is linked to, per facilioo entity of that record
+DOCUMENT_TARGET = {
+    "properties": dialect.wire_name("documents", "propertyId"),
+    "units": dialect.wire_name("documents", "unitId"),
+    "unit-contracts": dialect.wire_name("documents", "contractId"),
+    "parties": dialect.wire_name("documents", "partyId"),
+}
 
 # A field of our (canonical) request body -> the field of facilioo's read model holding it.
 READ_FIELD: dict[str, dict[str, str]] = {

@@ -1,5 +1,7 @@
-"""The record inspector ("Datensatz erklären"): one Stammdaten record, explained end to end.
+"""The record inspector ("Datensatz erklären"): one record, explained end to end.
 
+Stammdaten records (properties, entrances, units, parties, unit contracts) and Dokumente
+records (document groups, and documents with their files; see ``drift.documents``).
 For one record (facilioo entity and ERP key) it gathers:
 
 - the ERP fields as read from the customer's current export, with the export's name and time;
@@ -16,6 +18,7 @@ It reads facilioo only; nothing is written anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 from collections.abc import Callable
@@ -27,7 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integrations.drift.facilioo_names import canonical_name, compared, live_value, same_value
+from integrations.drift import documents
+from integrations.drift.facilioo_names import (
+    DELETED,
+    canonical_name,
+    compared,
+    live_value,
+    same_value,
+)
 from integrations.erp.records import (
     Einheit,
     Gebaeude,
@@ -44,7 +54,14 @@ from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.models import ExternalLink, FieldHold
 from integrations.sync import stammdaten as maps
 from integrations.sync.mapping_table import MAPPING
-from integrations.sync.types import REASONS, MapContext, Skip, StammdatenSettings, TargetPayload
+from integrations.sync.types import (
+    REASONS,
+    DokumenteSettings,
+    MapContext,
+    Skip,
+    StammdatenSettings,
+    TargetPayload,
+)
 from integrations.usecases import UseCase
 
 if TYPE_CHECKING:
@@ -61,9 +78,21 @@ KIND_OF_ENTITY = {
     "units": "einheit",
     "parties": "person",
     "unit-contracts": "unit_contract",
+    "document-groups": "ordner",
+    "documents": "dokument",
 }
 # Key parts after the kind, per entity.
-KEY_LENGTH = {"properties": 3, "entrances": 3, "units": 4, "parties": 2, "unit-contracts": 4}
+KEY_LENGTH = {
+    "properties": 3,
+    "entrances": 3,
+    "units": 4,
+    "parties": 2,
+    "unit-contracts": 4,
+    "document-groups": 2,
+    "documents": 2,
+}
+# Entities of the Dokumente use case (the rest are Stammdaten).
+DOKUMENTE_ENTITIES = frozenset({"document-groups", "documents"})
 LIVE_TIMEOUT_S = 5.0
 HISTORY_LIMIT = 50
 
@@ -128,6 +157,9 @@ class Explanation:
     live: dict[str, Any] | None
     live_error: str
     history: list[SyncRunItem] = field(default_factory=list)
+    # A document's file: its fields (rule, today, sent, facilioo now) and its link.
+    file_fields: list[FieldRow] = field(default_factory=list)
+    file_link: ExternalLink | None = None
 
     @property
     def facilioo_id(self) -> int | None:
@@ -135,13 +167,16 @@ class Explanation:
 
     @property
     def differences(self) -> int:
-        return sum(1 for row in self.fields if row.differs)
+        return sum(1 for row in [*self.fields, *self.file_fields] if row.differs)
 
 
 def parse_key(entity: str, erp_key: str) -> NaturalKey:
     """``("units", "1000/0001/01/003")`` -> ``("einheit", "1000", "0001", "01", "003")``."""
     kind = KIND_OF_ENTITY.get(entity)
-    parts = tuple(p for p in erp_key.strip("/").split("/"))
+    if entity in DOKUMENTE_ENTITIES:  # Mandant, then the folder's or document's id (any text)
+        parts = tuple(erp_key.strip("/").split("/", 1))
+    else:
+        parts = tuple(erp_key.strip("/").split("/"))
     if kind is None or len(parts) != KEY_LENGTH[entity] or not all(parts):
         raise UnknownRecord(erp_key)
     return (kind, *parts)
@@ -163,7 +198,11 @@ def _plain(value: Any) -> Any:
 
 
 def _fields_of(record: Any) -> list[tuple[str, Any]]:
-    return [(f.name, _plain(getattr(record, f.name))) for f in dataclasses.fields(record)]
+    return [
+        (f.name, _plain(getattr(record, f.name)))
+        for f in dataclasses.fields(record)
+        if f.name != "opener"  # a document's way to read its bytes, not an ERP field
+    ]
 
 
 @dataclass
@@ -248,27 +287,33 @@ def record_explain(
     customer: Customer,
     entity: str,
     erp_key: str,
-    settings: StammdatenSettings,
+    settings: StammdatenSettings | DokumenteSettings,
     connector: ErpConnector,
     source: tuple[str, datetime | None],
     client_factory: Callable[[], FaciliooClient] | None,
 ) -> Explanation:
-    """Everything about one record; ``client_factory`` is None without a facilioo connection."""
+    """Everything about one record; ``client_factory`` is None without a facilioo connection.
+
+    ``settings`` are the Stammdaten settings for a Stammdaten record, the Dokumente settings
+    for a document group or a document."""
     from connect.models import SyncRunItem
 
     key = parse_key(entity, erp_key)
     label = f"{key[0]} {'/'.join(key[1:])}"
-    link = ExternalLink.objects.filter(
-        customer=customer, entity=entity, natural_key=KEY_SEPARATOR.join(key)
-    ).first()
+    link = _link(customer, entity, key)
+    file_link = (
+        _link(customer, "files", documents.file_key_of(key)) if entity == "documents" else None
+    )
     history = list(
         SyncRunItem.objects.filter(customer=customer, entity=entity, erp_key=label)
         .select_related("run")
         .order_by("-id")[:HISTORY_LIMIT]
     )
     live: dict[str, Any] | None = None
+    file_live: dict[str, Any] | None = None
     live_error = ""
     unit_types: dict[str, int] = {}
+    file_types: list[dict[str, Any]] = []
     client = None
     if client_factory is None:
         live_error = _("Es ist keine facilioo-Verbindung eingerichtet.")
@@ -280,39 +325,67 @@ def record_explain(
     if client is not None:
         with client:
             try:
-                unit_types = {str(t.get("name")): int(t["id"]) for t in client.list_unit_types()}
+                if entity in DOKUMENTE_ENTITIES:
+                    file_types = client.list_file_types()
+                else:
+                    unit_types = {
+                        str(t.get("name")): int(t["id"]) for t in client.list_unit_types()
+                    }
                 if link is not None:
                     live = client.get(Entity(entity), link.facilioo_id)
+                    if live.get(DELETED):  # soft-deleted: facilioo's read model keeps it
+                        live, live_error = None, _deleted_message(link.facilioo_id)
                 else:
                     live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
+                if file_link is not None:
+                    with contextlib.suppress(FaciliooNotFound):  # the document is what counts
+                        file_live = client.get(Entity.FILES, file_link.facilioo_id)
             except FaciliooNotFound:
-                live_error = _(
-                    "facilioo kennt diesen Datensatz (ID %(id)s) nicht mehr: er wurde dort "
-                    "gelöscht. Der nächste Lauf legt ihn wieder an."
-                ) % {"id": link.facilioo_id if link else "-"}
+                live = None
+                live_error = _deleted_message(link.facilioo_id if link else "-")
             except FaciliooError as exc:
                 live_error = _(
                     "facilioo ist gerade nicht erreichbar; der aktuelle Stand dort kann nicht "
                     "gezeigt werden. (%(detail)s)"
                 ) % {"detail": exc.message}
     today = timezone.localdate()
-    ctx = MapContext(
-        separator=settings.separator,
-        today=today,
-        unit_type_ids=unit_types,
-        tenant_for_we=settings.tenant_for_we,
-    )
-    found = _find(connector, key)
-    result: TargetPayload | Skip | None = None
-    if found.problem is not None:
-        result = Skip(found.problem.reason, found.problem.message)
-    elif found.target is not None:
-        if key[1] not in settings.mandanten:
-            result = Skip("mandant_filtered", str(REASONS["mandant_filtered"]))
-        else:
-            result = _map(key, found, ctx, today, settings.former_contract_months)
-    payload = result if isinstance(result, TargetPayload) else None
-    skip = result if isinstance(result, Skip) else None
+    target: Any = None
+    payload: TargetPayload | None = None
+    skip: Skip | None = None
+    file_payload: TargetPayload | None = None
+    if isinstance(settings, DokumenteSettings):
+        from integrations.sync.dokumente_engine import file_type_ids_from
+
+        ctx = MapContext(
+            separator=settings.separator,
+            today=today,
+            file_type_ids=file_type_ids_from(file_types),
+        )
+        target, skip = documents.find(connector, key)
+        if target is not None:
+            side = documents.explain(target, settings, ctx, _resolver(customer))
+            payload, skip, file_payload = side.payload, side.skip, side.file_payload
+        remedies: dict[str, Any] = {**REMEDIES, **documents.DOKUMENTE_REMEDIES}
+    else:
+        ctx = MapContext(
+            separator=settings.separator,
+            today=today,
+            unit_type_ids=unit_types,
+            tenant_for_we=settings.tenant_for_we,
+        )
+        found = _find(connector, key)
+        target = found.target
+        result: TargetPayload | Skip | None = None
+        if found.problem is not None:
+            result = Skip(found.problem.reason, found.problem.message)
+        elif found.target is not None:
+            if key[1] not in settings.mandanten:
+                result = Skip("mandant_filtered", str(REASONS["mandant_filtered"]))
+            else:
+                result = _map(key, found, ctx, today, settings.former_contract_months)
+        payload = result if isinstance(result, TargetPayload) else None
+        skip = result if isinstance(result, Skip) else None
+        remedies = dict(REMEDIES)
     if skip is None and payload is None and history and history[0].action == "skipped":
         skip = Skip(history[0].reason, history[0].message)
     held = set(
@@ -326,16 +399,55 @@ def record_explain(
         erp_key=label,
         source_name=source[0],
         source_time=source[1],
-        erp_fields=_fields_of(found.target) if found.target is not None else None,
+        erp_fields=_fields_of(target) if target is not None else None,
         external_id=(payload.external_id if payload else (link.external_id if link else "")),
         skip=skip,
-        remedy=str(REMEDIES.get(skip.reason, "")) if skip else "",
+        remedy=str(remedies.get(skip.reason, "")) if skip else "",
         fields=_rows(entity, payload, link, live, held),
         link=link,
         live=live,
         live_error=live_error,
         history=history,
+        file_fields=(
+            _rows("files", file_payload, file_link, file_live, set())
+            if entity == "documents"
+            else []
+        ),
+        file_link=file_link,
     )
+
+
+def _deleted_message(facilioo_id: int | str) -> str:
+    return _(
+        "facilioo kennt diesen Datensatz (ID %(id)s) nicht mehr: er wurde dort "
+        "gelöscht. Der nächste Lauf legt ihn wieder an."
+    ) % {"id": facilioo_id}
+
+
+def _link(customer: Customer, entity: str, key: NaturalKey) -> ExternalLink | None:
+    return ExternalLink.objects.filter(
+        customer=customer, entity=entity, natural_key=KEY_SEPARATOR.join(key)
+    ).first()
+
+
+def _resolver(customer: Customer) -> Callable[[NaturalKey], int | None]:
+    """facilioo id of the record behind a natural key a folder or document refers to."""
+    from integrations.sync.dokumente_engine import ENTITY_OF_KIND
+
+    def resolve(key: NaturalKey) -> int | None:
+        found = (
+            ExternalLink.objects.filter(
+                customer=customer,
+                entity=ENTITY_OF_KIND.get(key[0], ""),
+                natural_key=KEY_SEPARATOR.join(key),
+                deleted=False,
+            )
+            .values_list("facilioo_id", flat=True)
+            .first()
+        )
+        return int(found) if found is not None else None
+
+    return resolve
 
 
 def _rows(

@@ -1,7 +1,8 @@
 """The reconciliation ("Abgleich"): facilioo's records against what the product last sent.
 
-It pages through facilioo's properties, units, unit contracts and parties (read only, through
-the client's ``iter_pages``) and reports three kinds of findings:
+Per use case it pages through facilioo's records (read only, through the client's
+``iter_pages``): for Stammdaten the properties, units, unit contracts and parties, for Dokumente
+the document groups and documents. It reports three kinds of findings:
 
 - **changed in facilioo**: a record of ours whose facilioo fields differ from what we last sent
   (the next run would overwrite them, unless a field is marked "facilioo behält");
@@ -10,13 +11,15 @@ the client's ``iter_pages``) and reports three kinds of findings:
 - **unknown to us**: a record in the customer's facilioo tenants (projects) that we did not create.
 
 "In our tenants" follows facilioo's references: properties of the assigned tenants, units on
-their entrances, contracts on those units, and the parties of those contracts.
+their entrances, contracts on those units, and the parties of those contracts. For Dokumente,
+"in our scope" is a document group of ours or below one of ours, and a document in such a group
+or linked to a Stammdaten record of ours.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import transaction
@@ -27,7 +30,10 @@ from integrations.drift.facilioo_names import (
     CONTRACT_PARTY,
     CONTRACT_UNIT,
     DELETED,
+    DOCUMENT_GROUP,
+    DOCUMENT_TARGET,
     EXTERNAL_ID,
+    GROUP_PARENT,
     LIST_PATH,
     PROPERTY_TENANT,
     RECORD_ID,
@@ -54,6 +60,8 @@ KEY_SEPARATOR = "\x1f"
 ALIAS_PREFIX = "vertrag_nr" + KEY_SEPARATOR
 # Parties last: which parties are "in our tenants" follows from the contracts.
 ENTITIES = ("properties", "units", "unit-contracts", "parties")
+# Folders first: which documents are "in our scope" follows from the folders.
+DOKUMENTE_ENTITIES = ("document-groups", "documents")
 # Fields compared: what we sent, minus the ones the reconciliation cannot judge.
 NOT_COMPARED = frozenset({"externalId"})
 
@@ -93,6 +101,43 @@ class _Scope:
             return inside
         return ours or rid in self.parties
 
+    def prepare(self, entity: str, records: list[dict[str, Any]], ours: set[int]) -> None:
+        """Nothing to learn before the records are judged one by one."""
+
+
+class _DokumenteScope:
+    """Document groups of ours and below ours; documents in them or on our Stammdaten."""
+
+    def __init__(self, stammdaten_ids: dict[str, set[int]]) -> None:
+        self.stammdaten_ids = stammdaten_ids
+        self.groups: set[int] = set()
+
+    def prepare(self, entity: str, records: list[dict[str, Any]], ours: set[int]) -> None:
+        if entity != "document-groups":
+            return
+        parent_of = {
+            rid: _int(record.get(GROUP_PARENT))
+            for record in records
+            if (rid := _int(record.get(RECORD_ID))) is not None
+        }
+        inside = set(ours)
+        changed = True
+        while changed:  # a folder below one of ours is in our scope, at any depth
+            grown = {rid for rid, parent in parent_of.items() if parent in inside}
+            changed = not grown <= inside
+            inside |= grown
+        self.groups = inside
+
+    def takes(self, entity: str, record: dict[str, Any], ours: bool) -> bool:
+        if entity == "document-groups":
+            return ours or _int(record.get(RECORD_ID)) in self.groups
+        if ours or _int(record.get(DOCUMENT_GROUP)) in self.groups:
+            return True
+        return any(
+            _int(record.get(wire)) in self.stammdaten_ids.get(target, set())
+            for target, wire in DOCUMENT_TARGET.items()
+        )
+
 
 def _int(value: Any) -> int | None:
     try:
@@ -121,15 +166,27 @@ def findings(
     client: FaciliooClient,
     tenants: set[int],
     mandanten: frozenset[str],
+    use_case: str = UseCase.STAMMDATEN,
 ) -> Iterator[tuple[str, str, ExternalLink | None, dict[str, Any] | None, dict[str, Any]]]:
     """(kind, entity, link, live record, changed fields) per finding, entity by entity."""
-    scope = _Scope(tenants)
+    scope: _Scope | _DokumenteScope
+    if use_case == UseCase.DOKUMENTE:
+        entities: tuple[str, ...] = DOKUMENTE_ENTITIES
+        stammdaten_ids: dict[str, set[int]] = {}
+        for entity, fid in ExternalLink.objects.filter(
+            customer_id=customer_id, entity__in=list(DOCUMENT_TARGET), deleted=False
+        ).values_list("entity", "facilioo_id"):
+            stammdaten_ids.setdefault(entity, set()).add(fid)
+        scope = _DokumenteScope(stammdaten_ids)
+    else:
+        entities = ENTITIES
+        scope = _Scope(tenants)
     held: dict[tuple[str, str], set[str]] = {}
     for entity, nk, name in FieldHold.objects.filter(customer_id=customer_id).values_list(
         "entity", "natural_key", "field"
     ):
         held.setdefault((entity, nk), set()).add(name)
-    for entity in ENTITIES:
+    for entity in entities:
         links = {
             link.facilioo_id: link
             for link in ExternalLink.objects.filter(
@@ -138,7 +195,11 @@ def findings(
             if link.natural_key.split(KEY_SEPARATOR)[1] in mandanten
         }
         seen: set[int] = set()
-        for record in client.iter_pages(LIST_PATH[entity]):
+        records: Iterable[dict[str, Any]] = client.iter_pages(LIST_PATH[entity])
+        if entity == "document-groups":  # the tree is known only once every folder is read
+            records = list(records)
+            scope.prepare(entity, list(records), set(links))
+        for record in records:
             rid = _int(record.get(RECORD_ID))
             if rid is None or record.get(DELETED):
                 continue
@@ -159,11 +220,15 @@ def findings(
                 yield FindingKind.GONE, entity, link, None, {}
 
 
+def not_reconcilable_message() -> str:
+    return _("Für diesen Anwendungsfall gibt es keinen Abgleich.")
+
+
 def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
     """Run one reconciliation to its end (succeeded or failed with a German message)."""
     from connect.models import FaciliooConnection, UseCaseActivation
     from connect.services.credentials import facilioo_client_for
-    from integrations.sync.settings import stammdaten_from_stored
+    from integrations.registry import UnknownUseCase, entry
 
     rec = Reconciliation.objects.select_related("customer").get(pk=reconciliation_id)
     if rec.status != ReconciliationStatus.QUEUED:
@@ -171,26 +236,37 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
     rec.status = ReconciliationStatus.RUNNING
     rec.started_at = timezone.now()
     rec.save(update_fields=["status", "started_at"])
+    try:
+        registered = entry(rec.use_case)
+    except UnknownUseCase:
+        registered = None
+    if registered is None or not registered.reconcilable:
+        return _finish(rec, error=not_reconcilable_message())
     activation = UseCaseActivation.objects.filter(
-        customer=rec.customer, use_case=UseCase.STAMMDATEN
+        customer=rec.customer, use_case=rec.use_case
     ).first()
     connection = FaciliooConnection.objects.filter(customer=rec.customer).first()
-    if rec.use_case != UseCase.STAMMDATEN:
-        return _finish(rec, error=_("Der Abgleich ist für die Stammdaten verfügbar."))
     if activation is None or not activation.settings:
         return _finish(rec, error=_("Der Anwendungsfall ist nicht eingerichtet."))
     if connection is None:
         return _finish(rec, error=_("Es ist keine facilioo-Verbindung eingerichtet."))
     try:
-        settings = stammdaten_from_stored(dict(activation.settings))
+        settings = registered.from_stored(dict(activation.settings))
     except (TypeError, ValueError):
-        return _finish(
-            rec,
-            error=_(
+        if rec.use_case == UseCase.DOKUMENTE:
+            message = _(
+                "Die Dokumente-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
+            )
+        else:
+            message = _(
                 "Die Stammdaten-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
-            ),
-        )
-    tenants = {t for t in [settings.default_tenant_id, *settings.tenant_overrides.values()] if t}
+            )
+        return _finish(rec, error=message)
+    tenants: set[int] = set()
+    if rec.use_case == UseCase.STAMMDATEN:
+        tenants = {
+            t for t in [settings.default_tenant_id, *settings.tenant_overrides.values()] if t
+        }
     counts = {"changed": 0, "gone": 0, "unknown": 0}
     rows: list[ReconciliationFinding] = []
     try:
@@ -199,7 +275,8 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
                 customer_id=rec.customer_id,
                 client=client,
                 tenants=tenants,
-                mandanten=settings.mandanten,
+                mandanten=frozenset(settings.mandanten),
+                use_case=rec.use_case,
             ):
                 counts[kind] += 1
                 rows.append(

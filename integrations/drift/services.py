@@ -17,7 +17,6 @@ from integrations.models import (
     ReconciliationFinding,
     ReconciliationStatus,
 )
-from integrations.usecases import UseCase
 
 if TYPE_CHECKING:
     from connect.models import Customer, User
@@ -40,9 +39,12 @@ def reconciliation_create(
     """A queued reconciliation, without a task (the CLI executes it in its own process)."""
     from connect.exceptions import ApplicationError
     from connect.services.audit import audit_record
+    from integrations.drift.reconcile import not_reconcilable_message
+    from integrations.registry import ENTRIES
 
-    if use_case != UseCase.STAMMDATEN:
-        raise ApplicationError(_("Der Abgleich ist für die Stammdaten verfügbar."))
+    registered = ENTRIES.get(str(use_case))
+    if registered is None or not registered.reconcilable:
+        raise ApplicationError(not_reconcilable_message())
     active = Reconciliation.objects.filter(
         customer=customer,
         use_case=use_case,
@@ -62,26 +64,39 @@ def reconciliation_create(
 
 
 def reconciliation_request_due() -> list[int]:
-    """Reconciliations for the activations whose last one is older than the interval."""
+    """Reconciliations for the activations whose last one is older than the interval.
+
+    Every use case the registry marks ``reconcilable`` (Stammdaten and Dokumente)."""
+    from connect.exceptions import ApplicationError
     from connect.models import UseCaseActivation
+    from integrations.registry import ENTRIES
 
     every = timedelta(days=int(settings.RECONCILE_EVERY_DAYS))
+    reconcilable = [name for name, registered in ENTRIES.items() if registered.reconcilable]
     started: list[int] = []
-    for activation in UseCaseActivation.objects.filter(
-        use_case=UseCase.STAMMDATEN, enabled=True, paused=False, customer__is_active=True
-    ).select_related("customer"):
+    for activation in (
+        UseCaseActivation.objects.filter(
+            use_case__in=reconcilable, enabled=True, paused=False, customer__is_active=True
+        )
+        .select_related("customer")
+        .order_by("pk")
+    ):
         last = (
-            Reconciliation.objects.filter(customer=activation.customer, use_case=UseCase.STAMMDATEN)
+            Reconciliation.objects.filter(
+                customer=activation.customer, use_case=activation.use_case
+            )
             .order_by("-id")
             .first()
         )
         if last is not None and last.created_at > timezone.now() - every:
             continue
-        started.append(
-            reconciliation_request(
-                customer=activation.customer, use_case=UseCase.STAMMDATEN, trigger="schedule"
-            ).pk
-        )
+        try:
+            rec = reconciliation_request(
+                customer=activation.customer, use_case=activation.use_case, trigger="schedule"
+            )
+        except ApplicationError:  # one is already queued or running
+            continue
+        started.append(rec.pk)
     return started
 
 

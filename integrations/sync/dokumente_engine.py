@@ -43,7 +43,7 @@ from integrations.facilioo.errors import (
     FaciliooRecordRejected,
     FaciliooUploadUrlExpired,
 )
-from integrations.models import ExternalLink
+from integrations.models import ExternalLink, FieldHold
 from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.dokumente import map_document, map_document_group, map_file
 from integrations.sync.engine import (
@@ -299,6 +299,7 @@ class DokumenteSync(RunBookkeeping):
 
     def _write_groups(self, wave: list[TargetPayload], links: dict[str, ExternalLink]) -> None:
         parents = self._ids([ref for p in wave for ref in p.refs.values()])
+        held = self._held("document-groups", [p.key for p in wave])
         writes: list[_GroupWrite] = []
         for payload in wave:
             link = links.get(key_str(payload.key))
@@ -307,6 +308,9 @@ class DokumenteSync(RunBookkeeping):
             except KeyError:
                 self._log_missing(payload, _("Der übergeordnete Ordner fehlt in facilioo."))
                 continue
+            if link is not None and (keep := held.get(key_str(payload.key))):
+                # "facilioo behält": these fields are left out of the write (and the hash).
+                body = {name: value for name, value in body.items() if name not in keep}
             digest = target_hash(payload, body)
             change = diff(digest, link.payload_hash if link else None, link is not None)
             if change is ChangeKind.UNCHANGED:
@@ -354,7 +358,7 @@ class DokumenteSync(RunBookkeeping):
             elif isinstance(result, Exception):
                 failure = failure or result
             else:
-                self._store_link(w.payload, result, w.digest)
+                self._store_link(w.payload, result, w.digest, w.body)
                 self._log(
                     w.payload.entity,
                     "created" if w.created else "updated",
@@ -405,6 +409,7 @@ class DokumenteSync(RunBookkeeping):
         file_links = self._links("files", [file_key(c[0]) for c in candidates])
         doc_links = self._links("documents", [c[0].key for c in candidates])
         parents = self._ids([ref for c in candidates for ref in (c[1].key, c[3].refs[_GROUP])])
+        held = self._held("documents", [c[0].key for c in candidates])
         work: list[_Work] = []
         for doc, target, file_payload, doc_payload in candidates:
             if parents.get(doc_payload.refs[_GROUP]) is None:
@@ -432,6 +437,9 @@ class DokumenteSync(RunBookkeeping):
             }
             doc_body = {**doc_payload.body, **body}
             del doc_body["fileId"]
+            if doc_link is not None and (keep := held.get(key_str(doc.key))):
+                # "facilioo behält": left out of the update (and of the hash).
+                doc_body = {name: value for name, value in doc_body.items() if name not in keep}
             if file_link is None:
                 state, old_content = "new", None
             else:
@@ -570,14 +578,21 @@ class DokumenteSync(RunBookkeeping):
             out.file_id != item.file_id or out.content is not None or item.file_link is None
         ):
             content = out.content or PENDING
-            self._store_link(item.file_payload, out.file_id, item.fingerprint + content)
+            self._store_link(
+                item.file_payload, out.file_id, item.fingerprint + content, item.file_payload.body
+            )
         if out.file_created or item.file_journaled:
             self.counts.add("files", "created")
         elif out.uploaded or item.file_state == "changed":
             self.counts.add("files", "updated")
         self.bytes_uploaded += out.uploaded
         if out.error is None and out.doc_id is not None:
-            self._store_link(payload, out.doc_id, self._doc_digest(item, out.file_id))
+            self._store_link(
+                payload,
+                out.doc_id,
+                self._doc_digest(item, out.file_id),
+                {**item.doc_body, "fileId": out.file_id},
+            )
             created = (out.doc_created or item.doc_journaled) and item.doc_link is None
             self._log(
                 "documents",
@@ -717,8 +732,31 @@ class DokumenteSync(RunBookkeeping):
             self._index[entity] = index
         return [index.get(payload.external_id) for payload in payloads]
 
-    def _store_link(self, payload: TargetPayload, facilioo_id: int, digest: str) -> None:
-        self._stage_link(payload.entity, payload.key, payload.external_id, facilioo_id, digest)
+    def _store_link(
+        self, payload: TargetPayload, facilioo_id: int, digest: str, sent_body: dict[str, Any]
+    ) -> None:
+        """Stage the link with what was sent (record inspector, reconciliation)."""
+        self._stage_link(
+            payload.entity,
+            payload.key,
+            payload.external_id,
+            facilioo_id,
+            digest,
+            sent_body=dict(sent_body),
+        )
+
+    def _held(self, entity: str, keys: list[NaturalKey]) -> dict[str, set[str]]:
+        """Fields marked "facilioo behält" per natural key (left out of updates and hashes)."""
+        held: dict[str, set[str]] = {}
+        wanted = [key_str(k) for k in keys]
+        for start in range(0, len(wanted), 500):
+            for nk, name in FieldHold.objects.filter(
+                customer_id=self.customer_id,
+                entity=entity,
+                natural_key__in=wanted[start : start + 500],
+            ).values_list("natural_key", "field"):
+                held.setdefault(nk, set()).add(name)
+        return held
 
     def _log_skipped(self, entity: str, key: NaturalKey, why: Skip) -> None:
         self._log(entity, "skipped", key, reason=why.reason, message=why.message)

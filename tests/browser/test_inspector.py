@@ -14,6 +14,7 @@ from tests.conftest import PASSWORD
 from tests.factories import (
     MembershipFactory,
     UserFactory,
+    activate_dokumente,
     activate_stammdaten,
     connect_to_sandbox,
     sandbox_for,
@@ -81,3 +82,43 @@ def test_inspector_from_a_log_row_and_from_the_support_search(
         support_row = support_page.locator('#record-fields tr[data-field="name"]')
         assert "differs" in support_row.get_attribute("class")
         assert "Hausmeisterraum" in support_row.inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inspector_from_a_dokumente_log_row(live_server, settings, page, screenshot):
+    with sandbox_for(settings) as sandbox:
+        # given: Stammdaten and Dokumente synced, and a document retitled in facilioo afterwards
+        customer = Customer.objects.create(
+            name="Musterstadt Wohnen GmbH", slug="musterstadt", demo_units=20
+        )
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer)
+        activate_dokumente(customer)
+        for use_case in ("stammdaten", "dokumente"):
+            run = sync_run_execute(
+                run_id=sync_run_create(customer=customer, use_case=use_case, trigger="manual").pk
+            )
+            assert run.status == "succeeded", run.error_message
+        link = ExternalLink.objects.filter(customer=customer, entity="documents").order_by("id")[0]
+        with FaciliooClient(sandbox.url, sandbox.email, sandbox.password) as client:
+            client.patch(Entity.DOCUMENTS, link.facilioo_id, {"title": "Von Hand umbenannt"})
+        admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+        base = live_server.url
+
+        # when: the admin opens the Dokumente run's log, finds the document and clicks "erklären"
+        login(page, base, admin.username)
+        page.goto(f"{base}/c/musterstadt/runs/{run.pk}/?q={link.external_id}")
+        row = page.locator("#run-items tbody tr", has_text=link.external_id).first
+        row.get_by_role("link", name="erklären").click()
+        page.wait_for_selector("#record-fields")
+        screenshot("inspektor-dokument-aus-protokoll")
+
+        # then: the title differs, highlighted, next to what was sent; the file is shown too
+        title_row = page.locator('#record-fields tr[data-field="title"]')
+        assert "differs" in title_row.get_attribute("class")
+        assert "Von Hand umbenannt" in title_row.inner_text()
+        assert link.sent_body["title"] in title_row.inner_text()
+        assert "1 Feld weicht in facilioo ab" in page.locator("#record-summary").inner_text()
+        file_row = page.locator('#record-file-fields tr[data-field="name"]')
+        assert "differs" not in (file_row.get_attribute("class") or "")
+        assert str(link.sent_body["fileId"]) in page.locator("#record-file-link").inner_text()

@@ -159,3 +159,34 @@ def test_inactive_customer_is_hidden_from_its_members(client, tenancy):
     assert client.get(reverse("portal:dashboard", kwargs={"slug": "alpha"})).status_code == 404
     client.force_login(tenancy.support)
     assert client.get(reverse("portal:dashboard", kwargs={"slug": "alpha"})).status_code == 200
+
+
+# A sample ERP key per entity the record inspector explains (Stammdaten and Dokumente).
+RECORD_KEYS = {
+    "properties": "1000/0001/01",
+    "entrances": "1000/0001/01",
+    "units": "1000/0001/01/001",
+    "parties": "1000/00001",
+    "unit-contracts": "1000/MV/0001/00001",
+    "document-groups": "1000/O-1",
+    "documents": "1000/D-1",
+}
+
+
+def test_every_inspectable_entity_has_a_sample_key():
+    from integrations.drift.inspector import KIND_OF_ENTITY
+
+    assert set(RECORD_KEYS) == set(KIND_OF_ENTITY)
+
+
+@pytest.mark.parametrize(("entity", "erp_key"), sorted(RECORD_KEYS.items()))
+def test_the_record_inspector_is_isolated_for_every_entity(client, tenancy, entity, erp_key):
+    url = reverse("portal:record", args=[tenancy.a.slug, entity, erp_key])
+    for outsider in (tenancy.admin_b, tenancy.viewer_b):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404, (outsider, entity)
+    for member in (tenancy.viewer_a, tenancy.support):
+        client.force_login(member)
+        assert client.get(url).status_code == 200, (member, entity)
+    client.force_login(tenancy.viewer_a)
+    assert client.post(url).status_code == 403

@@ -72,7 +72,8 @@ class ReconciliationCreateSerializer(serializers.Serializer[Any]):
     use_case = serializers.ChoiceField(
         choices=UseCase.choices,
         default=UseCase.STAMMDATEN,
-        help_text="Only stammdaten is reconciled; another use case is refused with a message.",
+        help_text="stammdaten or dokumente; a use case without reconciliation is refused with "
+        "a message.",
     )
 
 

@@ -1,4 +1,4 @@
-"""The record inspector in the API: one Stammdaten record explained (GET only)."""
+"""The record inspector in the API: one Stammdaten or Dokumente record explained (GET only)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ ERP_KEY = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     description="The ERP numbers after the kind, joined by '/' (as in the record log's "
-    "erp_key 'einheit 1000/0001/01/003': '1000/0001/01/003').",
+    "erp_key 'einheit 1000/0001/01/003': '1000/0001/01/003'; a document "
+    "'dokument 1000/D-17': '1000/D-17').",
 )
 
 
@@ -71,10 +72,18 @@ class RecordSerializer(serializers.Serializer[Any]):
     fields = FieldRowSerializer(many=True)  # type: ignore[assignment]
     live_error = serializers.CharField(help_text="Why facilioo's state is missing, if it is.")
     history = RunItemSerializer(many=True)
+    file_fields = FieldRowSerializer(
+        many=True, help_text="A document's file, field by field (empty for other entities)."
+    )
+    file_facilioo_id = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_payload_hash(self, x: Any) -> str | None:
         return x.link.payload_hash if x.link else None
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_file_facilioo_id(self, x: Any) -> int | None:
+        return x.file_link.facilioo_id if x.file_link else None
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_synced_at(self, x: Any) -> Any:
@@ -86,7 +95,8 @@ class RecordInspectorApi(CustomerAPIView):
         operation_id="records_retrieve",
         parameters=[SLUG, ENTITY, ERP_KEY],
         responses=RecordSerializer,
-        description="Explain one Stammdaten record: ERP fields, mapping rule per field, what "
+        description="Explain one Stammdaten or Dokumente record (a document with its file): "
+        "ERP fields, mapping rule per field, what "
         "was sent, facilioo's live state (differences marked), history, and for a skipped "
         "record what in the ERP would make it sync. Opening it as support is audited.",
     )

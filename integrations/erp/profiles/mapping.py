@@ -1,4 +1,4 @@
-"""The mapping screen's model: a profile as a form of selects (pure, no Django).
+"""The mapping screen's model: a profile as a form of selects (pure: no models, no requests).
 
 Per file of export v1 (Stammdaten) the form holds the source (a file or sheet of the sample, or
 none: the file is declared empty) and per field a column of that source, an optional second
@@ -13,17 +13,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from integrations.erp.file import format as fmt
 from integrations.erp.profiles.examples import STAMMDATEN_FILES
 from integrations.erp.profiles.suggest import group_patterns, suggest_fields
 
-# Transform choices: value -> (label, the rule's keys). Labels are German (the page shows them
-# through gettext where it renders them).
-DATE_TRANSFORMS: dict[str, str] = {
-    "%d.%m.%Y": "Datum TT.MM.JJJJ",
-    "%d.%m.%y": "Datum TT.MM.JJ",
-    "%Y%m%d": "Datum JJJJMMTT",
-    "%d/%m/%Y": "Datum TT/MM/JJJJ",
+# Transform choices: value -> label (German, translated where the page shows it).
+DATE_TRANSFORMS: dict[str, Any] = {
+    "%d.%m.%Y": gettext_lazy("Datum TT.MM.JJJJ"),
+    "%d.%m.%y": gettext_lazy("Datum TT.MM.JJ"),
+    "%Y%m%d": gettext_lazy("Datum JJJJMMTT"),
+    "%d/%m/%Y": gettext_lazy("Datum TT/MM/JJJJ"),
 }
 DECIMAL_COMMA = "decimal_comma"
 
@@ -72,9 +74,9 @@ def _columns(
 
 def _transforms(kind: fmt.Kind) -> list[tuple[str, str]]:
     if kind is fmt.Kind.DATE:
-        return list(DATE_TRANSFORMS.items())
+        return [(value, str(label)) for value, label in DATE_TRANSFORMS.items()]
     if kind is fmt.Kind.DECIMAL:
-        return [(DECIMAL_COMMA, "Dezimalkomma (1.234,5)")]
+        return [(DECIMAL_COMMA, str(gettext_lazy("Dezimalkomma (1.234,5)")))]
     return []
 
 
@@ -213,12 +215,12 @@ def profile_from_blocks(
     for block in blocks:
         if not block.source:
             if block.file == fmt.MANDANTEN.name:
-                block.error = "Bitte wählen Sie die Quelle der Mandanten."
+                block.error = _("Bitte wählen Sie die Quelle der Mandanten.")
                 complete = False
             entities[block.file] = {"empty": True}
             continue
         if not 0 <= block.groups <= 99:
-            block.error = "Die Zahl der Spaltengruppen muss eine ganze Zahl von 0 bis 99 sein."
+            block.error = _("Die Zahl der Spaltengruppen muss eine ganze Zahl von 0 bis 99 sein.")
             block.groups = 0
             complete = False
         grouped = False
@@ -226,18 +228,21 @@ def profile_from_blocks(
         for row in block.fields:
             allowed = {value for value, _label in row.transforms}
             if row.transform and row.transform not in allowed:
-                row.error = "Diese Umwandlung passt nicht zu dem Feld."
+                row.error = _("Diese Umwandlung passt nicht zu dem Feld.")
             for chosen in (row.column, row.join):
                 if chosen and chosen not in block.columns:
-                    row.error = f"Die Spalte „{chosen}“ gibt es in „{block.source}“ nicht."
+                    row.error = _("Die Spalte „%(column)s“ gibt es in „%(source)s“ nicht.") % {
+                        "column": chosen,
+                        "source": block.source,
+                    }
             if row.constant and (row.column or row.join):
-                row.error = "Bitte wählen Sie entweder eine Spalte oder einen festen Wert."
+                row.error = _("Bitte wählen Sie entweder eine Spalte oder einen festen Wert.")
             if row.join and not row.column:
-                row.error = "Bitte wählen Sie zuerst die erste Spalte."
+                row.error = _("Bitte wählen Sie zuerst die erste Spalte.")
             if row.join in block.patterns or (row.join and row.column in block.patterns):
-                row.error = "Spaltengruppen ({n}) lassen sich nicht mit einer Spalte verbinden."
+                row.error = _("Spaltengruppen ({n}) lassen sich nicht mit einer Spalte verbinden.")
             if row.required and not (row.column or row.constant):
-                row.error = "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert."
+                row.error = _("Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert.")
             if row.error:
                 complete = False
                 continue
@@ -262,7 +267,7 @@ def profile_from_blocks(
                 rule["date_format"] = row.transform
             fields[row.name] = rule
         if block.groups and not grouped and not block.error:
-            block.error = (
+            block.error = _(
                 "Mit Spaltengruppen wählen Sie bitte Spalten mit {n}, z. B. „Mieter{n}_Name“."
             )
             complete = False

@@ -1,5 +1,6 @@
-"""reconcile SLUG [--json]: one reconciliation (Abgleich) of the customer's Stammdaten, here and
-now (read-only towards facilioo). Exit status 0 when it succeeded, 1 otherwise."""
+"""reconcile SLUG [--use-case stammdaten|dokumente] [--json]: one reconciliation (Abgleich) of
+the customer's Stammdaten or Dokumente, here and now (read-only towards facilioo). Exit status 0
+when it succeeded, 1 otherwise."""
 
 import json
 import sys
@@ -17,6 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
+        parser.add_argument("--use-case", default="stammdaten", choices=["stammdaten", "dokumente"])
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):
@@ -24,7 +26,9 @@ class Command(BaseCommand):
         if customer is None:
             raise CommandError(f"Kein Kunde mit dem Kürzel „{options['slug']}“.")
         try:
-            rec = reconciliation_create(customer=customer, use_case="stammdaten", trigger="cli")
+            rec = reconciliation_create(
+                customer=customer, use_case=options["use_case"], trigger="cli"
+            )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         rec = reconciliation_execute(reconciliation_id=rec.pk)

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from connect.models import AuditLog, Customer, ErpExport, FaciliooConnection, SyncRun
 from integrations.models import Reconciliation
+from tests.connect.test_isolation import RECORD_KEYS
 
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "slug": lambda customer: customer.slug,
@@ -178,3 +179,14 @@ def test_customer_list_shows_only_the_users_customers(api, tenancy):
         ("alpha", "support", True),
         ("beta", "support", True),
     ]
+
+
+@pytest.mark.parametrize(("entity", "erp_key"), sorted(RECORD_KEYS.items()))
+def test_the_record_inspector_is_isolated_for_every_entity(api, tenancy, entity, erp_key):
+    url = f"/api/customers/{tenancy.a.slug}/records/{entity}/{erp_key}/"
+    for outsider in (tenancy.admin_b, tenancy.viewer_b):
+        api.force_authenticate(outsider)
+        assert api.get(url).status_code == 404, (outsider, entity)
+    for member in (tenancy.viewer_a, tenancy.support):
+        api.force_authenticate(member)
+        assert api.get(url).status_code == 200, (member, entity)
