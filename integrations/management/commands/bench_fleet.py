@@ -4,8 +4,9 @@
         --big-customer 5000
 
 Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): the workers are real Celery worker
-processes on the benchmark's own queues. The facilioo sandbox runs in this process, one login
-and project per customer (integrations.fleet.fleet_logins). Temporary customers are created in
+processes on the benchmark's own queues. The facilioo sandbox runs in this process with one
+account per customer, each a property-management company with tenants of its own
+(integrations.fleet.fleet_logins). Temporary customers are created in
 the current database and removed afterwards. Prints one JSON object:
 
 - ``full_round``: every customer's first Stammdaten sync, requested at once: makespan, wait
@@ -83,7 +84,9 @@ class Command(BaseCommand):
         self._use_queues(celery_app, queue, large_queue)
         count = options["customers"] + (1 if options["big_customer"] else 0)
         try:
-            with running_sandbox(seed=True, latency_ms=options["latency_ms"]) as sandbox:
+            with running_sandbox(
+                seed=True, latency_ms=options["latency_ms"], accounts=count + 1
+            ) as sandbox:
                 logins = fleet_logins(sandbox, count)
                 customers = self._customers(work, logins, options, tag)
                 env = self._worker_env(sandbox.url, queue, large_queue)
@@ -167,12 +170,11 @@ class Command(BaseCommand):
         return customers
 
     @staticmethod
-    def _reset(sandbox: Any, customers: list[Any], count: int) -> None:
+    def _reset(sandbox: Any, customers: list[Any]) -> None:
         from connect.models import SyncRun, SyncRunItem
         from integrations.models import ExternalLink
 
-        sandbox.reset()
-        fleet_logins(sandbox, count)
+        sandbox.reset()  # the fleet's accounts and tenants stay
         SyncRunItem.objects.filter(customer__in=customers).delete()
         SyncRun.objects.filter(customer__in=customers).delete()
         ExternalLink.objects.filter(customer__in=customers).delete()
@@ -204,7 +206,6 @@ class Command(BaseCommand):
         small = customers[:-1] if big else customers
         timeout = options["timeout"]
         workers = options["workers"]
-        count = len(logins)
         result: dict[str, Any] = {
             "size": {
                 "customers": len(small),
@@ -246,7 +247,7 @@ class Command(BaseCommand):
                 round(c, 3) for c in cpu_per_run
             ]
         if big:
-            self._reset(sandbox, customers, count)
+            self._reset(sandbox, customers)
             with worker_pool(env, work) as pool:
                 pool.start(env["CELERY_DEFAULT_QUEUE"], workers, "w")
                 pool.start(env["SYNC_LARGE_QUEUE"], 1, "large")
@@ -277,7 +278,7 @@ class Command(BaseCommand):
             log(f"big-customer round: {beside.makespan_s} s")
         scale: dict[str, Any] = {}
         for n in [int(x) for x in str(options["scale"]).split(",") if x.strip()]:
-            self._reset(sandbox, customers, count)
+            self._reset(sandbox, customers)
             with worker_pool(env, work) as pool:
                 pool.start(env["CELERY_DEFAULT_QUEUE"], n, "w")
                 this = run_round(small, sandbox, timeout=timeout)
