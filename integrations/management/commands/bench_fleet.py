@@ -62,6 +62,8 @@ class Command(BaseCommand):
             raise CommandError("bench_fleet braucht Redis (REDIS_URL).")
         if options["customers"] < 1 or options["units"] < 1 or options["workers"] < 1:
             raise CommandError("--customers, --units und --workers müssen mindestens 1 sein.")
+        if options["big_customer"] and options["big_customer"] <= options["units"]:
+            raise CommandError("--big-customer muss mehr Einheiten haben als --units.")
         work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
         try:
             result = self.bench(work, options)
@@ -77,11 +79,16 @@ class Command(BaseCommand):
 
         tag = uuid.uuid4().hex[:8]
         queue, large_queue = f"bench-{tag}", f"bench-{tag}-large"
-        previous_queue, previous_large = (
+        previous_queue, previous_large, previous_threshold = (
             celery_app.conf.task_default_queue,
             settings.SYNC_LARGE_QUEUE,
+            settings.SYNC_LARGE_RUN_UNITS,
         )
         self._use_queues(celery_app, queue, large_queue)
+        big = options["big_customer"]
+        if big and not options["units"] < int(settings.SYNC_LARGE_RUN_UNITS) <= big:
+            # The big customer's first sync must be a large run, the small ones must not.
+            settings.SYNC_LARGE_RUN_UNITS = big
         count = options["customers"] + (1 if options["big_customer"] else 0)
         try:
             with running_sandbox(
@@ -96,6 +103,7 @@ class Command(BaseCommand):
                     self._remove(customers)
         finally:
             settings.SYNC_LARGE_QUEUE = previous_large
+            settings.SYNC_LARGE_RUN_UNITS = previous_threshold
             self._use_queues(celery_app, previous_queue, previous_large)
 
     @staticmethod
@@ -120,6 +128,7 @@ class Command(BaseCommand):
             "CELERY_DEFAULT_QUEUE": queue,
             "SYNC_LARGE_QUEUE": large_queue,
             "SYNC_LARGE_RUN_UNITS": str(settings.SYNC_LARGE_RUN_UNITS),
+            "SYNC_LARGE_WORKER_NICE": str(settings.SYNC_LARGE_WORKER_NICE),
             "CREDENTIAL_ENCRYPTION_KEYS": ",".join(settings.CREDENTIAL_ENCRYPTION_KEYS),
             "SECRET_KEY": settings.SECRET_KEY,
         }
@@ -215,6 +224,7 @@ class Command(BaseCommand):
                 "big_customer_units": big or None,
                 "pool": "solo (one run at a time per worker process)",
                 "large_run_threshold_units": settings.SYNC_LARGE_RUN_UNITS,
+                "large_worker_nice": settings.SYNC_LARGE_WORKER_NICE,
                 "requests_per_second_per_account": settings.FACILIOO_REQUESTS_PER_SECOND,
             }
         }
