@@ -31,7 +31,9 @@ from connect.models import (
     Trigger,
     UseCaseActivation,
 )
+from connect.services.credentials import facilioo_connection_set
 from connect.services.sync_logs import RunAlreadyActive
+from integrations.facilioo.sandbox.app import account_email
 from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
 from integrations.services import sync_run_request
 from integrations.tasks import sync_resume_orphaned
@@ -265,16 +267,38 @@ def test_a_second_trigger_while_a_run_is_active_is_refused(worker_setup, sandbox
     assert run_of(run.pk).status == RunStatus.SUCCEEDED
 
 
-def test_a_small_run_is_not_stuck_behind_a_large_initial_sync(worker_setup, sandbox, settings):
+@pytest.fixture
+def two_accounts() -> Iterator[SandboxHandle]:
+    with sandbox_process(seed=True, password="sandbox-worker-test", accounts=2) as handle:
+        yield handle
+
+
+def test_a_small_run_is_not_stuck_behind_a_large_initial_sync(worker_setup, two_accounts, settings):
     # given: runs of at least 100 new units are large; a worker for each queue, one task at a time
     settings.SYNC_LARGE_RUN_UNITS = 100
+    sandbox = two_accounts
     sandbox.control(latency_ms=30)
     big = ready_customer(sandbox, units=150)
-    small = ready_customer(sandbox, units=10)
+    # (a facilioo account belongs to one customer: the small one has the second account)
+    small = Customer.objects.create(name="Klein", slug=f"k-{uuid.uuid4().hex[:6]}", demo_units=10)
+    facilioo_connection_set(
+        customer=small,
+        actor=None,
+        username=account_email(2),
+        password=sandbox.password,
+        environment="sandbox",
+    )
+    activate_stammdaten(small, default_tenant_id=21)
     with (
-        worker_setup(sandbox, queues="default", SYNC_LARGE_RUN_UNITS="100"),
-        worker_setup(sandbox, queues="large", SYNC_LARGE_RUN_UNITS="100"),
+        worker_setup(sandbox, queues="default", SYNC_LARGE_RUN_UNITS="100") as default_worker,
+        worker_setup(
+            sandbox, queues="large", SYNC_LARGE_RUN_UNITS="100", SYNC_LARGE_WORKER_NICE="10"
+        ) as large_worker,
     ):
+        # and: the large queue's worker runs at a lower CPU priority, the other keeps its own
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, default_worker.pid) == own
+        assert os.getpriority(os.PRIO_PROCESS, large_worker.pid) == min(19, own + 10)
         # when: the big customer's first sync runs, and then the small customer asks for one
         large = sync_run_request(customer=big, use_case="stammdaten", trigger=Trigger.SCHEDULE)
         wait_for(lambda: run_of(large.pk).progress_done > 0, timeout=120, what="the large run")

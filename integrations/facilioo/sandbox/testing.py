@@ -228,6 +228,8 @@ def sandbox_process(*, startup_timeout: float = 30.0, **options: Any) -> Iterato
         command += ["--state", str(sandbox_options.state_file)]
     if sandbox_options.fresh:
         command.append("--seed")
+    if sandbox_options.accounts > 1:
+        command += ["--accounts", str(sandbox_options.accounts)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         command,
