@@ -1,11 +1,22 @@
 """The Celery application: configured from Django's settings (CELERY_ namespace)."""
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import celeryd_after_setup
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "connect.settings.base")
 
 app = Celery("connect")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@celeryd_after_setup.connect
+def _large_workers_yield_the_cpu(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A worker of the large-runs queue alone runs at a lower CPU priority (see
+    integrations.routing); the queues from ``-Q`` are known here, the pool not started yet."""
+    from integrations.routing import worker_priority_set
+
+    worker_priority_set(instance.app.amqp.queues.consume_from)

@@ -1,6 +1,7 @@
 """What the fleet benchmark (``manage.py bench_fleet``) is built from.
 
-- :func:`fleet_logins`: one facilioo login and tenant per fleet customer in a sandbox;
+- :func:`fleet_logins`: one sandbox account (a property-management company with tenants of
+  its own) per fleet customer;
 - :func:`write_fleet_export`: a customer's own ERP export (its own Mandant numbers, so the
   externalIds of the fleet never collide in one sandbox);
 - :class:`WorkerPool`: real Celery worker processes on the benchmark's own queues, with their
@@ -37,51 +38,35 @@ class FleetLogin:
 
 
 def fleet_logins(sandbox: Any, count: int) -> list[FleetLogin]:
-    """One login with its own project (tenant) per fleet customer, in a sandbox of this process.
+    """One sandbox account of its own per fleet customer, with the first of its tenants.
 
-    The sandbox knows one property-management account today, so this adds an account per
-    customer (its own rate-limit budget) and a tenant only that customer writes into. Records
-    outside the tenants stay visible to every login (the sandbox does not separate accounts yet),
-    so the adoption listings of a first sync see the whole fleet. Once the sandbox serves
-    accounts of its own (``facilioo_sandbox --accounts N``), only this function changes.
-    Call it again after ``sandbox.reset()``: it recreates the tenants.
+    The sandbox must run in this process and serve at least ``count + 1`` accounts
+    (``running_sandbox(accounts=count + 1)``): account 1, the seeded one, stays out of the
+    fleet; customer ``n`` gets account ``n + 1``, a property-management company of its own
+    (its own rate-limit budget) that sees only its two tenants and the records it wrote, so
+    one customer's first sync neither lists nor adopts another's properties, units and
+    contracts. Parties stay shared, as in facilioo. The accounts and their tenants survive
+    ``sandbox.reset()``.
     """
-    from integrations.facilioo.sandbox.app import Account
-    from integrations.facilioo.sandbox.store import now_iso
+    from integrations.facilioo.sandbox.app import account_email
 
     server = sandbox.server
     if server is None:
         raise ValueError("fleet logins need a sandbox running in this process")
-    app, store = server.app, server.store
+    accounts = server.app.accounts
     logins = []
-    stamp = now_iso()
-    with store.lock:
-        for index in range(1, count + 1):
-            tenant_id = 1000 + index
-            store.tables["tenants"][tenant_id] = {
-                "id": tenant_id,
-                "name": f"Flotte {index:03d}",
-                "externalId": None,
-                "created": stamp,
-                "lastModified": stamp,
-                "deleted": None,
-            }
-            email = f"flotte-{index:03d}@sandbox.facilioo.example"
-            logins.append(FleetLogin(email=email, password=sandbox.password, tenant_id=tenant_id))
-        store.visible_tenants = frozenset(
-            {*store.visible_tenants, *(login.tenant_id for login in logins)}
-        )
-    for index, login in enumerate(logins, start=1):
-        if login.email not in app.accounts:
-            account = Account(
-                id=100 + index,
-                email=login.email,
-                password=login.password,
-                party_type=2,
-                company_id=1,
+    for number in range(2, count + 2):
+        account = accounts.get(account_email(number))
+        if account is None:
+            raise ValueError(
+                f"the sandbox serves {len(server.app.logins())} accounts; "
+                f"a fleet of {count} needs {count + 1} (running_sandbox(accounts={count + 1}))"
             )
-            app.accounts[login.email] = account
-            app._accounts_by_id[account.id] = account
+        logins.append(
+            FleetLogin(
+                email=account.email, password=account.password, tenant_id=min(account.tenants)
+            )
+        )
     return logins
 
 

@@ -15,11 +15,18 @@ Two rules keep one customer's big run from starving the others:
   ``connect.services.sync_logs.sync_run_start_within_limit``). A run over the limit waits as
   queued (phase ``waiting``) without holding a worker, and is handed on when the customer's
   running run ends.
+- **Large workers yield the CPU.** A worker that consumes only the large-runs queue lowers its
+  CPU priority by ``SYNC_LARGE_WORKER_NICE`` (``os.nice``, inherited by its pool's child
+  processes) when it starts, so on shared cores a big initial sync takes what the small runs
+  leave and does not slow them down. A worker that also consumes other queues keeps its
+  priority.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,3 +133,23 @@ def route_task(
         logger.exception("routing a run failed", extra={"run": run_id})
         return None
     return {"queue": queue} if queue else None
+
+
+def large_worker_nice(queues: Iterable[str]) -> int:
+    """How far a worker consuming ``queues`` lowers its CPU priority: ``SYNC_LARGE_WORKER_NICE``
+    for a worker of the large-runs queue alone, 0 for every other worker."""
+    consumed = set(queues)
+    if consumed != {str(settings.SYNC_LARGE_QUEUE)}:
+        return 0
+    return max(0, int(settings.SYNC_LARGE_WORKER_NICE))
+
+
+def worker_priority_set(queues: Iterable[str]) -> int:
+    """Lower this worker process's CPU priority if it is a large-runs worker (see
+    :func:`large_worker_nice`); returns the increment applied. Called once at worker start,
+    before the pool starts its processes (they inherit it)."""
+    increment = large_worker_nice(queues)
+    if increment:
+        os.nice(increment)
+        logger.info("large-runs worker: CPU priority lowered", extra={"nice": increment})
+    return increment

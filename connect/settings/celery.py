@@ -52,6 +52,12 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 SYNC_LARGE_QUEUE = env.str("SYNC_LARGE_QUEUE", default="runs-large")
 SYNC_LARGE_RUN_UNITS = env.int("SYNC_LARGE_RUN_UNITS", default=5000)
 SYNC_MAX_RUNS_PER_CUSTOMER = env.int("SYNC_MAX_RUNS_PER_CUSTOMER", default=1)
+# A worker of the large queue alone lowers its CPU priority by this much (os.nice; 0 = keep).
+SYNC_LARGE_WORKER_NICE = env.int("SYNC_LARGE_WORKER_NICE", default=10)
+if not 0 <= SYNC_LARGE_WORKER_NICE <= 19:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SYNC_LARGE_WORKER_NICE must be between 0 and 19")
 # Scheduled runs that fire at the same minute start at a deterministic offset per customer
 # within this window (connect.periodic), so facilioo and the ERPs are not hit all at once.
 SYNC_SCHEDULE_SPREAD_MINUTES = env.int("SYNC_SCHEDULE_SPREAD_MINUTES", default=30)

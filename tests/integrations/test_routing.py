@@ -15,7 +15,7 @@ from connect.services.sync_logs import (
     sync_run_start_within_limit,
 )
 from integrations.models import ExternalLink
-from integrations.routing import route_task, run_queue
+from integrations.routing import large_worker_nice, route_task, run_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +145,13 @@ def test_an_export_directory_from_the_command_line_counts_its_units_rows(tmp_pat
     SyncRun.objects.all().delete()
     Customer.objects.filter(pk=c.pk).update(erp_path=str(tmp_path / "fehlt"))
     assert run_queue(run(c).pk) is None
+
+
+def test_only_a_worker_of_the_large_queue_alone_lowers_its_cpu_priority(settings):
+    settings.SYNC_LARGE_WORKER_NICE = 10
+    assert large_worker_nice(["runs-large"]) == 10
+    assert large_worker_nice(["celery"]) == 0
+    # a worker that also takes the small runs must not slow them down
+    assert large_worker_nice(["celery", "runs-large"]) == 0
+    settings.SYNC_LARGE_WORKER_NICE = 0
+    assert large_worker_nice(["runs-large"]) == 0

@@ -278,16 +278,29 @@ def test_a_second_trigger_while_a_run_is_active_is_refused(worker_setup, sandbox
     assert run_of(run.pk).status == RunStatus.SUCCEEDED
 
 
-def test_a_small_run_is_not_stuck_behind_a_large_initial_sync(worker_setup, sandbox, settings):
+@pytest.fixture
+def two_accounts() -> Iterator[SandboxHandle]:
+    with sandbox_process(seed=True, password="sandbox-worker-test", accounts=2) as handle:
+        yield handle
+
+
+def test_a_small_run_is_not_stuck_behind_a_large_initial_sync(worker_setup, two_accounts, settings):
     # given: runs of at least 100 new units are large; a worker for each queue, one task at a time
     settings.SYNC_LARGE_RUN_UNITS = 100
+    sandbox = two_accounts
     sandbox.control(latency_ms=30)
     big = ready_customer(sandbox, units=150)
     small = ready_customer(sandbox, units=10, account=2)
     with (
-        worker_setup(sandbox, queues="default", SYNC_LARGE_RUN_UNITS="100"),
-        worker_setup(sandbox, queues="large", SYNC_LARGE_RUN_UNITS="100"),
+        worker_setup(sandbox, queues="default", SYNC_LARGE_RUN_UNITS="100") as default_worker,
+        worker_setup(
+            sandbox, queues="large", SYNC_LARGE_RUN_UNITS="100", SYNC_LARGE_WORKER_NICE="10"
+        ) as large_worker,
     ):
+        # and: the large queue's worker runs at a lower CPU priority, the other keeps its own
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, default_worker.pid) == own
+        assert os.getpriority(os.PRIO_PROCESS, large_worker.pid) == min(19, own + 10)
         # when: the big customer's first sync runs, and then the small customer asks for one
         large = sync_run_request(customer=big, use_case="stammdaten", trigger=Trigger.SCHEDULE)
         wait_for(lambda: run_of(large.pk).progress_done > 0, timeout=120, what="the large run")

@@ -4,8 +4,9 @@
         --big-customer 5000
 
 Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): the workers are real Celery worker
-processes on the benchmark's own queues. The facilioo sandbox runs in this process, one login
-and project per customer (integrations.fleet.fleet_logins). Temporary customers are created in
+processes on the benchmark's own queues. The facilioo sandbox runs in this process with one
+account per customer, each a property-management company with tenants of its own
+(integrations.fleet.fleet_logins). Temporary customers are created in
 the current database and removed afterwards. Prints one JSON object:
 
 - ``full_round``: every customer's first Stammdaten sync, requested at once: makespan, wait
@@ -61,6 +62,8 @@ class Command(BaseCommand):
             raise CommandError("bench_fleet braucht Redis (REDIS_URL).")
         if options["customers"] < 1 or options["units"] < 1 or options["workers"] < 1:
             raise CommandError("--customers, --units und --workers müssen mindestens 1 sein.")
+        if options["big_customer"] and options["big_customer"] <= options["units"]:
+            raise CommandError("--big-customer muss mehr Einheiten haben als --units.")
         work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
         try:
             result = self.bench(work, options)
@@ -76,14 +79,21 @@ class Command(BaseCommand):
 
         tag = uuid.uuid4().hex[:8]
         queue, large_queue = f"bench-{tag}", f"bench-{tag}-large"
-        previous_queue, previous_large = (
+        previous_queue, previous_large, previous_threshold = (
             celery_app.conf.task_default_queue,
             settings.SYNC_LARGE_QUEUE,
+            settings.SYNC_LARGE_RUN_UNITS,
         )
         self._use_queues(celery_app, queue, large_queue)
+        big = options["big_customer"]
+        if big and not options["units"] < int(settings.SYNC_LARGE_RUN_UNITS) <= big:
+            # The big customer's first sync must be a large run, the small ones must not.
+            settings.SYNC_LARGE_RUN_UNITS = big
         count = options["customers"] + (1 if options["big_customer"] else 0)
         try:
-            with running_sandbox(seed=True, latency_ms=options["latency_ms"]) as sandbox:
+            with running_sandbox(
+                seed=True, latency_ms=options["latency_ms"], accounts=count + 1
+            ) as sandbox:
                 logins = fleet_logins(sandbox, count)
                 customers = self._customers(work, logins, options, tag)
                 env = self._worker_env(sandbox.url, queue, large_queue)
@@ -93,6 +103,7 @@ class Command(BaseCommand):
                     self._remove(customers)
         finally:
             settings.SYNC_LARGE_QUEUE = previous_large
+            settings.SYNC_LARGE_RUN_UNITS = previous_threshold
             self._use_queues(celery_app, previous_queue, previous_large)
 
     @staticmethod
@@ -117,6 +128,7 @@ class Command(BaseCommand):
             "CELERY_DEFAULT_QUEUE": queue,
             "SYNC_LARGE_QUEUE": large_queue,
             "SYNC_LARGE_RUN_UNITS": str(settings.SYNC_LARGE_RUN_UNITS),
+            "SYNC_LARGE_WORKER_NICE": str(settings.SYNC_LARGE_WORKER_NICE),
             "CREDENTIAL_ENCRYPTION_KEYS": ",".join(settings.CREDENTIAL_ENCRYPTION_KEYS),
             "SECRET_KEY": settings.SECRET_KEY,
         }
@@ -167,12 +179,11 @@ class Command(BaseCommand):
         return customers
 
     @staticmethod
-    def _reset(sandbox: Any, customers: list[Any], count: int) -> None:
+    def _reset(sandbox: Any, customers: list[Any]) -> None:
         from connect.models import SyncRun, SyncRunItem
         from integrations.models import ExternalLink
 
-        sandbox.reset()
-        fleet_logins(sandbox, count)
+        sandbox.reset()  # the fleet's accounts and tenants stay
         SyncRunItem.objects.filter(customer__in=customers).delete()
         SyncRun.objects.filter(customer__in=customers).delete()
         ExternalLink.objects.filter(customer__in=customers).delete()
@@ -204,7 +215,6 @@ class Command(BaseCommand):
         small = customers[:-1] if big else customers
         timeout = options["timeout"]
         workers = options["workers"]
-        count = len(logins)
         result: dict[str, Any] = {
             "size": {
                 "customers": len(small),
@@ -214,6 +224,7 @@ class Command(BaseCommand):
                 "big_customer_units": big or None,
                 "pool": "solo (one run at a time per worker process)",
                 "large_run_threshold_units": settings.SYNC_LARGE_RUN_UNITS,
+                "large_worker_nice": settings.SYNC_LARGE_WORKER_NICE,
                 "requests_per_second_per_account": settings.FACILIOO_REQUESTS_PER_SECOND,
             }
         }
@@ -246,7 +257,7 @@ class Command(BaseCommand):
                 round(c, 3) for c in cpu_per_run
             ]
         if big:
-            self._reset(sandbox, customers, count)
+            self._reset(sandbox, customers)
             with worker_pool(env, work) as pool:
                 pool.start(env["CELERY_DEFAULT_QUEUE"], workers, "w")
                 pool.start(env["SYNC_LARGE_QUEUE"], 1, "large")
@@ -277,7 +288,7 @@ class Command(BaseCommand):
             log(f"big-customer round: {beside.makespan_s} s")
         scale: dict[str, Any] = {}
         for n in [int(x) for x in str(options["scale"]).split(",") if x.strip()]:
-            self._reset(sandbox, customers, count)
+            self._reset(sandbox, customers)
             with worker_pool(env, work) as pool:
                 pool.start(env["CELERY_DEFAULT_QUEUE"], n, "w")
                 this = run_round(small, sandbox, timeout=timeout)

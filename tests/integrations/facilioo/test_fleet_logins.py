@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import validate_export, write_export
 from integrations.facilioo.client import FaciliooClient
@@ -11,21 +13,35 @@ from integrations.facilioo.errors import FaciliooError
 from integrations.fleet import fleet_logins, percentiles, write_fleet_export
 
 
-def test_each_fleet_customer_gets_a_login_and_a_project_to_write_into(sandbox):
+def test_each_fleet_customer_gets_an_account_of_its_own_that_sees_only_its_records(
+    sandbox_factory,
+):
+    sandbox = sandbox_factory(accounts=4)
     # when
     logins = fleet_logins(sandbox, 3)
-    # then: three logins, each with its own project, and every login works
+    # then: three accounts, none the seeded one, each with a project of its own
     assert len({login.email for login in logins}) == 3
+    assert sandbox.email not in {login.email for login in logins}
     assert len({login.tenant_id for login in logins}) == 3
+    written = {}
     for login in logins:
         with FaciliooClient(sandbox.url, login.email, login.password) as client:
             tenants = {int(t["id"]) for t in client.list_tenants()}
             assert login.tenant_id in tenants
             created = client.create("properties", {"name": "WE", "tenantId": login.tenant_id})
             assert created["tenantId"] == login.tenant_id
-    # and: after a reset the projects come back; a wrong password is still refused
+            written[login.email] = created["id"]
+    # and: each account lists only its own tenants and its own property
+    for login in logins:
+        with FaciliooClient(sandbox.url, login.email, login.password) as client:
+            others = {o.tenant_id for o in logins if o != login}
+            assert not others & {int(t["id"]) for t in client.list_tenants()}
+            assert [p["id"] for p in client.iter_collection("properties")] == [written[login.email]]
+    # and: after a reset the same accounts and projects are there; a wrong password is refused
     sandbox.reset()
     assert fleet_logins(sandbox, 3) == logins
+    with FaciliooClient(sandbox.url, logins[0].email, logins[0].password) as client:
+        assert login_tenant(client) == logins[0].tenant_id
     try:
         with FaciliooClient(sandbox.url, logins[0].email, "falsch", max_retries=0) as client:
             client.list_tenants()
@@ -33,6 +49,18 @@ def test_each_fleet_customer_gets_a_login_and_a_project_to_write_into(sandbox):
         pass
     else:
         raise AssertionError("a wrong password was accepted")
+
+
+def login_tenant(client: FaciliooClient) -> int:
+    return min(int(t["id"]) for t in client.list_tenants())
+
+
+def test_a_fleet_larger_than_the_sandbox_s_accounts_is_refused_with_the_size_it_needs(
+    sandbox_factory,
+):
+    sandbox = sandbox_factory(accounts=2)
+    with pytest.raises(ValueError, match=r"needs 4 \(running_sandbox\(accounts=4\)\)"):
+        fleet_logins(sandbox, 3)
 
 
 def test_a_fleet_export_has_its_own_mandant_numbers_and_stays_valid(tmp_path: Path):
