@@ -62,8 +62,8 @@ def test_an_admin_creates_a_token_on_the_erp_page_shown_once_and_stored_hashed(
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     raw = re.search(r'id="new-token">[^<]*<code>(erp_[A-Za-z0-9_-]+)</code>', page).group(1)
-    curl = re.search(r'<pre id="push-curl">(.*?)</pre>', page, re.S).group(1)
-    powershell = re.search(r'<pre id="push-powershell">(.*?)</pre>', page, re.S).group(1)
+    curl = re.search(r'<pre id="push-curl"[^>]*>(.*?)</pre>', page, re.S).group(1)
+    powershell = re.search(r'<pre id="push-powershell"[^>]*>(.*?)</pre>', page, re.S).group(1)
     assert curl == (
         f"curl --fail -X POST -H &quot;Authorization: Bearer {raw}&quot; "
         "-H &quot;Content-Type: application/zip&quot; --data-binary @export.zip "
