@@ -88,7 +88,7 @@ def token_issue(
 def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
     from django_otp import user_has_device
 
-    from connect.account_views import two_factor_required, verify_code
+    from connect.portal.accounts import two_factor_required, verify_code
 
     if user_has_device(user, confirmed=True):
         if not otp:

@@ -15,6 +15,7 @@ from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection, ItemAction, SyncRun, Trigger
 from connect.models.activations import DEFAULT_SCHEDULES
 from connect.pagination import keyset_links, keyset_page, parse_cursor
+from connect.portal.base import CustomerView
 from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.activations import (
     stammdaten_settings_page,
@@ -25,7 +26,6 @@ from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.activations import SEPARATORS, activation_enable, activation_set_paused
 from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
-from connect.views import CustomerView
 from integrations.services import sync_run_request
 from integrations.usecases import UseCase
 

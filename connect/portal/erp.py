@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import ErpExport
 from connect.models.customers import ErpSource
+from connect.portal.base import CustomerView
 from connect.selectors.erp_exports import (
     erp_export_current,
     erp_export_get,
@@ -20,7 +21,6 @@ from connect.selectors.erp_exports import (
     erp_mandant_choices,
 )
 from connect.services.erp_exports import erp_export_upload, erp_source_set
-from connect.views import CustomerView
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.usecases import UseCase
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from connect.models import UseCaseActivation
-from connect.views import CustomerView
+from connect.portal.base import CustomerView
 from integrations.sync.mapping_table import MAPPING
 from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS, REASONS
 from integrations.usecases import UseCase

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.models.activations import DEFAULT_SCHEDULES
+from connect.portal.base import CustomerView
 from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_list
 from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS, activation_enable
-from connect.views import CustomerView
 from integrations.usecases import UseCase
 
 USE_CASE = UseCase.DOKUMENTE.value

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.views import CustomerView
+from connect.portal.base import CustomerView
 from integrations.drift.services import field_holds_set, reconciliation_request
 from integrations.models import FieldHold, FindingKind, Reconciliation
 from integrations.usecases import UseCase
