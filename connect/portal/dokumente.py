@@ -23,12 +23,13 @@ USE_CASE = UseCase.DOKUMENTE.value
 
 
 class DokumenteUseCaseView(CustomerView):
-    """Settings of Dokumente; POST saves and activates (admins)."""
+    """Settings of Dokumente; POST saves and activates (admins). Reached through the registry
+    entry's ``portal_view`` from ``portal:usecase``, and as ``portal:usecase-dokumente``."""
 
-    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+    def get(self, request: HttpRequest, slug: str, use_case: str = USE_CASE) -> HttpResponse:
         return self._render(request, errors=[], data=None)
 
-    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+    def post(self, request: HttpRequest, slug: str, use_case: str = USE_CASE) -> HttpResponse:
         post = request.POST
         data: dict[str, Any] = {
             "separator": post.get("separator", ""),

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
 from connect.portal.base import CustomerView
+from integrations import registry
 from integrations.drift.services import field_holds_set, reconciliation_request
 from integrations.models import FieldHold, FindingKind, Reconciliation
-from integrations.usecases import UseCase
 
 
 class ReconciliationListView(CustomerView):
@@ -29,7 +29,7 @@ class ReconciliationListView(CustomerView):
         try:
             rec = reconciliation_request(
                 customer=self.customer,
-                use_case=request.POST.get("use_case", UseCase.STAMMDATEN),
+                use_case=request.POST.get("use_case") or registry.reconcilable()[0],
                 trigger="manual",
                 actor=self.user,
             )

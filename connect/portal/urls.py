@@ -12,7 +12,9 @@ from connect.portal import (
     reconciliations,
     records,
     runs,
+    stammdaten,
     support,
+    usecases,
 )
 
 app_name = "portal"
@@ -48,7 +50,7 @@ urlpatterns = [
         dokumente.DokumenteUseCaseView.as_view(),
         name="usecase-dokumente",
     ),
-    path("c/<slug:slug>/usecases/<str:use_case>/", runs.UseCaseView.as_view(), name="usecase"),
+    path("c/<slug:slug>/usecases/<str:use_case>/", usecases.UseCaseView.as_view(), name="usecase"),
     path(
         "c/<slug:slug>/usecases/<str:use_case>/run/",
         runs.RunStartView.as_view(),
@@ -56,7 +58,7 @@ urlpatterns = [
     ),
     path(
         "c/<slug:slug>/usecases/<str:use_case>/refresh/",
-        runs.UseCaseRefreshView.as_view(),
+        stammdaten.StammdatenRefreshView.as_view(),
         name="usecase-refresh",
     ),
     path(
