@@ -79,6 +79,7 @@ def fleet_logins(sandbox: Any, count: int) -> list[FleetLogin]:
                 password=login.password,
                 party_type=2,
                 company_id=1,
+                tenants=frozenset({login.tenant_id}),
             )
             app.accounts[login.email] = account
             app._accounts_by_id[account.id] = account

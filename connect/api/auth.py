@@ -145,7 +145,9 @@ class ApiTokenAuthentication(TokenAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         django_request = request._request
-        if AxesProxyHandler.is_locked(django_request, credentials={}):
+        # A user name of none: empty credentials would make django-axes read the form body
+        # (request.POST), after which DRF no longer refuses a non-JSON body with 415.
+        if AxesProxyHandler.is_locked(django_request, credentials={"username": None}):
             raise LoginLockedOut(_locked_out_message())
         try:
             result = super().authenticate(request)

@@ -209,8 +209,7 @@ def test_each_account_keeps_its_own_budget_across_processes(redis_url):
 
 def test_runs_of_two_customers_use_the_limiters_of_their_own_accounts(db, settings, redis_url):
     from connect.models import Customer
-    from connect.services.credentials import facilioo_connection_set
-    from integrations.sync.runner import facilioo_client_for_run
+    from connect.services.credentials import facilioo_client_for, facilioo_connection_set
 
     settings.REDIS_URL = redis_url
     settings.FACILIOO_SANDBOX_URL = f"http://127.0.0.1:9/{uuid.uuid4().hex}"
@@ -224,7 +223,7 @@ def test_runs_of_two_customers_use_the_limiters_of_their_own_accounts(db, settin
             password="geheim-1234",
             environment="sandbox",
         )
-        with facilioo_client_for_run(connection) as client:
+        with facilioo_client_for(connection=connection) as client:
             limiter = client._rate_limiter
             assert isinstance(limiter, RedisRateLimiter)
             keys.append(limiter.key)
