@@ -31,6 +31,7 @@ from connect.models import (
     Trigger,
     UseCaseActivation,
 )
+from connect.services.credentials import facilioo_connection_set
 from connect.services.sync_logs import RunAlreadyActive
 from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
 from integrations.services import sync_run_request
@@ -151,11 +152,22 @@ def sandbox() -> Iterator[SandboxHandle]:
         yield handle
 
 
-def ready_customer(sandbox: SandboxHandle, *, units: int) -> Customer:
+def ready_customer(sandbox: SandboxHandle, *, units: int, shared_reason: str = "") -> Customer:
     customer = Customer.objects.create(
         name="Musterstadt", slug=f"m-{uuid.uuid4().hex[:6]}", demo_units=units
     )
-    connect_to_sandbox(customer, sandbox)
+    if shared_reason:
+        # a second customer on the sandbox's one account: an operator's audited exception
+        facilioo_connection_set(
+            customer=customer,
+            actor=None,
+            username=sandbox.email,
+            password=sandbox.password,
+            environment="sandbox",
+            shared_reason=shared_reason,
+        )
+    else:
+        connect_to_sandbox(customer, sandbox)
     activate_stammdaten(customer)
     return customer
 
@@ -270,7 +282,7 @@ def test_a_small_run_is_not_stuck_behind_a_large_initial_sync(worker_setup, sand
     settings.SYNC_LARGE_RUN_UNITS = 100
     sandbox.control(latency_ms=30)
     big = ready_customer(sandbox, units=150)
-    small = ready_customer(sandbox, units=10)
+    small = ready_customer(sandbox, units=10, shared_reason="Zweiter Kunde im Test-Sandbox")
     with (
         worker_setup(sandbox, queues="default", SYNC_LARGE_RUN_UNITS="100"),
         worker_setup(sandbox, queues="large", SYNC_LARGE_RUN_UNITS="100"),
