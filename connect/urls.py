@@ -2,28 +2,28 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
-from connect import account_views, views
 from connect.converters import IdConverter
+from connect.portal import accounts
 
 register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("login/otp/", account_views.login_otp, name="login-otp"),
-    path("logout/", views.logout_view, name="logout"),
-    path("account/", account_views.account, name="account"),
+    path("login/otp/", accounts.login_otp, name="login-otp"),
+    path("logout/", accounts.logout_view, name="logout"),
+    path("account/", accounts.account, name="account"),
     path(
         "account/tokens/<str:token_key>/revoke/",
-        account_views.account_token_revoke,
+        accounts.account_token_revoke,
         name="account-token-revoke",
     ),
     path(
         "account/logout-everywhere/",
-        account_views.account_logout_everywhere,
+        accounts.account_logout_everywhere,
         name="account-logout-everywhere",
     ),
-    path("account/2fa/", account_views.two_factor_setup, name="two-factor-setup"),
-    path("account/2fa/disable/", account_views.two_factor_disable, name="two-factor-disable"),
+    path("account/2fa/", accounts.two_factor_setup, name="two-factor-setup"),
+    path("account/2fa/disable/", accounts.two_factor_disable, name="two-factor-disable"),
     path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(success_url="/account/"),
@@ -48,5 +48,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("connect.api.urls")),
-    path("", include("connect.portal_urls")),
+    path("", include("connect.portal.urls")),
 ]

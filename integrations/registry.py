@@ -9,8 +9,9 @@ a use case up here (``entry(use_case)``, ``ENTRIES``) instead of naming it. An e
 - ``streams``: the facilioo entities the use case writes, in order;
 - ``engine``: builds the engine of one run;
 - ``cli_settings``: the settings from the options of ``manage.py usecase enable``;
-- ``portal_url``, ``description``: the portal's settings page (URL name, with the customer's
-  slug and the use case) and the dashboard text;
+- ``portal_url``, ``portal_view``, ``description``: the portal's settings page (URL name, with
+  the customer's slug and the use case), the dotted path of the view that serves it (the portal
+  hands ``portal:usecase`` to it) and the dashboard text;
 - ``api_serializer``: the dotted path of the API's settings serializer;
 - ``reconcilable``: whether a reconciliation ("Abgleich") compares its records with facilioo.
 
@@ -21,7 +22,7 @@ Adding a use case means adding its value to ``UseCase`` and one entry here (see 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -73,6 +74,7 @@ class UseCaseEntry:
     engine: EngineFactory  # (*, run, client, connector, settings, today) -> Engine
     cli_settings: Callable[[Mapping[str, Any]], dict[str, Any]]
     portal_url: str
+    portal_view: str  # dotted path of the portal's settings view (``connect.portal.<module>``)
     api_serializer: str
     streams: tuple[str, ...]
     default_settings: Mapping[str, Any] = field(default_factory=dict)
@@ -164,6 +166,7 @@ ENTRIES: dict[str, UseCaseEntry] = {
             engine=_stammdaten_engine,
             cli_settings=_stammdaten_cli,
             portal_url="portal:usecase",
+            portal_view="connect.portal.stammdaten.StammdatenSettingsView",
             api_serializer="connect.api.views.usecases.StammdatenSettingsSerializer",
             streams=("properties", "entrances", "units", "parties", "unit-contracts"),
             needs_tenants=True,
@@ -187,7 +190,8 @@ ENTRIES: dict[str, UseCaseEntry] = {
             },
             engine=_dokumente_engine,
             cli_settings=_dokumente_cli,
-            portal_url="portal:usecase",  # resolves to the Dokumente page
+            portal_url="portal:usecase",
+            portal_view="connect.portal.dokumente.DokumenteUseCaseView",
             api_serializer="connect.api.views.usecases.DokumenteSettingsSerializer",
             streams=("document-groups", "files", "documents"),
             reconcilable=True,
@@ -206,6 +210,16 @@ def entry(use_case: str) -> UseCaseEntry:
         return ENTRIES[str(use_case)]
     except KeyError:
         raise UnknownUseCase(use_case) from None
+
+
+def reconcilable() -> list[str]:
+    """The use cases a reconciliation ("Abgleich") can compare, in registry order."""
+    return [name for name, e in ENTRIES.items() if e.reconcilable]
+
+
+def holding(setting: str) -> list[UseCaseEntry]:
+    """The entries whose typed settings declare ``setting`` (for pages that show one)."""
+    return [e for e in ENTRIES.values() if setting in {f.name for f in fields(e.settings_type)}]
 
 
 def names() -> list[str]:

@@ -88,7 +88,7 @@ def token_issue(
 def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
     from django_otp import user_has_device
 
-    from connect.account_views import two_factor_required, verify_code
+    from connect.portal.accounts import two_factor_required, verify_code
 
     if user_has_device(user, confirmed=True):
         if not otp:
@@ -145,7 +145,9 @@ class ApiTokenAuthentication(TokenAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         django_request = request._request
-        if AxesProxyHandler.is_locked(django_request, credentials={}):
+        # A user name of none: empty credentials would make django-axes read the form body
+        # (request.POST), after which DRF no longer refuses a non-JSON body with 415.
+        if AxesProxyHandler.is_locked(django_request, credentials={"username": None}):
             raise LoginLockedOut(_locked_out_message())
         try:
             result = super().authenticate(request)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from connect.models import RunStatus, SyncRun, SyncRunItem
 from connect.pagination import keyset_page, parse_cursor
-from connect.run_views import ITEMS_PER_PAGE, RUNS_PER_PAGE
+from connect.portal.runs import ITEMS_PER_PAGE, RUNS_PER_PAGE
 
 ENTITIES = ("units", "tenants", "owners")
 ACTIONS = ("created", "updated", "skipped", "failed")

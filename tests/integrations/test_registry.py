@@ -6,8 +6,11 @@ import ast
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
+from django.utils.module_loading import import_string
 
 from connect.models import Customer, FaciliooConnection
+from connect.portal.base import CustomerView
 from connect.services.credentials import facilioo_client_for, facilioo_connection_test
 from integrations import registry
 from integrations.facilioo.ratelimit import rate_limiter_for
@@ -57,7 +60,23 @@ def test_the_defaults_of_each_entry_validate_into_its_settings_type(use_case):
     assert typed.mandanten == frozenset({"1000"})
 
 
-@pytest.mark.parametrize("path", DISPATCHERS)
+def _use_case_modules() -> set[str]:
+    """The portal modules a registry entry names as its settings page: they may name it."""
+    return {
+        "connect/portal/" + registry.entry(name).portal_view.split(".")[2] + ".py"
+        for name in registry.names()
+    }
+
+
+# Every other module of the portal is generic: it asks the registry.
+PORTAL = sorted(
+    str(path.relative_to(ROOT))
+    for path in (ROOT / "connect/portal").glob("*.py")
+    if str(path.relative_to(ROOT)) not in _use_case_modules()
+)
+
+
+@pytest.mark.parametrize("path", DISPATCHERS + tuple(PORTAL))
 def test_no_dispatcher_names_a_use_case(path):
     """String constants and attribute names, docstrings and help texts aside."""
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
@@ -87,6 +106,42 @@ def test_no_dispatcher_names_a_use_case(path):
         or (isinstance(node, ast.Attribute) and node.attr in NAMES)
     ]
     assert not named, f"{path} names use cases: {named}"
+
+
+def test_the_portal_scan_covers_the_generic_pages():
+    # The settings page URL, the run start and the pause are among the scanned modules.
+    assert {
+        "connect/portal/usecases.py",
+        "connect/portal/runs.py",
+        "connect/portal/urls.py",
+    } <= set(PORTAL)
+    assert _use_case_modules() == {"connect/portal/stammdaten.py", "connect/portal/dokumente.py"}
+
+
+@pytest.mark.parametrize("use_case", [uc.value for uc in UseCase])
+def test_the_portal_serves_each_settings_page_with_the_view_its_entry_names(
+    use_case, tenancy, client
+):
+    view = import_string(registry.entry(use_case).portal_view)
+    assert issubclass(view, CustomerView)
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:usecase", kwargs={"slug": "alpha", "use_case": use_case})
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["use_case"] == use_case
+    assert response.context["use_case_label"] == registry.entry(use_case).label
+    # another customer's page stays hidden, an unknown use case is not found
+    other = reverse("portal:usecase", kwargs={"slug": "beta", "use_case": use_case})
+    assert client.get(other).status_code == 404
+    unknown = reverse("portal:usecase", kwargs={"slug": "alpha", "use_case": "betriebskosten"})
+    assert client.get(unknown).status_code == 404
+
+
+def test_the_settings_page_asks_an_anonymous_visitor_to_log_in(client):
+    url = reverse("portal:usecase", kwargs={"slug": "alpha", "use_case": "betriebskosten"})
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
 
 
 def test_the_dashboard_template_names_no_use_case():

@@ -8,10 +8,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from connect.models import UseCaseActivation
-from connect.views import CustomerView
+from connect.portal.base import CustomerView
+from integrations import registry
 from integrations.sync.mapping_table import MAPPING
 from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS, REASONS
-from integrations.usecases import UseCase
 
 
 class FieldMappingView(CustomerView):
@@ -20,14 +20,14 @@ class FieldMappingView(CustomerView):
             (str(label), list(rows)) for label, rows in groupby(MAPPING, key=lambda r: r.entity)
         ]
         reasons = sorted((code, str(message)) for code, message in REASONS.items())
-        activation = UseCaseActivation.objects.filter(
-            customer=self.customer, use_case=UseCase.STAMMDATEN
-        ).first()
-        former_months = int(
-            (activation.settings if activation else {}).get(
-                "former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS
-            )
-        )
+        former_months = DEFAULT_FORMER_CONTRACT_MONTHS
+        for entry in registry.holding("former_contract_months"):
+            activation = UseCaseActivation.objects.filter(
+                customer=self.customer, use_case=entry.use_case
+            ).first()
+            if activation is not None:
+                former_months = entry.from_stored(activation.settings or {}).former_contract_months
+                break
         return render(
             request,
             "connect/field_mapping.html",

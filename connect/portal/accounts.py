@@ -199,3 +199,11 @@ def login_otp(request: HttpRequest) -> HttpResponse:
         error = _("Der Code stimmt nicht.")
     context: dict[str, Any] = {"error": error, "next": next_url}
     return render(request, "connect/login_otp.html", context, status=400 if error else 200)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth import logout
+
+    logout(request)
+    return redirect("login")

@@ -8,11 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.views import CustomerView
+from connect.portal.base import CustomerView
+from integrations import registry
 from integrations.drift.services import field_holds_set, reconciliation_request
 from integrations.models import FieldHold, FindingKind, Reconciliation
-from integrations.registry import ENTRIES
-from integrations.usecases import UseCase
 
 
 class ReconciliationListView(CustomerView):
@@ -27,7 +26,7 @@ class ReconciliationListView(CustomerView):
                 reconciliations=reconciliations,
                 use_cases=[
                     (name, registered.label)
-                    for name, registered in ENTRIES.items()
+                    for name, registered in registry.ENTRIES.items()
                     if registered.reconcilable
                 ],
             ),
@@ -37,7 +36,7 @@ class ReconciliationListView(CustomerView):
         try:
             rec = reconciliation_request(
                 customer=self.customer,
-                use_case=request.POST.get("use_case", UseCase.STAMMDATEN),
+                use_case=request.POST.get("use_case") or registry.reconcilable()[0],
                 trigger="manual",
                 actor=self.user,
             )

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import ErpExport, ErpPushToken
 from connect.models.customers import ErpSource
+from connect.portal.base import CustomerView
 from connect.selectors.erp_exports import (
     erp_export_current,
     erp_export_get,
@@ -34,7 +35,6 @@ from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_sa
 from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
 from connect.services.erp_watch import erp_watch_folder_set
 from connect.uploads import upload_refusal
-from connect.views import CustomerView
 from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR

@@ -12,23 +12,24 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.models.activations import DEFAULT_SCHEDULES
+from connect.portal.base import CustomerView
 from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_list
 from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS, activation_enable
-from connect.views import CustomerView
 from integrations.usecases import UseCase
 
 USE_CASE = UseCase.DOKUMENTE.value
 
 
 class DokumenteUseCaseView(CustomerView):
-    """Settings of Dokumente; POST saves and activates (admins)."""
+    """Settings of Dokumente; POST saves and activates (admins). Reached through the registry
+    entry's ``portal_view`` from ``portal:usecase``, and as ``portal:usecase-dokumente``."""
 
-    def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+    def get(self, request: HttpRequest, slug: str, use_case: str = USE_CASE) -> HttpResponse:
         return self._render(request, errors=[], data=None)
 
-    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+    def post(self, request: HttpRequest, slug: str, use_case: str = USE_CASE) -> HttpResponse:
         post = request.POST
         data: dict[str, Any] = {
             "separator": post.get("separator", ""),

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from connect.converters import small_int
 from connect.exceptions import ApplicationError
+from connect.portal.base import CustomerView
 from connect.services.alerts import membership_alerts_set
-from connect.views import CustomerView
 
 
 class MemberAlertsView(CustomerView):

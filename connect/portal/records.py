@@ -6,8 +6,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from connect.labels import entity_label
+from connect.portal.base import CustomerView
 from connect.services.records import record_inspect
-from connect.views import CustomerView
 from integrations.drift.inspector import UnknownRecord
 
 

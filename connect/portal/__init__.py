@@ -1,0 +1,1 @@
+"""Portal pages, one module per topic (mirrors connect/api/): views, forms, URLs."""
