@@ -49,3 +49,35 @@ class CustomerView(LoginRequiredMixin, View):
             "can_operate": can_operate(user=self.user, customer=self.customer),
             **extra,
         }
+
+
+def settings_save(
+    view: CustomerView,
+    request: HttpRequest,
+    *,
+    use_case: str,
+    data: dict[str, Any],
+    schedule: dict[str, Any] | None,
+) -> list[str]:
+    """Save and activate a use case's settings from a portal page: the German problems, or
+    none (then the success message is queued)."""
+    from django.contrib import messages
+    from django.utils.translation import gettext as _
+
+    from connect.exceptions import ApplicationError
+    from connect.services.activations import activation_enable
+
+    try:
+        activation_enable(
+            customer=view.customer,
+            use_case=use_case,
+            actor=view.user,
+            settings=data,
+            schedule=schedule,
+        )
+    except ApplicationError as exc:
+        return list(exc.extra.get("errors") or [exc.message])
+    messages.success(
+        request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
+    )
+    return []

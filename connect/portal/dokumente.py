@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
-from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.models.activations import DEFAULT_SCHEDULES
-from connect.portal.base import CustomerView
+from connect.portal.base import CustomerView, settings_save
 from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_list
-from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS, activation_enable
+from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS
+from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT
 from integrations.usecases import UseCase
 
 USE_CASE = UseCase.DOKUMENTE.value
@@ -39,23 +37,14 @@ class DokumenteUseCaseView(CustomerView):
             "keywords": post.get("keywords", ""),
             "dated_from": post.get("dated_from", "").strip() or None,
             "max_mb": post.get("max_mb", "").strip() or DEFAULT_MAX_MB,
-            "safety_brake_percent": post.get("safety_brake_percent", "20"),
+            "safety_brake_percent": post.get(
+                "safety_brake_percent", str(DEFAULT_SAFETY_BRAKE_PERCENT)
+            ),
         }
         schedule = schedule_from_post(post)
-        try:
-            activation_enable(
-                customer=self.customer,
-                use_case=USE_CASE,
-                actor=self.user,
-                settings=data,
-                schedule=schedule,
-            )
-        except ApplicationError as exc:
-            errors = exc.extra.get("errors") or [exc.message]
+        errors = settings_save(self, request, use_case=USE_CASE, data=data, schedule=schedule)
+        if errors:
             return self._render(request, errors=errors, data=data, status=400, schedule=schedule)
-        messages.success(
-            request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
-        )
         return redirect("portal:usecase-dokumente", slug=self.customer.slug)
 
     def _render(

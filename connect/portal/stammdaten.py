@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from connect.converters import small_int
-from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
-from connect.portal.base import CustomerView
+from connect.portal.base import CustomerView, settings_save
 from connect.portal.usecases import use_case_or_404
 from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.activations import (
@@ -23,8 +21,9 @@ from connect.selectors.activations import (
 from connect.selectors.customers import can_operate
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_list
-from connect.services.activations import SEPARATORS, activation_enable
+from connect.services.activations import SEPARATORS
 from integrations import registry
+from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT
 
 
 class StammdatenSettingsView(CustomerView):
@@ -41,7 +40,9 @@ class StammdatenSettingsView(CustomerView):
             "mandanten": request.POST.getlist("mandanten"),
             "default_tenant_id": small_int(request.POST.get("default_tenant_id")),
             "deletion_policy": request.POST.get("deletion_policy", "terminate"),
-            "safety_brake_percent": request.POST.get("safety_brake_percent", "20"),
+            "safety_brake_percent": request.POST.get(
+                "safety_brake_percent", str(DEFAULT_SAFETY_BRAKE_PERCENT)
+            ),
             "former_contract_months": request.POST.get("former_contract_months", "24"),
         }
         overrides, override_errors = _tenant_overrides(request.POST)
@@ -61,22 +62,11 @@ class StammdatenSettingsView(CustomerView):
             return self._render(
                 request, use_case, errors=override_errors, data=data, status=400, schedule=schedule
             )
-        try:
-            activation_enable(
-                customer=self.customer,
-                use_case=use_case,
-                actor=self.user,
-                settings=data,
-                schedule=schedule,
-            )
-        except ApplicationError as exc:
-            errors = exc.extra.get("errors") or [exc.message]
+        errors = settings_save(self, request, use_case=use_case, data=data, schedule=schedule)
+        if errors:
             return self._render(
                 request, use_case, errors=errors, data=data, status=400, schedule=schedule
             )
-        messages.success(
-            request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
-        )
         return redirect("portal:usecase", slug=self.customer.slug, use_case=use_case)
 
     def _render(
