@@ -555,3 +555,30 @@ def test_party_external_ids_are_a_list_read_and_replaced_whole(http, sandbox):
     assert [p["id"] for p in found["items"]] == [party["id"]]
     refused = http.put(url, json=[""], headers=bearer(token))
     assert refused.status_code == 400
+
+
+def test_an_unknown_field_in_an_update_is_refused_and_nothing_changes(http, sandbox):
+    # given: a party that exists
+    token = login(http, sandbox)["accessToken"]
+    party = http.post(
+        f"{sandbox.url}/api/parties",
+        json={
+            "type": 7,
+            "secondaryName": "Muster",
+            "contactByEmail": False,
+            "contactByPush": False,
+            "contactByMail": True,
+        },
+        headers=bearer(token),
+    ).json()
+    # when: a PATCH carries a name facilioo does not know
+    response = http.patch(
+        f"{sandbox.url}/api/parties/{party['id']}",
+        json={"secondaryName": "Neu", "lastName": "Neu"},
+        headers=bearer(token),
+    )
+    # then: 400 naming the field, and the party is as it was
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["lastName"]
+    again = http.get(f"{sandbox.url}/api/parties/{party['id']}", headers=bearer(token)).json()
+    assert again["secondaryName"] == "Muster"
