@@ -106,13 +106,13 @@ class UseCaseEntry:
 
 
 def _stammdaten_engine(**kwargs: Any) -> Engine:
-    from integrations.sync.engine import StammdatenSync
+    from integrations.sync.streams.stammdaten import StammdatenSync
 
     return StammdatenSync(**kwargs)
 
 
 def _dokumente_engine(**kwargs: Any) -> Engine:
-    from integrations.sync.dokumente_engine import DokumenteSync
+    from integrations.sync.streams.dokumente import DokumenteSync
 
     return DokumenteSync(**kwargs)
 

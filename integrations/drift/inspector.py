@@ -354,7 +354,7 @@ def record_explain(
     skip: Skip | None = None
     file_payload: TargetPayload | None = None
     if isinstance(settings, DokumenteSettings):
-        from integrations.sync.dokumente_engine import file_type_ids_from
+        from integrations.sync.streams.dokumente import file_type_ids_from
 
         ctx = MapContext(
             separator=settings.separator,
@@ -432,7 +432,7 @@ def _link(customer: Customer, entity: str, key: NaturalKey) -> ExternalLink | No
 
 def _resolver(customer: Customer) -> Callable[[NaturalKey], int | None]:
     """facilioo id of the record behind a natural key a folder or document refers to."""
-    from integrations.sync.dokumente_engine import ENTITY_OF_KIND
+    from integrations.sync.streams.dokumente import ENTITY_OF_KIND
 
     def resolve(key: NaturalKey) -> int | None:
         found = (

@@ -146,9 +146,7 @@ def validate_stammdaten(
         try:
             overrides[str(we)] = int(tid)
         except (TypeError, ValueError):
-            errors.append(
-                _("Das facilioo-Projekt für WE %(we)s muss eine Zahl sein.") % {"we": we}
-            )
+            errors.append(_("Das facilioo-Projekt für WE %(we)s muss eine Zahl sein.") % {"we": we})
             continue
         if tenants is not None and overrides[str(we)] not in tenant_ids:
             errors.append(

@@ -96,6 +96,9 @@ class Skip:
     message: str
     entity: str | None = None
     key: NaturalKey | None = None
+    # False: a filter took the record out of the sync's scope (too large): it is not marked as
+    # read, so a record the sync wrote earlier leaves facilioo.
+    in_scope: bool = True
 
 
 def skip(
@@ -221,6 +224,7 @@ class TargetPayload:
     - ``upload``: for files, the bytes to upload through the pre-signed URL.
     - ``hash_extra``: what changes the record without showing in the body (a file's size and
       path); goes into the payload hash only.
+    - ``parts``: records written with this one by its stream's write steps (a document's file).
     """
 
     entity: str
@@ -232,6 +236,7 @@ class TargetPayload:
     aliases: tuple[NaturalKey, ...] = ()
     upload: Upload | None = None
     hash_extra: dict[str, Any] = field(default_factory=dict)
+    parts: tuple[TargetPayload, ...] = ()
 
     def resolved_body(self, parent_ids: Mapping[NaturalKey, int]) -> dict[str, Any]:
         """The body with every ref filled in from ``parent_ids`` (natural key -> facilioo id).

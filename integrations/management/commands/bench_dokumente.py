@@ -137,7 +137,7 @@ class Command(BaseCommand):
 
 
 def _stammdaten(customer: Any, sandbox: SandboxHandle, demo: DemoConnector, workers: int) -> None:
-    from integrations.sync.engine import StammdatenSync
+    from integrations.sync.streams.stammdaten import StammdatenSync
     from integrations.sync.types import StammdatenSettings
 
     mandanten = frozenset(m.mandant_nr for m in demo.list_mandanten())
@@ -154,7 +154,7 @@ def _stammdaten(customer: Any, sandbox: SandboxHandle, demo: DemoConnector, work
 
 
 def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) -> dict[str, Any]:
-    from integrations.sync.dokumente_engine import DokumenteSync
+    from integrations.sync.streams.dokumente import DokumenteSync
     from integrations.sync.types import DokumenteSettings
 
     mandanten = frozenset(m.mandant_nr for m in connector.list_mandanten())

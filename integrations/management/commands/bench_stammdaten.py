@@ -144,7 +144,7 @@ class Command(BaseCommand):
 
 
 def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) -> dict[str, Any]:
-    from integrations.sync.engine import StammdatenSync
+    from integrations.sync.streams.stammdaten import StammdatenSync
     from integrations.sync.types import StammdatenSettings
 
     mandanten = frozenset(m.mandant_nr for m in connector.list_mandanten())

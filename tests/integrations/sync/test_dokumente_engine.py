@@ -22,8 +22,9 @@ from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import FaciliooTransientError
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
-from integrations.sync.dokumente_engine import DokumenteSync
-from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped, StammdatenSync
+from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped
+from integrations.sync.streams.dokumente import DokumenteSync
+from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
 from integrations.usecases import UseCase
 

@@ -14,7 +14,8 @@ from integrations.erp.records import Einheit, Person, PersonRolle, Vertrag
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
-from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped, StammdatenSync
+from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped
+from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
 

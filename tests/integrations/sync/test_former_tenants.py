@@ -15,9 +15,9 @@ from integrations.erp.demo.connector import DemoConnector
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
-from integrations.sync.dokumente_engine import DokumenteSync
-from integrations.sync.engine import StammdatenSync
 from integrations.sync.stammdaten import months_before
+from integrations.sync.streams.dokumente import DokumenteSync
+from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
 
 TODAY = date(2026, 11, 25)

@@ -145,7 +145,7 @@ def test_a_match_outside_the_assigned_tenants_is_reported_and_left_alone(custome
 
 def test_two_customers_sync_into_one_sandbox_without_seeing_each_other(db):
     from connect.models import SyncRun
-    from integrations.sync.engine import StammdatenSync
+    from integrations.sync.streams.stammdaten import StammdatenSync
     from integrations.sync.types import StammdatenSettings
     from tests.integrations.sync.test_engine import TODAY
 

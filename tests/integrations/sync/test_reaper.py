@@ -21,8 +21,9 @@ from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.records import StreamItem
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
-from integrations.sync.engine import RunCancelled, StammdatenSync
+from integrations.sync.engine import RunCancelled
 from integrations.sync.runner import STALE_AFTER, sync_run_execute
+from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.tasks import sync_reap_stale
 from integrations.usecases import UseCase

@@ -1,0 +1,406 @@
+"""Stammdaten on the engine: properties (with their entrances), units, parties, unit contracts.
+
+The mapper keeps what one read needs across records: the Wirtschaftseinheiten (a property is
+named and assigned to a tenant by its WE), which persons are tenants with a usable e-mail and
+which are owners (a contract is synced only for a known person), and which parties were mapped
+already (a person who is tenant and owner is one party). The streams declare what differs per
+entity: what makes a record found in facilioo provably ours, the party's write steps (create,
+external ids, contact details), and how a record leaves facilioo (contracts are ended, parties
+detached and never deleted, properties and units deleted or reported by the deletion policy).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from integrations.erp.base import ErpConnector
+from integrations.erp.records import (
+    Einheit,
+    Gebaeude,
+    NaturalKey,
+    Person,
+    PersonRolle,
+    RecordProblem,
+    Vertrag,
+    VertragsArt,
+    Wirtschaftseinheit,
+)
+from integrations.facilioo import dialect
+from integrations.facilioo.client import Entity, FaciliooClient
+from integrations.facilioo.errors import FaciliooNotFound
+from integrations.facilioo.parties import PARTS, PartyWriter
+from integrations.sync import stammdaten as maps
+from integrations.sync.engine import (
+    BATCH_SIZE,
+    JSON,
+    KEY_SEPARATOR,
+    Counted,
+    Mapped,
+    Mapper,
+    Pipeline,
+    Sent,
+    Stream,
+    SyncEngine,
+    Write,
+    key_of,
+    key_str,
+)
+from integrations.sync.filters import mandant_in_scope
+from integrations.sync.ids import AmbiguousKey, compose
+from integrations.sync.links import Link, LinkWrite
+from integrations.sync.types import REASONS, MapContext, Skip, StammdatenSettings, TargetPayload
+from integrations.usecases import UseCase
+
+# Bookkeeping of a party's parts (its body and contact details), never removal candidates.
+PARTY_PARTS = "party-parts"
+# The facilioo entity behind the first part of a natural key.
+ENTITY_OF_KIND = {
+    "gebaeude": "properties",
+    "eingang": "entrances",
+    "einheit": "units",
+    "person": "parties",
+    "unit_contract": "unit-contracts",
+}
+# The alias under which an ERP contract's unit contracts are found by the Dokumente sync.
+ALIAS_KIND = "vertrag_nr"
+
+
+def _entity_for_record(record: Any) -> str:
+    kind = str(record.key[0])
+    if kind == "vertrag":
+        return "unit-contracts"
+    return ENTITY_OF_KIND.get(kind, kind)
+
+
+class StammdatenMapper(Mapper):
+    use_case = UseCase.STAMMDATEN
+    entity_of_kind = ENTITY_OF_KIND
+
+    def __init__(self, settings: StammdatenSettings) -> None:
+        self.settings = settings
+        self._wes: dict[NaturalKey, Wirtschaftseinheit] = {}
+        self._tenant_status: dict[tuple[str, str], bool | str] = {}
+        self._owners: set[tuple[str, str]] = set()
+        self._parties: set[tuple[str, str]] = set()
+
+    def context(self, client: FaciliooClient, today: date) -> MapContext:
+        unit_types = {
+            str(t.get(dialect.NAME)): int(t[dialect.ID]) for t in client.list_unit_types()
+        }
+        return MapContext(
+            separator=self.settings.separator,
+            today=today,
+            unit_type_ids=unit_types,
+            tenant_for_we=self.settings.tenant_for_we,
+        )
+
+    def map(self, item: Any, ctx: MapContext) -> list[Mapped]:
+        if isinstance(item, RecordProblem):
+            entity = ENTITY_OF_KIND.get(item.key[0], item.entity)
+            return [Skip(reason=item.reason, message=item.message, entity=entity, key=item.key)]
+        if not mandant_in_scope(item, self.settings.mandanten):
+            return [Counted(_entity_for_record(item), "skipped_mandant")]
+        if isinstance(item, Wirtschaftseinheit):
+            self._wes[item.key] = item
+            return []
+        if isinstance(item, Gebaeude):
+            we = self._wes.get(("we", item.mandant_nr, item.we_nr))
+            if we is None:
+                return [
+                    Skip(
+                        "missing_reference",
+                        str(REASONS["missing_reference"]),
+                        "properties",
+                        item.key,
+                    )
+                ]
+            prop = maps.map_property(item, we, ctx)
+            if isinstance(prop, Skip):
+                return [prop]
+            return [prop, maps.map_entrance(item, ctx)]
+        if isinstance(item, Einheit):
+            return [maps.map_unit(item, ctx)]
+        if isinstance(item, Person):
+            return self._map_person(item, ctx)
+        if isinstance(item, Vertrag):
+            return list(maps.map_contracts(item, ctx, person_ok=self._person_ok(item)))
+        return []
+
+    def _map_person(self, person: Person, ctx: MapContext) -> list[Mapped]:
+        ident = (person.mandant_nr, person.person_nr)
+        if person.rolle is PersonRolle.MIETER:
+            self._tenant_status[ident] = maps.contract_person_status(
+                person, VertragsArt.MIETVERTRAG
+            )
+        else:
+            self._owners.add(ident)
+            if ident in self._parties:
+                return []  # tenant and owner: one party, already mapped from the Mieter record
+        result = maps.map_party(person, ctx)
+        if isinstance(result, TargetPayload):
+            self._parties.add(ident)
+        return [result]
+
+    def _person_ok(self, vertrag: Vertrag) -> Callable[[str], bool | str]:
+        def ok(person_nr: str) -> bool | str:
+            ident = (vertrag.mandant_nr, person_nr)
+            if vertrag.art is VertragsArt.MIETVERTRAG:
+                return self._tenant_status.get(ident, "missing_reference")
+            return True if ident in self._owners else "missing_reference"
+
+        return ok
+
+    def external_id_of(self, key: NaturalKey) -> str:
+        if key[0] not in {"gebaeude", "eingang", "einheit", "person"}:
+            return ""
+        try:
+            return compose(self.settings.separator, *key[1:])
+        except AmbiguousKey:
+            return ""
+
+
+# -- streams ----------------------------------------------------------------------------------
+
+
+class _Removable(Stream):
+    """Properties and units: deleted or reported as missing, by the deletion policy."""
+
+    def __init__(self, settings: StammdatenSettings) -> None:
+        self.settings = settings
+
+    def remove(self, engine: SyncEngine, link: Link) -> None:
+        if self.settings.deletion_policy == "delete":
+            engine.remove(
+                link,
+                lambda: engine.delete_quietly(link.entity, link.facilioo_id),
+                action="deleted",
+                mark={"deleted": True},
+                message=_("Fehlt im ERP; in facilioo gelöscht."),
+            )
+            return
+        # Reported once: a resumed attempt does not report it again.
+        engine.stage_mark(link, seen_run_id=engine.run_id)
+        engine.log(
+            link.entity,
+            "missing",
+            key_of(link.natural_key),
+            reason="missing_in_erp",
+            message=str(REASONS["missing_in_erp"]),
+            external_id=link.external_id,
+            facilioo_id=link.facilioo_id,
+        )
+
+
+class PropertyStream(_Removable):
+    entity = "properties"
+
+    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
+        """A property in one of the customer's assigned tenants."""
+        tenants = set(self.settings.tenant_overrides.values())
+        if self.settings.default_tenant_id is not None:
+            tenants.add(self.settings.default_tenant_id)
+        return dialect.read_back(self.entity, record).get("tenantId") in tenants
+
+
+class EntranceStream(Stream):
+    """The entrance facilioo creates with each property: patched under the property's id."""
+
+    entity = "entrances"
+
+
+class UnitStream(_Removable):
+    entity = "units"
+
+    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
+        """A unit on our entrance."""
+        entrance = dialect.read_back(self.entity, record).get("entranceId")
+        return entrance is not None and entrance == w.body.get("entranceId")
+
+
+class ContractStream(Stream):
+    entity = "unit-contracts"
+
+    def __init__(self, settings: StammdatenSettings) -> None:
+        self.settings = settings
+
+    def creation_skip(self, engine: SyncEngine, payload: TargetPayload) -> Skip | None:
+        """A contract that ended before the "former tenants" window is not created."""
+        return maps.creation_skip(payload, engine.today, self.settings.former_contract_months)
+
+    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
+        """A contract on our unit."""
+        unit = dialect.read_back(self.entity, record).get("unitId")
+        return unit is not None and unit == w.body.get("unitId")
+
+    def removed(self, link: Link) -> bool:
+        return link.terminated
+
+    def remove(self, engine: SyncEngine, link: Link) -> None:
+        """A contract that left the ERP is ended: its termination date is today."""
+
+        def terminate() -> None:
+            engine.client.patch(
+                Entity.UNIT_CONTRACTS, link.facilioo_id, {"terminationAt": engine.today.isoformat()}
+            )
+
+        engine.remove(
+            link,
+            terminate,
+            action="terminated",
+            mark={"terminated": True},
+            message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
+        )
+
+
+class PartyStream(Stream):
+    """Parties: shared in facilioo, so found by our id in their list, and never deleted."""
+
+    entity = "parties"
+
+    def __init__(self, settings: StammdatenSettings) -> None:
+        self.settings = settings
+        self._contracts = ContractStream(settings)
+
+    def find(self, engine: SyncEngine, creates: list[Write]) -> list[list[JSON]]:
+        """Searched one by one: parties are shared, a listing would read everyone's."""
+        return [
+            engine.client.search_by_external_id(Entity.PARTIES, w.payload.external_id)
+            for w in creates
+        ]
+
+    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
+        """A party whose list of external ids holds ours."""
+        return PartyWriter(engine.client).has_external_id(
+            int(record[dialect.ID]), w.payload.external_id
+        )
+
+    def adopt(self, engine: SyncEngine, writes: list[Write]) -> list[Write]:
+        writes = engine.adopt(self, writes)
+        # The parts we wrote of these parties (contact details): what an update compares.
+        self._parts = _party_parts(engine, [w for w in writes if w.facilioo_id is not None])
+        return writes
+
+    def send(self, engine: SyncEngine, w: Write) -> Sent:
+        writer = PartyWriter(engine.client)
+        if w.facilioo_id is None:
+            result = writer.create(w.body, w.payload.external_id)
+        else:
+            result = writer.update(
+                w.facilioo_id,
+                w.body,
+                w.payload.external_id,
+                previous_external_id=w.link.external_id if w.link else None,
+                known_contacts=self._parts.get(key_str(w.payload.key), {}),
+                check_ids=w.adopted or w.link is None or not w.link.payload_hash,
+            )
+        nk = key_str(w.payload.key)
+        return Sent(
+            result.facilioo_id,
+            parts=[
+                LinkWrite(
+                    PARTY_PARTS,
+                    f"{nk}{KEY_SEPARATOR}{part}",
+                    w.payload.external_id,
+                    detail_id,
+                    digest,
+                )
+                for part, (detail_id, digest) in result.contacts.items()
+            ],
+        )
+
+    def removed(self, link: Link) -> bool:
+        return link.terminated
+
+    def remove(self, engine: SyncEngine, link: Link) -> None:
+        """A party that left the ERP is never deleted (it is shared, SPEC 2.7): its contracts
+        are ended (they left with it) and our external id is removed from its list."""
+        _kind, mandant, person = link.natural_key.split(KEY_SEPARATOR)
+        prefix = f"unit_contract{KEY_SEPARATOR}{mandant}{KEY_SEPARATOR}"
+        suffix = f"{KEY_SEPARATOR}{person}"
+        for contract in engine.live:
+            if (
+                contract.entity == "unit-contracts"
+                and not contract.terminated
+                and contract.natural_key.startswith(prefix)
+                and contract.natural_key.endswith(suffix)
+                and contract.pk not in engine._marked
+            ):
+                self._contracts.remove(engine, contract)
+
+        def unlink() -> None:
+            with contextlib.suppress(FaciliooNotFound):
+                PartyWriter(engine.client).remove_external_id(link.facilioo_id, link.external_id)
+
+        # The hash is cleared: should the person come back, the next run writes it (and our
+        # id) again instead of finding it unchanged.
+        engine.remove(
+            link,
+            unlink,
+            action="unlinked",
+            mark={"terminated": True, "payload_hash": ""},
+            message=_(
+                "Fehlt im ERP; die Person bleibt in facilioo, unsere externe ID wurde entfernt."
+            ),
+        )
+
+
+def _party_parts(engine: SyncEngine, writes: list[Write]) -> dict[str, dict[str, tuple[int, str]]]:
+    """The parts we wrote of these parties: party key → part → (facilioo id, digest)."""
+    keys = [key_str(w.payload.key) for w in writes]
+    wanted = [f"{nk}{KEY_SEPARATOR}{part}" for nk in keys for part in PARTS]
+    found: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
+    for nk, link in engine.store.get(PARTY_PARTS, wanted).items():
+        party_nk, _sep, part = nk.rpartition(KEY_SEPARATOR)
+        found[party_nk][part] = (link.facilioo_id, link.payload_hash)
+    return found
+
+
+def stammdaten_streams(settings: StammdatenSettings) -> list[Stream]:
+    """The write order: a parent before its children, contracts last."""
+    return [
+        PropertyStream(settings),
+        EntranceStream(),
+        UnitStream(settings),
+        PartyStream(settings),
+        ContractStream(settings),
+    ]
+
+
+STAMMDATEN = Pipeline(
+    use_case=UseCase.STAMMDATEN,
+    mapper=StammdatenMapper,
+    streams=stammdaten_streams,
+    # Contracts first: a party is never detached, a unit never deleted, with open contracts.
+    removal_order=("unit-contracts", "units", "properties", "parties"),
+    alias_kinds=frozenset({ALIAS_KIND}),
+    brake_noun=lambda: gettext_lazy("Datensätzen"),
+)
+
+
+def StammdatenSync(
+    *,
+    run: Any,
+    client: FaciliooClient,
+    connector: ErpConnector,
+    settings: StammdatenSettings,
+    today: date,
+    batch_size: int = BATCH_SIZE,
+    **options: Any,
+) -> SyncEngine:
+    return SyncEngine(
+        STAMMDATEN,
+        run=run,
+        client=client,
+        connector=connector,
+        settings=settings,
+        today=today,
+        batch_size=batch_size,
+        **options,
+    )
