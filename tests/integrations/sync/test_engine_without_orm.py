@@ -1,0 +1,200 @@
+"""The engine on the in-memory link store and run ledger: no database access at all.
+
+These tests take no ``db`` fixture, so pytest-django refuses any query: they prove the engine
+reaches links and its run only through the ``LinkStore`` and ``RunLedger`` seam. facilioo is
+the sandbox server over HTTP, as everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from integrations.erp.demo.connector import DemoConnector
+from integrations.erp.edited import EditedConnector
+from integrations.erp.records import Dokument, Einheit
+from integrations.facilioo.client import FaciliooClient
+from integrations.facilioo.sandbox.testing import running_sandbox
+from integrations.sync.engine import SafetyBrakeTripped, SyncEngine, key_str
+from integrations.sync.links import MemoryLinkStore, MemoryRunLedger
+from integrations.sync.streams.dokumente import DOKUMENTE
+from integrations.sync.streams.stammdaten import STAMMDATEN
+from integrations.sync.types import DokumenteSettings, StammdatenSettings
+
+TODAY = date(2026, 11, 25)
+DEMO = DemoConnector(units=30, seed=3)
+MANDANTEN = frozenset(m.mandant_nr for m in DEMO.list_mandanten())
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
+@pytest.fixture
+def sandbox():
+    with running_sandbox(seed=True) as handle:
+        yield handle
+
+
+class World:
+    """One customer: its links in memory, its runs numbered, facilioo the sandbox."""
+
+    def __init__(self, sandbox: Any) -> None:
+        self.sandbox = sandbox
+        self.store = MemoryLinkStore()
+        self.runs = 0
+        self.last_total: dict[str, int] = {}
+
+    def sync(
+        self, pipeline: Any, settings: Any, *, connector: Any = DEMO, dry_run: bool = False
+    ) -> tuple[SyncEngine, MemoryRunLedger, int]:
+        self.runs += 1
+        ledger = MemoryRunLedger(
+            run_id=self.runs,
+            dry_run=dry_run,
+            last_total=self.last_total.get(pipeline.use_case.value),
+        )
+        self.sandbox.reset_counters()
+        with FaciliooClient(
+            self.sandbox.url, self.sandbox.email, self.sandbox.password, workers=4
+        ) as client:
+            engine = SyncEngine(
+                pipeline,
+                run=SimpleNamespace(),  # never read: the ledger stands for the run
+                client=client,
+                connector=connector,
+                settings=settings,
+                today=TODAY,
+                batch_size=50,
+                store=self.store,
+                ledger=ledger,
+            )
+            engine.execute()
+        if not dry_run:
+            self.last_total[pipeline.use_case.value] = ledger.progress_done
+        counters = self.sandbox.counters()
+        writes = sum(
+            n
+            for route, n in counters["by_route"].items()
+            if route.split()[0] in WRITES and "/search" not in route and "/auth/" not in route
+        )
+        return engine, ledger, writes
+
+
+def stammdaten(**extra: Any) -> StammdatenSettings:
+    return StammdatenSettings(separator="-", mandanten=MANDANTEN, default_tenant_id=1, **extra)
+
+
+def live(sandbox: Any, entity: str) -> list[dict[str, Any]]:
+    return [r for r in sandbox.state.records(entity) if not r.get("deleted")]
+
+
+def test_sync_no_change_preview_change_preview_sync_in_memory(sandbox):
+    world = World(sandbox)
+    # when: the first sync
+    engine, ledger, writes = world.sync(STAMMDATEN, stammdaten())
+    # then: everything arrived, every write is logged, the links are in the memory store
+    units = engine.counts.by_entity["units"]
+    assert units["created"] == len(live(sandbox, "units")) == 30
+    assert writes > 0 and not engine.had_failures
+    assert sum(1 for item in ledger.items if item.action == "created") == engine.counts.total(
+        "created"
+    )
+    assert len(world.store.live(["units"])) == 30
+    # when: nothing changed
+    engine, ledger, writes = world.sync(STAMMDATEN, stammdaten())
+    assert writes == 0 and engine.counts.total("created") == engine.counts.total("updated") == 0
+    assert changes(ledger) == []
+    # when: a preview right after a real sync
+    engine, ledger, writes = world.sync(STAMMDATEN, stammdaten(), dry_run=True)
+    assert writes == 0 and changes(ledger) == [] and "removing" in ledger.phases
+    # when: one unit leaves the ERP and another is renamed
+    gone, renamed = _two_unit_keys()
+    edited = EditedConnector(DEMO, _edit_units(gone, renamed))
+    engine, ledger, writes = world.sync(STAMMDATEN, stammdaten(), connector=edited, dry_run=True)
+    # then: the preview names exactly these two, writes nothing, keeps the links as they were
+    assert writes == 0
+    assert changes(ledger) == [("units", "updated"), ("units", "missing")]
+    assert all(i.message for i in ledger.items)
+    # when: the real sync of that change
+    engine, ledger, writes = world.sync(STAMMDATEN, stammdaten(), connector=edited)
+    assert engine.counts.by_entity["units"].get("updated") == 1
+    assert engine.counts.by_entity["units"].get("missing") == 1
+    assert writes == 1  # the rename; "terminate" policy only reports the missing unit
+    # when: again: nothing written; the missing unit stays in the report of every run
+    engine, ledger, writes = world.sync(STAMMDATEN, stammdaten(), connector=edited)
+    assert writes == 0 and changes(ledger) == [("units", "missing")]
+
+
+def changes(ledger: MemoryRunLedger) -> list[tuple[str, str]]:
+    """The log rows of a run but the skipped records (they are logged on every run)."""
+    return [(i.entity, i.action) for i in ledger.items if i.action != "skipped"]
+
+
+def _two_unit_keys() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from integrations.usecases import UseCase
+
+    units = [
+        item
+        for item in DEMO.read(UseCase.STAMMDATEN, mandanten=MANDANTEN)
+        if isinstance(item, Einheit)
+    ]
+    return units[0].key, units[1].key
+
+
+def _edit_units(gone: tuple[str, ...], renamed: tuple[str, ...]) -> Any:
+    import dataclasses
+
+    def edit(record: Any) -> Any:
+        if isinstance(record, Einheit) and record.key == gone:
+            return None
+        if isinstance(record, Einheit) and record.key == renamed:
+            return dataclasses.replace(record, bezeichnung="Neu benannt")
+        return record
+
+    return edit
+
+
+def test_the_brake_stops_removals_and_keeps_the_memory_store_as_it_was(sandbox):
+    world = World(sandbox)
+    world.sync(STAMMDATEN, stammdaten(deletion_policy="delete"))
+    before = {k: (r.facilioo_id, r.deleted) for k, r in world.store.rows.items()}
+    empty = EditedConnector(DEMO, lambda r: None if isinstance(r, Einheit) else r)
+    # when: every unit is missing
+    with pytest.raises(SafetyBrakeTripped) as tripped:
+        world.sync(STAMMDATEN, stammdaten(deletion_policy="delete"), connector=empty)
+    # then: a message a person reads, nothing deleted in facilioo or in the store
+    assert "Sicherheitsbremse" in tripped.value.message
+    assert len(live(sandbox, "units")) == 30
+    assert {k: (r.facilioo_id, r.deleted) for k, r in world.store.rows.items()} == before
+
+
+def test_documents_on_the_records_of_the_stammdaten_sync_in_memory(sandbox):
+    world = World(sandbox)
+    world.sync(STAMMDATEN, stammdaten())
+    settings = DokumenteSettings(separator="-", mandanten=MANDANTEN)
+    # when
+    engine, ledger, writes = world.sync(DOKUMENTE, settings)
+    # then: every document is there with its bytes, linked to its file
+    created = engine.counts.by_entity["documents"]["created"]
+    assert created == len(live(sandbox, "documents")) > 0
+    assert engine.counts.by_entity["files"]["created"] == created
+    assert engine.bytes_uploaded > 0
+    assert len(world.store.live(["files"])) == created
+    # when: again, unchanged: not even a file is read
+    engine, ledger, writes = world.sync(DOKUMENTE, settings)
+    assert writes == 0 and engine.counts.by_entity["documents"]["unchanged"] == created
+    # when: one document leaves the ERP
+    gone = world.store.live(["documents"])[0].natural_key
+
+    def edit(record: Any) -> Any:
+        return None if isinstance(record, Dokument) and key_str(record.key) == gone else record
+
+    edited = EditedConnector(DEMO, edit)
+    engine, ledger, writes = world.sync(DOKUMENTE, settings, connector=edited)
+    # then: it is deleted with its file, and both links are marked
+    assert engine.counts.by_entity["documents"]["deleted"] == 1
+    assert engine.counts.by_entity["files"]["deleted"] == 1
+    assert len(live(sandbox, "documents")) == created - 1
+    assert len(world.store.live(["documents"])) == created - 1
+    assert len(world.store.live(["files"])) == created - 1
