@@ -6,8 +6,9 @@ a use case up here (``entry(use_case)``, ``ENTRIES``) instead of naming it. An e
 - ``settings_type``, ``validate`` and ``from_stored``: the typed settings of the engine, the one
   validation of what a person entered (German messages), and how stored settings become typed;
 - ``default_schedule`` and ``default_settings``: what a fresh activation starts with;
-- ``streams``: the facilioo entities the use case writes, in order;
-- ``engine``: builds the engine of one run;
+- ``pipeline``: the dotted path of the use case on the sync engine (``sync.engine.Pipeline``:
+  its mapper and its streams, one per facilioo entity, in write order); ``streams`` lists
+  their entities and ``build_engine`` builds the engine of one run;
 - ``cli_settings``: the settings from the options of ``manage.py usecase enable``;
 - ``portal_url``, ``portal_view``, ``description``: the portal's settings page (URL name, with
   the customer's slug and the use case), the dotted path of the view that serves it (the portal
@@ -49,18 +50,16 @@ if TYPE_CHECKING:
 
     from integrations.erp.base import ErpConnector
     from integrations.facilioo.client import FaciliooClient
+    from integrations.sync.engine import Pipeline
 
 
 class Engine(Protocol):
-    """What the runner needs of an engine."""
+    """What the runner needs of an engine (``sync.engine.SyncEngine``)."""
 
     counts: Any
     had_failures: bool
 
     def execute(self) -> None: ...
-
-
-EngineFactory = Callable[..., Engine]
 
 
 @dataclass(frozen=True)
@@ -71,12 +70,11 @@ class UseCaseEntry:
     validate: Callable[..., dict[str, Any]]  # (raw, *, known_mandanten, tenants) -> stored
     from_stored: Callable[[Mapping[str, Any]], Any]
     default_schedule: Mapping[str, str]
-    engine: EngineFactory  # (*, run, client, connector, settings, today) -> Engine
+    pipeline: str  # dotted path of its ``sync.engine.Pipeline``
     cli_settings: Callable[[Mapping[str, Any]], dict[str, Any]]
     portal_url: str
     portal_view: str  # dotted path of the portal's settings view (``connect.portal.<module>``)
     api_serializer: str
-    streams: tuple[str, ...]
     default_settings: Mapping[str, Any] = field(default_factory=dict)
     # The facilioo projects the account sees are needed to validate the settings.
     needs_tenants: bool = False
@@ -87,6 +85,17 @@ class UseCaseEntry:
     def label(self) -> str:
         return str(self.use_case.label)
 
+    def get_pipeline(self) -> Pipeline:
+        from django.utils.module_loading import import_string
+
+        pipeline: Pipeline = import_string(self.pipeline)
+        return pipeline
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The facilioo entities the use case writes, in order."""
+        return self.get_pipeline().entities
+
     def build_engine(
         self,
         *,
@@ -96,25 +105,16 @@ class UseCaseEntry:
         stored: Mapping[str, Any],
         today: date,
     ) -> Engine:
-        return self.engine(
+        from integrations.sync.engine import SyncEngine
+
+        return SyncEngine(
+            self.get_pipeline(),
             run=run,
             client=client,
             connector=connector,
             settings=self.from_stored(stored),
             today=today,
         )
-
-
-def _stammdaten_engine(**kwargs: Any) -> Engine:
-    from integrations.sync.streams.stammdaten import StammdatenSync
-
-    return StammdatenSync(**kwargs)
-
-
-def _dokumente_engine(**kwargs: Any) -> Engine:
-    from integrations.sync.streams.dokumente import DokumenteSync
-
-    return DokumenteSync(**kwargs)
 
 
 def _common_cli(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -163,12 +163,11 @@ ENTRIES: dict[str, UseCaseEntry] = {
                 "safety_brake_percent": DEFAULT_SAFETY_BRAKE_PERCENT,
                 "former_contract_months": DEFAULT_FORMER_CONTRACT_MONTHS,
             },
-            engine=_stammdaten_engine,
+            pipeline="integrations.sync.streams.stammdaten.STAMMDATEN",
             cli_settings=_stammdaten_cli,
             portal_url="portal:usecase",
             portal_view="connect.portal.stammdaten.StammdatenSettingsView",
             api_serializer="connect.api.views.usecases.StammdatenSettingsSerializer",
-            streams=("properties", "entrances", "units", "parties", "unit-contracts"),
             needs_tenants=True,
             reconcilable=True,
         ),
@@ -188,12 +187,11 @@ ENTRIES: dict[str, UseCaseEntry] = {
                 "max_mb": DEFAULT_MAX_MB,
                 "safety_brake_percent": DEFAULT_SAFETY_BRAKE_PERCENT,
             },
-            engine=_dokumente_engine,
+            pipeline="integrations.sync.streams.dokumente.DOKUMENTE",
             cli_settings=_dokumente_cli,
             portal_url="portal:usecase",
             portal_view="connect.portal.dokumente.DokumenteUseCaseView",
             api_serializer="connect.api.views.usecases.DokumenteSettingsSerializer",
-            streams=("document-groups", "files", "documents"),
             reconcilable=True,
         ),
     )

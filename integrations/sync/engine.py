@@ -185,6 +185,10 @@ class Stream:
     """One facilioo entity of a use case: what differs from the engine's defaults."""
 
     entity: str = ""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+
     # A parent of the same entity may be in the same batch (folders): written in waves.
     waves: bool = False
 
@@ -254,13 +258,18 @@ class Pipeline:
 
     use_case: UseCase
     mapper: Callable[[Any], Mapper]  # (settings) -> a fresh mapper for one run
-    streams: Callable[[Any], Sequence[Stream]]  # (settings) -> the streams in write order
+    streams: Sequence[type[Stream]]  # in write order: a parent before its children
     # The entities whose links are removal candidates after a complete read, in this order.
     removal_order: tuple[str, ...] = ()
     # Natural keys of these kinds are alias links: never removal candidates.
     alias_kinds: frozenset[str] = frozenset()
     # "Sicherheitsbremse: 3 von 10 bekannten <noun> fehlen im ERP".
     brake_noun: Callable[[], str | Promise] = lambda: _("Datensätzen")
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """The facilioo entities the use case writes, in order."""
+        return tuple(kind.entity for kind in self.streams)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,7 +315,7 @@ class SyncEngine:
         self.run_id = self.ledger.run_id
         self.dry_run = self.ledger.dry_run
         self.mapper = pipeline.mapper(settings)
-        self.streams = {stream.entity: stream for stream in pipeline.streams(settings)}
+        self.streams = {kind.entity: kind(settings) for kind in pipeline.streams}
         self.counts = Counts()
         self.counts.load(self.ledger.counts or {})
         # Read position. A resumed attempt reads again from the start; the batches up to the

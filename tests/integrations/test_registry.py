@@ -43,7 +43,10 @@ def test_every_use_case_has_one_registry_entry():
         entry = registry.entry(name)
         assert entry.use_case == UseCase(name)
         assert set(entry.default_schedule) == {"minute", "hour", "day_of_week"}
-        assert entry.streams
+        pipeline = entry.get_pipeline()
+        assert pipeline.use_case == entry.use_case
+        assert entry.streams == pipeline.entities
+        assert set(pipeline.removal_order) <= set(entry.streams)
         assert str(entry.description).endswith(".")
     with pytest.raises(registry.UnknownUseCase):
         registry.entry("betriebskosten")

@@ -466,14 +466,10 @@ def _upload(client: FaciliooClient, upload: Upload, file_id: int) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def dokumente_streams(settings: DokumenteSettings) -> list[Stream]:
-    return [GroupStream(), DocumentStream()]
-
-
 DOKUMENTE = Pipeline(
     use_case=UseCase.DOKUMENTE,
     mapper=DokumenteMapper,
-    streams=dokumente_streams,
+    streams=(GroupStream, DocumentStream),
     removal_order=("documents",),
     brake_noun=lambda: gettext_lazy("Dokumenten"),
 )

@@ -172,8 +172,7 @@ class StammdatenMapper(Mapper):
 class _Removable(Stream):
     """Properties and units: deleted or reported as missing, by the deletion policy."""
 
-    def __init__(self, settings: StammdatenSettings) -> None:
-        self.settings = settings
+    settings: StammdatenSettings
 
     def remove(self, engine: SyncEngine, link: Link) -> None:
         if self.settings.deletion_policy == "delete":
@@ -226,9 +225,7 @@ class UnitStream(_Removable):
 
 class ContractStream(Stream):
     entity = "unit-contracts"
-
-    def __init__(self, settings: StammdatenSettings) -> None:
-        self.settings = settings
+    settings: StammdatenSettings
 
     def creation_skip(self, engine: SyncEngine, payload: TargetPayload) -> Skip | None:
         """A contract that ended before the "former tenants" window is not created."""
@@ -265,7 +262,7 @@ class PartyStream(Stream):
     entity = "parties"
 
     def __init__(self, settings: StammdatenSettings) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self._contracts = ContractStream(settings)
 
     def find(self, engine: SyncEngine, creates: list[Write]) -> list[list[JSON]]:
@@ -362,21 +359,10 @@ def _party_parts(engine: SyncEngine, writes: list[Write]) -> dict[str, dict[str,
     return found
 
 
-def stammdaten_streams(settings: StammdatenSettings) -> list[Stream]:
-    """The write order: a parent before its children, contracts last."""
-    return [
-        PropertyStream(settings),
-        EntranceStream(),
-        UnitStream(settings),
-        PartyStream(settings),
-        ContractStream(settings),
-    ]
-
-
 STAMMDATEN = Pipeline(
     use_case=UseCase.STAMMDATEN,
     mapper=StammdatenMapper,
-    streams=stammdaten_streams,
+    streams=(PropertyStream, EntranceStream, UnitStream, PartyStream, ContractStream),
     # Contracts first: a party is never detached, a unit never deleted, with open contracts.
     removal_order=("unit-contracts", "units", "properties", "parties"),
     alias_kinds=frozenset({ALIAS_KIND}),

@@ -96,18 +96,22 @@ def test_sync_no_change_preview_change_preview_sync_in_memory(sandbox):
     # then: everything arrived, every write is logged, the links are in the memory store
     units = engine.counts.by_entity["units"]
     assert units["created"] == len(live(sandbox, "units")) == 30
-    assert writes > 0 and not engine.had_failures
+    assert writes > 0
+    assert not engine.had_failures
     assert sum(1 for item in ledger.items if item.action == "created") == engine.counts.total(
         "created"
     )
     assert len(world.store.live(["units"])) == 30
     # when: nothing changed
     engine, ledger, writes = world.sync(STAMMDATEN, stammdaten())
-    assert writes == 0 and engine.counts.total("created") == engine.counts.total("updated") == 0
+    assert writes == 0
+    assert engine.counts.total("created") == engine.counts.total("updated") == 0
     assert changes(ledger) == []
     # when: a preview right after a real sync
     engine, ledger, writes = world.sync(STAMMDATEN, stammdaten(), dry_run=True)
-    assert writes == 0 and changes(ledger) == [] and "removing" in ledger.phases
+    assert writes == 0
+    assert changes(ledger) == []
+    assert "removing" in ledger.phases
     # when: one unit leaves the ERP and another is renamed
     gone, renamed = _two_unit_keys()
     edited = EditedConnector(DEMO, _edit_units(gone, renamed))
@@ -123,7 +127,8 @@ def test_sync_no_change_preview_change_preview_sync_in_memory(sandbox):
     assert writes == 1  # the rename; "terminate" policy only reports the missing unit
     # when: again: nothing written; the missing unit stays in the report of every run
     engine, ledger, writes = world.sync(STAMMDATEN, stammdaten(), connector=edited)
-    assert writes == 0 and changes(ledger) == [("units", "missing")]
+    assert writes == 0
+    assert changes(ledger) == [("units", "missing")]
 
 
 def changes(ledger: MemoryRunLedger) -> list[tuple[str, str]]:
@@ -174,16 +179,20 @@ def test_documents_on_the_records_of_the_stammdaten_sync_in_memory(sandbox):
     world.sync(STAMMDATEN, stammdaten())
     settings = DokumenteSettings(separator="-", mandanten=MANDANTEN)
     # when
-    engine, ledger, writes = world.sync(DOKUMENTE, settings)
-    # then: every document is there with its bytes, linked to its file
+    engine, ledger, _writes = world.sync(DOKUMENTE, settings)
+    # then: every document is logged as created, and is there with its bytes, linked to its file
     created = engine.counts.by_entity["documents"]["created"]
+    assert sum(1 for i in ledger.items if i.entity == "documents" and i.action == "created") == (
+        created
+    )
     assert created == len(live(sandbox, "documents")) > 0
     assert engine.counts.by_entity["files"]["created"] == created
     assert engine.bytes_uploaded > 0
     assert len(world.store.live(["files"])) == created
     # when: again, unchanged: not even a file is read
-    engine, ledger, writes = world.sync(DOKUMENTE, settings)
-    assert writes == 0 and engine.counts.by_entity["documents"]["unchanged"] == created
+    engine, _ledger, writes = world.sync(DOKUMENTE, settings)
+    assert writes == 0
+    assert engine.counts.by_entity["documents"]["unchanged"] == created
     # when: one document leaves the ERP
     gone = world.store.live(["documents"])[0].natural_key
 
@@ -191,7 +200,7 @@ def test_documents_on_the_records_of_the_stammdaten_sync_in_memory(sandbox):
         return None if isinstance(record, Dokument) and key_str(record.key) == gone else record
 
     edited = EditedConnector(DEMO, edit)
-    engine, ledger, writes = world.sync(DOKUMENTE, settings, connector=edited)
+    engine, _ledger, writes = world.sync(DOKUMENTE, settings, connector=edited)
     # then: it is deleted with its file, and both links are marked
     assert engine.counts.by_entity["documents"]["deleted"] == 1
     assert engine.counts.by_entity["files"]["deleted"] == 1

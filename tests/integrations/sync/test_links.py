@@ -66,7 +66,8 @@ def test_a_second_write_updates_the_link_and_revives_a_deleted_one(store):
     store.write([LinkWrite("units", "k", "1-2", 11, "h1")], run_id=1)
     link = store.get("units", ["k"])["k"]
     store.mark(link.pk, deleted=True)
-    assert store.get("units", ["k"]) == {} and store.live(["units"]) == []
+    assert store.get("units", ["k"]) == {}
+    assert store.live(["units"]) == []
     assert store.ids({"k": "units"}) == {}
     # when
     store.write([LinkWrite("units", "k", "1_2", 12, "h2")], run_id=2)
@@ -91,8 +92,11 @@ def test_marks_seen_and_removal_marks(store):
     store.mark_seen("unit-contracts", ["a"], run_id=5)
     store.mark(store.get("unit-contracts", ["b"])["b"].pk, terminated=True, payload_hash="")
     live = {link.natural_key: link for link in store.live(["unit-contracts", "units"])}
-    assert live["a"].seen_run_id == 5 and not live["a"].terminated
-    assert live["b"].seen_run_id == 1 and live["b"].terminated and live["b"].payload_hash == ""
+    assert live["a"].seen_run_id == 5
+    assert not live["a"].terminated
+    assert live["b"].seen_run_id == 1
+    assert live["b"].terminated
+    assert live["b"].payload_hash == ""
 
 
 def test_held_fields_per_key(store, customers):
@@ -104,10 +108,15 @@ def test_held_fields_per_key(store, customers):
 
 def test_atomic_keeps_all_or_nothing(store):
     store.write([LinkWrite("units", "k", "1", 1, "h")], run_id=1)
-    with pytest.raises(RuntimeError), store.atomic():
-        store.write([LinkWrite("units", "k2", "2", 2, "h")], run_id=2)
-        store.mark(store.get("units", ["k"])["k"].pk, deleted=True)
-        raise RuntimeError("the batch failed")
+
+    def failing_batch() -> None:
+        with store.atomic():
+            store.write([LinkWrite("units", "k2", "2", 2, "h")], run_id=2)
+            store.mark(store.get("units", ["k"])["k"].pk, deleted=True)
+            raise RuntimeError("the batch failed")
+
+    with pytest.raises(RuntimeError):
+        failing_batch()
     assert [link.natural_key for link in store.live(["units"])] == ["k"]
 
 
@@ -115,8 +124,10 @@ def test_the_orm_store_sees_only_its_customers_links(customers):
     mine, theirs = (OrmLinkStore(c.pk) for c in customers)
     theirs.write([LinkWrite("units", "k", "1", 99, "h")], run_id=1)
     FieldHold.objects.create(customer=customers[1], entity="units", natural_key="k", field="name")
-    assert mine.get("units", ["k"]) == {} and mine.ids({"k": "units"}) == {}
-    assert mine.live(["units"]) == [] and mine.held("units", ["k"]) == {}
+    assert mine.get("units", ["k"]) == {}
+    assert mine.ids({"k": "units"}) == {}
+    assert mine.live(["units"]) == []
+    assert mine.held("units", ["k"]) == {}
     mine.mark_seen("units", ["k"], run_id=5)
     assert ExternalLink.objects.get(customer=customers[1]).seen_run_id == 1
 
@@ -171,4 +182,5 @@ def test_the_orm_ledger_records_progress_items_journal_and_the_previous_total(cu
 
 def test_the_memory_ledger_reports_a_requested_cancel():
     ledger = MemoryRunLedger(cancel_requested=True)
-    assert ledger.progress(phase="writing") is True and ledger.phases == ["writing"]
+    assert ledger.progress(phase="writing") is True
+    assert ledger.phases == ["writing"]
