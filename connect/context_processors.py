@@ -2,4 +2,11 @@ from django.http import HttpRequest
 
 
 def portal(request: HttpRequest) -> dict[str, object]:
-    return {"site_header": "Connect · facilioo", "site_title": "Connect · facilioo"}
+    from integrations import registry
+
+    return {
+        "site_header": "Connect · facilioo",
+        "site_title": "Connect · facilioo",
+        # The menu's use-case pages, in the registry's order.
+        "portal_use_cases": [(e.use_case.value, e.label) for e in registry.ENTRIES.values()],
+    }

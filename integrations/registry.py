@@ -14,7 +14,9 @@ a use case up here (``entry(use_case)``, ``ENTRIES``) instead of naming it. An e
   the customer's slug and the use case), the dotted path of the view that serves it (the portal
   hands ``portal:usecase`` to it) and the dashboard text;
 - ``api_serializer``: the dotted path of the API's settings serializer;
-- ``reconcilable``: whether a reconciliation ("Abgleich") compares its records with facilioo.
+- ``reconcilable``: whether a reconciliation ("Abgleich") compares its records with facilioo;
+- ``requires``: the use cases whose records this one links to (set up first);
+- ``existing_data``: whether its page offers "Bestehende facilioo-Daten zuordnen".
 
 Adding a use case means adding its value to ``UseCase`` and one entry here (see the README,
 "Adding a use case").
@@ -80,6 +82,10 @@ class UseCaseEntry:
     needs_tenants: bool = False
     # A reconciliation ("Abgleich") can compare facilioo's records with what was sent.
     reconcilable: bool = False
+    # Use cases whose records this one links to: activated and synced first.
+    requires: tuple[str, ...] = ()
+    # Its settings page offers "Bestehende facilioo-Daten zuordnen" and the probe.
+    existing_data: bool = False
 
     @property
     def label(self) -> str:
@@ -170,6 +176,7 @@ ENTRIES: dict[str, UseCaseEntry] = {
             api_serializer="connect.api.views.usecases.StammdatenSettingsSerializer",
             needs_tenants=True,
             reconcilable=True,
+            existing_data=True,
         ),
         UseCaseEntry(
             use_case=UseCase.DOKUMENTE,
@@ -193,6 +200,7 @@ ENTRIES: dict[str, UseCaseEntry] = {
             portal_view="connect.portal.dokumente.DokumenteUseCaseView",
             api_serializer="connect.api.views.usecases.DokumenteSettingsSerializer",
             reconcilable=True,
+            requires=(UseCase.STAMMDATEN.value,),
         ),
     )
 }
@@ -223,3 +231,8 @@ def holding(setting: str) -> list[UseCaseEntry]:
 def names() -> list[str]:
     """The registered use cases, in registry order (command-line choices, API, dashboard)."""
     return list(ENTRIES)
+
+
+def with_existing_data() -> UseCaseEntry | None:
+    """The use case whose records "Bestehende facilioo-Daten zuordnen" matches, if any."""
+    return next((e for e in ENTRIES.values() if e.existing_data), None)

@@ -14,6 +14,7 @@ from connect.schedules import schedule_from_post, schedule_picker
 from connect.selectors.erp_exports import erp_mandant_choices
 from connect.selectors.runs import activation_get, sync_run_list
 from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS
+from integrations import registry
 from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT
 from integrations.usecases import UseCase
 
@@ -70,7 +71,11 @@ class DokumenteUseCaseView(CustomerView):
         last_dry_run = (
             sync_run_list(customer=self.customer, use_case=USE_CASE).filter(dry_run=True).first()
         )
-        stammdaten = activation_get(customer=self.customer, use_case=UseCase.STAMMDATEN.value)
+        missing_requirements = [
+            registry.entry(name)
+            for name in registry.entry(USE_CASE).requires
+            if activation_get(customer=self.customer, use_case=name) is None
+        ]
         return render(
             request,
             "connect/usecase_dokumente.html",
@@ -78,7 +83,7 @@ class DokumenteUseCaseView(CustomerView):
                 use_case=USE_CASE,
                 use_case_label=UseCase.DOKUMENTE.label,
                 activation=activation,
-                stammdaten=stammdaten,
+                missing_requirements=missing_requirements,
                 current=current,
                 mandanten=mandanten,
                 erp_error=erp_error,

@@ -19,6 +19,7 @@ from connect.services.credentials import (
     facilioo_probe_run,
 )
 from connect.services.existing_data import existing_data_decide, existing_data_rows
+from integrations import registry
 
 
 class FaciliooConnectionView(CustomerView):
@@ -157,4 +158,9 @@ class ExistingDataView(CustomerView):
             rows = existing_data_rows(customer=self.customer)
         except ApplicationError as exc:
             error = exc.message
-        return render(request, self.template, self.context(rows=rows, error=error), status=status)
+        return render(
+            request,
+            self.template,
+            self.context(rows=rows, error=error, owner=registry.with_existing_data()),
+            status=status,
+        )

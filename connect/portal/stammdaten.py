@@ -98,6 +98,7 @@ class StammdatenSettingsView(CustomerView):
             "connect/usecase.html",
             self.context(
                 use_case=use_case,
+                entry=registry.entry(use_case),
                 use_case_label=registry.entry(use_case).label,
                 activation=activation,
                 current=current,

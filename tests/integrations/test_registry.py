@@ -147,9 +147,28 @@ def test_the_settings_page_asks_an_anonymous_visitor_to_log_in(client):
     assert response["Location"].startswith("/login/")
 
 
-def test_the_dashboard_template_names_no_use_case():
-    template = (ROOT / "templates/connect/dashboard.html").read_text(encoding="utf-8")
+TEMPLATES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "templates").rglob("*.html"))
+
+
+@pytest.mark.parametrize("path", TEMPLATES)
+def test_no_template_names_a_use_case(path):
+    """Menu, breadcrumbs, requirements and page features come from the registry."""
+    template = (ROOT / path).read_text(encoding="utf-8")
     assert not [name for name in NAMES if f'"{name}"' in template or f"'{name}'" in template]
+
+
+def test_the_menu_lists_every_use_case_page_and_requirements_link_their_page(client, tenancy):
+    from django.urls import reverse
+
+    client.force_login(tenancy.admin_a)
+    for name in registry.names():
+        page = client.get(reverse("portal:usecase", args=["alpha", name])).content.decode()
+        for other in registry.names():
+            url = reverse("portal:usecase", args=["alpha", other])
+            assert f'<a href="{url}">{registry.entry(other).label}</a>' in page
+        # a use case whose requirement is not set up says so and links to its page
+        for required in registry.entry(name).requires:
+            assert f'id="needs-{required}"' in page
 
 
 # --- the typed settings: one validation, German messages -------------------------------------
