@@ -243,9 +243,7 @@ def _find(connector: ErpConnector, key: NaturalKey) -> _Found:
     if wanted[0] == "person":
         person_nr = wanted[2]
         if person_nr in found.mieter or person_nr in found.owners:
-            found.target = maps.merge_person_roles(
-                found.mieter.get(person_nr), found.owners.get(person_nr)
-            )
+            found.target = found.mieter.get(person_nr) or found.owners.get(person_nr)
     return found
 
 
@@ -262,7 +260,10 @@ def _map(
     if isinstance(record, Einheit):
         return maps.map_unit(record, ctx)
     if isinstance(record, Person):
-        return maps.map_party(record, ctx)
+        # Both roles of the person, in the order the sync meets them.
+        return maps.person_party(
+            found.mieter.get(record.person_nr), found.owners.get(record.person_nr), ctx
+        )
     if isinstance(record, Vertrag):
 
         def person_ok(person_nr: str) -> bool | str:

@@ -6,7 +6,6 @@ The engine writes them in dependency order: property -> entrance -> unit -> part
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -197,7 +196,7 @@ def map_party(person: Person, ctx: MapContext) -> TargetPayload | Skip:
 
     A Mieter without a valid e-mail address is skipped (``no_email``/``invalid_email``); an
     Eigentümer without one is synced for postal contact. The key is ``("person", M, P)`` for both
-    roles: a person who is tenant and owner is one party; map ``merge_person_roles(...)`` once.
+    roles: a person who is tenant and owner is one party (``map_person``, ``person_party``).
 
     The payload is canonical: the dialect renders the names (PrimaryName, SecondaryName) and the
     contact-by flags as the party; e-mail and phone become contact details of the party, and
@@ -233,48 +232,34 @@ def map_party(person: Person, ctx: MapContext) -> TargetPayload | Skip:
     )
 
 
-_MERGED_FIELDS = (
-    "anrede",
-    "titel",
-    "vorname",
-    "nachname",
-    "firma",
-    "telefon",
-    "mobil",
-    "strasse",
-    "hausnummer",
-    "plz",
-    "ort",
-)
+def map_person(
+    person: Person, ctx: MapContext, *, tenant_party_mapped: bool
+) -> TargetPayload | Skip | None:
+    """The party of one Person record, in the read's order (Mieter, then Eigentümer).
 
-
-def merge_person_roles(mieter: Person | None, eigentuemer: Person | None) -> Person:
-    """One Person for the one party of someone who is Mieter, Eigentümer or both.
-
-    Each field comes from the Mieter record, else from the Eigentümer record; the e-mail is the
-    first valid one. A person who is also an Eigentümer keeps the owner's rule (synced without
-    e-mail), so the merged record has the role Eigentümer. The engine maps this once per person;
-    whether the person's Mietverträge are synced is decided per contract
-    (``contract_person_status``).
+    A person who is tenant and owner is one party: mapped from the Mieter record when that
+    maps (a valid e-mail, a name), else from the Eigentümer record (synced without e-mail).
+    None: an Eigentümer whose party was mapped from the Mieter record already.
     """
-    if mieter is None:
-        if eigentuemer is None:
-            raise ValueError("merge_person_roles needs at least one person")
-        return eigentuemer
+    if person.rolle is not PersonRolle.MIETER and tenant_party_mapped:
+        return None
+    return map_party(person, ctx)
+
+
+def person_party(
+    mieter: Person | None, eigentuemer: Person | None, ctx: MapContext
+) -> TargetPayload | Skip:
+    """The party the sync writes for a person, from both of its records (``map_person`` in
+    the read's order): what the record inspector shows for a person."""
+    first = map_person(mieter, ctx, tenant_party_mapped=False) if mieter else None
     if eigentuemer is None:
-        return mieter
-    if mieter.key != eigentuemer.key:
-        raise ValueError(f"{mieter.key} and {eigentuemer.key} are different persons")
-    merged: dict[str, Any] = {
-        name: getattr(mieter, name) or getattr(eigentuemer, name) for name in _MERGED_FIELDS
-    }
-    merged["email"] = (
-        valid_email(mieter.email)
-        or valid_email(eigentuemer.email)
-        or mieter.email
-        or eigentuemer.email
-    )
-    return dataclasses.replace(mieter, rolle=PersonRolle.EIGENTUEMER, **merged)
+        if first is None:
+            raise ValueError("person_party needs at least one person")
+        return first
+    second = map_person(eigentuemer, ctx, tenant_party_mapped=isinstance(first, TargetPayload))
+    result = second if second is not None else first
+    assert result is not None  # noqa: S101 (second is None only when first is a payload)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------

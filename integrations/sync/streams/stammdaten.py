@@ -141,9 +141,9 @@ class StammdatenMapper(Mapper):
             )
         else:
             self._owners.add(ident)
-            if ident in self._parties:
-                return []  # tenant and owner: one party, already mapped from the Mieter record
-        result = maps.map_party(person, ctx)
+        result = maps.map_person(person, ctx, tenant_party_mapped=ident in self._parties)
+        if result is None:
+            return []  # tenant and owner: one party, already mapped from the Mieter record
         if isinstance(result, TargetPayload):
             self._parties.add(ident)
         return [result]

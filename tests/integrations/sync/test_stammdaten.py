@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.erp.records import Anrede, Nutzungsart, PersonRolle, VertragsArt
+from integrations.erp.records import Anrede, Nutzungsart, VertragsArt
 from integrations.facilioo import dialect
 from integrations.sync.differ import payload_hash
 from integrations.sync.ids import SEPARATORS
@@ -15,7 +15,7 @@ from integrations.sync.stammdaten import (
     map_party,
     map_property,
     map_unit,
-    merge_person_roles,
+    person_party,
     suggest_tenant,
 )
 from integrations.sync.types import Skip, StammdatenSettings, TargetPayload
@@ -492,7 +492,7 @@ def test_contract_person_status(person, art, status):
     assert contract_person_status(person, VertragsArt(art)) == status
 
 
-def test_tenant_and_owner_is_one_party():
+def test_tenant_and_owner_is_one_party_from_the_mieter_record():
     # given the same person in mieter.csv and eigentuemer.csv
     as_mieter = samples.mieter(person_nr="60001")
     as_owner = samples.eigentuemer(
@@ -502,14 +502,13 @@ def test_tenant_and_owner_is_one_party():
         vorname="Anna",
         nachname="Schmidt",
         email=None,
-        telefon=None,
+        telefon="030 999",
     )
 
     # when
-    merged = merge_person_roles(as_mieter, as_owner)
-    payload = map_party(merged, samples.ctx())
+    payload = person_party(as_mieter, as_owner, samples.ctx())
 
-    # then one party with one key, whichever role it came from
+    # then one party with one key, mapped from the Mieter record
     assert as_mieter.key == as_owner.key == payload.key == ("person", "1000", "60001")
     assert payload.body == map_party(as_mieter, samples.ctx()).body
     assert payload.body["email"] == "anna.schmidt@example.de"
@@ -522,7 +521,7 @@ def test_tenant_and_owner_without_email_is_synced_as_owner_but_not_as_tenant():
     as_owner = samples.eigentuemer(person_nr="60001", email="")
 
     # when
-    party = map_party(merge_person_roles(as_mieter, as_owner), samples.ctx())
+    party = person_party(as_mieter, as_owner, samples.ctx())
     rental = map_contracts(
         samples.mietvertrag(person_nrs=("60001",)),
         samples.ctx("_"),
@@ -537,31 +536,52 @@ def test_tenant_and_owner_without_email_is_synced_as_owner_but_not_as_tenant():
     # then
     assert isinstance(party, TargetPayload)
     assert party.body["contactByMail"] is True
+    assert party.body == map_party(as_owner, samples.ctx()).body
     assert [r.reason for r in rental] == ["no_email"]
     assert [type(r) for r in owned] == [TargetPayload]
 
 
-def test_merge_takes_the_first_valid_email_and_fills_gaps():
-    merged = merge_person_roles(
-        samples.mieter(email="kaputt@", telefon=None, mobil=None),
-        samples.eigentuemer(person_nr="40001", email="anna@example.de", telefon="030 1"),
+def test_a_tenant_with_an_invalid_email_who_owns_gets_the_owners_email():
+    party = person_party(
+        samples.mieter(person_nr="40001", email="kaputt@"),
+        samples.eigentuemer(person_nr="40001", email="anna@example.de"),
+        samples.ctx(),
     )
 
-    assert merged.email == "anna@example.de"
-    assert merged.telefon == "030 1"
-    assert merged.vorname == "Anna"  # the Mieter's values first
-    assert merged.rolle is PersonRolle.EIGENTUEMER
+    assert isinstance(party, TargetPayload)
+    assert party.body["email"] == "anna@example.de"
 
 
-def test_merge_with_one_role_returns_it():
+def test_person_party_with_one_role_maps_it_and_needs_one():
     mieter = samples.mieter()
 
-    assert merge_person_roles(mieter, None) is mieter
-    assert merge_person_roles(None, mieter) is mieter
+    assert person_party(mieter, None, samples.ctx()) == map_party(mieter, samples.ctx())
+    assert person_party(None, mieter, samples.ctx()) == map_party(mieter, samples.ctx())
     with pytest.raises(ValueError):
-        merge_person_roles(None, None)
-    with pytest.raises(ValueError):
-        merge_person_roles(samples.mieter(), samples.eigentuemer())
+        person_party(None, None, samples.ctx())
+
+
+@pytest.mark.parametrize(
+    ("mieter_email", "owner_email"),
+    [("a@example.de", None), (None, "b@example.de"), ("kaputt@", None), (None, None)],
+)
+def test_the_engine_and_the_inspector_make_the_same_party(mieter_email, owner_email):
+    """One rule: the engine's mapper, meeting both records in the read's order, and
+    ``person_party`` (the record inspector) agree on what is written."""
+    from integrations.sync.streams.stammdaten import StammdatenMapper
+    from integrations.sync.types import StammdatenSettings
+
+    mieter = samples.mieter(person_nr="60001", email=mieter_email)
+    owner = samples.eigentuemer(person_nr="60001", email=owner_email, telefon="030 1")
+    mapper = StammdatenMapper(
+        StammdatenSettings(separator="-", mandanten=frozenset({mieter.mandant_nr}))
+    )
+    ctx = samples.ctx()
+    written = [*mapper.map(mieter, ctx), *mapper.map(owner, ctx)]
+    payloads = [r for r in written if isinstance(r, TargetPayload)]
+
+    assert len(payloads) == 1
+    assert payloads[0] == person_party(mieter, owner, ctx)
 
 
 def test_ended_contract_keeps_its_termination_date():
