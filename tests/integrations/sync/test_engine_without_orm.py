@@ -7,6 +7,7 @@ the sandbox server over HTTP, as everywhere.
 
 from __future__ import annotations
 
+import zlib
 from datetime import date
 from types import SimpleNamespace
 from typing import Any
@@ -15,10 +16,10 @@ import pytest
 
 from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.edited import EditedConnector
-from integrations.erp.records import Dokument, Einheit
+from integrations.erp.records import Dokument, Einheit, Vertrag
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
-from integrations.sync.engine import SafetyBrakeTripped, SyncEngine, key_str
+from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped, SyncEngine, key_str
 from integrations.sync.links import MemoryLinkStore, MemoryRunLedger
 from integrations.sync.streams.dokumente import DOKUMENTE
 from integrations.sync.streams.stammdaten import STAMMDATEN
@@ -160,20 +161,6 @@ def _edit_units(gone: tuple[str, ...], renamed: tuple[str, ...]) -> Any:
     return edit
 
 
-def test_the_brake_stops_removals_and_keeps_the_memory_store_as_it_was(sandbox):
-    world = World(sandbox)
-    world.sync(STAMMDATEN, stammdaten(deletion_policy="delete"))
-    before = {k: (r.facilioo_id, r.deleted) for k, r in world.store.rows.items()}
-    empty = EditedConnector(DEMO, lambda r: None if isinstance(r, Einheit) else r)
-    # when: every unit is missing
-    with pytest.raises(SafetyBrakeTripped) as tripped:
-        world.sync(STAMMDATEN, stammdaten(deletion_policy="delete"), connector=empty)
-    # then: a message a person reads, nothing deleted in facilioo or in the store
-    assert "Sicherheitsbremse" in tripped.value.message
-    assert len(live(sandbox, "units")) == 30
-    assert {k: (r.facilioo_id, r.deleted) for k, r in world.store.rows.items()} == before
-
-
 def test_documents_on_the_records_of_the_stammdaten_sync_in_memory(sandbox):
     world = World(sandbox)
     world.sync(STAMMDATEN, stammdaten())
@@ -207,3 +194,104 @@ def test_documents_on_the_records_of_the_stammdaten_sync_in_memory(sandbox):
     assert len(live(sandbox, "documents")) == created - 1
     assert len(world.store.live(["documents"])) == created - 1
     assert len(world.store.live(["files"])) == created - 1
+
+
+# --- removals, once for every use case -------------------------------------------------------
+
+
+class CutConnector:
+    """An ERP source whose read stops after ``limit`` records without completing."""
+
+    def __init__(self, base: Any, limit: int) -> None:
+        self.base, self.limit = base, limit
+
+    def list_mandanten(self) -> Any:
+        return self.base.list_mandanten()
+
+    def close(self) -> None:
+        self.base.close()
+
+    def read(self, use_case: Any, *, mandanten: Any) -> Any:
+        return CutRead(self.base.read(use_case, mandanten=mandanten), self.limit)
+
+
+class CutRead:
+    def __init__(self, read: Any, limit: int) -> None:
+        self._read, self._limit = read, limit
+        self.complete = False
+
+    def __iter__(self) -> Any:
+        for n, item in enumerate(self._read):
+            if n >= self._limit:
+                return
+            yield item
+
+
+# Per use case: its settings with removals on, and what one removal check must leave alone.
+REMOVING = {
+    "stammdaten": (STAMMDATEN, lambda **x: stammdaten(deletion_policy="delete", **x)),
+    "dokumente": (
+        DOKUMENTE,
+        lambda **x: DokumenteSettings(separator="-", mandanten=MANDANTEN, **x),
+    ),
+}
+
+
+def _synced(world: World, name: str) -> tuple[Any, Any, dict[Any, Any], list[Any]]:
+    pipeline, settings = REMOVING[name]
+    if pipeline is not STAMMDATEN:
+        world.sync(STAMMDATEN, stammdaten())
+    world.sync(pipeline, settings())
+    links = {k: (r.facilioo_id, r.terminated, r.deleted) for k, r in world.store.rows.items()}
+    removable = [r for e in pipeline.removal_order for r in live(world.sandbox, e)]
+    return pipeline, settings, links, removable
+
+
+def _removed_nothing(world: World, pipeline: Any, links: dict[Any, Any], before: list[Any]):
+    counters = world.sandbox.counters()
+    assert not any(route.split()[0] == "DELETE" for route in counters["by_route"])
+    assert [r for e in pipeline.removal_order for r in live(world.sandbox, e)] == before
+    assert not any(
+        r.get("terminationAt") == TODAY.isoformat()
+        for r in world.sandbox.state.records("unit-contracts")
+    )
+    now = {k: (r.facilioo_id, r.terminated, r.deleted) for k, r in world.store.rows.items()}
+    assert now == links
+
+
+@pytest.mark.parametrize("name", sorted(REMOVING))
+def test_an_incomplete_read_removes_nothing_and_fails_in_german(sandbox, name):
+    world = World(sandbox)
+    pipeline, settings, links, before = _synced(world, name)
+    total = sum(1 for _ in DEMO.read(pipeline.use_case, mandanten=MANDANTEN))
+    # when: the next read stops halfway, without an error, and the brake would allow all
+    with pytest.raises(ErpReadIncomplete) as stopped:
+        world.sync(
+            pipeline, settings(safety_brake_percent=100), connector=CutConnector(DEMO, total // 2)
+        )
+    # then: a German message, and nothing removed in facilioo or marked in the links
+    assert "nicht vollständig gelesen" in stopped.value.message
+    _removed_nothing(world, pipeline, links, before)
+
+
+@pytest.mark.parametrize("name", sorted(REMOVING))
+def test_the_safety_brake_stops_a_half_empty_read_and_removes_nothing(sandbox, name):
+    world = World(sandbox)
+    pipeline, settings, links, before = _synced(world, name)
+    if pipeline is STAMMDATEN:  # every unit and contract: more than half of the records
+
+        def gone(r: Any) -> bool:
+            return isinstance(r, Einheit | Vertrag)
+    else:  # every second document
+
+        def gone(r: Any) -> bool:
+            return isinstance(r, Dokument) and zlib.crc32(key_str(r.key).encode()) % 2 == 0
+
+    half = EditedConnector(DEMO, lambda r: None if gone(r) else r)
+    # when: a large share of the removable records is gone from a complete read
+    with pytest.raises(SafetyBrakeTripped) as tripped:
+        world.sync(pipeline, settings(), connector=half)
+    # then
+    assert "Sicherheitsbremse" in tripped.value.message
+    assert "mehr als 20 %" in tripped.value.message
+    _removed_nothing(world, pipeline, links, before)
