@@ -52,12 +52,13 @@ from integrations.models import (
     ReconciliationFinding,
     ReconciliationStatus,
 )
+from integrations.sync.engine import KEY_SEPARATOR
+from integrations.sync.streams.stammdaten import ALIAS_KIND
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
 
-KEY_SEPARATOR = "\x1f"
-ALIAS_PREFIX = "vertrag_nr" + KEY_SEPARATOR
+ALIAS_PREFIX = ALIAS_KIND + KEY_SEPARATOR
 # Parties last: which parties are "in our tenants" follows from the contracts.
 ENTITIES = ("properties", "units", "unit-contracts", "parties")
 # Folders first: which documents are "in our scope" follows from the folders.

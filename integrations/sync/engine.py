@@ -153,6 +153,12 @@ class Write:
     created: bool = False  # logged and counted as created (decided before the request)
     adopted: bool = False  # found in facilioo by our external id (not through our link)
     state: Any = None  # the stream's own (a document's file)
+    # The body with the fields "facilioo behält" leaves out of an update: what a record that
+    # was deleted in facilioo behind our back is created again with (None: nothing held).
+    full_body: dict[str, Any] | None = None
+
+    def create_body(self) -> dict[str, Any]:
+        return self.full_body if self.full_body is not None else self.body
 
 
 @dataclass
@@ -235,8 +241,8 @@ class Stream:
         except FaciliooNotFound:
             if w.payload.same_id_as is not None:
                 raise
-            # Deleted in facilioo behind our back: create it again.
-            return Sent(int(client.create(entity, w.body)[dialect.ID]))
+            # Deleted in facilioo behind our back: create it again, with its held fields.
+            return Sent(int(client.create(entity, w.create_body())[dialect.ID]))
         return Sent(w.facilioo_id)
 
     def record(self, engine: SyncEngine, w: Write, result: Sent | Exception) -> Exception | None:
@@ -454,8 +460,10 @@ class SyncEngine:
             except KeyError:
                 self.log_missing(payload, stream.missing_parent())
                 continue
+            full_body = None
             if link is not None and (keep := held.get(nk)):
                 # "facilioo behält": these fields are left out of the write (and the hash).
+                full_body = body
                 body = {name: value for name, value in body.items() if name not in keep}
             digest = target_hash(payload, body)
             kind = diff(digest, link.payload_hash if link else None, link is not None)
@@ -492,7 +500,18 @@ class SyncEngine:
             target = same_id if same_id is not None else (link.facilioo_id if link else None)
             # A match the admin confirmed ("Bestehende facilioo-Daten zuordnen") is adopted.
             confirmed = link is not None and link.payload_hash == ADOPT_MARK
-            writes.append(Write(payload, body, digest, kind, target, link, adopted=confirmed))
+            writes.append(
+                Write(
+                    payload,
+                    body,
+                    digest,
+                    kind,
+                    target,
+                    link,
+                    adopted=confirmed,
+                    full_body=full_body,
+                )
+            )
         if unchanged_aliases and not self.dry_run:
             self._ensure_aliases(unchanged_aliases)
         return writes

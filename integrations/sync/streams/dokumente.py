@@ -273,8 +273,10 @@ class DocumentStream(Stream):
             doc_link = doc_links.get(key_str(payload.key))
             body = {**payload.body}
             body.update({name: parents[ref] for name, ref in payload.refs.items() if name != _FILE})
+            full_body = None
             if doc_link is not None and (keep := held.get(key_str(payload.key))):
                 # "facilioo behält": left out of the update (and of the hash).
+                full_body = body
                 body = {name: value for name, value in body.items() if name not in keep}
             if file_link is None:
                 state, old_content = "new", None
@@ -307,6 +309,7 @@ class DocumentStream(Stream):
                     doc_link.facilioo_id if doc_link else None,
                     doc_link,
                     state=file,
+                    full_body=full_body,
                 )
             )
         return writes
@@ -372,7 +375,8 @@ class DocumentStream(Stream):
             else:
                 try:
                     client.patch(Entity.DOCUMENTS, out.doc_id, body)
-                except FaciliooNotFound:  # deleted in facilioo behind our back
+                except FaciliooNotFound:  # deleted in facilioo behind our back: held fields too
+                    body = {**w.create_body(), _FILE: out.file_id}
                     out.doc_id = int(client.create(Entity.DOCUMENTS, body)[dialect.ID])
                     out.doc_created = True
             if old_file is not None and old_file != out.file_id:

@@ -18,7 +18,7 @@ from connect.models import Customer, SyncRun
 from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, StreamItem
-from integrations.facilioo.client import FaciliooClient
+from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooTransientError
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
@@ -438,3 +438,39 @@ def test_a_separator_change_rewrites_every_external_id_without_duplicates_or_upl
         records = live(sandbox, entity)
         assert sorted(r["id"] for r in records) == before[entity], entity
         assert all("_" in r["externalId"] and "-" not in r["externalId"] for r in records), entity
+
+
+def test_a_document_deleted_in_facilioo_with_a_held_title_comes_back_with_the_erp_title(
+    customer, sandbox
+):
+    """ "facilioo behält" leaves a field out of updates; a record facilioo no longer has is
+    created again whole (a document without its title is refused)."""
+    from integrations.models import FieldHold
+    from integrations.sync.dokumente import document_title
+
+    sync(customer, sandbox)
+    link = ExternalLink.objects.filter(customer=customer, entity="documents").order_by("id")[0]
+    FieldHold.objects.create(
+        customer=customer, entity="documents", natural_key=link.natural_key, field="title"
+    )
+    with _client(sandbox) as client:
+        client.delete(Entity.DOCUMENTS, link.facilioo_id)
+    key = tuple(link.natural_key.split("\x1f"))
+    edited = EditedConnector(
+        DEMO,
+        lambda r: (
+            dataclasses.replace(r, bemerkung="Neu im ERP")
+            if isinstance(r, Dokument) and r.key == key
+            else r
+        ),
+    )
+    doc = next(d for d in documents() if d.key == key)
+    # when: the ERP changes the document, whose facilioo record is gone
+    run, _counts, _ = sync(customer, sandbox, connector=edited)
+    # then: it is created again, with the title from the ERP and the new description
+    assert run.status == "succeeded", run.items.filter(action="failed").values("message")
+    again = ExternalLink.objects.get(pk=link.pk)
+    assert again.facilioo_id != link.facilioo_id
+    live = sandbox.state.get("documents", again.facilioo_id)
+    assert live["title"] == document_title(doc)
+    assert live["description"] == "Neu im ERP"

@@ -456,3 +456,40 @@ def test_policy_terminate_reports_missing_records_and_deletes_nothing(customer, 
     assert {i.message for i in missing} == {"Fehlt im ERP; in facilioo nicht gelöscht."}
     assert counts.by_entity["properties"]["missing"] == 1
     assert counts.by_entity["unit-contracts"]["terminated"] > 0
+
+
+def test_a_unit_deleted_in_facilioo_with_a_held_name_comes_back_with_the_erp_name(
+    customer, sandbox
+):
+    """ "facilioo behält" leaves a field out of updates; a record facilioo no longer has is
+    created again whole (a unit without its name is refused)."""
+    from integrations.facilioo.client import Entity
+    from integrations.models import FieldHold
+    from integrations.sync.stammdaten import unit_name
+
+    sync(customer, sandbox)
+    link = ExternalLink.objects.filter(customer=customer, entity="units").order_by("id")[0]
+    FieldHold.objects.create(
+        customer=customer, entity="units", natural_key=link.natural_key, field="name"
+    )
+    with FaciliooClient(sandbox.url, sandbox.email, sandbox.password) as client:
+        client.delete(Entity.UNITS, link.facilioo_id)
+    key = tuple(link.natural_key.split("\x1f"))
+    edited = EditedConnector(
+        DEMO,
+        lambda r: (
+            dataclasses.replace(r, lage="5. OG rechts")
+            if isinstance(r, Einheit) and r.key == key
+            else r
+        ),
+    )
+    unit = next(
+        r for r in DEMO.read(UseCase.STAMMDATEN, mandanten=MANDANTEN) if getattr(r, "key", 0) == key
+    )
+    # when: the ERP changes the unit, whose facilioo record is gone
+    run, _counts, _ = sync(customer, sandbox, connector=edited)
+    # then: it is created again, with its name from the ERP
+    assert run.status == "succeeded", list(run.items.filter(action="failed").values("message"))
+    again = ExternalLink.objects.get(pk=link.pk)
+    assert again.facilioo_id != link.facilioo_id
+    assert sandbox.state.get("units", again.facilioo_id)["name"] == unit_name(unit)
