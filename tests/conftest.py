@@ -39,7 +39,6 @@ def tenancy(db: None) -> Tenancy:
     return Tenancy(a, b, admin_a, viewer_a, admin_b, viewer_b, support, operator)
 
 
-
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     """Every test starts with an empty cache (settings page data, request throttles)."""
