@@ -1,6 +1,12 @@
-"""The pure heart of the sync engine: filters, composite ids, the floor rule, mappers from
-canonical ERP records to facilioo request bodies, the differ's payload hash and the field-mapping
-table. Pure functions over plain dataclasses: no ORM, no HTTP, no clock (``today`` is passed in).
+"""The sync: one engine, the use cases as stream definitions, and the pure functions they use.
+
+- ``engine``: the one pipeline (read, batches, diff, adoption, writes, links, log, resume, dry
+  run, cancellation, removals behind the safety brake)
+- ``streams``: each use case as a ``Pipeline``: its mapper and one stream per facilioo entity
+- ``links``: the link store and run ledger the engine works through (ORM and in memory)
+- ``runner``: one run from its registry entry to its final status
+
+The pure functions (no ORM, no HTTP, no clock: ``today`` is passed in):
 
 - ``types``: settings, ``MapContext``, ``TargetPayload``, ``Skip`` and the ``REASONS`` table
 - ``ids``: composite externalIds (SPEC 2.6) and the natural keys of facilioo-only records
