@@ -4,7 +4,9 @@
   entities with list, get, create, patch, soft delete and search, the file upload URL);
 - ``/_storage/<token>``: the pre-signed upload target (no bearer token, expires);
 - ``/_control``: fault injection and lifetimes (GET, POST), ``/_control/counters`` (GET,
-  DELETE), ``/_control/reset`` (POST), ``/_control/state/<entity>`` (GET, for tests);
+  DELETE), ``/_control/reset`` (POST), ``/_control/expire-tokens`` (POST: every access token
+  issued so far counts as expired, without waiting), ``/_control/state/<entity>`` (GET, for
+  tests);
 - ``/``: a read-only German HTML page of what arrived.
 """
 
@@ -234,6 +236,8 @@ class SandboxApp:
         self._by_method: Counter[str] = Counter()
         self._by_route: Counter[str] = Counter()
         self._refresh_ids: dict[str, int] = {}  # live refresh token id -> account id
+        # Access tokens of an older generation count as expired (``/_control/expire-tokens``).
+        self._token_generation = 0
         self._uploads: dict[str, tuple[int, float]] = {}  # token -> (file id, expiry)
 
     # -- WSGI ---------------------------------------------------------------------------------
@@ -381,6 +385,10 @@ class SandboxApp:
                 return json_response(self.counters())
             if path == "/_control/counters" and method == "DELETE":
                 self.reset_counters()
+                return Response(status=204)
+            if path == "/_control/expire-tokens" and method == "POST":
+                with self._lock:
+                    self._token_generation += 1
                 return Response(status=204)
             if path == "/_control/reset" and method == "POST":
                 self.store.reset()
@@ -569,6 +577,7 @@ class SandboxApp:
                 **claims,
                 "exp": now + int(self.config.token_lifetime),
                 "typ": "access",
+                "gen": self._token_generation,
                 "jti": uuid.uuid4().hex,
             },
             self._key,
@@ -608,6 +617,8 @@ class SandboxApp:
             raise self._unauthorized("Das Token ist ungültig.") from None
         if claims.get("typ") != expected_type:
             raise self._unauthorized("Falscher Token-Typ.")
+        if expected_type == "access" and claims.get("gen") != self._token_generation:
+            raise self._unauthorized("Das Token ist abgelaufen.")
         return claims
 
     @staticmethod

@@ -150,6 +150,11 @@ class SandboxHandle:
     def reset_counters(self) -> None:
         self._session.delete(f"{self.url}/_control/counters", timeout=10).raise_for_status()
 
+    def expire_tokens(self) -> None:
+        """Every access token issued so far counts as expired from now on (refresh tokens do
+        not): a token's expiry without waiting for it."""
+        self._session.post(f"{self.url}/_control/expire-tokens", timeout=10).raise_for_status()
+
     def reset(self) -> None:
         """Wipe the data back to the seed (accounts, tenants, catalogues)."""
         self._session.post(f"{self.url}/_control/reset", timeout=10).raise_for_status()
