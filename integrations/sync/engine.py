@@ -699,6 +699,10 @@ class SyncEngine:
         self._marked.add(link.pk)
         self._marks.append((link.pk, mark))
 
+    def removed(self, link: Link) -> bool:
+        """True if a removal of this run took care of the link already (or would have)."""
+        return link.pk in self._marked
+
     def journaled(self, entity: str, key: NaturalKey) -> bool:
         """True if a predecessor of this run was creating the record when it stopped."""
         return (entity, key_str(key)) in self.journal
@@ -811,7 +815,7 @@ class SyncEngine:
             )
         rank = {entity: i for i, entity in enumerate(order)}
         for link in sorted(candidates, key=lambda lk: rank[lk.entity]):
-            if link.pk in self._marked:
+            if self.removed(link):
                 continue  # already removed with another record of this run
             self.streams[link.entity].remove(self, link)
             if len(self._items) >= self.batch_size:

@@ -383,8 +383,8 @@ class DocumentStream(Stream):
                 engine.delete_quietly("files", old_file)
         except Exception as exc:  # reported to the main thread with the partial progress
             out.error = exc
-        w.state = (file, out)
-        return Sent(out.doc_id or 0)
+        w.state = (file, out)  # ``record`` reads the outcome, faults and partial progress too
+        return Sent(out.doc_id if out.doc_id is not None else -1)
 
     def record(self, engine: SyncEngine, w: Write, result: Sent | Exception) -> Exception | None:
         if isinstance(result, Exception):  # send catches its faults; this is a bug

@@ -327,7 +327,7 @@ class PartyStream(Stream):
                 and not contract.terminated
                 and contract.natural_key.startswith(prefix)
                 and contract.natural_key.endswith(suffix)
-                and contract.pk not in engine._marked
+                and not engine.removed(contract)
             ):
                 self._contracts.remove(engine, contract)
 
