@@ -19,6 +19,7 @@ the bytes that keeps size, path and date is not seen (the ERP offers no cheaper 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from typing import Any, BinaryIO, cast
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integrations.erp.base import ErpConnector
 from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
@@ -40,7 +40,6 @@ from integrations.facilioo.errors import (
 from integrations.sync.differ import ChangeKind, target_hash
 from integrations.sync.dokumente import map_document, map_document_group, map_file
 from integrations.sync.engine import (
-    BATCH_SIZE,
     Counted,
     Mapped,
     Mapper,
@@ -479,23 +478,6 @@ DOKUMENTE = Pipeline(
 )
 
 
-def DokumenteSync(
-    *,
-    run: Any,
-    client: FaciliooClient,
-    connector: ErpConnector,
-    settings: DokumenteSettings,
-    today: date,
-    batch_size: int = BATCH_SIZE,
-    **options: Any,
-) -> SyncEngine:
-    return SyncEngine(
-        DOKUMENTE,
-        run=run,
-        client=client,
-        connector=connector,
-        settings=settings,
-        today=today,
-        batch_size=batch_size,
-        **options,
-    )
+# The engine of one run of this use case: ``DokumenteSync(run=, client=, connector=, settings=,
+# today=, …)``.
+DokumenteSync = functools.partial(SyncEngine, DOKUMENTE)

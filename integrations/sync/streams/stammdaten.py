@@ -12,6 +12,7 @@ detached and never deleted, properties and units deleted or reported by the dele
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
@@ -20,7 +21,6 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from integrations.erp.base import ErpConnector
 from integrations.erp.records import (
     Einheit,
     Gebaeude,
@@ -38,7 +38,6 @@ from integrations.facilioo.errors import FaciliooNotFound
 from integrations.facilioo.parties import PARTS, PartyWriter
 from integrations.sync import stammdaten as maps
 from integrations.sync.engine import (
-    BATCH_SIZE,
     JSON,
     KEY_SEPARATOR,
     Counted,
@@ -370,23 +369,6 @@ STAMMDATEN = Pipeline(
 )
 
 
-def StammdatenSync(
-    *,
-    run: Any,
-    client: FaciliooClient,
-    connector: ErpConnector,
-    settings: StammdatenSettings,
-    today: date,
-    batch_size: int = BATCH_SIZE,
-    **options: Any,
-) -> SyncEngine:
-    return SyncEngine(
-        STAMMDATEN,
-        run=run,
-        client=client,
-        connector=connector,
-        settings=settings,
-        today=today,
-        batch_size=batch_size,
-        **options,
-    )
+# The engine of one run of this use case: ``StammdatenSync(run=, client=, connector=, settings=,
+# today=, …)``.
+StammdatenSync = functools.partial(SyncEngine, STAMMDATEN)
