@@ -127,6 +127,8 @@ class Command(BaseCommand):
             "FACILIOO_SANDBOX_URL": sandbox_url,
             "CELERY_DEFAULT_QUEUE": queue,
             "SYNC_LARGE_QUEUE": large_queue,
+            # Run locks and cached settings of the benchmark's own, whatever else uses Redis.
+            "CACHE_KEY_PREFIX": queue,
             "SYNC_LARGE_RUN_UNITS": str(settings.SYNC_LARGE_RUN_UNITS),
             "SYNC_LARGE_WORKER_NICE": str(settings.SYNC_LARGE_WORKER_NICE),
             "CREDENTIAL_ENCRYPTION_KEYS": ",".join(settings.CREDENTIAL_ENCRYPTION_KEYS),
