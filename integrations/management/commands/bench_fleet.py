@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from connect.exceptions import ApplicationError
 from integrations.fleet import (
     FleetLogin,
     RoundResult,
@@ -67,6 +68,12 @@ class Command(BaseCommand):
         work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
         try:
             result = self.bench(work, options)
+        except ApplicationError as exc:
+            # e.g. a fleet account still connected to a customer of an earlier benchmark
+            raise CommandError(
+                f"Die Flotte ließ sich nicht anlegen: {exc.message} "
+                "Läuft in dieser Datenbank schon ein anderes bench_fleet?"
+            ) from exc
         finally:
             shutil.rmtree(work, ignore_errors=True)
         self.stdout.write(json.dumps(result, indent=2))
@@ -95,9 +102,11 @@ class Command(BaseCommand):
                 seed=True, latency_ms=options["latency_ms"], accounts=count + 1
             ) as sandbox:
                 logins = fleet_logins(sandbox, count)
-                customers = self._customers(work, logins, options, tag)
-                env = self._worker_env(sandbox.url, queue, large_queue)
+                customers: list[Any] = []
                 try:
+                    # Filled one by one, so a setup that fails half-way removes what it made.
+                    self._customers(work, logins, options, tag, customers)
+                    env = self._worker_env(sandbox.url, queue, large_queue)
                     return self._rounds(work, sandbox, customers, logins, env, options)
                 finally:
                     self._remove(customers)
@@ -136,15 +145,20 @@ class Command(BaseCommand):
         }
 
     def _customers(
-        self, work: Path, logins: list[FleetLogin], options: dict[str, Any], tag: str
-    ) -> list[Any]:
+        self,
+        work: Path,
+        logins: list[FleetLogin],
+        options: dict[str, Any],
+        tag: str,
+        customers: list[Any],
+    ) -> None:
+        """Create the fleet's customers into ``customers``, each as soon as it exists."""
         from connect.models import Customer, UseCaseActivation
         from connect.services.credentials import facilioo_connection_set
         from integrations.erp.demo import DemoConnector
         from integrations.erp.file import write_export
 
         templates: dict[int, Path] = {}
-        customers = []
         big = options["big_customer"]
         for index, login in enumerate(logins, start=1):
             units = big if big and index == len(logins) else options["units"]
@@ -160,6 +174,7 @@ class Command(BaseCommand):
                 erp_source="file",
                 erp_path=str(export),
             )
+            customers.append(customer)
             facilioo_connection_set(
                 customer=customer,
                 actor=None,
@@ -177,8 +192,6 @@ class Command(BaseCommand):
                     "default_tenant_id": login.tenant_id,
                 },
             )
-            customers.append(customer)
-        return customers
 
     @staticmethod
     def _reset(sandbox: Any, customers: list[Any]) -> None:
