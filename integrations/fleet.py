@@ -15,7 +15,6 @@ import csv
 import os
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -24,8 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-
+from integrations.worker_process import worker_start, worker_stop
 
 # -- facilioo logins of the fleet ---------------------------------------------------------------
 
@@ -136,43 +134,8 @@ class WorkerPool:
         for n in range(count):
             name = f"{label}{n + 1}"
             log = self.log_dir / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
-            with log.open("wb") as out:
-                proc = subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "connect",
-                        "worker",
-                        "-Q",
-                        queue,
-                        "--pool",
-                        "solo",
-                        "-l",
-                        "INFO",
-                        "-n",
-                        f"bench-{name}-{uuid.uuid4().hex[:6]}@%h",
-                        "--without-gossip",
-                        "--without-mingle",
-                        "--without-heartbeat",
-                    ],
-                    cwd=ROOT,
-                    env={**os.environ, **self.env},
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            self.procs.append(proc)
+            self.procs.append(worker_start(self.env, queue=queue, log=log, name=f"bench-{name}"))
             self.names.append(name)
-            self._wait_ready(proc, log)
-
-    @staticmethod
-    def _wait_ready(proc: subprocess.Popen[bytes], log: Path) -> None:
-        deadline = time.monotonic() + 90
-        while b"ready." not in log.read_bytes():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("Celery worker did not start:\n" + log.read_text()[-3000:])
-            time.sleep(0.2)
 
     def memory(self) -> dict[str, dict[str, float]]:
         return {
@@ -185,14 +148,7 @@ class WorkerPool:
 
     def stop(self) -> None:
         for proc in self.procs:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            worker_stop(proc)
         self.procs, self.names = [], []
 
 

@@ -10,15 +10,14 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
-import time
-import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from integrations import worker_process
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -60,50 +59,8 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@contextmanager
 def celery_worker(
     env: Mapping[str, str], *, queue: str, log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """A real Celery worker process of this project, consuming one queue, stopped afterwards."""
-    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "connect.settings.base", **env}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "connect",
-                "worker",
-                "-Q",
-                queue,
-                "--pool",
-                "solo",
-                "-l",
-                "INFO",
-                "-n",
-                f"test-{uuid.uuid4().hex[:8]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=full_env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while b"ready." not in log.read_bytes():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("Celery worker did not start:\n" + log.read_text()[-3000:])
-                time.sleep(0.2)
-            yield proc
-        finally:
-            if proc.poll() is None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+    return worker_process.celery_worker(env, queue=queue, log=log, name="test")

@@ -150,7 +150,13 @@ LOGOUT_REDIRECT_URL = "login"
 
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Installations sharing one Redis database keep their run locks and cached
+            # settings apart (they are keyed by run and customer ids of their own database).
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
+        }
     }
 else:
     CACHES = {

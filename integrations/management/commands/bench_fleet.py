@@ -32,6 +32,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from connect.exceptions import ApplicationError
 from integrations.fleet import (
     FleetLogin,
     RoundResult,
@@ -53,7 +54,10 @@ class Command(BaseCommand):
         parser.add_argument("--big-customer", type=int, default=0, metavar="UNITS")
         parser.add_argument("--scale", default="1,2,4", help="Worker-Anzahlen für scale-out")
         parser.add_argument("--memory-rounds", type=int, default=3)
-        parser.add_argument("--timeout", type=float, default=3600.0, help="Sekunden je Runde")
+        # The full round of 50 customers x 1,000 units on 2 workers alone takes over an hour.
+        parser.add_argument(
+            "--timeout", type=float, default=4 * 3600.0, help="Höchstdauer einer Runde in Sekunden"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -67,6 +71,12 @@ class Command(BaseCommand):
         work = Path(tempfile.mkdtemp(prefix="bench-fleet-"))
         try:
             result = self.bench(work, options)
+        except ApplicationError as exc:
+            # e.g. a fleet account still connected to a customer of an earlier benchmark
+            raise CommandError(
+                f"Die Flotte ließ sich nicht anlegen: {exc.message} "
+                "Läuft in dieser Datenbank schon ein anderes bench_fleet?"
+            ) from exc
         finally:
             shutil.rmtree(work, ignore_errors=True)
         self.stdout.write(json.dumps(result, indent=2))
@@ -95,9 +105,11 @@ class Command(BaseCommand):
                 seed=True, latency_ms=options["latency_ms"], accounts=count + 1
             ) as sandbox:
                 logins = fleet_logins(sandbox, count)
-                customers = self._customers(work, logins, options, tag)
-                env = self._worker_env(sandbox.url, queue, large_queue)
+                customers: list[Any] = []
                 try:
+                    # Filled one by one, so a setup that fails half-way removes what it made.
+                    self._customers(work, logins, options, tag, customers)
+                    env = self._worker_env(sandbox.url, queue, large_queue)
                     return self._rounds(work, sandbox, customers, logins, env, options)
                 finally:
                     self._remove(customers)
@@ -127,6 +139,8 @@ class Command(BaseCommand):
             "FACILIOO_SANDBOX_URL": sandbox_url,
             "CELERY_DEFAULT_QUEUE": queue,
             "SYNC_LARGE_QUEUE": large_queue,
+            # Run locks and cached settings of the benchmark's own, whatever else uses Redis.
+            "CACHE_KEY_PREFIX": queue,
             "SYNC_LARGE_RUN_UNITS": str(settings.SYNC_LARGE_RUN_UNITS),
             "SYNC_LARGE_WORKER_NICE": str(settings.SYNC_LARGE_WORKER_NICE),
             "CREDENTIAL_ENCRYPTION_KEYS": ",".join(settings.CREDENTIAL_ENCRYPTION_KEYS),
@@ -134,15 +148,20 @@ class Command(BaseCommand):
         }
 
     def _customers(
-        self, work: Path, logins: list[FleetLogin], options: dict[str, Any], tag: str
-    ) -> list[Any]:
+        self,
+        work: Path,
+        logins: list[FleetLogin],
+        options: dict[str, Any],
+        tag: str,
+        customers: list[Any],
+    ) -> None:
+        """Create the fleet's customers into ``customers``, each as soon as it exists."""
         from connect.models import Customer, UseCaseActivation
         from connect.services.credentials import facilioo_connection_set
         from integrations.erp.demo import DemoConnector
         from integrations.erp.file import write_export
 
         templates: dict[int, Path] = {}
-        customers = []
         big = options["big_customer"]
         for index, login in enumerate(logins, start=1):
             units = big if big and index == len(logins) else options["units"]
@@ -158,6 +177,7 @@ class Command(BaseCommand):
                 erp_source="file",
                 erp_path=str(export),
             )
+            customers.append(customer)
             facilioo_connection_set(
                 customer=customer,
                 actor=None,
@@ -175,8 +195,6 @@ class Command(BaseCommand):
                     "default_tenant_id": login.tenant_id,
                 },
             )
-            customers.append(customer)
-        return customers
 
     @staticmethod
     def _reset(sandbox: Any, customers: list[Any]) -> None:
