@@ -53,7 +53,10 @@ from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.models import ExternalLink, FieldHold
 from integrations.sync import stammdaten as maps
+from integrations.sync.engine import KEY_SEPARATOR
 from integrations.sync.mapping_table import MAPPING
+from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
+from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
 from integrations.sync.types import (
     REASONS,
     DokumenteSettings,
@@ -70,16 +73,10 @@ if TYPE_CHECKING:
     from connect.models import Customer, SyncRunItem
     from integrations.erp.base import ErpConnector
 
-KEY_SEPARATOR = "\x1f"
-# facilioo entity -> first part of the natural key (the engine's ENTITY_OF_KIND, reversed).
+# facilioo entity -> first part of the natural key: the streams' ENTITY_OF_KIND, reversed.
 KIND_OF_ENTITY = {
-    "properties": "gebaeude",
-    "entrances": "eingang",
-    "units": "einheit",
-    "parties": "person",
-    "unit-contracts": "unit_contract",
-    "document-groups": "ordner",
-    "documents": "dokument",
+    **{entity: kind for kind, entity in STAMMDATEN_KINDS.items()},
+    **{e: k for k, e in DOKUMENTE_KINDS.items() if e in {"document-groups", "documents"}},
 }
 # Key parts after the kind, per entity.
 KEY_LENGTH = {
