@@ -161,33 +161,21 @@ def blocks_from_form(
                 )
                 for column in spec.columns
             ]
-            blocks.append(
-                EntityBlock(
-                    file=file_name,
-                    key=key,
-                    source=source,
-                    sources=list(sources),
-                    columns=columns,
-                    fields=rows,
-                    distinct=data.get(f"distinct-{key}") == "1",
-                    groups=max(groups, 0),
-                    patterns=patterns,
+            groups = max(groups, 0)
+        else:
+            rows = [
+                FieldRow(
+                    name=column.name,
+                    required=column.required,
+                    kind=column.kind.value,
+                    column=data.get(f"col-{key}-{column.name}", "").strip(),
+                    join=data.get(f"join-{key}-{column.name}", "").strip(),
+                    constant=data.get(f"const-{key}-{column.name}", "").strip(),
+                    transform=data.get(f"transform-{key}-{column.name}", ""),
+                    transforms=_transforms(column.kind),
                 )
-            )
-            continue
-        rows = [
-            FieldRow(
-                name=column.name,
-                required=column.required,
-                kind=column.kind.value,
-                column=data.get(f"col-{key}-{column.name}", "").strip(),
-                join=data.get(f"join-{key}-{column.name}", "").strip(),
-                constant=data.get(f"const-{key}-{column.name}", "").strip(),
-                transform=data.get(f"transform-{key}-{column.name}", ""),
-                transforms=_transforms(column.kind),
-            )
-            for column in spec.columns
-        ]
+                for column in spec.columns
+            ]
         blocks.append(
             EntityBlock(
                 file=file_name,
