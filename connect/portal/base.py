@@ -81,3 +81,46 @@ def settings_save(
         request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
     )
     return []
+
+
+def settings_page_context(
+    view: CustomerView,
+    *,
+    use_case: str,
+    data: dict[str, Any] | None,
+    schedule: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """What every use case's settings page shows: the activation and its settings (or what
+    was posted), the ERP's Mandanten, the connection, the last preview, the schedule picker
+    and the use cases it requires that are not set up yet."""
+    from connect.models import FaciliooConnection
+    from connect.schedules import schedule_picker
+    from connect.selectors.erp_exports import erp_mandant_choices
+    from connect.selectors.runs import activation_get, sync_run_list
+    from connect.services.activations import SEPARATORS
+    from integrations import registry
+
+    customer = view.customer
+    entry = registry.entry(use_case)
+    activation = activation_get(customer=customer, use_case=use_case)
+    offered, erp_error = erp_mandant_choices(customer=customer)
+    return {
+        "use_case": use_case,
+        "entry": entry,
+        "use_case_label": entry.label,
+        "activation": activation,
+        "current": dict(data or (activation.settings if activation else {}) or {}),
+        "mandanten": sorted((m.mandant_nr, m.name) for m in offered),
+        "erp_error": erp_error,
+        "separators": SEPARATORS,
+        "connection": FaciliooConnection.objects.filter(customer=customer).first(),
+        "last_dry_run": sync_run_list(customer=customer, use_case=use_case)
+        .filter(dry_run=True)
+        .first(),
+        "picker": schedule_picker(activation, entry.default_schedule, posted=schedule),
+        "missing_requirements": [
+            registry.entry(name)
+            for name in entry.requires
+            if activation_get(customer=customer, use_case=name) is None
+        ],
+    }

@@ -7,14 +7,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from connect.models import FaciliooConnection
-from connect.models.activations import DEFAULT_SCHEDULES
-from connect.portal.base import CustomerView, settings_save
-from connect.schedules import schedule_from_post, schedule_picker
-from connect.selectors.erp_exports import erp_mandant_choices
-from connect.selectors.runs import activation_get, sync_run_list
-from connect.services.activations import DEFAULT_MAX_MB, SEPARATORS
-from integrations import registry
+from connect.portal.base import CustomerView, settings_page_context, settings_save
+from connect.schedules import schedule_from_post
+from connect.services.activations import DEFAULT_MAX_MB
 from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT
 from integrations.usecases import UseCase
 
@@ -57,43 +52,17 @@ class DokumenteUseCaseView(CustomerView):
         status: int = 200,
         schedule: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        activation = activation_get(customer=self.customer, use_case=USE_CASE)
-        current: dict[str, Any] = dict(data or (activation.settings if activation else {}) or {})
+        page = settings_page_context(self, use_case=USE_CASE, data=data, schedule=schedule)
+        current = page["current"]
         for name in ("archives", "keywords"):
             value = current.get(name)
             if isinstance(value, list | tuple):
                 current[name] = ", ".join(str(v) for v in value)
         current.setdefault("only_released", True)
         current.setdefault("max_mb", DEFAULT_MAX_MB)
-        offered, erp_error = erp_mandant_choices(customer=self.customer)
-        mandanten = sorted((m.mandant_nr, m.name) for m in offered)
-        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
-        last_dry_run = (
-            sync_run_list(customer=self.customer, use_case=USE_CASE).filter(dry_run=True).first()
-        )
-        missing_requirements = [
-            registry.entry(name)
-            for name in registry.entry(USE_CASE).requires
-            if activation_get(customer=self.customer, use_case=name) is None
-        ]
         return render(
             request,
             "connect/usecase_dokumente.html",
-            self.context(
-                use_case=USE_CASE,
-                use_case_label=UseCase.DOKUMENTE.label,
-                activation=activation,
-                missing_requirements=missing_requirements,
-                current=current,
-                mandanten=mandanten,
-                erp_error=erp_error,
-                separators=SEPARATORS,
-                errors=errors,
-                connection=connection,
-                last_dry_run=last_dry_run,
-                picker=schedule_picker(
-                    activation, DEFAULT_SCHEDULES[UseCase.DOKUMENTE], posted=schedule
-                ),
-            ),
+            self.context(**page, errors=errors),
             status=status,
         )

@@ -10,20 +10,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from connect.converters import small_int
-from connect.models import FaciliooConnection
-from connect.portal.base import CustomerView, settings_save
+from connect.portal.base import CustomerView, settings_page_context, settings_save
 from connect.portal.usecases import use_case_or_404
-from connect.schedules import schedule_from_post, schedule_picker
+from connect.schedules import schedule_from_post
 from connect.selectors.activations import (
     stammdaten_settings_page,
     stammdaten_settings_refresh,
 )
 from connect.selectors.customers import can_operate
-from connect.selectors.erp_exports import erp_mandant_choices
-from connect.selectors.runs import activation_get, sync_run_list
 from connect.services.activations import SEPARATORS
-from integrations import registry
 from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT
+from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS
 
 
 class StammdatenSettingsView(CustomerView):
@@ -79,14 +76,8 @@ class StammdatenSettingsView(CustomerView):
         status: int = 200,
         schedule: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        activation = activation_get(customer=self.customer, use_case=use_case)
-        current = data or (activation.settings if activation else {}) or {}
-        offered, erp_error = erp_mandant_choices(customer=self.customer)
-        mandanten = sorted((m.mandant_nr, m.name) for m in offered)
-        connection = FaciliooConnection.objects.filter(customer=self.customer).first()
-        last_dry_run = (
-            sync_run_list(customer=self.customer, use_case=use_case).filter(dry_run=True).first()
-        )
+        context = settings_page_context(self, use_case=use_case, data=data, schedule=schedule)
+        current = context["current"]
         page = stammdaten_settings_page(
             customer=self.customer,
             current=current,
@@ -97,22 +88,12 @@ class StammdatenSettingsView(CustomerView):
             request,
             "connect/usecase.html",
             self.context(
-                use_case=use_case,
-                entry=registry.entry(use_case),
-                use_case_label=registry.entry(use_case).label,
-                activation=activation,
-                current=current,
-                mandanten=mandanten,
-                erp_error=erp_error,
-                separators=SEPARATORS,
+                **context,
                 errors=errors,
-                connection=connection,
-                last_dry_run=last_dry_run,
                 page=page,
-                picker=schedule_picker(
-                    activation, registry.entry(use_case).default_schedule, posted=schedule
+                former_contract_months=current.get(
+                    "former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS
                 ),
-                former_contract_months=current.get("former_contract_months", 24),
                 chosen_ambiguous=page.ambiguous.get(str(current.get("separator") or ""), 0),
             ),
             status=status,
