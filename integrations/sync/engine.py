@@ -249,7 +249,7 @@ class Stream:
         """Links and log row of one write; returns an error that fails the batch."""
         return engine.record(w, result)
 
-    def removed(self, link: Link) -> bool:
+    def left_facilioo(self, link: Link) -> bool:
         """The record left facilioo already (a contract ended): no removal candidate."""
         return False
 
@@ -699,7 +699,7 @@ class SyncEngine:
         self._marked.add(link.pk)
         self._marks.append((link.pk, mark))
 
-    def removed(self, link: Link) -> bool:
+    def removed_this_run(self, link: Link) -> bool:
         """True if a removal of this run took care of the link already (or would have)."""
         return link.pk in self._marked
 
@@ -796,7 +796,7 @@ class SyncEngine:
         candidates = [
             link
             for link in in_scope
-            if not self.was_seen(link) and not self.streams[link.entity].removed(link)
+            if not self.was_seen(link) and not self.streams[link.entity].left_facilioo(link)
         ]
         known = len(in_scope)
         if known and len(candidates) * 100 > known * self.safety_brake_percent:
@@ -815,7 +815,7 @@ class SyncEngine:
             )
         rank = {entity: i for i, entity in enumerate(order)}
         for link in sorted(candidates, key=lambda lk: rank[lk.entity]):
-            if self.removed(link):
+            if self.removed_this_run(link):
                 continue  # already removed with another record of this run
             self.streams[link.entity].remove(self, link)
             if len(self._items) >= self.batch_size:

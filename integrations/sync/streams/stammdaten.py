@@ -235,7 +235,7 @@ class ContractStream(Stream):
         unit = dialect.read_back(self.entity, record).get("unitId")
         return unit is not None and unit == w.body.get("unitId")
 
-    def removed(self, link: Link) -> bool:
+    def left_facilioo(self, link: Link) -> bool:
         return link.terminated
 
     def remove(self, engine: SyncEngine, link: Link) -> None:
@@ -259,10 +259,6 @@ class PartyStream(Stream):
     """Parties: shared in facilioo, so found by our id in their list, and never deleted."""
 
     entity = "parties"
-
-    def __init__(self, settings: StammdatenSettings) -> None:
-        super().__init__(settings)
-        self._contracts = ContractStream(settings)
 
     def find(self, engine: SyncEngine, creates: list[Write]) -> list[list[JSON]]:
         """Searched one by one: parties are shared, a listing would read everyone's."""
@@ -311,7 +307,7 @@ class PartyStream(Stream):
             ],
         )
 
-    def removed(self, link: Link) -> bool:
+    def left_facilioo(self, link: Link) -> bool:
         return link.terminated
 
     def remove(self, engine: SyncEngine, link: Link) -> None:
@@ -326,9 +322,9 @@ class PartyStream(Stream):
                 and not contract.terminated
                 and contract.natural_key.startswith(prefix)
                 and contract.natural_key.endswith(suffix)
-                and not engine.removed(contract)
+                and not engine.removed_this_run(contract)
             ):
-                self._contracts.remove(engine, contract)
+                engine.streams[ContractStream.entity].remove(engine, contract)
 
         def unlink() -> None:
             with contextlib.suppress(FaciliooNotFound):
