@@ -53,10 +53,7 @@ def test_inspector_from_a_log_row_and_from_the_support_search(
 
         # when: the admin opens the run's log, finds the unit and clicks "erklären"
         login(page, base, admin.username)
-        page.goto(f"{base}/c/musterstadt/runs/{run.pk}/?q={link.external_id}")
-        row = page.locator("#run-items tbody tr", has_text=link.external_id).first
-        row.get_by_role("link", name="erklären").click()
-        page.wait_for_selector("#record-fields")
+        explain_from_log(page, base, run, link)
         screenshot("inspektor-aus-protokoll")
 
         # then: the name differs, highlighted, with facilioo's value next to what was sent
@@ -84,6 +81,14 @@ def test_inspector_from_a_log_row_and_from_the_support_search(
         assert "Hausmeisterraum" in support_row.inner_text()
 
 
+def explain_from_log(page, base, run, link) -> None:
+    """Open the run's log filtered to the record, and click its "erklären"."""
+    page.goto(f"{base}/c/musterstadt/runs/{run.pk}/?q={link.external_id}")
+    row = page.locator("#run-items tbody tr", has_text=link.external_id).first
+    row.get_by_role("link", name="erklären").click()
+    page.wait_for_selector("#record-fields")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_inspector_from_a_dokumente_log_row(live_server, settings, page, screenshot):
     with sandbox_for(settings) as sandbox:
@@ -107,10 +112,7 @@ def test_inspector_from_a_dokumente_log_row(live_server, settings, page, screens
 
         # when: the admin opens the Dokumente run's log, finds the document and clicks "erklären"
         login(page, base, admin.username)
-        page.goto(f"{base}/c/musterstadt/runs/{run.pk}/?q={link.external_id}")
-        row = page.locator("#run-items tbody tr", has_text=link.external_id).first
-        row.get_by_role("link", name="erklären").click()
-        page.wait_for_selector("#record-fields")
+        explain_from_log(page, base, run, link)
         screenshot("inspektor-dokument-aus-protokoll")
 
         # then: the title differs, highlighted, next to what was sent; the file is shown too
