@@ -63,6 +63,8 @@ class Engine(Protocol):
 
     def execute(self) -> None: ...
 
+    def needs_attention(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class UseCaseEntry:

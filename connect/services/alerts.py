@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from connect.exceptions import ApplicationError
 from connect.models import (
@@ -32,12 +34,14 @@ from connect.models import (
     Membership,
     RunStatus,
     SyncRun,
+    SyncRunItem,
     UseCaseActivation,
     User,
 )
 from connect.models.credentials import ConnectionState
 from connect.schedules import WEEKDAYS, schedule_of
 from connect.selectors.alerts import alert_recipients
+from integrations.sync.types import ATTENTION_REASONS
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
@@ -179,6 +183,43 @@ def _close(
     return closed
 
 
+def _attention_skips(run: SyncRun) -> dict[str, int]:
+    """Reason code → how many records the run skipped for a reason someone must act on."""
+    rows = (
+        SyncRunItem.objects.filter(run=run, action="skipped", reason__in=list(ATTENTION_REASONS))
+        .values("reason")
+        .annotate(n=Count("id"))
+    )
+    return {row["reason"]: row["n"] for row in rows}
+
+
+def _records_skipped_message(skipped: dict[str, int]) -> str:
+    parts = []
+    if skipped.get("foreign_match"):
+        parts.append(
+            ngettext(
+                "%(n)s Datensatz trägt in facilioo Ihre externe ID außerhalb Ihrer Mandanten "
+                "(Projekte) und wurde nicht übernommen.",
+                "%(n)s Datensätze tragen in facilioo Ihre externe ID außerhalb Ihrer Mandanten "
+                "(Projekte) und wurden nicht übernommen.",
+                skipped["foreign_match"],
+            )
+            % {"n": skipped["foreign_match"]}
+        )
+    if skipped.get("missing_reference"):
+        parts.append(
+            ngettext(
+                "%(n)s Datensatz verweist auf einen fehlenden Datensatz und wurde nicht "
+                "übertragen.",
+                "%(n)s Datensätze verweisen auf fehlende Datensätze und wurden nicht übertragen.",
+                skipped["missing_reference"],
+            )
+            % {"n": skipped["missing_reference"]}
+        )
+    parts.append(_("Einzelheiten stehen im Protokoll des Laufs."))
+    return " ".join(parts)
+
+
 def _credentials_rejected(run: SyncRun) -> bool:
     """The runner marks the connection failed with the very message it fails the run with."""
     connection = FaciliooConnection.objects.filter(customer_id=run.customer_id).first()
@@ -203,9 +244,23 @@ def alerts_after_run(*, run: SyncRun, kind: str | None = None) -> Alert | None:
     customer = Customer.objects.get(pk=run.customer_id)
     now = timezone.now()
     if run.status in (RunStatus.SUCCEEDED, RunStatus.WARNING):
-        closed = _close(customer=customer, use_case=run.use_case, now=now)
+        skipped = _attention_skips(run) if run.status == RunStatus.WARNING else {}
+        kinds = [k for k in AlertKind.values if not (skipped and k == AlertKind.RECORDS_SKIPPED)]
+        closed = _close(customer=customer, use_case=run.use_case, kinds=kinds, now=now)
         _notify_resolved(customer=customer, use_case=run.use_case, alerts=closed, run=run)
-        return None
+        if not skipped:
+            return None
+        alert, opened = _open_or_update(
+            customer=customer,
+            use_case=run.use_case,
+            kind=AlertKind.RECORDS_SKIPPED,
+            message=_records_skipped_message(skipped),
+            run=run,
+        )
+        alert.customer = customer
+        if opened or alert.notified_at is None:
+            _notify_opened(alert)
+        return alert
     if run.started_at is not None:
         _close(customer=customer, use_case=run.use_case, kinds=[AlertKind.RUN_OVERDUE], now=now)
     if run.status != RunStatus.FAILED:

@@ -354,21 +354,84 @@ class FaciliooClient:
         """``POST /api/<entity>/search`` with a body already in facilioo's names."""
         return self.iter_pages(dialect.search_path(Entity(entity)), method="POST", json=query)
 
-    def search_by_external_id(self, entity: Entity, external_id: str) -> list[JSON]:
-        """Live records of ``entity`` whose externalId is exactly ``external_id``.
-
-        Parties carry a list of external ids instead of one field: the search's answer is taken
-        as it is, and the caller checks the party's list (``party_external_ids``).
-        """
+    def find_by_text(self, entity: Entity, text: str, external_id: str) -> list[JSON]:
+        """Live records of ``entity`` found by the free text ``text`` that carry
+        ``external_id`` (case ignored): a record created moments ago, found again by what it
+        was created with. Bounded by the namesakes of ``text``, never a whole listing."""
         entity = Entity(entity)
-        matches = [
+        wanted = external_id.casefold()
+        return [
             item
-            for item in self.search(entity, {dialect.SEARCH_EXTERNAL_ID: external_id})
+            for item in self.search(entity, {dialect.SEARCH_TEXT: text})
             if not item.get(dialect.DELETED)
+            and str(item.get(dialect.EXTERNAL_ID) or "").casefold() == wanted
         ]
-        if entity is Entity.PARTIES:
-            return matches
-        return [item for item in matches if item.get(dialect.EXTERNAL_ID) == external_id]
+
+    def lookup_parties(self, external_ids: list[str]) -> dict[str, list[int]]:
+        """The parties that carry each of our external ids (case ignored), as facilioo's batch
+        lookup finds them: only ids the account's company owns, 100 values a request, paged.
+
+        Returns lower-cased external id → party ids (ascending; a value can match one party
+        per party type). Ids without a party are absent.
+        """
+        found: dict[str, list[int]] = {}
+        values = list(dict.fromkeys(v for v in external_ids if v))
+        for start in range(0, len(values), dialect.LOOKUP_BATCH):
+            chunk = values[start : start + dialect.LOOKUP_BATCH]
+            body = {dialect.LOOKUP_PARTY_IDS: None, dialect.LOOKUP_EXTERNAL_IDS: chunk}
+            wanted = {v.casefold() for v in chunk}
+            for item in self.iter_pages(
+                dialect.PARTY_EXTERNAL_IDS_SEARCH_PATH, method="POST", json=body
+            ):
+                party, value = _lookup_item(item)
+                if party is None or value is None or value.casefold() not in wanted:
+                    continue
+                ids = found.setdefault(value.casefold(), [])
+                if party not in ids:
+                    ids.append(party)
+        return {value: sorted(ids) for value, ids in found.items()}
+
+    def owned_party_ids(self) -> dict[str, list[int]]:
+        """Every external id the account's company owns (lower case → party ids), from one
+        paged listing of the batch lookup without filters: ``ceil(owned / 100)`` requests,
+        whatever other companies hold."""
+        found: dict[str, list[int]] = {}
+        body = {dialect.LOOKUP_PARTY_IDS: None, dialect.LOOKUP_EXTERNAL_IDS: None}
+        for item in self.iter_pages(
+            dialect.PARTY_EXTERNAL_IDS_SEARCH_PATH, method="POST", json=body
+        ):
+            party, value = _lookup_item(item)
+            if party is not None and value is not None:
+                ids = found.setdefault(value.casefold(), [])
+                if party not in ids:
+                    ids.append(party)
+        return {value: sorted(ids) for value, ids in found.items()}
+
+    def party_external_ids_of(self, party_ids: list[int]) -> dict[int, list[str]]:
+        """Our external ids on each of ``party_ids`` (the batch lookup by party)."""
+        result: dict[int, list[str]] = {pid: [] for pid in party_ids}
+        for start in range(0, len(party_ids), dialect.LOOKUP_BATCH):
+            chunk = party_ids[start : start + dialect.LOOKUP_BATCH]
+            body = {dialect.LOOKUP_PARTY_IDS: chunk, dialect.LOOKUP_EXTERNAL_IDS: None}
+            for item in self.iter_pages(
+                dialect.PARTY_EXTERNAL_IDS_SEARCH_PATH, method="POST", json=body
+            ):
+                party, value = _lookup_item(item)
+                if party in result and value is not None and value not in result[party]:
+                    result[party].append(value)
+        return result
+
+    def party_types(self, party_ids: list[int]) -> dict[int, int | None]:
+        """The type of each live party of ``party_ids`` (search by ``ids``, 100 a request)."""
+        types: dict[int, int | None] = {}
+        for start in range(0, len(party_ids), dialect.LOOKUP_BATCH):
+            chunk = party_ids[start : start + dialect.LOOKUP_BATCH]
+            for item in self.search(Entity.PARTIES, {dialect.SEARCH_IDS: chunk}):
+                if item.get(dialect.DELETED) or item.get(dialect.ID) not in chunk:
+                    continue
+                kind = item.get(dialect.PARTY_TYPE_FIELD)
+                types[int(item[dialect.ID])] = kind if isinstance(kind, int) else None
+        return types
 
     def get(self, entity: Entity, record_id: int) -> JSON:
         return self._record(
@@ -388,17 +451,26 @@ class FaciliooClient:
 
         Retrying a POST whose answer was lost (dropped connection, timeout, 5xx) could create
         the record twice. So before every repeat of a create that carries an externalId, the
-        client searches facilioo for that externalId and, if the record is there, takes it as
+        client looks for the record by the free text it was created with (its number, name or
+        title, ``dialect.TEXT_SEARCHED``) and takes the namesake that carries our externalId as
         the result instead of posting again (search-before-retry). Records without a single
         external id (parties, contact details) pass their own ``find_again``.
         """
         entity = Entity(entity)
         external_id = body.get("externalId")
+        text_field = dialect.TEXT_SEARCHED.get(entity.value, ("", "I"))[0]
+        text = body.get(text_field) if text_field else None
         adopt = find_again
-        if adopt is None and isinstance(external_id, str) and external_id:
+        if (
+            adopt is None
+            and isinstance(external_id, str)
+            and external_id
+            and isinstance(text, str)
+            and text
+        ):
 
             def adopt() -> JSON | None:
-                matches = self.search_by_external_id(entity, external_id)
+                matches = self.find_by_text(entity, text, external_id)
                 return max(matches, key=lambda item: item.get(dialect.ID) or 0) if matches else None
 
         return self._record(
@@ -429,7 +501,8 @@ class FaciliooClient:
     # -- parties: external ids and contact details (dialect: parties, contact details) ------
 
     def party_external_ids(self, party_id: int) -> list[str]:
-        """The party's external ids, all owners' (a paged list of strings)."""
+        """The party's external ids as the account sees them (a paged list of strings). Whether
+        facilioo shows other owners' ids here is not documented: callers merge, never drop."""
         return dialect.external_ids_from_page(
             list(self.iter_pages(dialect.party_external_ids_path(party_id)))
         )
@@ -884,6 +957,18 @@ def _capture(fn: Callable[[T], R], item: T) -> tuple[bool, R | Exception]:
         return True, fn(item)
     except Exception as exc:
         return False, exc
+
+
+def _lookup_item(item: Any) -> tuple[int | None, str | None]:
+    """(party id, external id) of one ``PartyExternalIdRead`` (names I, see the dialect)."""
+    if not isinstance(item, dict):
+        return None, None
+    party = item.get(dialect.LOOKUP_READ_PARTY)
+    value = item.get(dialect.LOOKUP_READ_VALUE)
+    return (
+        party if isinstance(party, int) and not isinstance(party, bool) else None,
+        value if isinstance(value, str) and value else None,
+    )
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

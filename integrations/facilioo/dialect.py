@@ -95,12 +95,43 @@ def upload_path(file_id: int) -> str:
     return f"{collection_path('files')}/{int(file_id)}/upload"
 
 
-# The search body key that filters by external id: I (S21 lists an unnamed string filter).
-SEARCH_EXTERNAL_ID: Final = "externalId"
-# The search body key for a list of ids: D (S21, S22).
+# No search filter by external id is documented (reference §17): facilioo's ASP.NET binding
+# ignores unknown keys, so such a filter would be an unfiltered search. The product never sends
+# one: single-id records are found in one listing per run, parties through the batch lookup.
+# The search body key for a list of ids: D (S21, S22, /reference/filtering).
 SEARCH_IDS: Final = "ids"
-# Free-text search field of a search body: I (S21/S22 document a leading string, name lost).
-SEARCH_TEXT: Final = "search"
+# Free-text search field of a search body: D (/reference/filtering, reference §17).
+SEARCH_TEXT: Final = "searchTerm"
+# What the free text of a search looks at, per entity: the field whose value finds a record
+# again after a create whose answer was lost. D for unit contracts ("searches the
+# UnitContract's Number", S21); I for the others.
+TEXT_SEARCHED: Final[Mapping[str, tuple[str, Evidence]]] = {
+    "properties": ("number", "I"),
+    "units": ("number", "I"),
+    "unit-contracts": ("number", "D"),
+    "document-groups": ("name", "I"),
+    "files": ("name", "I"),
+    "documents": ("title", "I"),
+}
+
+# Parties' external ids, owned per company (reference §17, /reference/external-ids).
+# The batch lookup: D (/reference/post_api-parties-external-ids-search), paged in the query,
+# body {"partyIds": [int] | null, "externalIds": [string] | null}; case-insensitive; the
+# caller's own ids only; an empty list returns nothing.
+PARTY_EXTERNAL_IDS_SEARCH_PATH: Final = "/api/parties/external-ids/search"  # D
+LOOKUP_PARTY_IDS: Final = "partyIds"  # D
+LOOKUP_EXTERNAL_IDS: Final = "externalIds"  # D
+LOOKUP_BATCH: Final = 100  # D: PageSize 1 to 100; as many values per request
+# The answer's items, PartyExternalIdRead: the names are not shown (I, checked by the probe).
+LOOKUP_READ_PARTY: Final = "partyId"  # I
+LOOKUP_READ_VALUE: Final = "externalId"  # I
+# A party's type in its read model (I, the enum is D S18).
+PARTY_TYPE_FIELD: Final = "type"  # I
+# A one-time marker a new party carries until our external id is on it, so a create whose
+# answer was lost is found again by proof (``searchTerm``), never by names and time. The
+# fourth name field (D S18: further persons of a party; JSON name I) is free on our parties.
+PARTY_MARKER_FIELD: Final = "quaternaryName"  # I
+PARTY_MARKER_PREFIX: Final = "connect-anlage-"
 
 # The answer of PUT /api/files/{id}/upload: shape not documented (I); a plain string is accepted.
 UPLOAD_URL_KEYS: Final = ("url", "uploadUrl")
@@ -139,6 +170,7 @@ FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
     },
     "parties": {
         "type": ("type", "I"),  # the enum is D (S18), the JSON name I
+        "marker": (PARTY_MARKER_FIELD, "I"),  # a one-time create marker, see above
         "firstNames": ("primaryName", "I"),  # PrimaryName D (S18 prose), camelCase I
         "lastName": ("secondaryName", "I"),  # SecondaryName D (S18 prose), camelCase I
         "contactByEmail": ("contactByEmail", "I"),  # three required booleans D (S18)

@@ -2,11 +2,15 @@
 
 A party in facilioo is shared between property-management companies. So:
 
+- external ids belong to an owner: a party found by facilioo's batch lookup for our id is ours
+  (the lookup answers only the ids the account's company owns, without regard to case); a
+  party that only another company's id points to is never written, detached or shown;
 - it is created with its names only, then **our** external id is added to its list of external
   ids (read, merge, write back); ids of other owners are never dropped;
 - e-mail and phone are *contact details* of the party, created once and kept in line;
-- a create whose answer was lost is found again (same names, created moments ago, no external
-  id yet) before a second party is created;
+- a create carries a one-time marker until our id is on the party, so a create whose answer
+  was lost is found again by that proof (free-text search for the marker), never by names and
+  time, which another company's new namesake would match as well;
 - it is never deleted: when it leaves the ERP only our external id is removed from its list.
 
 Wire names and paths come from :mod:`integrations.facilioo.dialect`; the canonical party payload
@@ -17,9 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations.facilioo import dialect
@@ -34,8 +38,9 @@ CONTACT_FIELDS: Mapping[str, str] = {"email": "email", "phone": "phone"}  # cano
 # each part's digest decides whether it is written, so a changed e-mail is one update.
 BODY_PART = "body"
 PARTS = (BODY_PART, *CONTACT_FIELDS.values())
-# A party found again after a lost create answer must have been created this recently.
-FIND_AGAIN_WINDOW = timedelta(minutes=10)
+# The party type the product writes and adopts (D S18: User, tenants and owners); a value of
+# the batch lookup can match one party per type.
+USER_TYPE = dialect.PARTY_TYPES["user"]
 
 
 @dataclass
@@ -46,8 +51,9 @@ class PartyResult:
     contacts: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
-def _norm(value: Any) -> str:
-    return " ".join(str(value or "").split()).casefold()
+def same_id(a: str, b: str) -> bool:
+    """External ids compare without regard to case, as facilioo's lookup does."""
+    return a.casefold() == b.casefold()
 
 
 def _same_contact(a: Any, b: Any) -> bool:
@@ -63,44 +69,77 @@ class PartyWriter:
 
     # -- external ids --------------------------------------------------------------------------
 
-    def has_external_id(self, party_id: int, external_id: str) -> bool:
-        return external_id in self.client.party_external_ids(party_id)
+    def find(
+        self, external_ids: list[str], *, owned: Mapping[str, list[int]] | None = None
+    ) -> dict[str, int]:
+        """Our parties by our ids (lower case → party id): from ``owned`` (an index of every id
+        our company owns, ``client.owned_party_ids``) when given, else through facilioo's batch
+        lookup, 100 ids a request. Only parties of the type we write are kept (a value can
+        match one party per type); the lookup is owner-scoped, so each carries our id."""
+        if owned is None:
+            hits = self.client.lookup_parties(external_ids)
+        else:
+            wanted = {v.casefold() for v in external_ids}
+            hits = {value: ids for value, ids in owned.items() if value in wanted}
+        if not hits:
+            return {}
+        types = self.client.party_types(sorted({pid for ids in hits.values() for pid in ids}))
+        found: dict[str, int] = {}
+        for value, party_ids in hits.items():
+            users = [pid for pid in party_ids if types.get(pid) == USER_TYPE]
+            if users:
+                found[value] = max(users)
+        return found
 
     def add_external_id(
         self, party_id: int, external_id: str, *, drop: str | None = None, known_empty: bool = False
     ) -> None:
-        """Our id into the party's list (``drop``: our previous id, after a separator change)."""
+        """Our id into the party's list (``drop``: our previous id, after a separator change).
+        The list is read, merged and written back: whatever else it holds stays."""
         current = [] if known_empty else self.client.party_external_ids(party_id)
-        merged = [i for i in current if i != drop or i == external_id]
-        if external_id not in merged:
+        merged = [
+            i for i in current if drop is None or same_id(i, external_id) or not same_id(i, drop)
+        ]
+        if not any(same_id(i, external_id) for i in merged):
             merged.append(external_id)
         if merged != current:
             self.client.put_party_external_ids(party_id, merged)
 
     def remove_external_id(self, party_id: int, external_id: str) -> bool:
-        """Our id out of the party's list; everything else stays. False: it was not there."""
+        """Our id (in any letter case) out of the party's list; everything else stays.
+        False: it was not there."""
         current = self.client.party_external_ids(party_id)
-        if external_id not in current:
+        kept = [i for i in current if not same_id(i, external_id)]
+        if kept == current:
             return False
-        self.client.put_party_external_ids(party_id, [i for i in current if i != external_id])
+        self.client.put_party_external_ids(party_id, kept)
         return True
 
     # -- create and update ---------------------------------------------------------------------
 
     def create(self, canonical: JSON, external_id: str) -> PartyResult:
-        """A new party with our external id and its contact details."""
+        """A new party with our external id and its contact details.
+
+        The create carries a one-time marker (``dialect.PARTY_MARKER_FIELD``); a repeat after a
+        lost answer first looks for it, and it is cleared once our id is on the party.
+        """
+        marker = dialect.PARTY_MARKER_PREFIX + secrets.token_hex(12)
         adopted: list[int] = []
 
         def find_again() -> JSON | None:
-            found = self._find_lost_create(canonical)
+            found = self._find_lost_create(marker)
             if found is not None:
                 adopted.append(int(found[dialect.ID]))
             return found
 
-        record = self.client.create(Entity.PARTIES, canonical, find_again=find_again)
+        record = self.client.create(
+            Entity.PARTIES, {**canonical, "marker": marker}, find_again=find_again
+        )
         party_id = int(record[dialect.ID])
-        # A freshly created party has no external ids; one found again may (we checked: none).
-        self.add_external_id(party_id, external_id, known_empty=not adopted)
+        # A freshly created party has no external ids; one found again by its marker has none
+        # either (our id goes in only after its create answer arrived).
+        self.add_external_id(party_id, external_id, known_empty=True)
+        self.client.patch(Entity.PARTIES, party_id, {"marker": None})
         # A new party has no contact details yet: no search before creating them.
         contacts = self.sync_contacts(party_id, canonical, fresh=not adopted)
         contacts[BODY_PART] = (party_id, party_digest(canonical))
@@ -136,33 +175,11 @@ class PartyWriter:
         contacts[BODY_PART] = (party_id, body_digest)
         return PartyResult(party_id, created=False, contacts=contacts)
 
-    def _find_lost_create(self, canonical: JSON) -> JSON | None:
-        """The party a lost create answer left: same names, created just now, no external id.
-
-        Parties are shared, so another company may hold a namesake; one that carries any
-        external id, or that was created before the window, is never taken.
-        """
-        sent = dialect.render_party(canonical)
-        primary = sent.get(dialect.wire_name("parties", "firstNames"))
-        secondary = sent.get(dialect.wire_name("parties", "lastName"))
-        text = secondary or primary
-        if not text:
-            return None
-        cutoff = datetime.now(UTC) - FIND_AGAIN_WINDOW
-        candidates = []
-        for item in self.client.search(Entity.PARTIES, {dialect.SEARCH_TEXT: text}):
-            if item.get(dialect.DELETED):
-                continue
-            got_primary = item.get(dialect.wire_name("parties", "firstNames"))
-            got_secondary = item.get(dialect.wire_name("parties", "lastName"))
-            if _norm(got_primary) != _norm(primary) or _norm(got_secondary) != _norm(secondary):
-                continue
-            created = _parse_time(item.get(dialect.CREATED))
-            if created is None or created < cutoff:
-                continue
-            candidates.append(item)
-        for item in sorted(candidates, key=lambda i: -int(i.get(dialect.ID) or 0)):
-            if not self.client.party_external_ids(int(item[dialect.ID])):
+    def _find_lost_create(self, marker: str) -> JSON | None:
+        """The party a lost create answer left: the one that carries this attempt's marker."""
+        field_name = dialect.PARTY_MARKER_FIELD
+        for item in self.client.search(Entity.PARTIES, {dialect.SEARCH_TEXT: marker}):
+            if not item.get(dialect.DELETED) and item.get(field_name) == marker:
                 logger.info("facilioo party create went through before the failure; found again")
                 return item
         return None
@@ -241,13 +258,3 @@ def party_digest(canonical: JSON) -> str:
 def contact_digest(value: str) -> str:
     normal = "".join(value.split()).casefold()
     return hashlib.sha256(normal.encode()).hexdigest()[:32]
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -49,7 +49,7 @@ from integrations.sync.links import (
     OrmRunLedger,
     RunLedger,
 )
-from integrations.sync.types import REASONS, MapContext, Skip, TargetPayload
+from integrations.sync.types import ATTENTION_REASONS, REASONS, MapContext, Skip, TargetPayload
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
@@ -620,23 +620,19 @@ class SyncEngine:
         return [w for w in writes if id(w) not in dropped]
 
     def find(self, entity: str, external_ids: list[str]) -> list[list[JSON]]:
-        """The live records facilioo has under each external id: searched one by one for a few,
-        else from one listing of the entity per run (a first sync)."""
+        """The live records facilioo has under each external id (case ignored), from one
+        listing of the entity per run: no search filter by external id is documented, and an
+        ignored filter would page through every record once per id."""
         if not external_ids:
             return []
-        if entity not in self._found and len(external_ids) <= SEARCH_LIMIT:
-            return [
-                self.client.search_by_external_id(Entity(entity), external_id)
-                for external_id in external_ids
-            ]
         index = self._found.get(entity)
         if index is None:
             index = {}
             for record in self.client.iter_collection(Entity(entity)):
                 if not record.get(dialect.DELETED) and record.get(dialect.EXTERNAL_ID):
-                    index.setdefault(str(record[dialect.EXTERNAL_ID]), []).append(record)
+                    index.setdefault(str(record[dialect.EXTERNAL_ID]).casefold(), []).append(record)
             self._found[entity] = index
-        return [index.get(external_id, []) for external_id in external_ids]
+        return [index.get(external_id.casefold(), []) for external_id in external_ids]
 
     # -- links ------------------------------------------------------------------------------
 
@@ -741,6 +737,11 @@ class SyncEngine:
     def progress(self, *, phase: str, total: int | None = None) -> None:
         if self.ledger.progress(phase=phase, total=total):
             raise RunCancelled
+
+    def needs_attention(self) -> bool:
+        """True if the run (any attempt of it) skipped records for a reason someone must act
+        on (``ATTENTION_REASONS``): it ends as a warning with an alert."""
+        return self.ledger.skipped_for(ATTENTION_REASONS) > 0
 
     def log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
         self.counts.add(entity, action)

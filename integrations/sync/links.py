@@ -108,6 +108,9 @@ class RunLedger(Protocol):
     def previous_total(self) -> int | None:
         """The size of the customer's last complete read of this use case, if any."""
 
+    def skipped_for(self, reasons: Collection[str]) -> int:
+        """How many records this run (all its attempts) logged as skipped for these reasons."""
+
 
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL (the product)
@@ -296,6 +299,13 @@ class OrmRunLedger:
         )
         return int(previous) if previous else None
 
+    def skipped_for(self, reasons: Collection[str]) -> int:
+        from connect.models import SyncRunItem
+
+        return SyncRunItem.objects.filter(
+            run_id=self.run_id, action="skipped", reason__in=list(reasons)
+        ).count()
+
 
 # ---------------------------------------------------------------------------------------------
 # In memory (tests of the engine without a database)
@@ -440,3 +450,10 @@ class MemoryRunLedger:
 
     def previous_total(self) -> int | None:
         return self.last_total
+
+    def skipped_for(self, reasons: Collection[str]) -> int:
+        return sum(
+            1
+            for item in self.items
+            if getattr(item, "action", "") == "skipped" and getattr(item, "reason", "") in reasons
+        )

@@ -73,8 +73,8 @@ REASONS: dict[str, StrPromise] = {
     ),
     # facilioo side (SPEC 4.2)
     "foreign_match": gettext_lazy(
-        "In facilioo gibt es bereits einen Datensatz mit dieser externen ID, der nicht "
-        "nachweislich zu Ihnen gehört; er wurde nicht übernommen und nicht verändert."
+        "In facilioo trägt ein Datensatz außerhalb Ihrer Mandanten (Projekte) diese externe "
+        "ID; er wurde nicht übernommen und nicht verändert."
     ),
     "number_taken": gettext_lazy(
         "facilioo hat das Anlegen abgelehnt, weil die Nummer in diesem Mandanten bereits "
@@ -82,6 +82,12 @@ REASONS: dict[str, StrPromise] = {
         "bestehenden Datensatz in facilioo."
     ),
 }
+
+
+# Skips that mean facilioo cannot hold what the ERP says until someone acts: our id on a
+# record outside the customer's reach, or a record whose parent is missing. A run with any of
+# them ends as a warning with an alert, never "succeeded".
+ATTENTION_REASONS: frozenset[str] = frozenset({"foreign_match", "missing_reference"})
 
 
 @dataclass(frozen=True, slots=True)

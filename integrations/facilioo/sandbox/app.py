@@ -6,7 +6,8 @@
 - ``/_control``: fault injection and lifetimes (GET, POST), ``/_control/counters`` (GET,
   DELETE), ``/_control/reset`` (POST), ``/_control/expire-tokens`` (POST: every access token
   issued so far counts as expired, without waiting), ``/_control/state/<entity>`` (GET, for
-  tests);
+  tests), ``/_control/plant-parties`` (POST: parties another company owns ids on) and
+  ``/_control/merge-parties`` (POST: facilioo's deduplication of parties);
 - ``/``: a read-only German HTML page of what arrived.
 """
 
@@ -395,6 +396,12 @@ class SandboxApp:
                 with self._lock:
                     self._uploads.clear()
                 return Response(status=204)
+            if path == "/_control/plant-parties" and method == "POST":
+                return json_response(self._plant(json.loads(request.get_data() or b"{}")))
+            if path == "/_control/merge-parties" and method == "POST":
+                order = json.loads(request.get_data() or b"{}")
+                self.store.merge_parties(int(order["into"]), [int(i) for i in order["merged"]])
+                return Response(status=204)
             if path.startswith("/_control/state/") and method == "GET":
                 table = path.removeprefix("/_control/state/")
                 if table not in self.store.tables:
@@ -406,9 +413,34 @@ class SandboxApp:
                 if content is None:
                     return problem_response(not_found("files", file_id))
                 return Response(content, content_type="application/octet-stream")
-        except ValueError as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             return problem_response(Problem(400, "Ungültige Steuerung", detail=str(exc)))
+        except Problem as problem:
+            return problem_response(problem)
         return problem_response(Problem(404, "Unbekannter Steuerungspfad"))
+
+    def _plant(self, order: Any) -> list[JSON]:
+        """Parties another company holds, with the id strings it owns on them.
+
+        ``{"owner": 99, "parties": [{"externalIds": ["1000-40001"], "primaryName": …}]}``:
+        the owner need not be an account of this sandbox.
+        """
+        if not isinstance(order, dict) or not isinstance(order.get("parties"), list):
+            raise TypeError("Erwartet wird {owner, parties: [{externalIds, …}]}.")
+        owner = int(order.get("owner", 99))
+        planted = []
+        for party in order["parties"]:
+            body = {k: v for k, v in party.items() if k != "externalIds"}
+            body = {
+                "type": 7,
+                "secondaryName": "Fremd",
+                "contactByEmail": False,
+                "contactByPush": False,
+                "contactByMail": True,
+                **body,
+            }
+            planted.append(self.store.plant_party(owner, body, list(party["externalIds"])))
+        return planted
 
     # -- API routing ----------------------------------------------------------------------------
 
@@ -458,6 +490,12 @@ class SandboxApp:
             self._require(method, "POST")
             self._require_writer(account)
             return json_response(self.store.create(resource, self._body(request)), status=201)
+        if resource == "parties" and rest[1:] == ["external-ids", "search"]:
+            # The batch lookup (facilioo docs, "Search External Ids"): the caller's own ids.
+            self._require(method, "POST")
+            query = self._body(request, allow_empty=True)
+            found = self.store.lookup_external_ids(query.get("partyIds"), query.get("externalIds"))
+            return self._page(request, lambda n, s: (found[(n - 1) * s : n * s], len(found)))
         if rest[1:] == ["search"]:
             self._require(method, "POST")
             query = self._body(request, allow_empty=True)

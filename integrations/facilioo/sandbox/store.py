@@ -30,6 +30,12 @@ FIRST_ID = 100
 # them and are visible to it alone; parties and contact details are shared, as in facilioo.
 SHARED_TABLES = frozenset({"parties", "contact-details"})
 COMPANY = "_company"  # internal: never in an API answer
+# A party's external ids, per owner (the company whose account wrote them): facilioo documents
+# that a shared party "can have multiple external ids with different owners". Internal: an
+# account reads and replaces its own ids only.
+OWNED_IDS = "_externalIds"
+# The company of the seeded account, and the owner when the store is used without a request.
+DEFAULT_COMPANY = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +81,10 @@ CONTACT_TYPE_EMAIL = 1
 PARTY_TYPES = frozenset({1, 2, 3, 5, 7, 10, 11, 13, 14, 15})
 CONTRACT_TYPES = range(1, 12)
 CATALOGS = ("tenants", "unit-types", "file-types", "contact-types")
-# Search body keys every entity accepts besides its own fields (reference §6).
-SEARCH_KEYS = frozenset({"search", "ids", "orderBy", "externalId"})
+# Search body keys every entity honours besides its own fields (reference §6 and §17: free
+# text is ``searchTerm``, ``ids`` filters by id). Any other key is ignored, as ASP.NET ignores
+# unknown JSON keys: an undocumented filter such as ``externalId`` means an unfiltered search.
+SEARCH_KEYS = frozenset({"searchTerm", "ids", "orderBy"})
 # Parties are shared between property-management companies and carry a list of external ids
 # (facilioo docs, external ids): kept here, read and replaced through /external-ids.
 MULTI_ID_TABLES = frozenset({"parties"})
@@ -265,8 +273,8 @@ class Store:
         self.extra_tenants: list[JSON] = []  # tenants of further accounts (--accounts)
         self.tables: dict[str, dict[int, JSON]] = {}
         self.contents: dict[int, bytes] = {}  # file id -> uploaded bytes
-        # externalId -> ids per table: the idempotent upsert searches by externalId a lot.
-        self.by_external_id: dict[str, dict[str, set[int]]] = {}
+        # (owner, external id in lower case) -> party ids: the batch lookup's index.
+        self.owned_index: dict[tuple[int, str], set[int]] = {}
         self.next_id = FIRST_ID
         self.version = 0  # bumped by every write; the persister saves when it moved
         self.reset()
@@ -291,7 +299,7 @@ class Store:
             for item in CONTACT_TYPES:
                 self.tables["contact-types"][item["id"]] = dict(item)
             self.contents = {}
-            self.by_external_id = {name: {} for name in ENTITIES}
+            self.owned_index = {}
             self.next_id = FIRST_ID
             self.version += 1
 
@@ -326,9 +334,12 @@ class Store:
             for name, rows in raw.get("tables", {}).items():
                 if name in self.tables:
                     self.tables[name] = {int(row["id"]): row for row in rows}
-                if name in self.by_external_id:
-                    for row in rows:
-                        self._index(name, row, None)
+            for row in self.tables["parties"].values():
+                row.pop("externalIds", None)  # a test view (``records``), never stored
+                row.pop("externalIdsByOwner", None)
+                owned = row.get(OWNED_IDS) or {}
+                row[OWNED_IDS] = {str(owner): list(ids) for owner, ids in owned.items()}
+                self._index_party(row, {})
             self.next_id = int(raw.get("nextId", FIRST_ID))
             for file_id in self.tables["files"]:
                 blob = blob_dir / str(file_id)
@@ -364,8 +375,16 @@ class Store:
     # -- reads ------------------------------------------------------------------------------
 
     def records(self, table: str) -> list[JSON]:
+        """Every row, for tests and the overview page. A party also shows ``externalIds`` (the
+        ids of every owner, as a test sees them) and ``externalIdsByOwner``."""
         with self.lock:
-            return [copy.deepcopy(row) for row in self.tables[table].values()]
+            rows = [copy.deepcopy(row) for row in self.tables[table].values()]
+        if table in MULTI_ID_TABLES:
+            for row in rows:
+                owned = row.get(OWNED_IDS) or {}
+                row["externalIds"] = [i for ids in owned.values() for i in ids]
+                row["externalIdsByOwner"] = {owner: list(ids) for owner, ids in owned.items()}
+        return rows
 
     def count(self, table: str) -> int:
         with self.lock:
@@ -397,25 +416,21 @@ class Store:
             return [copy.deepcopy(row) for row in rows[start : start + size]], len(rows)
 
     def search(self, table: str, query: JSON) -> list[JSON]:
-        """``POST /api/<entity>/search``: exact ``externalId``, ``ids``, free-text ``search``,
-        equality on any other field of the entity, ``orderBy`` like ``"name desc"``."""
+        """``POST /api/<entity>/search``: ``ids``, free-text ``searchTerm``, equality on a field
+        of the entity, ``orderBy`` like ``"name desc"``. Keys it does not know are ignored, as
+        facilioo's ASP.NET binding ignores them (``externalId`` and ``search`` included)."""
         spec = SPECS[table]
-        unknown = sorted(set(query) - set(spec.fields) - SEARCH_KEYS)
-        if unknown:
-            raise unknown_fields(table, unknown)
         filters: list[Callable[[JSON], bool]] = []
         for key, value in query.items():
-            if value is None or key in {"orderBy", "search", "searchTerm", "ids"}:
+            if value is None or key in SEARCH_KEYS:
                 continue
-            if key == "externalId" and table in MULTI_ID_TABLES:
-                continue  # answered from the index of every party's list below
-            if key == "externalId" or key in spec.fields:
+            if key in spec.fields:
                 filters.append(_equals(key, value))
         ids = query.get("ids")
         if isinstance(ids, list):
             wanted = set(ids)
             filters.append(lambda row: row["id"] in wanted)
-        text = query.get("search") or query.get("searchTerm")
+        text = query.get("searchTerm")
         if isinstance(text, str) and text:
             needle = text.casefold()
             filters.append(
@@ -423,16 +438,10 @@ class Store:
                     needle in str(row.get(f) or "").casefold() for f in spec.text_fields
                 )
             )
-        external_id = query.get("externalId")
         with self.lock:
-            if external_id is not None:
-                ids = self.by_external_id[table].get(str(external_id), set())
-                candidates = [self.tables[table][i] for i in sorted(ids)]
-            else:
-                candidates = list(self.tables[table].values())
             rows = [
                 copy.deepcopy(row)
-                for row in candidates
+                for row in self.tables[table].values()
                 if self._mine(table, row) and all(check(row) for check in filters)
             ]
         order = query.get("orderBy")
@@ -441,6 +450,44 @@ class Store:
                 name, _sep, direction = clause.strip().partition(" ")
                 rows.sort(key=_sort_key(name), reverse=direction.strip().lower() == "desc")
         return rows
+
+    def lookup_external_ids(self, party_ids: Any, external_ids: Any) -> list[JSON]:
+        """``POST /api/parties/external-ids/search``: the external ids the asking company owns,
+        ordered by party, optionally only of the given parties or with the given values (case
+        ignored). An empty list returns nothing; null does not filter."""
+        for name, value, kind in (("partyIds", party_ids, int), ("externalIds", external_ids, str)):
+            if value is not None and (
+                not isinstance(value, list)
+                or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value)
+            ):
+                raise Problem(
+                    400,
+                    "Ein oder mehrere Validierungsfehler sind aufgetreten.",
+                    detail=f"„{name}“ muss eine Liste oder null sein.",
+                    errors={name: [f"„{name}“ muss eine Liste oder null sein."]},
+                )
+        if party_ids == [] or external_ids == []:
+            return []
+        owner = self._owner()
+        with self.lock:
+            if external_ids is not None:
+                candidates: set[int] = set()
+                for value in external_ids:
+                    candidates |= self.owned_index.get((owner, value.casefold()), set())
+            else:
+                candidates = set(self.tables["parties"])
+            if party_ids is not None:
+                candidates &= set(party_ids)
+            wanted = {v.casefold() for v in external_ids} if external_ids is not None else None
+            result: list[JSON] = []
+            for party_id in sorted(candidates):
+                row = self.tables["parties"].get(party_id)
+                if row is None or row.get("deleted"):
+                    continue
+                for value in (row.get(OWNED_IDS) or {}).get(str(owner), []):
+                    if wanted is None or value.casefold() in wanted:
+                        result.append({"partyId": party_id, "externalId": value})
+            return result
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -476,9 +523,8 @@ class Store:
             if table == "files":
                 row.update(dict.fromkeys(FILE_UPLOAD_FIELDS))
             if table in MULTI_ID_TABLES:
-                row["externalIds"] = []
+                row[OWNED_IDS] = {}
             self.tables[table][record_id] = row
-            self._index(table, row, None)
             if table == "properties":
                 # facilioo creates the property's surrogate entrance, with the same id and values.
                 entrance = {
@@ -494,7 +540,6 @@ class Store:
                 if COMPANY in row:
                     entrance[COMPANY] = row[COMPANY]
                 self.tables["entrances"][record_id] = entrance
-                self._index("entrances", entrance, None)
             self.version += 1
             return copy.deepcopy(row)
 
@@ -507,9 +552,7 @@ class Store:
             merged = {name: row.get(name) for name in spec.fields}
             merged.update(self.accept(table, body))
             self._validate(table, merged, current_id=record_id)
-            old_external_id = row.get("externalId")
             row.update(merged)
-            self._index(table, row, old_external_id)
             self._derive(table, row)
             row["lastModified"] = now_iso()
             self.version += 1
@@ -528,15 +571,19 @@ class Store:
                 surrogate["deleted"] = surrogate["lastModified"] = stamp
             self.version += 1
 
-    def external_ids(self, table: str, record_id: int) -> list[str]:
+    def external_ids(self, table: str, record_id: int, *, owner: int | None = None) -> list[str]:
+        """``GET …/external-ids``: the asking company's own ids of the party."""
         with self.lock:
             row = self._live(table, record_id)
             if row is None or table not in MULTI_ID_TABLES:
                 raise not_found(table, record_id)
-            return list(row["externalIds"])
+            return list(row[OWNED_IDS].get(str(self._owner(owner)), []))
 
-    def put_external_ids(self, table: str, record_id: int, ids: Any) -> list[str]:
-        """``PUT …/external-ids``: replaces the whole list (a JSON array of strings)."""
+    def put_external_ids(
+        self, table: str, record_id: int, ids: Any, *, owner: int | None = None
+    ) -> list[str]:
+        """``PUT …/external-ids``: replaces the asking company's own ids (a JSON array of
+        strings); other owners' ids stay as they are."""
         if not isinstance(ids, list) or not all(isinstance(i, str) and i.strip() for i in ids):
             raise Problem(
                 400,
@@ -548,16 +595,44 @@ class Store:
             row = self._live(table, record_id)
             if row is None or table not in MULTI_ID_TABLES:
                 raise not_found(table, record_id)
-            old = list(row["externalIds"])
-            row["externalIds"] = list(dict.fromkeys(ids))
-            index = self.by_external_id[table]
-            for external_id in old:
-                index.get(external_id, set()).discard(record_id)
-            for external_id in row["externalIds"]:
-                index.setdefault(external_id, set()).add(record_id)
+            before = {owner_: list(values) for owner_, values in row[OWNED_IDS].items()}
+            key = str(self._owner(owner))
+            row[OWNED_IDS][key] = list(dict.fromkeys(ids))
+            if not row[OWNED_IDS][key]:
+                del row[OWNED_IDS][key]
+            self._index_party(row, before)
             row["lastModified"] = now_iso()
             self.version += 1
-            return list(row["externalIds"])
+            return list(row[OWNED_IDS].get(key, []))
+
+    def plant_party(self, owner: int, body: JSON, external_ids: list[str]) -> JSON:
+        """A party another company created and holds ids on (``/_control/plant-parties``)."""
+        created = self.create("parties", body)
+        self.put_external_ids("parties", created["id"], external_ids, owner=owner)
+        return created
+
+    def merge_parties(self, into: int, merged: list[int]) -> None:
+        """facilioo's deduplication: the main party takes every id of the merged ones, which
+        are deleted (``/_control/merge-parties``)."""
+        with self.lock:
+            main = self.tables["parties"].get(into)
+            if main is None or main.get("deleted"):
+                raise not_found("parties", into)
+            before = {owner: list(ids) for owner, ids in main[OWNED_IDS].items()}
+            for other_id in merged:
+                other = self.tables["parties"].get(other_id)
+                if other is None or other.get("deleted") or other_id == into:
+                    raise not_found("parties", other_id)
+                other_before = {owner: list(ids) for owner, ids in other[OWNED_IDS].items()}
+                for owner, ids in other[OWNED_IDS].items():
+                    main[OWNED_IDS].setdefault(owner, [])
+                    main[OWNED_IDS][owner] += [i for i in ids if i not in main[OWNED_IDS][owner]]
+                other[OWNED_IDS] = {}
+                self._index_party(other, other_before)
+                other["deleted"] = other["lastModified"] = now_iso()
+            self._index_party(main, before)
+            main["lastModified"] = now_iso()
+            self.version += 1
 
     def store_upload(self, file_id: int, *, size: int, sha256: str, content: bytes | None) -> None:
         with self.lock:
@@ -572,16 +647,21 @@ class Store:
 
     # -- rules ------------------------------------------------------------------------------
 
-    def _index(self, table: str, row: JSON, old_external_id: str | None) -> None:
-        index = self.by_external_id[table]
-        if table in MULTI_ID_TABLES:
-            for external_id in row.get("externalIds") or []:
-                index.setdefault(str(external_id), set()).add(row["id"])
-            return
-        if old_external_id is not None and old_external_id != row.get("externalId"):
-            index.get(old_external_id, set()).discard(row["id"])
-        if row.get("externalId") is not None:
-            index.setdefault(str(row["externalId"]), set()).add(row["id"])
+    def _index_party(self, row: JSON, before: dict[str, list[str]]) -> None:
+        for owner, ids in before.items():
+            for value in ids:
+                self.owned_index.get((int(owner), value.casefold()), set()).discard(row["id"])
+        for owner, ids in (row.get(OWNED_IDS) or {}).items():
+            for value in ids:
+                self.owned_index.setdefault((int(owner), value.casefold()), set()).add(row["id"])
+
+    @staticmethod
+    def _owner(owner: int | None = None) -> int:
+        """The company whose ids a request reads and writes."""
+        if owner is not None:
+            return owner
+        scope = CURRENT_SCOPE.get()
+        return scope.company_id if scope is not None else DEFAULT_COMPANY
 
     def _derive(self, table: str, row: JSON) -> None:
         if table == "units":

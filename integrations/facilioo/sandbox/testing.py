@@ -155,6 +155,25 @@ class SandboxHandle:
         not): a token's expiry without waiting for it."""
         self._session.post(f"{self.url}/_control/expire-tokens", timeout=10).raise_for_status()
 
+    def plant_parties(self, owner: int, parties: list[JSON]) -> list[JSON]:
+        """Parties another company (``owner``) holds ids on: ``[{"externalIds": [...], …}]``."""
+        response = self._session.post(
+            f"{self.url}/_control/plant-parties",
+            json={"owner": owner, "parties": parties},
+            timeout=30,
+        )
+        response.raise_for_status()
+        planted: list[JSON] = response.json()
+        return planted
+
+    def merge_parties(self, into: int, merged: list[int]) -> None:
+        """facilioo's deduplication: ``into`` takes every owner's ids of ``merged``."""
+        self._session.post(
+            f"{self.url}/_control/merge-parties",
+            json={"into": into, "merged": merged},
+            timeout=10,
+        ).raise_for_status()
+
     def reset(self) -> None:
         """Wipe the data back to the seed (accounts, tenants, catalogues)."""
         self._session.post(f"{self.url}/_control/reset", timeout=10).raise_for_status()

@@ -260,18 +260,26 @@ class PartyStream(Stream):
 
     entity = "parties"
 
+    # One batch with more new parties than one lookup request takes: the run reads every id
+    # our company owns once (one page per 100 owned ids) and looks the rest up there.
+    _owned: dict[str, list[int]] | None = None
+
     def find(self, engine: SyncEngine, creates: list[Write]) -> list[list[JSON]]:
-        """Searched one by one: parties are shared, a listing would read everyone's."""
+        """Our parties by our ids, through facilioo's owner-scoped batch lookup: by value (one
+        request per 100 ids) or, for a batch with more, from one listing of our own ids per
+        run. Only ids our company owns are answered, so every party found carries our id and
+        is ours to adopt; a party only another company's id points to is never found."""
+        if self._owned is None and len(creates) > dialect.LOOKUP_BATCH:
+            self._owned = engine.client.owned_party_ids()
+        found = PartyWriter(engine.client).find(
+            [w.payload.external_id for w in creates], owned=self._owned
+        )
         return [
-            engine.client.search_by_external_id(Entity.PARTIES, w.payload.external_id)
+            [{dialect.ID: party_id}]
+            if (party_id := found.get(w.payload.external_id.casefold())) is not None
+            else []
             for w in creates
         ]
-
-    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
-        """A party whose list of external ids holds ours."""
-        return PartyWriter(engine.client).has_external_id(
-            int(record[dialect.ID]), w.payload.external_id
-        )
 
     def adopt(self, engine: SyncEngine, writes: list[Write]) -> list[Write]:
         writes = engine.adopt(self, writes)

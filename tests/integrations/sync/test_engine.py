@@ -72,7 +72,7 @@ def finish(run, engine) -> None:
         run.status = "failed"
         run.save()
         raise
-    run.status = "warning" if engine.had_failures else "succeeded"
+    run.status = "warning" if engine.had_failures or engine.needs_attention() else "succeeded"
     run.save()
 
 
