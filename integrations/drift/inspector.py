@@ -280,6 +280,19 @@ def _map(
     return None
 
 
+def _carries_our_id(client: FaciliooClient, link: Any) -> bool:
+    """Whether facilioo's owner-scoped lookup finds the linked party by our external id."""
+    found = client.lookup_parties([link.external_id])
+    return link.facilioo_id in found.get(str(link.external_id).casefold(), [])
+
+
+def _not_ours_message(facilioo_id: Any) -> str:
+    return _(
+        "Die Person %(id)s in facilioo trägt unsere externe ID nicht mehr (zusammengeführt oder "
+        "von Hand geändert); ihr aktueller Stand wird nicht gezeigt."
+    ) % {"id": facilioo_id}
+
+
 def record_explain(
     *,
     customer: Customer,
@@ -333,6 +346,9 @@ def record_explain(
                     live = client.get(Entity(entity), link.facilioo_id)
                     if live.get(DELETED):  # soft-deleted: facilioo's read model keeps it
                         live, live_error = None, _deleted_message(link.facilioo_id)
+                    elif entity == "parties" and not _carries_our_id(client, link):
+                        # Shared: what only another company's id reaches is never shown.
+                        live, live_error = None, _not_ours_message(link.facilioo_id)
                 else:
                     live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
                 if file_link is not None:

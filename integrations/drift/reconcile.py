@@ -42,7 +42,8 @@ from integrations.drift.facilioo_names import (
     live_value,
     same_value,
 )
-from integrations.facilioo.client import FaciliooClient
+from integrations.facilioo import dialect
+from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError
 from integrations.models import (
     ExternalLink,
@@ -196,7 +197,15 @@ def findings(
             if link.natural_key.split(KEY_SEPARATOR)[1] in mandanten
         }
         seen: set[int] = set()
-        records: Iterable[dict[str, Any]] = client.iter_pages(LIST_PATH[entity])
+        records: Iterable[dict[str, Any]]
+        if entity == "parties" and isinstance(scope, _Scope):
+            records, ours = _our_parties(client, scope)
+            # A linked party that no longer carries an id of ours is not ours to compare: what
+            # another company's id still reaches is never shown.
+            for lost in [fid for fid in links if fid not in ours]:
+                yield FindingKind.GONE, entity, links.pop(lost), None, {}
+        else:
+            records = client.iter_pages(LIST_PATH[entity])
         if entity == "document-groups":  # the tree is known only once every folder is read
             records = list(records)
             scope.prepare(entity, list(records), set(links))
@@ -219,6 +228,22 @@ def findings(
         for rid, link in links.items():
             if rid not in seen:
                 yield FindingKind.GONE, entity, link, None, {}
+
+
+def _our_parties(client: FaciliooClient, scope: _Scope) -> tuple[list[dict[str, Any]], set[int]]:
+    """The parties to judge, and those that carry an id our company owns.
+
+    Parties are shared by every company on facilioo: a listing would read everyone's. So the
+    parties are read by id: those our ids point to (the owner-scoped lookup, one page per 100
+    of our ids) and those on contracts in the customer's tenants, 100 a request.
+    """
+    ours = {pid for ids in client.owned_party_ids().values() for pid in ids}
+    wanted = sorted(ours | scope.parties)
+    records: list[dict[str, Any]] = []
+    for start in range(0, len(wanted), dialect.LOOKUP_BATCH):
+        chunk = wanted[start : start + dialect.LOOKUP_BATCH]
+        records.extend(client.search(Entity.PARTIES, {dialect.SEARCH_IDS: chunk}))
+    return records, ours
 
 
 def not_reconcilable_message() -> str:

@@ -926,30 +926,44 @@ class FaciliooClient:
         self._tokens = tokens
 
     def _refresh_locked(self) -> None:
+        if not self._refresh_only_locked():
+            # No refresh token, or facilioo refused it: log in again.
+            self._login_locked()
+
+    def _refresh_only_locked(self) -> bool:
+        """The refresh call (dialect: REFRESH_PATH, refresh token as bearer); True if it gave
+        new tokens."""
         refresh = self._tokens.refresh if self._tokens is not None else None
-        if refresh:
-            response = self._exchange(
-                "POST",
-                f"{self.base_url}{dialect.REFRESH_PATH}",
-                route=dialect.REFRESH_PATH,
-                headers={"Authorization": f"Bearer {refresh}"},
-            )
-            assert isinstance(response, requests.Response)  # noqa: S101 (no adoption here)
-            status = response.status_code
-            logger.info(
-                "facilioo token refresh", extra={"path": dialect.REFRESH_PATH, "status": status}
-            )
-            tokens: _Tokens | None = None
-            if status < 300:
-                try:
-                    tokens = _Tokens.from_answer(response.json())
-                except ValueError:
-                    tokens = None
-            if tokens is not None:
-                self._tokens = tokens
-                return
-        # No refresh token, or facilioo refused it: log in again.
-        self._login_locked()
+        if not refresh:
+            return False
+        response = self._exchange(
+            "POST",
+            f"{self.base_url}{dialect.REFRESH_PATH}",
+            route=dialect.REFRESH_PATH,
+            headers={"Authorization": f"Bearer {refresh}"},
+        )
+        assert isinstance(response, requests.Response)  # noqa: S101 (no adoption here)
+        status = response.status_code
+        logger.info(
+            "facilioo token refresh", extra={"path": dialect.REFRESH_PATH, "status": status}
+        )
+        tokens: _Tokens | None = None
+        if status < 300:
+            try:
+                tokens = _Tokens.from_answer(response.json())
+            except ValueError:
+                tokens = None
+        if tokens is None:
+            return False
+        self._tokens = tokens
+        return True
+
+    def refresh_works(self) -> bool:
+        """For the probe: log in, then renew the tokens by the refresh call alone."""
+        with self._token_lock:
+            if self._tokens is None:
+                self._login_locked()
+            return self._refresh_only_locked()
 
 
 def _capture(fn: Callable[[T], R], item: T) -> tuple[bool, R | Exception]:

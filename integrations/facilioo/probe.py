@@ -21,6 +21,7 @@ from io import BytesIO
 from typing import Any, Literal
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
@@ -50,6 +51,66 @@ class Check:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class Assumption:
+    """A dialect entry facilioo's documentation does not settle (evidence I), and the checks of
+    the probe that decide it: the go-live checklist."""
+
+    key: str
+    label: str  # German, for the probe page
+    checks: tuple[tuple[str, str], ...]  # (entity, field) of the checks that prove it
+
+
+# What is still inferred in the dialect, and which check of the probe confirms each.
+ASSUMPTIONS: tuple[Assumption, ...] = (
+    Assumption(
+        "contact_detail_create",
+        gettext_noop(
+            "Kontaktdaten: Anlage über POST /api/contact-details mit partyId, contactTypeId, value"
+        ),
+        (("contact-details", "partyId"), ("contact-details", "value")),
+    ),
+    Assumption(
+        "contact_types",
+        gettext_noop("Kontaktarten: E-Mail ist contactTypeId 1"),
+        (("contact-details", "contactTypeId"), ("contact-details", "search")),
+    ),
+    Assumption(
+        "upload_answer",
+        gettext_noop(
+            "Datei-Upload: PUT /api/files/{id}/upload liefert die Upload-Adresse (Text oder url)"
+        ),
+        (("files", "upload"),),
+    ),
+    Assumption(
+        "external_id_read",
+        gettext_noop("Externe IDs: die Einträge der Sammelsuche heißen partyId und externalId"),
+        (("parties", "PartyExternalIdRead"),),
+    ),
+    Assumption(
+        "lookup",
+        gettext_noop(
+            "Externe IDs: die Sammelsuche findet unsere ID ohne Rücksicht auf "
+            "Groß-/Kleinschreibung und keine fremde"
+        ),
+        (("parties", "lookup"), ("parties", "lookup (unbekannte ID)")),
+    ),
+    Assumption(
+        "party_marker",
+        gettext_noop(
+            "Personen: die Anlage-Marke im vierten Namensfeld wird gespeichert und per searchTerm "
+            "gefunden"
+        ),
+        (("parties", "marker"), ("parties", "searchTerm")),
+    ),
+    Assumption(
+        "refresh",
+        gettext_noop("Anmeldung: POST /api/auth/refresh mit dem Refresh-Token erneuert die Tokens"),
+        (("auth", "refresh"),),
+    ),
+)
+
+
 @dataclass
 class ProbeResult:
     tenant_id: int
@@ -60,6 +121,20 @@ class ProbeResult:
     def ok(self) -> bool:
         return not self.error and all(c.outcome == "accepted" for c in self.checks)
 
+    def assumptions(self) -> list[JSON]:
+        """The go-live checklist: each inferred assumption with the probe's verdict
+        (``confirmed``, ``refuted`` or ``open`` when no check of it ran)."""
+        result = []
+        for assumption in ASSUMPTIONS:
+            outcomes = [c.outcome for c in self.checks if (c.entity, c.field) in assumption.checks]
+            verdict = (
+                "open"
+                if not outcomes
+                else ("confirmed" if all(o == "accepted" for o in outcomes) else "refuted")
+            )
+            result.append({"key": assumption.key, "label": assumption.label, "verdict": verdict})
+        return result
+
     def as_dict(self) -> JSON:
         return {
             "ok": self.ok,
@@ -68,6 +143,7 @@ class ProbeResult:
             "checks": [
                 {k: v for k, v in asdict(c).items() if k != "message" or v} for c in self.checks
             ],
+            "assumptions": self.assumptions(),
         }
 
 
@@ -214,6 +290,7 @@ class Probe:
                     )
                 )
         self._probe_documents(property_id)
+        self._probe_refresh()
 
     def _probe_party(self) -> int | None:
         m = self.marker
@@ -238,7 +315,7 @@ class Probe:
             record,
         )
         writer = PartyWriter(self.client)
-        external_id = f"probe-{m}-party"
+        external_id = f"probe-{m}-Party"
         try:
             writer.add_external_id(party_id, external_id)
             ids = self.client.party_external_ids(party_id)
@@ -247,6 +324,9 @@ class Probe:
             self._cleanup.append(lambda: writer.remove_external_id(party_id, external_id))
         except FaciliooRecordRejected as exc:
             self._refused("parties", {"externalIds": [external_id]}, exc)
+        else:
+            self._probe_lookup(party_id, external_id)
+        self._probe_marker(canonical)
         email = f"probe-{m}@example.org"
         body = {
             "partyId": party_id,
@@ -271,6 +351,88 @@ class Probe:
                 )
             )
         return party_id
+
+    def _probe_lookup(self, party_id: int, external_id: str) -> None:
+        """The batch lookup: its answer's names, our id found in other letter case, and an id
+        nobody owns finds nothing (a lookup that ignored its filter would find everything)."""
+        body = {dialect.LOOKUP_PARTY_IDS: [party_id], dialect.LOOKUP_EXTERNAL_IDS: None}
+        try:
+            items = list(
+                self.client.iter_pages(
+                    dialect.PARTY_EXTERNAL_IDS_SEARCH_PATH, method="POST", json=body
+                )
+            )
+            names = sorted({k for item in items if isinstance(item, dict) for k in item})
+            expected = [dialect.LOOKUP_READ_PARTY, dialect.LOOKUP_READ_VALUE]
+            self.result.checks.append(
+                Check(
+                    "parties",
+                    "PartyExternalIdRead",
+                    expected,
+                    names,
+                    "accepted" if set(expected) <= set(names) else "changed",
+                )
+            )
+            other_case = external_id.swapcase()
+            found = self.client.lookup_parties([other_case]).get(other_case.casefold(), [])
+            self.result.checks.append(
+                Check(
+                    "parties",
+                    "lookup",
+                    other_case,
+                    found,
+                    "accepted" if found == [party_id] else "ignored",
+                )
+            )
+            unknown = f"probe-{self.marker}-niemand"
+            stray = self.client.lookup_parties([unknown])
+            self.result.checks.append(
+                Check(
+                    "parties",
+                    "lookup (unbekannte ID)",
+                    unknown,
+                    sorted({pid for ids in stray.values() for pid in ids}),
+                    "accepted" if not stray else "changed",
+                )
+            )
+        except FaciliooRecordRejected as exc:
+            self._refused("parties", {"lookup": external_id}, exc)
+
+    def _probe_marker(self, canonical: JSON) -> None:
+        """A second throw-away party with a create marker: stored, and found by ``searchTerm``
+        (how a lost create is found again)."""
+        marker = dialect.PARTY_MARKER_PREFIX + secrets.token_hex(8)
+        try:
+            created = self.client.create(Entity.PARTIES, {**canonical, "marker": marker})
+        except FaciliooRecordRejected as exc:
+            self._refused("parties", {"marker": marker}, exc)
+            return
+        party_id = int(created[dialect.ID])
+        self._cleanup.append(lambda: self.client.patch(Entity.PARTIES, party_id, {"marker": None}))
+        self._compare("parties", {"marker": marker}, self.client.get(Entity.PARTIES, party_id))
+        hits = [
+            int(item[dialect.ID])
+            for item in self.client.search(Entity.PARTIES, {dialect.SEARCH_TEXT: marker})
+        ]
+        self.result.checks.append(
+            Check(
+                "parties",
+                "searchTerm",
+                marker,
+                hits,
+                "accepted" if hits == [party_id] else ("ignored" if not hits else "changed"),
+            )
+        )
+
+    def _probe_refresh(self) -> None:
+        try:
+            renewed = self.client.refresh_works()
+        except FaciliooError as exc:
+            self._refused("auth", {"refresh": True}, exc)
+            return
+        self.result.checks.append(
+            Check("auth", "refresh", True, renewed, "accepted" if renewed else "refused")
+        )
 
     def _probe_documents(self, property_id: int) -> None:
         m = self.marker

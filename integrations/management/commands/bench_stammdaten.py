@@ -2,11 +2,15 @@
 
     python manage.py bench_stammdaten --units 10000
     python manage.py bench_stammdaten --units 300 --latency-ms 50 --workers 8
+    python manage.py bench_stammdaten --units 2000 --foreign-parties 20000
 
 Phases: a full sync, a re-sync without changes, a re-sync with 1 % of the tenants' e-mail
 addresses changed and, with ``--latency-ms``, a full sync written one request at a time against
 the parallel writer. Each phase reports records, facilioo requests by method (the sandbox's
-counters), wall seconds and the peak memory of this process. A temporary customer is created in
+counters), party lookups (facilioo's batch lookup of external ids), wall seconds and the peak
+memory of this process. With ``--foreign-parties N`` the account first holds N parties of
+another company, carrying the very id strings this customer computes (and more): the first
+sync must cost the same party lookups as into an empty account. A temporary customer is created in
 the current database and removed afterwards; nothing else is touched.
 """
 
@@ -96,6 +100,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--latency-ms", type=int, default=0)
         parser.add_argument("--workers", type=int, default=8)
+        parser.add_argument("--foreign-parties", type=int, default=0)
 
     def handle(self, *args: Any, **options: Any) -> None:
         units, workers, latency = options["units"], options["workers"], options["latency_ms"]
@@ -109,6 +114,10 @@ class Command(BaseCommand):
         }
         phases: dict[str, Any] = result["phases"]
         with running_sandbox(seed=True) as sandbox, temporary_customer() as customer:
+            if options["foreign_parties"]:
+                result["foreign_parties"] = _plant_foreign(
+                    sandbox, demo, options["foreign_parties"]
+                )
             phases["full_sync"] = _phase(customer, sandbox, demo, workers)
             phases["no_change_resync"] = _phase(customer, sandbox, demo, workers)
             changed = ChangedEmails(demo)
@@ -126,9 +135,18 @@ class Command(BaseCommand):
             fast = phases["latency_parallel"]["seconds"]
             result["parallel_speedup"] = round(slow / fast, 2) if fast else None
         full = phases["full_sync"]
+        new_parties = full["counts"].get("parties", {}).get("created", 0)
         result["checks"] = {
             "full_requests_per_write_and_page": round(
                 full["requests_total"] / max(1, full["writes"] + full["pages_read"]), 3
+            ),
+            "full_party_lookups": full["party_lookups"],
+            "full_new_parties": new_parties,
+            "full_party_lookups_per_100_new_parties": round(
+                100 * full["party_lookups"] / max(1, new_parties), 3
+            ),
+            "full_requests_per_write_besides_lookups": round(
+                (full["requests_total"] - full["party_lookups"]) / max(1, full["writes"]), 3
             ),
             "no_change_writes": phases["no_change_resync"]["writes"],
             "no_change_share_of_full_time": round(
@@ -168,7 +186,8 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
     pages = sum(
         n for route, n in by_route.items() if route.startswith("GET ") and "{id}" not in route
     )
-    searches = sum(n for route, n in by_route.items() if "/search" in route)
+    lookups = by_route.get("POST /api/parties/external-ids/search", 0)
+    searches = sum(n for route, n in by_route.items() if "/search" in route) - lookups
     counts = engine.counts.as_dict()
     return {
         "records_read": engine.done,
@@ -181,6 +200,7 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
         "writes": writes,
         "pages_read": pages,
         "searches": searches,
+        "party_lookups": lookups,
         "requests_total": counters["total"],
         "requests_by_method": counters["by_method"],
         "seconds": round(seconds, 2),
@@ -188,3 +208,19 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
         "peak_memory_mb": peak_memory_mb(),
         "counts": counts,
     }
+
+
+def _plant_foreign(sandbox: SandboxHandle, demo: InMemoryErp, count: int) -> int:
+    """``count`` parties of another company: first with the ids this customer computes for its
+    persons (``M-P``), then with made-up ones. Returns how many carry one of our id strings."""
+    ours = sorted({f"{p.mandant_nr}-{p.person_nr}" for p in demo.items if isinstance(p, Person)})
+    values = ours[:count] + [f"9{n:07d}-{n}" for n in range(max(0, count - len(ours)))]
+    for start in range(0, len(values), 1000):
+        sandbox.plant_parties(
+            99,
+            [
+                {"secondaryName": f"Fremd {n}", "externalIds": [value]}
+                for n, value in enumerate(values[start : start + 1000], start=start)
+            ],
+        )
+    return min(count, len(ours))

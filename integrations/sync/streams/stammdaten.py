@@ -37,6 +37,7 @@ from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound
 from integrations.facilioo.parties import PARTS, PartyWriter
 from integrations.sync import stammdaten as maps
+from integrations.sync.differ import ChangeKind
 from integrations.sync.engine import (
     JSON,
     KEY_SEPARATOR,
@@ -282,10 +283,32 @@ class PartyStream(Stream):
         ]
 
     def adopt(self, engine: SyncEngine, writes: list[Write]) -> list[Write]:
+        self._confirm_links(engine, writes)
         writes = engine.adopt(self, writes)
         # The parts we wrote of these parties (contact details): what an update compares.
         self._parts = _party_parts(engine, [w for w in writes if w.facilioo_id is not None])
         return writes
+
+    def _confirm_links(self, engine: SyncEngine, writes: list[Write]) -> None:
+        """A linked party is written only while it carries the id we gave it (one lookup per
+        100 updates): one facilioo merged into another is followed to the party that carries
+        our id now; one that carries none of ours is not written, the person is found or
+        created anew like a new one."""
+        linked = [w for w in writes if w.facilioo_id is not None and w.link is not None]
+        linked = [w for w in linked if not w.adopted and w.link and w.link.external_id]
+        if not linked:
+            return
+        found = PartyWriter(engine.client).find(
+            [w.link.external_id for w in linked if w.link], owned=self._owned
+        )
+        for w in linked:
+            assert w.link is not None  # noqa: S101 (filtered above)
+            party = found.get(w.link.external_id.casefold())
+            if party == w.facilioo_id:
+                continue
+            w.facilioo_id = party
+            w.kind = ChangeKind.UPDATE if party is not None else ChangeKind.CREATE
+            w.adopted = party is not None
 
     def send(self, engine: SyncEngine, w: Write) -> Sent:
         writer = PartyWriter(engine.client)
