@@ -107,7 +107,7 @@ SEARCH_TEXT: Final = "searchTerm"
 # UnitContract's Number", S21); I for the others.
 TEXT_SEARCHED: Final[Mapping[str, tuple[str, Evidence]]] = {
     "properties": ("number", "I"),
-    "units": ("number", "I"),
+    "units": ("name", "I"),
     "unit-contracts": ("number", "D"),
     "document-groups": ("name", "I"),
     "files": ("name", "I"),

@@ -215,7 +215,8 @@ MAPPING: tuple[MappingRow, ...] = (
         "externalIds",
         _(
             "Zusammengesetzt mit dem Trennzeichen; in die Liste der externen IDs der Person "
-            "eingefügt. IDs anderer Hausverwaltungen bleiben erhalten."
+            "eingefügt, die Ihrer Hausverwaltung gehören. IDs anderer Hausverwaltungen bleiben "
+            "erhalten; eine Person, die nur eine fremde ID trägt, wird nie übernommen."
         ),
     ),
     # Mietvertrag / Eigentümervertrag -> unit contract

@@ -85,6 +85,8 @@ CATALOGS = ("tenants", "unit-types", "file-types", "contact-types")
 # text is ``searchTerm``, ``ids`` filters by id). Any other key is ignored, as ASP.NET ignores
 # unknown JSON keys: an undocumented filter such as ``externalId`` means an unfiltered search.
 SEARCH_KEYS = frozenset({"searchTerm", "ids", "orderBy"})
+# Filters no search page documents, ignored even where the entity has such a field.
+UNDOCUMENTED_FILTERS = frozenset({"externalId"})
 # Parties are shared between property-management companies and carry a list of external ids
 # (facilioo docs, external ids): kept here, read and replaced through /external-ids.
 MULTI_ID_TABLES = frozenset({"parties"})
@@ -422,7 +424,7 @@ class Store:
         spec = SPECS[table]
         filters: list[Callable[[JSON], bool]] = []
         for key, value in query.items():
-            if value is None or key in SEARCH_KEYS:
+            if value is None or key in SEARCH_KEYS or key in UNDOCUMENTED_FILTERS:
                 continue
             if key in spec.fields:
                 filters.append(_equals(key, value))

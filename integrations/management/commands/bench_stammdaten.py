@@ -210,9 +210,9 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
     }
 
 
-def _plant_foreign(sandbox: SandboxHandle, demo: InMemoryErp, count: int) -> int:
+def _plant_foreign(sandbox: SandboxHandle, demo: InMemoryErp, count: int) -> dict[str, int]:
     """``count`` parties of another company: first with the ids this customer computes for its
-    persons (``M-P``), then with made-up ones. Returns how many carry one of our id strings."""
+    persons (``M-P``), then with made-up ones."""
     ours = sorted({f"{p.mandant_nr}-{p.person_nr}" for p in demo.items if isinstance(p, Person)})
     values = ours[:count] + [f"9{n:07d}-{n}" for n in range(max(0, count - len(ours)))]
     for start in range(0, len(values), 1000):
@@ -223,4 +223,4 @@ def _plant_foreign(sandbox: SandboxHandle, demo: InMemoryErp, count: int) -> int
                 for n, value in enumerate(values[start : start + 1000], start=start)
             ],
         )
-    return min(count, len(ours))
+    return {"planted": count, "with_our_id_strings": min(count, len(ours))}

@@ -344,18 +344,38 @@ def test_the_page_cap_stops_a_runaway_listing(facilioo_client, make_facilioo_cli
         list(capped.iter_pages("/api/document-groups"))
 
 
-def test_search_by_external_id_skips_deleted_records(sandbox, facilioo_client):
-    # given: two records with the same externalId, one of them deleted
+def test_find_by_text_keeps_live_namesakes_that_carry_our_id(sandbox, facilioo_client):
+    # given: two folders with our externalId, one of them deleted, and a namesake without it
     first = facilioo_client.create(Entity.DOCUMENT_GROUPS, group(1))
     second = facilioo_client.create(Entity.DOCUMENT_GROUPS, group(1))
+    facilioo_client.create(Entity.DOCUMENT_GROUPS, {**group(1), "externalId": "fremd"})
     facilioo_client.delete(Entity.DOCUMENT_GROUPS, first["id"])
 
-    # when
-    matches = facilioo_client.search_by_external_id(Entity.DOCUMENT_GROUPS, group(1)["externalId"])
+    # when: found by the name it was created with, our id in other letter case
+    matches = facilioo_client.find_by_text(
+        Entity.DOCUMENT_GROUPS, group(1)["name"], group(1)["externalId"].swapcase()
+    )
 
     # then
     assert [m["id"] for m in matches] == [second["id"]]
-    assert facilioo_client.search_by_external_id(Entity.PARTIES, "gibt-es-nicht") == []
+
+
+def test_the_party_lookup_is_batched_owner_scoped_and_ignores_case(sandbox, facilioo_client):
+    # given: 150 parties with our ids, and another company's party with one of our id strings
+    ids = [f"1000-{n}A" for n in range(150)]
+    planted = sandbox.plant_parties(1, [{"externalIds": [value]} for value in ids])
+    foreign = sandbox.plant_parties(99, [{"externalIds": [ids[0]]}])
+    sandbox.reset_counters()
+
+    # when: looked up in lower case
+    found = facilioo_client.lookup_parties([value.lower() for value in ids])
+
+    # then: each id finds our party only, in two requests (100 values a request)
+    assert found == {value.casefold(): [p["id"]] for value, p in zip(ids, planted, strict=True)}
+    assert foreign[0]["id"] not in {pid for pids in found.values() for pid in pids}
+    assert sandbox.counters()["by_route"]["POST /api/parties/external-ids/search"] == 2
+    # and an empty list finds nothing, without a request
+    assert facilioo_client.lookup_parties([]) == {}
 
 
 def test_create_patch_get_delete_roundtrip(sandbox, facilioo_client):

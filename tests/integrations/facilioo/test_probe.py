@@ -55,7 +55,7 @@ def test_the_probe_is_green_against_the_strict_sandbox_and_cleans_up(capsys, cus
     result = json.loads(out)
     assert code == 0, result
     assert result["ok"] is True
-    assert {c["entity"] for c in result["checks"]} == ENTITIES
+    assert {c["entity"] for c in result["checks"]} == ENTITIES | {"auth"}
     assert all(set(c) >= {"entity", "field", "sent", "got", "outcome"} for c in result["checks"])
     # and what it created is removed or ended; the party only lost our external id
     live = {e: [r for r in sandbox.state.records(e) if not r.get("deleted")] for e in ENTITIES}
@@ -63,7 +63,10 @@ def test_the_probe_is_green_against_the_strict_sandbox_and_cleans_up(capsys, cus
     assert not live["units"]
     assert not live["documents"]
     assert all(c["terminationAt"] for c in live["unit-contracts"])
-    assert [p["externalIds"] for p in live["parties"]] == [[]]
+    assert [p["externalIds"] for p in live["parties"]] == [[], []]
+    assert [p["quaternaryName"] for p in live["parties"]] == [None, None]
+    # and the go-live checklist confirms every inferred assumption
+    assert {a["verdict"] for a in result["assumptions"]} == {"confirmed"}
     # and the result is kept with its time, and audited
     connection = FaciliooConnection.objects.get(customer=customer)
     assert connection.probe_result["ok"] is True

@@ -64,10 +64,12 @@ def test_a_lost_create_answer_leaves_no_orphan_party_and_no_duplicate_detail(cus
     _run, counts, counters = sync(customer, sandbox)
     sandbox.control(drop_rate=0.0)
 
-    # then: the lost creates were found again: every party carries our id, none twice
+    # then: the lost creates were found again by their marker: every party carries our id, none
+    # twice, and no marker is left on any
     assert counters["by_route"]["POST /api/parties/search"] >= 1
     parties = live(sandbox, "parties")
     assert [p["id"] for p in parties if not p["externalIds"]] == []
+    assert [p["id"] for p in parties if p["quaternaryName"]] == []
     assert len(parties) == counts.by_entity["parties"]["created"]
     details = live(sandbox, "contact-details")
     assert len({(d["partyId"], d["contactTypeId"]) for d in details}) == len(details)
@@ -78,7 +80,7 @@ def test_a_party_shared_with_another_company_keeps_its_external_ids(customer, sa
     sync(customer, sandbox)
     party = our_parties(sandbox)[0]
     ours = party["externalIds"][0]
-    sandbox.state.store.put_external_ids("parties", party["id"], ["FREMD-4711", ours])
+    sandbox.state.store.put_external_ids("parties", party["id"], ["FREMD-4711"], owner=99)
     # and our bookkeeping is lost, so the next run must find and adopt it by our id
     ExternalLink.objects.filter(customer=customer).delete()
 
@@ -86,7 +88,8 @@ def test_a_party_shared_with_another_company_keeps_its_external_ids(customer, sa
     _run, counts, _counters = sync(customer, sandbox)
 
     # then: adopted, not duplicated, and the other company's id is still there
-    assert sandbox.state.store.external_ids("parties", party["id"]) == ["FREMD-4711", ours]
+    assert sandbox.state.store.external_ids("parties", party["id"]) == [ours]
+    assert sandbox.state.store.external_ids("parties", party["id"], owner=99) == ["FREMD-4711"]
     assert len(live(sandbox, "parties")) == len(our_parties(sandbox))
     assert counts.by_entity["parties"].get("created", 0) == 0
     assert counts.by_entity["parties"]["adopted"] >= 1
@@ -101,7 +104,7 @@ def test_a_party_gone_from_the_erp_is_never_deleted_only_unlinked(customer, sand
         customer=customer, entity="parties", facilioo_id__in=with_contract
     ).first()
     person_key = tuple(link.natural_key.split("\x1f"))
-    sandbox.state.store.put_external_ids("parties", link.facilioo_id, [link.external_id, "FREMD-1"])
+    sandbox.state.store.put_external_ids("parties", link.facilioo_id, ["FREMD-1"], owner=99)
     without = EditedConnector(
         DEMO, lambda item: None if isinstance(item, Person) and item.key == person_key else item
     )
@@ -115,7 +118,8 @@ def test_a_party_gone_from_the_erp_is_never_deleted_only_unlinked(customer, sand
     assert not any(r.startswith("DELETE /api/parties") for r in counters["by_route"])
     party = sandbox.state.get("parties", link.facilioo_id)
     assert party["deleted"] is None
-    assert sandbox.state.store.external_ids("parties", link.facilioo_id) == ["FREMD-1"]
+    assert sandbox.state.store.external_ids("parties", link.facilioo_id) == []
+    assert sandbox.state.store.external_ids("parties", link.facilioo_id, owner=99) == ["FREMD-1"]
     item = run.items.get(entity="parties", action="unlinked")
     assert "bleibt in facilioo" in item.message
     contracts = [c for c in live(sandbox, "unit-contracts") if c["partyId"] == link.facilioo_id]
@@ -138,7 +142,8 @@ def test_a_match_outside_the_assigned_tenants_is_reported_and_left_alone(custome
     # then: logged as foreign_match with a German message; the record is untouched
     item = run.items.get(reason="foreign_match")
     assert item.external_id == external_id
-    assert "nicht nachweislich zu Ihnen" in item.message
+    assert "außerhalb Ihrer Mandanten" in item.message
+    assert run.status == "warning"
     assert sandbox.state.get("properties", foreign["id"])["name"] == "Fremd"
     assert sandbox.state.get("properties", foreign["id"])["tenantId"] == 2
 
