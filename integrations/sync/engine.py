@@ -471,13 +471,11 @@ class SyncEngine:
                 kind is ChangeKind.UNCHANGED
                 and link is not None
                 and link.external_id
-                not in (
-                    "",
-                    payload.external_id,
-                )
+                and link.external_id.casefold() != payload.external_id.casefold()
             ):
                 # Our external id changed (a new separator) where the body does not carry it:
-                # a party's list of external ids is rewritten.
+                # a party's list of external ids is rewritten. Letter case alone is no change:
+                # facilioo compares external ids without regard to case.
                 kind = ChangeKind.UPDATE
             if kind is ChangeKind.UNCHANGED:
                 self.counts.add(payload.entity, "unchanged")

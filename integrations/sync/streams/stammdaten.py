@@ -298,14 +298,25 @@ class PartyStream(Stream):
         linked = [w for w in linked if not w.adopted and w.link and w.link.external_id]
         if not linked:
             return
+        values = [w.link.external_id for w in linked if w.link]
+        if self._owned is None:
+            hits = engine.client.lookup_parties(values)
+        else:
+            wanted = {v.casefold() for v in values}
+            hits = {value: ids for value, ids in self._owned.items() if value in wanted}
+        moved = [
+            w
+            for w in linked
+            if w.link and w.facilioo_id not in hits.get(w.link.external_id.casefold(), [])
+        ]
+        if not moved:
+            return
         found = PartyWriter(engine.client).find(
-            [w.link.external_id for w in linked if w.link], owned=self._owned
+            [w.link.external_id for w in moved if w.link], owned=hits
         )
-        for w in linked:
+        for w in moved:
             assert w.link is not None  # noqa: S101 (filtered above)
             party = found.get(w.link.external_id.casefold())
-            if party == w.facilioo_id:
-                continue
             w.facilioo_id = party
             w.kind = ChangeKind.UPDATE if party is not None else ChangeKind.CREATE
             w.adopted = party is not None
