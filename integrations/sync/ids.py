@@ -145,6 +145,25 @@ def contract_id_without_kind(external_id: str) -> str | None:
     return None
 
 
+def contract_id_forms(external_id: str) -> set[str]:
+    """The id itself and, for a unit contract's id, its form with or without the kind.
+
+    For the record search: a contract logged before its id held the kind is found by its id of
+    today, and the other way round (``…-40001`` -> ``…-40001-MV`` and ``…-40001-EV``, under the
+    separator it uses).
+    """
+    forms = {external_id}
+    without = contract_id_without_kind(external_id)
+    if without is not None:
+        forms.add(without)
+        return forms
+    for separator in SEPARATORS:
+        parts = external_id.split(separator)
+        if len(parts) == 6 and all(parts):
+            forms.update(separator.join((*parts, kind)) for kind in CONTRACT_KINDS.values())
+    return forms
+
+
 def external_id_change_reason(previous: str, current: str) -> str | None:
     """Why a record already in facilioo gets another externalId in place, else None.
 
