@@ -105,9 +105,7 @@ def test_without_settings_the_mandanten_of_the_erp_export_count(client, tenancy)
     )
 
 
-def test_the_form_tells_an_operator_about_the_condition_before_a_reason_is_given(
-    client, tenancy
-):
+def test_the_form_tells_an_operator_about_the_condition_before_a_reason_is_given(client, tenancy):
     connect(tenancy.a)
     client.force_login(tenancy.operator)
     response = post_connection(client, tenancy.b, shared_reason="")
@@ -127,9 +125,7 @@ def test_the_scope_is_the_union_of_the_use_cases_and_an_empty_choice_is_all(tena
         "1000",
         "3000",
     }
-    UseCaseActivation.objects.filter(customer=tenancy.a, use_case="dokumente").update(
-        settings={}
-    )
+    UseCaseActivation.objects.filter(customer=tenancy.a, use_case="dokumente").update(settings={})
     assert mandanten_scope(customer=tenancy.a) is None
 
 
@@ -200,7 +196,7 @@ def stammdaten_form(mandanten):
 
 
 def test_the_settings_page_refuses_mandanten_of_the_customer_sharing_the_account(client, sharing):
-    alpha, beta = sharing
+    _alpha, beta = sharing
     client.force_login(MembershipFactory(customer=beta, role=Role.ADMIN).user)
     url = reverse("portal:usecase", kwargs={"slug": beta.slug, "use_case": "stammdaten"})
     # when: beta's admin adds Mandant 1000, which alpha syncs on the same account
