@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
-from connect.models import Customer, RunStatus, SyncRun
+from connect.models import Customer, Role, RunStatus, SyncRun
 from connect.services.erp_exports import erp_export_upload
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.records import Vertrag
@@ -22,7 +23,12 @@ from integrations.models import ExternalLink
 from integrations.sync import stammdaten as maps
 from integrations.sync.ids import compose, contract_id_without_kind
 from integrations.sync.runner import sync_run_execute
-from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
+from tests.factories import (
+    MembershipFactory,
+    activate_stammdaten,
+    connect_to_sandbox,
+    sandbox_for,
+)
 from tests.integrations.erp.exports import VALID, make_export, rows, zip_directory
 
 TENANT = dialect.CONTRACT_TYPES["tenant"]
@@ -131,6 +137,26 @@ def test_both_kinds_in_one_export_are_two_contracts_and_stay_so(customer, tmp_pa
         ("mietvertrag", RENTAL_ID, found[RENTAL_ID]["id"]),
         ("eigentuemervertrag", OWNER_ID, found[OWNER_ID]["id"]),
     }
+    # and: the record inspector tells the two apart, each with its id, contract and type now
+    api = APIClient()
+    api.force_authenticate(MembershipFactory(customer=customer, role=Role.VIEWER).user)
+    for art, external_id, type_id in (
+        ("mietvertrag", RENTAL_ID, TENANT),
+        ("eigentuemervertrag", OWNER_ID, OWNER),
+    ):
+        body = api.get(
+            f"/api/customers/{customer.slug}/records/unit-contracts/1000/{art}/0001/40001/"
+        ).json()
+        assert (body["external_id"], body["facilioo_id"]) == (
+            external_id,
+            found[external_id]["id"],
+        )
+        type_row = next(f for f in body["fields"] if f["name"] == "typeId")
+        assert (type_row["value"], type_row["live"], type_row["differs"]) == (
+            type_id,
+            type_id,
+            False,
+        )
     # and: the next run finds nothing to change
     again = run(customer)
     assert again.counts["unit-contracts"] == {"unchanged": 2}
