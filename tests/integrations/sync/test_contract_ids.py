@@ -7,10 +7,12 @@ Every run goes the real way: an uploaded ERP export, the runner, the sandbox ove
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
@@ -219,3 +221,39 @@ def test_the_id_without_its_kind_is_recognised_under_every_separator():
     assert contract_id_without_kind(OLD_ID) is None
     assert contract_id_without_kind("1000-0001-01-001") is None
     assert contract_id_without_kind("1000-0001-01-001-0001-MV") is None
+
+
+def test_an_installation_where_the_kinds_already_collided_gets_both_contracts_back(
+    customer, tmp_path, monkeypatch
+):
+    # given: the collision as it happened before the kind was in the id: the Eigentümervertrag
+    # arrived in a later run and was adopted onto the Mietvertrag's facilioo contract
+    with monkeypatch.context() as patched:
+        patched.setattr(maps, "contract_external_id", _id_without_kind)
+        upload(customer, tmp_path, "first", owner_contract=False)
+        run(customer)
+        upload(customer, tmp_path, "second", owner_contract=True)
+        run(customer)
+    (shared,) = contracts(customer)
+    assert (shared["externalId"], shared["typeId"]) == (OLD_ID, OWNER)
+    contract_links = ExternalLink.objects.filter(
+        customer=customer, natural_key__startswith="unit_contract"
+    )
+    assert {link.facilioo_id for link in contract_links} == {shared["id"]}
+    assert contract_links.count() == 2
+    # when: the upgrade's data migration, then the next run
+    migration = importlib.import_module("integrations.migrations.0004_contract_kind_collisions")
+    migration.separate_collided_contracts(django_apps, None)
+    repaired = run(customer)
+    # then: the owner contract keeps the facilioo contract it holds, the rental one is back
+    found = by_external_id(customer)
+    assert set(found) == {RENTAL_ID, OWNER_ID}
+    assert (found[OWNER_ID]["id"], found[OWNER_ID]["typeId"]) == (shared["id"], OWNER)
+    assert found[RENTAL_ID]["typeId"] == TENANT
+    assert repaired.counts["unit-contracts"] == {"created": 1, "updated": 1}
+    assert {
+        (row.erp_key.split("/")[1], row.action, row.reason)
+        for row in repaired.items.filter(entity="unit-contracts")
+    } == {("mietvertrag", "created", ""), ("eigentuemervertrag", "updated", "contract_kind_added")}
+    # and: a later run finds nothing to change
+    assert run(customer).counts["unit-contracts"] == {"unchanged": 2}
