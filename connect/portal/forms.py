@@ -30,7 +30,8 @@ class FaciliooConnectionForm(forms.Form):
         max_length=500,
         help_text=_(
             "Nur ausfüllen, wenn dieses facilioo-Konto bewusst auch für einen anderen Kunden "
-            "verwendet wird. Die Ausnahme wird im Audit-Protokoll festgehalten."
+            "verwendet wird. Das ist nur möglich, wenn sich die Mandanten der Kunden nicht "
+            "überschneiden. Die Ausnahme wird im Audit-Protokoll festgehalten."
         ),
     )
 

@@ -305,3 +305,57 @@ def stammdaten_settings_page(
     if default in (None, ""):
         page.unassigned = [we for we in page.wes if we.override is None]
     return page
+
+
+def mandanten_scope(
+    *, customer: Customer, replacing: tuple[str, list[str]] | None = None
+) -> frozenset[str] | None:
+    """The Mandanten whose records the customer writes into facilioo; None: all of them.
+
+    Composite ids start with the Mandant number, so this is what two customers on one facilioo
+    account must not share. It is the union of the Mandanten chosen in the customer's use cases
+    (Stammdaten, Dokumente); a use case saved without a choice counts as all Mandanten. A
+    customer without any settings yet writes nothing: the Mandanten of its current ERP export
+    stand for the choice it will make (saving settings is checked again), and without a
+    readable export it counts as all Mandanten.
+
+    ``replacing``: (use case, Mandanten) about to be saved instead of the stored ones.
+    """
+    from connect.exceptions import ApplicationError
+    from connect.selectors.erp_exports import erp_mandanten
+
+    chosen: dict[str, list[str]] = {
+        activation.use_case: [str(m) for m in activation.settings.get("mandanten") or []]
+        for activation in UseCaseActivation.objects.filter(customer=customer)
+    }
+    if replacing is not None:
+        chosen[replacing[0]] = list(replacing[1])
+    if chosen:
+        if not all(chosen.values()):
+            return None
+        return frozenset(m for mandanten in chosen.values() for m in mandanten)
+    try:
+        return frozenset(m.mandant_nr for m in erp_mandanten(customer=customer))
+    except ApplicationError:
+        return None
+
+
+def facilioo_account_sharers(
+    *, customer: Customer, username: str | None = None, environment: str | None = None
+) -> list[Customer]:
+    """The other customers connected to the customer's facilioo account (or to the account
+    ``username`` in ``environment``), by name."""
+    if username is None or environment is None:
+        connection = FaciliooConnection.objects.filter(customer=customer).first()
+        if connection is None:
+            return []
+        username, environment = connection.username, connection.environment
+    return [
+        c.customer
+        for c in FaciliooConnection.objects.filter(
+            username__iexact=username.strip(), environment=environment
+        )
+        .exclude(customer=customer)
+        .select_related("customer")
+        .order_by("customer__name")
+    ]

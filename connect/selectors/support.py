@@ -18,6 +18,7 @@ from connect.models import (
     User,
 )
 from connect.selectors.customers import customer_list_for_user
+from integrations.sync.ids import contract_id_forms
 from integrations.usecases import UseCase
 
 FAILED = (RunStatus.FAILED,)
@@ -131,6 +132,9 @@ def record_search(
 ) -> QuerySet[SyncRunItem]:
     """Every logged outcome of a record, by ERP key (contains) or externalId (exact), newest first.
 
+    A unit contract's externalId also finds the rows logged under its former form (without the
+    contract kind ``MV``/``EV``), and the former form finds today's rows.
+
     Scoped to the customers the user may see; one customer when given.
     """
     query = query.strip()
@@ -140,8 +144,9 @@ def record_search(
         items = items.filter(customer=customer)
     if not query:
         return items.none()
+    # A contract's id with or without its kind: rows logged before the id held it, too.
     return (
-        items.filter(Q(external_id=query) | Q(erp_key__icontains=query))
+        items.filter(Q(external_id__in=contract_id_forms(query)) | Q(erp_key__icontains=query))
         .select_related("run", "customer")
         .order_by("-id")[:limit]
     )

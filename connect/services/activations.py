@@ -39,6 +39,41 @@ def validate_settings(
         raise ApplicationError(exc.message, extra={"errors": exc.errors}) from exc
 
 
+def _refuse_mandanten_of_a_sharer(
+    *, customer: Customer, use_case: str, settings: dict[str, Any]
+) -> None:
+    """Refuse Mandanten that overlap with those of a customer sharing the facilioo account.
+
+    Composite ids start with the Mandant number: two customers on one account that write the
+    same Mandant would take over each other's records (see ``facilioo_connection_set``).
+    """
+    from connect.selectors.activations import facilioo_account_sharers, mandanten_scope
+    from connect.services.credentials import SHARED_ACCOUNT_WHY, mandanten_overlaps
+
+    if "mandanten" not in settings:
+        return
+    others = facilioo_account_sharers(customer=customer)
+    if not others:
+        return
+    scope = mandanten_scope(
+        customer=customer, replacing=(use_case, [str(m) for m in settings["mandanten"]])
+    )
+    overlaps = mandanten_overlaps(customer=customer, scope=scope, others=others)
+    if overlaps:
+        message = " ".join(
+            [
+                _(
+                    "Diese Mandanten können nicht gespeichert werden: Das facilioo-Konto wird "
+                    "mit einem anderen Kunden geteilt, und die Mandanten der beiden dürfen sich "
+                    "nicht überschneiden."
+                ),
+                *overlaps,
+                str(SHARED_ACCOUNT_WHY),
+            ]
+        )
+        raise ApplicationError(message, extra={"errors": [message]})
+
+
 def _schedule_task(activation: UseCaseActivation) -> None:
     crontab, _created = CrontabSchedule.objects.get_or_create(
         minute=activation.schedule_minute,
@@ -96,6 +131,7 @@ def activation_enable(
         raw=settings,
         tenants=test.tenants if spec.needs_tenants else None,
     )
+    _refuse_mandanten_of_a_sharer(customer=customer, use_case=use_case, settings=clean)
     activation, _created = UseCaseActivation.objects.get_or_create(
         customer=customer, use_case=use_case, defaults=DEFAULT_SCHEDULES_FIELDS(use_case)
     )

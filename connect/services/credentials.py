@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from connect import crypto
 from connect.exceptions import ApplicationError
@@ -67,9 +68,30 @@ def facilioo_connection_set(
         ) % {"username": username.strip()}
         if may_share:
             message += " " + _(
-                "Als Betreiber können Sie mit einer Begründung eine Ausnahme zulassen."
+                "Als Betreiber können Sie mit einer Begründung eine Ausnahme zulassen, wenn "
+                "sich die Mandanten der Kunden nicht überschneiden."
             )
         raise ApplicationError(message)
+    if others:
+        from connect.selectors.activations import mandanten_scope
+
+        overlaps = mandanten_overlaps(
+            customer=customer,
+            scope=mandanten_scope(customer=customer),
+            others=[o.customer for o in others],
+        )
+        if overlaps:
+            raise ApplicationError(
+                _(
+                    "Das facilioo-Konto „%(username)s“ kann nicht geteilt werden, weil sich die "
+                    "Mandanten der Kunden überschneiden."
+                )
+                % {"username": username.strip()}
+                + " "
+                + " ".join(overlaps)
+                + " "
+                + str(SHARED_ACCOUNT_WHY)
+            )
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     if connection is None and not password:
         raise ApplicationError(_("Bitte geben Sie das Passwort des facilioo-Kontos an."))
@@ -116,6 +138,52 @@ def facilioo_connection_set(
             actor_fallback=actor_fallback,
         )
     return connection
+
+
+SHARED_ACCOUNT_WHY = gettext_lazy(
+    "Zusammengesetzte IDs beginnen mit der Mandantennummer: Zwei Kunden mit demselben Mandanten "
+    "bilden auf einem Konto dieselben IDs und würden gegenseitig ihre Datensätze übernehmen. "
+    "Ein Konto kann nur zwischen Kunden geteilt werden, deren Mandanten sich nicht überschneiden."
+)
+
+
+def mandanten_overlaps(
+    *, customer: Customer, scope: frozenset[str] | None, others: list[Customer]
+) -> list[str]:
+    """Why ``customer`` (writing the Mandanten ``scope``, None: all) may not share a facilioo
+    account with ``others``: one German sentence per conflict, none if all are disjoint.
+
+    Composite ids start with the Mandant number, so customers on one account must not write
+    the same Mandant. A customer without a choice of Mandanten counts as all of them.
+    """
+    from connect.selectors.activations import mandanten_scope
+
+    if scope is None:
+        return [
+            _(
+                "Für den Kunden „%(customer)s“ sind keine Mandanten festgelegt (weder in den "
+                "Einstellungen noch in einem gültigen ERP-Export); das gilt als alle Mandanten."
+            )
+            % {"customer": customer.name}
+        ]
+    found: list[str] = []
+    for other in others:
+        theirs = mandanten_scope(customer=other)
+        if theirs is None:
+            found.append(
+                _(
+                    "Für den Kunden „%(customer)s“, der das Konto bereits nutzt, sind keine "
+                    "Mandanten festgelegt (weder in den Einstellungen noch in einem gültigen "
+                    "ERP-Export); das gilt als alle Mandanten."
+                )
+                % {"customer": other.name}
+            )
+        elif common := scope & theirs:
+            found.append(
+                _("Gemeinsame Mandanten mit dem Kunden „%(customer)s“: %(mandanten)s.")
+                % {"customer": other.name, "mandanten": ", ".join(sorted(common))}
+            )
+    return found
 
 
 def facilioo_password(*, connection: FaciliooConnection) -> str:

@@ -41,6 +41,7 @@ from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
 from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.existing import ADOPT_MARK
+from integrations.sync.ids import external_id_change_reason
 from integrations.sync.links import (
     Link,
     LinkStore,
@@ -575,12 +576,17 @@ class SyncEngine:
             self._stage(LinkWrite(p.entity, key_str(alias), p.external_id, result.facilioo_id, ""))
         for part in result.parts:
             self._stage(part)
+        # An update that moved our externalId says why (a new separator, the contract kind).
+        previous = w.link.external_id if w.link and not (w.created or w.adopted) else ""
+        reason = external_id_change_reason(previous, p.external_id)
         self.log(
             p.entity,
             "created" if w.created else ("adopted" if w.adopted else "updated"),
             p.key,
             external_id=p.external_id,
             facilioo_id=result.facilioo_id,
+            reason=reason,
+            message=f"{REASONS[reason]} ({_('bisher')}: {previous})" if reason else None,
         )
         return None
 

@@ -26,6 +26,7 @@ from integrations.erp.records import (
     Record,
     RecordProblem,
     Vertrag,
+    VertragsArt,
 )
 
 SEPARATORS: tuple[str, ...] = ("-", "_", ".", "/", "|")
@@ -84,14 +85,17 @@ def external_id_for(
     "eingang"                     the property's entrance     ``M S W S G``
     Einheit / "einheit"           unit                        ``M S W S G S E``
     Person / "person"             party                       ``M S P``
-    Vertrag + ``person_nr``       unit contract of a person   ``M S W S G S E S V S P``
+    Vertrag + ``person_nr``       unit contract of a person   ``M S W S G S E S V S P S K``
     Ordner / "ordner"             document group              ``M S O``
     Dokument / "dokument"         document                    ``M S D``
     "datei"                       the document's file         ``M S D``
     ============================  ==========================  ============================
 
     A unit contract's natural key does not hold its unit, so its id is composed from the
-    ``Vertrag`` record and one of its persons.
+    ``Vertrag`` record and one of its persons. ``K`` is the contract kind (``CONTRACT_KINDS``):
+    ``MV`` for a Mietvertrag, ``EV`` for an Eigentümervertrag, so a rental and an owner contract
+    with the same number, unit and person have two ids. It is always the seventh part, after
+    the six ERP numbers, so no ERP number can be taken for it (an id without it has six parts).
     """
     if isinstance(record_or_key, Vertrag):
         if person_nr is None:
@@ -106,7 +110,15 @@ def external_id_for(
     return compose(separator, *numbers)
 
 
+# The last part of a unit contract's externalId: the kind of its ERP contract.
+CONTRACT_KINDS: dict[VertragsArt, str] = {
+    VertragsArt.MIETVERTRAG: "MV",
+    VertragsArt.EIGENTUEMERVERTRAG: "EV",
+}
+
+
 def contract_external_id(vertrag: Vertrag, person_nr: str, separator: str) -> str:
+    """``M S W S G S E S V S P S K``: the six ERP numbers, then the kind (``MV`` / ``EV``)."""
     return compose(
         separator,
         vertrag.mandant_nr,
@@ -115,7 +127,55 @@ def contract_external_id(vertrag: Vertrag, person_nr: str, separator: str) -> st
         vertrag.einheit_nr,
         vertrag.vertrag_nr,
         person_nr,
+        CONTRACT_KINDS[vertrag.art],
     )
+
+
+def contract_id_without_kind(external_id: str) -> str | None:
+    """The id a unit contract carried before ids held the contract kind, else None.
+
+    ``1000-0001-01-003-V1-40001-MV`` -> ``1000-0001-01-003-V1-40001``: seven parts under one of
+    the separators, the last a kind marker. Anything else (an older id, another record's id)
+    gives None.
+    """
+    for separator in SEPARATORS:
+        parts = external_id.split(separator)
+        if len(parts) == 7 and parts[-1] in CONTRACT_KINDS.values() and all(parts[:-1]):
+            return separator.join(parts[:-1])
+    return None
+
+
+def contract_id_forms(external_id: str) -> set[str]:
+    """The id itself and, for a unit contract's id, its form with or without the kind.
+
+    For the record search: a contract logged before its id held the kind is found by its id of
+    today, and the other way round (``…-40001`` -> ``…-40001-MV`` and ``…-40001-EV``, under the
+    separator it uses).
+    """
+    forms = {external_id}
+    without = contract_id_without_kind(external_id)
+    if without is not None:
+        forms.add(without)
+        return forms
+    for separator in SEPARATORS:
+        parts = external_id.split(separator)
+        if len(parts) == 6 and all(parts):
+            forms.update(separator.join((*parts, kind)) for kind in CONTRACT_KINDS.values())
+    return forms
+
+
+def external_id_change_reason(previous: str, current: str) -> str | None:
+    """Why a record already in facilioo gets another externalId in place, else None.
+
+    ``contract_kind_added``: a unit contract written before ids held the contract kind;
+    ``external_id_changed``: anything else (a new separator). Nothing when there was no
+    previous id (a link from "Bestehende facilioo-Daten zuordnen") or it is unchanged.
+    """
+    if not previous or previous == current:
+        return None
+    if contract_id_without_kind(current) == previous:
+        return "contract_kind_added"
+    return "external_id_changed"
 
 
 def ambiguous_part(record: Record | RecordProblem, separator: str) -> str | None:

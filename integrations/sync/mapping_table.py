@@ -264,7 +264,17 @@ MAPPING: tuple[MappingRow, ...] = (
         "unit-contracts",
         "mandant_nr, we_nr, gebaeude_nr, einheit_nr, vertrag_nr, person_nr",
         "externalId",
-        _ID_RULE,
+        _(
+            "Zusammengesetzte ID: die Nummern mit dem gewählten Trennzeichen verbunden, ohne "
+            "Leerzeichen, und als letzter Teil die Vertragsart: MV (Mietvertrag) oder EV "
+            "(Eigentümervertrag), z. B. 1000-0001-01-003-V1-40001-MV. So bleiben ein "
+            "Mietvertrag und ein Eigentümervertrag mit derselben Nummer, Einheit und Person "
+            "zwei Verträge. Die Vertragsart steht immer an siebter Stelle, nach den sechs "
+            "ERP-Nummern, und kann daher keine ERP-Nummer sein. Enthält eine Nummer das "
+            "Trennzeichen, wird der Vertrag übersprungen (ambiguous_key). Ein Vertrag, der "
+            "noch die ID ohne Vertragsart trägt, erhält die neue ID beim nächsten Lauf "
+            "(Aktualisierung, contract_kind_added)."
+        ),
     ),
     # Ordner -> document group
     MappingRow(_GROUP, "document-groups", "name", "name", _AS_IS),

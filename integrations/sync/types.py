@@ -76,6 +76,15 @@ REASONS: dict[str, StrPromise] = {
         "In facilioo trägt ein Datensatz außerhalb Ihrer Mandanten (Projekte) diese externe "
         "ID; er wurde nicht übernommen und nicht verändert."
     ),
+    # a record already in facilioo whose externalId is rewritten in place (an update)
+    "contract_kind_added": gettext_lazy(
+        "Die externe ID des Vertrags enthält jetzt die Vertragsart (MV = Mietvertrag, EV = "
+        "Eigentümervertrag). Der Vertrag in facilioo wurde umbenannt, nicht neu angelegt."
+    ),
+    "external_id_changed": gettext_lazy(
+        "Die externe ID hat sich geändert (zum Beispiel durch ein anderes Trennzeichen). Der "
+        "Datensatz in facilioo wurde umbenannt, nicht neu angelegt."
+    ),
     "number_taken": gettext_lazy(
         "facilioo hat das Anlegen abgelehnt, weil die Nummer in diesem Mandanten bereits "
         "vergeben ist. Der Datensatz wird nicht erneut angelegt; bitte prüfen Sie den "

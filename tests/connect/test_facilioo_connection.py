@@ -12,7 +12,7 @@ from connect.services.credentials import (
     facilioo_connection_set,
     facilioo_password,
 )
-from tests.factories import connect_to_sandbox, sandbox_for
+from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
 SECRET = "S3cret-Passw0rd!"
 
@@ -197,6 +197,9 @@ def test_one_facilioo_account_belongs_to_one_customer(client, tenancy):
 
 
 def test_an_operator_may_share_an_account_with_a_reason_which_is_audited(client, tenancy):
+    # the customers sync different Mandanten (tests/connect/test_shared_account.py: else not)
+    activate_stammdaten(tenancy.a, mandanten=["1000"])
+    activate_stammdaten(tenancy.b, mandanten=["2000"])
     facilioo_connection_set(
         customer=tenancy.a,
         actor=tenancy.admin_a,

@@ -218,3 +218,32 @@ def test_support_pauses_and_resumes_a_use_case_with_a_reason(client, tenancy):
         ("usecase.stammdaten.pause", "ERP-Wartung beim Kunden", tenancy.support.pk),
         ("usecase.stammdaten.resume", "Wartung beendet", tenancy.support.pk),
     ]
+
+
+def test_record_search_finds_a_contract_under_its_id_with_and_without_the_kind(
+    client, tenancy, history
+):
+    # given: a contract logged before its id held the kind, and after it moved to the new id
+    for external_id, action in (
+        ("1000-0001-01-003-V1-40001", "created"),
+        ("1000-0001-01-003-V1-40001-MV", "updated"),
+    ):
+        SyncRunItem.objects.create(
+            run=history,
+            customer=tenancy.a,
+            entity="unit-contracts",
+            action=action,
+            erp_key="unit_contract 1000/mietvertrag/V1/40001",
+            external_id=external_id,
+        )
+    client.force_login(tenancy.support)
+    # when / then: either form of the id finds both rows
+    for query in ("1000-0001-01-003-V1-40001-MV", "1000-0001-01-003-V1-40001"):
+        response = client.get(reverse("portal:support-records"), {"q": query})
+        assert {i.external_id for i in response.context["items"]} == {
+            "1000-0001-01-003-V1-40001",
+            "1000-0001-01-003-V1-40001-MV",
+        }, query
+    # and: a party's id still finds only itself
+    response = client.get(reverse("portal:support-records"), {"q": "1000-40001"})
+    assert {i.entity for i in response.context["items"]} == {"parties"}

@@ -214,6 +214,11 @@ def test_separator_change_rewrites_external_ids_of_every_entity_without_duplicat
         assert all("_" in ext_id(r) and "-" not in ext_id(r) for r in records), entity
     links = ExternalLink.objects.filter(customer=customer, entity__in=entities)
     assert all("-" not in link.external_id for link in links)
+    # and: every update says why, with the former id
+    updated = run.items.filter(action="updated")
+    assert updated.exists()
+    assert {row.reason for row in updated} == {"external_id_changed"}
+    assert all(f"bisher: {row.external_id.replace('_', '-')}" in row.message for row in updated)
 
 
 def test_dry_run_writes_nothing_and_reports_what_it_would_do(customer, sandbox):

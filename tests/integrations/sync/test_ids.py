@@ -9,6 +9,7 @@ from integrations.sync.ids import (
     contract_document_key,
     count_ambiguous,
     entrance_key,
+    external_id_change_reason,
     external_id_for,
     file_key,
     unit_contract_key,
@@ -85,9 +86,25 @@ def test_external_id_of_a_unit_contract_names_unit_contract_and_person():
     # given a couple on one contract
     vertrag = samples.mietvertrag(person_nrs=("40001", "40002"))
 
-    # then each person's contract has its own id
-    assert external_id_for(vertrag, "_", person_nr="40001") == "1000_0001_01_003_MV-0001_40001"
-    assert external_id_for(vertrag, "/", person_nr="40002") == "1000/0001/01/003/MV-0001/40002"
+    # then each person's contract has its own id, ending with the contract kind
+    assert external_id_for(vertrag, "_", person_nr="40001") == "1000_0001_01_003_MV-0001_40001_MV"
+    assert external_id_for(vertrag, "/", person_nr="40002") == ("1000/0001/01/003/MV-0001/40002/MV")
+
+
+def test_a_rental_and_an_owner_contract_with_the_same_numbers_have_two_ids():
+    rental = samples.mietvertrag(vertrag_nr="V1")
+    owner = samples.eigentuemervertrag(vertrag_nr="V1", person_nrs=("40001",))
+    ids = {external_id_for(v, "-", person_nr="40001") for v in (rental, owner)}
+    assert ids == {"1000-0001-01-003-V1-40001-MV", "1000-0001-01-003-V1-40001-EV"}
+
+
+def test_an_id_that_moves_in_place_names_its_reason():
+    old = "1000-0001-01-003-V1-40001"
+    assert external_id_change_reason(old, f"{old}-MV") == "contract_kind_added"
+    assert external_id_change_reason(old, "1000_0001_01_003_V1_40001") == "external_id_changed"
+    assert external_id_change_reason("1000-40001", "1000_40001") == "external_id_changed"
+    assert external_id_change_reason(f"{old}-MV", f"{old}-MV") is None
+    assert external_id_change_reason("", f"{old}-MV") is None
 
 
 def test_a_unit_contract_id_needs_the_person():
@@ -101,7 +118,7 @@ def test_a_contract_number_containing_the_separator_is_ambiguous():
 
     with pytest.raises(AmbiguousKey):
         external_id_for(vertrag, "-", person_nr="40001")
-    assert external_id_for(vertrag, "_", person_nr="40001") == "1000_0001_01_003_MV-0001_40001"
+    assert external_id_for(vertrag, "_", person_nr="40001") == "1000_0001_01_003_MV-0001_40001_MV"
 
 
 def test_kinds_without_an_external_id_are_refused():

@@ -259,13 +259,13 @@ def test_mietvertrag_becomes_a_tenant_contract():
         TargetPayload(
             entity="unit-contracts",
             key=("unit_contract", "1000", "mietvertrag", "MV-0001", "40001"),
-            external_id="1000_0001_01_003_MV-0001_40001",
+            external_id="1000_0001_01_003_MV-0001_40001_MV",
             body={
                 "typeId": 4,
                 "number": "MV-0001",
                 "effectiveFrom": "2019-04-01",
                 "terminationAt": None,
-                "externalId": "1000_0001_01_003_MV-0001_40001",
+                "externalId": "1000_0001_01_003_MV-0001_40001_MV",
             },
             refs={
                 "unitId": ("einheit", "1000", "0001", "01", "003"),
@@ -310,7 +310,7 @@ def test_every_mapper_uses_the_separator_and_keeps_its_key(separator):
         "entrances": ["1000", "0001", "01"],
         "units": ["1000", "0001", "01", "003"],
         "parties": ["1000", "40001"],
-        "unit-contracts": ["1000", "0001", "01", "003", "MV0001", "40001"],
+        "unit-contracts": ["1000", "0001", "01", "003", "MV0001", "40001", "MV"],
     }
     for payload in payloads:
         assert payload.external_id == separator.join(expected[payload.entity])
@@ -426,8 +426,8 @@ def test_a_couple_on_one_contract_gets_two_facilioo_contracts():
         ("person", "1000", "40002"),
     ]
     assert [r.external_id for r in results] == [
-        "1000_0001_01_003_MV-0001_40001",
-        "1000_0001_01_003_MV-0001_40002",
+        "1000_0001_01_003_MV-0001_40001_MV",
+        "1000_0001_01_003_MV-0001_40002_MV",
     ]
     assert len({r.key for r in results}) == 2
     assert all(r.refs["unitId"] == vertrag.einheit_key for r in results)
