@@ -40,7 +40,7 @@ class LoginLockedOut(APIException):
     default_code = "locked_out"
 
 
-def _locked_out_message() -> str:
+def locked_out_message() -> str:
     return _(
         "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten und "
         "versuchen Sie es dann erneut."
@@ -59,7 +59,7 @@ def token_issue(
     if getattr(request, "axes_locked_out", False):
         # Answered here in JSON; the middleware would otherwise put the portal's HTML page in.
         request.axes_locked_out = False  # type: ignore[attr-defined]
-        raise LoginLockedOut(_locked_out_message())
+        raise LoginLockedOut(locked_out_message())
     if user is None or not user.is_active:
         raise AuthenticationFailed(
             _(
@@ -88,17 +88,20 @@ def token_issue(
 def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
     from django_otp import user_has_device
 
-    from connect.portal.accounts import two_factor_required, verify_code
+    from connect.portal.accounts import two_factor_required, verify_code, wait_message
 
     if user_has_device(user, confirmed=True):
         if not otp:
             raise AuthenticationFailed(
                 _("Bitte geben Sie auch den Code Ihrer Zwei-Faktor-Anmeldung an (Feld „otp“).")
             )
-        if not verify_code(request, user, otp):
+        check = verify_code(request, user, otp)
+        if not check.ok:
             if getattr(request, "axes_locked_out", False):
                 request.axes_locked_out = False  # type: ignore[attr-defined]
-                raise LoginLockedOut(_locked_out_message())
+                raise LoginLockedOut(locked_out_message())
+            if check.wait_seconds:
+                raise LoginLockedOut(wait_message(check.wait_seconds))
             raise AuthenticationFailed(_("Der Code der Zwei-Faktor-Anmeldung stimmt nicht."))
     elif two_factor_required(user):
         raise AuthenticationFailed(
@@ -148,7 +151,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         # A user name of none: empty credentials would make django-axes read the form body
         # (request.POST), after which DRF no longer refuses a non-JSON body with 415.
         if AxesProxyHandler.is_locked(django_request, credentials={"username": None}):
-            raise LoginLockedOut(_locked_out_message())
+            raise LoginLockedOut(locked_out_message())
         try:
             result = super().authenticate(request)
         except AuthenticationFailed as exc:
@@ -158,7 +161,7 @@ class ApiTokenAuthentication(TokenAuthentication):
             )
             if getattr(django_request, "axes_locked_out", False):
                 django_request.axes_locked_out = False  # type: ignore[attr-defined]
-                raise LoginLockedOut(_locked_out_message()) from exc
+                raise LoginLockedOut(locked_out_message()) from exc
             raise AuthenticationFailed(
                 _("Das Token ist ungültig oder abgelaufen. Bitte melden Sie sich neu an.")
             ) from exc
