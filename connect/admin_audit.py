@@ -206,6 +206,8 @@ def audit_every_admin(site: admin.AdminSite) -> None:
     for model, model_admin in list(site._registry.items()):
         if isinstance(model_admin, AuditedAdmin):
             continue
-        audited = type(f"Audited{type(model_admin).__name__}", (AuditedAdmin, type(model_admin)), {})
+        audited = type(
+            f"Audited{type(model_admin).__name__}", (AuditedAdmin, type(model_admin)), {}
+        )
         site.unregister(model)
         site.register(model, audited)
