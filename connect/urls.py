@@ -34,7 +34,7 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(success_url="/account/"),
         name="password_change",
     ),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

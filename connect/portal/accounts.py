@@ -15,8 +15,9 @@ from urllib.parse import quote
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,9 +27,11 @@ from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.core import is_ratelimited
 
-from connect.api.auth import locked_out_message, token_list, token_revoke
+from connect.api.auth import token_list, token_revoke
 from connect.models import Role, User
+from connect.request_context import client_ip
 from connect.services.audit import audit_record
 from connect.services.sessions import logout_everywhere
 from connect.services.two_factor import (
@@ -40,6 +43,7 @@ from connect.services.two_factor import (
     two_factor_code_check,
 )
 from connect.services.two_factor import two_factor_disable as service_two_factor_disable
+from connect.throttling import refusal_message
 
 
 def two_factor_required(user: User) -> bool:
@@ -134,7 +138,7 @@ def _fresh_code_error(request: HttpRequest, field: str = "code") -> tuple[str, i
     if check.wait_seconds:
         return wait_message(check.wait_seconds), 429
     if getattr(request, "axes_locked_out", False):
-        return locked_out_message(), 429
+        return refusal_message(request), 429
     if not check.ok:
         return _("Der Code stimmt nicht."), 400
     return "", 0
@@ -256,3 +260,45 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
     logout(request)
     return redirect("login")
+
+
+def _reset_address(group: str, request: HttpRequest) -> str:
+    return client_ip(request) or "-"
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, with its mails limited (django-ratelimit, in the cache).
+
+    Per address: more than ``PASSWORD_RESET_PER_ADDRESS`` requests an hour are refused (429).
+    Per account: more than ``PASSWORD_RESET_PER_ACCOUNT`` mails an hour are not sent, with the
+    same answer as always, so the page never tells whether an account exists.
+    """
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if is_ratelimited(
+            self.request,
+            group="password-reset-address",
+            key=_reset_address,
+            rate=f"{int(settings.PASSWORD_RESET_PER_ADDRESS)}/h",
+            increment=True,
+        ):
+            form.add_error(
+                "email",
+                _(
+                    "Zu viele Anfragen zum Zurücksetzen des Passworts von dieser Adresse. "
+                    "Bitte versuchen Sie es in einer Stunde erneut."
+                ),
+            )
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = "3600"
+            return response
+        email = str(form.cleaned_data.get("email", "")).strip().casefold()
+        if is_ratelimited(
+            self.request,
+            group="password-reset-account",
+            key=lambda group, request: email,
+            rate=f"{int(settings.PASSWORD_RESET_PER_ACCOUNT)}/h",
+            increment=True,
+        ):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
