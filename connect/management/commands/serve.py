@@ -29,7 +29,7 @@ def _pump(name: str, stream: object) -> None:
 def web_command(python: str, manage: str, host: str, port: int) -> list[str]:
     """The embedded web server. With DEBUG off (the default) it still serves the static files
     (``--insecure``): nothing else serves them on one machine."""
-    command = [python, manage, "runserver", f"{host}:{port}", "--noreload"]
+    command = [python, manage, "webserver", f"{host}:{port}", "--noreload"]
     if not settings.DEBUG:
         command.append("--insecure")
     return command
