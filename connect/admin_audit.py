@@ -154,7 +154,7 @@ class AuditedAdmin(admin.ModelAdmin):
         formset.save_m2m()
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
+        actions: dict[str, Any] = dict(super().get_actions(request) or {})
         return {
             name: (
                 (func, action, description)

@@ -229,14 +229,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["connect.api.parsers.BoundedJSONParser"],
 }
 # API tokens (django-rest-knox): hashed at rest, expiring; see connect.api.auth.
+# Live API tokens per user (connect.api.auth.token_issue refuses one more).
+API_TOKEN_LIMIT = env.int("API_TOKEN_LIMIT", default=20)
 KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name (knox's own)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30)),
     "AUTH_HEADER_PREFIX": "Token",
-    "TOKEN_LIMIT_PER_USER": 20,
+    "TOKEN_LIMIT_PER_USER": API_TOKEN_LIMIT,
 }
-# Live API tokens per user (connect.api.auth.token_issue refuses one more).
-API_TOKEN_LIMIT = REST_KNOX["TOKEN_LIMIT_PER_USER"]
 # Largest JSON body the API reads, and how deep it may nest.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1_048_576)
 API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
