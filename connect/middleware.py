@@ -34,7 +34,11 @@ class TwoFactorMiddleware:
     403 in JSON instead of a redirect. API tokens ask for the code when they are issued.
     """
 
-    EXEMPT = ("/login/", "/logout/", "/static/", "/i18n/", "/account/2fa/", "/password-reset/")
+    # A session that has passed only the password opens the code page and logout (and the
+    # static files and the language switch of that page), nothing else: no account page, no
+    # change of the second factor. One that must still set it up also opens the setup page.
+    EXEMPT = ("/login/", "/logout/", "/static/", "/i18n/")
+    EXEMPT_FOR_SETUP = ("/account/2fa/", "/password-reset/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -48,6 +52,8 @@ class TwoFactorMiddleware:
             and not user.is_verified()
         ):
             target = self._target(user)
+            if target == "two-factor-setup" and request.path.startswith(self.EXEMPT_FOR_SETUP):
+                target = ""
             if target:
                 if request.path.startswith("/api/"):
                     return JsonResponse(

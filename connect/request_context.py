@@ -66,12 +66,14 @@ def via_of(request: HttpRequest) -> str:
 
 
 def lockout_parameters(request: Any, credentials: dict[str, Any] | None) -> list[Any]:
-    """django-axes: failures count per user name and per address (also across user names).
+    """django-axes: failures count per user name and address together, and per address (also
+    across user names: spraying). Per user name alone they only delay logins from addresses
+    the user never logged in from (connect.throttling), so nobody can lock a user out.
 
     A failure without a user name (a wrong API token) counts for the address only.
     """
     if credentials and credentials.get("username"):
-        return ["username", "ip_address"]
+        return [["username", "ip_address"], "ip_address"]
     return ["ip_address"]
 
 

@@ -25,11 +25,16 @@ urlpatterns = [
     path("account/2fa/", accounts.two_factor_setup, name="two-factor-setup"),
     path("account/2fa/disable/", accounts.two_factor_disable, name="two-factor-disable"),
     path(
+        "account/2fa/recovery-codes/",
+        accounts.two_factor_recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path(
         "account/password/",
         auth_views.PasswordChangeView.as_view(success_url="/account/"),
         name="password_change",
     ),
-    path("password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in, user_login_failed
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -30,6 +31,7 @@ from rest_framework.request import Request
 from connect.models import ApiTokenInfo, User
 from connect.request_context import client_ip, user_agent
 from connect.services.audit import audit_record
+from connect.throttling import refusal_message, wait_seconds
 
 # last_used_at is written at most this often per token (seconds): no write on every request.
 LAST_USED_RESOLUTION = 60
@@ -39,12 +41,22 @@ class LoginLockedOut(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "locked_out"
 
+    def __init__(self, detail: str, wait: int = 0) -> None:
+        super().__init__(detail)
+        # DRF sends it as Retry-After.
+        self.wait = wait or None
 
-def _locked_out_message() -> str:
-    return _(
-        "Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie einige Minuten und "
-        "versuchen Sie es dann erneut."
-    )
+
+class TooManyTokens(APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "token_limit"
+
+
+def _refused(request: HttpRequest) -> LoginLockedOut:
+    """The lockout or delay of this login request as a JSON answer (429, Retry-After)."""
+    # Answered here in JSON; the middleware would otherwise put the portal's HTML page in.
+    request.axes_locked_out = False  # type: ignore[attr-defined]
+    return LoginLockedOut(refusal_message(request), wait=wait_seconds(request))
 
 
 def token_issue(
@@ -57,9 +69,7 @@ def token_issue(
     """
     user = authenticate(request=request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
-        # Answered here in JSON; the middleware would otherwise put the portal's HTML page in.
-        request.axes_locked_out = False  # type: ignore[attr-defined]
-        raise LoginLockedOut(_locked_out_message())
+        raise _refused(request)
     if user is None or not user.is_active:
         raise AuthenticationFailed(
             _(
@@ -69,6 +79,15 @@ def token_issue(
         )
     assert isinstance(user, User)  # noqa: S101 - AUTH_USER_MODEL
     _check_second_factor(request, user, otp)
+    limit = int(settings.API_TOKEN_LIMIT)
+    if token_list(user=user).count() >= limit:
+        raise TooManyTokens(
+            _(
+                "Sie haben bereits %(n)d gültige API-Tokens. Bitte widerrufen Sie zuerst eines, "
+                "das Sie nicht mehr brauchen (unter „Mein Konto“)."
+            )
+            % {"n": limit}
+        )
     token, secret = AuthToken.objects.create(user=user)
     ApiTokenInfo.objects.create(
         token=token, user_agent=user_agent(request), created_ip=client_ip(request)
@@ -88,17 +107,19 @@ def token_issue(
 def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
     from django_otp import user_has_device
 
-    from connect.portal.accounts import two_factor_required, verify_code
+    from connect.portal.accounts import two_factor_required, verify_code, wait_message
 
     if user_has_device(user, confirmed=True):
         if not otp:
             raise AuthenticationFailed(
                 _("Bitte geben Sie auch den Code Ihrer Zwei-Faktor-Anmeldung an (Feld „otp“).")
             )
-        if not verify_code(request, user, otp):
+        check = verify_code(request, user, otp)
+        if not check.ok:
             if getattr(request, "axes_locked_out", False):
-                request.axes_locked_out = False  # type: ignore[attr-defined]
-                raise LoginLockedOut(_locked_out_message())
+                raise _refused(request)
+            if check.wait_seconds:
+                raise LoginLockedOut(wait_message(check.wait_seconds), wait=check.wait_seconds)
             raise AuthenticationFailed(_("Der Code der Zwei-Faktor-Anmeldung stimmt nicht."))
     elif two_factor_required(user):
         raise AuthenticationFailed(
@@ -145,20 +166,21 @@ class ApiTokenAuthentication(TokenAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         django_request = request._request
-        # A user name of none: empty credentials would make django-axes read the form body
-        # (request.POST), after which DRF no longer refuses a non-JSON body with 415.
-        if AxesProxyHandler.is_locked(django_request, credentials={"username": None}):
-            raise LoginLockedOut(_locked_out_message())
+        # A valid token is never refused for failed logins: the lockout is checked only when
+        # the token is wrong (guessing tokens is throttled like guessing passwords).
         try:
             result = super().authenticate(request)
         except AuthenticationFailed as exc:
+            # A user name of none: empty credentials would make django-axes read the form body
+            # (request.POST), after which DRF no longer refuses a non-JSON body with 415.
+            if AxesProxyHandler.is_locked(django_request, credentials={"username": None}):
+                raise _refused(django_request) from exc
             # A wrong or expired token counts as a failed login of this address.
             user_login_failed.send(
                 sender=__name__, credentials={"username": ""}, request=django_request
             )
             if getattr(django_request, "axes_locked_out", False):
-                django_request.axes_locked_out = False  # type: ignore[attr-defined]
-                raise LoginLockedOut(_locked_out_message()) from exc
+                raise _refused(django_request) from exc
             raise AuthenticationFailed(
                 _("Das Token ist ungültig oder abgelaufen. Bitte melden Sie sich neu an.")
             ) from exc

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import BaseParser, DataAndFiles, JSONParser
 
 
 def json_depth(value: Any) -> int:
@@ -69,3 +69,27 @@ class BoundedJSONParser(JSONParser):
     @staticmethod
     def _refuse_constant(name: str) -> Any:
         raise ValueError(f"{name} is not JSON")
+
+
+class ExportBodyParser(BaseParser):
+    """The ERP export push: the body stays for the view, which streams it to a file itself.
+
+    A ``.zip`` body is not read here at all; a multipart form is Django's own (streamed to a
+    temporary file by the upload handler, with its limit). So a logged-in admin's session can
+    push too: DRF's CSRF check of a session write asks for the form fields, which used to make
+    DRF parse the body and refuse it with 415.
+    """
+
+    media_type = "*/*"
+
+    def parse(
+        self,
+        stream: Any,
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        request = (parser_context or {}).get("request")
+        if request is not None and (media_type or "").startswith("multipart/form-data"):
+            django_request = request._request
+            return DataAndFiles(django_request.POST, django_request.FILES)
+        return {}

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from connect.converters import small_int
 from connect.exceptions import ApplicationError
 from connect.portal.base import CustomerView
 from integrations import registry
@@ -47,37 +48,44 @@ class ReconciliationListView(CustomerView):
         return redirect("portal:reconciliation", slug=slug, reconciliation_id=rec.pk)
 
 
+def _report(
+    view: CustomerView, request: HttpRequest, rec: Reconciliation, status: int = 200
+) -> HttpResponse:
+    findings = list(rec.findings.all()[:2000])
+    held = {
+        (h.entity, h.natural_key, h.field)
+        for h in FieldHold.objects.filter(
+            customer=view.customer,
+            natural_key__in=[f.natural_key for f in findings if f.kind == FindingKind.CHANGED],
+        )
+    }
+    rows = [
+        (
+            f,
+            [
+                (
+                    name,
+                    values.get("sent"),
+                    values.get("live"),
+                    (f.entity, f.natural_key, name) in held,
+                )
+                for name, values in sorted(f.fields.items())
+            ],
+        )
+        for f in findings
+    ]
+    return render(
+        request,
+        "connect/reconciliation.html",
+        view.context(rec=rec, rows=rows, kinds=FindingKind),
+        status=status,
+    )
+
+
 class ReconciliationDetailView(CustomerView):
     def get(self, request: HttpRequest, slug: str, reconciliation_id: int) -> HttpResponse:
         rec = get_object_or_404(Reconciliation, customer=self.customer, pk=reconciliation_id)
-        findings = list(rec.findings.all()[:2000])
-        held = {
-            (h.entity, h.natural_key, h.field)
-            for h in FieldHold.objects.filter(
-                customer=self.customer,
-                natural_key__in=[f.natural_key for f in findings if f.kind == FindingKind.CHANGED],
-            )
-        }
-        rows = [
-            (
-                f,
-                [
-                    (
-                        name,
-                        values.get("sent"),
-                        values.get("live"),
-                        (f.entity, f.natural_key, name) in held,
-                    )
-                    for name, values in sorted(f.fields.items())
-                ],
-            )
-            for f in findings
-        ]
-        return render(
-            request,
-            "connect/reconciliation.html",
-            self.context(rec=rec, rows=rows, kinds=FindingKind),
-        )
+        return _report(self, request, rec)
 
 
 class FieldHoldView(CustomerView):
@@ -85,7 +93,11 @@ class FieldHoldView(CustomerView):
 
     def post(self, request: HttpRequest, slug: str, reconciliation_id: int) -> HttpResponse:
         rec = get_object_or_404(Reconciliation, customer=self.customer, pk=reconciliation_id)
-        finding = get_object_or_404(rec.findings, pk=request.POST.get("finding") or 0)
+        finding_id = small_int(request.POST.get("finding"))
+        if not finding_id:
+            messages.error(request, _("Bitte wählen Sie einen Befund dieses Abgleichs."))
+            return _report(self, request, rec, status=400)
+        finding = get_object_or_404(rec.findings, pk=finding_id)
         try:
             kept = field_holds_set(
                 customer=self.customer,

@@ -14,7 +14,20 @@ from connect.models import AuditLog, Customer, User
 from connect.request_context import current_context
 
 # Fields whose values never enter the audit log, only the fact that they changed.
-SECRET_FIELDS = frozenset({"password", "password_encrypted", "token", "secret"})
+# (A two-factor app's "key", a token's "digest", a session's data included.)
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "password_encrypted",
+        "token",
+        "secret",
+        "key",
+        "digest",
+        "token_hash",
+        "session_key",
+        "session_data",
+    }
+)
 
 
 def _jsonable(value: Any) -> Any:

@@ -183,6 +183,21 @@ TRUSTED_PROXY_HEADER = env.str("TRUSTED_PROXY_HEADER", default="")
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=[])
 AXES_RESET_ON_SUCCESS = True
+# A login refused during a lockout or delay is not counted again: the delay grows with the
+# passwords actually checked (connect.throttling).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Failures of one user name from addresses it never logged in from: after AXES_FAILURE_LIMIT
+# of them, every further one doubles a delay for such addresses (from LOGIN_DELAY_BASE_SECONDS
+# up to LOGIN_DELAY_MAX_SECONDS). Addresses the user logged in from within
+# LOGIN_KNOWN_ADDRESS_DAYS are never delayed by them (connect.throttling).
+AXES_HANDLER = "connect.throttling.LoginThrottleHandler"
+AXES_LOCKOUT_CALLABLE = "connect.throttling.lockout_response"
+LOGIN_DELAY_BASE_SECONDS = env.int("LOGIN_DELAY_BASE_SECONDS", default=30)
+LOGIN_DELAY_MAX_SECONDS = env.int("LOGIN_DELAY_MAX_SECONDS", default=900)
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=90)
+# Password reset mails (django-ratelimit): per address and per account, per hour.
+PASSWORD_RESET_PER_ADDRESS = env.int("PASSWORD_RESET_PER_ADDRESS", default=10)
+PASSWORD_RESET_PER_ACCOUNT = env.int("PASSWORD_RESET_PER_ACCOUNT", default=3)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
@@ -214,11 +229,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["connect.api.parsers.BoundedJSONParser"],
 }
 # API tokens (django-rest-knox): hashed at rest, expiring; see connect.api.auth.
+# Live API tokens per user (connect.api.auth.token_issue refuses one more).
+API_TOKEN_LIMIT = env.int("API_TOKEN_LIMIT", default=20)
 KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105 - a model name (knox's own)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=24 * 30)),
     "AUTH_HEADER_PREFIX": "Token",
-    "TOKEN_LIMIT_PER_USER": 20,
+    "TOKEN_LIMIT_PER_USER": API_TOKEN_LIMIT,
 }
 # Largest JSON body the API reads, and how deep it may nest.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1_048_576)

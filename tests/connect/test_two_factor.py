@@ -98,7 +98,7 @@ def test_a_recovery_code_works_once(tenancy, with_app):
     assert refused.status_code == 400
 
 
-def test_wrong_codes_count_towards_the_login_lockout(tenancy, with_app, settings):
+def test_wrong_codes_count_towards_the_login_lockout(tenancy, with_app, settings, no_otp_delay):
     client = _password_login(tenancy.admin_a)
     statuses = [
         client.post("/login/otp/", {"code": _wrong(with_app)}).status_code

@@ -47,11 +47,13 @@ class TokenView(APIView):
             200: OutputSerializer,
             400: ErrorSerializer,
             401: ErrorSerializer,
+            403: ErrorSerializer,
             429: ErrorSerializer,
         },
         auth=[],
         description="A token for the header `Authorization: Token <token>`. Failed logins "
-        "count towards the same lockout as the portal's.",
+        "count towards the same lockout as the portal's (429 with Retry-After). 403: the user "
+        "already has the maximum of live tokens (20); revoke one first.",
     )
     def post(self, request: Request) -> Response:
         # The login throttle reads a posted form before DRF sees the body, so a form would

@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from connect.api.parsers import ExportBodyParser
 from connect.api.permissions import CustomerAccess
 from connect.api.serializers import ErrorSerializer
 from connect.api.views.base import SLUG
@@ -206,6 +207,8 @@ class ErpExportBase(APIView):
     ]
     permission_classes = [PushAccess]
     throttle_classes = [ErpPushThrottle]
+    # The body is the export itself (a .zip or a form), streamed to a file by the view.
+    parser_classes = [ExportBodyParser]
     write_role = "change"
     customer: Customer
 

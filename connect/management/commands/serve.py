@@ -27,9 +27,10 @@ def _pump(name: str, stream: object) -> None:
 
 
 def web_command(python: str, manage: str, host: str, port: int) -> list[str]:
-    """The embedded web server. With DEBUG off (the default) it still serves the static files
-    (``--insecure``): nothing else serves them on one machine."""
-    command = [python, manage, "runserver", f"{host}:{port}", "--noreload"]
+    """The embedded web server (``manage.py webserver``: Django's runserver, whose static file
+    handler answers 404 to a path out of the static folder). With DEBUG off (the default) it
+    still serves the static files (``--insecure``): nothing else serves them on one machine."""
+    command = [python, manage, "webserver", f"{host}:{port}", "--noreload"]
     if not settings.DEBUG:
         command.append("--insecure")
     return command
