@@ -86,7 +86,9 @@ def search_path(entity: str) -> str:
 
 
 def party_external_ids_path(party_id: int) -> str:
-    """GET (a page of strings), PUT (replaces the whole list) of a party's external ids. D S11"""
+    """GET (a page of strings), PUT (replaces the list) of a party's external ids. D S11, §17:
+    PUT for roles Admin and PMC. Whether GET shows other owners' ids and PUT replaces only the
+    caller's own is not documented: the product reads, merges and writes back."""
     return f"{collection_path('parties')}/{int(party_id)}/external-ids"
 
 

@@ -65,6 +65,8 @@ def render_overview(app: SandboxApp) -> bytes:
         deleted = sum(1 for row in rows if row.get("deleted"))
         parts.append(f"<a href='#{table}'>{html.escape(label)} ({len(rows)})</a>")
         columns = ["id", *(SPECS[table].fields if table in SPECS else ["name", "externalId"])]
+        if table == "parties":
+            columns.append("externalIdsByOwner")  # owner company -> its ids
         if table == "units":
             columns.insert(2, "propertyId")
         if table == "files":
