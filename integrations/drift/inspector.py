@@ -38,6 +38,7 @@ from integrations.drift.facilioo_names import (
     live_value,
     same_value,
 )
+from integrations.drift.services import links_rewrite_next_run
 from integrations.erp.records import (
     Einheit,
     Gebaeude,
@@ -346,6 +347,7 @@ def record_explain(
                     live = client.get(Entity(entity), link.facilioo_id)
                     if live.get(DELETED):  # soft-deleted: facilioo's read model keeps it
                         live, live_error = None, _deleted_message(link.facilioo_id)
+                        _rewrite(customer, link)
                     elif entity == "parties" and not _carries_our_id(client, link):
                         # Shared: what only another company's id reaches is never shown.
                         live, live_error = None, _not_ours_message(link.facilioo_id)
@@ -357,6 +359,8 @@ def record_explain(
             except FaciliooNotFound:
                 live = None
                 live_error = _deleted_message(link.facilioo_id if link else "-")
+                if link is not None:
+                    _rewrite(customer, link)
             except FaciliooError as exc:
                 live_error = _(
                     "facilioo ist gerade nicht erreichbar; der aktuelle Stand dort kann nicht "
@@ -429,6 +433,11 @@ def record_explain(
         ),
         file_link=file_link,
     )
+
+
+def _rewrite(customer: Customer, link: ExternalLink) -> None:
+    """Deleted in facilioo: the next run creates it again (so the message below is true)."""
+    links_rewrite_next_run(customer_id=customer.pk, records=[(link.entity, link.natural_key)])
 
 
 def _deleted_message(facilioo_id: int | str) -> str:

@@ -42,6 +42,7 @@ from integrations.drift.facilioo_names import (
     live_value,
     same_value,
 )
+from integrations.drift.services import links_rewrite_next_run
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError
@@ -326,6 +327,16 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
         return _finish(rec, error=str(exc.message), counts=counts)
     with transaction.atomic():
         ReconciliationFinding.objects.bulk_create(rows, batch_size=500)
+        # What facilioo lost or changed behind our back is written again by the next run
+        # (fields "facilioo behält" holds excepted: they never reach a finding's fields).
+        links_rewrite_next_run(
+            customer_id=rec.customer_id,
+            records=[
+                (row.entity, row.natural_key)
+                for row in rows
+                if row.natural_key and row.kind in (FindingKind.GONE, FindingKind.CHANGED)
+            ],
+        )
         return _finish(rec, counts=counts)
 
 

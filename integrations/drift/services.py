@@ -142,3 +142,28 @@ def field_holds_set(
                 changes={f"{finding.entity} {finding.erp_key}": [before, after]},
             )
     return after
+
+
+def links_rewrite_next_run(*, customer_id: int, records: list[tuple[str, str]]) -> int:
+    """The next run writes these records again (entity, natural key): deleted or changed in
+    facilioo behind our back. Their last-sent hash is cleared, so the next run updates them, and
+    facilioo's "not found" makes it create a deleted one again with every field (held fields
+    included). A property's entrance is written again with it. Returns the links marked."""
+    from integrations.models import ExternalLink
+    from integrations.sync.engine import KEY_SEPARATOR
+
+    wanted = set(records)
+    for entity, natural_key in records:
+        if entity == "properties" and natural_key.startswith("gebaeude" + KEY_SEPARATOR):
+            wanted.add(("entrances", "eingang" + natural_key.removeprefix("gebaeude")))
+    marked = 0
+    for entity in {e for e, _nk in wanted}:
+        keys = [nk for e, nk in wanted if e == entity]
+        marked += (
+            ExternalLink.objects.filter(
+                customer_id=customer_id, entity=entity, natural_key__in=keys
+            )
+            .exclude(payload_hash="")
+            .update(payload_hash="")
+        )
+    return marked

@@ -168,6 +168,8 @@ class Sent:
 
     facilioo_id: int
     parts: list[LinkWrite] = field(default_factory=list)
+    # Deleted in facilioo behind our back, and created again by this write.
+    recreated: bool = False
 
 
 class Mapper:
@@ -243,7 +245,7 @@ class Stream:
             if w.payload.same_id_as is not None:
                 raise
             # Deleted in facilioo behind our back: create it again, with its held fields.
-            return Sent(int(client.create(entity, w.create_body())[dialect.ID]))
+            return Sent(int(client.create(entity, w.create_body())[dialect.ID]), recreated=True)
         return Sent(w.facilioo_id)
 
     def record(self, engine: SyncEngine, w: Write, result: Sent | Exception) -> Exception | None:
@@ -579,14 +581,17 @@ class SyncEngine:
         # An update that moved our externalId says why (a new separator, the contract kind).
         previous = w.link.external_id if w.link and not (w.created or w.adopted) else ""
         reason = external_id_change_reason(previous, p.external_id)
+        message = f"{REASONS[reason]} ({_('bisher')}: {previous})" if reason else None
+        if result.recreated:  # deleted in facilioo: created again, with every field
+            reason, message = "deleted_in_facilioo", str(REASONS["deleted_in_facilioo"])
         self.log(
             p.entity,
-            "created" if w.created else ("adopted" if w.adopted else "updated"),
+            "created" if w.created or result.recreated else ("adopted" if w.adopted else "updated"),
             p.key,
             external_id=p.external_id,
             facilioo_id=result.facilioo_id,
             reason=reason,
-            message=f"{REASONS[reason]} ({_('bisher')}: {previous})" if reason else None,
+            message=message,
         )
         return None
 

@@ -85,6 +85,7 @@ REASONS: dict[str, StrPromise] = {
         "Die externe ID hat sich geändert (zum Beispiel durch ein anderes Trennzeichen). Der "
         "Datensatz in facilioo wurde umbenannt, nicht neu angelegt."
     ),
+    "deleted_in_facilioo": gettext_lazy("In facilioo gelöscht; mit allen Feldern wieder angelegt."),
     "number_taken": gettext_lazy(
         "facilioo hat das Anlegen abgelehnt, weil die Nummer in diesem Mandanten bereits "
         "vergeben ist. Der Datensatz wird nicht erneut angelegt; bitte prüfen Sie den "

@@ -141,3 +141,36 @@ def test_the_api_explains_a_record(synced):
     assert body["history"][0]["action"] == "created"
     assert dict(body["erp_fields"])["einheit_nr"] == key.split("/")[-1]
     assert api.get(f"/api/customers/{customer.slug}/records/units/nope/").status_code == 404
+
+
+def test_a_unit_deleted_in_facilioo_comes_back_with_the_next_run_as_the_inspector_says(
+    client, synced
+):
+    # given: a facilioo user deleted a unit; the ERP side did not change
+    customer, sandbox, _run = synced
+    link = unit_link(customer)
+    with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, timeout=10) as facilioo:
+        facilioo.delete(Entity.UNITS, link.facilioo_id)
+    client.force_login(MembershipFactory(customer=customer, role=Role.VIEWER).user)
+
+    # when: someone looks at it in the inspector
+    page = client.get(page_url(customer, "units", link.natural_key.split("\x1f")))
+
+    # then: the inspector says the next run creates it again
+    assert "Der nächste Lauf legt ihn wieder an." in page.content.decode()
+
+    # when: the next run
+    run = sync_run_execute(
+        run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+    )
+
+    # then: it is there again, as a new facilioo record, logged as created with the reason
+    assert run.status == "succeeded", run.error_message
+    item = run.items.get(entity="units", reason="deleted_in_facilioo")
+    assert item.action == "created"
+    assert "wieder angelegt" in item.message
+    new_id = ExternalLink.objects.get(pk=link.pk).facilioo_id
+    assert new_id != link.facilioo_id
+    restored = sandbox.state.get("units", new_id)
+    assert restored["deleted"] is None
+    assert restored["externalId"] == link.external_id

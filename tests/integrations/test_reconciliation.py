@@ -92,6 +92,29 @@ def test_reconciliation_finds_changed_gone_and_unknown_and_writes_nothing(drifte
     }
 
 
+def test_the_next_run_restores_what_the_reconciliation_found_deleted_or_changed(drifted):
+    customer, sandbox, unit, contract, _foreign = drifted
+    # given: the reconciliation found the unit changed and the contract deleted
+    reconcile(customer)
+
+    # when: the next run, with no change in the ERP
+    run = sync_run_execute(
+        run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+    )
+
+    # then: the unit carries our values again, the contract exists again
+    assert run.status == "succeeded", run.error_message
+    assert sandbox.state.get("units", unit.facilioo_id)["name"] != "Hausmeisterraum"
+    assert run.items.get(entity="units", action="updated").facilioo_id == unit.facilioo_id
+    item = run.items.get(entity="unit-contracts", reason="deleted_in_facilioo")
+    restored = sandbox.state.get("unit-contracts", item.facilioo_id)
+    assert restored["deleted"] is None
+    assert restored["externalId"] == contract.external_id
+    # and a second reconciliation finds nothing changed or deleted of ours any more
+    again = reconcile(customer)
+    assert (again.counts["changed"], again.counts["gone"]) == (0, 0)
+
+
 def test_facilioo_keeps_a_held_field_and_the_next_run_writes_the_others(drifted):
     customer, sandbox, unit, _contract, _foreign = drifted
     rec = reconcile(customer)

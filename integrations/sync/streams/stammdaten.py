@@ -347,6 +347,7 @@ class PartyStream(Stream):
                 )
                 for part, (detail_id, digest) in result.contacts.items()
             ],
+            recreated=result.created and w.facilioo_id is not None,
         )
 
     def left_facilioo(self, link: Link) -> bool:
