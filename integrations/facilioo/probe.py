@@ -384,14 +384,22 @@ class Probe:
                     "accepted" if found == [party_id] else "ignored",
                 )
             )
+            # Read raw: the client drops answers it did not ask for, which would hide a lookup
+            # that ignores its filter (and pages through every id on each call).
             unknown = f"probe-{self.marker}-niemand"
-            stray = self.client.lookup_parties([unknown])
+            stray = list(
+                self.client.iter_pages(
+                    dialect.PARTY_EXTERNAL_IDS_SEARCH_PATH,
+                    method="POST",
+                    json={dialect.LOOKUP_PARTY_IDS: None, dialect.LOOKUP_EXTERNAL_IDS: [unknown]},
+                )
+            )
             self.result.checks.append(
                 Check(
                     "parties",
                     "lookup (unbekannte ID)",
                     unknown,
-                    sorted({pid for ids in stray.values() for pid in ids}),
+                    len(stray),
                     "accepted" if not stray else "changed",
                 )
             )

@@ -134,6 +134,28 @@ def test_the_portal_page_runs_the_probe_and_shows_the_last_result(client, tenanc
     assert "Die Schnittstelle arbeitet wie erwartet." in page
     assert "in Ordnung" in page
     assert 'id="probe-checks"' in page
+    # and the go-live checklist, each assumption confirmed
+    assert "Checkliste für den Produktivstart" in page
+    assert "Externe IDs: die Sammelsuche findet unsere ID ohne Rücksicht auf" in page
+    assert page.count('class="assumption-confirmed"') == 7
+    assert 'class="assumption-refuted"' not in page
+
+
+def test_the_probe_refutes_a_lookup_that_ignores_its_filter(capsys, customer, sandbox):
+    # given: a facilioo whose lookup ignores its filters and answers every id we own
+    store = sandbox.state.store
+    lookup = store.lookup_external_ids
+    store.lookup_external_ids = lambda party_ids, external_ids: lookup(None, None)
+
+    # when
+    code, out = probe(capsys, "pruef", "--json", "--tenant", "1")
+
+    # then: the lookup checks fail and the checklist names the assumption refuted
+    result = json.loads(out)
+    assert code == 1
+    verdicts = {a["key"]: a["verdict"] for a in result["assumptions"]}
+    assert verdicts["lookup"] == "refuted"
+    assert verdicts["contact_types"] == "confirmed"
 
 
 def test_staging_defaults_to_the_documented_host(settings):
