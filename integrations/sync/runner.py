@@ -201,7 +201,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
             )
         except FaciliooTransientError:
             raise  # the task retries; the run resumes from its last committed batch
-        warn = sync.had_failures or (not run.dry_run and sync.needs_attention())
+        warn = sync.had_failures or sync.needs_attention()
         status = RunStatus.WARNING if warn else RunStatus.SUCCEEDED
         return sync_run_finish(run=run, status=status, counts=sync.counts.as_dict())
 

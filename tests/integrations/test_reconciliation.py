@@ -86,9 +86,13 @@ def test_reconciliation_finds_changed_gone_and_unknown_and_writes_nothing(drifte
     assert (unknown.entity, unknown.facilioo_id) == ("properties", foreign["id"])
     by_method = sandbox.counters()["by_method"]
     assert not any(by_method.get(m) for m in WRITES if m != "POST")
+    # reads only: listings of the tenant-bound entities; parties (shared by every company) by
+    # our owner-scoped lookup and by id, never a listing of everyone's parties
     assert set(sandbox.counters()["by_route"]) <= {
         "POST /api/auth/login",
-        *(f"GET /api/{e}" for e in ("properties", "units", "unit-contracts", "parties")),
+        *(f"GET /api/{e}" for e in ("properties", "units", "unit-contracts")),
+        "POST /api/parties/external-ids/search",
+        "POST /api/parties/search",
     }
 
 

@@ -53,8 +53,15 @@ def test_enabled_by_command_a_run_delivers_documents_and_the_next_changes_nothin
     assert AuditLog.objects.filter(customer=customer, action="usecase.dokumente.enable").exists()
     # when
     run = run_now(customer)
-    # then
-    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    # then: a warning, for the documents of tenants without e-mail (their party is not in
+    # facilioo), and only for them
+    assert run.status == RunStatus.WARNING, run.error_message
+    missing = run.items.filter(action="skipped", reason="missing_reference")
+    assert missing.exists()
+    assert all(
+        i.entity == "documents" and "fehlt in facilioo" in i.message and "person" in i.message
+        for i in missing
+    ), [(i.entity, i.message) for i in missing]
     created = run.counts["documents"]["created"]
     assert created == len([d for d in sandbox.state.records("documents") if not d["deleted"]])
     assert created > 0

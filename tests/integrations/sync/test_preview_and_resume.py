@@ -87,6 +87,11 @@ def sandbox() -> Any:
         yield handle
 
 
+# The demo's documents include some of tenants without e-mail, whose party is not in facilioo:
+# they are skipped as missing_reference, so a Dokumente run (and its preview) ends as a warning.
+CLEAN = {"stammdaten": RunStatus.SUCCEEDED, "dokumente": RunStatus.WARNING}
+
+
 @pytest.mark.parametrize("use_case", ["stammdaten", "dokumente"])
 def test_a_preview_after_a_real_sync_succeeds_writes_nothing_and_then_shows_one_change(
     db, settings, sandbox, use_case
@@ -95,12 +100,12 @@ def test_a_preview_after_a_real_sync_succeeds_writes_nothing_and_then_shows_one_
     customer = ready(settings, sandbox, slug="vorschau")
     assert run_now(customer, "stammdaten").status == RunStatus.SUCCEEDED
     if use_case == "dokumente":
-        assert run_now(customer, "dokumente").status == RunStatus.SUCCEEDED
+        assert run_now(customer, "dokumente").status == CLEAN["dokumente"]
     # when: a preview right afterwards
     sandbox.reset_counters()
     preview = run_now(customer, use_case, dry_run=True)
-    # then: it succeeds, writes nothing and reports no change
-    assert preview.status == RunStatus.SUCCEEDED, preview.error_message
+    # then: it ends as a clean run of its use case does, writes nothing and reports no change
+    assert preview.status == CLEAN[use_case], preview.error_message
     assert writes(sandbox.counters()) == 0
     assert changed_counts(preview) == 0, preview.counts
     assert sum(n.get("unchanged", 0) for n in preview.counts.values()) > 0
@@ -111,7 +116,7 @@ def test_a_preview_after_a_real_sync_succeeds_writes_nothing_and_then_shows_one_
     sandbox.reset_counters()
     preview = run_now(customer, use_case, dry_run=True)
     # then: exactly that change is shown, and still nothing is written
-    assert preview.status == RunStatus.SUCCEEDED, preview.error_message
+    assert preview.status == CLEAN[use_case], preview.error_message
     assert writes(sandbox.counters()) == 0
     assert changed_counts(preview) == 1, preview.counts
     assert preview.counts[entity]["updated"] == 1
@@ -170,7 +175,7 @@ def test_a_batch_that_fails_midway_resumes_to_the_counts_and_log_of_a_clean_run(
         if use_case == "dokumente":
             run_now(clean, "stammdaten")
         reference = run_now(clean, use_case)
-        assert reference.status == RunStatus.SUCCEEDED, reference.error_message
+        assert reference.status == CLEAN[use_case], reference.error_message
         expected_state = external_ids(clean_box, use_case)
     # an account belongs to one customer: the reference gives up its login to the next one
     FaciliooConnection.objects.filter(customer=clean).delete()
@@ -189,7 +194,7 @@ def test_a_batch_that_fails_midway_resumes_to_the_counts_and_log_of_a_clean_run(
         box.control(error_rate=0.0)
         resumed = sync_run_execute(run_id=run.pk, client_options={"workers": 2})
         # then: facilioo, the counts per entity and action, and the log equal the clean run's
-        assert resumed.status == RunStatus.SUCCEEDED, resumed.error_message
+        assert resumed.status == CLEAN[use_case], resumed.error_message
         assert resumed.attempts == 2
         assert external_ids(box, use_case) == expected_state
         assert resumed.counts == reference.counts
