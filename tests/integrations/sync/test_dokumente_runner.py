@@ -53,13 +53,15 @@ def test_enabled_by_command_a_run_delivers_documents_and_the_next_changes_nothin
     assert AuditLog.objects.filter(customer=customer, action="usecase.dokumente.enable").exists()
     # when
     run = run_now(customer)
-    # then: a warning, for the documents of tenants without e-mail (their party is not in
-    # facilioo), and only for them
+    # then: a warning, for the documents of tenants without e-mail (their party and their
+    # contracts are not in facilioo), and only for them
     assert run.status == RunStatus.WARNING, run.error_message
     missing = run.items.filter(action="skipped", reason="missing_reference")
     assert missing.exists()
     assert all(
-        i.entity == "documents" and "fehlt in facilioo" in i.message and "person" in i.message
+        i.entity == "documents"
+        and "fehlt in facilioo" in i.message
+        and ("(person " in i.message or "(vertrag_nr " in i.message)
         for i in missing
     ), [(i.entity, i.message) for i in missing]
     created = run.counts["documents"]["created"]
@@ -69,7 +71,7 @@ def test_enabled_by_command_a_run_delivers_documents_and_the_next_changes_nothin
     assert run.items.filter(reason="we_only").exists()
     # when: nothing changed
     again = run_now(customer)
-    assert again.status == RunStatus.SUCCEEDED
+    assert again.status == RunStatus.WARNING  # the same documents still cannot be placed
     assert again.counts["documents"]["unchanged"] == created
     assert again.counts["documents"].get("created", 0) == 0
 
@@ -83,8 +85,9 @@ def test_dry_run_through_the_runner_writes_nothing(ready_customer):
     )  # fmt: skip
     # when
     run = run_now(customer, dry_run=True)
-    # then
-    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    # then: a warning as the real run would (documents of tenants without e-mail)
+    assert run.status == RunStatus.WARNING, run.error_message
+    assert run.items.filter(reason="missing_reference").exists()
     assert run.counts["documents"]["created"] > 0
     assert sandbox.state.count("documents") == 0
 
