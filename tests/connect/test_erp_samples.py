@@ -71,7 +71,7 @@ def test_a_hostile_sample_is_stored_and_queued_not_parsed_in_the_request(
     text = done.content.decode()
     assert 'id="sample-status"' not in text or "data-poll-url" not in text
     assert "lachen.zip" in text
-    assert "kann nicht als Excel-Arbeitsmappe gelesen werden" in text
+    assert "enthält eine Arbeitsmappe mit XML-Entitäten oder einer DTD" in text
 
 
 @pytest.mark.django_db
