@@ -99,7 +99,9 @@ def billion_laughs_xlsx() -> bytes:
     return _export("export.xlsx", _workbook({"xl/sharedStrings.xml": iter([_LAUGHS.encode()])}))
 
 
-def shared_strings_xlsx(unpacked_bytes: int = 200 * 1024 * 1024, padding: int = 0) -> bytes:
+def shared_strings_xlsx(
+    unpacked_bytes: int = 200 * 1024 * 1024, padding: int = 0, name: str = "export.xlsx"
+) -> bytes:
     """An export whose workbook holds one string of ``unpacked_bytes`` in its shared strings,
     plus ``padding`` bytes of incompressible noise (a picture, say) to reach a given size on the
     wire: ``padding=512 * 1024`` gives the 514 KB sample of 200 MB shared strings."""
@@ -114,7 +116,7 @@ def shared_strings_xlsx(unpacked_bytes: int = 200 * 1024 * 1024, padding: int = 
     parts = {"xl/sharedStrings.xml": chunks()}
     if padding:
         parts["xl/media/image1.bin"] = iter([random.Random(0).randbytes(padding)])  # noqa: S311 - noise, not a secret
-    return _export("export.xlsx", _workbook(parts))
+    return _export(name, _workbook(parts))
 
 
 def zip_bomb_xlsx(unpacked_bytes: int = 1024 * 1024 * 1024) -> bytes:

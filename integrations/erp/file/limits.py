@@ -239,8 +239,8 @@ def too_many_cells(file: str, line: int, limit: int) -> Finding:
 
 
 def memory_ceiling_mb() -> int | None:
-    """This process's address-space ceiling in MB (a worker's memory limit), None if none."""
-    soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    """This process's data-memory ceiling in MB (a worker's memory limit), None if none."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_DATA)
     return None if soft == resource.RLIM_INFINITY else soft // (1024 * 1024)
 
 
