@@ -41,6 +41,11 @@ urlpatterns = [
         name="existing-data",
     ),
     path(
+        "c/<slug:slug>/stammdaten/existing/refresh/",
+        facilioo.ExistingDataRefreshView.as_view(),
+        name="existing-data-refresh",
+    ),
+    path(
         "c/<slug:slug>/facilioo/probe/",
         facilioo.FaciliooProbeView.as_view(),
         name="facilioo-probe",
