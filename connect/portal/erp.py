@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import shutil
-import zipfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -32,7 +28,8 @@ from connect.selectors.erp_exports import (
     erp_push_token_list,
 )
 from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
-from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save, import_profile
+from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
+from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
 from connect.services.erp_samples import (
     erp_sample_delete_all,
     erp_sample_for_mapping,
@@ -40,10 +37,8 @@ from connect.services.erp_samples import (
     erp_sample_map_preview,
     erp_sample_store,
 )
-from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
 from connect.services.erp_watch import erp_watch_folder_set
 from connect.uploads import upload_refusal
-from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.erp.profiles.mapping import (
@@ -52,8 +47,6 @@ from integrations.erp.profiles.mapping import (
     blocks_from_form,
     profile_from_blocks,
 )
-from integrations.erp.profiles.profile import ImportProfile, ProfileError
-from integrations.erp.profiles.suggest import draft_profile, preview, sample_sources
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -357,7 +350,11 @@ class ErpProfileView(ErpPage):
                 actor=self.user,
                 based_on=based_on,
                 definition=definition,
-                form={key: request.POST.get(key, "") for key in request.POST if key != "csrfmiddlewaretoken"},
+                form={
+                    key: request.POST.get(key, "")
+                    for key in request.POST
+                    if key != "csrfmiddlewaretoken"
+                },
                 name=name,
             )
             return redirect("portal:erp-sample", slug=self.customer.slug, sample_id=sample.pk)

@@ -13,12 +13,12 @@ from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.portal.base import CustomerView
 from connect.portal.forms import FaciliooConnectionForm
+from connect.selectors.customers import can_change, can_operate
 from connect.services.credentials import (
     facilioo_connection_set,
     facilioo_connection_test,
     facilioo_probe_run,
 )
-from connect.selectors.customers import can_change, can_operate
 from connect.services.existing_data import (
     existing_data_decide,
     existing_data_refresh,

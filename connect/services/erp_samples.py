@@ -75,7 +75,7 @@ def erp_sample_map_preview(
     actor: User | None,
     based_on: ErpSample,
     definition: dict[str, Any],
-    form: dict[str, list[str]],
+    form: dict[str, str],
     name: str,
 ) -> ErpSample:
     """Enqueue the preview of the mapping screen as posted: the sample of ``based_on`` read
@@ -119,9 +119,7 @@ def erp_sample_for_mapping(*, customer: Customer) -> ErpSample | None:
 def erp_sample_process(*, sample_id: int) -> ErpSample:
     """Read a stored sample (the task's work) and store the result or German messages. A
     sample whose reading killed its worker on every attempt fails with an alert instead."""
-    sample = ErpSample.objects.select_related("customer", "based_on", "profile").get(
-        pk=sample_id
-    )
+    sample = ErpSample.objects.select_related("customer", "based_on", "profile").get(pk=sample_id)
     if sample.status != SampleStatus.PENDING:
         return sample
     source = sample.based_on or sample

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 

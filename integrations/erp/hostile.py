@@ -135,13 +135,15 @@ def long_line_csv(unpacked_bytes: int = 400 * 1024 * 1024) -> bytes:
     """An export whose mandanten.csv is one line of ``unpacked_bytes`` separators: millions of
     empty fields for a CSV reader that builds the line's list of fields."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open("mandanten.csv", "w", force_zip64=True) as member:
-            member.write(b"mandant_nr;name\r\n1;")
-            block = b";" * (1024 * 1024)
-            for _ in range(unpacked_bytes // len(block)):
-                member.write(block)
-            member.write(b"\r\n")
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("mandanten.csv", "w", force_zip64=True) as member,
+    ):
+        member.write(b"mandant_nr;name\r\n1;")
+        block = b";" * (1024 * 1024)
+        for _ in range(unpacked_bytes // len(block)):
+            member.write(block)
+        member.write(b"\r\n")
     return buffer.getvalue()
 
 

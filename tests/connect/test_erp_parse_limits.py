@@ -53,7 +53,9 @@ def _upload(client, content: bytes, name: str) -> ErpExport:
 
 def _messages(export: ErpExport) -> str:
     page_findings = export.report.get("findings", [])
-    return " ".join(f"{f.get('file')}: {f.get('message_de', f.get('message'))}" for f in page_findings)
+    return " ".join(
+        f"{f.get('file')}: {f.get('message_de', f.get('message'))}" for f in page_findings
+    )
 
 
 def _xlsx_profile(tenancy) -> None:
@@ -63,9 +65,7 @@ def _xlsx_profile(tenancy) -> None:
 
 
 @pytest.mark.django_db
-def test_a_zip_bomb_inside_the_workbook_counts_against_the_unpacked_limit(
-    admin, tenancy, settings
-):
+def test_a_zip_bomb_inside_the_workbook_counts_against_the_unpacked_limit(admin, tenancy, settings):
     # given: a workbook profile, and a limit of 50 MB unpacked
     _xlsx_profile(tenancy)
     settings.ERP_UPLOAD_MAX_UNPACKED_BYTES = 50 * MB

@@ -5,16 +5,13 @@ German finding under the same limits as an upload."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from connect.celery import app as celery_app
-from connect.models import ErpExport
-from integrations.erp.hostile import billion_laughs_xlsx, shared_strings_xlsx
+from integrations.erp.hostile import billion_laughs_xlsx
 from integrations.erp.profiles.examples import example_sample
 from tests.connect.test_erp_exports import zip_upload
 
@@ -75,7 +72,9 @@ def test_a_hostile_sample_is_stored_and_queued_not_parsed_in_the_request(
 
 
 @pytest.mark.django_db
-def test_the_status_answers_json_for_the_page_script(admin_client, eager, django_capture_on_commit_callbacks):
+def test_the_status_answers_json_for_the_page_script(
+    admin_client, eager, django_capture_on_commit_callbacks
+):
     upload = zip_upload(example_sample("csv-je-datei").read_bytes(), "probe.zip")
     with django_capture_on_commit_callbacks(execute=False) as queued:
         page_url = _sample_page(admin_client.post(URL, {"action": "suggest", "sample": upload}))
