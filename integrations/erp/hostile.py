@@ -93,10 +93,10 @@ def _export(name: str, data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def billion_laughs_xlsx() -> bytes:
+def billion_laughs_xlsx(name: str = "export.xlsx") -> bytes:
     """An export whose workbook's shared strings define nested XML entities (a billion laughs:
     a few hundred bytes that expand to gigabytes in a parser that expands entities)."""
-    return _export("export.xlsx", _workbook({"xl/sharedStrings.xml": iter([_LAUGHS.encode()])}))
+    return _export(name, _workbook({"xl/sharedStrings.xml": iter([_LAUGHS.encode()])}))
 
 
 def shared_strings_xlsx(
@@ -119,7 +119,7 @@ def shared_strings_xlsx(
     return _export(name, _workbook(parts))
 
 
-def zip_bomb_xlsx(unpacked_bytes: int = 1024 * 1024 * 1024) -> bytes:
+def zip_bomb_xlsx(unpacked_bytes: int = 1024 * 1024 * 1024, name: str = "export.xlsx") -> bytes:
     """An export whose workbook carries a part of ``unpacked_bytes`` zeros (a zip bomb inside
     the zip: the outer archive only sees the small compressed workbook)."""
 
@@ -128,7 +128,7 @@ def zip_bomb_xlsx(unpacked_bytes: int = 1024 * 1024 * 1024) -> bytes:
         for _ in range(unpacked_bytes // len(block)):
             yield block
 
-    return _export("export.xlsx", _workbook({"xl/media/image1.bin": zeros()}))
+    return _export(name, _workbook({"xl/media/image1.bin": zeros()}))
 
 
 def long_line_csv(unpacked_bytes: int = 400 * 1024 * 1024) -> bytes:
