@@ -16,7 +16,6 @@ the finding and its peak memory, and the German finding. Prints JSON with --json
 from __future__ import annotations
 
 import json
-import resource
 import tempfile
 import time
 import uuid
@@ -60,7 +59,8 @@ def _status_mb(pid: int | str, field: str) -> float:
 
 
 def _peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """This process's peak resident memory so far (MB)."""
+    return _status_mb("self", "VmHWM")
 
 
 class Command(BaseCommand):
