@@ -128,7 +128,9 @@ def zip_bomb_xlsx(unpacked_bytes: int = 1024 * 1024 * 1024, name: str = "export.
         for _ in range(unpacked_bytes // len(block)):
             yield block
 
-    return _export(name, _workbook({"xl/media/image1.bin": zeros()}))
+    strings = _SST_HEAD + "<si><t>wirtschaftseinheit_nr</t></si><si><t>1</t></si></sst>"
+    parts = {"xl/sharedStrings.xml": iter([strings.encode()]), "xl/media/image1.bin": zeros()}
+    return _export(name, _workbook(parts))
 
 
 def long_line_csv(unpacked_bytes: int = 400 * 1024 * 1024) -> bytes:
