@@ -140,6 +140,7 @@ class Command(BaseCommand):
         from connect.models import Customer, ErpExport, ErpSample, Membership, Role, User
         from connect.services.erp_profiles import erp_profile_save
         from connect.services.erp_push_tokens import erp_push_token_create
+        from connect.tasks import ping
         from integrations.erp.profiles.examples import example_profile
         from integrations.worker_process import celery_worker
 
@@ -159,8 +160,11 @@ class Command(BaseCommand):
             with celery_worker(
                 self._worker_env(queue), queue=queue, log=work / f"{name}.log", name="hostile"
             ) as worker:
-                # The page once, so the figures below are not a first request's imports.
+                # The page once and one task sent, so the figures below are not a fresh
+                # process's imports and first connection to the broker (a web server's
+                # processes are long-lived).
                 client.get(reverse("portal:erp", kwargs={"slug": slug}))
+                ping.delay("warm-up")
                 # "Vorschlagen" on the ERP page
                 before, start = _status_mb("self", "VmRSS"), time.monotonic()
                 response = client.post(
