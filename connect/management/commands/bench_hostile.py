@@ -7,8 +7,9 @@ Needs PostgreSQL and Redis (a real Celery worker reads the files). For each host
 ``integrations.erp.hostile`` (the 514 KB workbook of 200 MB shared strings, a billion-laughs
 workbook, a zip bomb of 5 GB inside a workbook, a CSV file of one 400 MB line) a temporary
 customer (with a workbook import profile for the workbooks, reading export v1 for the CSV file)
-posts it to "Vorschlagen" on the ERP page and pushes it through the REST API, with Django's test client in this process (the web process). A fresh worker, started
-with the project's settings (its memory ceiling included), reads both. Printed per export: the
+posts it to "Vorschlagen" on the ERP page and pushes it through the REST API, with Django's
+test client in this process (the web process). A fresh worker, started with the project's
+settings (its memory ceiling included), reads both. Printed per export: the
 web request's time and this process's memory before and at its peak, the worker's time until
 the finding and its peak memory, and the German finding. Prints JSON with --json.
 """
