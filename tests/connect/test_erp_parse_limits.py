@@ -5,6 +5,8 @@ delivered forever; samples count against the quota and are removed with retentio
 
 from __future__ import annotations
 
+import io
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -102,6 +104,19 @@ def test_one_endless_csv_line_stops_at_the_line_limit(admin, tenancy, settings):
     assert export.status == ExportStatus.INVALID
     assert "mandanten.csv: Die Zeile ist länger als 1.048.576 Zeichen" in text
     assert export.report["findings"][0]["line"] == 2
+
+
+@pytest.mark.django_db
+def test_one_endless_csv_field_is_named_with_its_limit(admin, tenancy):
+    # given: a mandanten.csv whose second line holds one quoted field of 200,000 characters
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mandanten.csv", 'mandant_nr;name\r\n1000;"' + "x" * 200_000 + '"\r\n')
+    export = _upload(admin, buffer.getvalue(), "feld.zip")
+    # then: the field limit is named, not a quoting error
+    text = _messages(export)
+    assert export.status == ExportStatus.INVALID
+    assert "mandanten.csv: Ein Feld ist länger als 131.072 Zeichen" in text
 
 
 @pytest.mark.django_db

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from integrations.erp.file.container import ExportContainer
 from integrations.erp.file.format import DELIMITER, QUOTECHAR, FileSpec
-from integrations.erp.file.limits import BoundedLines
+from integrations.erp.file.limits import BoundedLines, german_number
 from integrations.erp.file.report import (
     CSV_SYNTAX,
     DUPLICATE_COLUMN,
@@ -24,6 +24,7 @@ from integrations.erp.file.report import (
     FIELD_COUNT,
     MISSING_COLUMN,
     NOT_UTF8,
+    TOO_LARGE,
     Finding,
 )
 
@@ -96,8 +97,18 @@ class Table:
                     "bitte die Datei als UTF-8 speichern (z. B. nicht als Windows-1252/ANSI).",
                 )
                 return
-            except csv.Error:
+            except csv.Error as exc:
                 self.usable = False
+                if "field larger than field limit" in str(exc):
+                    # The csv module's own bound on one field (csv.field_size_limit()).
+                    yield self._finding(
+                        end + 1,
+                        TOO_LARGE,
+                        f"Ein Feld ist länger als {german_number(csv.field_size_limit())} "
+                        "Zeichen; so lange Felder werden nicht gelesen. Die Prüfung wurde hier "
+                        "abgebrochen.",
+                    )
+                    return
                 yield self._finding(
                     end + 1,
                     CSV_SYNTAX,
