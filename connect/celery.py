@@ -20,3 +20,13 @@ def _large_workers_yield_the_cpu(sender: Any, instance: Any, **kwargs: Any) -> N
     from integrations.routing import worker_priority_set
 
     worker_priority_set(instance.app.amqp.queues.consume_from)
+
+
+@celeryd_after_setup.connect
+def _worker_memory_ceiling(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Cap the worker's memory before its pool starts (the children inherit the ceiling)."""
+    from django.conf import settings
+
+    from connect.worker_limits import worker_memory_ceiling_set
+
+    worker_memory_ceiling_set(megabytes=int(getattr(settings, "WORKER_MEMORY_CEILING_MB", 0)))

@@ -49,3 +49,16 @@ def erp_export_validate(export_id: int) -> dict[str, object]:
     except ErpExport.DoesNotExist:
         return {"export": export_id, "status": "gone"}
     return {"export": export.pk, "status": export.status}
+
+
+@shared_task(name="connect.erp_sample_process", acks_late=True)
+def erp_sample_process(sample_id: int) -> dict[str, object]:
+    """A sample export of the ERP page: read it (suggestion, preview) and store the result."""
+    from connect.models import ErpSample
+    from connect.services.erp_samples import erp_sample_process as process
+
+    try:
+        sample = process(sample_id=sample_id)
+    except ErpSample.DoesNotExist:
+        return {"sample": sample_id, "status": "gone"}
+    return {"sample": sample.pk, "status": sample.status}

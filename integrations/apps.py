@@ -6,3 +6,10 @@ class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = _("Integrationen")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from integrations.checks import xml_without_entities
+
+        checks.register(xml_without_entities)

@@ -7,8 +7,11 @@ from connect.models.erp_exports import (
     ErpExport,
     ErpImportProfile,
     ErpPushToken,
+    ErpSample,
     ExportOrigin,
     ExportStatus,
+    SampleAction,
+    SampleStatus,
 )
 from connect.models.sync_logs import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.models.tokens import ApiTokenInfo
@@ -23,6 +26,7 @@ __all__ = [
     "ErpExport",
     "ErpImportProfile",
     "ErpPushToken",
+    "ErpSample",
     "ErpSystem",
     "ExportOrigin",
     "ExportStatus",
@@ -31,6 +35,8 @@ __all__ = [
     "Membership",
     "Role",
     "RunStatus",
+    "SampleAction",
+    "SampleStatus",
     "SyncRun",
     "SyncRunItem",
     "Trigger",

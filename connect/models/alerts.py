@@ -7,6 +7,7 @@ class AlertKind(models.TextChoices):
     CREDENTIALS_REJECTED = "credentials_rejected", _("facilioo-Zugangsdaten abgelehnt")
     RUN_OVERDUE = "run_overdue", _("Geplanter Lauf überfällig")
     ERP_STALE = "erp_stale", _("ERP-Daten veraltet")
+    PARSE_ABORTED = "parse_aborted", _("Lesen eines ERP-Exports abgebrochen")
     RECORDS_SKIPPED = "records_skipped", _("Datensätze nicht übertragen")
 
 

@@ -15,6 +15,22 @@ class ExportStatus(models.TextChoices):
     INVALID = "invalid", _("ungültig")
 
 
+def sample_upload_to(instance: "ErpSample", filename: str) -> str:
+    return f"erp-samples/{instance.customer_id}/{filename}"
+
+
+class SampleAction(models.TextChoices):
+    SUGGEST = "suggest", _("Zuordnung vorschlagen")
+    PREVIEW = "preview", _("Erste Zeilen anzeigen")
+    MAP_PREVIEW = "map_preview", _("Vorschau aktualisieren")
+
+
+class SampleStatus(models.TextChoices):
+    PENDING = "pending", _("wird gelesen")
+    DONE = "done", _("gelesen")
+    FAILED = "failed", _("nicht lesbar")
+
+
 class ExportOrigin(models.TextChoices):
     PORTAL = "portal", _("Portal")
     API = "api", _("API (Übermittlung)")
@@ -71,6 +87,10 @@ class ErpExport(models.Model):
         blank=True,
         related_name="exports",
     )
+
+    # Deliveries of the validation task that began reading (a worker killed while reading gets
+    # the task again; after ERP_PARSE_MAX_ATTEMPTS it fails instead of being read once more).
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
 
     class Meta:
         verbose_name = _("ERP-Export")
@@ -152,3 +172,53 @@ class ErpImportProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
+
+
+class ErpSample(models.Model):
+    """A sample export on the ERP page, read by a task: the suggestion of a mapping, the first
+    rows through the active profile, or through the mapping screen as posted.
+
+    The web request only stores the file and enqueues; the task writes ``result`` (what the
+    page shows) or German ``errors``. A mapping screen's preview reads the file of the
+    suggestion it is ``based_on`` and keeps no file of its own.
+    """
+
+    customer = models.ForeignKey(
+        "connect.Customer", on_delete=models.CASCADE, related_name="erp_samples"
+    )
+    action = models.CharField(_("Aktion"), max_length=12, choices=SampleAction.choices)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=SampleStatus.choices, default=SampleStatus.PENDING
+    )
+    file = models.FileField(_("Datei"), upload_to=sample_upload_to, max_length=255, blank=True)
+    original_name = models.CharField(_("Dateiname"), max_length=255, blank=True)
+    size = models.BigIntegerField(_("Größe (Bytes)"), default=0)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="previews"
+    )
+    profile = models.ForeignKey(
+        ErpImportProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # What was posted with it (the mapping screen's fields), and what the task found.
+    request = models.JSONField(_("Anfrage"), default=dict, blank=True)
+    result = models.JSONField(_("Ergebnis"), default=dict, blank=True)
+    errors = models.JSONField(_("Meldungen"), default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("Versuche"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("angelegt am"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("fertig am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Beispielexport")
+        verbose_name_plural = _("Beispielexporte")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["customer", "action", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.action} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == SampleStatus.PENDING

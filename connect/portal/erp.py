@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
-import zipfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.models import ErpExport, ErpPushToken
+from connect.models import ErpExport, ErpPushToken, ErpSample, SampleAction
 from connect.models.customers import ErpSource
 from connect.portal.base import CustomerView
 from connect.selectors.erp_exports import (
@@ -31,11 +27,17 @@ from connect.selectors.erp_exports import (
     erp_push_token_list,
 )
 from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
-from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save, import_profile
+from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
 from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke
+from connect.services.erp_samples import (
+    erp_sample_delete_all,
+    erp_sample_for_mapping,
+    erp_sample_get,
+    erp_sample_map_preview,
+    erp_sample_store,
+)
 from connect.services.erp_watch import erp_watch_folder_set
 from connect.uploads import upload_refusal
-from integrations.erp.file.container import ContainerError
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.erp.profiles.mapping import (
@@ -44,8 +46,6 @@ from integrations.erp.profiles.mapping import (
     blocks_from_form,
     profile_from_blocks,
 )
-from integrations.erp.profiles.profile import ImportProfile, ProfileError
-from integrations.erp.profiles.suggest import draft_profile, preview, sample_sources
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -70,6 +70,7 @@ class ErpPage(CustomerView):
         profile_preview: dict[str, list[dict[str, str]]] | None = None,
         mapping: list[EntityBlock] | None = None,
         mapping_name: str = "",
+        sample: ErpSample | None = None,
         new_token: str = "",
         status: int = 200,
     ) -> HttpResponse:
@@ -106,6 +107,7 @@ class ErpPage(CustomerView):
                 profile_preview=profile_preview,
                 mapping=mapping,
                 mapping_name=mapping_name,
+                sample=sample,
                 push_tokens=erp_push_token_list(customer=self.customer),
                 new_token=new_token,
                 push_lines=push_lines(push_url, new_token or "<TOKEN>"),
@@ -230,11 +232,6 @@ class ErpWatchFolderView(ErpPage):
         return redirect("portal:erp", slug=self.customer.slug)
 
 
-def sample_path(customer_id: int) -> Path:
-    """Where the mapping screen keeps a customer's sample export between its requests."""
-    return Path(settings.MEDIA_ROOT) / "erp-samples" / f"{int(customer_id)}.zip"
-
-
 def example_text(name: str) -> str:
     """The JSON of a shipped example profile (ApplicationError for another name)."""
     if name not in EXAMPLE_NAMES:
@@ -277,48 +274,53 @@ class ErpProfileView(ErpPage):
         return redirect("portal:erp", slug=self.customer.slug)
 
     def _suggest(self, request: HttpRequest) -> HttpResponse:
-        """A draft profile for a sample export, to be checked and saved by the admin."""
+        """Store a sample export for a draft profile; a task reads it (never this request)."""
+        return self._store_sample(request, action=SampleAction.SUGGEST)
+
+    def _preview(self, request: HttpRequest) -> HttpResponse:
+        """Store a sample export to be read through the active profile, by a task."""
+        active = erp_profile_active(customer=self.customer)
+        if active is None:
+            return self.render_page(
+                request,
+                profile_errors=[_("Bitte speichern Sie zuerst ein Importprofil.")],
+                status=400,
+            )
+        return self._store_sample(request, action=SampleAction.PREVIEW, profile_id=active.pk)
+
+    def _store_sample(
+        self, request: HttpRequest, *, action: str, profile_id: int | None = None
+    ) -> HttpResponse:
         uploaded = request.FILES.get("sample")
+        refused = upload_refusal(request)
+        if refused is not None:
+            return self.render_page(
+                request, profile_errors=[too_large_message(refused)], status=400
+            )
         if uploaded is None:
             return self.render_page(
                 request, profile_errors=[_("Bitte wählen Sie eine Datei aus.")], status=400
             )
-        path = getattr(uploaded, "temporary_file_path", lambda: "")()
-        try:
-            draft, missing = draft_profile(Path(path))
-            _kind, _workbook, sources = sample_sources(Path(path))
-        except (OSError, zipfile.BadZipFile, ValueError, KeyError):
-            return self.render_page(
-                request,
-                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
-                status=400,
-            )
-        # Kept for the mapping screen's preview (one sample per customer, replaced each time).
-        target = sample_path(self.customer.pk)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with Path(path).open("rb") as source, target.open("wb") as copy:
-            shutil.copyfileobj(source, copy, 1024 * 1024)
-        notes = [
-            _("Vorschlag nach Spaltennamen; bitte prüfen und ergänzen Sie ihn vor dem Speichern.")
-        ]
-        return self.render_page(
-            request,
-            profile_errors=notes + missing,
-            profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
-            mapping=blocks_from_definition(draft, sources),
-            mapping_name=str(uploaded.name).rsplit(".", 1)[0][:80] or "Zuordnung",
+        sample = erp_sample_store(
+            customer=self.customer,
+            actor=self.user,
+            uploaded_file=uploaded,
+            action=action,
+            profile_id=profile_id,
         )
+        return redirect("portal:erp-sample", slug=self.customer.slug, sample_id=sample.pk)
 
     def _map(self, request: HttpRequest, *, save: bool) -> HttpResponse:
-        """The mapping screen posted: preview the sample through it, or save it as a profile."""
-        path = sample_path(self.customer.pk)
-        if not path.exists():
+        """The mapping screen posted: save it as a profile, or have a task preview the sample
+        through it. The sample's columns come from its suggestion; nothing is parsed here."""
+        based_on = erp_sample_for_mapping(customer=self.customer)
+        if based_on is None:
             return self.render_page(
                 request,
                 profile_errors=[_("Bitte laden Sie zuerst einen Beispielexport hoch.")],
                 status=400,
             )
-        kind, workbook, sources = sample_sources(path)
+        kind, workbook, sources = sample_columns(based_on)
         blocks = blocks_from_form(request.POST, sources)
         name = request.POST.get("mapping_name", "").strip()[:80]
         definition, complete = profile_from_blocks(
@@ -341,74 +343,105 @@ class ErpProfileView(ErpPage):
                 mapping_name=name,
                 status=400,
             )
-        if save:
-            try:
-                row = erp_profile_save(
-                    customer=self.customer, actor=self.user, definition=definition
-                )
-            except ApplicationError as exc:
-                return self.render_page(
-                    request,
-                    profile_errors=[exc.message],
-                    profile_text=text,
-                    mapping=blocks,
-                    mapping_name=name,
-                    status=400,
-                )
-            path.unlink(missing_ok=True)
-            messages.success(
-                request,
-                _("Das Importprofil „%(name)s“ wurde als Version %(version)s gespeichert.")
-                % {"name": row.name, "version": row.version},
+        if not save:
+            sample = erp_sample_map_preview(
+                customer=self.customer,
+                actor=self.user,
+                based_on=based_on,
+                definition=definition,
+                form={
+                    key: request.POST.get(key, "")
+                    for key in request.POST
+                    if key != "csrfmiddlewaretoken"
+                },
+                name=name,
             )
-            return redirect("portal:erp", slug=self.customer.slug)
+            return redirect("portal:erp-sample", slug=self.customer.slug, sample_id=sample.pk)
         try:
-            shown = preview(path, ImportProfile.from_dict(definition), rows=5)
-        except ProfileError as exc:
+            row = erp_profile_save(customer=self.customer, actor=self.user, definition=definition)
+        except ApplicationError as exc:
             return self.render_page(
                 request,
-                profile_errors=[str(exc)],
+                profile_errors=[exc.message],
                 profile_text=text,
                 mapping=blocks,
                 mapping_name=name,
                 status=400,
             )
-        except (ContainerError, OSError, zipfile.BadZipFile):
+        erp_sample_delete_all(customer=self.customer)
+        messages.success(
+            request,
+            _("Das Importprofil „%(name)s“ wurde als Version %(version)s gespeichert.")
+            % {"name": row.name, "version": row.version},
+        )
+        return redirect("portal:erp", slug=self.customer.slug)
+
+
+def sample_columns(sample: ErpSample) -> tuple[str, str | None, dict[str, list[str]]]:
+    """Format, workbook and the columns per source of a read suggestion's sample."""
+    result = sample.result or {}
+    return (
+        str(result.get("kind") or "csv"),
+        result.get("workbook") or None,
+        {str(name): list(columns) for name, columns in (result.get("sources") or {}).items()},
+    )
+
+
+class ErpSampleView(ErpPage):
+    """A sample export being read by its task: the ERP page with the progress while it is read
+    (a static script polls the status), then with its result or German messages."""
+
+    def get(self, request: HttpRequest, slug: str, sample_id: int) -> HttpResponse:
+        try:
+            sample = erp_sample_get(customer=self.customer, sample_id=sample_id)
+        except ErpSample.DoesNotExist as exc:
+            raise Http404 from exc
+        if sample.is_pending:
+            return self.render_page(request, sample=sample)
+        if sample.action == SampleAction.MAP_PREVIEW:
+            form = QueryDict(mutable=True)
+            form.update(sample.request.get("form") or {})
+            base = sample.based_on
+            _kind, _workbook, sources = sample_columns(base) if base else ("csv", None, {})
             return self.render_page(
                 request,
-                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
-                mapping=blocks,
-                mapping_name=name,
-                status=400,
+                profile_errors=list(sample.errors),
+                profile_text=json.dumps(
+                    sample.request.get("definition") or {}, ensure_ascii=False, indent=2
+                ),
+                profile_preview=sample.result.get("preview"),
+                mapping=blocks_from_form(form, sources),
+                mapping_name=str(sample.request.get("name") or ""),
             )
+        if sample.errors:
+            return self.render_page(request, profile_errors=list(sample.errors))
+        if sample.action == SampleAction.PREVIEW:
+            return self.render_page(request, profile_preview=sample.result.get("preview"))
+        draft = sample.result.get("draft") or {}
+        _kind, _workbook, sources = sample_columns(sample)
+        notes = [
+            _("Vorschlag nach Spaltennamen; bitte prüfen und ergänzen Sie ihn vor dem Speichern.")
+        ]
         return self.render_page(
             request,
-            profile_text=text,
-            profile_preview=shown,
-            mapping=blocks,
-            mapping_name=name,
+            profile_errors=notes + list(sample.result.get("missing") or []),
+            profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
+            mapping=blocks_from_definition(draft, sources),
+            mapping_name=sample.original_name.rsplit(".", 1)[0][:80] or "Zuordnung",
         )
 
-    def _preview(self, request: HttpRequest) -> HttpResponse:
-        profile = import_profile(erp_profile_active(customer=self.customer))
-        uploaded = request.FILES.get("sample")
-        if profile is None or uploaded is None:
-            message = (
-                _("Bitte speichern Sie zuerst ein Importprofil.")
-                if profile is None
-                else _("Bitte wählen Sie eine Datei aus.")
-            )
-            return self.render_page(request, profile_errors=[message], status=400)
-        path = getattr(uploaded, "temporary_file_path", lambda: "")()
+
+class ErpSampleStatusView(CustomerView):
+    """The status of a sample being read, as JSON for the page's script."""
+
+    def get(self, request: HttpRequest, slug: str, sample_id: int) -> JsonResponse:
         try:
-            shown = preview(Path(path), profile, rows=5)
-        except (ContainerError, OSError, zipfile.BadZipFile):
-            return self.render_page(
-                request,
-                profile_errors=[_("Die Datei kann nicht als ERP-Export gelesen werden.")],
-                status=400,
-            )
-        return self.render_page(request, profile_preview=shown)
+            sample = erp_sample_get(customer=self.customer, sample_id=sample_id)
+        except ErpSample.DoesNotExist as exc:
+            raise Http404 from exc
+        response = JsonResponse({"status": sample.status, "done": not sample.is_pending})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class ErpExportView(CustomerView):

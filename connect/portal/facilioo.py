@@ -13,12 +13,17 @@ from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.portal.base import CustomerView
 from connect.portal.forms import FaciliooConnectionForm
+from connect.selectors.customers import can_change, can_operate
 from connect.services.credentials import (
     facilioo_connection_set,
     facilioo_connection_test,
     facilioo_probe_run,
 )
-from connect.services.existing_data import existing_data_decide, existing_data_rows
+from connect.services.existing_data import (
+    existing_data_decide,
+    existing_data_refresh,
+    existing_data_rows,
+)
 from integrations import registry
 
 
@@ -155,7 +160,11 @@ class ExistingDataView(CustomerView):
         rows: list[Any] = []
         error = ""
         try:
-            rows = existing_data_rows(customer=self.customer)
+            rows = existing_data_rows(
+                customer=self.customer,
+                may_load=can_change(user=self.user, customer=self.customer)
+                or can_operate(user=self.user, customer=self.customer),
+            )
         except ApplicationError as exc:
             error = exc.message
         return render(
@@ -164,3 +173,13 @@ class ExistingDataView(CustomerView):
             self.context(rows=rows, error=error, owner=registry.with_existing_data()),
             status=status,
         )
+
+
+class ExistingDataRefreshView(CustomerView):
+    """POST only (admins and support): read facilioo and the ERP again on the next visit."""
+
+    post_permission = "operate"
+
+    def post(self, request: HttpRequest, slug: str) -> HttpResponse:
+        existing_data_refresh(customer=self.customer)
+        return redirect("portal:existing-data", slug=self.customer.slug)

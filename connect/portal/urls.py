@@ -41,6 +41,11 @@ urlpatterns = [
         name="existing-data",
     ),
     path(
+        "c/<slug:slug>/stammdaten/existing/refresh/",
+        facilioo.ExistingDataRefreshView.as_view(),
+        name="existing-data-refresh",
+    ),
+    path(
         "c/<slug:slug>/facilioo/probe/",
         facilioo.FaciliooProbeView.as_view(),
         name="facilioo-probe",
@@ -109,6 +114,16 @@ urlpatterns = [
     path("c/<slug:slug>/erp/", erp.ErpView.as_view(), name="erp"),
     path("c/<slug:slug>/erp/upload/", erp.ErpUploadView.as_view(), name="erp-upload"),
     path("c/<slug:slug>/erp/profile/", erp.ErpProfileView.as_view(), name="erp-profile"),
+    path(
+        "c/<slug:slug>/erp/samples/<id:sample_id>/",
+        erp.ErpSampleView.as_view(),
+        name="erp-sample",
+    ),
+    path(
+        "c/<slug:slug>/erp/samples/<id:sample_id>/status/",
+        erp.ErpSampleStatusView.as_view(),
+        name="erp-sample-status",
+    ),
     path("c/<slug:slug>/erp/watch/", erp.ErpWatchFolderView.as_view(), name="erp-watch"),
     path("c/<slug:slug>/erp/tokens/", erp.ErpTokenCreateView.as_view(), name="erp-tokens"),
     path(

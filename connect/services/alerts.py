@@ -441,3 +441,15 @@ def membership_alerts_set(
         actor=actor,
         receives_alerts=receives_alerts,
     )
+
+
+def alert_parse_aborted(*, customer: Customer, message: str) -> Alert:
+    """Open (or count again) the alert that reading an ERP export was aborted: the task's worker
+    was killed on every attempt (its memory ceiling, say), so the export is not read again."""
+    alert, is_new = _open_or_update(
+        customer=customer, use_case="", kind=AlertKind.PARSE_ABORTED, message=message, run=None
+    )
+    alert.customer = customer
+    if is_new or alert.notified_at is None:
+        _notify_opened(alert)
+    return alert

@@ -13,20 +13,29 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.models import Customer, ErpExport, ErpPushToken, ExportOrigin, ExportStatus, User
+from connect.models import (
+    Customer,
+    ErpExport,
+    ErpPushToken,
+    ErpSample,
+    ExportOrigin,
+    ExportStatus,
+    User,
+)
 from connect.models.customers import ErpSource
 from connect.services.audit import audit_record, changes_between
 from connect.services.customers import customer_update
-from integrations.erp.file import validate_export
+from integrations.erp.file import Finding, ValidationReport, validate_export
 from integrations.erp.file.limits import ExportLimits
 
 MEGABYTE = 1024 * 1024
+ABORTED = "aborted"  # a report's problem code: reading killed the worker on every attempt
 DEMO_UNITS_MAX = 100_000
 
 
@@ -49,7 +58,7 @@ def too_large_message(name: str) -> str:
     }
 
 
-def _check_upload(uploaded_file: File[bytes]) -> tuple[str, int]:
+def upload_check(uploaded_file: File[bytes]) -> tuple[str, int]:
     """The upload's file name and size, or ApplicationError before anything is stored."""
     name = PurePath((uploaded_file.name or "").replace("\\", "/")).name
     if not name.lower().endswith(".zip"):
@@ -80,9 +89,17 @@ def _check_upload(uploaded_file: File[bytes]) -> tuple[str, int]:
     return name, size
 
 
-def _quota_check(*, customer: Customer, name: str, size: int) -> None:
+def quota_used(*, customer: Customer) -> int:
+    """Bytes stored for the customer: its ERP exports and its sample exports."""
+    exports = ErpExport.objects.filter(customer=customer).aggregate(total=Sum("size"))["total"]
+    samples = ErpSample.objects.filter(customer=customer).aggregate(total=Sum("size"))["total"]
+    return (exports or 0) + (samples or 0)
+
+
+def quota_check(*, customer: Customer, name: str, size: int) -> None:
+    """ApplicationError when ``size`` more bytes do not fit in the customer's quota."""
     quota = int(settings.ERP_UPLOAD_QUOTA_BYTES)
-    used = ErpExport.objects.filter(customer=customer).aggregate(total=Sum("size"))["total"] or 0
+    used = quota_used(customer=customer)
     if used + size > quota:
         raise ApplicationError(
             _(
@@ -121,8 +138,8 @@ def erp_export_store(
     """
     if name is not None:
         uploaded_file.name = name
-    name, size = _check_upload(uploaded_file)
-    _quota_check(customer=customer, name=name, size=size)
+    name, size = upload_check(uploaded_file)
+    quota_check(customer=customer, name=name, size=size)
     from connect.selectors.erp_exports import erp_profile_active
 
     export = ErpExport(
@@ -181,7 +198,32 @@ def export_limits() -> ExportLimits:
         max_unpacked_bytes=int(settings.ERP_UPLOAD_MAX_UNPACKED_BYTES),
         max_files=int(settings.ERP_UPLOAD_MAX_FILES),
         max_rows=int(settings.ERP_UPLOAD_MAX_ROWS),
+        max_line_chars=int(settings.ERP_UPLOAD_MAX_LINE_CHARS),
+        max_cells=int(settings.ERP_UPLOAD_MAX_CELLS),
+        max_shared_strings_bytes=int(settings.ERP_UPLOAD_MAX_SHARED_STRINGS_BYTES),
     )
+
+
+def parse_attempt(row: ErpExport | ErpSample) -> int:
+    """Count one more delivery of a reading task for ``row`` (committed at once, so a worker
+    killed while reading leaves it counted); returns the number of attempts so far."""
+    type(row).objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+    row.refresh_from_db(fields=["attempts"])
+    return row.attempts
+
+
+def parse_aborted(*, customer: Customer, name: str) -> str:
+    """The German message, and an alert, for an export whose reading killed its worker on
+    every attempt: it is not delivered again."""
+    from connect.services.alerts import alert_parse_aborted
+
+    message = _(
+        "Das Lesen von „%(name)s“ wurde %(attempts)s-mal abgebrochen, weil der Worker dabei "
+        "beendet wurde (zum Beispiel beim Überschreiten seiner Speichergrenze). Die Datei wird "
+        "nicht noch einmal gelesen; bitte prüfen Sie sie oder wenden Sie sich an den Support."
+    ) % {"name": name, "attempts": int(settings.ERP_PARSE_MAX_ATTEMPTS)}
+    alert_parse_aborted(customer=customer, message=message)
+    return message
 
 
 def _sha256(path: str) -> str:
@@ -202,7 +244,15 @@ def erp_export_validate(*, export_id: int) -> ErpExport:
     export.sha256 = _sha256(path)
     from connect.services.erp_profiles import import_profile
 
-    report = validate_export(path, limits=export_limits(), profile=import_profile(export.profile))
+    if parse_attempt(export) > int(settings.ERP_PARSE_MAX_ATTEMPTS):
+        message = parse_aborted(customer=export.customer, name=export.original_name)
+        report = ValidationReport(
+            findings=[Finding(export.original_name, None, None, ABORTED, message)]
+        )
+    else:
+        report = validate_export(
+            path, limits=export_limits(), profile=import_profile(export.profile)
+        )
     export.valid = report.valid
     export.status = ExportStatus.VALID if report.valid else ExportStatus.INVALID
     export.report = report.to_dict()

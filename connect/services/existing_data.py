@@ -7,10 +7,14 @@ becomes a link that the next Stammdaten run adopts (counted as ``adopted``), nev
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
@@ -37,19 +41,63 @@ class ExistingRow:
     decision: str  # "", "confirmed" or "rejected"
 
 
-def existing_data_rows(*, customer: Customer) -> list[ExistingRow]:
+# facilioo's answer and the export's parse are kept this long per customer (seconds), like the
+# settings page's (SETTINGS_PAGE_CACHE_SECONDS).
+CACHE_SECONDS_DEFAULT = 300
+
+
+class ExistingDataNotLoaded(ApplicationError):
+    """Not in the cache, and this visit may not call facilioo (a viewer's)."""
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "SETTINGS_PAGE_CACHE_SECONDS", CACHE_SECONDS_DEFAULT))
+
+
+def _generation_key(customer: Customer) -> str:
+    return f"connect:existing-data:{customer.pk}:generation"
+
+
+def existing_data_refresh(*, customer: Customer) -> None:
+    """The refresh button: the next visit reads facilioo and the ERP again."""
+    key = _generation_key(customer)
+    cache.set(key, int(cache.get(key) or 0) + 1, None)
+
+
+def _cache_key(
+    customer: Customer, connection: FaciliooConnection, activation: UseCaseActivation
+) -> str:
+    """Changes with the refresh button, the credentials, the ERP data, the settings and the
+    links our runs made (a record adopted since is no longer suggested)."""
+    from connect.selectors.activations import _credentials_fingerprint, _export_fingerprint
+    from integrations.models import ExternalLink
+
+    links = ExternalLink.objects.filter(customer=customer, entity__in=ENTITIES).aggregate(
+        count=Count("pk"), last=Max("pk")
+    )
+    parts = (
+        json.dumps(activation.settings or {}, sort_keys=True, default=str),
+        links["count"],
+        links["last"],
+    )
+    digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+    return (
+        f"connect:existing-data:{customer.pk}:{int(cache.get(_generation_key(customer)) or 0)}:"
+        f"{_credentials_fingerprint(connection)}:{_export_fingerprint(customer)}:{digest}"
+    )
+
+
+def existing_data_rows(*, customer: Customer, may_load: bool = True) -> list[ExistingRow]:
     """Suggested matches of existing facilioo properties and units to the customer's ERP data.
 
-    Reads facilioo and the ERP: raises ``ApplicationError`` with a German message when either
-    cannot be read or Stammdaten is not configured.
+    facilioo's answer and the export's parse come from a short-lived cache per customer (like
+    the settings page), keyed by the credentials, the ERP data, the settings and our links; on a
+    miss they are read only if ``may_load`` (a viewer's visit never calls facilioo:
+    ``ExistingDataNotLoaded``). The admin's decisions are always read fresh. Raises
+    ``ApplicationError`` with a German message when facilioo or the ERP cannot be read or
+    Stammdaten is not configured.
     """
-    from connect.services.credentials import facilioo_client_for
-    from integrations.erp.sources import NoValidExport, connector_for_customer
-    from integrations.facilioo.errors import FaciliooError
-    from integrations.models import ExistingMatchDecision, ExternalLink
-    from integrations.sync.existing import facilioo_records, suggest
-    from integrations.sync.settings import stammdaten_from_stored
-    from integrations.usecases import UseCase
+    from integrations.models import ExistingMatchDecision
 
     activation = UseCaseActivation.objects.filter(customer=customer, use_case="stammdaten").first()
     connection = FaciliooConnection.objects.filter(customer=customer).first()
@@ -60,10 +108,52 @@ def existing_data_rows(*, customer: Customer) -> list[ExistingRow]:
                 "Einstellungen ein."
             )
         )
-    settings = stammdaten_from_stored(activation.settings or {})
-    tenants = set(settings.tenant_overrides.values())
-    if settings.default_tenant_id is not None:
-        tenants.add(settings.default_tenant_id)
+    key = _cache_key(customer, connection, activation)
+    suggestions: list[ExistingRow] | None = cache.get(key)
+    if suggestions is None:
+        if not may_load:
+            raise ExistingDataNotLoaded(
+                _(
+                    "Die facilioo-Daten sind noch nicht geladen. Sie werden geladen, sobald "
+                    "eine Administratorin oder ein Administrator die Seite öffnet."
+                )
+            )
+        suggestions = _suggestions(customer, connection, activation)
+        cache.set(key, suggestions, _cache_seconds())
+    decisions = {
+        (d.entity, d.facilioo_id): d
+        for d in ExistingMatchDecision.objects.filter(customer=customer)
+    }
+    rows = []
+    for row in suggestions:
+        decision = decisions.get((row.entity, row.facilioo_id))
+        rows.append(
+            replace(
+                row,
+                decision=""
+                if decision is None
+                else ("confirmed" if decision.confirmed else "rejected"),
+            )
+        )
+    return rows
+
+
+def _suggestions(
+    customer: Customer, connection: FaciliooConnection, activation: UseCaseActivation
+) -> list[ExistingRow]:
+    """facilioo's records without our ids, matched to the ERP's (reads both)."""
+    from connect.services.credentials import facilioo_client_for
+    from integrations.erp.sources import NoValidExport, connector_for_customer
+    from integrations.facilioo.errors import FaciliooError
+    from integrations.models import ExternalLink
+    from integrations.sync.existing import facilioo_records, suggest
+    from integrations.sync.settings import stammdaten_from_stored
+    from integrations.usecases import UseCase
+
+    stored = stammdaten_from_stored(activation.settings or {})
+    tenants = set(stored.tenant_overrides.values())
+    if stored.default_tenant_id is not None:
+        tenants.add(stored.default_tenant_id)
     ours = set(
         ExternalLink.objects.filter(customer=customer, entity__in=ENTITIES).values_list(
             "external_id", flat=True
@@ -73,44 +163,37 @@ def existing_data_rows(*, customer: Customer) -> list[ExistingRow]:
         with facilioo_client_for(connection=connection, max_retries=2) as client:
             properties, units = facilioo_records(client)
         connector = connector_for_customer(customer)
-        records = list(connector.read(UseCase.STAMMDATEN, mandanten=settings.mandanten))
+        try:
+            records = list(connector.read(UseCase.STAMMDATEN, mandanten=stored.mandanten))
+        finally:
+            connector.close()
     except FaciliooError as exc:
         raise ApplicationError(str(exc.message)) from None
     except NoValidExport as exc:
         raise ApplicationError(str(exc.message)) from None
-    suggestions = suggest(
+    found = suggest(
         facilioo_properties=properties,
         facilioo_units=units,
         erp_records=records,
-        separator=settings.separator,
+        separator=stored.separator,
         tenants=tenants,
         ours=ours,
     )
-    decisions = {
-        (d.entity, d.facilioo_id): d
-        for d in ExistingMatchDecision.objects.filter(customer=customer)
-    }
-    rows = []
-    for s in suggestions:
-        decision = decisions.get((s.entity, s.facilioo_id))
-        rows.append(
-            ExistingRow(
-                entity=s.entity,
-                facilioo_id=s.facilioo_id,
-                facilioo_label=s.facilioo_label,
-                natural_key=KEY_SEPARATOR.join(s.natural_key) if s.natural_key else "",
-                erp_label=s.erp_label,
-                external_id=s.external_id,
-                rule=s.rule,
-                decision=""
-                if decision is None
-                else ("confirmed" if decision.confirmed else "rejected"),
-            )
+    return [
+        ExistingRow(
+            entity=s.entity,
+            facilioo_id=s.facilioo_id,
+            facilioo_label=s.facilioo_label,
+            natural_key=KEY_SEPARATOR.join(s.natural_key) if s.natural_key else "",
+            erp_label=s.erp_label,
+            external_id=s.external_id,
+            rule=s.rule,
+            decision="",
         )
-    return rows
+        for s in found
+    ]
 
 
-@transaction.atomic
 def existing_data_decide(
     *,
     customer: Customer,

@@ -28,12 +28,14 @@ class RetentionResult:
     items_deleted: int
     runs_deleted: int
     batches: int
+    samples_deleted: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {
             "items_deleted": self.items_deleted,
             "runs_deleted": self.runs_deleted,
             "batches": self.batches,
+            "samples_deleted": self.samples_deleted,
         }
 
 
@@ -60,7 +62,10 @@ def retention_cleanup(
     *, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SIZE
 ) -> RetentionResult:
     """Delete record-log rows older than RETENTION_RECORD_LOG_DAYS and runs older than
-    RETENTION_RUN_DAYS (with their remaining log rows); active runs are kept."""
+    RETENTION_RUN_DAYS (with their remaining log rows); active runs are kept. Sample exports
+    of the ERP page older than ERP_SAMPLE_KEEP_HOURS go too, with their files."""
+    from connect.services.erp_samples import erp_sample_retention
+
     now = now or timezone.now()
     item_days = getattr(settings, "RETENTION_RECORD_LOG_DAYS", DEFAULT_RECORD_LOG_DAYS)
     run_days = getattr(settings, "RETENTION_RUN_DAYS", DEFAULT_RUN_DAYS)
@@ -86,4 +91,5 @@ def retention_cleanup(
         items_deleted=items_deleted + more_items,
         runs_deleted=runs_deleted,
         batches=item_batches + more_item_batches + run_batches,
+        samples_deleted=erp_sample_retention(now=now),
     )

@@ -43,6 +43,15 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "connect.beat:SpreadScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Memory of a worker (docs/security-parsing.md). WORKER_MEMORY_CEILING_MB caps the data memory
+# of a worker process while a task runs (RLIMIT_DATA, set when the worker starts and inherited by
+# its pool's children): a parser beyond it gets MemoryError, which a reading task turns into a
+# German finding. A prefork child that has grown beyond WORKER_MAX_MEMORY_PER_CHILD_MB after a
+# task is replaced. 0 switches either off.
+WORKER_MEMORY_CEILING_MB = env.int("WORKER_MEMORY_CEILING_MB", default=1536)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
+    env.int("WORKER_MAX_MEMORY_PER_CHILD_MB", default=768) * 1024 or None
+)
 
 # Fairness on shared workers (integrations.routing): runs expected to write at least
 # SYNC_LARGE_RUN_UNITS new units (0 = never) go to their own queue, which a separate worker

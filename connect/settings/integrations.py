@@ -20,6 +20,19 @@ ERP_UPLOAD_MAX_UNPACKED_BYTES = env.int(
 )
 ERP_UPLOAD_MAX_FILES = env.int("ERP_UPLOAD_MAX_FILES", default=200_000)
 ERP_UPLOAD_MAX_ROWS = env.int("ERP_UPLOAD_MAX_ROWS", default=3_000_000)
+# What one CSV record (a line, or the lines of one quoted record) may hold, in characters; the
+# cells a workbook's sheets may yield (empty ones included); and the size of a workbook's shared
+# strings (xl/sharedStrings.xml), which a reader holds in memory whole (docs/security-parsing.md).
+ERP_UPLOAD_MAX_LINE_CHARS = env.int("ERP_UPLOAD_MAX_LINE_CHARS", default=1_000_000)
+ERP_UPLOAD_MAX_CELLS = env.int("ERP_UPLOAD_MAX_CELLS", default=100_000_000)
+ERP_UPLOAD_MAX_SHARED_STRINGS_BYTES = env.int(
+    "ERP_UPLOAD_MAX_SHARED_STRINGS_BYTES", default=64 * 1024 * 1024
+)
+# Deliveries of a reading task (validation, sample) whose worker died while reading: after this
+# many the export fails with a German message and an alert, instead of being delivered forever.
+ERP_PARSE_MAX_ATTEMPTS = env.int("ERP_PARSE_MAX_ATTEMPTS", default=2)
+# Sample exports of the ERP page are deleted after this many hours (they count against the quota).
+ERP_SAMPLE_KEEP_HOURS = env.int("ERP_SAMPLE_KEEP_HOURS", default=24)
 # Storage per customer, and how many uploads are kept (the newest valid one always).
 ERP_UPLOAD_QUOTA_BYTES = env.int("ERP_UPLOAD_QUOTA_BYTES", default=5 * 1024 * 1024 * 1024)
 ERP_UPLOAD_KEEP = env.int("ERP_UPLOAD_KEEP", default=10)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from connect.models import ErpImportProfile, Role
+from connect.models import ErpImportProfile, ErpSample, Role
 from connect.services.erp_profiles import import_profile
+from connect.services.erp_samples import erp_sample_process
 from integrations.erp.file import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample
 from integrations.usecases import UseCase
@@ -27,6 +28,12 @@ ENTITIES = (
 )
 
 
+def read_queued_samples() -> None:
+    """What a worker does with the samples the page queued (the task's service)."""
+    for sample in ErpSample.objects.filter(status="pending"):
+        erp_sample_process(sample_id=sample.pk)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_admin_maps_a_sample_and_saves_the_profile(
     live_server, page, screenshot, settings, tmp_path
@@ -43,6 +50,11 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
     # when: the admin uploads a sample of their ERP's export (one CSV per entity)
     page.set_input_files("#id_suggest_sample", str(example_sample("csv-je-datei")))
     page.click("#profile-suggest-form button[type=submit]")
+    # then: the page says the sample is being read, and shows the result by itself once a
+    # worker has read it (its static script polls the status)
+    assert "wird gelesen" in page.locator("#sample-status").inner_text()
+    screenshot("beispiel-wird-gelesen")
+    read_queued_samples()
     # then: per field a select of the sample's columns, pre-selected by name
     # (each select reached by its accessible name, within the file's fieldset)
     units = page.get_by_role("group", name="einheiten.csv")
@@ -64,6 +76,8 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
     page.select_option("#id_col-wirtschaftseinheiten-bezeichnung", "Bezeichnung 1")
     page.select_option("#id_join-wirtschaftseinheiten-bezeichnung", "Bezeichnung 2")
     page.click("#mapping-form button[value=map_preview]")
+    page.locator("#sample-status").wait_for()
+    read_queued_samples()
     # then: the first rows as the product reads them
     preview = page.locator("#profile-preview")
     assert "Mozartstraße 58" in preview.inner_text()

@@ -9,8 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
+from connect.celery import app as celery_app
 from connect.models import ErpImportProfile
 from connect.services.erp_profiles import import_profile
 from integrations.erp.file import FileConnector
@@ -74,9 +76,21 @@ def shown(page: str) -> FormState:
 
 
 @pytest.fixture
-def admin_client(client, tenancy, media):
+def admin_client(client, tenancy, media, monkeypatch):
+    # Samples are read by a task after the commit: run it at once, as a worker would.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     client.force_login(tenancy.admin_a)
     return client
+
+
+def post(client, data: dict[str, object]):
+    """POST to the profile page; a sample handed to its task is read (after the commit, as a
+    worker would) and its page, which then shows the result, is answered."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(URL, data)
+    if response.status_code == 302 and "/erp/samples/" in response["Location"]:
+        return client.get(response["Location"])
+    return response
 
 
 URL = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
@@ -84,7 +98,7 @@ URL = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
 
 def suggest(client, name: str) -> FormState:
     sample = example_sample(name).read_bytes()
-    response = client.post(URL, {"action": "suggest", "sample": zip_upload(sample, f"{name}.zip")})
+    response = post(client, {"action": "suggest", "sample": zip_upload(sample, f"{name}.zip")})
     assert response.status_code == 200
     return shown(response.content.decode())
 
@@ -117,7 +131,7 @@ def test_required_fields_are_enforced_with_a_german_message(admin_client, tenanc
     assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
     # and: a column the chosen source does not have is named
     values = {**state.values, "col-einheiten-lage": "Gibt es nicht", "action": "map_preview"}
-    page = admin_client.post(URL, values).content.decode()
+    page = post(admin_client, values).content.decode()
     assert "Die Spalte „Gibt es nicht“ gibt es in „einheiten.csv“ nicht." in page
 
 
@@ -146,7 +160,7 @@ def test_the_preview_shows_the_first_rows_as_read_and_saving_makes_a_version(adm
     state = suggest(admin_client, "csv-je-datei")
     values = {**completed(state.values), "mapping_name": "Unser ERP"}
     # when: previewed
-    response = admin_client.post(URL, {**values, "action": "map_preview"})
+    response = post(admin_client, {**values, "action": "map_preview"})
     page = response.content.decode()
     # then: the first rows as the product reads them (dates and decimals converted)
     assert response.status_code == 200, page
@@ -175,7 +189,7 @@ def test_the_preview_shows_the_first_rows_as_read_and_saving_makes_a_version(adm
 def test_a_source_chosen_later_gets_its_columns_suggested(admin_client):
     state = suggest(admin_client, "csv-je-datei")
     values = {**state.values, "source-mieter": "eigentuemer.csv", "action": "map_preview"}
-    again = shown(admin_client.post(URL, values).content.decode())
+    again = shown(post(admin_client, values).content.decode())
     assert again.values["source-mieter"] == "eigentuemer.csv"
     assert again.values["col-mieter-vorname"] == "Vorname"
 
@@ -221,8 +235,8 @@ def test_a_flat_report_is_mapped_with_column_groups_as_suggested(admin_client, t
 def test_column_groups_need_numbered_columns(admin_client):
     state = suggest(admin_client, "flach-mietvertraege")
     values = {**state.values, "groups-gebaeude": "2", "action": "map_preview"}
-    page = admin_client.post(URL, values).content.decode()
+    page = post(admin_client, values).content.decode()
     assert "Mit Spaltengruppen wählen Sie bitte Spalten mit {n}, z. B. „Mieter{n}_Name“." in page
     values = {**state.values, "groups-mieter": "viele", "action": "map_preview"}
-    page = admin_client.post(URL, values).content.decode()
+    page = post(admin_client, values).content.decode()
     assert "Die Zahl der Spaltengruppen muss eine ganze Zahl von 0 bis 99 sein." in page

@@ -177,7 +177,9 @@ def test_preview_shows_the_first_rows_as_read(tenancy, tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_erp_page_saves_previews_and_switches_off_a_profile(client, tenancy, media):
+def test_the_erp_page_saves_previews_and_switches_off_a_profile(
+    client, tenancy, media, django_capture_on_commit_callbacks
+):
     client.force_login(tenancy.admin_a)
     url = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
     # a broken definition is refused, with the text kept for correction
@@ -194,7 +196,9 @@ def test_the_erp_page_saves_previews_and_switches_off_a_profile(client, tenancy,
     assert "Neue Exporte werden über das Importprofil „csv-je-datei“ (Version 1) gelesen." in page
     # the preview shows the first rows as the product reads them
     sample = example_sample("csv-je-datei").read_bytes()
-    response = client.post(url, {"action": "preview", "sample": zip_upload(sample, "probe.zip")})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "preview", "sample": zip_upload(sample, "p.zip")})
+    response = client.get(response["Location"])
     page = response.content.decode()
     assert response.status_code == 200
     assert 'id="profile-preview"' in page
@@ -209,12 +213,16 @@ def test_the_erp_page_saves_previews_and_switches_off_a_profile(client, tenancy,
 
 
 @pytest.mark.django_db
-def test_the_erp_page_suggests_a_mapping_for_a_sample(client, tenancy, media):
+def test_the_erp_page_suggests_a_mapping_for_a_sample(
+    client, tenancy, media, django_capture_on_commit_callbacks
+):
     client.force_login(tenancy.admin_a)
     url = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
     # when: an admin asks for a suggestion for a workbook with a sheet per entity
     sample = example_sample("xlsx-blaetter").read_bytes()
-    response = client.post(url, {"action": "suggest", "sample": zip_upload(sample, "b.zip")})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "suggest", "sample": zip_upload(sample, "b.zip")})
+    response = client.get(response["Location"])
     page = response.content.decode()
     # then: the draft fills the editor, every sheet and column found by its name
     assert response.status_code == 200
@@ -224,9 +232,9 @@ def test_the_erp_page_suggests_a_mapping_for_a_sample(client, tenancy, media):
     assert draft["entities"] == example_profile("xlsx-blaetter").to_dict()["entities"]
     # when: the CSV sample (no Mandant column, German dates, decimal commas)
     sample = example_sample("csv-je-datei").read_bytes()
-    page = client.post(
-        url, {"action": "suggest", "sample": zip_upload(sample, "c.zip")}
-    ).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"action": "suggest", "sample": zip_upload(sample, "c.zip")})
+    page = client.get(response["Location"]).content.decode()
     # then: the transforms are suggested, and the missing Mandant is named
     assert "einheiten.csv: Das Pflichtfeld „mandant_nr“ ist nicht zugeordnet." in page
     assert "%d.%m.%Y" in page

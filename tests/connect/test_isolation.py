@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from connect.models import AuditLog, Customer, ErpExport, ErpPushToken, SyncRun
+from connect.models import AuditLog, Customer, ErpExport, ErpPushToken, ErpSample, SyncRun
 from integrations.models import Reconciliation
 
 # A sample value for each URL parameter, given the customer whose page is asked for.
@@ -37,6 +37,13 @@ URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
             customer=customer,
             original_name="export.zip",
             defaults={"file": "erp-exports/export.zip", "size": 1, "report": {}},
+        )[0].pk
+    ),
+    "sample_id": lambda customer: (
+        ErpSample.objects.get_or_create(
+            customer=customer,
+            original_name="probe.zip",
+            defaults={"action": "suggest", "status": "done"},
         )[0].pk
     ),
     "token_id": lambda customer: (

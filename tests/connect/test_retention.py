@@ -80,7 +80,12 @@ def test_nothing_to_delete_is_a_quiet_no_op():
     customer = CustomerFactory()
     _run(customer, age_days=1, items=2)
     result = retention_cleanup(now=NOW)
-    assert result.as_dict() == {"items_deleted": 0, "runs_deleted": 0, "batches": 0}
+    assert result.as_dict() == {
+        "items_deleted": 0,
+        "runs_deleted": 0,
+        "batches": 0,
+        "samples_deleted": 0,
+    }
     assert SyncRunItem.objects.count() == 2
 
 

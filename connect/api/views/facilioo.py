@@ -175,10 +175,18 @@ class ExistingDataApi(CustomerAPIView):
         "and the Stammdaten settings exist.",
     )
     def get(self, request: Request, slug: str) -> Response:
+        from connect.selectors.customers import can_change, can_operate
         from connect.services.existing_data import ExistingDataNotConfigured, existing_data_rows
 
+        user = request.user
+        # facilioo is read on a cache miss only for those who may change or operate (as on
+        # the page); a viewer's token gets 400 with "noch nicht geladen" then.
+        may_load = can_change(user=user, customer=self.customer) or can_operate(  # type: ignore[arg-type]
+            user=user,  # type: ignore[arg-type]
+            customer=self.customer,
+        )
         try:
-            rows = existing_data_rows(customer=self.customer)
+            rows = existing_data_rows(customer=self.customer, may_load=may_load)
         except ExistingDataNotConfigured:
             rows = []  # nothing to match before connection and Stammdaten are set up
         return Response(self.RowSerializer([self._row(r) for r in rows], many=True).data)

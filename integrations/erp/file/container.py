@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
 from integrations.erp.file.format import MANDANTEN, is_safe_path
 
 if TYPE_CHECKING:
+    from integrations.erp.file.limits import ExportLimits
     from integrations.erp.profiles.profile import ImportProfile
 
 
@@ -40,12 +41,16 @@ class ExportContainer(Protocol):
     def close(self) -> None: ...
 
 
-def open_container(path: Path, profile: ImportProfile | None = None) -> ExportContainer:
-    """The export at ``path``; with an import profile, seen through it as export v1."""
+def open_container(
+    path: Path, profile: ImportProfile | None = None, limits: ExportLimits | None = None
+) -> ExportContainer:
+    """The export at ``path``; with an import profile, seen through it as export v1 (its
+    sources read within ``limits``: record length, cells)."""
     if profile is not None:
+        # Imported here: the profile package builds on this module.
         from integrations.erp.profiles.container import ProfileContainer
 
-        return ProfileContainer(open_container(path), profile)
+        return ProfileContainer(open_container(path), profile, limits=limits)
     if path.is_dir():
         return DirectoryContainer(path)
     if not path.exists():

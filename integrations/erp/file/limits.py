@@ -1,20 +1,26 @@
-"""Limits of an export a validation accepts: unpacked size, number of files, number of rows.
+"""Limits of an export a validation accepts: unpacked size, number of files, number of rows,
+the length of one CSV record, the cells of a workbook and the size of its shared strings.
 
 A .zip is judged by its central directory before a single member is unpacked. The entry count
 comes from the end-of-central-directory record (a few bytes at the end of the file), so an
 archive announcing millions of entries is refused without building a ``ZipInfo`` for each.
 Python's ``zipfile`` never yields more bytes of a member than its header declares, so the sum
-of the declared sizes bounds what a validation can ever unpack.
+of the declared sizes bounds what a validation can ever unpack. A workbook (.xlsx) in the
+export is a .zip itself, compressed a second time: its parts are counted too, by the workbook's
+own central directory, before a reader opens it.
 """
 
 from __future__ import annotations
 
+import resource
 import struct
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
-from integrations.erp.file.report import TOO_LARGE, Finding
+from integrations.erp.file.report import TOO_LARGE, UNREADABLE, Finding
 
 _EOCD = b"PK\x05\x06"
 _EOCD_SIZE = 22
@@ -30,6 +36,9 @@ class ExportLimits:
     max_unpacked_bytes: int | None = None
     max_files: int | None = None
     max_rows: int | None = None
+    max_line_chars: int | None = None  # one CSV record, in characters
+    max_cells: int | None = None  # cells read from a workbook's sheets, empty ones included
+    max_shared_strings_bytes: int | None = None  # a workbook's xl/sharedStrings.xml, unpacked
 
 
 class LimitExceeded(Exception):
@@ -113,7 +122,138 @@ def check_zip(path: Path, limits: ExportLimits) -> Finding | None:
                 f"höchstens {german_megabytes(limits.max_unpacked_bytes)} MB. Es wurde nicht "
                 "entpackt (Schutz vor ZIP-Bomben).",
             )
+    return check_workbooks(path, limits)
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+SHARED_STRINGS = "xl/sharedStrings.xml"
+
+
+def check_workbooks(path: Path, limits: ExportLimits) -> Finding | None:
+    """A finding when a workbook inside the .zip at ``path`` unpacks beyond the limits: its
+    parts count against the unpacked size together with the archive's other files, and its
+    shared strings (which a reader holds in memory whole) against their own limit."""
+    if limits.max_unpacked_bytes is None and limits.max_shared_strings_bytes is None:
+        return None
+    with zipfile.ZipFile(path) as archive:
+        infos = [info for info in archive.infolist() if not info.is_dir()]
+        total = sum(info.file_size for info in infos)
+        for info in infos:
+            if not info.filename.lower().endswith(WORKBOOK_SUFFIXES):
+                continue
+            label = info.filename.rsplit("/", 1)[-1]
+            # The member is read through zipfile, which yields no more than its declared size
+            # (checked above); the workbook's own central directory gives its parts' sizes.
+            with archive.open(info) as member:
+                try:
+                    with zipfile.ZipFile(member) as workbook:
+                        parts = workbook.infolist()
+                except (zipfile.BadZipFile, OSError, EOFError):
+                    return Finding(
+                        label,
+                        None,
+                        None,
+                        UNREADABLE,
+                        f"{label} kann nicht als Excel-Arbeitsmappe gelesen werden "
+                        "(kein gültiges ZIP-Archiv).",
+                    )
+            inner = sum(part.file_size for part in parts)
+            total += inner
+            if limits.max_unpacked_bytes is not None and total > limits.max_unpacked_bytes:
+                return Finding(
+                    label,
+                    None,
+                    None,
+                    TOO_LARGE,
+                    f"Die Arbeitsmappe {label} ist entpackt {german_megabytes(inner)} MB groß; "
+                    "mit den übrigen Dateien des Archivs erlaubt sind höchstens "
+                    f"{german_megabytes(limits.max_unpacked_bytes)} MB. Sie wurde nicht gelesen "
+                    "(Schutz vor ZIP-Bomben).",
+                )
+            strings = sum(part.file_size for part in parts if part.filename == SHARED_STRINGS)
+            limit = limits.max_shared_strings_bytes
+            if limit is not None and strings > limit:
+                return Finding(
+                    label,
+                    None,
+                    None,
+                    TOO_LARGE,
+                    f"Die Texte der Arbeitsmappe {label} (xl/sharedStrings.xml) sind entpackt "
+                    f"{german_megabytes(strings)} MB groß; erlaubt sind höchstens "
+                    f"{german_megabytes(limit)} MB. Sie wurde nicht gelesen.",
+                )
     return None
+
+
+class BoundedLines:
+    """The lines of a text stream for ``csv.reader``, with one record at most ``max_chars``
+    characters long: a longer one ends the reading with ``LimitExceeded`` before it is held in
+    memory or split into fields. The reader of the lines calls ``record_done`` after each
+    record (a quoted record may span several lines)."""
+
+    def __init__(self, text: TextIO, *, max_chars: int, file: str) -> None:
+        self.text = text
+        self.max_chars = max_chars
+        self.file = file
+        self.used = 0
+        self.line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        room = self.max_chars - self.used
+        line = self.text.readline(room + 1)
+        if not line:
+            raise StopIteration
+        self.line += 1
+        self.used += len(line)
+        if self.used > self.max_chars:
+            raise LimitExceeded(too_long_line(self.file, self.line, self.max_chars))
+        return line
+
+    def record_done(self) -> None:
+        self.used = 0
+
+
+def too_long_line(file: str, line: int, limit: int) -> Finding:
+    return Finding(
+        file,
+        line,
+        None,
+        TOO_LARGE,
+        f"Die Zeile ist länger als {german_number(limit)} Zeichen; so lange Zeilen werden "
+        "nicht gelesen (Schutz vor Speicherüberlauf). Die Prüfung wurde hier abgebrochen.",
+    )
+
+
+def too_many_cells(file: str, line: int, limit: int) -> Finding:
+    return Finding(
+        file,
+        line,
+        None,
+        TOO_LARGE,
+        f"Die Arbeitsmappe hat mehr als {german_number(limit)} Zellen (leere mitgezählt); "
+        "mehr werden nicht gelesen. Die Prüfung wurde hier abgebrochen.",
+    )
+
+
+def memory_ceiling_mb() -> int | None:
+    """This process's data-memory ceiling in MB (a worker's memory limit), None if none."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_DATA)
+    return None if soft == resource.RLIM_INFINITY else soft // (1024 * 1024)
+
+
+def out_of_memory(file: str, limit_mb: int | None) -> Finding:
+    within = f" (höchstens {german_number(limit_mb)} MB)" if limit_mb else ""
+    return Finding(
+        file,
+        None,
+        None,
+        TOO_LARGE,
+        "Das Lesen des Exports brauchte mehr Arbeitsspeicher, als einer Prüfung zusteht"
+        f"{within}. Bitte teilen Sie den Export auf oder wenden Sie sich an den Support.",
+    )
 
 
 def too_many_rows(file: str, line: int, limit: int) -> Finding:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from integrations.erp.file.container import ExportContainer
 from integrations.erp.file.format import DELIMITER, QUOTECHAR, FileSpec
+from integrations.erp.file.limits import BoundedLines, german_number
 from integrations.erp.file.report import (
     CSV_SYNTAX,
     DUPLICATE_COLUMN,
@@ -23,6 +24,7 @@ from integrations.erp.file.report import (
     FIELD_COUNT,
     MISSING_COLUMN,
     NOT_UTF8,
+    TOO_LARGE,
     Finding,
 )
 
@@ -34,10 +36,14 @@ class Row:
 
 
 class Table:
-    def __init__(self, spec: FileSpec, container: ExportContainer) -> None:
+    def __init__(
+        self, spec: FileSpec, container: ExportContainer, *, max_line_chars: int | None = None
+    ) -> None:
         self.spec = spec
         self.container = container
         self.usable = True
+        # A longer record ends the reading with LimitExceeded (limits.BoundedLines).
+        self.max_line_chars = max_line_chars
 
     def _finding(self, line: int | None, code: str, message: str) -> Finding:
         return Finding(self.spec.name, line, None, code, message)
@@ -46,12 +52,21 @@ class Table:
         self.usable = True
         with self.container.open(self.spec.name) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-            reader = csv.reader(text, delimiter=DELIMITER, quotechar=QUOTECHAR, strict=True)
+            lines = (
+                BoundedLines(text, max_chars=self.max_line_chars, file=self.spec.name)
+                if self.max_line_chars is not None
+                else None
+            )
+            reader = csv.reader(
+                lines or text, delimiter=DELIMITER, quotechar=QUOTECHAR, strict=True
+            )
             end = 0
             columns: list[tuple[str, int]] | None = None
             width = 0
             try:
                 for fields in reader:
+                    if lines is not None:
+                        lines.record_done()
                     start, end = end + 1, reader.line_num
                     if not any(field.strip() for field in fields):
                         continue  # a blank line, or one of empty fields only
@@ -82,8 +97,18 @@ class Table:
                     "bitte die Datei als UTF-8 speichern (z. B. nicht als Windows-1252/ANSI).",
                 )
                 return
-            except csv.Error:
+            except csv.Error as exc:
                 self.usable = False
+                if "field larger than field limit" in str(exc):
+                    # The csv module's own bound on one field (csv.field_size_limit()).
+                    yield self._finding(
+                        end + 1,
+                        TOO_LARGE,
+                        f"Ein Feld ist länger als {german_number(csv.field_size_limit())} "
+                        "Zeichen; so lange Felder werden nicht gelesen. Die Prüfung wurde hier "
+                        "abgebrochen.",
+                    )
+                    return
                 yield self._finding(
                     end + 1,
                     CSV_SYNTAX,

@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import ContainerError, ExportContainer, open_container
 from integrations.erp.file.format import FileSpec, ValueProblem
-from integrations.erp.file.limits import ExportLimits, LimitExceeded, check_zip, too_many_rows
+from integrations.erp.file.limits import (
+    ExportLimits,
+    LimitExceeded,
+    check_zip,
+    memory_ceiling_mb,
+    out_of_memory,
+    too_many_rows,
+)
 from integrations.erp.file.report import (
     DUPLICATE_KEY,
     ERROR,
@@ -105,7 +112,7 @@ def validate_export(
     """
     path = Path(path)
     try:
-        container = open_container(path, profile=profile)
+        container = open_container(path, profile=profile, limits=limits)
     except ContainerError as exc:
         return unreadable_report(path, exc)
     if limits is not None and path.is_file():
@@ -123,6 +130,9 @@ def validate_export(
         report, _plan = check_export(container, use_cases, limits=limits)
     except ContainerError as exc:
         return unreadable_report(path, exc)
+    except MemoryError:
+        # Beyond the worker's memory ceiling (connect.worker_limits): a finding, not a crash.
+        return ValidationReport(findings=[out_of_memory(path.name, memory_ceiling_mb())])
     finally:
         container.close()
     return report
@@ -139,7 +149,12 @@ def check_export(
     limits: ExportLimits | None = None,
 ) -> tuple[ValidationReport, ReadPlan]:
     chosen = set(use_cases) if use_cases is not None else export_use_cases(container)
-    checker = _Checker(container, chosen, max_rows=limits.max_rows if limits else None)
+    checker = _Checker(
+        container,
+        chosen,
+        max_rows=limits.max_rows if limits else None,
+        max_line_chars=limits.max_line_chars if limits else None,
+    )
     try:
         checker.run()
     except LimitExceeded as exc:
@@ -162,10 +177,15 @@ def check_mandanten(container: ExportContainer) -> tuple[ValidationReport, list[
 
 class _Checker:
     def __init__(
-        self, container: ExportContainer, use_cases: set[UseCase], max_rows: int | None = None
+        self,
+        container: ExportContainer,
+        use_cases: set[UseCase],
+        max_rows: int | None = None,
+        max_line_chars: int | None = None,
     ) -> None:
         self.container = container
         self.max_rows = max_rows
+        self.max_line_chars = max_line_chars
         self.total_rows = 0
         self.use_cases = use_cases
         self.findings: list[Finding] = []
@@ -251,7 +271,7 @@ class _Checker:
         broken: dict[int, str] = {}
         broken_keys: dict[Key, int] = {}
         rows = 0
-        table = Table(spec, self.container)
+        table = Table(spec, self.container, max_line_chars=self.max_line_chars)
         for item in table.rows():
             if isinstance(item, Finding):
                 self.add(item)
@@ -446,7 +466,7 @@ class _Checker:
         parents: dict[Key, str | None] = {}
         problems: dict[int, list[tuple[str, str]]] = {}
         rows = 0
-        table = Table(spec, self.container)
+        table = Table(spec, self.container, max_line_chars=self.max_line_chars)
         for item in table.rows():
             if isinstance(item, Finding):
                 self.add(item)

@@ -25,6 +25,12 @@ from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import ContainerError, ExportContainer
+from integrations.erp.file.limits import (
+    BoundedLines,
+    ExportLimits,
+    LimitExceeded,
+    too_many_cells,
+)
 from integrations.erp.file.report import (
     EMPTY_FILE,
     MISSING_COLUMN,
@@ -83,9 +89,13 @@ class _Source:
 class ProfileContainer:
     """An ``ExportContainer`` presenting a customer's export as ERP export v1."""
 
-    def __init__(self, base: ExportContainer, profile: ImportProfile) -> None:
+    def __init__(
+        self, base: ExportContainer, profile: ImportProfile, limits: ExportLimits | None = None
+    ) -> None:
         self.base = base
         self.profile = profile
+        self.limits = limits or ExportLimits()
+        self._cells = 0  # cells read from the workbook so far (limits.max_cells)
         self.label = base.label
         self._sources: dict[str, _Source] = {}
         self._workbook_path: str | None = None
@@ -174,6 +184,8 @@ class ProfileContainer:
             self._workbook_file = handle
             try:
                 self._workbook_obj = load_workbook(handle, read_only=True, data_only=True)
+            except MemoryError:
+                raise
             except Exception as exc:  # openpyxl raises many kinds for a broken file
                 raise ContainerError(
                     f"{self._workbook_name()} kann nicht als Excel-Arbeitsmappe gelesen werden."
@@ -182,7 +194,24 @@ class ProfileContainer:
 
     def _xlsx_rows(self, mapping: EntityMapping) -> Iterator[tuple[int, list[str]]]:
         sheet = self._workbook()[mapping.source]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        label = self._source_label(mapping)
+        limit = self.limits.max_cells
+        rows = enumerate(sheet.iter_rows(values_only=True), start=1)
+        while True:
+            try:
+                number, values = next(rows)
+            except StopIteration:
+                return
+            except MemoryError:
+                raise
+            except Exception as exc:  # a broken sheet: openpyxl raises XML and value errors
+                raise ContainerError(
+                    f"{label} kann nicht gelesen werden: die Arbeitsmappe ist beschädigt."
+                ) from exc
+            # A sheet's declared dimension pads every row, and gaps become empty rows.
+            self._cells += len(values)
+            if limit is not None and self._cells > limit:
+                raise LimitExceeded(too_many_cells(label, number, limit))
             yield number, [cell_text(value) for value in values]
 
     def _encoding(self, sample: bytes) -> str:
@@ -214,9 +243,17 @@ class ProfileContainer:
             encoding = self._encoding(sample)
             text = io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="replace")
             delimiter = self._delimiter(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
-            reader = csv.reader(text, delimiter=delimiter, quotechar='"')
+            limit = self.limits.max_line_chars
+            lines = (
+                BoundedLines(text, max_chars=limit, file=mapping.source)
+                if limit is not None
+                else None
+            )
+            reader = csv.reader(lines or text, delimiter=delimiter, quotechar='"')
             end = 0
             for fields in reader:
+                if lines is not None:
+                    lines.record_done()
                 start, end = end + 1, reader.line_num
                 yield start, fields
 

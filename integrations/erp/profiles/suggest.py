@@ -12,6 +12,7 @@ from pathlib import Path
 
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import open_container
+from integrations.erp.file.limits import ExportLimits
 from integrations.erp.file.table import Row, Table
 from integrations.erp.profiles.profile import ImportProfile
 
@@ -164,10 +165,11 @@ def csv_headers(data: bytes) -> list[str]:
 
 
 def preview(
-    path: Path, profile: ImportProfile, *, rows: int = 5
+    path: Path, profile: ImportProfile, *, rows: int = 5, limits: ExportLimits | None = None
 ) -> dict[str, list[dict[str, str]]]:
-    """The first ``rows`` rows of each mapped v1 file, as the product reads them."""
-    container = open_container(path, profile=profile)
+    """The first ``rows`` rows of each mapped v1 file, as the product reads them (within
+    ``limits``: record length, cells)."""
+    container = open_container(path, profile=profile, limits=limits)
     shown: dict[str, list[dict[str, str]]] = {}
     try:
         for name in profile.entities:
