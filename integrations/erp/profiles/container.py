@@ -3,9 +3,18 @@
 ``ProfileContainer`` wraps the export's container (a directory or .zip). For each file of export
 v1 that the profile maps, it produces the v1 CSV on the fly, one row per source row, while the
 source is read in one streaming pass: CSV with the standard library's ``csv`` module (delimiter
-and encoding from the profile or detected), XLSX with openpyxl in read-only mode. Every other
-name (document files) is passed through. So the validator and reader of export v1 do all the
-checking and reading, and memory stays flat in the export's size.
+and encoding from the profile or detected), XLSX with python-calamine (see ``workbook``). Every
+other name (document files) is passed through. So the validator and reader of export v1 do all
+the checking and reading, and memory stays flat in the export's size.
+
+What only the profile's rules can find (a value that does not split, a code the code table lacks,
+a byte the encoding cannot decode, a filter column the source lacks) is a finding of the
+container itself, in the customer's terms; ``translate_report`` adds these to the report.
+
+Encodings are decided honestly: a file is decoded strictly, never with replacement characters.
+With ``auto`` it is read as UTF-8 until a byte does not decode; if everything before was plain
+ASCII (which UTF-8 and Windows-1252 share) reading switches to Windows-1252 from there, wherever
+in the file the first umlaut is; otherwise the line is reported.
 
 The physical source line of every produced row is remembered (4 bytes a row), and the report is
 translated back: a finding names the customer's file (or "Arbeitsmappe > Blatt"), its line and
@@ -16,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import shutil
 import tempfile
 from array import array
@@ -37,13 +47,126 @@ from integrations.erp.profiles.profile import (
     EntityMapping,
     FieldRule,
     ImportProfile,
-    cell_text,
 )
 
 if TYPE_CHECKING:
-    from openpyxl.workbook.workbook import Workbook
+    from integrations.erp.profiles.workbook import Workbook
 
 _SNIFF_BYTES = 64 * 1024
+_HEADER_SEARCH_ROWS = 30  # title rows above a header: searched this far down
+
+# Findings of the container (the profile's rules), besides those of the v1 check.
+UNKNOWN_CODE = "unknown_code"
+SPLIT_FAILED = "split_failed"
+ENCODING = "encoding"
+FILTER_COLUMN = "filter_column"
+LOST_ZEROS = "lost_zeros"
+
+
+class _Undecodable(Exception):
+    """A byte the file's encoding cannot decode; ``message`` is German."""
+
+    def __init__(self, message: str, line: int, prefix: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.prefix = prefix  # the text before the byte, still read
+
+
+class _StrictText:
+    """Text of a binary stream, decoded strictly. ``auto``: UTF-8, switching to Windows-1252
+    at the first byte that is not UTF-8 when everything before was plain ASCII."""
+
+    def __init__(self, raw: IO[bytes], encoding: str, *, auto: bool) -> None:
+        import codecs
+
+        self._raw = raw
+        self._auto = auto
+        self.encoding_used = encoding
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+        self._ascii_so_far = True
+        self._line_breaks = 0
+        self._error: _Undecodable | None = None
+        self._lines: list[str] = []
+        self._position = 0
+        self._partial = ""
+        self._done = False
+
+    def _decode(self, chunk: bytes, final: bool) -> str:
+        import codecs
+
+        try:
+            text = self._decoder.decode(chunk, final)
+        except UnicodeDecodeError as exc:
+            if self._auto and self._ascii_so_far and chunk[: exc.start].isascii():
+                self.encoding_used = "cp1252"
+                self._decoder = codecs.getincrementaldecoder("cp1252")(errors="strict")
+                self._auto = False
+                return self._decode(chunk, final)
+            shown = chunk[exc.start : exc.start + 1].hex().upper()
+            line = self._line_breaks + chunk[: exc.start].count(b"\n") + 1
+            good = bytes(exc.object[: exc.start])
+            codec = "utf-8" if self.encoding_used.startswith("utf-8") else self.encoding_used
+            prefix = good.decode(codec, errors="strict").lstrip("\ufeff")
+            name = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}.get(
+                self.encoding_used, self.encoding_used
+            )
+            clean_before = self._ascii_so_far and good.isascii()
+            if self.encoding_used.startswith("utf-8") and not clean_before:
+                raise _Undecodable(
+                    f"Ab dieser Zeile ist die Datei nicht mehr {name} (Byte 0x{shown}); davor "
+                    "steht UTF-8 mit Umlauten. Bitte speichern Sie die Datei in einer "
+                    "Zeichenkodierung.",
+                    line,
+                    prefix,
+                ) from exc
+            raise _Undecodable(
+                f"Die Zeile enthält ein Byte (0x{shown}), das in der Zeichenkodierung {name} "
+                "kein Zeichen ist. Bitte prüfen Sie die Zeichenkodierung im Importprofil.",
+                line,
+                prefix,
+            ) from exc
+        if self._ascii_so_far and not chunk.isascii():
+            self._ascii_so_far = False
+        self._line_breaks += chunk.count(b"\n")
+        return text
+
+    def _fill(self) -> bool:
+        """Decode the next chunk into whole lines; False at the end of the file."""
+        while self._position >= len(self._lines):
+            if self._error is not None:
+                raise self._error
+            if self._done:
+                return False
+            chunk = self._raw.read(_SNIFF_BYTES)
+            self._done = not chunk
+            try:
+                text = self._partial + self._decode(chunk, self._done)
+            except _Undecodable as exc:
+                # The lines before the byte are read; the line with it is not.
+                self._error = exc
+                self._lines = [piece + "\n" for piece in (self._partial + exc.prefix).split("\n")]
+                self._lines.pop()
+                self._position = 0
+                continue
+            pieces = text.split("\n")
+            tail = pieces.pop()  # after the last line break
+            self._lines = [piece + "\n" for piece in pieces]
+            if self._done and tail:
+                self._lines.append(tail)
+            self._partial = "" if self._done else tail
+            self._position = 0
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if not self._fill():
+            raise StopIteration
+        line = self._lines[self._position]
+        self._position += 1
+        return line
 
 
 class _GeneratedStream(io.RawIOBase):
@@ -78,6 +201,8 @@ class _Source:
         self.groups = array("B")  # v1 data row n -> its column group (mappings with groups)
         self.header_line = 1
         self.missing: list[str] = []  # source columns the header lacks
+        self.findings: list[Finding] = []  # the profile's rules, in the customer's terms
+        self.spreadsheet_rows = array("I")  # v1 data row n -> row as a spreadsheet shows it
 
 
 class ProfileContainer:
@@ -88,7 +213,6 @@ class ProfileContainer:
         self.profile = profile
         self.label = base.label
         self._sources: dict[str, _Source] = {}
-        self._workbook_path: str | None = None
         self._workbook_file: IO[bytes] | None = None
         self._workbook_obj: Workbook | None = None
 
@@ -113,7 +237,9 @@ class ProfileContainer:
         source = _Source(self._source_label(mapping), mapping)
         self._sources[name] = source
         rows = (
-            self._xlsx_rows(mapping) if self.profile.format == "xlsx" else self._csv_rows(mapping)
+            self._xlsx_rows(mapping, source)
+            if self.profile.format == "xlsx"
+            else self._csv_rows(mapping, source)
         )
         stream = _GeneratedStream(self._produce(spec, source, rows))
         return cast(BinaryIO, io.BufferedReader(stream, buffer_size=64 * 1024))
@@ -159,45 +285,39 @@ class ProfileContainer:
             return self.base.has(mapping.source)
         if not self.base.has(self._workbook_name()):
             return False
-        return mapping.source in self._workbook().sheetnames
+        return mapping.source in self._workbook().sheet_names
 
     def _workbook(self) -> Workbook:
-        """The workbook, opened once (read-only: each sheet is parsed while it is iterated)."""
-        from openpyxl import load_workbook
+        """The workbook, opened once."""
+        from integrations.erp.profiles.workbook import Workbook, WorkbookError
 
         if self._workbook_obj is None:
-            # openpyxl needs a seekable file: a member of a .zip is copied to a temporary file.
+            # The reader needs a seekable file: a member of a .zip is copied to a temporary file.
             handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed in close()
             with self.base.open(self._workbook_name()) as member:
                 shutil.copyfileobj(member, handle, 1024 * 1024)
             handle.seek(0)
             self._workbook_file = handle
             try:
-                self._workbook_obj = load_workbook(handle, read_only=True, data_only=True)
-            except Exception as exc:  # openpyxl raises many kinds for a broken file
-                raise ContainerError(
-                    f"{self._workbook_name()} kann nicht als Excel-Arbeitsmappe gelesen werden."
-                ) from exc
+                self._workbook_obj = Workbook(handle, self._workbook_name())
+            except WorkbookError as exc:
+                raise ContainerError(str(exc)) from exc
         return self._workbook_obj
 
-    def _xlsx_rows(self, mapping: EntityMapping) -> Iterator[tuple[int, list[str]]]:
-        sheet = self._workbook()[mapping.source]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [cell_text(value) for value in values]
+    def _xlsx_rows(
+        self, mapping: EntityMapping, source: _Source
+    ) -> Iterator[tuple[int, int, list[str]]]:
+        for number, values in self._workbook().rows(mapping.source):
+            yield number, number, values
 
-    def _encoding(self, sample: bytes) -> str:
+    def _encoding(self, sample: bytes) -> tuple[str, bool]:
+        """The encoding to decode with, and whether it may still switch (``auto``)."""
         chosen = self.profile.encoding
         if chosen != "auto":
-            return "utf-8-sig" if chosen == "utf-8" else chosen
+            return ("utf-8-sig" if chosen == "utf-8" else chosen), False
         if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-            return "utf-16"
-        try:
-            sample.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            # A multi-byte character cut at the end of the sample is still UTF-8.
-            if exc.start < len(sample) - 3:
-                return "cp1252"
-        return "utf-8-sig"
+            return "utf-16", False
+        return "utf-8-sig", True
 
     def _delimiter(self, text_sample: str) -> str:
         if self.profile.delimiter:
@@ -207,50 +327,104 @@ class ProfileContainer:
         best = max(counts, key=lambda delimiter: counts[delimiter])
         return best if counts[best] else ";"
 
-    def _csv_rows(self, mapping: EntityMapping) -> Iterator[tuple[int, list[str]]]:
+    def _csv_rows(
+        self, mapping: EntityMapping, source: _Source
+    ) -> Iterator[tuple[int, int, list[str]]]:
+        """(physical line, spreadsheet row, fields) of a CSV source; a byte the encoding cannot
+        decode ends the file with a finding."""
         with self.base.open(mapping.source) as raw:
             buffered = io.BufferedReader(cast(io.RawIOBase, raw), buffer_size=_SNIFF_BYTES)
             sample = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
-            encoding = self._encoding(sample)
-            text = io.TextIOWrapper(buffered, encoding=encoding, newline="", errors="replace")
-            delimiter = self._delimiter(sample.decode(encoding, errors="replace").lstrip("\ufeff"))
+            encoding, auto = self._encoding(sample)
+            text = _StrictText(buffered, encoding, auto=auto)
+            delimiter = self._delimiter(
+                sample.decode(encoding if not auto else "utf-8", errors="replace").lstrip("\ufeff")
+            )
             reader = csv.reader(text, delimiter=delimiter, quotechar='"')
             end = 0
-            for fields in reader:
-                start, end = end + 1, reader.line_num
-                yield start, fields
+            try:
+                for record, fields in enumerate(reader, start=1):
+                    start, end = end + 1, reader.line_num
+                    yield start, record, fields
+            except _Undecodable as exc:
+                source.findings.append(Finding(source.label, exc.line, None, ENCODING, exc.message))
+            except csv.Error as exc:
+                source.findings.append(
+                    Finding(
+                        source.label,
+                        end + 1,
+                        None,
+                        "csv_syntax",
+                        f"Ab dieser Zeile ist die Datei kein lesbares CSV ({exc}).",
+                    )
+                )
 
     # --- producing v1 --------------------------------------------------------------------
 
+    def _header(
+        self, mapping: EntityMapping, rows: Iterator[tuple[int, int, list[str]]]
+    ) -> tuple[tuple[int, int, list[str]] | None, list[tuple[int, int, list[str]]]]:
+        """The header row and the rows read past it (to be produced). ``header_row``: that
+        line; else the first row of the first rows that carries every mapped column, else the
+        one that carries most of them, else the first non-empty row (title rows of a report
+        stand above the header)."""
+        if mapping.header_row is not None:
+            for item in rows:
+                if item[0] >= mapping.header_row:
+                    return item, []
+            return None, []
+        wanted = {
+            column
+            for rule in mapping.fields.values()
+            for column in (rule.for_group(1) if rule.grouped else rule).source_columns
+        } | {condition.column for condition in mapping.filter}
+        seen: list[tuple[int, int, list[str]]] = []
+        for item in rows:
+            if any(value.strip() for value in item[2]):
+                seen.append(item)
+            if len(seen) >= _HEADER_SEARCH_ROWS:
+                break
+        if not seen:
+            return None, []
+        scores = [len(wanted & {value.strip() for value in item[2]}) for item in seen]
+        best = max(range(len(seen)), key=lambda position: (scores[position], -position))
+        chosen = best if scores[best] else 0
+        return seen[chosen], seen[chosen + 1 :]
+
     def _produce(
-        self, spec: fmt.FileSpec, source: _Source, rows: Iterator[tuple[int, list[str]]]
+        self, spec: fmt.FileSpec, source: _Source, rows: Iterator[tuple[int, int, list[str]]]
     ) -> Iterator[bytes]:
         mapping = source.mapping
-        header: list[str] | None = None
-        index: dict[str, int] = {}
-        names: list[str] = []
-        # One list of rules per column group (a single "group" 0 without numbered groups).
-        groups: list[tuple[int, list[FieldRule], list[str]]] = []
-        key_positions: list[int] = []
-        seen: dict[tuple[str, ...], int] = {}  # key -> hash of the row's values (distinct)
         out = io.StringIO()
         writer = csv.writer(
             out, delimiter=fmt.DELIMITER, quotechar=fmt.QUOTECHAR, lineterminator="\r\n"
         )
-        for line, fields in rows:
-            if header is None:
-                if not any(value.strip() for value in fields):
-                    continue
-                header = [value.strip() for value in fields]
-                source.header_line = line
-                index = {name: position for position, name in enumerate(header) if name}
-                names, groups = self._columns(spec, mapping, index, source)
-                key_positions = [names.index(k) for k in spec.key if k in names]
-                writer.writerow(names)
-                yield out.getvalue().encode("utf-8")
-                out.seek(0)
-                out.truncate()
-                continue
+        found, past = self._header(mapping, rows)
+        if found is None:
+            return  # an empty source: the v1 check reports an empty file
+        header = [value.strip() for value in found[2]]
+        source.header_line = found[0]
+        index = {name: position for position, name in enumerate(header) if name}
+        names, groups = self._columns(spec, mapping, index, source)
+        for condition in mapping.filter:
+            if condition.column not in index:
+                source.findings.append(
+                    Finding(
+                        source.label,
+                        found[0],
+                        condition.column,
+                        FILTER_COLUMN,
+                        f"Die Spalte „{condition.column}“ des Zeilenfilters fehlt "
+                        f"(Importprofil „{self.profile.name}“, für {spec.name}).",
+                    )
+                )
+        key_positions = [names.index(k) for k in spec.key if k in names]
+        seen: dict[tuple[str, ...], int] = {}  # key -> hash of the row's values (distinct)
+        writer.writerow(names)
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()
+        for line, record, fields in itertools.chain(past, rows):
             if not any(value.strip() for value in fields):
                 continue
             values = {
@@ -258,10 +432,17 @@ class ProfileContainer:
                 for name, position in index.items()
                 if position < len(fields)
             }
+            if mapping.filter and not mapping.keeps(values):
+                continue
             for number, rules, grouped in groups:
                 if number and not any(values.get(column) for column in grouped):
                     continue  # an unused column group (no second tenant)
-                produced = [rule.value(values) for rule in rules]
+                produced: list[str] = []
+                for name, rule in zip(names, rules, strict=True):
+                    text, problem = rule.produce(values)
+                    if problem is not None:
+                        self._rule_finding(source, spec, name, rule, line, record, problem)
+                    produced.append(text)
                 if mapping.distinct:
                     key = tuple(produced[position] for position in key_positions)
                     digest = hash(tuple(produced))
@@ -270,15 +451,43 @@ class ProfileContainer:
                     seen.setdefault(key, digest)
                 writer.writerow(produced)
                 source.lines.append(line)
+                source.spreadsheet_rows.append(record)
                 if mapping.groups:
                     source.groups.append(number)
             if out.tell() > 64 * 1024:
                 yield out.getvalue().encode("utf-8")
                 out.seek(0)
                 out.truncate()
-        if header is None:
-            return  # an empty source: the v1 check reports an empty file
         yield out.getvalue().encode("utf-8")
+
+    def _rule_finding(
+        self,
+        source: _Source,
+        spec: fmt.FileSpec,
+        name: str,
+        rule: FieldRule,
+        line: int,
+        record: int,
+        problem: str,
+    ) -> None:
+        code = SPLIT_FAILED if rule.split is not None and "trennen" in problem else UNKNOWN_CODE
+        if len(source.findings) >= 100:  # a report stays readable
+            return
+        source.findings.append(
+            Finding(
+                source.label,
+                line,
+                rule.describe(),
+                code,
+                f"{problem} (Importprofil „{self.profile.name}“, Feld {name} von {spec.name})"
+                + self._row_note(line, record),
+            )
+        )
+
+    def _row_note(self, line: int, record: int) -> str:
+        if self.profile.format == "csv" and record != line:
+            return f"; in einer Tabellenkalkulation Zeile {record}"
+        return ""
 
     @staticmethod
     def _columns(
@@ -386,8 +595,18 @@ class ProfileContainer:
             shown = rule.date_format.replace("%d", "TT").replace("%m", "MM").replace("%Y", "JJJJ")
             value = message.split("„", 1)[-1].split("“", 1)[0]
             message = f"„{value}“ ist kein Datum im Format {shown}."
+        elif finding.problem_code == "invalid_date" and self.profile.format == "xlsx":
+            value = message.split("„", 1)[-1].split("“", 1)[0]
+            message = (
+                f"„{value}“ ist kein Datum: Die Zelle enthält Text. Bitte formatieren Sie sie als "
+                "Datum oder geben Sie im Importprofil das Datumsformat an (z. B. TT.MM.JJJJ)."
+            )
         elif finding.problem_code == EMPTY_FILE:
             message = "Die Quelle hat keine Kopfzeile und keine Daten."
+        if finding.line is not None and finding.line > 1:
+            position = finding.line - 2
+            if position < len(source.lines):
+                message += self._row_note(source.lines[position], source.spreadsheet_rows[position])
         return replace(
             finding,
             file=label,
@@ -398,13 +617,34 @@ class ProfileContainer:
         )
 
     def translate_report(self, report: ValidationReport) -> ValidationReport:
+        labels = {
+            name: self._source_label(mapping)
+            for name, mapping in self.profile.entities.items()
+            if not mapping.empty
+        }
+        shared = {label for label in labels.values() if list(labels.values()).count(label) > 1}
         files = {}
         for name, summary in report.files.items():
             mapping = self.profile.entities.get(name)
-            label = self._source_label(mapping) if mapping is not None else name
+            if mapping is not None and mapping.empty:
+                continue  # declared empty: no file of the customer's
+            label = labels.get(name, name)
+            if label in shared:
+                label = f"{label} (für {name})"  # one source, several files of export v1
             files[label] = summary
+        own = [finding for source in self._sources.values() for finding in source.findings]
+        marked = {(finding.file, finding.line, finding.column) for finding in own}
+        marked_lines = {(finding.file, finding.line) for finding in own}
+        translated = []
+        for finding in report.findings:
+            shown = self.translate(finding)
+            if (shown.file, shown.line, shown.column) in marked:
+                continue  # the rule's finding says it better
+            if finding.problem_code == "name_missing" and (shown.file, shown.line) in marked_lines:
+                continue
+            translated.append(shown)
         # Several entities read from one flat source report the same missing column once.
-        findings = list(dict.fromkeys(self.translate(finding) for finding in report.findings))
+        findings = list(dict.fromkeys([*own, *translated]))
         return ValidationReport(
             findings=findings,
             files=files,

@@ -230,7 +230,7 @@ def _sources(path: Path) -> tuple[str, str | None, dict[str, tuple[list[str], li
 
     from openpyxl import load_workbook
 
-    from integrations.erp.profiles.profile import cell_text
+    from integrations.erp.profiles.workbook import cell_text
 
     found: dict[str, tuple[list[str], list[str]]] = {}
     with zipfile.ZipFile(path) as archive:
