@@ -104,9 +104,15 @@ def test_a_flat_contract_report_is_validated_and_synced(profile_customer):
         ),
     )
     assert export.valid, export.report
-    assert set(export.report["files"]) == {
-        "mietvertraege_export.csv",
-        "(leer laut Importprofil „flach-mietvertraege“)",
+    # one row count per file of export v1 the report feeds; nothing declared empty is listed
+    rows = {name: summary["rows"] for name, summary in export.report["files"].items()}
+    assert rows == {
+        "mietvertraege_export.csv (für mandanten.csv)": 3,
+        "mietvertraege_export.csv (für wirtschaftseinheiten.csv)": 3,
+        "mietvertraege_export.csv (für gebaeude.csv)": 3,
+        "mietvertraege_export.csv (für einheiten.csv)": 16,
+        "mietvertraege_export.csv (für mieter.csv)": 17,
+        "mietvertraege_export.csv (für mietvertraege.csv)": 16,
     }
     # when: synced
     run = sync_run_execute(

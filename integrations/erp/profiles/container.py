@@ -34,7 +34,7 @@ from dataclasses import replace
 from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
 from integrations.erp.file import format as fmt
-from integrations.erp.file.container import ContainerError, ExportContainer
+from integrations.erp.file.container import ContainerError, ExportContainer, SingleFileContainer
 from integrations.erp.file.report import (
     EMPTY_FILE,
     MISSING_COLUMN,
@@ -269,6 +269,8 @@ class ProfileContainer:
     def _workbook_name(self) -> str:
         if self.profile.workbook:
             return self.profile.workbook
+        if isinstance(self.base, SingleFileContainer) and self.base.kind == "xlsx":
+            return self.base.label
         raise ContainerError(
             "Das Importprofil nennt keine Arbeitsmappe (.xlsx) im Export; bitte ergänzen."
         )

@@ -388,6 +388,12 @@ class ImportProfile:
             "entities": {name: mapping.to_dict() for name, mapping in self.entities.items()},
         }
 
+    def sources(self) -> frozenset[str]:
+        """The files of the export the profile reads (for XLSX: the workbook)."""
+        if self.format == "xlsx":
+            return frozenset({self.workbook} if self.workbook else ())
+        return frozenset(m.source for m in self.entities.values() if not m.empty and m.source)
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2)
 
