@@ -422,6 +422,16 @@ class ProfileContainer:
                 )
         key_positions = [names.index(k) for k in spec.key if k in names]
         seen: dict[tuple[str, ...], int] = {}  # key -> hash of the row's values (distinct)
+        # Only the columns the rules and the filter read are taken from a row.
+        used = {
+            column
+            for _number, rules, _grouped in groups
+            for r in rules
+            for column in r.source_columns
+        }
+        filter_index = {c.column: index[c.column] for c in mapping.filter if c.column in index}
+        index = {name: position for name, position in index.items() if name in used}
+        plains = {number: [r.plain_column for r in rules] for number, rules, _grouped in groups}
         writer.writerow(names)
         yield out.getvalue().encode("utf-8")
         out.seek(0)
@@ -429,18 +439,30 @@ class ProfileContainer:
         for line, record, fields in itertools.chain(past, rows):
             if not any(value.strip() for value in fields):
                 continue
+            if mapping.filter and not mapping.keeps(
+                {
+                    name: fields[position]
+                    for name, position in filter_index.items()
+                    if position < len(fields)
+                }
+            ):
+                continue
             values = {
                 name: fields[position].strip()
                 for name, position in index.items()
                 if position < len(fields)
             }
-            if mapping.filter and not mapping.keeps(values):
-                continue
             for number, rules, grouped in groups:
                 if number and not any(values.get(column) for column in grouped):
                     continue  # an unused column group (no second tenant)
                 produced: list[str] = []
-                for name, rule in zip(names, rules, strict=True):
+                for name, rule, plain in zip(names, rules, plains[number], strict=True):
+                    if plain is not None:  # a column as it is: the common case, inline
+                        text = values.get(plain, "")
+                        if "\n" in text or "\r" in text:
+                            text = " ".join(text.split())
+                        produced.append(text)
+                        continue
                     text, problem = rule.produce(values)
                     if problem is not None:
                         self._rule_finding(source, spec, name, rule, line, record, problem)

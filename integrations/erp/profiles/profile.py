@@ -241,6 +241,21 @@ class FieldRule:
         )
 
     @property
+    def plain_column(self) -> str | None:
+        """The source column when the rule takes it as it is (no transform), else None."""
+        if (
+            self.column
+            and self.constant is None
+            and not self.join
+            and self.split is None
+            and not self.codes
+            and not self.date_format
+            and not self.decimal_comma
+        ):
+            return self.column
+        return None
+
+    @property
     def grouped(self) -> bool:
         return any("{n}" in name for name in self.source_columns)
 

@@ -578,7 +578,7 @@ def sample_sources(path: Path) -> tuple[str, str | None, dict[str, list[str]]]:
     )
 
 
-def _role_filter(target: str, sample: Sample, names: tuple[str, ...]) -> list[dict[str, str]]:
+def _role_filter(target: str, sample: Sample, names: tuple[str, ...]) -> list[dict[str, object]]:
     """A filter on the source's role (or contract type) column for ``target``: the column's
     value that names the target's kind ("Mieter", "Eigentümer", "Mietvertrag")."""
     for column in sample.header:
@@ -795,9 +795,9 @@ def draft_with_confidence(
         }
         entities[target] = entity
     _same_date_format(entities)
-    for entity in entities.values():
-        if isinstance(entity, dict):
-            entity.pop("_values", None)
+    for drafted in entities.values():
+        if isinstance(drafted, dict):
+            drafted.pop("_values", None)
     _drop_unseparated(entities, missing)
     without_mandant = [m for m in missing if "„mandant_nr“" in m]
     if without_mandant and len(without_mandant) == sum(

@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import IO
+from typing import IO, Any
 from xml.etree import ElementTree
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -26,9 +26,7 @@ _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Zero-padding number formats: "0000", "00000" (also "\"\"0000" or "0000;@" variants).
 _PADDED = re.compile(r'^(?:"[^"]*")?(0{2,})(?:;.*)?$')
-_CELL = re.compile(rb"<c\b([^>]*)>")
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
-_STYLE = re.compile(rb'\bs="(\d+)"')
 
 
 class WorkbookError(Exception):
@@ -80,18 +78,24 @@ class Workbook:
             ) from exc
         self.sheet_names: list[str] = list(self._book.sheet_names)
         self._padded_styles: dict[int, int] | None = None
+        self._sheets: dict[str, Any] = {}  # parsed once (a list feeds tenants and owners)
+        self._paddings: dict[str, dict[int, dict[int, int]]] = {}
 
     def close(self) -> None:
         self._book.close()
 
     def rows(self, sheet: str) -> Iterator[tuple[int, list[str]]]:
         """(physical row number, cell texts) of a sheet, from row 1 on."""
-        try:
-            data = self._book.get_sheet_by_name(sheet)
-        except Exception as exc:
-            raise WorkbookError(f"{self.name} > {sheet} kann nicht gelesen werden.") from exc
+        data = self._sheets.get(sheet)
+        if data is None:
+            try:
+                data = self._sheets[sheet] = self._book.get_sheet_by_name(sheet)
+            except Exception as exc:
+                raise WorkbookError(f"{self.name} > {sheet} kann nicht gelesen werden.") from exc
         first_column = data.start[1] if data.start else 0
-        padding = self._padding(sheet)
+        padding = self._paddings.get(sheet)
+        if padding is None:
+            padding = self._paddings[sheet] = self._padding(sheet)
         for number, values in enumerate(data.iter_rows(), start=1):
             if padding and number in padding:
                 widths = padding[number]
@@ -103,7 +107,18 @@ class Workbook:
                     ],
                 )
             else:
-                yield number, [cell_text(value) for value in values]
+                # Most cells are text: taken as they are, without a call.
+                yield (
+                    number,
+                    [
+                        v
+                        if type(v) is str
+                        else str(int(v))
+                        if type(v) is float and v.is_integer()
+                        else cell_text(v)
+                        for v in values
+                    ],
+                )
 
     # --- number formats that pad with zeros ---------------------------------------------
 
@@ -154,23 +169,22 @@ class Workbook:
                 path = self._sheet_path(archive, sheet)
                 if path is None:
                     return {}
+                # Only the cells with a padding style are matched (one scan in C).
+                wanted = b"|".join(str(index).encode() for index in styles)
+                cells = re.compile(rb'<c\b[^>]*?\bs="(' + wanted + rb')"[^>]*>')
                 with archive.open(path) as member:
                     tail = b""
-                    while chunk := member.read(1024 * 1024):
+                    while chunk := member.read(4 * 1024 * 1024):
                         text = tail + chunk
                         # An element cut at the chunk's end waits for the next chunk.
                         cut = text.rfind(b"<")
                         if cut < 0 or text.find(b">", cut) >= 0:
                             cut = len(text)
-                        for match in _CELL.finditer(text, 0, cut):
-                            attributes = match.group(1)
-                            style = _STYLE.search(attributes)
-                            if style is None or int(style.group(1)) not in styles:
-                                continue
-                            ref = _REF.search(attributes)
+                        for match in cells.finditer(text, 0, cut):
+                            ref = _REF.search(match.group(0))
                             if ref is not None:
                                 row = found.setdefault(int(ref.group(2)), {})
-                                row[_column_number(ref.group(1))] = styles[int(style.group(1))]
+                                row[_column_number(ref.group(1))] = styles[int(match.group(1))]
                         tail = text[cut:]
             except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
                 return found
