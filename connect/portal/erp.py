@@ -43,9 +43,10 @@ from integrations.erp.profiles.mapping import (
     blocks_from_definition,
     blocks_from_form,
     profile_from_blocks,
+    settings_from_form,
 )
 from integrations.erp.profiles.profile import ImportProfile, ProfileError
-from integrations.erp.profiles.suggest import draft_profile, preview, sample_sources
+from integrations.erp.profiles.suggest import draft_with_confidence, preview, sample_sources
 from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
@@ -106,6 +107,7 @@ class ErpPage(CustomerView):
                 profile_preview=profile_preview,
                 mapping=mapping,
                 mapping_name=mapping_name,
+                mapping_settings=settings_from_form(request.POST) if mapping else None,
                 push_tokens=erp_push_token_list(customer=self.customer),
                 new_token=new_token,
                 push_lines=push_lines(push_url, new_token or "<TOKEN>"),
@@ -285,7 +287,7 @@ class ErpProfileView(ErpPage):
             )
         path = getattr(uploaded, "temporary_file_path", lambda: "")()
         try:
-            draft, missing = draft_profile(Path(path))
+            draft, missing, confidence = draft_with_confidence(Path(path))
             _kind, _workbook, sources = sample_sources(Path(path))
         except (OSError, zipfile.BadZipFile, ValueError, KeyError):
             return self.render_page(
@@ -305,7 +307,7 @@ class ErpProfileView(ErpPage):
             request,
             profile_errors=notes + missing,
             profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
-            mapping=blocks_from_definition(draft, sources),
+            mapping=blocks_from_definition(draft, sources, confidence),
             mapping_name=str(uploaded.name).rsplit(".", 1)[0][:80] or "Zuordnung",
         )
 
@@ -322,7 +324,11 @@ class ErpProfileView(ErpPage):
         blocks = blocks_from_form(request.POST, sources)
         name = request.POST.get("mapping_name", "").strip()[:80]
         definition, complete = profile_from_blocks(
-            blocks, name=name or "Zuordnung", kind=kind, workbook=workbook
+            blocks,
+            name=name or "Zuordnung",
+            kind=kind,
+            workbook=workbook,
+            settings=settings_from_form(request.POST),
         )
         text = json.dumps(definition, ensure_ascii=False, indent=2)
         errors: list[str] = []

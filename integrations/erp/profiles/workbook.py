@@ -29,7 +29,7 @@ _PADDED = re.compile(r'^(?:"[^"]*")?(0{2,})(?:;.*)?$')
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 
 
-class WorkbookError(Exception):
+class WorkbookError(ValueError):
     """The workbook cannot be read; the message is German, for people."""
 
 
