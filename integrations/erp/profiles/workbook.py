@@ -157,6 +157,37 @@ class Workbook:
                 return posixpath.normpath(posixpath.join("xl", target))
         return None
 
+    @staticmethod
+    def _scan(
+        member: IO[bytes],
+        pattern: re.Pattern[bytes],
+        styles: dict[int, int],
+        found: dict[int, dict[int, int]],
+        *,
+        ordered: bool,
+    ) -> None:
+        tail = b""
+        while chunk := member.read(4 * 1024 * 1024):
+            text = tail + chunk
+            # An element cut at the chunk's end waits for the next chunk.
+            cut = text.rfind(b"<")
+            if cut < 0 or text.find(b">", cut) >= 0:
+                cut = len(text)
+            for match in pattern.finditer(text, 0, cut):
+                if ordered:
+                    letters, row, style = match.groups()
+                else:
+                    start = text.rfind(b"<", 0, match.start())
+                    if text[start : start + 3] not in (b"<c ", b"<c\t", b"<c\n"):
+                        continue  # a style of another element (a row's)
+                    ref = _REF.search(text, start, match.start())
+                    if ref is None:
+                        continue
+                    letters, row, style = ref.group(1), ref.group(2), match.group(1)
+                cells = found.setdefault(int(row), {})
+                cells[_column_number(letters)] = styles[int(style)]
+            tail = text[cut:]
+
     def _padding(self, sheet: str) -> dict[int, dict[int, int]]:
         """Row -> column -> digits of the cells of ``sheet`` whose number format pads."""
         styles = self._styles()
@@ -169,23 +200,16 @@ class Workbook:
                 path = self._sheet_path(archive, sheet)
                 if path is None:
                     return {}
-                # Only the cells with a padding style are matched (one scan in C).
+                # One scan in C finds the cells with a padding style: first in the attribute
+                # order Excel and openpyxl write (r, then s), else in any order.
                 wanted = b"|".join(str(index).encode() for index in styles)
-                cells = re.compile(rb'<c\b[^>]*?\bs="(' + wanted + rb')"[^>]*>')
-                with archive.open(path) as member:
-                    tail = b""
-                    while chunk := member.read(4 * 1024 * 1024):
-                        text = tail + chunk
-                        # An element cut at the chunk's end waits for the next chunk.
-                        cut = text.rfind(b"<")
-                        if cut < 0 or text.find(b">", cut) >= 0:
-                            cut = len(text)
-                        for match in cells.finditer(text, 0, cut):
-                            ref = _REF.search(match.group(0))
-                            if ref is not None:
-                                row = found.setdefault(int(ref.group(2)), {})
-                                row[_column_number(ref.group(1))] = styles[int(match.group(1))]
-                        tail = text[cut:]
+                ordered = re.compile(rb'<c r="([A-Z]{1,3})(\d+)" s="(' + wanted + rb')"')
+                anywhere = re.compile(rb'\ss="(' + wanted + rb')"')
+                for pattern in (ordered, anywhere):
+                    with archive.open(path) as member:
+                        self._scan(member, pattern, styles, found, ordered=pattern is ordered)
+                    if found:
+                        break
             except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
                 return found
         return found

@@ -323,3 +323,17 @@ def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
         row[:4] for row in v1_rows("einheiten.csv")[1:]
     ]
     assert table[1].startswith("1000;0001;01;001;")
+
+
+def test_padded_cells_are_found_whatever_the_order_of_their_attributes():
+    import re
+
+    from integrations.erp.profiles.workbook import Workbook
+
+    xml = (
+        b'<row r="2"><c s="3" r="B2" t="n"><v>1</v></c><c r="C2" s="4"><v>7</v></c></row>'
+        b'<row r="3" s="3" customFormat="1"><c r="AB3" t="n" s="3"><v>2</v></c></row>'
+    )
+    found: dict[int, dict[int, int]] = {}
+    Workbook._scan(io.BytesIO(xml), re.compile(rb'\ss="(3)"'), {3: 4}, found, ordered=False)
+    assert found == {2: {1: 4}, 3: {27: 4}}
