@@ -180,7 +180,7 @@ class Workbook:
                     start = text.rfind(b"<", 0, match.start())
                     if text[start : start + 3] not in (b"<c ", b"<c\t", b"<c\n"):
                         continue  # a style of another element (a row's)
-                    ref = _REF.search(text, start, match.start())
+                    ref = _REF.search(text, start, text.find(b">", match.end()))
                     if ref is None:
                         continue
                     letters, row, style = ref.group(1), ref.group(2), match.group(1)
