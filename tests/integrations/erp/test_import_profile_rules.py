@@ -21,6 +21,10 @@ PERSON_COLUMNS = [
     *("mandant_nr", "person_nr", "anrede", "titel", "vorname", "nachname", "firma", "email"),
     *("telefon", "mobil", "strasse", "hausnummer", "plz", "ort"),
 ]
+STAMMDATEN = (
+    *("mandanten.csv", "wirtschaftseinheiten.csv", "gebaeude.csv", "einheiten.csv"),
+    *("mieter.csv", "eigentuemer.csv", "mietvertraege.csv", "eigentuemervertraege.csv"),
+)
 CONTRACT_COLUMNS = [
     *("mandant_nr", "vertrag_nr", "we_nr", "gebaeude_nr", "einheit_nr", "person_nrs"),
     *("beginn", "ende"),
@@ -337,3 +341,32 @@ def test_padded_cells_are_found_whatever_the_order_of_their_attributes():
     found: dict[int, dict[int, int]] = {}
     Workbook._scan(io.BytesIO(xml), re.compile(rb'\ss="(3)"'), {3: 4}, found, ordered=False)
     assert found == {2: {1: 4}, 3: {27: 4}}
+
+
+def test_a_text_cell_in_a_date_column_of_a_workbook_is_reported_as_such(tmp_path):
+    from openpyxl import Workbook
+
+    directory = make_export(tmp_path / "eigen")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Verträge"
+    sheet.append(CONTRACT_COLUMNS)
+    sheet.append(["1000", "MV-0001", "0001", "01", "001", "40001", "01.02.2020", None])
+    workbook.save(directory / "bestand.xlsx")
+    entities: dict[str, Any] = {name: {"empty": True} for name in STAMMDATEN}
+    entities["mandanten.csv"] = {
+        "source": "Verträge",
+        "fields": {"mandant_nr": {"column": "mandant_nr"}, "name": {"constant": "Musterstadt"}},
+        "distinct": True,
+    }
+    entities["mietvertraege.csv"] = same_columns("Verträge", CONTRACT_COLUMNS)
+    profile = ImportProfile.from_dict(
+        {"name": "Regeln", "format": "xlsx", "workbook": "bestand.xlsx", "entities": entities}
+    )
+    report = validate_export(directory, profile=profile)
+    # (the contract's unit and tenant are not in this small workbook: a second finding)
+    assert [f.render_de() for f in report.errors if f.problem_code == "invalid_date"] == [
+        "bestand.xlsx > Verträge, Zeile 2, Spalte beginn: „01.02.2020“ ist kein Datum: Die Zelle "
+        "enthält Text. Bitte formatieren Sie sie als Datum oder geben Sie im Importprofil das "
+        "Datumsformat an (z. B. TT.MM.JJJJ)."
+    ]
