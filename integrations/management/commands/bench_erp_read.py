@@ -8,9 +8,10 @@ python-calamine. The profile layouts hold Stammdaten only, so only Stammdaten is
 ``--stammdaten`` validates and reads export v1 for Stammdaten only too, for a like-for-like
 figure. Run one layout per process: the peak memory is the process's.
 
-Prints one JSON object. Memory is the process's peak resident size after each phase
-(``getrusage``), so a phase's figure includes the phases before it; with ``--tracemalloc``
-each phase also reports its own peak of Python allocations (slower).
+Prints one JSON object; each phase has its wall-clock ``seconds`` and the process's own
+``cpu_seconds`` (steadier on a machine shared with other work). Memory is the process's peak
+resident size after each phase (``getrusage``), so a phase's figure includes the phases before
+it; with ``--tracemalloc`` each phase also reports its own peak of Python allocations (slower).
 """
 
 from __future__ import annotations
@@ -78,11 +79,13 @@ class Command(BaseCommand):
     def _phase(self, trace: bool) -> dict[str, Any]:
         if trace:
             tracemalloc.reset_peak()
-        return {"started": time.perf_counter()}
+        return {"started": time.perf_counter(), "cpu_started": time.process_time()}
 
     def _end(self, phase: dict[str, Any], trace: bool) -> dict[str, Any]:
         started = phase.pop("started")
         phase["seconds"] = round(time.perf_counter() - started, 2)
+        # The process's own CPU time: on a shared machine steadier than the wall-clock time.
+        phase["cpu_seconds"] = round(time.process_time() - phase.pop("cpu_started"), 2)
         phase["peak_memory_mb"] = peak_memory_mb()
         if trace:
             phase["python_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
