@@ -280,6 +280,8 @@ class ProfileContainer:
             return f"(leer laut Importprofil „{self.profile.name}“)"
         if self.profile.format == "xlsx":
             return f"{self._workbook_name()} > {mapping.source}"
+        if isinstance(self.base, SingleFileContainer):
+            return self.base.label  # the customer's file, whatever the profile calls it
         return mapping.source
 
     def _source_exists(self, mapping: EntityMapping) -> bool:
