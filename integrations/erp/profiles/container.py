@@ -31,7 +31,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from typing import IO, TYPE_CHECKING, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import ContainerError, ExportContainer, SingleFileContainer
@@ -438,9 +438,14 @@ class ProfileContainer:
         yield out.getvalue().encode("utf-8")
         out.seek(0)
         out.truncate()
+        # A mapping of plain columns only (no group, no transform) is produced straight from
+        # the row's fields, without a dictionary per row: the common case, and the fastest.
+        found_positions = [index.get(plain) if plain else None for plain in plains[groups[0][0]]]
+        positions = [position for position in found_positions if position is not None]
+        straight = len(groups) == 1 and not groups[0][0] and len(positions) == len(found_positions)
         for line, record, fields in itertools.chain(past, rows):
-            if not any(value.strip() for value in fields):
-                continue
+            if not "".join(fields).strip():
+                continue  # a blank row
             if mapping.filter and not mapping.keeps(
                 {
                     name: fields[position]
@@ -448,6 +453,18 @@ class ProfileContainer:
                     if position < len(fields)
                 }
             ):
+                continue
+            if straight:
+                width = len(fields)
+                produced = [fields[p].strip() if p < width else "" for p in positions]
+                for at, text in enumerate(produced):
+                    if "\n" in text or "\r" in text:
+                        produced[at] = " ".join(text.split())
+                self._write(writer, produced, mapping, key_positions, seen, source, line, record, 0)
+                if out.tell() > 64 * 1024:
+                    yield out.getvalue().encode("utf-8")
+                    out.seek(0)
+                    out.truncate()
                 continue
             values = {
                 name: fields[position].strip()
@@ -457,9 +474,9 @@ class ProfileContainer:
             for number, rules, grouped in groups:
                 if number and not any(values.get(column) for column in grouped):
                     continue  # an unused column group (no second tenant)
-                produced: list[str] = []
+                produced = []
                 for name, rule, plain in zip(names, rules, plains[number], strict=True):
-                    if plain is not None:  # a column as it is: the common case, inline
+                    if plain is not None:  # a column as it is: inline
                         text = values.get(plain, "")
                         if "\n" in text or "\r" in text:
                             text = " ".join(text.split())
@@ -469,22 +486,39 @@ class ProfileContainer:
                     if problem is not None:
                         self._rule_finding(source, spec, name, rule, line, record, problem)
                     produced.append(text)
-                if mapping.distinct:
-                    key = tuple(produced[position] for position in key_positions)
-                    digest = hash(tuple(produced))
-                    if seen.get(key) == digest:
-                        continue  # the same entity repeated on another row
-                    seen.setdefault(key, digest)
-                writer.writerow(produced)
-                source.lines.append(line)
-                source.spreadsheet_rows.append(record)
-                if mapping.groups:
-                    source.groups.append(number)
+                self._write(
+                    writer, produced, mapping, key_positions, seen, source, line, record, number
+                )
             if out.tell() > 64 * 1024:
                 yield out.getvalue().encode("utf-8")
                 out.seek(0)
                 out.truncate()
         yield out.getvalue().encode("utf-8")
+
+    @staticmethod
+    def _write(
+        writer: Any,
+        produced: list[str],
+        mapping: EntityMapping,
+        key_positions: list[int],
+        seen: dict[tuple[str, ...], int],
+        source: _Source,
+        line: int,
+        record: int,
+        number: int,
+    ) -> None:
+        """One row of the v1 file (once per key with ``distinct``), and where it came from."""
+        if mapping.distinct:
+            key = tuple(produced[position] for position in key_positions)
+            digest = hash(tuple(produced))
+            if seen.get(key) == digest:
+                return  # the same entity repeated on another row
+            seen.setdefault(key, digest)
+        writer.writerow(produced)
+        source.lines.append(line)
+        source.spreadsheet_rows.append(record)
+        if mapping.groups:
+            source.groups.append(number)
 
     def _rule_finding(
         self,
