@@ -97,28 +97,22 @@ class Workbook:
         if padding is None:
             padding = self._paddings[sheet] = self._padding(sheet)
         for number, values in enumerate(data.iter_rows(), start=1):
-            if padding and number in padding:
-                widths = padding[number]
-                yield (
-                    number,
-                    [
-                        cell_text(value, widths.get(first_column + position, 0))
-                        for position, value in enumerate(values)
-                    ],
-                )
-            else:
-                # Most cells are text: taken as they are, without a call.
-                yield (
-                    number,
-                    [
-                        v
-                        if type(v) is str
-                        else str(int(v))
-                        if type(v) is float and v.is_integer()
-                        else cell_text(v)
-                        for v in values
-                    ],
-                )
+            # Most cells are text: taken as they are, without a call.
+            texts = [
+                v
+                if type(v) is str
+                else str(int(v))
+                if type(v) is float and v.is_integer()
+                else cell_text(v)
+                for v in values
+            ]
+            widths = padding.get(number) if padding else None
+            if widths:
+                for column, width in widths.items():
+                    position = column - first_column
+                    if 0 <= position < len(values) and type(values[position]) in (int, float):
+                        texts[position] = cell_text(values[position], width)
+            yield number, texts
 
     # --- number formats that pad with zeros ---------------------------------------------
 
