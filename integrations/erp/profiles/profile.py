@@ -4,7 +4,10 @@ maps onto the files and columns of ERP export v1.
 A profile is plain data (JSON), kept versioned by the portal. For each file of export v1 it
 names a source (a CSV file of the export, or a sheet of the XLSX workbook) and, for each column,
 a rule: a source column, two or more columns joined, or a constant; plus transforms (trimming
-always, a date format such as ``%d.%m.%Y``, a decimal comma).
+always, a split into parts, a code table, a date format such as ``%d.%m.%Y``, a decimal comma).
+Per file a row filter (conditions on source columns) and the header's line (else found below
+title rows). One source feeding both person files or both contract files needs filters that
+separate them; otherwise the profile is refused when saved.
 
 Flat reports (one row per contract carrying the WE, building, unit and tenant columns) are read
 by several mappings over the same source: ``distinct`` derives each entity once per key (a
