@@ -334,3 +334,25 @@ def test_the_cli_suggests_columns_for_a_sheet_of_a_workbook(tmp_path):
     suggested = json.loads(out.getvalue())
     assert suggested["einheit_nr"] == "ME-Nr."
     assert suggested["wohnflaeche"] == "Wfl. (m²)"
+
+
+@pytest.mark.django_db
+def test_a_profile_feeding_tenants_and_owners_from_one_list_without_a_filter_is_refused(
+    client, tenancy, media
+):
+    # given: the person/contract example without the owners' filter
+    definition = example_profile("personen-vertraege").to_dict()
+    del definition["entities"]["eigentuemer.csv"]["filter"]
+    client.force_login(tenancy.admin_a)
+    # when: saved in the JSON editor of the ERP page
+    response = client.post(
+        reverse("portal:erp-profile", kwargs={"slug": "alpha"}),
+        {"action": "save", "definition": json.dumps(definition)},
+    )
+    # then: refused with the reason, and nothing saved
+    assert response.status_code == 400
+    assert (
+        "Das Importprofil wurde nicht gespeichert: mieter.csv und eigentuemer.csv lesen "
+        "dieselben Personen aus „Personen“: Ohne einen Zeilenfilter, der beide trennt"
+    ) in response.content.decode()
+    assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()

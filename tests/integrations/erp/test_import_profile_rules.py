@@ -370,3 +370,16 @@ def test_a_text_cell_in_a_date_column_of_a_workbook_is_reported_as_such(tmp_path
         "enthält Text. Bitte formatieren Sie sie als Datum oder geben Sie im Importprofil das "
         "Datumsformat an (z. B. TT.MM.JJJJ)."
     ]
+
+
+def test_a_finding_after_a_field_with_a_line_break_names_the_spreadsheet_row_too(tmp_path):
+    directory = tmp_path / "eigen"
+    names = ["Weiß, Jürgen\njun.", "Müller, Anna"]
+    profile = flat_tenants(directory, names, ["1", "7"])
+    report = validate_export(directory, profile=profile)
+    # the second person starts in physical line 4; a spreadsheet shows it as row 3
+    assert [f.render_de() for f in report.errors] == [
+        "personen.csv, Zeile 4, Spalte Anrede: Der Code „7“ steht nicht in der Codetabelle des "
+        "Importprofils (bekannt: „1“, „2“, „Hr.“). (Importprofil „Regeln“, Feld anrede von "
+        "mieter.csv); in einer Tabellenkalkulation Zeile 3"
+    ]
