@@ -203,6 +203,10 @@ class _Source:
         self.missing: list[str] = []  # source columns the header lacks
         self.findings: list[Finding] = []  # the profile's rules, in the customer's terms
         self.spreadsheet_rows = array("I")  # v1 data row n -> row as a spreadsheet shows it
+        # Keys of a workbook: per key position the width of keys written with leading zeros,
+        # and (a few) keys without zeros that are shorter (Excel dropped them from a number).
+        self.zero_widths: dict[int, int] = {}
+        self.short_keys: list[tuple[int, str, int]] = []
 
 
 class ProfileContainer:
@@ -494,6 +498,32 @@ class ProfileContainer:
                 out.seek(0)
                 out.truncate()
         yield out.getvalue().encode("utf-8")
+        self._lost_zeros(spec, source, names, groups[0][1])
+
+    def _lost_zeros(
+        self, spec: fmt.FileSpec, source: _Source, names: list[str], rules: list[FieldRule]
+    ) -> None:
+        """A key column of a workbook with keys such as "0001" and, in other rows, "2": the
+        second lost its zeros (a number cell without a format that pads)."""
+        reported = 0
+        for position, value, line in source.short_keys:
+            width = source.zero_widths.get(position)
+            if width is None or len(value) >= width or reported >= 20:
+                continue
+            reported += 1
+            source.findings.append(
+                Finding(
+                    source.label,
+                    line,
+                    rules[position].describe(),
+                    LOST_ZEROS,
+                    f"Der Schlüssel „{value}“ hat vermutlich seine führenden Nullen verloren: "
+                    f"andere Zeilen schreiben {names[position]} mit {width} Stellen (z. B. "
+                    f"„{value.zfill(width)}“). Bitte formatieren Sie die Spalte in Excel als "
+                    f"Text oder mit dem Zahlenformat „{'0' * width}“ (Importprofil "
+                    f"„{self.profile.name}“, {spec.name}).",
+                )
+            )
 
     @staticmethod
     def _write(
@@ -519,6 +549,19 @@ class ProfileContainer:
         source.spreadsheet_rows.append(record)
         if mapping.groups:
             source.groups.append(number)
+        if source.label.endswith(f" > {mapping.source}"):  # a sheet of a workbook
+            for position in key_positions:
+                value = produced[position]
+                if not value.isdigit():
+                    continue
+                if value[0] == "0" and len(value) > 1:
+                    known = source.zero_widths.get(position, 0)
+                    source.zero_widths[position] = max(known, len(value))
+                else:
+                    width = source.zero_widths.get(position)
+                    shorter = width is not None and len(value) < width
+                    if shorter or (width is None and len(source.short_keys) < 200):
+                        source.short_keys.append((position, value, line))
 
     def _rule_finding(
         self,

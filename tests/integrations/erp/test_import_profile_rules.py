@@ -383,3 +383,37 @@ def test_a_finding_after_a_field_with_a_line_break_names_the_spreadsheet_row_too
         "Importprofils (bekannt: „1“, „2“, „Hr.“). (Importprofil „Regeln“, Feld anrede von "
         "mieter.csv); in einer Tabellenkalkulation Zeile 3"
     ]
+
+
+def test_a_key_that_lost_its_zeros_in_a_workbook_is_a_finding(tmp_path):
+    from openpyxl import Workbook
+
+    directory = make_export(tmp_path / "eigen")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Einheiten"
+    header = v1_rows("einheiten.csv")[0]
+    sheet.append(header)
+    rows = v1_rows("einheiten.csv")[1:]
+    for row in rows:
+        sheet.append(row)
+    sheet.cell(4, 4).value = 900  # a number as long as the other keys: nothing lost
+    sheet.cell(3, 4).value = 2  # einheit_nr "002" typed as a number without a format
+    workbook.save(directory / "bestand.xlsx")
+    entities: dict[str, Any] = {name: {"empty": True} for name in STAMMDATEN}
+    entities["mandanten.csv"] = {
+        "source": "Einheiten",
+        "fields": {"mandant_nr": {"column": "mandant_nr"}, "name": {"constant": "Musterstadt"}},
+        "distinct": True,
+    }
+    entities["einheiten.csv"] = same_columns("Einheiten", header)
+    profile = ImportProfile.from_dict(
+        {"name": "Regeln", "format": "xlsx", "workbook": "bestand.xlsx", "entities": entities}
+    )
+    report = validate_export(directory, profile=profile)
+    assert [f.render_de() for f in report.errors if f.problem_code == "lost_zeros"] == [
+        "bestand.xlsx > Einheiten, Zeile 3, Spalte einheit_nr: Der Schlüssel „2“ hat vermutlich "
+        "seine führenden Nullen verloren: andere Zeilen schreiben einheit_nr mit 3 Stellen (z. B. "
+        "„002“). Bitte formatieren Sie die Spalte in Excel als Text oder mit dem Zahlenformat "
+        "„000“ (Importprofil „Regeln“, einheiten.csv)."
+    ]
