@@ -330,10 +330,13 @@ class ProfileContainer:
     def _delimiter(self, text_sample: str) -> str:
         if self.profile.delimiter:
             return self.profile.delimiter
-        first = text_sample.splitlines()[0] if text_sample else ""
-        counts = {delimiter: first.count(delimiter) for delimiter in DELIMITERS}
-        best = max(counts, key=lambda delimiter: counts[delimiter])
-        return best if counts[best] else ";"
+        # The first line that has any delimiter: title rows above the header have none.
+        for line in text_sample.splitlines()[:_HEADER_SEARCH_ROWS]:
+            counts = {delimiter: line.count(delimiter) for delimiter in DELIMITERS}
+            best = max(counts, key=lambda delimiter: counts[delimiter])
+            if counts[best]:
+                return best
+        return ";"
 
     def _csv_rows(
         self, mapping: EntityMapping, source: _Source

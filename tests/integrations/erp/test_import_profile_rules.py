@@ -417,3 +417,18 @@ def test_a_key_that_lost_its_zeros_in_a_workbook_is_a_finding(tmp_path):
         "„002“). Bitte formatieren Sie die Spalte in Excel als Text oder mit dem Zahlenformat "
         "„000“ (Importprofil „Regeln“, einheiten.csv)."
     ]
+
+
+def test_the_delimiter_is_detected_below_title_rows(tmp_path):
+    v1 = make_export(tmp_path / "v1")
+    write_csv(v1 / "personen.csv", v1_rows("mieter.csv"))
+    directory = make_export(tmp_path / "eigen")
+    out = io.StringIO()
+    rows = [["Mieterliste"], [], *v1_rows("mieter.csv")]
+    csv.writer(out, delimiter=",", lineterminator="\r\n").writerows(rows)
+    (directory / "personen.csv").write_text(out.getvalue(), encoding="utf-8")
+    definition = tenants_profile(directory).to_dict()
+    definition["delimiter"] = None
+    definition["entities"]["mieter.csv"] = same_columns("personen.csv", PERSON_COLUMNS)
+    profile = ImportProfile.from_dict(definition)
+    assert records(directory, profile) == records(v1, tenants_profile(v1))
