@@ -42,9 +42,12 @@ from integrations.erp.file.report import FileSummary, Finding
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.erp.profiles.mapping import (
     EntityBlock,
+    FormSettings,
     blocks_from_definition,
     blocks_from_form,
     profile_from_blocks,
+    settings_from_definition,
+    settings_from_form,
 )
 from integrations.usecases import UseCase
 
@@ -71,6 +74,7 @@ class ErpPage(CustomerView):
         mapping: list[EntityBlock] | None = None,
         mapping_name: str = "",
         sample: ErpSample | None = None,
+        mapping_settings: FormSettings | None = None,
         new_token: str = "",
         status: int = 200,
     ) -> HttpResponse:
@@ -108,6 +112,8 @@ class ErpPage(CustomerView):
                 mapping=mapping,
                 mapping_name=mapping_name,
                 sample=sample,
+                mapping_settings=mapping_settings
+                or (settings_from_form(request.POST) if mapping else None),
                 push_tokens=erp_push_token_list(customer=self.customer),
                 new_token=new_token,
                 push_lines=push_lines(push_url, new_token or "<TOKEN>"),
@@ -324,7 +330,11 @@ class ErpProfileView(ErpPage):
         blocks = blocks_from_form(request.POST, sources)
         name = request.POST.get("mapping_name", "").strip()[:80]
         definition, complete = profile_from_blocks(
-            blocks, name=name or "Zuordnung", kind=kind, workbook=workbook
+            blocks,
+            name=name or "Zuordnung",
+            kind=kind,
+            workbook=workbook,
+            settings=settings_from_form(request.POST),
         )
         text = json.dumps(definition, ensure_ascii=False, indent=2)
         errors: list[str] = []
@@ -412,6 +422,7 @@ class ErpSampleView(ErpPage):
                 profile_preview=sample.result.get("preview"),
                 mapping=blocks_from_form(form, sources),
                 mapping_name=str(sample.request.get("name") or ""),
+                mapping_settings=settings_from_form(form),
             )
         if sample.errors:
             return self.render_page(request, profile_errors=list(sample.errors))
@@ -426,8 +437,9 @@ class ErpSampleView(ErpPage):
             request,
             profile_errors=notes + list(sample.result.get("missing") or []),
             profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
-            mapping=blocks_from_definition(draft, sources),
+            mapping=blocks_from_definition(draft, sources, sample.result.get("confidence")),
             mapping_name=sample.original_name.rsplit(".", 1)[0][:80] or "Zuordnung",
+            mapping_settings=settings_from_definition(draft),
         )
 
 

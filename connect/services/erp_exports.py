@@ -58,10 +58,22 @@ def too_large_message(name: str) -> str:
     }
 
 
-def upload_check(uploaded_file: File[bytes]) -> tuple[str, int]:
-    """The upload's file name and size, or ApplicationError before anything is stored."""
+def upload_check(uploaded_file: File[bytes], *, single: bool = False) -> tuple[str, int]:
+    """The upload's file name and size, or ApplicationError before anything is stored.
+    ``single``: the customer reads its own layout (an import profile), so one ``.csv`` or
+    ``.xlsx`` file is taken as the whole export, without a .zip around it."""
     name = PurePath((uploaded_file.name or "").replace("\\", "/")).name
-    if not name.lower().endswith(".zip"):
+    lowered = name.lower()
+    single_file = single and lowered.endswith((".csv", ".xlsx"))
+    if not lowered.endswith(".zip") and not single_file:
+        if single:
+            raise ApplicationError(
+                _(
+                    "Die Datei „%(name)s“ ist weder eine ZIP-Datei noch eine CSV- oder "
+                    "Excel-Datei (.csv, .xlsx)."
+                )
+                % {"name": name or "?"}
+            )
         raise ApplicationError(
             _(
                 "Die Datei „%(name)s“ ist keine ZIP-Datei. Bitte laden Sie den ERP-Export "
@@ -81,7 +93,9 @@ def upload_check(uploaded_file: File[bytes]) -> tuple[str, int]:
             )
             % {"name": name, "size": _megabytes(size, round_up=True), "limit": _megabytes(limit)}
         )
-    if not zipfile.is_zipfile(uploaded_file):
+    if lowered.endswith(".csv") and single_file:
+        pass  # a text file: its encoding and columns are the validation's concern
+    elif not zipfile.is_zipfile(uploaded_file):
         raise ApplicationError(
             _("Die Datei „%(name)s“ ist kein gültiges ZIP-Archiv.") % {"name": name}
         )
@@ -138,13 +152,15 @@ def erp_export_store(
     """
     if name is not None:
         uploaded_file.name = name
-    name, size = upload_check(uploaded_file)
-    quota_check(customer=customer, name=name, size=size)
     from connect.selectors.erp_exports import erp_profile_active
+
+    profile = erp_profile_active(customer=customer)
+    name, size = upload_check(uploaded_file, single=profile is not None)
+    quota_check(customer=customer, name=name, size=size)
 
     export = ErpExport(
         customer=customer,
-        profile=erp_profile_active(customer=customer),
+        profile=profile,
         original_name=name,
         size=size,
         uploaded_by=actor if actor is not None and actor.pk else None,

@@ -48,7 +48,8 @@ def erp_sample_store(
 ) -> ErpSample:
     """Store a sample export and enqueue its reading; ApplicationError (German) when it is no
     .zip, too large, or does not fit in the quota. Nothing is parsed here."""
-    name, size = upload_check(uploaded_file)
+    # A sample is read through a suggestion or a profile: one .csv or .xlsx is a whole export.
+    name, size = upload_check(uploaded_file, single=True)
     quota_check(customer=customer, name=name, size=size)
     sample = ErpSample(
         customer=customer,
@@ -154,7 +155,7 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
         out_of_memory,
     )
     from integrations.erp.profiles.profile import ImportProfile, ProfileError
-    from integrations.erp.profiles.suggest import draft_profile, preview, sample_sources
+    from integrations.erp.profiles.suggest import draft_with_confidence, preview, sample_sources
 
     limits = export_limits()
     try:
@@ -162,11 +163,12 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
         if refused is not None:
             return {}, [f"{refused.file}: {refused.message_de}"]
         if sample.action == SampleAction.SUGGEST:
-            draft, missing = draft_profile(path)
+            draft, missing, confidence = draft_with_confidence(path)
             kind, workbook, sources = sample_sources(path)
             return {
                 "draft": draft,
                 "missing": missing,
+                "confidence": confidence,
                 "kind": kind,
                 "workbook": workbook,
                 "sources": sources,

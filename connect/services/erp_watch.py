@@ -3,7 +3,9 @@ before each run the newest complete one is taken, validated, kept as an upload a
 ``processed/``.
 
 A file counts as complete when it is a ``.zip`` whose end record can be read (a zip being
-written has none yet) and that has not changed for ``ERP_WATCH_SETTLE_SECONDS``. Hidden files
+written has none yet) and that has not changed for ``ERP_WATCH_SETTLE_SECONDS``. A customer
+with an import profile may also drop a single ``.csv`` or ``.xlsx`` (a workbook, too, is only
+taken with its end record). Hidden files
 and the usual partial-file names (``.part``, ``.tmp``, ``.partial``, ``.crdownload``) are never
 taken.
 """
@@ -68,13 +70,14 @@ def erp_watch_folder_set(*, customer: Customer, actor: User | None, folder: str)
     return customer
 
 
-def _candidates(folder: Path, *, now: float) -> list[Candidate]:
+def _candidates(folder: Path, *, now: float, single: bool = False) -> list[Candidate]:
     settle = float(settings.ERP_WATCH_SETTLE_SECONDS)
+    suffixes = (".zip", ".csv", ".xlsx") if single else (".zip",)
     found: list[Candidate] = []
     for entry in os.scandir(folder):
         name = entry.name
         lower = name.lower()
-        if name.startswith(".") or not lower.endswith(".zip") or lower.endswith(PARTIAL_SUFFIXES):
+        if name.startswith(".") or not lower.endswith(suffixes) or lower.endswith(PARTIAL_SUFFIXES):
             continue
         if not entry.is_file(follow_symlinks=False):
             continue
@@ -82,7 +85,7 @@ def _candidates(folder: Path, *, now: float) -> list[Candidate]:
         if now - status.st_mtime < settle:
             continue  # still being written, perhaps
         path = Path(entry.path)
-        if not zipfile.is_zipfile(path):
+        if not lower.endswith(".csv") and not zipfile.is_zipfile(path):
             continue  # no end record yet: half-written
         found.append(Candidate(path, status.st_mtime, status.st_size))
     return sorted(found, key=lambda candidate: (candidate.mtime, candidate.path.name))
@@ -111,7 +114,10 @@ def erp_watch_collect(*, customer: Customer, now: float | None = None) -> ErpExp
         logger.warning("watched folder missing", extra={"customer": customer.pk})
         return None
     moment = now if now is not None else datetime.now(tz=UTC).timestamp()
-    candidates = _candidates(folder, now=moment)
+    from connect.selectors.erp_exports import erp_profile_active
+
+    single = erp_profile_active(customer=customer) is not None
+    candidates = _candidates(folder, now=moment, single=single)
     if not candidates:
         return None
     newest = candidates[-1]

@@ -93,7 +93,11 @@ def connector_for_customer(customer: Customer) -> ErpConnector:
         if current is not None:
             path, profile = current.file.path, import_profile(current.profile)
         else:
+            # The export path of the command line, in the layout of the active profile.
+            from connect.selectors.erp_exports import erp_profile_active
+
             path = str(export_path_for_customer(customer))
+            profile = import_profile(erp_profile_active(customer=customer))
     return connector_for(
         source=customer.erp_source,
         path=path,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -243,3 +244,31 @@ def test_erp_data_older_than_the_threshold_raises_one_alert(tenancy, media, sett
     # then: the alert is closed
     assert [a.pk for a in closed] == [alert.pk]
     assert not Alert.objects.filter(kind=AlertKind.ERP_STALE, closed_at__isnull=True).exists()
+
+
+def test_a_single_report_in_the_watched_folder_is_taken_and_its_errors_printed(
+    file_customer, tmp_path
+):
+    import zipfile
+
+    from integrations.erp.profiles.examples import example_sample
+
+    _customer, _sandbox = file_customer
+    call_command("erp_profile", "example", "datei", "flach-vertragsbericht", stdout=StringIO())
+    with zipfile.ZipFile(example_sample("flach-vertragsbericht")) as archive:
+        report = archive.read("vertragsbericht.csv")
+    folder = tmp_path / "eingang"
+    folder.mkdir()
+    # given: the ERP drops its report as it writes it, a .csv without a .zip, a usage code
+    # the profile's code table lacks in it
+    (folder / "bericht.csv").write_bytes(report.replace(b";WO;", b";XY;", 1))
+    aged(folder / "bericht.csv", HOUR)
+    call_command("erp_watch", "set", "datei", str(folder), stdout=StringIO())
+    out = StringIO()
+    # when: collected on the command line
+    with pytest.raises(CommandError):
+        call_command("erp_watch", "collect", "datei", stdout=out)
+    # then: taken, validated through the profile, and the error printed, not only "ungültig"
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "bericht.csv: ungültig"
+    assert lines[1].startswith("- bericht.csv, Zeile 4, Spalte Nutzung: Der Code „XY“ steht nicht")

@@ -240,3 +240,53 @@ def test_column_groups_need_numbered_columns(admin_client):
     values = {**state.values, "groups-mieter": "viele", "action": "map_preview"}
     page = post(admin_client, values).content.decode()
     assert "Die Zahl der Spaltengruppen muss eine ganze Zahl von 0 bis 99 sein." in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["personen-vertraege", "flach-vertragsbericht"])
+def test_filters_splits_and_code_tables_are_suggested_shown_and_saved(admin_client, tenancy, name):
+    # given: a person/contract workbook (role and type columns) or a flat report with
+    # "Nachname, Vorname", usage codes and a Windows-1252 encoding
+    response = admin_client.post(
+        URL, {"action": "suggest", "sample": zip_upload(example_sample(name).read_bytes())}
+    )
+    page = response.content.decode()
+    state = shown(page)
+    # then: each suggestion shows how sure it is, and a person only confirms
+    assert "95 % sicher" in page
+    if name == "personen-vertraege":
+        assert state.values["filter-col-mieter"] == "Rolle"
+        assert state.values["filter-value-eigentuemer"] == "Eigentümer"
+        assert state.values["filter-col-eigentuemervertraege"] == "Vertragsart"
+    else:
+        assert "+ Regel aus dem JSON (Aufteilen/Codetabelle)" in page
+        state.values["encoding"] = "cp1252"
+        state.values["delimiter"] = ";"
+    # when: saved as suggested
+    response = admin_client.post(URL, {**state.values, "mapping_name": name, "action": "map_save"})
+    assert response.status_code == 302, response.content.decode()
+    # then: the saved profile is the shipped example's (a suggested code table may know more
+    # codes than the example uses)
+    row = ErpImportProfile.objects.get(customer=tenancy.a, is_active=True)
+    expected = example_profile(name).to_dict()
+    saved = row.definition["entities"]
+    for file_name, entity in expected["entities"].items():
+        for field_name, rule in entity.get("fields", {}).items():
+            offered = saved[file_name]["fields"][field_name]
+            codes = rule.get("codes", {})
+            assert {code: offered.get("codes", {}).get(code) for code in codes} == codes
+            offered.pop("codes", None)
+            rule.pop("codes", None)
+    assert saved == expected["entities"]
+    assert (row.definition["encoding"], row.definition["delimiter"]) == (
+        expected["encoding"],
+        expected["delimiter"],
+    )
+
+
+@pytest.mark.django_db
+def test_a_filter_column_the_source_lacks_is_named(admin_client):
+    state = suggest(admin_client, "personen-vertraege")
+    values = {**state.values, "filter-col-mieter": "Gibt es nicht", "action": "map_preview"}
+    page = admin_client.post(URL, values).content.decode()
+    assert "Die Spalte „Gibt es nicht“ gibt es in „Personen“ nicht." in page

@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -104,9 +105,15 @@ def test_a_flat_contract_report_is_validated_and_synced(profile_customer):
         ),
     )
     assert export.valid, export.report
-    assert set(export.report["files"]) == {
-        "mietvertraege_export.csv",
-        "(leer laut Importprofil „flach-mietvertraege“)",
+    # one row count per file of export v1 the report feeds; nothing declared empty is listed
+    rows = {name: summary["rows"] for name, summary in export.report["files"].items()}
+    assert rows == {
+        "mietvertraege_export.csv (für mandanten.csv)": 3,
+        "mietvertraege_export.csv (für wirtschaftseinheiten.csv)": 3,
+        "mietvertraege_export.csv (für gebaeude.csv)": 3,
+        "mietvertraege_export.csv (für einheiten.csv)": 16,
+        "mietvertraege_export.csv (für mieter.csv)": 17,
+        "mietvertraege_export.csv (für mietvertraege.csv)": 16,
     }
     # when: synced
     run = sync_run_execute(
@@ -236,6 +243,124 @@ def test_the_erp_page_suggests_a_mapping_for_a_sample(
         response = client.post(url, {"action": "suggest", "sample": zip_upload(sample, "c.zip")})
     page = client.get(response["Location"]).content.decode()
     # then: the transforms are suggested, and the missing Mandant is named
-    assert "einheiten.csv: Das Pflichtfeld „mandant_nr“ ist nicht zugeordnet." in page
+    assert "Keine Spalte nennt den Mandanten: Bitte tragen Sie die Mandantennummer einmal" in page
     assert "%d.%m.%Y" in page
     assert "&quot;decimal_comma&quot;: true" in page
+
+
+# --- the profile everywhere -------------------------------------------------------------------
+
+
+def member(name: str, inner: str) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(example_sample(name)) as archive:
+        return archive.read(inner)
+
+
+def test_a_single_csv_file_is_taken_without_a_zip(profile_customer):
+    # given: the flat contract report as the ERP writes it, one .csv file
+    customer, sandbox = profile_customer
+    call_command("erp_profile", "example", "profil", "flach-vertragsbericht", stdout=StringIO())
+    data = member("flach-vertragsbericht", "vertragsbericht.csv")
+    # when: uploaded as it is
+    export = erp_export_upload(
+        customer=customer,
+        actor=None,
+        uploaded_file=SimpleUploadedFile("Bericht Dezember.csv", data, content_type="text/csv"),
+    )
+    # then: validated through the profile, and synced
+    assert export.valid, export.report
+    run = sync_run_execute(
+        run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+    )
+    assert run.status == RunStatus.SUCCEEDED, run.error_message
+    assert len(sandbox.state.records("units")) == 16
+
+
+def test_a_single_workbook_is_taken_without_a_zip_and_a_csv_needs_a_profile(profile_customer):
+    customer, _sandbox = profile_customer
+    data = member("personen-vertraege", "bestand.xlsx")
+    with pytest.raises(ApplicationError) as refused:
+        erp_export_upload(
+            customer=customer,
+            actor=None,
+            uploaded_file=SimpleUploadedFile("bestand.xlsx", data),
+        )
+    assert refused.value.message == (
+        "Die Datei „bestand.xlsx“ ist keine ZIP-Datei. Bitte laden Sie den ERP-Export als .zip "
+        "hoch."
+    )
+    call_command("erp_profile", "example", "profil", "personen-vertraege", stdout=StringIO())
+    export = erp_export_upload(
+        customer=customer,
+        actor=None,
+        uploaded_file=SimpleUploadedFile("Bestand 2026-12.xlsx", data),
+    )
+    assert export.valid, export.report
+
+
+def test_customer_create_and_erp_validate_read_an_export_path_through_the_profile(db, tmp_path):
+    # given: a customer created on the command line for an export in its own layout
+    from connect.selectors.erp_exports import erp_profile_active
+    from integrations.erp.sources import connector_for_customer
+
+    sample = example_sample("personen-vertraege")
+    out = StringIO()
+    call_command(
+        "customer",
+        "create",
+        "--name",
+        "Eigen eG",
+        "--erp",
+        f"file:{sample}",
+        "--profile",
+        "personen-vertraege",
+        stdout=out,
+    )
+    customer = Customer.objects.get(slug=out.getvalue().strip())
+    assert erp_profile_active(customer=customer).name == "personen-vertraege"
+    # when: its connector reads the export path (no upload)
+    with connector_for_customer(customer) as connector:
+        mandanten = [m.mandant_nr for m in connector.list_mandanten()]
+    # then: through the profile, not as export v1 ("mandanten.csv: Die Datei fehlt.")
+    assert mandanten == ["1000", "2000", "3000"]
+    # and erp_validate checks it with the customer's profile, or a named one
+    shown = StringIO()
+    call_command("erp_validate", str(sample), "--customer", customer.slug, stdout=shown)
+    assert shown.getvalue().startswith("Der ERP-Export ist gültig (Stammdaten).")
+    shown = StringIO()
+    call_command("erp_validate", str(sample), "--profile", "personen-vertraege", stdout=shown)
+    assert shown.getvalue().startswith("Der ERP-Export ist gültig (Stammdaten).")
+
+
+def test_the_cli_suggests_columns_for_a_sheet_of_a_workbook(tmp_path):
+    sample = tmp_path / "bestand.xlsx"
+    sample.write_bytes(member("personen-vertraege", "bestand.xlsx"))
+    out = StringIO()
+    call_command("erp_profile", "suggest", "einheiten.csv", str(sample), stdout=out)
+    suggested = json.loads(out.getvalue())
+    assert suggested["einheit_nr"] == "ME-Nr."
+    assert suggested["wohnflaeche"] == "Wfl. (m²)"
+
+
+@pytest.mark.django_db
+def test_a_profile_feeding_tenants_and_owners_from_one_list_without_a_filter_is_refused(
+    client, tenancy, media
+):
+    # given: the person/contract example without the owners' filter
+    definition = example_profile("personen-vertraege").to_dict()
+    del definition["entities"]["eigentuemer.csv"]["filter"]
+    client.force_login(tenancy.admin_a)
+    # when: saved in the JSON editor of the ERP page
+    response = client.post(
+        reverse("portal:erp-profile", kwargs={"slug": "alpha"}),
+        {"action": "save", "definition": json.dumps(definition)},
+    )
+    # then: refused with the reason, and nothing saved
+    assert response.status_code == 400
+    assert (
+        "Das Importprofil wurde nicht gespeichert: mieter.csv und eigentuemer.csv lesen "
+        "dieselben Personen aus „Personen“: Ohne einen Zeilenfilter, der beide trennt"
+    ) in response.content.decode()
+    assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()

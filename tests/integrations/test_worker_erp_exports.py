@@ -72,7 +72,7 @@ def test_uploads_are_validated_by_a_real_worker_through_the_profile(
     good.refresh_from_db()
     bad.refresh_from_db()
     assert good.status == "valid", good.report
-    assert "mietvertraege_export.csv" in good.report["files"]
+    assert "mietvertraege_export.csv (für einheiten.csv)" in good.report["files"]
     assert bad.status == "invalid"
     rendered = str(bad.report)
     assert "31.02.1994" in rendered

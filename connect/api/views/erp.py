@@ -251,6 +251,8 @@ class ErpExportListApi(ErpExportBase):
         description=(
             "The body is the .zip itself (Content-Type: application/zip or "
             "application/octet-stream), or a multipart form "
+            "with the field 'export'. A customer with an active import profile may also push "
+            "one .csv or .xlsx file (name it with the query parameter 'name'), or a multipart form "
             "with the field 'export'. The answer comes at once (202); the export is validated "
             "in the background: poll status_url until status is valid or invalid."
         ),

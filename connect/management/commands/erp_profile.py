@@ -5,7 +5,8 @@ erp_profile example SLUG NAME           save a shipped example (csv-je-datei, xl
                                         flach-mietvertraege)
 erp_profile off SLUG                    read new exports as ERP export v1 again
 erp_profile show SLUG                   the active profile as JSON
-erp_profile suggest TARGET SAMPLE.csv   suggested columns for a v1 file (e.g. einheiten.csv)
+erp_profile suggest TARGET SAMPLE       suggested columns for a v1 file (e.g. einheiten.csv)
+                                        from a .csv, an .xlsx (its best sheet) or a .zip
 erp_profile preview SLUG EXPORT         the first rows of an export as the product reads them
 erp_profile examples                    rewrite the shipped examples from the demo portfolio
 """
@@ -26,7 +27,7 @@ from integrations.erp.profiles.examples import (
     EXAMPLES_DIR,
     write_examples,
 )
-from integrations.erp.profiles.suggest import csv_headers, preview, suggest_fields
+from integrations.erp.profiles.suggest import preview, suggest_for_sample
 
 
 class Command(BaseCommand):
@@ -68,9 +69,12 @@ class Command(BaseCommand):
                 self.stdout.write(str(path))
             return
         if action == "suggest":
-            headers = csv_headers(Path(options["sample"]).read_bytes()[:65536])
             self.stdout.write(
-                json.dumps(suggest_fields(options["target"], headers), ensure_ascii=False, indent=2)
+                json.dumps(
+                    suggest_for_sample(options["target"], Path(options["sample"])),
+                    ensure_ascii=False,
+                    indent=2,
+                )
             )
             return
         customer = self.customer(options["slug"])

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from connect.exceptions import ApplicationError
 from connect.models import Customer
 from connect.services.erp_watch import erp_watch_collect, erp_watch_folder_set
+from integrations.erp.file.report import ValidationReport
 
 
 class Command(BaseCommand):
@@ -61,4 +62,10 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"{export.original_name}: {export.get_status_display()}")
         if not export.valid:
+            report = ValidationReport.from_dict(export.report) if export.report else None
+            if report is not None:
+                for finding in report.errors[:10]:
+                    self.stdout.write(f"- {finding.render_de()}")
+                if len(report.errors) > 10:
+                    self.stdout.write(f"- … und {len(report.errors) - 10} weitere")
             raise CommandError("Der ERP-Export ist ungültig; siehe Prüfbericht im Portal.")

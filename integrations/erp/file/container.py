@@ -50,6 +50,11 @@ def open_container(
         # Imported here: the profile package builds on this module.
         from integrations.erp.profiles.container import ProfileContainer
 
+        single = single_file_kind(path)
+        if single is not None:
+            return ProfileContainer(
+                SingleFileContainer(path, single, profile.sources()), profile, limits=limits
+            )
         return ProfileContainer(open_container(path), profile, limits=limits)
     if path.is_dir():
         return DirectoryContainer(path)
@@ -61,6 +66,57 @@ def open_container(
             "ein ERP-Export ist eines von beiden."
         )
     return ZipContainer(path)
+
+
+def single_file_kind(path: Path) -> str | None:
+    """ "xlsx" or "csv" when ``path`` is one file of a customer's export (no .zip around it):
+    a workbook (itself a zip of ``xl/`` parts) or a text file; None otherwise."""
+    if not path.is_file():
+        return None
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return "xlsx" if "xl/workbook.xml" in archive.namelist() else None
+        except (zipfile.BadZipFile, OSError):
+            return None
+    with path.open("rb") as handle:
+        start = handle.read(4096)
+    if path.suffix.lower() in (".csv", ".txt") or (start and b"\x00" not in start[:1024]):
+        return "csv"
+    return None
+
+
+class SingleFileContainer:
+    """One CSV file or workbook taken as the whole export: it stands for the source(s) of the
+    profile (a flat report, or a workbook with all sheets) under any of their names."""
+
+    def __init__(self, path: Path, kind: str, sources: frozenset[str]) -> None:
+        self.path = path
+        self.kind = kind
+        self.label = path.name
+        # A CSV file stands for the profile's one CSV source; a workbook for its workbook.
+        self._names = sources if len(sources) == 1 or kind == "xlsx" else frozenset()
+
+    def has(self, name: str) -> bool:
+        return name == self.path.name or name in self._names
+
+    def open(self, name: str) -> BinaryIO:
+        if not self.has(name):
+            raise FileNotFoundError(name)
+        return self.path.open("rb")
+
+    def size(self, name: str) -> int | None:
+        return self.path.stat().st_size if self.has(name) else None
+
+    def opener(self, name: str) -> Callable[[], BinaryIO]:
+        return lambda: self.open(name)
+
+    def fingerprint(self) -> tuple[object, ...]:
+        status = self.path.stat()
+        return (str(self.path), status.st_size, status.st_mtime_ns)
+
+    def close(self) -> None:
+        pass
 
 
 class DirectoryContainer:

@@ -115,7 +115,7 @@ def validate_export(
         container = open_container(path, profile=profile, limits=limits)
     except ContainerError as exc:
         return unreadable_report(path, exc)
-    if limits is not None and path.is_file():
+    if limits is not None and path.is_file() and zipfile.is_zipfile(path):
         try:
             refused = check_zip(path, limits)
         except (OSError, zipfile.BadZipFile):

@@ -21,12 +21,12 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from integrations.erp.base import ErpConnector
 from integrations.erp.file import format as fmt
 from integrations.erp.file.writer import write_export
-from integrations.erp.profiles.profile import ImportProfile
+from integrations.erp.profiles.profile import FieldRule, ImportProfile
 from integrations.usecases import UseCase
 
 EXAMPLES_DIR = Path(__file__).parent / "examples"
@@ -84,7 +84,13 @@ _SHEETS = {
     "eigentuemervertraege.csv": "Eigentümerverträge",
 }
 CSV_MANDANT = "1000"
-EXAMPLE_NAMES = ("csv-je-datei", "xlsx-blaetter", "flach-mietvertraege")
+EXAMPLE_NAMES = (
+    "csv-je-datei",
+    "xlsx-blaetter",
+    "flach-mietvertraege",
+    "personen-vertraege",
+    "flach-vertragsbericht",
+)
 
 
 def _rows(directory: Path, name: str) -> Iterator[dict[str, str]]:
@@ -407,12 +413,378 @@ def write_flat_sample(v1: Path, target: Path) -> None:
         archive.writestr(FLAT_SOURCE, "\ufeff".encode() + out.getvalue().encode("utf-8"))
 
 
+# --- personen-vertraege: one person list with a role, one contract list with a type ---------
+
+TITLE_ROWS: tuple[tuple[str, ...], ...] = (
+    ("Musterstadt Wohnen GmbH",),
+    ("Bestandsliste, Stand 01.12.2026",),
+    (),
+)
+ROLE_COLUMN, TENANT_ROLE, OWNER_ROLE = "Rolle", "Mieter", "Eigentümer"
+TYPE_COLUMN, RENTAL_TYPE, OWNER_TYPE = "Vertragsart", "Mietvertrag", "Eigentümervertrag"
+# v1 column -> the column of the person/contract workbook (abbreviated, as ERP reports do).
+_ABBREVIATED = {
+    "mandant_nr": "Mandant",
+    "name": "Firmenname",
+    "we_nr": "Obj.-Nr.",
+    "gebaeude_nr": "Geb.-Nr.",
+    "einheit_nr": "ME-Nr.",
+    "bezeichnung": "Bezeichnung",
+    "strasse": "Straße",
+    "hausnummer": "Hs.-Nr.",
+    "plz": "PLZ",
+    "ort": "Ort",
+    "baujahr": "Bj.",
+    "nutzungsart": "Nutzungsart",
+    "lage": "Lage",
+    "wohnflaeche": "Wfl. (m²)",
+    "zimmer": "Zi.",
+    "person_nr": "Pers.-Nr.",
+    "anrede": "Anrede",
+    "titel": "Titel",
+    "vorname": "Vorname",
+    "nachname": "Nachname",
+    "firma": "Firma",
+    "email": "E-Mail-Adresse",
+    "telefon": "Tel. privat",
+    "mobil": "Mobil",
+    "vertrag_nr": "Vertr.-Nr.",
+    "person_nrs": "Vertragspartner",
+    "beginn": "Beginn",
+    "ende": "Ende",
+}
+_WB_SHEETS = {
+    "mandanten.csv": "Mandanten",
+    "wirtschaftseinheiten.csv": "Objekte",
+    "gebaeude.csv": "Gebäude",
+    "einheiten.csv": "Einheiten",
+    "mieter.csv": "Personen",
+    "eigentuemer.csv": "Personen",
+    "mietvertraege.csv": "Verträge",
+    "eigentuemervertraege.csv": "Verträge",
+}
+# Keys kept as numbers whose format pads them with zeros (as an ERP's Excel export does).
+_PADDED_KEYS = ("we_nr", "gebaeude_nr", "einheit_nr")
+
+
+def _wb_columns(name: str) -> list[str]:
+    """The v1 columns of a sheet of the workbook (WE's name as "Objektbezeichnung")."""
+    return [column.name for column in fmt.FILES_BY_NAME[name].columns]
+
+
+def _wb_header(name: str) -> list[str]:
+    header = []
+    for column in _wb_columns(name):
+        if name == "wirtschaftseinheiten.csv" and column == "bezeichnung":
+            header.append("Objektbezeichnung")
+        else:
+            header.append(_ABBREVIATED[column])
+        if column == "person_nr":
+            header.append(ROLE_COLUMN)
+        if column == "vertrag_nr":
+            header.append(TYPE_COLUMN)
+    return header
+
+
+def person_contract_profile() -> ImportProfile:
+    entities: dict[str, dict[str, object]] = {}
+    for name in STAMMDATEN_FILES:
+        fields: dict[str, dict[str, object]] = {}
+        for column, own in zip(
+            _wb_columns(name),
+            [h for h in _wb_header(name) if h not in (ROLE_COLUMN, TYPE_COLUMN)],
+            strict=True,
+        ):
+            fields[column] = {"column": own}
+        entity: dict[str, object] = {"source": _WB_SHEETS[name], "fields": fields}
+        role = {
+            "mieter.csv": (ROLE_COLUMN, TENANT_ROLE),
+            "eigentuemer.csv": (ROLE_COLUMN, OWNER_ROLE),
+            "mietvertraege.csv": (TYPE_COLUMN, RENTAL_TYPE),
+            "eigentuemervertraege.csv": (TYPE_COLUMN, OWNER_TYPE),
+        }.get(name)
+        if role is not None:
+            entity["filter"] = [{"column": role[0], "equals": role[1]}]
+        entities[name] = entity
+    return ImportProfile.from_dict(
+        {
+            "name": "personen-vertraege",
+            "format": "xlsx",
+            "workbook": "bestand.xlsx",
+            "entities": entities,
+        }
+    )
+
+
+def write_person_contract_workbook(v1: Path, target: Path) -> int:
+    """The v1 export at ``v1`` as a workbook with title rows, one person list (with a role)
+    and one contract list (with a type); keys as numbers formatted with their zeros."""
+    from decimal import Decimal
+
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheets: dict[str, Any] = {}
+    rows = 0
+    for name in STAMMDATEN_FILES:
+        title = _WB_SHEETS[name]
+        if title not in sheets:
+            sheet = workbook.create_sheet(title)
+            for title_row in TITLE_ROWS:
+                sheet.append(list(title_row))
+            sheet.append(_wb_header(name))
+            sheets[title] = sheet
+        sheet = sheets[title]
+        for row in _rows(v1, name):
+            cells: list[object] = []
+            for column in fmt.FILES_BY_NAME[name].columns:
+                value = row[column.name]
+                kind = column.kind
+                if value and kind is fmt.Kind.DATE:
+                    cells.append(date.fromisoformat(value))
+                elif value and kind is fmt.Kind.DECIMAL:
+                    cells.append(float(Decimal(value.replace(",", "."))))
+                elif value and column.name in _PADDED_KEYS and value.isdigit():
+                    cell = WriteOnlyCell(sheet, value=int(value))
+                    cell.number_format = "0" * len(value)
+                    cells.append(cell)
+                elif value and column.name in ("mandant_nr", "baujahr") and value.isdigit():
+                    cells.append(int(value))
+                else:
+                    cells.append(value or None)
+                if column.name == "person_nr":
+                    cells.append(TENANT_ROLE if name == "mieter.csv" else OWNER_ROLE)
+                if column.name == "vertrag_nr":
+                    cells.append(RENTAL_TYPE if name == "mietvertraege.csv" else OWNER_TYPE)
+            sheet.append(cells)
+            rows += 1
+    workbook.save(target)
+    return rows
+
+
+def write_person_contract_sample(v1: Path, target: Path) -> None:
+    workbook = target.with_suffix(".xlsx.tmp")
+    write_person_contract_workbook(v1, workbook)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(workbook, "bestand.xlsx")
+    workbook.unlink()
+
+
+# --- flach-vertragsbericht: a flat contract report with "Nachname, Vorname" and codes --------
+
+REPORT_SOURCE = "vertragsbericht.csv"
+REPORT_GROUPS = 3
+USAGE_CODES = {
+    "WO": "Wohnung",
+    "GE": "Gewerbe",
+    "STP": "Stellplatz",
+    "GA": "Garage",
+    "LA": "Lager",
+    "SO": "Sonstiges",
+}
+SALUTATION_CODES = {"1": "Herr", "2": "Frau", "3": "Firma", "4": "Divers"}
+# v1 file -> v1 column -> rule over the report's columns.
+_STREET = {"separator": " ", "parts": 2, "from_right": True, "whole_in_first": True}
+_REPORT: dict[str, dict[str, dict[str, object]]] = {
+    "mandanten.csv": {
+        "mandant_nr": {"column": "Mandant"},
+        "name": {"column": "Mandantenname"},
+    },
+    "wirtschaftseinheiten.csv": {
+        "mandant_nr": {"column": "Mandant"},
+        "we_nr": {"column": "Objekt-Nr"},
+        "bezeichnung": {"column": "Objektbezeichnung"},
+        "strasse": {"column": "Objektanschrift", "split": {**_STREET, "part": 1}},
+        "hausnummer": {"column": "Objektanschrift", "split": {**_STREET, "part": 2}},
+        "plz": {"column": "Objekt-PLZ"},
+        "ort": {"column": "Objekt-Ort"},
+    },
+    "gebaeude.csv": {
+        "mandant_nr": {"column": "Mandant"},
+        "we_nr": {"column": "Objekt-Nr"},
+        "gebaeude_nr": {"column": "Geb.-Nr."},
+        "bezeichnung": {"column": "Gebäudebezeichnung"},
+        "strasse": {"column": "Anschrift", "split": {**_STREET, "part": 1}},
+        "hausnummer": {"column": "Anschrift", "split": {**_STREET, "part": 2}},
+        "plz": {"column": "PLZ"},
+        "ort": {"column": "Ort"},
+        "baujahr": {"column": "Bj."},
+    },
+    "einheiten.csv": {
+        "mandant_nr": {"column": "Mandant"},
+        "we_nr": {"column": "Objekt-Nr"},
+        "gebaeude_nr": {"column": "Geb.-Nr."},
+        "einheit_nr": {"column": "ME-Nr."},
+        "bezeichnung": {"column": "ME-Bezeichnung"},
+        "nutzungsart": {"column": "Nutzung", "codes": USAGE_CODES},
+        "lage": {"column": "Lage"},
+        "wohnflaeche": {"column": "Wfl. (m²)", "decimal_comma": True},
+        "zimmer": {"column": "Zi.", "decimal_comma": True},
+    },
+    "mietvertraege.csv": {
+        "mandant_nr": {"column": "Mandant"},
+        "vertrag_nr": {"column": "Vertr.-Nr."},
+        "we_nr": {"column": "Objekt-Nr"},
+        "gebaeude_nr": {"column": "Geb.-Nr."},
+        "einheit_nr": {"column": "ME-Nr."},
+        "person_nrs": {
+            "join": [f"Mieter{n}-Nr." for n in range(1, REPORT_GROUPS + 1)],
+            "separator": ",",
+        },
+        "beginn": {"column": "Mietbeginn", "date_format": "%d.%m.%Y"},
+        "ende": {"column": "Mietende", "date_format": "%d.%m.%Y"},
+    },
+}
+_NAME = {"separator": ",", "whole_in_first": True}
+_TENANT: dict[str, dict[str, object]] = {
+    "mandant_nr": {"column": "Mandant"},
+    "person_nr": {"column": "Mieter{n}-Nr."},
+    "anrede": {"column": "Mieter{n}-Anrede", "codes": SALUTATION_CODES},
+    "titel": {"column": "Mieter{n}-Titel"},
+    "vorname": {"column": "Mieter{n}", "split": {**_NAME, "part": 2}},
+    "nachname": {"column": "Mieter{n}", "split": {**_NAME, "part": 1}},
+    "firma": {"column": "Mieter{n}-Firma"},
+    "email": {"column": "Mieter{n}-E-Mail"},
+    "telefon": {"column": "Mieter{n}-Telefon"},
+    "mobil": {"column": "Mieter{n}-Mobil"},
+    "strasse": {"column": "Mieter{n}-Anschrift", "split": {**_STREET, "part": 1}},
+    "hausnummer": {"column": "Mieter{n}-Anschrift", "split": {**_STREET, "part": 2}},
+    "plz": {"column": "Mieter{n}-PLZ"},
+    "ort": {"column": "Mieter{n}-Ort"},
+}
+
+
+def contract_report_profile() -> ImportProfile:
+    entities: dict[str, dict[str, object]] = {}
+    for name in STAMMDATEN_FILES:
+        if name in _REPORT:
+            entities[name] = {"source": REPORT_SOURCE, "fields": _REPORT[name]}
+            if name != "mietvertraege.csv":
+                entities[name]["distinct"] = True
+        elif name == "mieter.csv":
+            entities[name] = {
+                "source": REPORT_SOURCE,
+                "fields": _TENANT,
+                "distinct": True,
+                "groups": REPORT_GROUPS,
+            }
+        else:
+            entities[name] = {"empty": True}
+    return ImportProfile.from_dict(
+        {
+            "name": "flach-vertragsbericht",
+            "format": "csv",
+            "delimiter": ";",
+            "encoding": "cp1252",
+            "entities": entities,
+        }
+    )
+
+
+def report_header() -> list[str]:
+    header: list[str] = []
+    for rules in _REPORT.values():
+        for rule in rules.values():
+            for column in FieldRule.from_dict(rule).source_columns:
+                if column not in header and not column.startswith("Mieter"):
+                    header.append(column)
+    for number in range(1, REPORT_GROUPS + 1):
+        for rule in _TENANT.values():
+            for column in FieldRule.from_dict(rule).for_group(number).source_columns:
+                if column not in header:
+                    header.append(column)
+    return header
+
+
+def _street(row: dict[str, str]) -> str:
+    return " ".join(part for part in (row["strasse"], row["hausnummer"]) if part)
+
+
+def write_contract_report_sample(v1: Path, target: Path) -> None:
+    """The rental contracts of the v1 export at ``v1`` as one flat report (Windows-1252, a
+    title line): names as "Nachname, Vorname", usage and salutation as codes, addresses as
+    street with number."""
+
+    def index(name: str) -> dict[tuple[str, ...], dict[str, str]]:
+        spec = fmt.FILES_BY_NAME[name]
+        return {tuple(row[k] for k in spec.key): row for row in _rows(v1, name)}
+
+    mandanten = index("mandanten.csv")
+    wes = index("wirtschaftseinheiten.csv")
+    buildings = index("gebaeude.csv")
+    units = index("einheiten.csv")
+    tenants = index("mieter.csv")
+    usage = {value: code for code, value in USAGE_CODES.items()}
+    salutation = {value: code for code, value in SALUTATION_CODES.items()}
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Mietvertragsbericht"])
+    writer.writerow([])
+    header = report_header()
+    writer.writerow(header)
+    for contract in _rows(v1, "mietvertraege.csv"):
+        mandant, we, haus, einheit = (
+            contract[k] for k in ("mandant_nr", "we_nr", "gebaeude_nr", "einheit_nr")
+        )
+        wirtschaftseinheit = wes[(mandant, we)]
+        building = buildings[(mandant, we, haus)]
+        unit = units[(mandant, we, haus, einheit)]
+        values = {
+            "Mandant": mandant,
+            "Mandantenname": mandanten[(mandant,)]["name"],
+            "Objekt-Nr": we,
+            "Objektbezeichnung": wirtschaftseinheit["bezeichnung"],
+            "Objektanschrift": _street(wirtschaftseinheit),
+            "Objekt-PLZ": wirtschaftseinheit["plz"],
+            "Objekt-Ort": wirtschaftseinheit["ort"],
+            "Geb.-Nr.": haus,
+            "Gebäudebezeichnung": building["bezeichnung"],
+            "Anschrift": _street(building),
+            "PLZ": building["plz"],
+            "Ort": building["ort"],
+            "Bj.": building["baujahr"],
+            "ME-Nr.": einheit,
+            "ME-Bezeichnung": unit["bezeichnung"],
+            "Nutzung": usage[unit["nutzungsart"]],
+            "Lage": unit["lage"],
+            "Wfl. (m²)": unit["wohnflaeche"].replace(".", ","),
+            "Zi.": unit["zimmer"].replace(".", ","),
+            "Vertr.-Nr.": contract["vertrag_nr"],
+            "Mietbeginn": _german_date(contract["beginn"]),
+            "Mietende": _german_date(contract["ende"]),
+        }
+        persons = contract["person_nrs"].split(",")
+        if len(persons) > REPORT_GROUPS:
+            raise ValueError(f"Vertrag {contract['vertrag_nr']}: mehr als {REPORT_GROUPS} Mieter")
+        for number, person_nr in enumerate(persons, start=1):
+            person = tenants[(mandant, person_nr)]
+            name = ", ".join(part for part in (person["nachname"], person["vorname"]) if part)
+            prefix = f"Mieter{number}"
+            values |= {
+                f"{prefix}-Nr.": person_nr,
+                f"{prefix}-Anrede": salutation.get(person["anrede"], ""),
+                f"{prefix}-Titel": person["titel"],
+                prefix: name,
+                f"{prefix}-Firma": person["firma"],
+                f"{prefix}-E-Mail": person["email"],
+                f"{prefix}-Telefon": person["telefon"],
+                f"{prefix}-Mobil": person["mobil"],
+                f"{prefix}-Anschrift": _street(person),
+                f"{prefix}-PLZ": person["plz"],
+                f"{prefix}-Ort": person["ort"],
+            }
+        writer.writerow([values.get(column, "") for column in header])
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(REPORT_SOURCE, out.getvalue().encode("cp1252"))
+
+
 EXAMPLE_UNITS = 20
 EXAMPLE_SEED = 1
 
 
 def write_examples(connector: ErpConnector, directory: Path = EXAMPLES_DIR) -> list[Path]:
-    """Write both examples (profile.json and sample.zip each) from ``connector``'s data."""
+    """Write every example (profile.json and sample.zip each) from ``connector``'s data."""
     import tempfile
 
     written: list[Path] = []
@@ -423,6 +795,8 @@ def write_examples(connector: ErpConnector, directory: Path = EXAMPLES_DIR) -> l
             (csv_profile(), write_csv_sample),
             (xlsx_profile(), write_xlsx_sample),
             (flat_profile(), write_flat_sample),
+            (person_contract_profile(), write_person_contract_sample),
+            (contract_report_profile(), write_contract_report_sample),
         ):
             folder = directory / profile.name
             folder.mkdir(parents=True, exist_ok=True)

@@ -1,12 +1,16 @@
-"""Validate an ERP export v1 (a directory or a .zip) and print the report."""
+"""Validate an ERP export v1 (a directory or a .zip) and print the report; with ``--profile``
+(or ``--customer``: its active profile) an export in the ERP's own layout."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.erp.file import validate_export
+from integrations.erp.profiles import ImportProfile, ProfileError
+from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.usecases import UseCase
 
 
@@ -27,10 +31,43 @@ class Command(BaseCommand):
             "Standard: Stammdaten, und Dokumente, wenn ordner.csv oder dokumente.csv da ist",
         )
         parser.add_argument("--json", action="store_true", help="den Bericht als JSON ausgeben")
+        parser.add_argument(
+            "--profile",
+            help="Importprofil (JSON-Datei oder Name eines mitgelieferten Beispiels): der Export "
+            "ist im eigenen Format des ERP",
+        )
+        parser.add_argument(
+            "--customer",
+            help="Kürzel eines Kunden: den Export mit dessen aktivem Importprofil prüfen",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         use_cases = [UseCase(value) for value in options["use_cases"] or []] or None
-        report = validate_export(options["path"], use_cases)
+        profile = self._profile(options.get("profile"), options.get("customer"))
+        report = validate_export(options["path"], use_cases, profile=profile)
         self.stdout.write(report.to_json() if options["json"] else report.render_de())
         if not report.valid:
             raise CommandError("Der ERP-Export ist ungültig.", returncode=1)
+
+    @staticmethod
+    def _profile(given: str | None, slug: str | None) -> ImportProfile | None:
+        if given:
+            path = Path(given)
+            if not path.is_file() and given in EXAMPLE_NAMES:
+                path = EXAMPLES_DIR / given / "profile.json"
+            if not path.is_file():
+                raise CommandError(f"Das Importprofil {given} gibt es nicht.")
+            try:
+                return ImportProfile.from_json(path.read_text(encoding="utf-8"))
+            except ProfileError as exc:
+                raise CommandError(str(exc)) from exc
+        if slug:
+            from connect.models import Customer
+            from connect.selectors.erp_exports import erp_profile_active
+            from connect.services.erp_profiles import import_profile
+
+            customer = Customer.objects.filter(slug=slug).first()
+            if customer is None:
+                raise CommandError(f"Kein Kunde mit dem Kürzel „{slug}“.")
+            return import_profile(erp_profile_active(customer=customer))
+        return None

@@ -82,7 +82,7 @@ def test_connector_for_each_source(tmp_path):
         connector_for(source="aareon")
 
 
-@pytest.mark.parametrize("layout", ["csv-profile", "xlsx-profile"])
+@pytest.mark.parametrize("layout", ["csv-profile", "xlsx-profile", "persons-profile"])
 def test_bench_erp_read_reads_a_profile_layout(tmp_path, layout):
     keep = str(tmp_path / "bench")
     v1 = json.loads(run("bench_erp_read", "--units", "40", "--keep", keep))

@@ -42,7 +42,13 @@ def records(connector: FileConnector, mandanten: tuple[str, ...]) -> list[object
 
 @pytest.mark.parametrize(
     ("name", "mandanten"),
-    [("csv-je-datei", (CSV_MANDANT,)), ("xlsx-blaetter", ALL_MANDANTEN)],
+    [
+        ("csv-je-datei", (CSV_MANDANT,)),
+        ("xlsx-blaetter", ALL_MANDANTEN),
+        # title rows, one person list with a role, one contract list with a type, keys as
+        # numbers formatted with their zeros, abbreviated headers
+        ("personen-vertraege", ALL_MANDANTEN),
+    ],
 )
 def test_each_example_sample_gives_exactly_the_records_of_export_v1(v1_export, name, mandanten):
     # given: the example's sample export and profile, and export v1 of the same data
@@ -244,6 +250,21 @@ def test_the_flat_example_gives_exactly_the_records_of_export_v1(v1_export, tmp_
     assert len(from_v1) > 40
     assert through_profile == from_v1
     assert validate_export(example_sample(FLAT), profile=profile).valid
+
+
+def test_the_flat_contract_report_gives_exactly_the_records_of_export_v1(v1_export, tmp_path):
+    # given: a flat report in Windows-1252 with a title line, tenants as "Nachname, Vorname",
+    # salutations and usages as codes, addresses as street with number
+    name = "flach-vertragsbericht"
+    profile = example_profile(name)
+    expected_v1 = v1_of_what_a_contract_report_carries(v1_export, tmp_path / "v1")
+    # when: both are read
+    through_profile = records(FileConnector(example_sample(name), profile=profile), ALL_MANDANTEN)
+    from_v1 = records(FileConnector(expected_v1), ALL_MANDANTEN)
+    # then: the very same records
+    assert len(from_v1) > 40
+    assert through_profile == from_v1
+    assert validate_export(example_sample(name), profile=profile).valid
 
 
 def flat_sample(tmp_path: Path, edit: Edit) -> Path:
