@@ -156,6 +156,7 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
     )
     from integrations.erp.profiles.profile import ImportProfile, ProfileError
     from integrations.erp.profiles.suggest import draft_with_confidence, preview, sample_sources
+    from integrations.erp.profiles.workbook import WorkbookError
 
     limits = export_limits()
     try:
@@ -184,6 +185,8 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
         return {}, [f"{exc.finding.file}: {exc.finding.message_de}"]
     except ProfileError as exc:
         return {}, [str(exc)]
+    except WorkbookError as exc:  # German: a hostile or broken workbook inside the sample
+        return {}, [f"{name}: {exc}"]
     except ValueError as exc:
         # openpyxl wraps what defusedxml refused ("Unable to read workbook").
         cause: BaseException | None = exc

@@ -247,8 +247,9 @@ def test_column_groups_need_numbered_columns(admin_client):
 def test_filters_splits_and_code_tables_are_suggested_shown_and_saved(admin_client, tenancy, name):
     # given: a person/contract workbook (role and type columns) or a flat report with
     # "Nachname, Vorname", usage codes and a Windows-1252 encoding
-    response = admin_client.post(
-        URL, {"action": "suggest", "sample": zip_upload(example_sample(name).read_bytes())}
+    response = post(
+        admin_client,
+        {"action": "suggest", "sample": zip_upload(example_sample(name).read_bytes())},
     )
     page = response.content.decode()
     state = shown(page)

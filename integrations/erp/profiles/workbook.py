@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import resource
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -22,6 +23,8 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, ElementTree
+
+from integrations.erp.file.limits import memory_ceiling_mb
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -35,16 +38,74 @@ class WorkbookError(ValueError):
     """The workbook cannot be read; the message is German, for people."""
 
 
+def _hostile(name: str) -> WorkbookError:
+    return WorkbookError(
+        f"Die Datei „{name}“ enthält eine Arbeitsmappe mit XML-Entitäten oder einer DTD; solche "
+        "Dateien werden aus Sicherheitsgründen nicht gelesen."
+    )
+
+
 def _xml(data: bytes, name: str) -> Element:
     """A workbook part's XML, parsed without entity expansion or DTDs (defusedxml)."""
     try:
         root: Element = ElementTree.fromstring(data)
     except DefusedXmlException as exc:
-        raise WorkbookError(
-            f"{name} enthält XML-Entitäten oder eine DTD; solche Arbeitsmappen werden aus "
-            "Sicherheitsgründen nicht gelesen."
-        ) from exc
+        raise _hostile(name) from exc
     return root
+
+
+# A DTD (and with it any entity declaration) stands in an XML document's prolog, before its
+# root element: the first bytes of each part tell.
+_PROLOG_BYTES = 4096
+
+
+# calamine holds the shared strings and one parsed sheet in native memory, about twice the size
+# of their XML. A native allocation beyond the worker's ceiling would abort the worker instead
+# of raising MemoryError, so the need is estimated before reading.
+NATIVE_FACTOR = 2
+
+
+def _check_memory(handle: IO[bytes]) -> None:
+    """MemoryError (a German finding for the caller) when reading would pass the ceiling."""
+    ceiling = memory_ceiling_mb()
+    if ceiling is None:
+        return
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            parts = [
+                info.file_size
+                for info in archive.infolist()
+                if info.filename.startswith("xl/worksheets/")
+                or info.filename == "xl/sharedStrings.xml"
+            ]
+    except zipfile.BadZipFile:
+        return  # the reader says it cannot read it
+    finally:
+        handle.seek(0)
+    strings_and_largest_sheet = sum(sorted(parts)[-2:]) if parts else 0
+    used = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    if strings_and_largest_sheet * NATIVE_FACTOR > ceiling * 1024 * 1024 - used:
+        raise MemoryError
+
+
+def _refuse_dtd(handle: IO[bytes], name: str) -> None:
+    """Refuse a workbook whose XML parts declare a DTD or entities (billion laughs), before any
+    reader sees them; reads only each part's first bytes."""
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            for info in archive.infolist():
+                if not info.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(info) as part:
+                    head = part.read(_PROLOG_BYTES)
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise _hostile(name)
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"{name} kann nicht als Excel-Arbeitsmappe gelesen werden.") from exc
+    finally:
+        handle.seek(0)
 
 
 def cell_text(value: object, pad: int = 0) -> str:
@@ -84,6 +145,8 @@ class Workbook:
 
         self.name = name
         self._handle = handle
+        _refuse_dtd(handle, name)
+        _check_memory(handle)
         try:
             self._book = CalamineWorkbook.from_filelike(handle)
         except Exception as exc:  # calamine raises several kinds for a broken file
