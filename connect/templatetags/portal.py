@@ -3,41 +3,40 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from connect.labels import ENTITY_LABELS
-from connect.models import ItemAction
+from connect import labels
 
 register = template.Library()
-
-EXTRA_ACTIONS = {
-    "unchanged": _("unverändert"),
-    "skipped_mandant": _("anderer Mandant"),
-}
 
 
 @register.filter
 def entity_label(code: str) -> str:
-    return str(ENTITY_LABELS.get(code, code))
+    return labels.entity_label(code)
 
 
 @register.filter
 def action_label(code: str) -> str:
-    if code in ItemAction.values:
-        return str(ItemAction(code).label)
-    return str(EXTRA_ACTIONS.get(code, code))
-
-
-ROLE_LABELS = {
-    "admin": _("Administrator"),
-    "viewer": _("Betrachter"),
-    "support": _("Support"),
-}
+    return labels.action_label(code)
 
 
 @register.filter
 def role_label(code: str) -> str:
-    return str(ROLE_LABELS.get(code, code))
+    return labels.role_label(code)
+
+
+@register.filter
+def reason_label(code: str) -> str:
+    return labels.reason_label(code)
+
+
+@register.filter
+def erp_key_label(erp_key: str) -> str:
+    return labels.erp_key_label(erp_key)
+
+
+@register.filter
+def value_text(value: object) -> str:
+    return labels.value_text(value)
 
 
 @register.filter

@@ -55,7 +55,9 @@ def _assert_chart_draws(page, runs: int) -> None:
             # a localized "5,0" is no SVG length: the browser drops the bar
             assert re.match(NUMBER, value), f"rect {name}={value!r}"
         box = rect.bounding_box()
-        assert box is not None and box["width"] >= 5 and box["height"] >= 1, box
+        assert box is not None
+        assert box["width"] >= 5, box
+        assert box["height"] >= 1, box
     # the dates under the bars stand apart, each one at its own bar
     lefts = []
     for i in range(bars.count()):

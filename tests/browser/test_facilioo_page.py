@@ -25,7 +25,7 @@ def test_connection_page_has_a_plain_title_and_one_probe_button(live_server, pag
     page.goto(f"{live_server.url}/c/musterstadt/facilioo/")
     # then: the browser title is text, the crumbs end in the page name, the button shows once
     assert page.title() == "facilioo-Verbindung | Connect · facilioo"
-    assert page.locator(".breadcrumbs").inner_text().endswith("› facilioo-Verbindung")
+    assert page.locator(".breadcrumbs").inner_text().endswith("\u203a facilioo-Verbindung")
     assert page.get_by_role("link", name="Schnittstelle prüfen").count() == 1
     assert page.locator("[id=probe-link]").count() == 1
     # (the page fixture's checks also fail on any id used twice)
