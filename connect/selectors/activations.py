@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connect.exceptions import UseCaseNotActive
 from connect.models import Customer, FaciliooConnection, UseCaseActivation
 from connect.schedules import WEEKDAYS, schedule_of
 from integrations.erp.records import RecordProblem, Wirtschaftseinheit
@@ -25,6 +26,20 @@ logger = logging.getLogger(__name__)
 
 # A weekly schedule fires within 7 days; one more for a time already passed today.
 _SEARCH_DAYS = 8
+
+
+def activation_require_enabled(*, customer: Customer, use_case: str) -> UseCaseActivation:
+    """The customer's activation of the use case; ``UseCaseNotActive`` when it is not switched
+    on (a run of it would only fail seconds later)."""
+    activation = UseCaseActivation.objects.filter(
+        customer=customer, use_case=use_case, enabled=True
+    ).first()
+    if activation is None:
+        raise UseCaseNotActive(
+            _("Der Anwendungsfall „%(name)s“ ist nicht aktiviert.")
+            % {"name": UseCase(use_case).label}
+        )
+    return activation
 
 
 def activation_next_run(*, activation: UseCaseActivation, now: datetime) -> datetime | None:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from connect.exceptions import ApplicationError
+from connect.exceptions import ApplicationError, ServiceUnavailable
 from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
 from connect.services.audit import audit_record
 
@@ -45,7 +45,7 @@ def existing_data_rows(*, customer: Customer) -> list[ExistingRow]:
     """
     from connect.services.credentials import facilioo_client_for
     from integrations.erp.sources import NoValidExport, connector_for_customer
-    from integrations.facilioo.errors import FaciliooError
+    from integrations.facilioo.errors import FaciliooError, FaciliooTransientError
     from integrations.models import ExistingMatchDecision, ExternalLink
     from integrations.sync.existing import facilioo_records, suggest
     from integrations.sync.settings import stammdaten_from_stored
@@ -74,6 +74,8 @@ def existing_data_rows(*, customer: Customer) -> list[ExistingRow]:
             properties, units = facilioo_records(client)
         connector = connector_for_customer(customer)
         records = list(connector.read(UseCase.STAMMDATEN, mandanten=settings.mandanten))
+    except FaciliooTransientError as exc:
+        raise ServiceUnavailable(str(exc.message)) from None
     except FaciliooError as exc:
         raise ApplicationError(str(exc.message)) from None
     except NoValidExport as exc:

@@ -26,6 +26,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from connect.api.permissions import CustomerAccess
+from connect.api import problems
 from connect.api.serializers import ErrorSerializer
 from connect.api.views.base import SLUG
 from connect.exceptions import ApplicationError
@@ -293,8 +294,9 @@ class ErpExportListApi(ErpExportBase):
 
 def too_large(message: str) -> Response:
     return Response(
-        {"detail": message, "errors": [message]},
+        problems.problem(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, message),
         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        content_type=problems.CONTENT_TYPE,
     )
 
 
