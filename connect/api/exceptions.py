@@ -21,6 +21,7 @@ CONFLICTS = (RunAlreadyActive, UseCaseNotActive)
 def _application_error(exc: ApplicationError) -> Response:
     """A service's refusal: 409 for a state that conflicts, 503 when facilioo is away, else 400."""
     # an active reconciliation is a conflict like an active run
+    code: int
     if isinstance(exc, CONFLICTS) or exc.extra.get("reconciliation_id") is not None:
         code = status.HTTP_409_CONFLICT
     elif isinstance(exc, ServiceUnavailable):

@@ -45,7 +45,7 @@ class CheckedCursorPagination(CursorPagination):
         size = _whole_number(
             request, self.page_size_query_param or "", minimum=1, maximum=self.max_page_size
         )
-        return size if size is not None else int(self.page_size)
+        return size if size is not None else int(self.page_size or 1)
 
     def decode_cursor(self, request: Request) -> Any:
         try:

@@ -61,9 +61,9 @@ class QueryValidationError(ValidationError):
 def validate_query(serializer: serializers.Serializer[Any], request: Request) -> dict[str, Any]:
     """The serializer's fields read from the query string; an empty value is an error too (DRF
     would treat ``?status=`` as absent and answer as if unfiltered)."""
-    empty = {
+    empty: dict[str, Any] = {
         name: [_("Bitte geben Sie einen Wert an oder lassen Sie den Parameter weg.")]
-        for name in serializer.fields
+        for name in serializer.fields.keys()
         if name in request.query_params and request.query_params.get(name, "") == ""
     }
     if empty:

@@ -25,8 +25,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from connect.api.permissions import CustomerAccess
 from connect.api import problems
+from connect.api.permissions import CustomerAccess
 from connect.api.serializers import ErrorSerializer
 from connect.api.views.base import SLUG
 from connect.exceptions import ApplicationError

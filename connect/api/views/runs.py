@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connect.api.pagination import ItemCursorPagination, RunCursorPagination
-from connect.api.serializers import ErrorSerializer, RunItemSerializer, RunSerializer
 from connect.api.problems import validate_query
+from connect.api.serializers import ErrorSerializer, RunItemSerializer, RunSerializer
 from connect.api.views.base import RUN_ID, SLUG, CustomerAPIView, CustomerMixin
 from connect.models import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.selectors.activations import activation_require_enabled

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
-from connect.api.problems import validate_query
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -13,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connect.api.permissions import SupportOnly
+from connect.api.problems import validate_query
 from connect.api.serializers import RunItemSerializer
 from connect.models import RunStatus, User
 from connect.selectors.customers import customer_get_for_user

@@ -6,8 +6,8 @@ from django.urls import reverse
 from knox.models import AuthToken as ApiToken
 from rest_framework.test import APIClient
 
-from tests.problems import errors_at
 from tests.conftest import PASSWORD
+from tests.problems import errors_at
 
 TOKEN_URL = "/api/auth/token/"
 CUSTOMERS_URL = "/api/customers/"
