@@ -80,6 +80,103 @@ EXTRA_ACTIONS = {
 }
 
 
+# What a run is doing now (SyncRun.phase).
+PHASE_LABELS = {
+    "waiting": _("wartet"),
+    "resuming": _("wird fortgesetzt"),
+    "counting": _("zählt"),
+    "reading": _("liest"),
+    "writing": _("schreibt"),
+    "removing": _("entfernt"),
+    "done": _("fertig"),
+}
+
+# Audit entries: the kind of object (the action's first part) and what was done (its last).
+AUDIT_OBJECT_LABELS = {
+    "auth": _("Anmeldung"),
+    "customer": _("Kunde"),
+    "user": _("Benutzer"),
+    "membership": _("Mitgliedschaft"),
+    "token": _("API-Token"),
+    "facilioo_connection": _("facilioo-Verbindung"),
+    "usecase": _("Anwendungsfall"),
+    "run": _("Lauf"),
+    "reconciliation": _("Abgleich"),
+    "record": _("Datensatz"),
+    "existing_data": _("Vorhandene Daten"),
+    "erp_export": _("ERP-Export"),
+    "erp_profile": _("Importprofil"),
+    "erp_push_token": _("Übermittlungs-Token"),
+    "useractivation": _("Anwendungsfall"),
+    "usecaseactivation": _("Anwendungsfall"),
+    "faciliooconnection": _("facilioo-Verbindung"),
+}
+AUDIT_VERB_LABELS = {
+    "create": _("angelegt"),
+    "update": _("geändert"),
+    "delete": _("gelöscht"),
+    "enable": _("aktiviert"),
+    "pause": _("pausiert"),
+    "resume": _("fortgesetzt"),
+    "start": _("gestartet"),
+    "cancel": _("abgebrochen"),
+    "set": _("gespeichert"),
+    "shared": _("mit einem anderen Kunden geteilt"),
+    "probe": _("Schnittstelle geprüft"),
+    "hold": _("facilioo behält Felder"),
+    "inspect": _("erklärt"),
+    "confirm": _("entschieden"),
+    "upload": _("hochgeladen"),
+    "check": _("geprüft"),
+    "retention": _("aufgeräumt"),
+    "save": _("gespeichert"),
+    "deactivate": _("deaktiviert"),
+    "revoke": _("widerrufen"),
+    "login": _("angemeldet"),
+    "login_failed": _("fehlgeschlagen"),
+    "logout": _("abgemeldet"),
+    "logout_everywhere": _("überall abgemeldet"),
+}
+
+# Fields named in audit entries' changes.
+FIELD_LABELS = {
+    "use_case": _("Anwendungsfall"),
+    "dry_run": _("Vorschau"),
+    "enabled": _("aktiviert"),
+    "paused": _("pausiert"),
+    "mandanten": _("Mandanten"),
+    "separator": _("Trennzeichen"),
+    "schedule": _("Zeitplan"),
+    "settings": _("Einstellungen"),
+    "default_tenant_id": _("Standard-Projekt"),
+    "tenant_overrides": _("Zuordnung je Wirtschaftseinheit"),
+    "safety_brake_percent": _("Sicherheitsbremse (%)"),
+    "former_contract_months": _("beendete Verträge (Monate)"),
+    "username": _("Benutzername"),
+    "email": _("E-Mail"),
+    "first_name": _("Vorname"),
+    "last_name": _("Nachname"),
+    "is_active": _("aktiv"),
+    "is_staff": _("Zugang zur Administration"),
+    "is_superuser": _("Betreiber"),
+    "is_support": _("Support"),
+    "role": _("Rolle"),
+    "name": _("Name"),
+    "slug": _("Kürzel"),
+    "environment": _("Umgebung"),
+    "password": _("Passwort"),
+    "fields": _("Felder"),
+    "decision": _("Entscheidung"),
+    "status": _("Status"),
+    "reason": _("Begründung"),
+    "file_name": _("Dateiname"),
+    "max_mb": _("Höchstgröße (MB)"),
+    "archives": _("Archive"),
+    "keywords": _("Stichwörter"),
+    "dated_from": _("Dokumente ab"),
+}
+
+
 def _label(table: Mapping[str, Any], code: str) -> str:
     return str(table.get(code, code))
 
@@ -102,6 +199,44 @@ def action_label(code: str) -> str:
     if code in ItemAction.values:
         return str(ItemAction(code).label)
     return _label(EXTRA_ACTIONS, code)
+
+
+def phase_label(code: str) -> str:
+    return _label(PHASE_LABELS, code) if code else ""
+
+
+def trigger_label(code: str) -> str:
+    """Who started a run or reconciliation (the run's trigger choices)."""
+    from connect.models import Trigger
+
+    return str(Trigger(code).label) if code in Trigger.values else code
+
+
+def field_label(code: str) -> str | None:
+    """The label of a field named in an audit entry; None if the table has none (the page then
+    shows the code marked as a technical name)."""
+    label = FIELD_LABELS.get(code)
+    return str(label) if label is not None else None
+
+
+def audit_object_label(code: str) -> str:
+    return _label(AUDIT_OBJECT_LABELS, code)
+
+
+def audit_action_label(action: str) -> str:
+    """``usecase.dokumente.enable`` -> "Anwendungsfall Dokumente: aktiviert"."""
+    from integrations.usecases import UseCase
+
+    parts = action.split(".")
+    if len(parts) < 2 or parts[0] not in AUDIT_OBJECT_LABELS:
+        return action
+    what = str(AUDIT_OBJECT_LABELS[parts[0]])
+    middle = parts[1:-1]
+    if middle:
+        names = [str(UseCase(m).label) if m in UseCase.values else m for m in middle]
+        what = f"{what} {' '.join(names)}"
+    verb = AUDIT_VERB_LABELS.get(parts[-1])
+    return f"{what}: {verb}" if verb is not None else action
 
 
 def erp_key_label(erp_key: str) -> str:

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
+from connect.labels import phase_label
 from connect.models import ItemAction, SyncRun, Trigger
 from connect.pagination import keyset_links, keyset_page, parse_cursor
 from connect.portal.base import CustomerView
@@ -94,6 +95,7 @@ class RunProgressView(CustomerView):
                         "status": r.status,
                         "status_label": r.get_status_display(),
                         "phase": r.phase,
+                        "phase_label": phase_label(r.phase),
                         "done": r.progress_done,
                         "total": r.progress_total,
                         "percent": r.progress_percent,

@@ -35,6 +35,31 @@ def erp_key_label(erp_key: str) -> str:
 
 
 @register.filter
+def phase_label(code: str) -> str:
+    return labels.phase_label(code)
+
+
+@register.filter
+def trigger_label(code: str) -> str:
+    return labels.trigger_label(code)
+
+
+@register.filter
+def audit_action_label(action: str) -> str:
+    return labels.audit_action_label(action)
+
+
+@register.filter
+def audit_object_label(code: str) -> str:
+    return labels.audit_object_label(code)
+
+
+@register.filter
+def field_label(code: str) -> str | None:
+    return labels.field_label(code)
+
+
+@register.filter
 def value_text(value: object) -> str:
     return labels.value_text(value)
 
@@ -62,3 +87,12 @@ def use_case_label(code: str) -> str:
 def record_key(erp_key_label: str) -> str:
     """The run log's ``einheit 1000/0001/01/003`` as the inspector's URL part."""
     return erp_key_label.partition(" ")[2]
+
+
+@register.simple_tag
+def reason_choices() -> list[tuple[str, str]]:
+    """(code, label) of every reason, for the run log's filter."""
+    return sorted(
+        ((code, str(label)) for code, label in labels.REASON_LABELS.items()),
+        key=lambda pair: pair[1].casefold(),
+    )

@@ -12,8 +12,8 @@ import itertools
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
-from hypothesis.errors import Unsatisfiable
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import Unsatisfiable
 from knox.models import AuthToken as ApiToken
 from schemathesis import GenerationMode
 from schemathesis.checks import max_response_time, not_a_server_error
