@@ -215,6 +215,28 @@ def _tenants_for_page(
     return loaded, now
 
 
+def facilioo_projects(*, customer: Customer) -> tuple[list[dict[str, Any]], str]:
+    """The facilioo projects the customer's account sees (cached like the settings page's), and
+    a German message instead when there is no connection or facilioo cannot be asked."""
+    connection = FaciliooConnection.objects.filter(customer=customer).first()
+    if connection is None:
+        return [], _("Es ist noch keine facilioo-Verbindung eingerichtet.")
+    loaded, _loaded_at = _tenants_for_page(customer, connection, may_load=True)
+    if loaded is None:  # pragma: no cover - may_load always loads
+        return [], ""
+    return sorted(loaded.tenants, key=lambda t: (t["name"].casefold(), t["id"])), loaded.error
+
+
+def stammdaten_default_project(*, customer: Customer) -> int | None:
+    """The Stammdaten default facilioo project (where the probe writes when none is chosen)."""
+    activation = UseCaseActivation.objects.filter(customer=customer, use_case="stammdaten").first()
+    value = (activation.settings or {}).get("default_tenant_id") if activation else None
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _erp_for_page(customer: Customer, mandanten: list[str]) -> dict[str, Any]:
     """The WEs of the chosen Mandanten (of all, when none is chosen) and, per separator, how
     many records it makes ambiguous; from the cache, keyed by the export's fingerprint."""
