@@ -1,0 +1,45 @@
+"""The portal's frame as a German viewer sees it: the menu, the read-only note, no missing files."""
+
+from __future__ import annotations
+
+import pytest
+
+from connect.models import Role
+from tests.conftest import PASSWORD
+from tests.factories import CustomerFactory, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.services]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_viewer_sees_the_menu_a_read_only_note_and_nothing_missing(live_server, page):
+    customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
+    viewer = MembershipFactory(customer=customer, role=Role.VIEWER).user
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    # when: the viewer logs in (a first visit: nothing cached)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", viewer.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.wait_for_load_state("networkidle")
+    # then: the menu leads to the reconciliation, a note says the viewer only reads
+    menu = page.get_by_role("navigation", name="Kundennavigation")
+    menu.get_by_role("link", name="Abgleich").click()
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/reconciliations/")
+    assert "nur Leserechte" in page.locator("#readonly-hint").inner_text()
+    # and no file the pages asked for was missing (the icon included)
+    assert not missing, missing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_gets_no_read_only_note(live_server, page):
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    assert page.locator("#readonly-hint").count() == 0
