@@ -177,6 +177,49 @@ FIELD_LABELS = {
 }
 
 
+# Columns of the ERP standard export v1 (the import profile's fields) -> label.
+ERP_FIELD_LABELS = {
+    "mandant_nr": _("Mandanten-Nr."),
+    "name": _("Name"),
+    "we_nr": _("WE-Nr."),
+    "bezeichnung": _("Bezeichnung"),
+    "strasse": _("Straße"),
+    "hausnummer": _("Hausnummer"),
+    "plz": _("PLZ"),
+    "ort": _("Ort"),
+    "gebaeude_nr": _("Gebäude-Nr."),
+    "baujahr": _("Baujahr"),
+    "einheit_nr": _("Einheit-Nr."),
+    "nutzungsart": _("Nutzungsart"),
+    "lage": _("Lage"),
+    "wohnflaeche": _("Wohnfläche (m²)"),
+    "zimmer": _("Zimmer"),
+    "person_nr": _("Personen-Nr."),
+    "anrede": _("Anrede"),
+    "titel": _("Titel"),
+    "vorname": _("Vorname"),
+    "nachname": _("Nachname"),
+    "firma": _("Firma"),
+    "email": _("E-Mail"),
+    "telefon": _("Telefon"),
+    "mobil": _("Mobil"),
+    "vertrag_nr": _("Vertrags-Nr."),
+    "person_nrs": _("Personen-Nr. (mehrere mit Komma)"),
+    "beginn": _("Vertragsbeginn"),
+    "ende": _("Vertragsende"),
+    "ordner_id": _("Ordner-ID"),
+    "parent_id": _("übergeordneter Ordner"),
+    "dokument_id": _("Dokument-ID"),
+    "datei": _("Datei (Pfad im Export)"),
+    "dateiname": _("Dateiname"),
+    "mime_type": _("Dateityp"),
+    "datum": _("Datum"),
+    "archiv": _("Archiv"),
+    "bemerkung": _("Bemerkung"),
+    "freigegeben": _("freigegeben"),
+}
+
+
 def _label(table: Mapping[str, Any], code: str) -> str:
     return str(table.get(code, code))
 
@@ -199,6 +242,10 @@ def action_label(code: str) -> str:
     if code in ItemAction.values:
         return str(ItemAction(code).label)
     return _label(EXTRA_ACTIONS, code)
+
+
+def erp_field_label(code: str) -> str:
+    return _label(ERP_FIELD_LABELS, code)
 
 
 def phase_label(code: str) -> str:

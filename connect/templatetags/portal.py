@@ -35,6 +35,11 @@ def erp_key_label(erp_key: str) -> str:
 
 
 @register.filter
+def erp_field_label(code: str) -> str:
+    return labels.erp_field_label(code)
+
+
+@register.filter
 def phase_label(code: str) -> str:
     return labels.phase_label(code)
 
