@@ -43,3 +43,24 @@ def test_an_admin_gets_no_read_only_note(live_server, page):
     page.click("input[type=submit]")
     page.wait_for_url(f"{live_server.url}/c/musterstadt/")
     assert page.locator("#readonly-hint").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_password_reset_page_is_the_portals_in_german(live_server, page):
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    # when: "Passwort vergessen?" is followed from the login page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="Passwort vergessen?").click()
+    page.wait_for_load_state("networkidle")
+    # then: the portal's page, in German, with nothing missing
+    assert page.title() == "Passwort vergessen | Connect · facilioo"
+    assert page.locator("h1").inner_text() == "Passwort vergessen"
+    page.get_by_label("E-Mail-Adresse").fill("niemand@example.org")
+    page.get_by_role("button", name="Link senden").click()
+    page.wait_for_url(f"{live_server.url}/password-reset/done/")
+    assert (
+        "ist eine E-Mail mit dem Link unterwegs"
+        in page.locator("#password-reset-sent").inner_text()
+    )
+    assert not missing, missing
