@@ -19,6 +19,7 @@ from connect.selectors.runs import sync_run_get, sync_run_item_list, sync_run_li
 from connect.services.activations import activation_set_paused
 from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
 from integrations.services import sync_run_request
+from integrations.usecases import UseCase
 
 # Page sizes of the run list and the record log (keyset pages: no COUNT, no OFFSET).
 RUNS_PER_PAGE = 25
@@ -53,17 +54,32 @@ class RunPauseView(CustomerView):
     post_permission = "operate"
 
     def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        paused = request.POST.get("paused") == "1"
+        name = UseCase(use_case_or_404(use_case)).label
         try:
             activation_set_paused(
                 customer=self.customer,
-                use_case=use_case_or_404(use_case),
+                use_case=use_case,
                 actor=self.user,
-                paused=request.POST.get("paused") == "1",
+                paused=paused,
                 reason=request.POST.get("reason", ""),
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        return redirect("portal:dashboard", slug=self.customer.slug)
+        else:
+            messages.success(
+                request,
+                (
+                    _(
+                        "%(name)s ist pausiert: Geplante Läufe starten nicht, bis Sie "
+                        "fortsetzen. Manuelle Läufe und Vorschauen bleiben möglich."
+                    )
+                    if paused
+                    else _("%(name)s läuft wieder nach Zeitplan.")
+                )
+                % {"name": name},
+            )
+        return redirect("portal:usecase", slug=self.customer.slug, use_case=use_case)
 
 
 class RunListView(CustomerView):

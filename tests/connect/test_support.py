@@ -218,3 +218,14 @@ def test_support_pauses_and_resumes_a_use_case_with_a_reason(client, tenancy):
         ("usecase.stammdaten.pause", "ERP-Wartung beim Kunden", tenancy.support.pk),
         ("usecase.stammdaten.resume", "Wartung beendet", tenancy.support.pk),
     ]
+
+
+def test_pausing_is_confirmed_on_the_use_case_page(client, tenancy):
+    UseCaseActivation.objects.create(customer=tenancy.a, use_case="stammdaten", enabled=True)
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:usecase-pause", kwargs={"slug": "alpha", "use_case": "stammdaten"})
+    paused = client.post(url, {"paused": "1"}, follow=True)
+    assert paused.redirect_chain[-1][0] == "/c/alpha/usecases/stammdaten/"
+    assert "Stammdaten ist pausiert: Geplante Läufe starten nicht" in paused.content.decode()
+    resumed = client.post(url, {"paused": "0"}, follow=True)
+    assert "Stammdaten läuft wieder nach Zeitplan." in resumed.content.decode()
