@@ -7,11 +7,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
 from connect.labels import phase_label
-from connect.models import ItemAction, SyncRun, Trigger
+from connect.models import ItemAction, RunStatus, SyncRun, Trigger
 from connect.pagination import keyset_links, keyset_page, parse_cursor
 from connect.portal.base import CustomerView
 from connect.portal.usecases import use_case_or_404
@@ -98,6 +100,17 @@ class RunListView(CustomerView):
         )
 
 
+def _started_text(run: SyncRun) -> str:
+    """Since when a run runs, or waits: the run page's text, kept current by the polling."""
+    if run.started_at:
+        when = date_format(timezone.localtime(run.started_at), "d.m.Y H:i:s")
+        return _("gestartet") + " " + when
+    if run.status == RunStatus.QUEUED:
+        since = date_format(timezone.localtime(run.created_at), "d.m.Y H:i:s")
+        return _("in der Warteschlange seit %(since)s") % {"since": since}
+    return _("nicht gestartet")
+
+
 class RunProgressView(CustomerView):
     """JSON of the active and recent runs, polled by the run list and detail pages."""
 
@@ -112,6 +125,7 @@ class RunProgressView(CustomerView):
                         "status_label": r.get_status_display(),
                         "phase": r.phase,
                         "phase_label": phase_label(r.phase),
+                        "started_text": _started_text(r),
                         "done": r.progress_done,
                         "total": r.progress_total,
                         "percent": r.progress_percent,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
 
-from connect.models import Role
+from connect.models import Role, SyncRun
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, MembershipFactory
 
@@ -64,3 +66,26 @@ def test_the_password_reset_page_is_the_portals_in_german(live_server, page):
         in page.locator("#password-reset-sent").inner_text()
     )
     assert not missing, missing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_run_that_starts_says_so_without_a_reload(live_server, page):
+    # given: a queued run on its page
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    run = SyncRun.objects.create(
+        customer=customer, use_case="stammdaten", trigger="manual", status="queued"
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.goto(f"{live_server.url}/c/musterstadt/runs/{run.pk}/")
+    assert "in der Warteschlange seit" in page.locator("#run-started").inner_text()
+    # when: a worker starts it
+    SyncRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    # then: the page says it runs and since when, no longer that it waits
+    expect(page.locator("#run-started")).to_contain_text("gestartet", timeout=15_000)
+    assert page.locator("#run-status").inner_text() == "läuft"
+    assert "Warteschlange" not in page.locator("#run-progress").inner_text()
