@@ -36,7 +36,10 @@ def activation_require_enabled(*, customer: Customer, use_case: str) -> UseCaseA
     ).first()
     if activation is None:
         raise UseCaseNotActive(
-            _("Der Anwendungsfall „%(name)s“ ist nicht aktiviert.")
+            _(
+                "„%(name)s“ ist nicht aktiviert. Bitte speichern Sie zuerst die Einstellungen "
+                "von %(name)s; damit wird es aktiviert."
+            )
             % {"name": UseCase(use_case).label}
         )
     return activation

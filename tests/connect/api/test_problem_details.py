@@ -49,7 +49,10 @@ def test_field_errors_are_listed_with_a_json_pointer(api, tenancy):
 def test_a_run_of_a_use_case_that_is_not_active_is_refused_with_409(api, tenancy):
     api.force_authenticate(tenancy.admin_a)
     body = assert_problem(api.post(RUNS, {"use_case": "dokumente"}, format="json"), 409)
-    assert body["detail"] == "Der Anwendungsfall „Dokumente“ ist nicht aktiviert."
+    assert body["detail"] == (
+        "„Dokumente“ ist nicht aktiviert. Bitte speichern Sie zuerst die Einstellungen von "
+        "Dokumente; damit wird es aktiviert."
+    )
     assert not SyncRun.objects.exists()
 
 
