@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -89,3 +91,41 @@ def test_a_queued_run_that_starts_says_so_without_a_reload(live_server, page):
     expect(page.locator("#run-started")).to_contain_text("gestartet", timeout=15_000)
     assert page.locator("#run-status").inner_text() == "läuft"
     assert "Warteschlange" not in page.locator("#run-progress").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schedule_picker_reads_as_one_line(live_server, page):
+    # given: an admin on the Stammdaten settings page
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.goto(f"{live_server.url}/c/musterstadt/usecases/stammdaten/")
+    picker = page.locator("#schedule-picker")
+    shot = os.environ.get("SCHEDULE_SCREENSHOT")
+    if shot:  # the picture of docs/ui.md, taken when asked for
+        picker.screenshot(path=shot)
+    # then: the seven days stand in one row, each day's box beside its name
+    days = picker.locator("input[name=schedule_days]")
+    assert days.count() == 7
+    tops = set()
+    for i in range(7):
+        box = days.nth(i).bounding_box()
+        label = days.nth(i).locator("xpath=..").bounding_box()
+        assert box is not None
+        assert label is not None
+        tops.add(round(box["y"]))
+        assert abs(label["y"] - box["y"]) < label["height"], (i, label, box)
+    assert len(tops) == 1, tops
+    # and the time field follows "um" right after the last day, on the same line
+    sunday = days.nth(6).locator("xpath=..").bounding_box()
+    um = picker.locator("label[for=id_schedule_times]").bounding_box()
+    time_field = picker.locator("#id_schedule_times").bounding_box()
+    assert sunday is not None
+    assert um is not None
+    assert time_field is not None
+    assert abs(um["y"] - sunday["y"]) < sunday["height"], (um, sunday)
+    assert 0 <= time_field["x"] - (um["x"] + um["width"]) < 40, (um, time_field)
