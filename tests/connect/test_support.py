@@ -229,3 +229,22 @@ def test_pausing_is_confirmed_on_the_use_case_page(client, tenancy):
     assert "Stammdaten ist pausiert: Geplante Läufe starten nicht" in paused.content.decode()
     resumed = client.post(url, {"paused": "0"}, follow=True)
     assert "Stammdaten läuft wieder nach Zeitplan." in resumed.content.decode()
+
+
+def test_the_dokumente_page_names_the_stammdaten_separator_when_it_differs(client, tenancy):
+    UseCaseActivation.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        enabled=True,
+        settings={"separator": "-", "mandanten": ["1000"]},
+    )
+    UseCaseActivation.objects.create(
+        customer=tenancy.a,
+        use_case="dokumente",
+        enabled=True,
+        settings={"separator": "_", "mandanten": ["1000"]},
+    )
+    client.force_login(tenancy.admin_a)
+    page = client.get("/c/alpha/usecases/dokumente/").content.decode()
+    assert 'id="separator-differs"' in page
+    assert "Die Stammdaten verwenden „-“" in page
