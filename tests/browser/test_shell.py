@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from connect.models import Role, SyncRun
+from tests.browser.conftest import AXE_RUN
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, MembershipFactory
 
@@ -129,3 +130,19 @@ def test_the_schedule_picker_reads_as_one_line(live_server, page):
     assert time_field is not None
     assert abs(um["y"] - sunday["y"]) < sunday["height"], (um, sunday)
     assert 0 <= time_field["x"] - (um["x"] + um["width"]) < 40, (um, time_field)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_pass_axe_once_drawn(live_server, page):
+    """Swagger UI draws the operations after the page has loaded, so axe-core runs again then."""
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    found = page.evaluate(AXE_RUN)
+    assert not found, found
