@@ -7,6 +7,10 @@ from connect.portal import accounts
 
 register_converter(IdConverter, "id")
 
+# Under /api/ a missing page or a server error is problem details too, never an HTML page.
+handler404 = "connect.api.problems.page_not_found"
+handler500 = "connect.api.problems.server_error"
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("login/otp/", accounts.login_otp, name="login-otp"),

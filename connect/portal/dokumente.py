@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from connect.models import UseCaseActivation
 from connect.portal.base import CustomerView, settings_page_context, settings_save
 from connect.schedules import schedule_from_post
 from connect.services.activations import DEFAULT_MAX_MB
@@ -60,9 +61,18 @@ class DokumenteUseCaseView(CustomerView):
                 current[name] = ", ".join(str(v) for v in value)
         current.setdefault("only_released", True)
         current.setdefault("max_mb", DEFAULT_MAX_MB)
+        stammdaten = UseCaseActivation.objects.filter(
+            customer=self.customer, use_case="stammdaten"
+        ).first()
         return render(
             request,
             "connect/usecase_dokumente.html",
-            self.context(**page, errors=errors),
+            self.context(
+                **page,
+                errors=errors,
+                stammdaten_separator=(stammdaten.settings or {}).get("separator", "")
+                if stammdaten
+                else "",
+            ),
             status=status,
         )

@@ -126,6 +126,12 @@ class ErpView(ErpPage):
     """GET shows the ERP page; POST switches the ERP source (admins)."""
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        # A token just created is shown on this one answer (see ErpTokenCreateView).
+        new_token = request.session.pop(NEW_TOKEN_SLOT, None)
+        if isinstance(new_token, dict) and new_token.get("customer") == self.customer.pk:
+            response = self.render_page(request, new_token=str(new_token["raw"]))
+            response["Cache-Control"] = "no-store"
+            return response
         return self.render_page(request)
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
@@ -191,8 +197,14 @@ def push_lines(url: str, token: str) -> dict[str, str]:
     }
 
 
+# The session key that carries a new token's text from the POST to the one GET showing it.
+NEW_TOKEN_SLOT = "connect:erp-new-token"  # noqa: S105 (a session key, no secret)
+
+
 class ErpTokenCreateView(ErpPage):
-    """POST only (admins): a new Übermittlungs-Token, shown once on the page answered."""
+    """POST only (admins): a new Übermittlungs-Token, then a redirect to the ERP page, which
+    shows its text once (POST-redirect-GET: reloading the page creates no second token). The
+    text waits in the server-side session for that one GET and is removed by it."""
 
     def post(self, request: HttpRequest, slug: str) -> HttpResponse:
         try:
@@ -201,9 +213,8 @@ class ErpTokenCreateView(ErpPage):
             )
         except ApplicationError as exc:
             return self.render_page(request, token_errors=[exc.message], status=400)
-        response = self.render_page(request, new_token=raw)
-        response["Cache-Control"] = "no-store"
-        return response
+        request.session[NEW_TOKEN_SLOT] = {"customer": self.customer.pk, "raw": raw}
+        return redirect(reverse("portal:erp", kwargs={"slug": self.customer.slug}) + "#push")
 
 
 class ErpTokenRevokeView(ErpPage):

@@ -13,6 +13,7 @@ from connect.exceptions import ApplicationError
 from connect.models import FaciliooConnection
 from connect.portal.base import CustomerView
 from connect.portal.forms import FaciliooConnectionForm
+from connect.selectors.activations import facilioo_projects, stammdaten_default_project
 from connect.selectors.customers import can_change, can_operate
 from connect.services.credentials import (
     facilioo_connection_set,
@@ -115,9 +116,15 @@ class FaciliooProbeView(CustomerView):
     def _context(self) -> dict[str, Any]:
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         result = connection.probe_result if connection else None
+        projects, projects_error = (
+            facilioo_projects(customer=self.customer) if connection else ([], "")
+        )
         return self.context(
             connection=connection,
             result=result,
+            projects=projects,
+            projects_error=projects_error,
+            default_project=stammdaten_default_project(customer=self.customer),
             mismatches=[c for c in (result or {}).get("checks", []) if c["outcome"] != "accepted"],
         )
 

@@ -7,10 +7,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.models import ItemAction, SyncRun, Trigger
+from connect.labels import phase_label
+from connect.models import ItemAction, RunStatus, SyncRun, Trigger
 from connect.pagination import keyset_links, keyset_page, parse_cursor
 from connect.portal.base import CustomerView
 from connect.portal.usecases import use_case_or_404
@@ -18,6 +21,7 @@ from connect.selectors.runs import sync_run_get, sync_run_item_list, sync_run_li
 from connect.services.activations import activation_set_paused
 from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
 from integrations.services import sync_run_request
+from integrations.usecases import UseCase
 
 # Page sizes of the run list and the record log (keyset pages: no COUNT, no OFFSET).
 RUNS_PER_PAGE = 25
@@ -52,17 +56,32 @@ class RunPauseView(CustomerView):
     post_permission = "operate"
 
     def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        paused = request.POST.get("paused") == "1"
+        name = UseCase(use_case_or_404(use_case)).label
         try:
             activation_set_paused(
                 customer=self.customer,
-                use_case=use_case_or_404(use_case),
+                use_case=use_case,
                 actor=self.user,
-                paused=request.POST.get("paused") == "1",
+                paused=paused,
                 reason=request.POST.get("reason", ""),
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
-        return redirect("portal:dashboard", slug=self.customer.slug)
+        else:
+            messages.success(
+                request,
+                (
+                    _(
+                        "%(name)s ist pausiert: Geplante Läufe starten nicht, bis Sie "
+                        "fortsetzen. Manuelle Läufe und Vorschauen bleiben möglich."
+                    )
+                    if paused
+                    else _("%(name)s läuft wieder nach Zeitplan.")
+                )
+                % {"name": name},
+            )
+        return redirect("portal:usecase", slug=self.customer.slug, use_case=use_case)
 
 
 class RunListView(CustomerView):
@@ -81,6 +100,17 @@ class RunListView(CustomerView):
         )
 
 
+def _started_text(run: SyncRun) -> str:
+    """Since when a run runs, or waits: the run page's text, kept current by the polling."""
+    if run.started_at:
+        when = date_format(timezone.localtime(run.started_at), "d.m.Y H:i:s")
+        return _("gestartet") + " " + when
+    if run.status == RunStatus.QUEUED:
+        since = date_format(timezone.localtime(run.created_at), "d.m.Y H:i:s")
+        return _("in der Warteschlange seit %(since)s") % {"since": since}
+    return _("nicht gestartet")
+
+
 class RunProgressView(CustomerView):
     """JSON of the active and recent runs, polled by the run list and detail pages."""
 
@@ -94,6 +124,8 @@ class RunProgressView(CustomerView):
                         "status": r.status,
                         "status_label": r.get_status_display(),
                         "phase": r.phase,
+                        "phase_label": phase_label(r.phase),
+                        "started_text": _started_text(r),
                         "done": r.progress_done,
                         "total": r.progress_total,
                         "percent": r.progress_percent,

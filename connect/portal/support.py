@@ -11,7 +11,7 @@ from django.views import View
 
 from connect.models import AuditLog, User
 from connect.selectors.customers import customer_list_for_user
-from connect.selectors.support import customer_health_list, record_search
+from connect.selectors.support import customer_health_list, record_find, record_search
 from connect.stats import run_chart
 
 
@@ -53,12 +53,14 @@ class SupportRecordSearchView(SupportOnlyView):
             customer_list_for_user(user=self.user).filter(slug=slug).first() if slug else None
         )
         items = record_search(user=self.user, query=query, customer=customer) if query else []
+        matches = record_find(user=self.user, query=query, customer=customer) if query else []
         return render(
             request,
             "connect/support_records.html",
             {
                 "query": query,
                 "items": items,
+                "matches": matches,
                 "customer_slug": slug,
                 "customers": customer_list_for_user(user=self.user).order_by("name"),
             },

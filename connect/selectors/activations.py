@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connect.exceptions import UseCaseNotActive
 from connect.models import Customer, FaciliooConnection, UseCaseActivation
 from connect.schedules import WEEKDAYS, schedule_of
 from integrations.erp.records import RecordProblem, Wirtschaftseinheit
@@ -25,6 +26,23 @@ logger = logging.getLogger(__name__)
 
 # A weekly schedule fires within 7 days; one more for a time already passed today.
 _SEARCH_DAYS = 8
+
+
+def activation_require_enabled(*, customer: Customer, use_case: str) -> UseCaseActivation:
+    """The customer's activation of the use case; ``UseCaseNotActive`` when it is not switched
+    on (a run of it would only fail seconds later)."""
+    activation = UseCaseActivation.objects.filter(
+        customer=customer, use_case=use_case, enabled=True
+    ).first()
+    if activation is None:
+        raise UseCaseNotActive(
+            _(
+                "„%(name)s“ ist nicht aktiviert. Bitte speichern Sie zuerst die Einstellungen "
+                "von %(name)s; damit wird es aktiviert."
+            )
+            % {"name": UseCase(use_case).label}
+        )
+    return activation
 
 
 def activation_next_run(*, activation: UseCaseActivation, now: datetime) -> datetime | None:
@@ -198,6 +216,28 @@ def _tenants_for_page(
             _cache_seconds(),
         )
     return loaded, now
+
+
+def facilioo_projects(*, customer: Customer) -> tuple[list[dict[str, Any]], str]:
+    """The facilioo projects the customer's account sees (cached like the settings page's), and
+    a German message instead when there is no connection or facilioo cannot be asked."""
+    connection = FaciliooConnection.objects.filter(customer=customer).first()
+    if connection is None:
+        return [], _("Es ist noch keine facilioo-Verbindung eingerichtet.")
+    loaded, _loaded_at = _tenants_for_page(customer, connection, may_load=True)
+    if loaded is None:  # pragma: no cover - may_load always loads
+        return [], ""
+    return sorted(loaded.tenants, key=lambda t: (t["name"].casefold(), t["id"])), loaded.error
+
+
+def stammdaten_default_project(*, customer: Customer) -> int | None:
+    """The Stammdaten default facilioo project (where the probe writes when none is chosen)."""
+    activation = UseCaseActivation.objects.filter(customer=customer, use_case="stammdaten").first()
+    value = (activation.settings or {}).get("default_tenant_id") if activation else None
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _erp_for_page(customer: Customer, mandanten: list[str]) -> dict[str, Any]:

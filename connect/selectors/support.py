@@ -127,10 +127,67 @@ def customer_health_list(
     return result
 
 
+@dataclass(frozen=True)
+class RecordMatch:
+    """A record the product sent to facilioo, found by its name, ERP key or externalId."""
+
+    customer: Customer
+    entity: str
+    erp_key: str  # as the run log writes it: "person 1000/7"
+    name: str
+    external_id: str
+    facilioo_id: int
+
+
+# Fields of the request bodies that hold a record's name, per facilioo entity.
+NAME_FIELDS = {
+    "parties": ("firstNames", "lastName"),
+    "properties": ("name",),
+    "units": ("name",),
+}
+
+
+def record_find(
+    *, user: User, query: str, customer: Customer | None = None, limit: int = 50
+) -> list[RecordMatch]:
+    """Records sent to facilioo whose name (as last sent) contains the query, or whose ERP key
+    contains it, or whose externalId is it; in the customers the user may see."""
+    from integrations.models import ExternalLink
+
+    query = query.strip()
+    if not query:
+        return []
+    visible = customer_list_for_user(user=user)
+    wanted = Q(external_id=query) | Q(natural_key__icontains=query.replace("/", "\x1f"))
+    for entity, fields in NAME_FIELDS.items():
+        for name in fields:
+            wanted |= Q(entity=entity, **{f"sent_body__{name}__icontains": query})
+    links = ExternalLink.objects.filter(wanted, customer__in=visible, entity__in=NAME_FIELDS)
+    if customer is not None:
+        links = links.filter(customer=customer)
+    found = []
+    for link in links.select_related("customer").order_by("customer__name", "id")[:limit]:
+        kind, *parts = link.natural_key.split("\x1f")
+        body = link.sent_body or {}
+        name = " ".join(str(body.get(f) or "") for f in NAME_FIELDS[link.entity]).strip()
+        found.append(
+            RecordMatch(
+                customer=link.customer,
+                entity=link.entity,
+                erp_key=f"{kind} {'/'.join(parts)}",
+                name=name,
+                external_id=link.external_id,
+                facilioo_id=link.facilioo_id,
+            )
+        )
+    return found
+
+
 def record_search(
     *, user: User, query: str, customer: Customer | None = None, limit: int = 200
 ) -> QuerySet[SyncRunItem]:
-    """Every logged outcome of a record, by ERP key (contains) or externalId (exact), newest first.
+    """Every logged outcome of a record, by ERP key (contains), externalId (exact) or the name
+    last sent (contains, see ``record_find``), newest first.
 
     A unit contract's externalId also finds the rows logged under its former form (without the
     contract kind ``MV``/``EV``), and the former form finds today's rows.
@@ -144,9 +201,14 @@ def record_search(
         items = items.filter(customer=customer)
     if not query:
         return items.none()
+    by_name = [m.erp_key for m in record_find(user=user, query=query, customer=customer)]
     # A contract's id with or without its kind: rows logged before the id held it, too.
     return (
-        items.filter(Q(external_id__in=contract_id_forms(query)) | Q(erp_key__icontains=query))
+        items.filter(
+            Q(external_id__in=contract_id_forms(query))
+            | Q(erp_key__icontains=query)
+            | Q(erp_key__in=by_name)
+        )
         .select_related("run", "customer")
         .order_by("-id")[:limit]
     )

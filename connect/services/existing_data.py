@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
-from connect.exceptions import ApplicationError
+from connect.exceptions import ApplicationError, ServiceUnavailable
 from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
 from connect.services.audit import audit_record
 
@@ -144,7 +144,7 @@ def _suggestions(
     """facilioo's records without our ids, matched to the ERP's (reads both)."""
     from connect.services.credentials import facilioo_client_for
     from integrations.erp.sources import NoValidExport, connector_for_customer
-    from integrations.facilioo.errors import FaciliooError
+    from integrations.facilioo.errors import FaciliooError, FaciliooTransientError
     from integrations.models import ExternalLink
     from integrations.sync.existing import facilioo_records, suggest
     from integrations.sync.settings import stammdaten_from_stored
@@ -167,6 +167,8 @@ def _suggestions(
             records = list(connector.read(UseCase.STAMMDATEN, mandanten=stored.mandanten))
         finally:
             connector.close()
+    except FaciliooTransientError as exc:
+        raise ServiceUnavailable(str(exc.message)) from None
     except FaciliooError as exc:
         raise ApplicationError(str(exc.message)) from None
     except NoValidExport as exc:

@@ -220,7 +220,7 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "connect.api.pagination.CheckedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "connect.api.exceptions.exception_handler",
     # Writes take JSON only, bounded in size and nesting (connect.api.parsers): one request
@@ -247,8 +247,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No deep links in the operation summaries: a link inside Swagger UI's summary button is a
+    # control nested in a control (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error answers: the Problem component (RFC 9457) on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "connect.api.problems.document_problems",
+    ],
     # Choice sets that share a field name get names of their own (stable client code).
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "connect.models.sync_logs.RunStatus",

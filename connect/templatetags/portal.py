@@ -3,41 +3,70 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.translation import gettext_lazy as _
 
-from connect.labels import ENTITY_LABELS
-from connect.models import ItemAction
+from connect import labels
 
 register = template.Library()
-
-EXTRA_ACTIONS = {
-    "unchanged": _("unverändert"),
-    "skipped_mandant": _("anderer Mandant"),
-}
 
 
 @register.filter
 def entity_label(code: str) -> str:
-    return str(ENTITY_LABELS.get(code, code))
+    return labels.entity_label(code)
 
 
 @register.filter
 def action_label(code: str) -> str:
-    if code in ItemAction.values:
-        return str(ItemAction(code).label)
-    return str(EXTRA_ACTIONS.get(code, code))
-
-
-ROLE_LABELS = {
-    "admin": _("Administrator"),
-    "viewer": _("Betrachter"),
-    "support": _("Support"),
-}
+    return labels.action_label(code)
 
 
 @register.filter
 def role_label(code: str) -> str:
-    return str(ROLE_LABELS.get(code, code))
+    return labels.role_label(code)
+
+
+@register.filter
+def reason_label(code: str) -> str:
+    return labels.reason_label(code)
+
+
+@register.filter
+def erp_key_label(erp_key: str) -> str:
+    return labels.erp_key_label(erp_key)
+
+
+@register.filter
+def erp_field_label(code: str) -> str:
+    return labels.erp_field_label(code)
+
+
+@register.filter
+def phase_label(code: str) -> str:
+    return labels.phase_label(code)
+
+
+@register.filter
+def trigger_label(code: str) -> str:
+    return labels.trigger_label(code)
+
+
+@register.filter
+def audit_action_label(action: str) -> str:
+    return labels.audit_action_label(action)
+
+
+@register.filter
+def audit_object_label(code: str) -> str:
+    return labels.audit_object_label(code)
+
+
+@register.filter
+def field_label(code: str) -> str | None:
+    return labels.field_label(code)
+
+
+@register.filter
+def value_text(value: object) -> str:
+    return labels.value_text(value)
 
 
 @register.filter
@@ -63,3 +92,12 @@ def use_case_label(code: str) -> str:
 def record_key(erp_key_label: str) -> str:
     """The run log's ``einheit 1000/0001/01/003`` as the inspector's URL part."""
     return erp_key_label.partition(" ")[2]
+
+
+@register.simple_tag
+def reason_choices() -> list[tuple[str, str]]:
+    """(code, label) of every reason, for the run log's filter."""
+    return sorted(
+        ((code, str(label)) for code, label in labels.REASON_LABELS.items()),
+        key=lambda pair: pair[1].casefold(),
+    )

@@ -44,6 +44,24 @@ DOCUMENT_TARGET = {
     "parties": dialect.wire_name("documents", "partyId"),
 }
 
+# Rows of the field mapping whose value travels under another name in our request body: a
+# party's e-mail and phone become contact details, its kind becomes facilioo's party type.
+BODY_FIELD_OF_ROW: dict[str, dict[str, str]] = {
+    "parties": {
+        "contactDetails: E-Mail": "email",
+        "contactDetails: Telefon": "phone",
+        "type": "kind",
+    },
+}
+
+
+def as_sent(entity: str, row: str, value: Any) -> Any:
+    """A body value as facilioo receives it under the mapping row's name (kind -> type id)."""
+    if entity == "parties" and row == "type" and value is not None:
+        return dialect.PARTY_TYPES.get(str(value), value)
+    return value
+
+
 # A field of our (canonical) request body -> the field of facilioo's read model holding it.
 READ_FIELD: dict[str, dict[str, str]] = {
     entity: {canonical: wire for canonical, (wire, _evidence) in fields.items()}

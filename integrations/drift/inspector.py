@@ -32,7 +32,9 @@ from django.utils.translation import gettext_lazy
 
 from integrations.drift import documents
 from integrations.drift.facilioo_names import (
+    BODY_FIELD_OF_ROW,
     DELETED,
+    as_sent,
     canonical_name,
     compared,
     live_value,
@@ -486,8 +488,19 @@ def _rows(
         if row.facilioo_entity == entity
     }
     sent: dict[str, Any] = dict(link.sent_body or {}) if link is not None else {}
+    today: dict[str, Any] = dict(payload.body) if payload else {}
+    # A body field shown in its mapping row (the party's e-mail under "contactDetails: E-Mail").
+    for row_name, body_name in BODY_FIELD_OF_ROW.get(entity, {}).items():
+        for values in (sent, today):
+            if body_name in values:
+                values[row_name] = as_sent(entity, row_name, values.pop(body_name))
+    if "externalIds" in rules:  # a party's external id goes into its list of external ids
+        if link is not None:
+            sent["externalIds"] = link.external_id
+        if payload:
+            today["externalIds"] = payload.external_id
     names = list(rules)
-    for extra in [*(payload.body if payload else {}), *sent]:
+    for extra in [*today, *sent]:
         if extra not in names:
             names.append(extra)
     rows = []
@@ -501,7 +514,7 @@ def _rows(
                 name=name,
                 erp_fields=rule.erp_field if rule else "",
                 rule=str(rule.rule) if rule else "",
-                value=(payload.body.get(name) if payload else None),
+                value=today.get(name) if payload else None,
                 sent=sent.get(name),
                 live=live_now,
                 has_sent=has_sent,

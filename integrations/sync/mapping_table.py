@@ -38,7 +38,7 @@ _DOCUMENT = _("Dokument → Dokument")
 _ID_RULE = _(
     "Zusammengesetzte ID: die Nummern mit dem gewählten Trennzeichen verbunden, ohne "
     "Leerzeichen. Enthält eine Nummer das Trennzeichen, wird der Datensatz übersprungen "
-    "(ambiguous_key)."
+    "(Grund „Nummer nicht eindeutig“)."
 )
 _AS_IS = _("Unverändert übernommen; leer bleibt leer.")
 _PARENT = _("facilioo-ID des in facilioo angelegten übergeordneten Datensatzes.")
@@ -53,7 +53,7 @@ MAPPING: tuple[MappingRow, ...] = (
         _(
             "facilioo-Mandant (Projekt), dem die Wirtschaftseinheit zugeordnet ist: Zuordnung "
             "der WE, sonst der Standard-Mandant. Ohne Zuordnung wird das Gebäude übersprungen "
-            "(no_facilioo_tenant)."
+            "(Grund „kein facilioo-Projekt zugeordnet“)."
         ),
     ),
     MappingRow(
@@ -149,7 +149,8 @@ MAPPING: tuple[MappingRow, ...] = (
         "type",
         _(
             "Immer 7 (Nutzer:in). Wer Mieter und Eigentümer ist, wird eine Partei. Mieter ohne "
-            "gültige E-Mail-Adresse werden nicht übertragen (no_email, invalid_email), "
+            "gültige E-Mail-Adresse werden nicht übertragen (Grund „keine E-Mail-Adresse“ oder "
+            "„ungültige E-Mail-Adresse“), "
             "Eigentümer schon (Kontakt per Post)."
         ),
     ),
@@ -256,7 +257,7 @@ MAPPING: tuple[MappingRow, ...] = (
             "Monaten vor dem Lauf endete (Einstellung „beendete Verträge der letzten N Monate "
             "übertragen“, Standard 24), wird mit seinem Ende angelegt, damit die Dokumente "
             "ehemaliger Mieter an ihm hängen; ein früher beendeter wird nicht neu angelegt "
-            "(ended_contract), ein vorhandener erhält sein Ende."
+            "(Grund „Vertrag beendet“), ein vorhandener erhält sein Ende."
         ),
     ),
     MappingRow(
@@ -341,7 +342,7 @@ MAPPING: tuple[MappingRow, ...] = (
         "propertyId",
         _(
             "Sonst mit Gebäude die Liegenschaft. Nur einer Wirtschaftseinheit zugeordnete "
-            "Dokumente werden übersprungen (we_only)."
+            "Dokumente werden übersprungen (Grund „nur der Wirtschaftseinheit zugeordnet“)."
         ),
     ),
     MappingRow(_DOCUMENT, "documents", "", "fileId", _("Die Datei des Dokuments (siehe oben).")),

@@ -16,7 +16,9 @@
           const status = row.querySelector("[data-status]");
           if (status) { status.textContent = run.status_label; status.className = "state state-" + run.status; status.dataset.status = run.status; }
           const text = row.querySelector("[data-progress-text]");
-          if (text) text.textContent = run.total ? `${run.done} / ${run.total}` : run.phase;
+          if (text) text.textContent = run.total ? `${run.done} / ${run.total}` : run.phase_label;
+          const started = row.querySelector("[data-started-text]");
+          if (started) started.textContent = run.started_text;
           if (!run.active && row.dataset.active === "true") { row.dataset.active = "false"; if (row.dataset.reloadWhenDone) location.reload(); }
         }
         active = active || run.active;

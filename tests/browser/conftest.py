@@ -108,10 +108,24 @@ AXE_RUN = """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", 
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ")),
   })))"""
+# Beyond axe's rules: an id used twice (labels and links then point at the wrong element) and
+# markup in the browser title (a template block that leaks HTML into <title>).
+PAGE_CHECKS = """() => {
+  const found = [];
+  const seen = {};
+  for (const el of document.querySelectorAll("[id]")) seen[el.id] = (seen[el.id] || 0) + 1;
+  const twice = Object.keys(seen).filter(id => seen[id] > 1);
+  if (twice.length) found.push({id: "duplicate-id", impact: "serious",
+    help: "Jede id nur einmal", nodes: twice.map(id => "#" + id + " x" + seen[id])});
+  if (/[<>]/.test(document.title)) found.push({id: "title-markup", impact: "serious",
+    help: "Kein HTML im Seitentitel", nodes: [document.title]});
+  return found;
+}"""
 AXE_ON_LOAD = f"""
 if (window.top === window) {{
   window.addEventListener("load", () => setTimeout(() => {{
-    ({AXE_RUN})().then(found => window.__axeReport(location.href, found));
+    ({AXE_RUN})().then(found => window.__axeReport(
+      location.href, found.concat(({PAGE_CHECKS})())));
   }}, 0));
 }}
 """

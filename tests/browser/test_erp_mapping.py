@@ -59,9 +59,9 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
     # (each select reached by its accessible name, within the file's fieldset)
     units = page.get_by_role("group", name="einheiten.csv")
     assert units.get_by_label("Quelle für einheiten.csv").input_value() == "einheiten.csv"
-    assert units.get_by_label("einheit_nr", exact=True).input_value() == "Einheit"
+    assert units.get_by_label("Einheit-Nr.", exact=True).input_value() == "Einheit"
     contracts = page.get_by_role("group", name="mietvertraege.csv")
-    assert contracts.get_by_label("Umwandlung für beginn").input_value() == "%d.%m.%Y"
+    assert contracts.get_by_label("Umwandlung für Vertragsbeginn").input_value() == "%d.%m.%Y"
     screenshot("zuordnung-vorgeschlagen")
     # when: saved as suggested, the required fields still unmapped are refused in German
     page.fill("#id_mapping_name", "Unser ERP")

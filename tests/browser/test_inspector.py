@@ -3,6 +3,9 @@ with a record a facilioo user changed after the sync, so the difference is highl
 
 from __future__ import annotations
 
+import os
+import re
+
 import pytest
 
 from connect.models import Customer, Role
@@ -124,3 +127,56 @@ def test_inspector_from_a_dokumente_log_row(live_server, settings, page, screens
         file_row = page.locator('#record-file-fields tr[data-field="name"]')
         assert "differs" not in (file_row.get_attribute("class") or "")
         assert str(link.sent_body["fileId"]) in page.locator("#record-file-link").inner_text()
+
+
+ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inspector_shows_the_e_mail_that_was_sent_in_german_words(
+    live_server, settings, page, screenshot
+):
+    with sandbox_for(settings) as sandbox:
+        # given: a synced customer; a tenant whose e-mail address went to facilioo
+        customer = Customer.objects.create(
+            name="Musterstadt Wohnen GmbH", slug="musterstadt", demo_units=20
+        )
+        connect_to_sandbox(customer, sandbox)
+        activate_stammdaten(customer)
+        sync_run_execute(
+            run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+        )
+        link = next(
+            x
+            for x in ExternalLink.objects.filter(customer=customer, entity="parties").order_by("id")
+            if (x.sent_body or {}).get("email")
+        )
+        email = link.sent_body["email"]
+        key = "/".join(link.natural_key.split("\x1f")[1:])
+        admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+
+        # when: the admin opens the tenant's record in a German browser
+        login(page, live_server.url, admin.username)
+        page.goto(f"{live_server.url}/c/musterstadt/records/parties/{key}/")
+        page.wait_for_selector("#record-fields")
+        screenshot("inspektor-mieter-mit-e-mail")
+
+        # then: the e-mail row shows the address sent, under "zuletzt gesendet"
+        shot = os.environ.get("INSPECTOR_SCREENSHOT")
+        if shot:  # the picture of docs/ui.md, taken when asked for
+            page.locator("#record-fields").screenshot(path=shot)
+        headers = [h.strip() for h in page.locator("#record-fields thead th").all_text_contents()]
+        sent_col = headers.index("zuletzt gesendet")
+        row = page.locator('#record-fields tr[data-field="contactDetails: E-Mail"]')
+        assert row.locator("td").nth(sent_col).inner_text().strip() == email
+        # and every row names its rule: no unlabeled rows
+        for tr in page.locator("#record-fields tbody tr").all():
+            assert tr.locator("td").nth(headers.index("Regel")).inner_text().strip(), (
+                tr.inner_text()
+            )
+        # and values read as German words and dates, not Python or ISO
+        text = page.locator("#content").inner_text()
+        for raw in ("True", "False", "None", "'user'", "\tuser\t"):
+            assert raw not in text, raw
+        assert "Ja" in row.locator("xpath=..").inner_text()
+        assert not ISO_DATE.search(text), ISO_DATE.search(text)

@@ -107,7 +107,7 @@ def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, new_p
     assert len(sandbox.state.records("units")) == run.counts["units"]["created"] == 60
 
     # 6. opens the run's log and finds a tenant skipped for having no e-mail address
-    page.fill("#log-filter input[name=reason]", "no_email")
+    page.locator("#log-filter select[name=reason]").select_option(label="keine E-Mail-Adresse")
     page.click("#log-filter input[type=submit]")
     row = page.locator("#run-items tbody tr").first
     screenshot("protokoll-ohne-email")

@@ -16,6 +16,7 @@ from connect.models import Alert, AlertKind, UseCaseActivation
 from connect.schedules import Schedule, schedule_clean, schedule_label
 from connect.tasks import alerts_check_overdue
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory, activate_stammdaten
+from tests.problems import messages
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -168,7 +169,7 @@ def test_api_refuses_bad_schedules_with_400(client, tenancy, schedule, message):
         content_type="application/json",
     )
     assert response.status_code == 400, response.content
-    assert response.json()["errors"][0].startswith(message)
+    assert messages(response.json())[0].startswith(message)
     assert not UseCaseActivation.objects.exists()
 
 

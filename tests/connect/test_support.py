@@ -247,3 +247,33 @@ def test_record_search_finds_a_contract_under_its_id_with_and_without_the_kind(
     # and: a party's id still finds only itself
     response = client.get(reverse("portal:support-records"), {"q": "1000-40001"})
     assert {i.entity for i in response.context["items"]} == {"parties"}
+
+
+def test_pausing_is_confirmed_on_the_use_case_page(client, tenancy):
+    UseCaseActivation.objects.create(customer=tenancy.a, use_case="stammdaten", enabled=True)
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:usecase-pause", kwargs={"slug": "alpha", "use_case": "stammdaten"})
+    paused = client.post(url, {"paused": "1"}, follow=True)
+    assert paused.redirect_chain[-1][0] == "/c/alpha/usecases/stammdaten/"
+    assert "Stammdaten ist pausiert: Geplante Läufe starten nicht" in paused.content.decode()
+    resumed = client.post(url, {"paused": "0"}, follow=True)
+    assert "Stammdaten läuft wieder nach Zeitplan." in resumed.content.decode()
+
+
+def test_the_dokumente_page_names_the_stammdaten_separator_when_it_differs(client, tenancy):
+    UseCaseActivation.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        enabled=True,
+        settings={"separator": "-", "mandanten": ["1000"]},
+    )
+    UseCaseActivation.objects.create(
+        customer=tenancy.a,
+        use_case="dokumente",
+        enabled=True,
+        settings={"separator": "_", "mandanten": ["1000"]},
+    )
+    client.force_login(tenancy.admin_a)
+    page = client.get("/c/alpha/usecases/dokumente/").content.decode()
+    assert 'id="separator-differs"' in page
+    assert "Die Stammdaten verwenden „-“" in page

@@ -25,6 +25,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from connect.api import problems
 from connect.api.parsers import ExportBodyParser
 from connect.api.permissions import CustomerAccess
 from connect.api.serializers import ErrorSerializer
@@ -298,8 +299,9 @@ class ErpExportListApi(ErpExportBase):
 
 def too_large(message: str) -> Response:
     return Response(
-        {"detail": message, "errors": [message]},
+        problems.problem(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, message),
         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        content_type=problems.CONTENT_TYPE,
     )
 
 

@@ -169,10 +169,11 @@ class ExistingDataApi(CustomerAPIView):
     @extend_schema(
         operation_id="existing_data_list",
         parameters=[SLUG],
-        responses={200: RowSerializer(many=True), 400: ErrorSerializer},
+        responses={200: RowSerializer(many=True), 400: ErrorSerializer, 503: ErrorSerializer},
         description="facilioo properties and units in the assigned projects that carry none "
         "of our ids, each with the suggested ERP record. Empty before the facilioo connection "
-        "and the Stammdaten settings exist.",
+        "and the Stammdaten settings exist. 503 with Retry-After while facilioo cannot be "
+        "reached.",
     )
     def get(self, request: Request, slug: str) -> Response:
         from connect.selectors.customers import can_change, can_operate

@@ -94,7 +94,7 @@ class ReconciliationListCreateApi(CustomerAPIView):
         operation_id="reconciliations_create",
         parameters=[SLUG],
         request=ReconciliationCreateSerializer,
-        responses={201: ReconciliationSerializer, 400: ErrorSerializer},
+        responses={201: ReconciliationSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
         description="Start a reconciliation (read-only towards facilioo); 400 while one runs.",
     )
     def post(self, request: Request, slug: str) -> Response:

@@ -11,9 +11,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connect.api.pagination import ItemCursorPagination, RunCursorPagination
+from connect.api.problems import validate_query
 from connect.api.serializers import ErrorSerializer, RunItemSerializer, RunSerializer
 from connect.api.views.base import RUN_ID, SLUG, CustomerAPIView, CustomerMixin
 from connect.models import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
+from connect.selectors.activations import activation_require_enabled
 from connect.selectors.runs import sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.sync_logs import sync_run_cancel
 from integrations.services import sync_run_request
@@ -60,13 +62,10 @@ class RunListCreateApi(CustomerMixin, generics.ListAPIView[SyncRun]):
     def get_queryset(self) -> QuerySet[SyncRun]:
         if getattr(self, "swagger_fake_view", False):
             return SyncRun.objects.none()
-        filters = RunFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        runs = sync_run_list(
-            customer=self.customer, use_case=filters.validated_data.get("use_case")
-        )
-        if filters.validated_data.get("status"):
-            runs = runs.filter(status=filters.validated_data["status"])
+        filters = validate_query(RunFilterSerializer(data=self.request.query_params), self.request)
+        runs = sync_run_list(customer=self.customer, use_case=filters.get("use_case"))
+        if filters.get("status"):
+            runs = runs.filter(status=filters["status"])
         return runs.select_related("requested_by")
 
     @extend_schema(
@@ -75,11 +74,12 @@ class RunListCreateApi(CustomerMixin, generics.ListAPIView[SyncRun]):
         request=RunCreateSerializer,
         responses={201: RunSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
         description="Start a run. 409 with a German message while one of the use case is "
-        "queued or running.",
+        "queued or running (with its `run_id`), and for a use case that is not activated.",
     )
     def post(self, request: Request, slug: str) -> Response:
         data = RunCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        activation_require_enabled(customer=self.customer, use_case=data.validated_data["use_case"])
         run = sync_run_request(
             customer=self.customer,
             use_case=data.validated_data["use_case"],
@@ -143,8 +143,8 @@ class RunItemListApi(CustomerMixin, generics.ListAPIView[SyncRunItem]):
     def get_queryset(self) -> QuerySet[SyncRunItem]:
         if getattr(self, "swagger_fake_view", False):
             return SyncRunItem.objects.none()
-        filters = RunItemFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        params: dict[str, Any] = filters.validated_data
+        params = validate_query(
+            RunItemFilterSerializer(data=self.request.query_params), self.request
+        )
         run = sync_run_get(customer=self.customer, run_id=self.kwargs["run_id"])
         return sync_run_item_list(customer=self.customer, run=run, **params)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connect.api.permissions import SupportOnly
+from connect.api.problems import validate_query
 from connect.api.serializers import RunItemSerializer
 from connect.models import RunStatus, User
 from connect.selectors.customers import customer_get_for_user
@@ -64,13 +65,12 @@ class CustomerHealthListApi(APIView):
         responses=OutputSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
+        filters = validate_query(self.FilterSerializer(data=request.query_params), request)
         health = customer_health_list(
             user=request.user,  # type: ignore[arg-type]
-            query=filters.validated_data.get("query", ""),
-            problem_only=filters.validated_data["problem_only"],
-            sort=filters.validated_data["sort"],
+            query=filters.get("query", ""),
+            problem_only=filters["problem_only"],
+            sort=filters["sort"],
         )
         return Response(self.OutputSerializer(health, many=True).data)
 
@@ -105,12 +105,11 @@ class RecordSearchApi(APIView):
     )
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        slug = filters.validated_data.get("customer")
+        filters = validate_query(self.FilterSerializer(data=request.query_params), request)
+        slug = filters.get("customer")
         items = record_search(
             user=user,
-            query=filters.validated_data["q"],
+            query=filters["q"],
             customer=customer_get_for_user(user=user, slug=slug) if slug else None,
         )
         return Response(self.OutputSerializer(items, many=True).data)

@@ -7,6 +7,7 @@ from knox.models import AuthToken as ApiToken
 from rest_framework.test import APIClient
 
 from tests.conftest import PASSWORD
+from tests.problems import errors_at
 
 TOKEN_URL = "/api/auth/token/"
 CUSTOMERS_URL = "/api/customers/"
@@ -54,7 +55,7 @@ def test_wrong_password_is_refused_in_german(api, tenancy):
 def test_missing_fields_are_named_in_german(api, tenancy):
     response = api.post(TOKEN_URL, {"username": tenancy.admin_a.username}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"password": ["Dieses Feld ist zwingend erforderlich."]}
+    assert errors_at(response.json(), "password") == ["Dieses Feld ist zwingend erforderlich."]
 
 
 def test_token_logins_are_throttled_like_portal_logins(api, client, tenancy, settings):
@@ -66,7 +67,7 @@ def test_token_logins_are_throttled_like_portal_logins(api, client, tenancy, set
     response = api.post(TOKEN_URL, {"username": username, "password": PASSWORD}, format="json")
     # then: refused with a German message in JSON, and no token was issued
     assert response.status_code in (429, 403)
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert "Zu viele fehlgeschlagene Anmeldeversuche" in response.json()["detail"]
     assert not ApiToken.objects.exists()
     # and the same lockout holds for the portal's login form

@@ -54,10 +54,13 @@ def test_an_admin_creates_a_token_on_the_erp_page_shown_once_and_stored_hashed(
 ):
     client.force_login(tenancy.admin_a)
     # when: the admin creates a token
-    response = client.post(
+    created = client.post(
         reverse("portal:erp-tokens", kwargs={"slug": "alpha"}), {"name": "ERP-Server"}
     )
-    # then: the page shows it once, in ready-to-copy curl and PowerShell lines
+    # then: answered with a redirect to the ERP page, so a reload creates nothing
+    assert created.status_code == 302
+    response = client.get(created["Location"])
+    # and the page shows it once, in ready-to-copy curl and PowerShell lines
     page = response.content.decode()
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"

@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from connect.models import AuditLog, Customer, ErpExport, FaciliooConnection, SyncRun
 from integrations.models import Reconciliation
 from tests.connect.test_isolation import RECORD_KEYS
+from tests.factories import activate_stammdaten
 
 URL_PARAMETERS: dict[str, Callable[[Customer], Any]] = {
     "slug": lambda customer: customer.slug,
@@ -136,7 +137,9 @@ def test_anonymous_gets_401(api, tenancy, name, params, method):
     ],
 )
 def test_roles_for_writes(api, tenancy, who, name, expected):
-    # given
+    # given: (a run needs its use case activated)
+    if name == "api:runs":
+        activate_stammdaten(tenancy.a)
     api.force_authenticate(getattr(tenancy, who))
     url = reverse(
         name,

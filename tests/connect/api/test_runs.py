@@ -7,12 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from connect.models import AuditLog, RunStatus, SyncRun
+from tests.factories import activate_stammdaten
+from tests.problems import errors_at
 
 RUNS = "/api/customers/alpha/runs/"
 
 
 def test_start_a_run_then_a_second_is_refused_with_409(api, tenancy):
-    # given
+    # given: Stammdaten activated
+    activate_stammdaten(tenancy.a)
     api.force_authenticate(tenancy.admin_a)
     # when: a dry run is started
     first = api.post(RUNS, {"use_case": "stammdaten", "dry_run": True}, format="json")
@@ -40,7 +43,7 @@ def test_a_run_needs_a_known_use_case(api, tenancy):
     api.force_authenticate(tenancy.admin_a)
     response = api.post(RUNS, {"use_case": "heizkosten"}, format="json")
     assert response.status_code == 400
-    assert "use_case" in response.json()
+    assert errors_at(response.json(), "use_case") == ['"heizkosten" ist keine gültige Option.']
 
 
 def test_run_detail_shows_status_progress_counts_and_times(api, tenancy):
@@ -156,6 +159,8 @@ def test_starting_and_cancelling_through_the_api_keeps_the_reason_in_the_audit_l
     from rest_framework.test import APIClient
 
     from connect.models import AuditLog
+
+    activate_stammdaten(tenancy.a)
 
     api = APIClient()
     api.force_authenticate(tenancy.support)

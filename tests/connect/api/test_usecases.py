@@ -6,6 +6,7 @@ import pytest
 
 from connect.models import AuditLog, UseCaseActivation
 from tests.factories import connect_to_sandbox, sandbox_for
+from tests.problems import errors_at, messages
 
 URL = "/api/customers/alpha/usecases/stammdaten/"
 
@@ -73,7 +74,7 @@ def test_bad_settings_are_refused_with_every_problem_in_german(api, tenancy, con
     )
     # then
     assert response.status_code == 400
-    errors = response.json()["errors"]
+    errors = messages(response.json())
     assert errors == [
         "Das Trennzeichen muss eines von - _ . / | sein.",
         "Bitte wählen Sie mindestens einen Mandanten.",
@@ -88,9 +89,11 @@ def test_wrong_types_in_settings_are_refused_in_german(api, tenancy):
         URL, {"settings": {"default_tenant_id": "eins", "mandanten": "1000"}}, format="json"
     )
     assert response.status_code == 400
-    settings_errors = response.json()["settings"]
-    assert settings_errors["default_tenant_id"] == ["Eine gültige Ganzzahl ist erforderlich."]
-    assert "Liste" in settings_errors["mandanten"][0]
+    body = response.json()
+    assert errors_at(body, "settings/default_tenant_id") == [
+        "Eine gültige Ganzzahl ist erforderlich."
+    ]
+    assert "Liste" in errors_at(body, "settings/mandanten")[0]
 
 
 def test_activation_without_a_connection_says_why(api, tenancy):
@@ -128,9 +131,9 @@ def test_dokumente_settings_are_typed_and_validated_in_german(api, tenancy, conn
     response = api.put(url, {"settings": {"max_mb": "viel", "archives": "A"}}, format="json")
     # then: refused per field, in German
     assert response.status_code == 400
-    settings_errors = response.json()["settings"]
-    assert settings_errors["max_mb"] == ["Eine gültige Ganzzahl ist erforderlich."]
-    assert "Liste" in settings_errors["archives"][0]
+    body = response.json()
+    assert errors_at(body, "settings/max_mb") == ["Eine gültige Ganzzahl ist erforderlich."]
+    assert "Liste" in errors_at(body, "settings/archives")[0]
     # when: the right types, but a date that is none
     response = api.put(
         url,
@@ -138,7 +141,7 @@ def test_dokumente_settings_are_typed_and_validated_in_german(api, tenancy, conn
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == [
+    assert messages(response.json()) == [
         "„Dokumente ab“ ist kein gültiges Datum (Format JJJJ-MM-TT, z. B. 2020-01-31)."
     ]
     # when: valid settings

@@ -1,0 +1,148 @@
+"""The portal's frame as a German viewer sees it: the menu, the read-only note, no missing files."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from connect.models import Role, SyncRun
+from tests.browser.conftest import AXE_RUN
+from tests.conftest import PASSWORD
+from tests.factories import CustomerFactory, MembershipFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.services]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_viewer_sees_the_menu_a_read_only_note_and_nothing_missing(live_server, page):
+    customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
+    viewer = MembershipFactory(customer=customer, role=Role.VIEWER).user
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    # when: the viewer logs in (a first visit: nothing cached)
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", viewer.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.wait_for_load_state("networkidle")
+    # then: the menu leads to the reconciliation, a note says the viewer only reads
+    menu = page.get_by_role("navigation", name="Kundennavigation")
+    menu.get_by_role("link", name="Abgleich").click()
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/reconciliations/")
+    assert "nur Leserechte" in page.locator("#readonly-hint").inner_text()
+    # and no file the pages asked for was missing (the icon included)
+    assert not missing, missing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_gets_no_read_only_note(live_server, page):
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    assert page.locator("#readonly-hint").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_password_reset_page_is_the_portals_in_german(live_server, page):
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+    # when: "Passwort vergessen?" is followed from the login page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("link", name="Passwort vergessen?").click()
+    page.wait_for_load_state("networkidle")
+    # then: the portal's page, in German, with nothing missing
+    assert page.title() == "Passwort vergessen | Connect · facilioo"
+    assert page.locator("h1").inner_text() == "Passwort vergessen"
+    page.get_by_label("E-Mail-Adresse").fill("niemand@example.org")
+    page.get_by_role("button", name="Link senden").click()
+    page.wait_for_url(f"{live_server.url}/password-reset/done/")
+    assert (
+        "ist eine E-Mail mit dem Link unterwegs"
+        in page.locator("#password-reset-sent").inner_text()
+    )
+    assert not missing, missing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queued_run_that_starts_says_so_without_a_reload(live_server, page):
+    # given: a queued run on its page
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    run = SyncRun.objects.create(
+        customer=customer, use_case="stammdaten", trigger="manual", status="queued"
+    )
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.goto(f"{live_server.url}/c/musterstadt/runs/{run.pk}/")
+    assert "in der Warteschlange seit" in page.locator("#run-started").inner_text()
+    # when: a worker starts it
+    SyncRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    # then: the page says it runs and since when, no longer that it waits
+    expect(page.locator("#run-started")).to_contain_text("gestartet", timeout=15_000)
+    assert page.locator("#run-status").inner_text() == "läuft"
+    assert "Warteschlange" not in page.locator("#run-progress").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schedule_picker_reads_as_one_line(live_server, page):
+    # given: an admin on the Stammdaten settings page
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.goto(f"{live_server.url}/c/musterstadt/usecases/stammdaten/")
+    picker = page.locator("#schedule-picker")
+    shot = os.environ.get("SCHEDULE_SCREENSHOT")
+    if shot:  # the picture of docs/ui.md, taken when asked for
+        picker.screenshot(path=shot)
+    # then: the seven days stand in one row, each day's box beside its name
+    days = picker.locator("input[name=schedule_days]")
+    assert days.count() == 7
+    tops = set()
+    for i in range(7):
+        box = days.nth(i).bounding_box()
+        label = days.nth(i).locator("xpath=..").bounding_box()
+        assert box is not None
+        assert label is not None
+        tops.add(round(box["y"]))
+        assert abs(label["y"] - box["y"]) < label["height"], (i, label, box)
+    assert len(tops) == 1, tops
+    # and the time field follows "um" right after the last day, on the same line
+    sunday = days.nth(6).locator("xpath=..").bounding_box()
+    um = picker.locator("label[for=id_schedule_times]").bounding_box()
+    time_field = picker.locator("#id_schedule_times").bounding_box()
+    assert sunday is not None
+    assert um is not None
+    assert time_field is not None
+    assert abs(um["y"] - sunday["y"]) < sunday["height"], (um, sunday)
+    assert 0 <= time_field["x"] - (um["x"] + um["width"]) < 40, (um, time_field)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_pass_axe_once_drawn(live_server, page):
+    """Swagger UI draws the operations after the page has loaded, so axe-core runs again then."""
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    found = page.evaluate(AXE_RUN)
+    assert not found, found
