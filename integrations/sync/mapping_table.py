@@ -272,9 +272,9 @@ MAPPING: tuple[MappingRow, ...] = (
             "Mietvertrag und ein Eigentümervertrag mit derselben Nummer, Einheit und Person "
             "zwei Verträge. Die Vertragsart steht immer an siebter Stelle, nach den sechs "
             "ERP-Nummern, und kann daher keine ERP-Nummer sein. Enthält eine Nummer das "
-            "Trennzeichen, wird der Vertrag übersprungen (ambiguous_key). Ein Vertrag, der "
-            "noch die ID ohne Vertragsart trägt, erhält die neue ID beim nächsten Lauf "
-            "(Aktualisierung, contract_kind_added)."
+            "Trennzeichen, wird der Vertrag übersprungen (die ID wäre nicht eindeutig). Ein "
+            "Vertrag, der noch die ID ohne Vertragsart trägt, erhält die neue ID beim nächsten "
+            "Lauf (als Aktualisierung protokolliert)."
         ),
     ),
     # Ordner -> document group

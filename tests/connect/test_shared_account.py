@@ -26,6 +26,7 @@ from tests.factories import (
     connect_to_sandbox,
     sandbox_for,
 )
+from tests.problems import messages
 
 SECRET = "S3cret-Passw0rd!"
 REASON = "Konzernschwestern, getrennte Mandanten"
@@ -224,7 +225,7 @@ def test_the_api_refuses_mandanten_of_the_customer_sharing_the_account(sharing):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == [
+    assert messages(response.json()) == [
         "Diese Mandanten können nicht gespeichert werden: Das facilioo-Konto wird mit einem "
         "anderen Kunden geteilt, und die Mandanten der beiden dürfen sich nicht überschneiden. "
         "Gemeinsame Mandanten mit dem Kunden „Beta Bau“: 2000. Zusammengesetzte IDs beginnen "
