@@ -407,20 +407,6 @@ class FaciliooClient:
                     ids.append(party)
         return {value: sorted(ids) for value, ids in found.items()}
 
-    def party_external_ids_of(self, party_ids: list[int]) -> dict[int, list[str]]:
-        """Our external ids on each of ``party_ids`` (the batch lookup by party)."""
-        result: dict[int, list[str]] = {pid: [] for pid in party_ids}
-        for start in range(0, len(party_ids), dialect.LOOKUP_BATCH):
-            chunk = party_ids[start : start + dialect.LOOKUP_BATCH]
-            body = {dialect.LOOKUP_PARTY_IDS: chunk, dialect.LOOKUP_EXTERNAL_IDS: None}
-            for item in self.iter_pages(
-                dialect.PARTY_EXTERNAL_IDS_SEARCH_PATH, method="POST", json=body
-            ):
-                party, value = _lookup_item(item)
-                if party in result and value is not None and value not in result[party]:
-                    result[party].append(value)
-        return result
-
     def party_types(self, party_ids: list[int]) -> dict[int, int | None]:
         """The type of each live party of ``party_ids`` (search by ``ids``, 100 a request)."""
         types: dict[int, int | None] = {}

@@ -18,7 +18,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -241,12 +241,17 @@ def write_xlsx_workbook(v1: Path, target: Path) -> int:
     return rows
 
 
-def write_xlsx_sample(v1: Path, target: Path) -> None:
+def _zip_workbook(write: Callable[[Path, Path], int], v1: Path, target: Path) -> None:
+    """A sample export: the workbook ``write`` makes of export v1, as bestand.xlsx in a zip."""
     workbook = target.with_suffix(".xlsx.tmp")
-    write_xlsx_workbook(v1, workbook)
+    write(v1, workbook)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.write(workbook, "bestand.xlsx")
     workbook.unlink()
+
+
+def write_xlsx_sample(v1: Path, target: Path) -> None:
+    _zip_workbook(write_xlsx_workbook, v1, target)
 
 
 FLAT_SOURCE = "mietvertraege_export.csv"
@@ -564,11 +569,7 @@ def write_person_contract_workbook(v1: Path, target: Path) -> int:
 
 
 def write_person_contract_sample(v1: Path, target: Path) -> None:
-    workbook = target.with_suffix(".xlsx.tmp")
-    write_person_contract_workbook(v1, workbook)
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.write(workbook, "bestand.xlsx")
-    workbook.unlink()
+    _zip_workbook(write_person_contract_workbook, v1, target)
 
 
 # --- flach-vertragsbericht: a flat contract report with "Nachname, Vorname" and codes --------
