@@ -69,6 +69,16 @@ class PartyWriter:
 
     # -- external ids --------------------------------------------------------------------------
 
+    def lookup(
+        self, external_ids: list[str], *, owned: Mapping[str, list[int]] | None = None
+    ) -> dict[str, list[int]]:
+        """The parties our ids point to (lower case → party ids): from ``owned`` when given,
+        else facilioo's batch lookup (no request for an empty list)."""
+        if owned is None:
+            return self.client.lookup_parties(external_ids)
+        wanted = {v.casefold() for v in external_ids}
+        return {value: list(ids) for value, ids in owned.items() if value in wanted}
+
     def find(
         self, external_ids: list[str], *, owned: Mapping[str, list[int]] | None = None
     ) -> dict[str, int]:
@@ -76,11 +86,7 @@ class PartyWriter:
         our company owns, ``client.owned_party_ids``) when given, else through facilioo's batch
         lookup, 100 ids a request. Only parties of the type we write are kept (a value can
         match one party per type); the lookup is owner-scoped, so each carries our id."""
-        if owned is None:
-            hits = self.client.lookup_parties(external_ids)
-        else:
-            wanted = {v.casefold() for v in external_ids}
-            hits = {value: ids for value, ids in owned.items() if value in wanted}
+        hits = self.lookup(external_ids, owned=owned)
         if not hits:
             return {}
         types = self.client.party_types(sorted({pid for ids in hits.values() for pid in ids}))

@@ -298,12 +298,8 @@ class PartyStream(Stream):
         linked = [w for w in linked if not w.adopted and w.link and w.link.external_id]
         if not linked:
             return
-        values = [w.link.external_id for w in linked if w.link]
-        if self._owned is None:
-            hits = engine.client.lookup_parties(values)
-        else:
-            wanted = {v.casefold() for v in values}
-            hits = {value: ids for value, ids in self._owned.items() if value in wanted}
+        writer = PartyWriter(engine.client)
+        hits = writer.lookup([w.link.external_id for w in linked if w.link], owned=self._owned)
         moved = [
             w
             for w in linked
@@ -311,9 +307,7 @@ class PartyStream(Stream):
         ]
         if not moved:
             return
-        found = PartyWriter(engine.client).find(
-            [w.link.external_id for w in moved if w.link], owned=hits
-        )
+        found = writer.find([w.link.external_id for w in moved if w.link], owned=hits)
         for w in moved:
             assert w.link is not None  # noqa: S101 (filtered above)
             party = found.get(w.link.external_id.casefold())
