@@ -292,7 +292,8 @@ def _carries_our_id(client: FaciliooClient, link: Any) -> bool:
 def _not_ours_message(facilioo_id: Any) -> str:
     return _(
         "Die Person %(id)s in facilioo trägt unsere externe ID nicht mehr (zusammengeführt oder "
-        "von Hand geändert); ihr aktueller Stand wird nicht gezeigt."
+        "von Hand geändert); ihr aktueller Stand wird nicht gezeigt. Der nächste Lauf sucht die "
+        "Person über unsere externe ID und legt sie neu an, wenn keine sie trägt."
     ) % {"id": facilioo_id}
 
 
@@ -351,8 +352,10 @@ def record_explain(
                         live, live_error = None, _deleted_message(link.facilioo_id)
                         _rewrite(customer, link)
                     elif entity == "parties" and not _carries_our_id(client, link):
-                        # Shared: what only another company's id reaches is never shown.
+                        # Shared: what only another company's id reaches is never shown; the
+                        # next run finds the person again by our id (or creates it).
                         live, live_error = None, _not_ours_message(link.facilioo_id)
+                        _rewrite(customer, link)
                 else:
                     live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
                 if file_link is not None:
@@ -438,7 +441,8 @@ def record_explain(
 
 
 def _rewrite(customer: Customer, link: ExternalLink) -> None:
-    """Deleted in facilioo: the next run creates it again (so the message below is true)."""
+    """Deleted in facilioo, or a party without our id: the next run writes it again (so the
+    messages below are true)."""
     links_rewrite_next_run(customer_id=customer.pk, records=[(link.entity, link.natural_key)])
 
 

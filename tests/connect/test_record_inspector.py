@@ -174,3 +174,33 @@ def test_a_unit_deleted_in_facilioo_comes_back_with_the_next_run_as_the_inspecto
     restored = sandbox.state.get("units", new_id)
     assert restored["deleted"] is None
     assert restored["externalId"] == link.external_id
+
+
+def test_a_party_that_lost_our_id_is_not_shown_and_the_next_run_finds_the_person_again(
+    client, synced
+):
+    # given: facilioo holds the linked party, but our id is gone from it (changed by hand)
+    customer, sandbox, _run = synced
+    link = ExternalLink.objects.filter(customer=customer, entity="parties").order_by("id").first()
+    sandbox.state.store.put_external_ids("parties", link.facilioo_id, [])
+    client.force_login(MembershipFactory(customer=customer, role=Role.VIEWER).user)
+
+    # when: the inspector is opened
+    page = client.get(page_url(customer, "parties", link.natural_key.split("\x1f"))).content
+    text = page.decode()
+
+    # then: facilioo's state of that party is not shown, and the page says what happens next
+    assert "trägt unsere externe ID nicht mehr" in text
+    assert "Der nächste Lauf sucht die Person über unsere externe ID" in text
+
+    # when: the next run, with no change in the ERP
+    run = sync_run_execute(
+        run_id=sync_run_create(customer=customer, use_case="stammdaten", trigger="manual").pk
+    )
+
+    # then: the person has a party carrying our id again, and the old one is left alone
+    assert run.status == "succeeded", run.error_message
+    now = ExternalLink.objects.get(pk=link.pk).facilioo_id
+    assert now != link.facilioo_id
+    assert sandbox.state.store.external_ids("parties", now) == [link.external_id]
+    assert sandbox.state.store.external_ids("parties", link.facilioo_id) == []
