@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from connect.models import Role, SyncRun
-from tests.conftest import PASSWORD
+from tests.browser.pages import log_in
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
@@ -33,14 +33,6 @@ def _runs(customer, n=5):
             finished_at=at + timedelta(seconds=30 + 7 * i),
         )
         SyncRun.objects.filter(pk=run.pk).update(created_at=at)
-
-
-def _login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
 
 
 def _assert_chart_draws(page, runs: int) -> None:
@@ -75,7 +67,7 @@ def test_the_dashboard_chart_draws_its_bars_in_german(live_server, page):
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
     _runs(customer)
     # when: the admin opens the dashboard in a German browser
-    _login(page, live_server.url, admin.username)
+    log_in(page, live_server.url, admin.username)
     page.goto(f"{live_server.url}/c/musterstadt/")
     assert page.locator("html").get_attribute("lang") == "de"
     shots = os.environ.get("CHART_SCREENSHOT")
@@ -90,6 +82,6 @@ def test_the_support_console_chart_draws_its_bars_in_german(live_server, page):
     customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
     support = UserFactory(is_support=True)
     _runs(customer, n=4)
-    _login(page, live_server.url, support.username)
+    log_in(page, live_server.url, support.username)
     page.goto(f"{live_server.url}/support/")
     _assert_chart_draws(page, runs=4)

@@ -6,18 +6,10 @@ import pytest
 
 from connect.models import Role
 from integrations.facilioo.client import FaciliooClient
-from tests.conftest import PASSWORD
+from tests.browser.pages import log_in
 from tests.factories import CustomerFactory, MembershipFactory, connect_to_sandbox, sandbox_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,7 +17,7 @@ def test_connection_page_has_a_plain_title_and_one_probe_button(live_server, pag
     # given: an admin of a customer
     customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
-    login(page, live_server.url, admin.username)
+    log_in(page, live_server.url, admin.username)
     # when: the admin opens the facilioo connection page
     page.goto(f"{live_server.url}/c/musterstadt/facilioo/")
     # then: the browser title is text, the crumbs end in the page name, the button shows once
@@ -48,7 +40,7 @@ def test_probe_page_offers_the_customers_projects_before_stammdaten(
         admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
         with FaciliooClient(sandbox.url, sandbox.email, sandbox.password) as client:
             projects = {int(t["id"]): str(t["name"]) for t in client.list_tenants()}
-        login(page, live_server.url, admin.username)
+        log_in(page, live_server.url, admin.username)
         # when: the admin opens "Schnittstelle prüfen"
         page.goto(f"{live_server.url}/c/musterstadt/facilioo/probe/")
         screenshot("schnittstelle-pruefen")

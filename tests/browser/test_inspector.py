@@ -13,7 +13,7 @@ from connect.services.sync_logs import sync_run_create
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.models import ExternalLink
 from integrations.sync.runner import sync_run_execute
-from tests.conftest import PASSWORD
+from tests.browser.pages import log_in
 from tests.factories import (
     MembershipFactory,
     UserFactory,
@@ -24,14 +24,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.slow]
-
-
-def login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,7 +47,7 @@ def test_inspector_from_a_log_row_and_from_the_support_search(
         base = live_server.url
 
         # when: the admin opens the run's log, finds the unit and clicks "erklären"
-        login(page, base, admin.username)
+        log_in(page, base, admin.username)
         explain_from_log(page, base, run, link)
         screenshot("inspektor-aus-protokoll")
 
@@ -70,7 +62,7 @@ def test_inspector_from_a_log_row_and_from_the_support_search(
         # when: support searches the record and opens it from the results
         support = UserFactory(is_support=True)
         support_page = new_page()
-        login(support_page, base, support.username)
+        log_in(support_page, base, support.username)
         support_page.goto(f"{base}/support/records/")
         support_page.fill("#record-search input[name=q]", link.external_id)
         support_page.click("#record-search input[type=submit]")
@@ -114,7 +106,7 @@ def test_inspector_from_a_dokumente_log_row(live_server, settings, page, screens
         base = live_server.url
 
         # when: the admin opens the Dokumente run's log, finds the document and clicks "erklären"
-        login(page, base, admin.username)
+        log_in(page, base, admin.username)
         explain_from_log(page, base, run, link)
         screenshot("inspektor-dokument-aus-protokoll")
 
@@ -156,7 +148,7 @@ def test_inspector_shows_the_e_mail_that_was_sent_in_german_words(
         admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
 
         # when: the admin opens the tenant's record in a German browser
-        login(page, live_server.url, admin.username)
+        log_in(page, live_server.url, admin.username)
         page.goto(f"{live_server.url}/c/musterstadt/records/parties/{key}/")
         page.wait_for_selector("#record-fields")
         screenshot("inspektor-mieter-mit-e-mail")

@@ -13,7 +13,7 @@ from celery.contrib.testing.worker import start_worker
 
 from connect.celery import app as celery_app
 from connect.models import Role, SyncRun
-from tests.conftest import PASSWORD
+from tests.browser.pages import log_in
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory, sandbox_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.services, pytest.mark.slow]
@@ -33,13 +33,6 @@ def worker(transactional_db, settings):
         yield
 
 
-def login(page, base, username):
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-
-
 def wait_for_run_end(page, timeout_ms=120_000):
     page.wait_for_selector(
         "#run-status[data-status=succeeded], #run-status[data-status=warning], "
@@ -55,7 +48,7 @@ def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, new_p
     support = UserFactory(is_support=True)
 
     # 1. the admin logs in and sees the dashboard in German
-    login(page, base, admin.username)
+    log_in(page, base, admin.username)
     page.wait_for_url(f"{base}/c/musterstadt/")
     screenshot("dashboard")
     assert page.locator("#card-facilioo h2").inner_text() == "facilioo-Verbindung"
@@ -117,7 +110,7 @@ def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, new_p
 
     # 7. support logs in elsewhere and finds that record by its externalId
     support_page = new_page()
-    login(support_page, base, support.username)
+    log_in(support_page, base, support.username)
     support_page.goto(f"{base}/support/records/")
     support_page.fill("#record-search input[name=q]", external_id)
     support_page.click("#record-search input[type=submit]")

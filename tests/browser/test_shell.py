@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from connect.models import Role, SyncRun
 from tests.browser.conftest import AXE_RUN
+from tests.browser.pages import log_in
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, MembershipFactory
 
@@ -42,11 +43,7 @@ def test_a_viewer_sees_the_menu_a_read_only_note_and_nothing_missing(live_server
 def test_an_admin_gets_no_read_only_note(live_server, page):
     customer = CustomerFactory(slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", admin.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     assert page.locator("#readonly-hint").count() == 0
 
 
@@ -79,11 +76,7 @@ def test_a_queued_run_that_starts_says_so_without_a_reload(live_server, page):
     run = SyncRun.objects.create(
         customer=customer, use_case="stammdaten", trigger="manual", status="queued"
     )
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", admin.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     page.goto(f"{live_server.url}/c/musterstadt/runs/{run.pk}/")
     assert "in der Warteschlange seit" in page.locator("#run-started").inner_text()
     # when: a worker starts it
@@ -99,11 +92,7 @@ def test_the_schedule_picker_reads_as_one_line(live_server, page):
     # given: an admin on the Stammdaten settings page
     customer = CustomerFactory(slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", admin.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     page.goto(f"{live_server.url}/c/musterstadt/usecases/stammdaten/")
     picker = page.locator("#schedule-picker")
     shot = os.environ.get("SCHEDULE_SCREENSHOT")
@@ -137,11 +126,7 @@ def test_the_api_docs_pass_axe_once_drawn(live_server, page):
     """Swagger UI draws the operations after the page has loaded, so axe-core runs again then."""
     customer = CustomerFactory(slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", admin.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/c/musterstadt/")
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".opblock", timeout=30_000)
     found = page.evaluate(AXE_RUN)
