@@ -6,6 +6,7 @@ WORKDIR /app
 COPY pyproject.toml ./
 COPY connect ./connect
 COPY integrations ./integrations
+COPY tooling ./tooling
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

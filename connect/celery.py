@@ -16,8 +16,8 @@ app.autodiscover_tasks()
 @celeryd_after_setup.connect
 def _large_workers_yield_the_cpu(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A worker of the large-runs queue alone runs at a lower CPU priority (see
-    integrations.routing); the queues from ``-Q`` are known here, the pool not started yet."""
-    from integrations.routing import worker_priority_set
+    connect.routing); the queues from ``-Q`` are known here, the pool not started yet."""
+    from connect.routing import worker_priority_set
 
     worker_priority_set(instance.app.amqp.queues.consume_from)
 

@@ -67,7 +67,7 @@ class TwoFactorMiddleware:
     def _target(user: Any) -> str:
         from django_otp import user_has_device
 
-        from connect.portal.accounts import two_factor_required
+        from connect.services.two_factor import two_factor_required
 
         if user_has_device(user, confirmed=True):
             return "login-otp"

@@ -19,7 +19,7 @@ class PeriodicTaskSpec:
 
 
 PERIODIC_TASKS: list[PeriodicTaskSpec] = [
-    # Fail runs whose worker is gone for good (no heartbeat); see integrations.sync.runner.
+    # Fail runs whose worker is gone for good (no heartbeat); see connect.services.runner.
     PeriodicTaskSpec("Hängende Läufe beenden", "integrations.sync_reap_stale", 300),
     # Hand runs whose worker died to a new task, well before the reaper fails them.
     PeriodicTaskSpec("Verwaiste Läufe fortsetzen", "integrations.sync_resume_orphaned", 60),
@@ -28,7 +28,7 @@ PERIODIC_TASKS: list[PeriodicTaskSpec] = [
     # Delete old record-log rows and runs in batches; connect.services.retention.
     PeriodicTaskSpec("Alte Protokolle löschen", "connect.retention_cleanup", 24 * 3600),
     # Start the weekly reconciliation (Abgleich) of each active Stammdaten activation that is
-    # due (RECONCILE_EVERY_DAYS); integrations.drift.services.
+    # due (RECONCILE_EVERY_DAYS); connect.services.reconciliations.
     PeriodicTaskSpec("Abgleich starten", "integrations.reconcile_due", 24 * 3600),
 ]
 

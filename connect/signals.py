@@ -89,7 +89,7 @@ def _audit_user(sender: Any, instance: User, created: bool, **kwargs: Any) -> No
     )
     ends_access = "password" in changes or ("is_active" in changes and not instance.is_active)
     if ends_access:
-        from connect.api.auth import token_revoke
+        from connect.services.api_tokens import token_revoke
 
         token_revoke(
             user=instance,

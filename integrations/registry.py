@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from integrations.erp.base import ErpConnector
     from integrations.facilioo.client import FaciliooClient
     from integrations.sync.engine import Pipeline
+    from integrations.sync.links import RunLedger
 
 
 class Engine(Protocol):
@@ -107,7 +108,7 @@ class UseCaseEntry:
     def build_engine(
         self,
         *,
-        run: Any,
+        ledger: RunLedger,
         client: FaciliooClient,
         connector: ErpConnector,
         stored: Mapping[str, Any],
@@ -117,7 +118,7 @@ class UseCaseEntry:
 
         return SyncEngine(
             self.get_pipeline(),
-            run=run,
+            ledger=ledger,
             client=client,
             connector=connector,
             settings=self.from_stored(stored),

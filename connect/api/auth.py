@@ -17,7 +17,6 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in, user_login_failed
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +29,7 @@ from rest_framework.request import Request
 
 from connect.models import ApiTokenInfo, User
 from connect.request_context import client_ip, user_agent
+from connect.services.api_tokens import token_list
 from connect.services.audit import audit_record
 from connect.throttling import refusal_message, wait_seconds
 
@@ -107,7 +107,7 @@ def token_issue(
 def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
     from django_otp import user_has_device
 
-    from connect.portal.accounts import two_factor_required, verify_code, wait_message
+    from connect.services.two_factor import two_factor_required, verify_code, wait_message
 
     if user_has_device(user, confirmed=True):
         if not otp:
@@ -125,40 +125,6 @@ def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
         raise AuthenticationFailed(
             _("Bitte richten Sie zuerst im Portal die Zwei-Faktor-Anmeldung ein.")
         )
-
-
-def token_list(*, user: User) -> QuerySet[AuthToken]:
-    """The user's tokens that have not expired, newest first (with their ``info``)."""
-    now = timezone.now()
-    return (
-        AuthToken.objects.filter(user=user)
-        .exclude(expiry__lt=now)
-        .select_related("info")
-        .order_by("-created")
-    )
-
-
-def token_revoke(
-    *, user: User, actor: User | None = None, token_key: str | None = None, reason: str = ""
-) -> int:
-    """Revoke one of the user's tokens (by its key), or all of them; audited. Returns how many."""
-    tokens = AuthToken.objects.filter(user=user)
-    if token_key is not None:
-        tokens = tokens.filter(token_key=token_key)
-    keys = list(tokens.values_list("token_key", flat=True))
-    if not keys:
-        return 0
-    tokens.delete()
-    audit_record(
-        customer=None,
-        actor=actor if actor is not None else user,
-        action="token.revoke",
-        object_type="user",
-        obj=user,
-        changes={"tokens": [keys, []]},
-        reason=reason,
-    )
-    return len(keys)
 
 
 class ApiTokenAuthentication(TokenAuthentication):

@@ -10,8 +10,8 @@ from rest_framework import serializers
 
 from connect.labels import entity_label
 from connect.models import SyncRun, SyncRunItem, UseCaseActivation
-from connect.models.activations import DEFAULT_SCHEDULES
 from connect.schedules import Schedule, schedule_clean, schedule_of
+from integrations import registry
 from integrations.usecases import UseCase
 
 
@@ -109,7 +109,7 @@ class UseCaseState:
     @classmethod
     def of(cls, use_case: str, activation: UseCaseActivation | None) -> UseCaseState:
         if activation is None:
-            default = DEFAULT_SCHEDULES[UseCase(use_case)]
+            default = dict(registry.entry(use_case).default_schedule)
             return cls(
                 use_case=use_case,
                 label=str(UseCase(use_case).label),

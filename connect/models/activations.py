@@ -1,11 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from integrations.registry import ENTRIES
 from integrations.usecases import UseCase
-
-# The default schedule of each use case, as its registry entry declares it.
-DEFAULT_SCHEDULES = {UseCase(name): dict(entry.default_schedule) for name, entry in ENTRIES.items()}
 
 
 class UseCaseActivation(models.Model):

@@ -21,41 +21,29 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.core import is_ratelimited
 
-from connect.api.auth import token_list, token_revoke
-from connect.models import Role, User
+from connect.models import User
 from connect.request_context import client_ip
-from connect.services.audit import audit_record
+from connect.services.api_tokens import token_list, token_revoke
 from connect.services.sessions import logout_everywhere
 from connect.services.two_factor import (
-    CodeCheck,
     clean_code,
     recovery_codes_new,
     totp_code_valid,
     totp_device_confirm,
     two_factor_code_check,
+    two_factor_required,
+    verify_code,
+    wait_message,
 )
 from connect.services.two_factor import two_factor_disable as service_two_factor_disable
 from connect.throttling import refusal_message
-
-
-def two_factor_required(user: User) -> bool:
-    """Whether the operator requires two-factor login of this user (admins, support, operators)."""
-    if not getattr(settings, "TWO_FACTOR_REQUIRED", False):
-        return False
-    return bool(
-        user.is_superuser
-        or user.is_staff
-        or user.is_support
-        or user.memberships.filter(role=Role.ADMIN).exists()
-    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -109,17 +97,6 @@ def _totp_uri(device: TOTPDevice, user: User) -> str:
     label = quote(f"Connect · facilioo:{user.get_username()}")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return f"otpauth://totp/{label}?secret={secret}&issuer={quote('Connect · facilioo')}"
-
-
-def wait_message(seconds: int) -> str:
-    """django-otp's pause after a wrong code, said as what it is (not as a wrong code)."""
-    return ngettext(
-        "Nach einem falschen Code ist eine kurze Pause nötig. Bitte warten Sie noch "
-        "%(seconds)d Sekunde und geben Sie den Code dann erneut ein.",
-        "Nach einem falschen Code ist eine kurze Pause nötig. Bitte warten Sie noch "
-        "%(seconds)d Sekunden und geben Sie den Code dann erneut ein.",
-        seconds,
-    ) % {"seconds": seconds}
 
 
 def _fresh_code_error(request: HttpRequest, field: str = "code") -> tuple[str, int]:
@@ -208,22 +185,6 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
     service_two_factor_disable(user=user, actor=user)
     messages.success(request, _("Die Zwei-Faktor-Anmeldung ist ausgeschaltet."))
     return redirect("account")
-
-
-def verify_code(request: HttpRequest, user: User, code: str) -> CodeCheck:
-    """Check a code of the app or a recovery code; on success mark the session verified."""
-    check = two_factor_code_check(request=request, user=user, code=code)
-    if check.device is not None:
-        if request.user.is_authenticated:
-            otp_login(request, check.device)
-        audit_record(
-            customer=None,
-            actor=user,
-            action="auth.2fa_verify",
-            obj=user,
-            reason=_("Wiederherstellungscode") if isinstance(check.device, StaticDevice) else "",
-        )
-    return check
 
 
 @login_required

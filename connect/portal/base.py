@@ -95,10 +95,10 @@ def settings_page_context(
     and the use cases it requires that are not set up yet."""
     from connect.models import FaciliooConnection
     from connect.schedules import schedule_picker
-    from connect.selectors.erp_exports import erp_mandant_choices
+    from connect.selectors.erp_sources import erp_mandant_choices
     from connect.selectors.runs import activation_get, sync_run_list
-    from connect.services.activations import SEPARATORS
     from integrations import registry
+    from integrations.sync.settings import SEPARATORS
 
     customer = view.customer
     entry = registry.entry(use_case)

@@ -10,8 +10,7 @@ from django.shortcuts import redirect, render
 from connect.models import UseCaseActivation
 from connect.portal.base import CustomerView, settings_page_context, settings_save
 from connect.schedules import schedule_from_post
-from connect.services.activations import DEFAULT_MAX_MB
-from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT
+from integrations.sync.settings import DEFAULT_MAX_MB, DEFAULT_SAFETY_BRAKE_PERCENT
 from integrations.usecases import UseCase
 
 USE_CASE = UseCase.DOKUMENTE.value

@@ -21,11 +21,11 @@ from connect.selectors.erp_exports import (
     erp_export_get,
     erp_export_list,
     erp_export_report,
-    erp_mandant_choices,
     erp_profile_active,
     erp_profile_versions,
     erp_push_token_list,
 )
+from connect.selectors.erp_sources import erp_mandant_choices
 from connect.services.erp_exports import erp_export_store, erp_source_set, too_large_message
 from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
 from connect.services.erp_push_tokens import erp_push_token_create, erp_push_token_revoke

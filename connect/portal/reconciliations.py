@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from connect.converters import small_int
 from connect.exceptions import ApplicationError
 from connect.portal.base import CustomerView
+from connect.services.reconciliations import field_holds_set, reconciliation_request
 from integrations import registry
-from integrations.drift.services import field_holds_set, reconciliation_request
 from integrations.models import FieldHold, FindingKind, Reconciliation
 
 

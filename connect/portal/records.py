@@ -7,8 +7,8 @@ from django.shortcuts import render
 
 from connect.labels import entity_label
 from connect.portal.base import CustomerView
+from connect.services.inspector import UnknownRecord
 from connect.services.records import record_inspect
-from integrations.drift.inspector import UnknownRecord
 
 
 class RecordInspectorView(CustomerView):

@@ -19,8 +19,7 @@ from connect.portal.base import CustomerView
 from connect.portal.usecases import use_case_or_404
 from connect.selectors.runs import sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.activations import activation_set_paused
-from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel
-from integrations.services import sync_run_request
+from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel, sync_run_request
 from integrations.usecases import UseCase
 
 # Page sizes of the run list and the record log (keyset pages: no COUNT, no OFFSET).

@@ -18,8 +18,7 @@ from connect.selectors.activations import (
     stammdaten_settings_refresh,
 )
 from connect.selectors.customers import can_operate
-from connect.services.activations import SEPARATORS
-from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT
+from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT, SEPARATORS
 from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS
 
 

@@ -174,7 +174,7 @@ class _Tenants:
 
 
 def _load_tenants(customer: Customer, connection: FaciliooConnection) -> _Tenants:
-    from connect.services.credentials import facilioo_client_for
+    from connect.selectors.credentials import facilioo_client_for
     from integrations.facilioo.errors import FaciliooError
 
     try:
@@ -243,9 +243,9 @@ def stammdaten_default_project(*, customer: Customer) -> int | None:
 def _erp_for_page(customer: Customer, mandanten: list[str]) -> dict[str, Any]:
     """The WEs of the chosen Mandanten (of all, when none is chosen) and, per separator, how
     many records it makes ambiguous; from the cache, keyed by the export's fingerprint."""
-    from connect.services.activations import SEPARATORS
-    from integrations.erp.sources import connector_for_customer
+    from connect.selectors.erp_sources import connector_for_customer
     from integrations.sync.ids import AmbiguityCount
+    from integrations.sync.settings import SEPARATORS
 
     key = (
         f"connect:settings-page:{customer.pk}:{_generation(customer)}:erp:"
@@ -295,7 +295,7 @@ def stammdaten_settings_page(
     ``may_load_tenants`` (people who may change or operate; a viewer's visit never logs in to
     facilioo). Failures become messages on the page, never errors.
     """
-    from connect.services.activations import SEPARATORS
+    from integrations.sync.settings import SEPARATORS
     from integrations.sync.stammdaten import suggest_tenant
 
     page = StammdatenSettingsPage()
@@ -362,7 +362,7 @@ def mandanten_scope(
     ``replacing``: (use case, Mandanten) about to be saved instead of the stored ones.
     """
     from connect.exceptions import ApplicationError
-    from connect.selectors.erp_exports import erp_mandanten
+    from connect.selectors.erp_sources import erp_mandanten
 
     chosen: dict[str, list[str]] = {
         activation.use_case: [str(m) for m in activation.settings.get("mandanten") or []]

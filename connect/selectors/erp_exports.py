@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from connect.exceptions import ApplicationError
 from connect.models import Customer, ErpExport, ErpImportProfile, ErpPushToken
 from integrations.erp.file import ValidationReport
-from integrations.erp.records import Mandant
 
 
 def erp_export_list(*, customer: Customer) -> QuerySet[ErpExport]:
@@ -34,33 +32,6 @@ def erp_export_report(*, export: ErpExport) -> ValidationReport:
     if not export.report:
         return ValidationReport()
     return ValidationReport.from_dict(export.report)
-
-
-def erp_mandanten(*, customer: Customer) -> list[Mandant]:
-    """The Mandanten the customer's ERP source offers; ApplicationError (German) if unreadable."""
-    from integrations.erp.file import InvalidExport
-    from integrations.erp.sources import NoValidExport, connector_for_customer
-
-    try:
-        connector = connector_for_customer(customer)
-    except NoValidExport as exc:
-        raise ApplicationError(exc.message) from exc
-    try:
-        return connector.list_mandanten()
-    except InvalidExport as exc:
-        raise ApplicationError(str(exc)) from exc
-    finally:
-        close = getattr(connector, "close", None)
-        if close is not None:
-            close()
-
-
-def erp_mandant_choices(*, customer: Customer) -> tuple[list[Mandant], str]:
-    """For pages: the Mandanten, or none and the reason a person reads."""
-    try:
-        return erp_mandanten(customer=customer), ""
-    except ApplicationError as exc:
-        return [], exc.message
 
 
 def erp_push_token_list(*, customer: Customer) -> QuerySet[ErpPushToken]:

@@ -13,14 +13,12 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from connect.exceptions import ApplicationError
 from connect.models import Customer, UseCaseActivation, User
 from connect.schedules import Schedule, schedule_clean, schedule_of
-from connect.selectors.erp_exports import erp_mandanten
+from connect.selectors.erp_sources import erp_mandanten
 from connect.services.audit import audit_record, changes_between
 from integrations import registry
-from integrations.sync.settings import DEFAULT_MAX_MB, SEPARATORS, SettingsInvalid
+from integrations.sync.settings import SettingsInvalid
 
 __all__ = [
-    "DEFAULT_MAX_MB",
-    "SEPARATORS",
     "activation_enable",
     "activation_set_paused",
     "validate_settings",

@@ -15,10 +15,11 @@ from connect import crypto
 from connect.exceptions import ApplicationError
 from connect.models import Customer, FaciliooConnection, User
 from connect.models.credentials import ConnectionState, FaciliooEnvironment
+from connect.selectors.credentials import facilioo_client_for
 from connect.services.audit import audit_record, changes_between
 
 if TYPE_CHECKING:
-    from integrations.facilioo.client import FaciliooClient
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -184,27 +185,6 @@ def mandanten_overlaps(
                 % {"customer": other.name, "mandanten": ", ".join(sorted(common))}
             )
     return found
-
-
-def facilioo_password(*, connection: FaciliooConnection) -> str:
-    return crypto.decrypt(connection.password_encrypted)
-
-
-def facilioo_client_for(*, connection: FaciliooConnection, **options: Any) -> FaciliooClient:
-    """The one way to a facilioo client of a customer's connection: runs, the connection test
-    and the settings page all use it, so all keep the settings' timeout, retries and workers
-    and the account's shared rate limit (``options`` override single values).
-
-    Close it when done (``with``): it holds a pooled session.
-    """
-    from integrations.facilioo.client import FaciliooClient
-
-    return FaciliooClient.for_environment(
-        connection.environment,
-        connection.username,
-        facilioo_password(connection=connection),
-        **options,
-    )
 
 
 def facilioo_connection_test(*, customer: Customer, actor: User | None) -> ConnectionTestResult:

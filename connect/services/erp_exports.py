@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from connect import jobs
 from connect.exceptions import ApplicationError
 from connect.models import (
     Customer,
@@ -192,10 +193,7 @@ def erp_export_store(
         raise
     if validate:
         return erp_export_validate(export_id=export.pk)
-    from connect.tasks import erp_export_validate as validate_task
-
-    export_id = export.pk
-    transaction.on_commit(lambda: validate_task.delay(export_id))
+    jobs.enqueue(jobs.ERP_EXPORT_VALIDATE, export.pk)
     return export
 
 
@@ -258,7 +256,7 @@ def erp_export_validate(*, export_id: int) -> ErpExport:
         return export
     path = export.file.path
     export.sha256 = _sha256(path)
-    from connect.services.erp_profiles import import_profile
+    from connect.selectors.erp_sources import import_profile
 
     if parse_attempt(export) > int(settings.ERP_PARSE_MAX_ATTEMPTS):
         message = parse_aborted(customer=export.customer, name=export.original_name)
@@ -294,8 +292,7 @@ def erp_export_validate(*, export_id: int) -> ErpExport:
 def _start_requested_runs(export: ErpExport) -> dict[str, Any]:
     """Start the runs an API push asked for; what happened per use case (run id or why not)."""
     from connect.models import Trigger, UseCaseActivation
-    from connect.services.sync_logs import RunAlreadyActive
-    from integrations.services import sync_run_request
+    from connect.services.sync_logs import RunAlreadyActive, sync_run_request
 
     result: dict[str, Any] = {}
     for use_case in export.sync_requested:

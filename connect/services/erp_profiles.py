@@ -67,10 +67,3 @@ def erp_profile_deactivate(*, customer: Customer, actor: User | None) -> int:
                 changes={"active": [True, False]},
             )
     return changed
-
-
-def import_profile(row: ErpImportProfile | None) -> ImportProfile | None:
-    """The profile a stored version describes (None: ERP export v1)."""
-    if row is None:
-        return None
-    return ImportProfile.from_dict(row.definition, version=row.version)

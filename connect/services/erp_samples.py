@@ -19,10 +19,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connect import jobs
 from connect.models import Customer, ErpSample, SampleAction, SampleStatus, User
 from connect.services.erp_exports import (
     export_limits,
@@ -95,10 +95,7 @@ def erp_sample_map_preview(
 
 
 def _enqueue(sample: ErpSample) -> None:
-    from connect.tasks import erp_sample_process as process_task
-
-    sample_id = sample.pk
-    transaction.on_commit(lambda: process_task.delay(sample_id))
+    jobs.enqueue(jobs.ERP_SAMPLE_PROCESS, sample.pk)
 
 
 def erp_sample_get(*, customer: Customer, sample_id: int) -> ErpSample:
@@ -146,7 +143,7 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
     """What the page shows for the sample, and German messages; within the upload limits."""
     from defusedxml import DefusedXmlException
 
-    from connect.services.erp_profiles import import_profile
+    from connect.selectors.erp_sources import import_profile
     from integrations.erp.file.container import ContainerError
     from integrations.erp.file.limits import (
         LimitExceeded,

@@ -142,8 +142,8 @@ def _suggestions(
     customer: Customer, connection: FaciliooConnection, activation: UseCaseActivation
 ) -> list[ExistingRow]:
     """facilioo's records without our ids, matched to the ERP's (reads both)."""
-    from connect.services.credentials import facilioo_client_for
-    from integrations.erp.sources import NoValidExport, connector_for_customer
+    from connect.selectors.credentials import facilioo_client_for
+    from connect.selectors.erp_sources import NoValidExport, connector_for_customer
     from integrations.facilioo.errors import FaciliooError, FaciliooTransientError
     from integrations.models import ExternalLink
     from integrations.sync.existing import facilioo_records, suggest

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
 from connect.selectors.customers import role_of
+from connect.selectors.erp_sources import FILE, NoValidExport, connector_for_customer
 from connect.services.audit import audit_record
-from integrations.drift.inspector import (
+from connect.services.inspector import (
     DOKUMENTE_ENTITIES,
     LIVE_TIMEOUT_S,
     Explanation,
@@ -18,7 +19,6 @@ from integrations.drift.inspector import (
 )
 from integrations.erp.base import ErpConnector, ErpRead, GeneratorRead
 from integrations.erp.records import Mandant
-from integrations.erp.sources import FILE, NoValidExport, connector_for_customer
 from integrations.facilioo.client import FaciliooClient
 from integrations.sync.settings import dokumente_from_stored, stammdaten_from_stored
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
@@ -80,7 +80,7 @@ def record_inspect(
     if connection is not None:
 
         def factory() -> FaciliooClient:
-            from connect.services.credentials import facilioo_client_for
+            from connect.selectors.credentials import facilioo_client_for
 
             return facilioo_client_for(
                 connection=connection, timeout=LIVE_TIMEOUT_S, max_retries=0, workers=1

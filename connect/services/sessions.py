@@ -22,7 +22,7 @@ def session_end_all(*, user: User) -> int:
 
 def logout_everywhere(*, user: User, actor: User | None) -> tuple[int, int]:
     """Revoke all tokens and end all sessions of the user (audited); (tokens, sessions)."""
-    from connect.api.auth import token_revoke
+    from connect.services.api_tokens import token_revoke
 
     tokens = token_revoke(user=user, actor=actor, reason="überall abgemeldet")
     sessions = session_end_all(user=user)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -12,9 +11,12 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connect import jobs
 from connect.exceptions import ApplicationError
 from connect.models import Customer, RunStatus, SyncRun, SyncRunItem, User
 from connect.models.sync_logs import ACTIVE_STATUSES
+from connect.services.audit import audit_record
+from integrations.sync.links import ItemRecord
 from integrations.usecases import UseCase
 
 
@@ -22,7 +24,7 @@ class RunAlreadyActive(ApplicationError):
     pass
 
 
-# The executing worker holds this cache lock (see integrations.sync.runner); every heartbeat
+# The executing worker holds this cache lock (see connect.services.runner); every heartbeat
 # renews it, so it outlives its holder by at most RUN_LOCK_TTL seconds.
 RUN_LOCK_TTL = 15 * 60
 
@@ -31,16 +33,31 @@ def run_lock_key(run_id: int) -> str:
     return f"sync-run-executing:{run_id}"
 
 
-@dataclass(frozen=True)
-class ItemRecord:
-    entity: str
-    action: str
-    erp_key: str
-    reason: str = ""
-    message: str = ""
-    external_id: str = ""
-    facilioo_id: int | None = None
-    http_status: int | None = None
+def sync_run_request(
+    *,
+    customer: Customer,
+    use_case: str,
+    trigger: str,
+    dry_run: bool = False,
+    actor: User | None = None,
+    reason: str = "",
+) -> SyncRun:
+    """A queued run (refused with RunAlreadyActive while one is active) and its Celery task,
+    sent once the transaction commits."""
+    run = sync_run_create(
+        customer=customer, use_case=use_case, trigger=trigger, dry_run=dry_run, requested_by=actor
+    )
+    if actor is not None:
+        audit_record(
+            customer=customer,
+            actor=actor,
+            action="run.start",
+            obj=run,
+            changes={"use_case": [None, use_case], "dry_run": [None, dry_run]},
+            reason=reason,
+        )
+    jobs.enqueue(jobs.SYNC_RUN, run.pk)
+    return run
 
 
 def sync_run_create(

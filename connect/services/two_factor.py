@@ -13,16 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.contrib.auth import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_otp import devices_for_user
+from django_otp import login as otp_login
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from connect.models import User
+from connect.models import Role, User
 from connect.services.audit import audit_record
 
 RECOVERY_CODES = 10
@@ -177,3 +181,42 @@ def two_factor_reset(*, user: User, actor: User) -> int:
     operator requires two-factor login).
     """
     return _devices_remove(user=user, actor=actor, action="auth.2fa_reset")
+
+
+def two_factor_required(user: User) -> bool:
+    """Whether the operator requires two-factor login of this user (admins, support, operators)."""
+    if not getattr(settings, "TWO_FACTOR_REQUIRED", False):
+        return False
+    return bool(
+        user.is_superuser
+        or user.is_staff
+        or user.is_support
+        or user.memberships.filter(role=Role.ADMIN).exists()
+    )
+
+
+def wait_message(seconds: int) -> str:
+    """django-otp's pause after a wrong code, said as what it is (not as a wrong code)."""
+    return ngettext(
+        "Nach einem falschen Code ist eine kurze Pause nötig. Bitte warten Sie noch "
+        "%(seconds)d Sekunde und geben Sie den Code dann erneut ein.",
+        "Nach einem falschen Code ist eine kurze Pause nötig. Bitte warten Sie noch "
+        "%(seconds)d Sekunden und geben Sie den Code dann erneut ein.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def verify_code(request: HttpRequest, user: User, code: str) -> CodeCheck:
+    """Check a code of the app or a recovery code; on success mark the session verified."""
+    check = two_factor_code_check(request=request, user=user, code=code)
+    if check.device is not None:
+        if request.user.is_authenticated:
+            otp_login(request, check.device)
+        audit_record(
+            customer=None,
+            actor=user,
+            action="auth.2fa_verify",
+            obj=user,
+            reason=_("Wiederherstellungscode") if isinstance(check.device, StaticDevice) else "",
+        )
+    return check

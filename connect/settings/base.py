@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "connect.apps.ConnectConfig",
     "integrations.apps.IntegrationsConfig",
+    "tooling.apps.ToolingConfig",
 ]
 
 MIDDLEWARE = [

@@ -53,10 +53,10 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = (
     env.int("WORKER_MAX_MEMORY_PER_CHILD_MB", default=768) * 1024 or None
 )
 
-# Fairness on shared workers (integrations.routing): runs expected to write at least
+# Fairness on shared workers (connect.routing): runs expected to write at least
 # SYNC_LARGE_RUN_UNITS new units (0 = never) go to their own queue, which a separate worker
 # consumes; at most SYNC_MAX_RUNS_PER_CUSTOMER runs of one customer execute at a time.
-CELERY_TASK_ROUTES = ("integrations.routing.route_task",)
+CELERY_TASK_ROUTES = ("connect.routing.route_task",)
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_DEFAULT_QUEUE", default="celery")
 SYNC_LARGE_QUEUE = env.str("SYNC_LARGE_QUEUE", default="runs-large")
 SYNC_LARGE_RUN_UNITS = env.int("SYNC_LARGE_RUN_UNITS", default=5000)

@@ -72,7 +72,7 @@ def value_text(value: object) -> str:
 @register.filter
 def explainable(entity: str) -> bool:
     """Whether the record inspector explains records of this entity (Stammdaten ones)."""
-    from integrations.drift.inspector import KIND_OF_ENTITY
+    from connect.services.inspector import KIND_OF_ENTITY
 
     return entity in KIND_OF_ENTITY
 

@@ -22,17 +22,12 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
 from integrations.drift.facilioo_names import (
     CONTRACT_PARTY,
     CONTRACT_UNIT,
     DELETED,
     DOCUMENT_GROUP,
     DOCUMENT_TARGET,
-    EXTERNAL_ID,
     GROUP_PARENT,
     LIST_PATH,
     PROPERTY_TENANT,
@@ -42,17 +37,12 @@ from integrations.drift.facilioo_names import (
     live_value,
     same_value,
 )
-from integrations.drift.services import links_rewrite_next_run
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
-from integrations.facilioo.errors import FaciliooError
 from integrations.models import (
     ExternalLink,
     FieldHold,
     FindingKind,
-    Reconciliation,
-    ReconciliationFinding,
-    ReconciliationStatus,
 )
 from integrations.sync.engine import KEY_SEPARATOR
 from integrations.sync.streams.stammdaten import ALIAS_KIND
@@ -85,20 +75,20 @@ class _Scope:
 
     def takes(self, entity: str, record: dict[str, Any], ours: bool) -> bool:
         """Whether ``record`` is in the customer's tenants (and remember it for the children)."""
-        rid = _int(record.get(RECORD_ID))
+        rid = int_or_none(record.get(RECORD_ID))
         if entity == "properties":
-            inside = ours or _int(record.get(PROPERTY_TENANT)) in self.tenants
+            inside = ours or int_or_none(record.get(PROPERTY_TENANT)) in self.tenants
             if inside and rid is not None:
                 self.properties.add(rid)
             return inside
         if entity == "units":
-            inside = ours or _int(record.get(UNIT_ENTRANCE)) in self.properties
+            inside = ours or int_or_none(record.get(UNIT_ENTRANCE)) in self.properties
             if inside and rid is not None:
                 self.units.add(rid)
             return inside
         if entity == "unit-contracts":
-            inside = ours or _int(record.get(CONTRACT_UNIT)) in self.units
-            party = _int(record.get(CONTRACT_PARTY))
+            inside = ours or int_or_none(record.get(CONTRACT_UNIT)) in self.units
+            party = int_or_none(record.get(CONTRACT_PARTY))
             if inside and party is not None:
                 self.parties.add(party)
             return inside
@@ -119,9 +109,9 @@ class _DokumenteScope:
         if entity != "document-groups":
             return
         parent_of = {
-            rid: _int(record.get(GROUP_PARENT))
+            rid: int_or_none(record.get(GROUP_PARENT))
             for record in records
-            if (rid := _int(record.get(RECORD_ID))) is not None
+            if (rid := int_or_none(record.get(RECORD_ID))) is not None
         }
         inside = set(ours)
         changed = True
@@ -133,16 +123,16 @@ class _DokumenteScope:
 
     def takes(self, entity: str, record: dict[str, Any], ours: bool) -> bool:
         if entity == "document-groups":
-            return ours or _int(record.get(RECORD_ID)) in self.groups
-        if ours or _int(record.get(DOCUMENT_GROUP)) in self.groups:
+            return ours or int_or_none(record.get(RECORD_ID)) in self.groups
+        if ours or int_or_none(record.get(DOCUMENT_GROUP)) in self.groups:
             return True
         return any(
-            _int(record.get(wire)) in self.stammdaten_ids.get(target, set())
+            int_or_none(record.get(wire)) in self.stammdaten_ids.get(target, set())
             for target, wire in DOCUMENT_TARGET.items()
         )
 
 
-def _int(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -211,7 +201,7 @@ def findings(
             records = list(records)
             scope.prepare(entity, list(records), set(links))
         for record in records:
-            rid = _int(record.get(RECORD_ID))
+            rid = int_or_none(record.get(RECORD_ID))
             if rid is None or record.get(DELETED):
                 continue
             link = links.get(rid)
@@ -245,108 +235,3 @@ def _our_parties(client: FaciliooClient, scope: _Scope) -> tuple[list[dict[str, 
         chunk = wanted[start : start + dialect.LOOKUP_BATCH]
         records.extend(client.search(Entity.PARTIES, {dialect.SEARCH_IDS: chunk}))
     return records, ours
-
-
-def not_reconcilable_message() -> str:
-    return _("Für diesen Anwendungsfall gibt es keinen Abgleich.")
-
-
-def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
-    """Run one reconciliation to its end (succeeded or failed with a German message)."""
-    from connect.models import FaciliooConnection, UseCaseActivation
-    from connect.services.credentials import facilioo_client_for
-    from integrations.registry import UnknownUseCase, entry
-
-    rec = Reconciliation.objects.select_related("customer").get(pk=reconciliation_id)
-    if rec.status != ReconciliationStatus.QUEUED:
-        return rec
-    rec.status = ReconciliationStatus.RUNNING
-    rec.started_at = timezone.now()
-    rec.save(update_fields=["status", "started_at"])
-    try:
-        registered = entry(rec.use_case)
-    except UnknownUseCase:
-        registered = None
-    if registered is None or not registered.reconcilable:
-        return _finish(rec, error=not_reconcilable_message())
-    activation = UseCaseActivation.objects.filter(
-        customer=rec.customer, use_case=rec.use_case
-    ).first()
-    connection = FaciliooConnection.objects.filter(customer=rec.customer).first()
-    if activation is None or not activation.settings:
-        return _finish(rec, error=_("Der Anwendungsfall ist nicht eingerichtet."))
-    if connection is None:
-        return _finish(rec, error=_("Es ist keine facilioo-Verbindung eingerichtet."))
-    try:
-        settings = registered.from_stored(dict(activation.settings))
-    except (TypeError, ValueError):
-        if rec.use_case == UseCase.DOKUMENTE:
-            message = _(
-                "Die Dokumente-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
-            )
-        else:
-            message = _(
-                "Die Stammdaten-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
-            )
-        return _finish(rec, error=message)
-    tenants: set[int] = set()
-    if rec.use_case == UseCase.STAMMDATEN:
-        tenants = {
-            t for t in [settings.default_tenant_id, *settings.tenant_overrides.values()] if t
-        }
-    counts = {"changed": 0, "gone": 0, "unknown": 0}
-    rows: list[ReconciliationFinding] = []
-    try:
-        with facilioo_client_for(connection=connection, workers=1) as client:
-            for kind, entity, link, record, changed in findings(
-                customer_id=rec.customer_id,
-                client=client,
-                tenants=tenants,
-                mandanten=frozenset(settings.mandanten),
-                use_case=rec.use_case,
-            ):
-                counts[kind] += 1
-                rows.append(
-                    ReconciliationFinding(
-                        reconciliation=rec,
-                        customer_id=rec.customer_id,
-                        kind=kind,
-                        entity=entity,
-                        natural_key=link.natural_key if link else "",
-                        erp_key=erp_key_label(link.natural_key) if link else "",
-                        external_id=(
-                            link.external_id if link else str((record or {}).get(EXTERNAL_ID) or "")
-                        ),
-                        facilioo_id=(
-                            link.facilioo_id if link else _int((record or {}).get(RECORD_ID))
-                        ),
-                        fields=changed,
-                    )
-                )
-    except FaciliooError as exc:
-        return _finish(rec, error=str(exc.message), counts=counts)
-    with transaction.atomic():
-        ReconciliationFinding.objects.bulk_create(rows, batch_size=500)
-        # What facilioo lost or changed behind our back is written again by the next run
-        # (fields "facilioo behält" holds excepted: they never reach a finding's fields).
-        links_rewrite_next_run(
-            customer_id=rec.customer_id,
-            records=[
-                (row.entity, row.natural_key)
-                for row in rows
-                if row.natural_key and row.kind in (FindingKind.GONE, FindingKind.CHANGED)
-            ],
-        )
-        return _finish(rec, counts=counts)
-
-
-def _finish(
-    rec: Reconciliation, *, error: str = "", counts: dict[str, int] | None = None
-) -> Reconciliation:
-    rec.status = ReconciliationStatus.FAILED if error else ReconciliationStatus.SUCCEEDED
-    rec.error_message = error
-    rec.counts = counts or {}
-    rec.finished_at = timezone.now()
-    rec.save(update_fields=["status", "error_message", "counts", "finished_at"])
-    logger.info("reconciliation finished", extra={"reconciliation": rec.pk, "counts": rec.counts})
-    return rec

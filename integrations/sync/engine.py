@@ -33,7 +33,6 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from connect.services.sync_logs import ItemRecord
 from integrations.erp.base import ErpConnector
 from integrations.erp.records import NaturalKey
 from integrations.facilioo import dialect
@@ -43,11 +42,11 @@ from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.existing import ADOPT_MARK
 from integrations.sync.ids import external_id_change_reason
 from integrations.sync.links import (
+    ItemRecord,
     Link,
     LinkStore,
     LinkWrite,
     OrmLinkStore,
-    OrmRunLedger,
     RunLedger,
 )
 from integrations.sync.types import ATTENTION_REASONS, REASONS, MapContext, Skip, TargetPayload
@@ -300,7 +299,7 @@ class SyncEngine:
         self,
         pipeline: Pipeline,
         *,
-        run: Any,
+        ledger: RunLedger,
         client: FaciliooClient,
         connector: ErpConnector,
         settings: Any,
@@ -308,7 +307,6 @@ class SyncEngine:
         batch_size: int = BATCH_SIZE,
         safety_brake_percent: int | None = None,  # default: the settings'
         store: LinkStore | None = None,
-        ledger: RunLedger | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.settings = settings
@@ -319,8 +317,8 @@ class SyncEngine:
         self.safety_brake_percent = (
             settings.safety_brake_percent if safety_brake_percent is None else safety_brake_percent
         )
-        self.store: LinkStore = store if store is not None else OrmLinkStore(run.customer_id)
-        self.ledger: RunLedger = ledger if ledger is not None else OrmRunLedger(run)
+        self.store: LinkStore = store if store is not None else OrmLinkStore(ledger.customer_id)
+        self.ledger: RunLedger = ledger
         self.run_id = self.ledger.run_id
         self.dry_run = self.ledger.dry_run
         self.mapper = pipeline.mapper(settings)

@@ -4,9 +4,9 @@ The engine never queries the ORM itself. It asks a ``LinkStore`` for the links o
 (ERP natural key → facilioo id, payload hash, seen mark), the facilioo ids of parents, the
 fields marked "facilioo behält", and the live links that may be removed, and hands it what a
 batch wrote. A ``RunLedger`` takes the run's progress, log rows, counts and write journal.
-``OrmLinkStore`` and ``OrmRunLedger`` keep them in PostgreSQL (``ExternalLink``, ``FieldHold``,
-``SyncRun``); ``MemoryLinkStore`` and ``MemoryRunLedger`` keep them in dictionaries, so the
-engine can be tested without a database.
+``OrmLinkStore`` keeps links in PostgreSQL (``ExternalLink``, ``FieldHold``); the product keeps a
+run's ledger in its ``SyncRun`` rows (``connect.services.run_ledger``). ``MemoryLinkStore`` and
+``MemoryRunLedger`` keep them in dictionaries, so the engine can be tested without a database.
 
 A batch is committed in one ``atomic()`` block: links, seen marks, removal marks, log rows,
 counts and heartbeat together, or none of them.
@@ -50,6 +50,20 @@ class LinkWrite:
     sent_body: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class ItemRecord:
+    """One row of a run's log: what happened to one record."""
+
+    entity: str
+    action: str
+    erp_key: str
+    reason: str = ""
+    message: str = ""
+    external_id: str = ""
+    facilioo_id: int | None = None
+    http_status: int | None = None
+
+
 class LinkStore(Protocol):
     """The links of one customer."""
 
@@ -82,6 +96,7 @@ class RunLedger(Protocol):
     """The run an engine executes: its state at the start and what it records."""
 
     run_id: int
+    customer_id: int
     dry_run: bool
     resumed: bool
     counts: Mapping[str, Mapping[str, int]]
@@ -238,73 +253,28 @@ class OrmLinkStore:
         return transaction.atomic()
 
 
-class OrmRunLedger:
-    """A ``SyncRun`` row and its log rows (``connect.services.sync_logs``)."""
+def links_rewrite_next_run(*, customer_id: int, records: list[tuple[str, str]]) -> int:
+    """The next run writes these records again (entity, natural key): deleted or changed in
+    facilioo behind our back. Their last-sent hash is cleared, so the next run updates them, and
+    facilioo's "not found" makes it create a deleted one again with every field (held fields
+    included). A property's entrance is written again with it. Returns the links marked."""
+    from integrations.models import ExternalLink
 
-    def __init__(self, run: Any) -> None:
-        self.run = run
-        self.run_id: int = int(run.pk)
-        self.dry_run: bool = bool(run.dry_run)
-        self.resumed: bool = run.attempts > 1
-        self.counts: Mapping[str, Mapping[str, int]] = run.counts or {}
-        self.progress_done: int = int(run.progress_done or 0)
-        self.journal: Sequence[tuple[str, str]] = [
-            (str(e), str(nk)) for e, nk in (run.write_journal or ())
-        ]
-
-    def progress(
-        self,
-        *,
-        phase: str | None = None,
-        done: int | None = None,
-        total: int | None = None,
-        counts: Mapping[str, Mapping[str, int]] | None = None,
-        clear_journal: bool = False,
-    ) -> bool:
-        from connect.services.sync_logs import sync_run_progress
-
-        return sync_run_progress(
-            run=self.run,
-            phase=phase,
-            done=done,
-            total=total,
-            counts=counts,
-            clear_journal=clear_journal,
-        )
-
-    def record_items(self, items: Sequence[Any]) -> None:
-        from connect.services.sync_logs import sync_run_items_record
-
-        sync_run_items_record(run=self.run, items=items)
-
-    def record_journal(self, creates: Sequence[tuple[str, str]]) -> None:
-        from connect.services.sync_logs import sync_run_journal
-
-        sync_run_journal(run=self.run, creates=creates)
-
-    def previous_total(self) -> int | None:
-        from connect.models import RunStatus, SyncRun
-
-        previous = (
-            SyncRun.objects.filter(
-                customer_id=self.run.customer_id,
-                use_case=self.run.use_case,
-                status__in=(RunStatus.SUCCEEDED, RunStatus.WARNING),
-                progress_done__gt=0,
+    wanted = set(records)
+    for entity, natural_key in records:
+        if entity == "properties" and natural_key.startswith("gebaeude\x1f"):
+            wanted.add(("entrances", "eingang" + natural_key.removeprefix("gebaeude")))
+    marked = 0
+    for entity in {e for e, _nk in wanted}:
+        keys = [nk for e, nk in wanted if e == entity]
+        marked += (
+            ExternalLink.objects.filter(
+                customer_id=customer_id, entity=entity, natural_key__in=keys
             )
-            .exclude(pk=self.run_id)
-            .order_by("-id")
-            .values_list("progress_done", flat=True)
-            .first()
+            .exclude(payload_hash="")
+            .update(payload_hash="")
         )
-        return int(previous) if previous else None
-
-    def skipped_for(self, reasons: Collection[str]) -> int:
-        from connect.models import SyncRunItem
-
-        return SyncRunItem.objects.filter(
-            run_id=self.run_id, action="skipped", reason__in=list(reasons)
-        ).count()
+    return marked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -410,6 +380,7 @@ class MemoryRunLedger:
     """A run in memory: its progress, log rows and journal, for engine tests."""
 
     run_id: int = 1
+    customer_id: int = 1
     dry_run: bool = False
     resumed: bool = False
     counts: dict[str, dict[str, int]] = field(default_factory=dict)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from connect.models import ErpImportProfile, ErpSample, Role
-from connect.services.erp_profiles import import_profile
+from connect.selectors.erp_sources import import_profile
 from connect.services.erp_samples import erp_sample_process
 from integrations.erp.file import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample

@@ -9,10 +9,10 @@ import re
 import pytest
 
 from connect.models import Customer, Role
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.models import ExternalLink
-from integrations.sync.runner import sync_run_execute
 from tests.browser.pages import log_in
 from tests.factories import (
     MembershipFactory,

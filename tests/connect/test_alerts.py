@@ -27,9 +27,9 @@ from connect.services.alerts import (
     alerts_check_overdue,
 )
 from connect.services.credentials import facilioo_connection_set
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create, sync_run_finish, sync_run_start
 from integrations.facilioo.sandbox.testing import running_sandbox
-from integrations.sync.runner import sync_run_execute
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory
 
 BERLIN = ZoneInfo("Europe/Berlin")

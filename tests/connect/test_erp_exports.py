@@ -15,10 +15,10 @@ from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, ErpExport
 from connect.selectors.erp_exports import erp_export_current
+from connect.selectors.erp_sources import connector_for_customer
 from connect.services.erp_exports import erp_export_upload, erp_source_set
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
-from integrations.erp.sources import connector_for_customer
 
 # What a report's table shows for a finding without line or column.
 NO_VALUE = "\N{EN DASH}"

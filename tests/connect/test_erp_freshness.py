@@ -21,8 +21,8 @@ from connect.models import Alert, AlertKind, Customer, ErpExport, RunStatus
 from connect.services.erp_exports import erp_export_upload
 from connect.services.erp_freshness import alerts_check_erp_stale
 from connect.services.erp_watch import erp_watch_collect
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
-from integrations.sync.runner import sync_run_execute
 from tests.connect.test_erp_exports import export_zip, rename_mandant_1000, zip_upload
 from tests.factories import (
     MembershipFactory,

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from connect.celery import app as celery_app
 from connect.models import ErpImportProfile
-from connect.services.erp_profiles import import_profile
+from connect.selectors.erp_sources import import_profile
 from integrations.erp.file import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample
 from integrations.usecases import UseCase

@@ -18,10 +18,10 @@ from connect.models import AuditLog, Customer, ErpExport, ErpImportProfile, RunS
 from connect.services.erp_exports import erp_export_upload
 from connect.services.erp_profiles import erp_profile_save
 from connect.services.erp_push_tokens import erp_push_token_create
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.profiles.examples import EXAMPLES_DIR, example_profile, example_sample
 from integrations.erp.profiles.suggest import suggest_fields
-from integrations.sync.runner import sync_run_execute
 from tests.connect.test_erp_exports import zip_upload
 from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
@@ -303,7 +303,7 @@ def test_a_single_workbook_is_taken_without_a_zip_and_a_csv_needs_a_profile(prof
 def test_customer_create_and_erp_validate_read_an_export_path_through_the_profile(db, tmp_path):
     # given: a customer created on the command line for an export in its own layout
     from connect.selectors.erp_exports import erp_profile_active
-    from integrations.erp.sources import connector_for_customer
+    from connect.selectors.erp_sources import connector_for_customer
 
     sample = example_sample("personen-vertraege")
     out = StringIO()

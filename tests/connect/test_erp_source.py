@@ -10,12 +10,12 @@ from django.urls import reverse
 
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, RunStatus
+from connect.selectors.erp_sources import NoValidExport, connector_for_customer
 from connect.services.erp_exports import erp_export_upload, erp_source_set
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
-from integrations.erp.sources import NoValidExport, connector_for_customer
-from integrations.sync.runner import sync_run_execute
 from tests.connect.test_erp_exports import (
     duplicate_first_unit,
     export_zip,

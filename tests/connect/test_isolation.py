@@ -181,7 +181,7 @@ RECORD_KEYS = {
 
 
 def test_every_inspectable_entity_has_a_sample_key():
-    from integrations.drift.inspector import KIND_OF_ENTITY
+    from connect.services.inspector import KIND_OF_ENTITY
 
     assert set(RECORD_KEYS) == set(KIND_OF_ENTITY)
 

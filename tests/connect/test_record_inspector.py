@@ -11,10 +11,10 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from connect.models import AuditLog, Customer, Role
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.models import ExternalLink
-from integrations.sync.runner import sync_run_execute
 from tests.factories import (
     MembershipFactory,
     UserFactory,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from django.core import mail
 
 from connect.models import Alert, AlertKind, Customer, Membership, Role, RunStatus
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.facilioo.client import Entity, FaciliooClient
-from integrations.sync.runner import sync_run_execute
 from tests.factories import (
     UserFactory,
     activate_stammdaten,

@@ -18,14 +18,17 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from connect.models import AuditLog, Customer, Role
+from connect.selectors.erp_sources import connector_for_customer
+from connect.services.reconciliations import (
+    field_holds_set,
+    reconciliation_execute,
+    reconciliation_request,
+)
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
-from integrations.drift.reconcile import reconciliation_execute
-from integrations.drift.services import field_holds_set, reconciliation_request
 from integrations.erp.records import Dokument
-from integrations.erp.sources import connector_for_customer
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.models import ExternalLink, FieldHold, Reconciliation
-from integrations.sync.runner import sync_run_execute
 from integrations.usecases import UseCase
 from tests.factories import (
     MembershipFactory,

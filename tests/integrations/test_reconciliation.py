@@ -18,16 +18,16 @@ from rest_framework.test import APIClient
 
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, Role
-from connect.services.sync_logs import sync_run_create
-from integrations.drift.reconcile import reconciliation_execute
-from integrations.drift.services import (
+from connect.services.reconciliations import (
     field_holds_set,
+    reconciliation_execute,
     reconciliation_request,
     reconciliation_request_due,
 )
+from connect.services.runner import sync_run_execute
+from connect.services.sync_logs import sync_run_create
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.models import ExternalLink, FieldHold, Reconciliation
-from integrations.sync.runner import sync_run_execute
 from tests.factories import (
     MembershipFactory,
     activate_stammdaten,

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from connect.models import Customer, ErpExport, RunStatus, SyncRun
+from connect.routing import large_worker_nice, route_task, run_queue
 from connect.services.sync_logs import (
     sync_run_create,
     sync_run_next_waiting,
@@ -15,7 +16,6 @@ from connect.services.sync_logs import (
     sync_run_start_within_limit,
 )
 from integrations.models import ExternalLink
-from integrations.routing import large_worker_nice, route_task, run_queue
 
 pytestmark = pytest.mark.django_db
 

@@ -32,10 +32,9 @@ from connect.models import (
     UseCaseActivation,
 )
 from connect.services.credentials import facilioo_connection_set
-from connect.services.sync_logs import RunAlreadyActive
+from connect.services.sync_logs import RunAlreadyActive, sync_run_request
+from connect.tasks import sync_resume_orphaned
 from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
-from integrations.services import sync_run_request
-from integrations.tasks import sync_resume_orphaned
 from tests.factories import activate_stammdaten, connect_to_sandbox
 from tests.services import celery_worker, redis_url
 

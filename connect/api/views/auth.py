@@ -13,9 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connect.api.auth import token_issue, token_list, token_revoke
+from connect.api.auth import token_issue
 from connect.api.serializers import ErrorSerializer
 from connect.models import User
+from connect.services.api_tokens import token_list, token_revoke
 from connect.services.sessions import logout_everywhere
 
 

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from connect.api.serializers import ErrorSerializer
 from connect.api.views.base import SLUG, CustomerAPIView
-from integrations.drift.services import field_holds_set, reconciliation_request
+from connect.services.reconciliations import field_holds_set, reconciliation_request
 from integrations.models import (
     FindingKind,
     Reconciliation,

@@ -13,8 +13,8 @@ from rest_framework.response import Response
 
 from connect.api.serializers import RunItemSerializer
 from connect.api.views.base import SLUG, CustomerAPIView
+from connect.services.inspector import KIND_OF_ENTITY, UnknownRecord
 from connect.services.records import record_inspect
-from integrations.drift.inspector import KIND_OF_ENTITY, UnknownRecord
 
 ENTITY = OpenApiParameter(
     "entity", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KIND_OF_ENTITY)

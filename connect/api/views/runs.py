@@ -17,8 +17,7 @@ from connect.api.views.base import RUN_ID, SLUG, CustomerAPIView, CustomerMixin
 from connect.models import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.selectors.activations import activation_require_enabled
 from connect.selectors.runs import sync_run_get, sync_run_item_list, sync_run_list
-from connect.services.sync_logs import sync_run_cancel
-from integrations.services import sync_run_request
+from connect.services.sync_logs import sync_run_cancel, sync_run_request
 from integrations.usecases import UseCase
 
 

@@ -19,7 +19,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from connect.exceptions import ApplicationError
 from connect.models import Customer
 from connect.selectors.erp_exports import erp_profile_active
-from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save, import_profile
+from connect.selectors.erp_sources import import_profile
+from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
 from integrations.erp.file import format as fmt
 from integrations.erp.profiles.examples import (
     EXAMPLE_SEED,

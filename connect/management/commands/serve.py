@@ -56,7 +56,7 @@ class Command(BaseCommand):
         parts: list[tuple[str, list[str]]] = [
             ("web", web_command(python, manage, options["host"], options["port"])),
             # Small runs and housekeeping on the default queue; large initial syncs on their
-            # own worker, so they never hold every slot (integrations.routing).
+            # own worker, so they never hold every slot (connect.routing).
             (
                 "worker",
                 [

@@ -10,9 +10,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from connect.models import Customer, RunStatus, SyncRun, Trigger
-from connect.services.sync_logs import RunAlreadyActive
+from connect.services.sync_logs import RunAlreadyActive, sync_run_request
 from integrations import registry
-from integrations.services import sync_run_request
 
 
 def run_summary(run: SyncRun) -> dict:

@@ -8,13 +8,9 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol, cast
+from typing import BinaryIO, Protocol, cast
 
 from integrations.erp.file.format import MANDANTEN, is_safe_path
-
-if TYPE_CHECKING:
-    from integrations.erp.file.limits import ExportLimits
-    from integrations.erp.profiles.profile import ImportProfile
 
 
 class ContainerError(Exception):
@@ -41,21 +37,9 @@ class ExportContainer(Protocol):
     def close(self) -> None: ...
 
 
-def open_container(
-    path: Path, profile: ImportProfile | None = None, limits: ExportLimits | None = None
-) -> ExportContainer:
-    """The export at ``path``; with an import profile, seen through it as export v1 (its
-    sources read within ``limits``: record length, cells)."""
-    if profile is not None:
-        # Imported here: the profile package builds on this module.
-        from integrations.erp.profiles.container import ProfileContainer
-
-        single = single_file_kind(path)
-        if single is not None:
-            return ProfileContainer(
-                SingleFileContainer(path, single, profile.sources()), profile, limits=limits
-            )
-        return ProfileContainer(open_container(path), profile, limits=limits)
+def open_container(path: Path) -> ExportContainer:
+    """The export v1 at ``path``: a directory or a ZIP archive (with an import profile, see
+    ``integrations.erp.profiles.container.open_export``)."""
     if path.is_dir():
         return DirectoryContainer(path)
     if not path.exists():
@@ -202,7 +186,7 @@ class ZipContainer:
         info = self._info(name)
         if info is None:
             raise FileNotFoundError(name)
-        return cast(BinaryIO, self._archive().open(info))
+        return cast("BinaryIO", self._archive().open(info))
 
     def size(self, name: str) -> int | None:
         info = self._info(name)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from integrations.erp.base import ErpRead, GeneratorRead
 from integrations.erp.file import format as fmt
-from integrations.erp.file.container import ContainerError, ExportContainer, open_container
+from integrations.erp.file.container import ContainerError, ExportContainer
 from integrations.erp.file.format import FileSpec
 from integrations.erp.file.report import MISSING_REFERENCE, Finding, InvalidExport, ValidationReport
 from integrations.erp.file.table import Row, Table
@@ -27,6 +27,7 @@ from integrations.erp.file.validator import (
     export_use_cases,
     unreadable_report,
 )
+from integrations.erp.profiles.container import open_export
 from integrations.erp.records import Mandant, Record, RecordProblem, StreamItem
 from integrations.usecases import UseCase
 
@@ -72,7 +73,7 @@ class FileConnector:
     def container(self) -> ExportContainer:
         if self._container is None:
             try:
-                self._container = open_container(self.path, profile=self.profile)
+                self._container = open_export(self.path, profile=self.profile)
             except ContainerError as exc:
                 raise InvalidExport(unreadable_report(self.path, exc)) from exc
         return self._container

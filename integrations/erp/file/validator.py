@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from integrations.erp.file import format as fmt
-from integrations.erp.file.container import ContainerError, ExportContainer, open_container
+from integrations.erp.file.container import ContainerError, ExportContainer
 from integrations.erp.file.format import FileSpec, ValueProblem
 from integrations.erp.file.limits import (
     ExportLimits,
@@ -47,6 +47,7 @@ from integrations.erp.file.report import (
     ValidationReport,
 )
 from integrations.erp.file.table import Row, Table
+from integrations.erp.profiles.container import open_export
 from integrations.usecases import UseCase
 
 if TYPE_CHECKING:
@@ -112,7 +113,7 @@ def validate_export(
     """
     path = Path(path)
     try:
-        container = open_container(path, profile=profile, limits=limits)
+        container = open_export(path, profile=profile, limits=limits)
     except ContainerError as exc:
         return unreadable_report(path, exc)
     if limits is not None and path.is_file() and zipfile.is_zipfile(path):

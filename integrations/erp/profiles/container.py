@@ -31,10 +31,17 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, cast
 
 from integrations.erp.file import format as fmt
-from integrations.erp.file.container import ContainerError, ExportContainer, SingleFileContainer
+from integrations.erp.file.container import (
+    ContainerError,
+    ExportContainer,
+    SingleFileContainer,
+    open_container,
+    single_file_kind,
+)
 from integrations.erp.file.limits import (
     ExportLimits,
     LimitExceeded,
@@ -271,7 +278,7 @@ class ProfileContainer:
         spec = fmt.FILES_BY_NAME[name]
         if mapping.empty:  # declared empty: the header of the v1 file alone
             header = fmt.DELIMITER.join(spec.column_names) + "\r\n"
-            return cast(BinaryIO, io.BytesIO(header.encode("utf-8")))
+            return cast("BinaryIO", io.BytesIO(header.encode("utf-8")))
         source = _Source(self._source_label(mapping), mapping)
         self._sources[name] = source
         rows = (
@@ -280,7 +287,7 @@ class ProfileContainer:
             else self._csv_rows(mapping, source)
         )
         stream = _GeneratedStream(self._produce(spec, source, rows))
-        return cast(BinaryIO, io.BufferedReader(stream, buffer_size=64 * 1024))
+        return cast("BinaryIO", io.BufferedReader(stream, buffer_size=64 * 1024))
 
     def size(self, name: str) -> int | None:
         if name in fmt.FILES_BY_NAME:
@@ -384,7 +391,7 @@ class ProfileContainer:
         """(physical line, spreadsheet row, fields) of a CSV source; a byte the encoding cannot
         decode ends the file with a finding."""
         with self.base.open(mapping.source) as raw:
-            buffered = io.BufferedReader(cast(io.RawIOBase, raw), buffer_size=_SNIFF_BYTES)
+            buffered = io.BufferedReader(cast("io.RawIOBase", raw), buffer_size=_SNIFF_BYTES)
             sample = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
             encoding, auto = self._encoding(sample)
             text = _StrictText(
@@ -811,3 +818,19 @@ class ProfileContainer:
                 for name, count in report.omitted.items()
             },
         )
+
+
+def open_export(
+    path: Path, profile: ImportProfile | None = None, limits: ExportLimits | None = None
+) -> ExportContainer:
+    """The export at ``path``; with an import profile, seen through it as export v1 (its
+    sources read within ``limits``: record length, cells). A single ``.csv`` or ``.xlsx`` of a
+    profile is taken without a ZIP around it."""
+    if profile is None:
+        return open_container(path)
+    single = single_file_kind(path)
+    if single is not None:
+        return ProfileContainer(
+            SingleFileContainer(path, single, profile.sources()), profile, limits=limits
+        )
+    return ProfileContainer(open_container(path), profile, limits=limits)

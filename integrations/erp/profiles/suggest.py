@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import IO
 
 from integrations.erp.file import format as fmt
-from integrations.erp.file.container import open_container
 from integrations.erp.file.limits import ExportLimits
 from integrations.erp.file.table import Row, Table
+from integrations.erp.profiles.container import open_export
 from integrations.erp.profiles.profile import ImportProfile
 
 # v1 field -> names an ERP report may give its column (compared without case, spaces, dots).
@@ -350,7 +350,7 @@ def preview(
 ) -> dict[str, list[dict[str, str]]]:
     """The first ``rows`` rows of each mapped v1 file, as the product reads them (within
     ``limits``: record length, cells)."""
-    container = open_container(path, profile=profile, limits=limits)
+    container = open_export(path, profile=profile, limits=limits)
     shown: dict[str, list[dict[str, str]]] = {}
     try:
         for name in profile.entities:

@@ -388,7 +388,7 @@ class DocumentStream(Stream):
     def record(self, engine: SyncEngine, w: Write, result: Sent | Exception) -> Exception | None:
         if isinstance(result, Exception):  # send catches its faults; this is a bug
             return result
-        file, out = cast(tuple[_File, _Outcome], w.state)
+        file, out = cast("tuple[_File, _Outcome]", w.state)
         payload = w.payload
         if out.file_id is not None and (
             out.file_id != file.file_id or out.content is not None or file.link is None
@@ -460,7 +460,7 @@ def _upload(client: FaciliooClient, upload: Upload, file_id: int) -> str:
         with upload.open() as stream:
             reader = _HashingReader(stream)
             try:
-                client.upload(url, cast(BinaryIO, reader), upload.size)
+                client.upload(url, cast("BinaryIO", reader), upload.size)
             except FaciliooUploadUrlExpired:
                 if attempt == 2:
                     raise

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from connect.models import AuditLog, FaciliooConnection
-from connect.services.credentials import facilioo_password
+from connect.selectors.credentials import facilioo_password
 from tests.problems import errors_at
 
 SECRET = "S3cret-Passw0rd!"

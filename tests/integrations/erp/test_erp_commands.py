@@ -8,9 +8,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from connect.selectors.erp_sources import connector_for
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector
-from integrations.erp.sources import connector_for
 from tests.integrations.erp.exports import make_export
 
 

@@ -10,7 +10,7 @@ from integrations.erp.demo import DemoConnector
 from integrations.erp.file import validate_export, write_export
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import FaciliooError
-from integrations.fleet import fleet_logins, percentiles, write_fleet_export
+from tooling.fleet import fleet_logins, percentiles, write_fleet_export
 
 
 def test_each_fleet_customer_gets_an_account_of_its_own_that_sees_only_its_records(

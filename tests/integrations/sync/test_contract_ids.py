@@ -18,13 +18,13 @@ from rest_framework.test import APIClient
 
 from connect.models import Customer, Role, RunStatus, SyncRun
 from connect.services.erp_exports import erp_export_upload
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.records import Vertrag
 from integrations.facilioo import dialect
 from integrations.models import ExternalLink
 from integrations.sync import stammdaten as maps
 from integrations.sync.ids import compose, contract_id_without_kind
-from integrations.sync.runner import sync_run_execute
 from tests.factories import (
     MembershipFactory,
     activate_stammdaten,

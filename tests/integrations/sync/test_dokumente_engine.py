@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from connect.models import Customer, SyncRun
+from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, StreamItem
@@ -59,7 +60,7 @@ def customer(db, sandbox):
     run = _run(customer, "stammdaten")
     with _client(sandbox) as client:
         StammdatenSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=DEMO,
             today=TODAY,
@@ -93,7 +94,7 @@ def sync(customer, sandbox, *, connector=DEMO, dry_run=False, **settings):
     brake = settings.pop("safety_brake_percent", 20)
     with _client(sandbox) as client:
         engine = DokumenteSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=connector,
             today=TODAY,

@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, RunStatus, UseCaseActivation
 from connect.services.activations import activation_enable
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
-from integrations.sync.runner import sync_run_execute
 from tests.factories import connect_to_sandbox, sandbox_for
 
 MANDANTEN = ["1000", "2000", "3000"]

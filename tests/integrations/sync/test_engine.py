@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from connect.models import Customer, SyncRun
+from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Einheit, Person, PersonRolle, Vertrag
@@ -49,7 +50,7 @@ def sync(customer, sandbox, *, connector=DEMO, separator="-", dry_run=False, **s
     sandbox.reset_counters()
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=4) as client:
         engine = StammdatenSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=connector,
             today=TODAY,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import zlib
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -61,7 +60,6 @@ class World:
         ) as client:
             engine = SyncEngine(
                 pipeline,
-                run=SimpleNamespace(),  # never read: the ledger stands for the run
                 client=client,
                 connector=connector,
                 settings=settings,

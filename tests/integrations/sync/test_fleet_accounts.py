@@ -15,14 +15,14 @@ import pytest
 
 from connect.models import Customer, RunStatus
 from connect.services.credentials import facilioo_connection_set
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import FaciliooError
 from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
-from integrations.fleet import FleetLogin, fleet_logins
 from integrations.models import ExternalLink
-from integrations.sync.runner import sync_run_execute
 from tests.factories import activate_stammdaten
+from tooling.fleet import FleetLogin, fleet_logins
 
 SEPARATED = ("properties", "units", "unit-contracts")
 FLEET = 3

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from connect.models import Customer, SyncRun
+from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.demo.connector import DemoConnector
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
@@ -40,7 +41,7 @@ def run_use_case(customer, sandbox, use_case, **settings):
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=4) as client:
         if use_case == "stammdaten":
             engine = StammdatenSync(
-                run=run,
+                ledger=OrmRunLedger(run),
                 client=client,
                 connector=DEMO,
                 today=TODAY,
@@ -50,7 +51,7 @@ def run_use_case(customer, sandbox, use_case, **settings):
             )
         else:
             engine = DokumenteSync(
-                run=run,
+                ledger=OrmRunLedger(run),
                 client=client,
                 connector=DEMO,
                 today=TODAY,

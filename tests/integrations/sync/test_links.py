@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 
 from connect.models import Customer, SyncRun
+from connect.services.run_ledger import OrmRunLedger
 from integrations.models import ExternalLink, FieldHold
 from integrations.sync.links import (
     LinkWrite,
     MemoryLinkStore,
     MemoryRunLedger,
     OrmLinkStore,
-    OrmRunLedger,
 )
 
 
@@ -133,7 +133,7 @@ def test_the_orm_store_sees_only_its_customers_links(customers):
 
 
 def test_the_orm_ledger_records_progress_items_journal_and_the_previous_total(customers):
-    from connect.services.sync_logs import ItemRecord
+    from integrations.sync.links import ItemRecord
 
     customer = customers[0]
     SyncRun.objects.create(

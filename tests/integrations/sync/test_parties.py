@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from connect.models import Customer
+from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Gebaeude, Person
 from integrations.facilioo.client import FaciliooClient
@@ -160,7 +161,7 @@ def test_two_customers_sync_into_one_sandbox_without_seeing_each_other(db):
         )
         with FaciliooClient(sandbox.url, email, sandbox.password, workers=4) as client:
             engine = StammdatenSync(
-                run=record,
+                ledger=OrmRunLedger(record),
                 client=client,
                 connector=DEMO,
                 today=TODAY,

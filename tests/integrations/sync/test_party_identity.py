@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from connect.models import Customer, SyncRun
+from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Person
 from integrations.facilioo.client import FaciliooClient
@@ -43,7 +44,7 @@ def sync(customer, sandbox, account=1, *, connector=DEMO, **settings):
     sandbox.reset_counters()
     with FaciliooClient(sandbox.url, account_email(account), sandbox.password, workers=4) as c:
         engine = StammdatenSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=c,
             connector=connector,
             today=TODAY,

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from connect.models import Customer, FaciliooConnection, RunStatus, SyncRun, UseCaseActivation
+from connect.services import runner
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, Einheit
 from integrations.facilioo.errors import FaciliooTransientError
 from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
-from integrations.sync import runner
-from integrations.sync.runner import sync_run_execute
 from integrations.usecases import UseCase
 from tests.factories import activate_stammdaten, connect_to_sandbox
 

@@ -11,21 +11,22 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from connect.models import Customer, RunStatus, SyncRun
+from connect.services.run_ledger import OrmRunLedger
+from connect.services.runner import STALE_AFTER, sync_run_execute
 from connect.services.sync_logs import (
     run_lock_key,
     sync_run_cancel,
     sync_run_claim_orphans,
     sync_run_create,
 )
+from connect.tasks import sync_reap_stale
 from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.records import StreamItem
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.sync.engine import RunCancelled
-from integrations.sync.runner import STALE_AFTER, sync_run_execute
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
-from integrations.tasks import sync_reap_stale
 from integrations.usecases import UseCase
 from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
@@ -157,7 +158,7 @@ def test_a_running_run_stops_at_the_next_batch():
         FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=2) as client,
     ):
         engine = StammdatenSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=CancelDuringRead(demo, run, at=30),
             today=date(2026, 11, 25),

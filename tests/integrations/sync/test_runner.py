@@ -6,8 +6,8 @@ import pytest
 
 from connect.models import Customer, RunStatus
 from connect.services.credentials import facilioo_connection_set
+from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import RunAlreadyActive, sync_run_create
-from integrations.sync.runner import sync_run_execute
 from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
 

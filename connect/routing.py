@@ -60,7 +60,7 @@ class RunSize:
 def erp_units(customer: Any) -> int:
     """Units in the customer's ERP portfolio, without reading it: the demo size, or the row
     count the validation stored for ``einheiten.csv`` of the export in use (0 if unknown)."""
-    from integrations.erp.sources import FILE
+    from connect.selectors.erp_sources import FILE
 
     if customer.erp_source != FILE:
         return int(customer.demo_units)

@@ -9,8 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from connect.exceptions import ApplicationError
 from connect.models import Customer
-from integrations.drift.reconcile import reconciliation_execute
-from integrations.drift.services import reconciliation_create
+from connect.services.reconciliations import reconciliation_create, reconciliation_execute
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@
 Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL): the workers are real Celery worker
 processes on the benchmark's own queues. The facilioo sandbox runs in this process with one
 account per customer, each a property-management company with tenants of its own
-(integrations.fleet.fleet_logins). Temporary customers are created in
+(tooling.fleet.fleet_logins). Temporary customers are created in
 the current database and removed afterwards. Prints one JSON object:
 
 - ``full_round``: every customer's first Stammdaten sync, requested at once: makespan, wait
@@ -33,7 +33,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
 from connect.exceptions import ApplicationError
-from integrations.fleet import (
+from tooling.fleet import (
     FleetLogin,
     RoundResult,
     fleet_logins,
@@ -282,7 +282,7 @@ class Command(BaseCommand):
                 beside = run_round(customers, sandbox, timeout=timeout)
             big_slug = customers[-1].slug
             small_waits = [v["wait_s"] for k, v in beside.per_customer.items() if k != big_slug]
-            from integrations.fleet import percentiles
+            from tooling.fleet import percentiles
 
             small_p95 = percentiles(small_waits)["p95"]
             result["big_customer"] = {

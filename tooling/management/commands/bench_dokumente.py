@@ -24,13 +24,14 @@ from typing import Any, BinaryIO
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from integrations.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
+from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.base import ErpConnector
 from integrations.erp.demo import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
+from tooling.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
 
 TODAY = date(2026, 11, 25)
 DOCUMENTS_PER_UNIT = 0.8  # what the demo portfolio has, roughly (456 for 500 units)
@@ -144,7 +145,7 @@ def _stammdaten(customer: Any, sandbox: SandboxHandle, demo: DemoConnector, work
     run = new_run(customer, "stammdaten")
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=workers) as client:
         StammdatenSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=demo,
             today=TODAY,
@@ -163,7 +164,7 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
     started = time.perf_counter()
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=workers) as client:
         engine = DokumenteSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=connector,
             today=TODAY,

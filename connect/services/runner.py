@@ -1,11 +1,14 @@
-"""Execute one run: build its settings, facilioo client and ERP connector; end in a known state."""
+"""Execute one run to a known end state (``sync_logs.sync_run_request`` asks for one).
+
+Execution builds the run's settings, facilioo client, ERP connector and ledger, lets the use
+case's engine work, and maps every way a run can end onto a final status.
+"""
 
 from __future__ import annotations
 
 import logging
 from contextlib import closing
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -13,8 +16,18 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from connect.models import FaciliooConnection, RunStatus, SyncRun, UseCaseActivation
-from connect.services.credentials import facilioo_client_for
+from connect import jobs
+from connect.models import (
+    FaciliooConnection,
+    RunStatus,
+    SyncRun,
+    UseCaseActivation,
+)
+from connect.selectors.credentials import facilioo_client_for
+from connect.selectors.erp_sources import NoValidExport, connector_for_customer
+from connect.services.alerts import alerts_after_run
+from connect.services.erp_freshness import erp_run_before_read
+from connect.services.run_ledger import OrmRunLedger
 from connect.services.sync_logs import (
     RUN_LOCK_TTL,
     run_lock_key,
@@ -24,7 +37,6 @@ from connect.services.sync_logs import (
 )
 from integrations import registry
 from integrations.erp.file import ExportChanged, InvalidExport
-from integrations.erp.sources import NoValidExport, connector_for_customer
 from integrations.facilioo.errors import (
     FaciliooConfigurationError,
     FaciliooCredentialsError,
@@ -40,10 +52,6 @@ logger = logging.getLogger(__name__)
 RESUME_AFTER = timedelta(minutes=5)
 STALE_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
-
-
-class RunNotExecutable(Exception):
-    pass
 
 
 def invalid_export_message(exc: InvalidExport) -> str:
@@ -86,22 +94,16 @@ def sync_run_execute(*, run_id: int, client_options: dict[str, Any] | None = Non
 
 def hand_on_waiting(*, customer_id: int) -> list[int]:
     """Enqueue the runs of the customer that waited for a slot (as many as may run)."""
-    from django.db import transaction
-
-    from integrations.tasks import sync_run as sync_run_task
-
     waiting = sync_run_next_waiting(customer_id=customer_id)[
         : max(1, int(django_settings.SYNC_MAX_RUNS_PER_CUSTOMER))
     ]
     for run_id in waiting:
-        transaction.on_commit(partial(sync_run_task.delay, run_id))
+        jobs.enqueue(jobs.SYNC_RUN, run_id)
     return waiting
 
 
 def run_alerts(run: SyncRun) -> None:
     """Open, update or close the alerts of a finished run; never fails the run itself."""
-    from connect.services.alerts import alerts_after_run
-
     try:
         alerts_after_run(run=run)
     except Exception:
@@ -130,8 +132,6 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
             status=RunStatus.FAILED,
             error_message=_("Dieser Anwendungsfall kann noch nicht synchronisiert werden."),
         )
-    from connect.services.erp_freshness import erp_run_before_read
-
     if erp_run_before_read(run=run):
         # The export the last successful run read, and unchanged settings: nothing to do.
         return sync_run_finish(run=run, status=RunStatus.SUCCEEDED, counts={})
@@ -145,7 +145,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         facilioo_client_for(connection=connection, **client_options) as client,
     ):
         sync = spec.build_engine(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=connector,
             stored=activation.settings,

@@ -1,20 +1,21 @@
-"""Which ERP connector serves a customer: the demo portfolio or an ERP export file."""
+"""Which ERP connector serves a customer (the demo portfolio or an ERP export file, read
+through its import profile), and the Mandanten it offers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
+from connect.exceptions import ApplicationError
+from connect.models import Customer, ErpImportProfile
+from connect.selectors.erp_exports import erp_export_current, erp_profile_active
 from integrations.erp.base import ErpConnector
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector
-
-if TYPE_CHECKING:
-    from connect.models import Customer
-    from integrations.erp.profiles import ImportProfile
+from integrations.erp.profiles import ImportProfile
+from integrations.erp.records import Mandant
 
 DEMO = "demo"
 FILE = "file"
@@ -69,8 +70,6 @@ class NoValidExport(Exception):
 def export_path_for_customer(customer: Customer) -> Path:
     """The export a file-source customer's syncs read: the newest valid upload, else the
     export path set on the command line, else ``NoValidExport``."""
-    from connect.selectors.erp_exports import erp_export_current
-
     current = erp_export_current(customer=customer)
     if current is not None:
         return Path(current.file.path)
@@ -86,16 +85,11 @@ def connector_for_customer(customer: Customer) -> ErpConnector:
     path: str | None = None
     profile: ImportProfile | None = None
     if customer.erp_source == FILE:
-        from connect.selectors.erp_exports import erp_export_current
-        from connect.services.erp_profiles import import_profile
-
         current = erp_export_current(customer=customer)
         if current is not None:
             path, profile = current.file.path, import_profile(current.profile)
         else:
             # The export path of the command line, in the layout of the active profile.
-            from connect.selectors.erp_exports import erp_profile_active
-
             path = str(export_path_for_customer(customer))
             profile = import_profile(erp_profile_active(customer=customer))
     return connector_for(
@@ -105,3 +99,38 @@ def connector_for_customer(customer: Customer) -> ErpConnector:
         units=customer.demo_units,
         seed=customer.demo_seed,
     )
+
+
+def import_profile(row: ErpImportProfile | None) -> ImportProfile | None:
+    """The profile a stored version describes (None: ERP export v1)."""
+    if row is None:
+        return None
+    return ImportProfile.from_dict(row.definition, version=row.version)
+
+
+def erp_mandanten(*, customer: Customer) -> list[Mandant]:
+    """The Mandanten the customer's ERP source offers; ApplicationError (German) if unreadable."""
+    from integrations.erp.sources import NoValidExport, connector_for_customer
+
+    from integrations.erp.file import InvalidExport
+
+    try:
+        connector = connector_for_customer(customer)
+    except NoValidExport as exc:
+        raise ApplicationError(exc.message) from exc
+    try:
+        return connector.list_mandanten()
+    except InvalidExport as exc:
+        raise ApplicationError(str(exc)) from exc
+    finally:
+        close = getattr(connector, "close", None)
+        if close is not None:
+            close()
+
+
+def erp_mandant_choices(*, customer: Customer) -> tuple[list[Mandant], str]:
+    """For pages: the Mandanten, or none and the reason a person reads."""
+    try:
+        return erp_mandanten(customer=customer), ""
+    except ApplicationError as exc:
+        return [], exc.message

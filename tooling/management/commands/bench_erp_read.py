@@ -26,7 +26,6 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from integrations.bench import peak_memory_mb
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
 from integrations.erp.file import format as fmt
@@ -40,6 +39,7 @@ from integrations.erp.profiles.examples import (
     xlsx_profile,
 )
 from integrations.usecases import UseCase
+from tooling.bench import peak_memory_mb
 
 
 class Command(BaseCommand):

@@ -64,7 +64,7 @@ class Command(BaseCommand):
         if slug:
             from connect.models import Customer
             from connect.selectors.erp_exports import erp_profile_active
-            from connect.services.erp_profiles import import_profile
+            from connect.selectors.erp_sources import import_profile
 
             customer = Customer.objects.filter(slug=slug).first()
             if customer is None:

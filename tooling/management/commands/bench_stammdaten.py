@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from integrations.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
+from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.base import ErpConnector, ErpRead
 from integrations.erp.demo import DemoConnector
 from integrations.erp.edited import EditedConnector
@@ -34,6 +34,7 @@ from integrations.erp.records import Mandant, Person, PersonRolle, StreamItem
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 from integrations.usecases import UseCase
+from tooling.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
 
 TODAY = date(2026, 11, 25)
 
@@ -171,7 +172,7 @@ def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) 
     started = time.perf_counter()
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=workers) as client:
         engine = StammdatenSync(
-            run=run,
+            ledger=OrmRunLedger(run),
             client=client,
             connector=connector,
             today=TODAY,

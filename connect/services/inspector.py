@@ -40,7 +40,6 @@ from integrations.drift.facilioo_names import (
     live_value,
     same_value,
 )
-from integrations.drift.services import links_rewrite_next_run
 from integrations.erp.records import (
     Einheit,
     Gebaeude,
@@ -57,6 +56,7 @@ from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.models import ExternalLink, FieldHold
 from integrations.sync import stammdaten as maps
 from integrations.sync.engine import KEY_SEPARATOR
+from integrations.sync.links import links_rewrite_next_run
 from integrations.sync.mapping_table import MAPPING
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
 from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS

@@ -205,7 +205,7 @@ def run_round(customers: Sequence[Any], sandbox: Any, *, timeout: float) -> Roun
     from django.db import transaction
 
     from connect.models import SyncRun, Trigger
-    from integrations.services import sync_run_request
+    from connect.services.sync_logs import sync_run_request
 
     sandbox.reset_counters()
     started = time.time()

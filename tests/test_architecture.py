@@ -1,0 +1,115 @@
+"""The dependency rules of docs/architecture.md ("Layers"), measured on the import graph.
+
+``lint-imports`` (CI) checks the contracts in pyproject.toml; these tests state the two rules
+everything else rests on, with the offending imports in the failure message: ``integrations``
+never imports ``connect``, and no module reaches itself through its imports. The graph includes
+imports inside functions; imports only for type checking are left out.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+import pytest
+
+PACKAGES = ("connect", "integrations", "tooling")
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    return grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True, cache_dir=None)
+
+
+def _strongly_connected(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Tarjan's algorithm, iterative: every group of modules that import each other."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    groups: list[list[str]] = []
+    counter = 0
+    for root in sorted(graph.modules):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            advanced = False
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append(
+                        (child, iter(sorted(graph.find_modules_directly_imported_by(child))))
+                    )
+                    advanced = True
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            if advanced:
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(sorted(group))
+    return groups
+
+
+def test_integrations_never_imports_connect_or_the_tooling(graph):
+    offending = [
+        f"{detail['importer']}:{detail['line_number']} {detail['line_contents']}"
+        for importer in sorted(graph.modules)
+        if importer.split(".")[0] == "integrations"
+        for imported in sorted(graph.find_modules_directly_imported_by(importer))
+        if imported.split(".")[0] in ("connect", "tooling")
+        for detail in graph.get_import_details(importer=importer, imported=imported)
+    ]
+    assert offending == []
+
+
+def test_no_module_reaches_itself_through_its_imports(graph):
+    assert _strongly_connected(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):
+    """The check above can fail: two modules that import each other are one group."""
+    package = tmp_path / "circular_example"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from circular_example import b\n")
+    (package / "b.py").write_text("from circular_example import a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    example = grimp.build_graph("circular_example", cache_dir=None)
+    assert _strongly_connected(example) == [["circular_example.a", "circular_example.b"]]
+
+
+def test_the_import_contracts_hold():
+    """The layer contracts of pyproject.toml, as CI checks them."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
