@@ -8,7 +8,7 @@ import factory
 
 from connect.models import Customer, Membership, Role, UseCaseActivation, User
 from connect.services.credentials import facilioo_connection_set
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
+from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from integrations import worker_process
+from tooling import worker_process
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = os.environ.get("REQUIRE_SERVICES") == "1"

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from integrations.worker_process import worker_start, worker_stop
+from tooling.worker_process import worker_start, worker_stop
 
 # -- facilioo logins of the fleet ---------------------------------------------------------------
 
@@ -46,7 +46,7 @@ def fleet_logins(sandbox: Any, count: int) -> list[FleetLogin]:
     contracts. Parties stay shared, as in facilioo. The accounts and their tenants survive
     ``sandbox.reset()``.
     """
-    from integrations.facilioo.sandbox.app import account_email
+    from tooling.sandbox.app import account_email
 
     server = sandbox.server
     if server is None:

@@ -13,7 +13,7 @@ from connect.models import Customer, ErpImportProfile
 from connect.selectors.erp_exports import erp_export_current, erp_profile_active
 from integrations.erp.base import ErpConnector
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector
+from integrations.erp.file import FileConnector, InvalidExport
 from integrations.erp.profiles import ImportProfile
 from integrations.erp.records import Mandant
 
@@ -110,10 +110,6 @@ def import_profile(row: ErpImportProfile | None) -> ImportProfile | None:
 
 def erp_mandanten(*, customer: Customer) -> list[Mandant]:
     """The Mandanten the customer's ERP source offers; ApplicationError (German) if unreadable."""
-    from integrations.erp.sources import NoValidExport, connector_for_customer
-
-    from integrations.erp.file import InvalidExport
-
     try:
         connector = connector_for_customer(customer)
     except NoValidExport as exc:

@@ -29,8 +29,8 @@ from connect.services.alerts import (
 from connect.services.credentials import facilioo_connection_set
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create, sync_run_finish, sync_run_start
-from integrations.facilioo.sandbox.testing import running_sandbox
 from tests.factories import CustomerFactory, MembershipFactory, UserFactory
+from tooling.sandbox.testing import running_sandbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUPPORT = "support@connect.example"

@@ -21,9 +21,9 @@ from connect.services.erp_exports import erp_export_store
 from connect.services.erp_profiles import erp_profile_save
 from connect.services.retention import retention_cleanup
 from connect.tasks import erp_export_validate as validate_task
-from integrations.erp.hostile import long_line_csv, shared_strings_xlsx, zip_bomb_xlsx
 from integrations.erp.profiles.examples import example_profile, example_sample
 from tests.connect.test_erp_exports import zip_upload
+from tooling.hostile import long_line_csv, shared_strings_xlsx, zip_bomb_xlsx
 
 MB = 1024 * 1024
 

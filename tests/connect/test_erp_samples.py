@@ -11,9 +11,9 @@ import pytest
 from django.urls import reverse
 
 from connect.celery import app as celery_app
-from integrations.erp.hostile import billion_laughs_xlsx
 from integrations.erp.profiles.examples import example_sample
 from tests.connect.test_erp_exports import zip_upload
+from tooling.hostile import billion_laughs_xlsx
 
 URL = reverse("portal:erp-profile", kwargs={"slug": "alpha"})
 

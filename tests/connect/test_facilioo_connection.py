@@ -7,11 +7,8 @@ from django.urls import reverse
 
 from connect import crypto
 from connect.models import AuditLog, FaciliooConnection
-from connect.services.credentials import (
-    credential_keys_rotate,
-    facilioo_connection_set,
-    facilioo_password,
-)
+from connect.selectors.credentials import facilioo_password
+from connect.services.credentials import credential_keys_rotate, facilioo_connection_set
 from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
 
 SECRET = "S3cret-Passw0rd!"

@@ -11,8 +11,8 @@ from django.test import Client
 
 from connect.models import Customer, Role
 from connect.services.credentials import facilioo_connection_set
-from integrations.facilioo.sandbox.testing import SandboxHandle
 from tests.factories import MembershipFactory, UserFactory, connect_to_sandbox, sandbox_for
+from tooling.sandbox.testing import SandboxHandle
 
 URL = "/c/musterstadt/usecases/stammdaten/"
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
+from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 
 @pytest.fixture

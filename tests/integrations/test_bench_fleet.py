@@ -15,9 +15,9 @@ from django.db import connection
 
 from connect.models import Customer, FaciliooConnection, SyncRun
 from connect.services.credentials import facilioo_connection_set
-from integrations.facilioo.sandbox.app import account_email
 from integrations.models import ExternalLink
 from tests.services import redis_url, unavailable
+from tooling.sandbox.app import account_email
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

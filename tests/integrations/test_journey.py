@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 from tests.services import REQUIRED, ROOT
+from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 pytestmark = [pytest.mark.slow]
 

@@ -28,7 +28,7 @@ from tests.factories import connect_to_sandbox, sandbox_for
 ROOT = Path(__file__).resolve().parents[2]
 # The places that handle every use case: they ask the registry and never name one.
 DISPATCHERS = (
-    "integrations/sync/runner.py",
+    "connect/services/runner.py",
     "connect/services/activations.py",
     "connect/api/views/usecases.py",
     "connect/management/commands/usecase.py",

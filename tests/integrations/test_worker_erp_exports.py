@@ -17,12 +17,12 @@ from django.urls import reverse
 from connect.models import Alert, Customer, ErpExport, ErpSample, Role
 from connect.services.erp_exports import erp_export_store
 from connect.services.erp_profiles import erp_profile_save
-from integrations.erp.hostile import shared_strings_xlsx
 from integrations.erp.profiles.examples import example_profile, example_sample
 from tests.connect.test_erp_exports import zip_upload
 from tests.factories import MembershipFactory, UserFactory
 from tests.integrations.test_worker_runs import sandbox, wait_for, worker_setup
 from tests.services import unavailable
+from tooling.hostile import shared_strings_xlsx
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -34,9 +34,9 @@ from connect.models import (
 from connect.services.credentials import facilioo_connection_set
 from connect.services.sync_logs import RunAlreadyActive, sync_run_request
 from connect.tasks import sync_resume_orphaned
-from integrations.facilioo.sandbox.testing import SandboxHandle, sandbox_process
 from tests.factories import activate_stammdaten, connect_to_sandbox
 from tests.services import celery_worker, redis_url
+from tooling.sandbox.testing import SandboxHandle, sandbox_process
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

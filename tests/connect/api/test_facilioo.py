@@ -96,7 +96,7 @@ def test_bad_input_is_refused_in_german(api, tenancy, data, field, message):
 
 @pytest.fixture
 def sandbox(settings):
-    from integrations.facilioo.sandbox.testing import running_sandbox
+    from tooling.sandbox.testing import running_sandbox
 
     with running_sandbox(seed=True) as handle:
         settings.FACILIOO_SANDBOX_URL = handle.url

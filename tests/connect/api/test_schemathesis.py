@@ -19,8 +19,8 @@ from schemathesis import GenerationMode
 from schemathesis.checks import max_response_time, not_a_server_error
 
 from connect.models import UseCaseActivation
-from integrations.facilioo.sandbox.testing import running_sandbox
 from tests.factories import connect_to_sandbox
+from tooling.sandbox.testing import running_sandbox
 
 MAX_EXAMPLES = 8
 ALL_CHECKS_EXAMPLES = 3

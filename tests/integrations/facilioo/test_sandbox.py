@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from integrations.facilioo.client import Entity
-from integrations.facilioo.sandbox.testing import MANAGE_PY, running_sandbox, sandbox_process
+from tooling.sandbox.testing import MANAGE_PY, running_sandbox, sandbox_process
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from integrations.facilioo.sandbox.testing import MANAGE_PY, running_sandbox
+from tooling.sandbox.testing import MANAGE_PY, running_sandbox
 
 
 def login(url, email, password):

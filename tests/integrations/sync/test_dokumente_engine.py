@@ -21,12 +21,12 @@ from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooTransientError
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
 from integrations.sync.streams.dokumente import DokumenteSync
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
 from integrations.usecases import UseCase
+from tooling.sandbox.testing import running_sandbox
 
 TODAY = date(2026, 11, 25)
 DEMO = DemoConnector(units=40, seed=1)

@@ -13,11 +13,11 @@ from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Einheit, Person, PersonRolle, Vertrag
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
+from tooling.sandbox.testing import running_sandbox
 
 TODAY = date(2026, 11, 25)
 WRITES = ("POST", "PATCH", "PUT", "DELETE")

@@ -17,12 +17,12 @@ from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, Einheit, Vertrag
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.sync.engine import ErpReadIncomplete, SafetyBrakeTripped, SyncEngine, key_str
 from integrations.sync.links import MemoryLinkStore, MemoryRunLedger
 from integrations.sync.streams.dokumente import DOKUMENTE
 from integrations.sync.streams.stammdaten import STAMMDATEN
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
+from tooling.sandbox.testing import running_sandbox
 
 TODAY = date(2026, 11, 25)
 DEMO = DemoConnector(units=30, seed=3)

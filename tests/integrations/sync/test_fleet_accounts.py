@@ -19,10 +19,10 @@ from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import FaciliooError
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 from integrations.models import ExternalLink
 from tests.factories import activate_stammdaten
 from tooling.fleet import FleetLogin, fleet_logins
+from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 SEPARATED = ("properties", "units", "unit-contracts")
 FLEET = 3

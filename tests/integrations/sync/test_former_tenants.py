@@ -14,12 +14,12 @@ from connect.models import Customer, SyncRun
 from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.demo.connector import DemoConnector
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
 from integrations.sync.stammdaten import months_before
 from integrations.sync.streams.dokumente import DokumenteSync
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
+from tooling.sandbox.testing import running_sandbox
 
 TODAY = date(2026, 11, 25)
 DEMO = DemoConnector(units=60, seed=1)

@@ -14,9 +14,9 @@ from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Gebaeude, Person
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
 from tests.integrations.sync.test_engine import DEMO, MANDANTEN, live, sync
+from tooling.sandbox.testing import running_sandbox
 
 
 @pytest.fixture

@@ -16,12 +16,12 @@ from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Person
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.app import account_email
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.models import ExternalLink
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from tests.integrations.sync.test_engine import DEMO, MANDANTEN, TODAY, finish, live
+from tooling.sandbox.app import account_email
+from tooling.sandbox.testing import running_sandbox
 
 FOREIGN_COMPANY = 99
 

@@ -19,9 +19,9 @@ from connect.services.sync_logs import sync_run_create
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, Einheit
 from integrations.facilioo.errors import FaciliooTransientError
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 from integrations.usecases import UseCase
 from tests.factories import activate_stammdaten, connect_to_sandbox
+from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 MANDANTEN = ["1000", "2000", "3000"]
 ENTITIES = {

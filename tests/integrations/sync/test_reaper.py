@@ -23,12 +23,12 @@ from connect.tasks import sync_reap_stale
 from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.records import StreamItem
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.sync.engine import RunCancelled
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
 from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
+from tooling.sandbox.testing import running_sandbox
 
 pytestmark = pytest.mark.django_db
 

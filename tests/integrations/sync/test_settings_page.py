@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from connect.models import Customer, Role, UseCaseActivation
 from connect.services.credentials import facilioo_connection_set
-from integrations.facilioo.sandbox.testing import SandboxHandle
 from tests.factories import MembershipFactory, connect_to_sandbox, sandbox_for
+from tooling.sandbox.testing import SandboxHandle
 
 pytestmark = pytest.mark.django_db
 

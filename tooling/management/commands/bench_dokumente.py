@@ -30,8 +30,8 @@ from integrations.erp.demo import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 from tooling.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
+from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 TODAY = date(2026, 11, 25)
 DOCUMENTS_PER_UNIT = 0.8  # what the demo portfolio has, roughly (456 for 500 units)

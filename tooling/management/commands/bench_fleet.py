@@ -85,7 +85,7 @@ class Command(BaseCommand):
 
     def bench(self, work: Path, options: dict[str, Any]) -> dict[str, Any]:
         from connect.celery import app as celery_app
-        from integrations.facilioo.sandbox.testing import running_sandbox
+        from tooling.sandbox.testing import running_sandbox
 
         tag = uuid.uuid4().hex[:8]
         queue, large_queue = f"bench-{tag}", f"bench-{tag}-large"

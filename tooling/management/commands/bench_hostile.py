@@ -4,7 +4,7 @@ with a German finding under its memory ceiling.
     python manage.py bench_hostile [--only NAME ...] [--json]
 
 Needs PostgreSQL and Redis (a real Celery worker reads the files). For each hostile export of
-``integrations.erp.hostile`` (the 514 KB workbook of 200 MB shared strings, a billion-laughs
+``tooling.hostile`` (the 514 KB workbook of 200 MB shared strings, a billion-laughs
 workbook, a zip bomb of 5 GB inside a workbook, a CSV file of one 400 MB line) a temporary
 customer (with a workbook import profile for the workbooks, reading export v1 for the CSV file)
 posts it to "Vorschlagen" on the ERP page and pushes it through the REST API, with Django's
@@ -31,7 +31,7 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
-from integrations.erp.hostile import (
+from tooling.hostile import (
     billion_laughs_xlsx,
     long_line_csv,
     shared_strings_xlsx,
@@ -143,7 +143,7 @@ class Command(BaseCommand):
         from connect.services.erp_push_tokens import erp_push_token_create
         from connect.tasks import ping
         from integrations.erp.profiles.examples import example_profile
-        from integrations.worker_process import celery_worker
+        from tooling.worker_process import celery_worker
 
         slug = f"bench-{uuid.uuid4().hex[:8]}"
         customer = Customer.objects.create(name=f"Benchmark {slug}", slug=slug, erp_source="file")

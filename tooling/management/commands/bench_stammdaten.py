@@ -32,9 +32,9 @@ from integrations.erp.demo import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Mandant, Person, PersonRolle, StreamItem
 from integrations.facilioo.client import FaciliooClient
-from integrations.facilioo.sandbox.testing import SandboxHandle, running_sandbox
 from integrations.usecases import UseCase
 from tooling.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
+from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 TODAY = date(2026, 11, 25)
 

@@ -27,13 +27,13 @@ from typing import Any, Protocol
 
 import requests
 
-from integrations.facilioo.sandbox.app import PM_EMAIL, USER_EMAIL, SandboxConfig
-from integrations.facilioo.sandbox.server import SandboxOptions, SandboxServer, generate_password
-from integrations.facilioo.sandbox.store import JSON, Store
+from tooling.sandbox.app import PM_EMAIL, USER_EMAIL, SandboxConfig
+from tooling.sandbox.server import SandboxOptions, SandboxServer, generate_password
+from tooling.sandbox.store import JSON, Store
 
 _SERVER_OPTIONS = {f.name for f in dataclasses.fields(SandboxOptions)} - {"config"}
 _CONFIG_OPTIONS = {f.name for f in dataclasses.fields(SandboxConfig)}
-MANAGE_PY = Path(__file__).resolve().parents[3] / "manage.py"
+MANAGE_PY = Path(__file__).resolve().parents[2] / "manage.py"
 
 
 class StateView(Protocol):

@@ -2,5 +2,5 @@
 validates like facilioo, stores uploaded bytes and injects faults on request.
 
 Start it with ``python manage.py facilioo_sandbox`` or, from tests and benchmarks, with
-:func:`integrations.facilioo.sandbox.testing.running_sandbox`.
+:func:`tooling.sandbox.testing.running_sandbox`.
 """

@@ -5,10 +5,10 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from integrations.facilioo.sandbox.store import FILE_UPLOAD_FIELDS, SPECS
+from tooling.sandbox.store import FILE_UPLOAD_FIELDS, SPECS
 
 if TYPE_CHECKING:
-    from integrations.facilioo.sandbox.app import SandboxApp
+    from tooling.sandbox.app import SandboxApp
 
 MAX_ROWS = 200
 

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote
 
-from integrations.facilioo.sandbox.app import (
+from tooling.sandbox.app import (
     PM_EMAIL,
     USER_EMAIL,
     DropConnection,
     SandboxApp,
     SandboxConfig,
 )
-from integrations.facilioo.sandbox.store import Store
+from tooling.sandbox.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -32,8 +32,8 @@ from typing import Any
 import jwt
 from werkzeug.wrappers import Request, Response
 
-from integrations.facilioo.sandbox.html import render_overview
-from integrations.facilioo.sandbox.store import (
+from tooling.sandbox.html import render_overview
+from tooling.sandbox.store import (
     CURRENT_SCOPE,
     ENTITIES,
     JSON,

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.facilioo.sandbox.app import SandboxConfig
-from integrations.facilioo.sandbox.server import SandboxOptions, SandboxServer
+from tooling.sandbox.app import SandboxConfig
+from tooling.sandbox.server import SandboxOptions, SandboxServer
 
 
 class Command(BaseCommand):
