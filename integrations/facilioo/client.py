@@ -4,7 +4,7 @@ One client serves one sync run. It holds one pooled HTTP session that its worker
 (``map_parallel``), keeps the token pair thread-safe, and turns every answer into data or into
 one of the errors of :mod:`integrations.facilioo.errors`.
 
-Paths, JSON names and enum values come from :mod:`integrations.facilioo.dialect` (SPEC.md 4.1):
+Paths, JSON names and enum values come from :mod:`integrations.facilioo.dialect`:
 this module speaks HTTP, the dialect speaks facilioo.
 """
 

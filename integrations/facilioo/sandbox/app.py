@@ -1,6 +1,6 @@
 """The sandbox as a WSGI application: facilioo's API as far as we know it, plus test controls.
 
-- ``/api/...``: the wire contract of SPEC.md section 4 (auth, tenants, catalogues, the eight
+- ``/api/...``: the wire contract of docs/facilioo.md (auth, tenants, catalogues, the eight
   entities with list, get, create, patch, soft delete and search, the file upload URL);
 - ``/_storage/<token>``: the pre-signed upload target (no bearer token, expires);
 - ``/_control``: fault injection and lifetimes (GET, POST), ``/_control/counters`` (GET,

@@ -274,7 +274,7 @@ def test_unchanged_contracts_get_their_alias_links_back_without_a_request(custom
 
 from integrations.erp.demo.special_cases import SHOWCASE  # noqa: E402
 
-# SPEC 2.5 applied by hand to the position text of each showcase unit: (part of the text, floor).
+# The floor rule (docs/use-cases.md) applied by hand per showcase unit: (part of the text, floor).
 FLOORS = {
     "floor_empty": (None, None),
     "floor_erdgeschoss": ("Erdgeschoss", 0),

@@ -1,4 +1,4 @@
-"""Parties as facilioo documents them, through the strict sandbox over HTTP (SPEC 4.1, 4.2).
+"""Parties as facilioo documents them, through the strict sandbox over HTTP (docs/facilioo.md).
 
 Names as PrimaryName/SecondaryName, our external id merged into the party's list, e-mail and
 phone as contact details, a lost create answer found again, parties never deleted, and only
