@@ -182,11 +182,6 @@ def parse_key(entity: str, erp_key: str) -> NaturalKey:
     return (kind, *parts)
 
 
-def url_key(erp_key_label: str) -> str:
-    """The run log's ``einheit 1000/0001/01/003`` -> ``1000/0001/01/003`` (for URLs)."""
-    return erp_key_label.partition(" ")[2]
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
@@ -528,7 +523,3 @@ def _rows(
             )
         )
     return rows
-
-
-def key_of_natural(natural_key: str) -> NaturalKey:
-    return tuple(natural_key.split(KEY_SEPARATOR))

@@ -42,10 +42,6 @@ STALE_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
 
 
-class RunNotExecutable(Exception):
-    pass
-
-
 def invalid_export_message(exc: InvalidExport) -> str:
     errors = exc.report.errors
     first = errors[0].render_de() if errors else ""
