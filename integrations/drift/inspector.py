@@ -57,7 +57,7 @@ from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.models import ExternalLink, FieldHold
 from integrations.sync import stammdaten as maps
 from integrations.sync.engine import KEY_SEPARATOR
-from integrations.sync.mapping_table import MAPPING
+from integrations.sync.mapping_table import mapping_for
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
 from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
 from integrations.sync.types import (
@@ -481,11 +481,7 @@ def _rows(
     live: dict[str, Any] | None,
     held: set[str],
 ) -> list[FieldRow]:
-    rules = {
-        canonical_name(entity, row.facilioo_field): row
-        for row in MAPPING
-        if row.facilioo_entity == entity
-    }
+    rules = {canonical_name(entity, row.facilioo_field): row for row in mapping_for(entity)}
     sent: dict[str, Any] = dict(link.sent_body or {}) if link is not None else {}
     today: dict[str, Any] = dict(payload.body) if payload else {}
     # A body field shown in its mapping row (the party's e-mail under "contactDetails: E-Mail").
