@@ -285,7 +285,9 @@ def test_validation_errors_are_problem_details(http, sandbox):
 
 
 def test_storage_refuses_a_bearer_token_and_unknown_urls(http, sandbox, facilioo_client):
-    file = facilioo_client.create_file("a.pdf", 1, None)
+    file = facilioo_client.create(
+        Entity.FILES, {"name": "a.pdf", "fileTypeId": 1, "externalId": None}
+    )
     url = facilioo_client.request_upload_url(file["id"])
     token = login(http, sandbox)["accessToken"]
 
