@@ -266,11 +266,15 @@ def connection(db, settings):
 
 
 def test_the_factory_keeps_the_settings_timeout_and_the_shared_rate_limit(connection, settings):
+    settings.REDIS_URL = None
+    settings.FACILIOO_REQUESTS_PER_SECOND = 2
     settings.FACILIOO_HTTP_TIMEOUT = 7.5
     with facilioo_client_for(connection=connection) as client:
         assert client.timeout == 7.5
         assert client.max_retries == settings.FACILIOO_MAX_RETRIES
-        assert client._rate_limiter is rate_limiter_for(client.base_url, connection.username)
+        client.test_connection()
+    # the client's requests were booked in the account's shared budget
+    assert rate_limiter_for(client.base_url, connection.username).reserve() > 0
 
 
 def test_the_connection_test_books_the_accounts_shared_request_budget(connection, settings):

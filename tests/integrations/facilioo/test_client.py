@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import threading
 import time
 
@@ -25,6 +26,10 @@ from integrations.facilioo.errors import (
 CREDENTIALS_MESSAGE = (
     "Die facilioo-Zugangsdaten wurden abgelehnt. Bitte prüfen Sie Benutzername und Passwort."
 )
+
+
+# An access or refresh token as facilioo issues them (a signed JWT).
+JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
 
 
 def party(n: int, **changes):
@@ -716,18 +721,20 @@ def test_no_secret_in_logs_errors_or_repr(sandbox, make_facilioo_client, caplog)
     file = new_file(client, "a.pdf")
     url = client.request_upload_url(file["id"])
     client.upload(url, io.BytesIO(b"x"), 1)
-    client._renew(client._tokens.access, login=False)
-    tokens = [client._tokens.access, client._tokens.refresh]
+    sandbox.expire_tokens()  # the next call is refused: the client renews its tokens
+    client.list_tenants()
+    assert sandbox.counters()["by_route"]["POST /api/auth/refresh"] >= 1
     bad = make_facilioo_client(password=secret + "-falsch")
     with pytest.raises(FaciliooCredentialsError) as info:
         bad.test_connection()
 
-    secrets = [secret, secret + "-falsch", *tokens]
+    secrets = [secret, secret + "-falsch"]
     upload_token = url.rsplit("/", 1)[1]
     for record in caplog.records:
         text = record.getMessage() + " " + repr(record.__dict__)
         for value in secrets:
             assert value not in text
+        assert not JWT.search(text), "an access or refresh token was logged"
         # urllib3 logs request paths at DEBUG (a pre-signed URL among them); our loggers never do
         if not record.name.startswith("urllib3"):
             assert upload_token not in text
