@@ -31,7 +31,7 @@ from connect.services.credentials import facilioo_connection_set
 from connect.services.sync_logs import sync_run_create, sync_run_finish, sync_run_start
 from integrations.facilioo.sandbox.testing import running_sandbox
 from integrations.sync.runner import sync_run_execute
-from tests.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory, sync_run
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SUPPORT = "support@connect.example"
@@ -278,11 +278,7 @@ def scheduled(people):
 
 
 def _run_created_at(customer: Customer, when: datetime, status: str) -> SyncRun:
-    run = SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="schedule", status=status
-    )
-    SyncRun.objects.filter(pk=run.pk).update(created_at=when)
-    return run
+    return sync_run(customer, status=status, trigger="schedule", at=when)
 
 
 def test_a_scheduled_run_that_did_not_start_opens_an_overdue_alert_once(scheduled):

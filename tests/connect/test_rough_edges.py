@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from connect.models import SyncRun, SyncRunItem
+from connect.models import SyncRunItem
 from connect.stats import BAR_WIDTH, FAILED_RUN_COLOR, run_chart
+from tests.factories import sync_run
 
 
 def _item(customer, run, entity="units"):
@@ -27,17 +28,14 @@ def _item(customer, run, entity="units"):
 
 def _finished_run(customer, status="succeeded", counts=None, days_ago=0):
     now = timezone.now() - timedelta(days=days_ago)
-    run = SyncRun.objects.create(
-        customer=customer,
-        use_case="stammdaten",
-        trigger="schedule",
+    return sync_run(
+        customer,
         status=status,
+        trigger="schedule",
         counts=counts or {"units": {"created": 5}},
-        started_at=now,
-        finished_at=now + timedelta(seconds=10),
+        at=now,
+        took=timedelta(seconds=10),
     )
-    SyncRun.objects.filter(pk=run.pk).update(created_at=now)
-    return run
 
 
 def test_support_search_shows_the_entity_labels_of_the_run_page(client, tenancy):
@@ -105,7 +103,7 @@ def test_dashboard_chart_writes_the_dates_under_the_bars(client, tenancy):
 
 
 def test_a_queued_run_shows_since_when_it_waits(client, tenancy):
-    run = SyncRun.objects.create(customer=tenancy.a, use_case="stammdaten", trigger="manual")
+    run = sync_run(tenancy.a)
     client.force_login(tenancy.admin_a)
     since = timezone.localtime(run.created_at).strftime("%d.%m.%Y %H:%M")
     detail = client.get(reverse("portal:run", args=["alpha", run.pk])).text
