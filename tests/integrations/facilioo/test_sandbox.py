@@ -378,13 +378,21 @@ def test_reset_wipes_the_data_back_to_the_seed(facilioo_client, sandbox):
     assert len(facilioo_client.list_tenants()) == 2
 
 
-def test_latency_is_added(http, sandbox):
-    sandbox.control(latency_ms=150)
+def test_latency_is_added_to_api_requests_only():
+    from werkzeug.test import Client
 
-    started = time.monotonic()
-    http.get(f"{sandbox.url}/api/tenants")
+    from integrations.facilioo.sandbox.app import SandboxApp
 
-    assert time.monotonic() - started >= 0.15
+    slept: list[float] = []
+    app = SandboxApp(password="geheim", sleep=slept.append)
+    app.config.update({"latency_ms": 150})
+    client = Client(app)
+
+    client.get("/api/tenants")
+    client.get("/_control")
+    client.get("/")
+
+    assert slept == [0.15]
 
 
 # -- page, persistence, process ------------------------------------------------------------------
