@@ -514,12 +514,6 @@ class FaciliooClient:
 
     # -- documents ----------------------------------------------------------------------------
 
-    def create_file(self, name: str, file_type_id: int, external_id: str | None) -> JSON:
-        """Only for tests and the probe: the sync creates files through ``create``."""
-        return self.create(
-            Entity.FILES, {"name": name, "fileTypeId": file_type_id, "externalId": external_id}
-        )
-
     def request_upload_url(self, file_id: int) -> str:
         """A pre-signed URL to PUT the file's bytes to (``{url}`` or a plain JSON string)."""
         answer = self._call("PUT", dialect.upload_path(file_id), record=True)

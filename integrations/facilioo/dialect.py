@@ -312,12 +312,3 @@ def external_ids_from_page(items: list[Any]) -> list[str]:
 def external_ids_body(ids: list[str]) -> list[str]:
     """The body of ``PUT …/external-ids``: a JSON array of strings (I: the page was cut off)."""
     return list(ids)
-
-
-def evidence_table() -> list[tuple[str, str, str, str]]:
-    """(entity, canonical, wire, evidence) of every field, for the README and the probe."""
-    return [
-        (entity, canonical, wire, evidence)
-        for entity, names in FIELDS.items()
-        for canonical, (wire, evidence) in names.items()
-    ]

@@ -223,14 +223,6 @@ class AmbiguityCount:
                 self.counts[separator] += 1
 
 
-def count_ambiguous(records: Iterable[Record | RecordProblem], separator: str) -> int:
-    """How many of ``records`` would fail with ``ambiguous_key`` under ``separator``."""
-    count = AmbiguityCount([separator])
-    for record in records:
-        count.add(record)
-    return count.counts[separator]
-
-
 # Natural keys of the facilioo records that have no ERP record of their own. Like the ERP keys
 # they hold only ERP numbers, so they stay stable when the separator changes.
 
