@@ -13,7 +13,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from connect.celery import app as celery_app
-from connect.models import ErpImportProfile
+from connect.models import ErpImportProfile, UseCaseActivation
 from connect.services.erp_profiles import import_profile
 from integrations.erp.file import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample
@@ -483,3 +483,32 @@ def test_a_wrong_split_or_code_table_is_named_and_kept_as_typed(
     for name, value in changes.items():
         assert again.values[name] == value
     assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
+
+
+@pytest.mark.django_db
+def test_the_mandant_number_of_the_settings_is_proposed_where_no_column_names_it(
+    admin_client, tenancy
+):
+    # given: the customer's Stammdaten are set to Mandant 1000, and its ERP names no Mandant
+    UseCaseActivation.objects.create(
+        customer=tenancy.a, use_case="stammdaten", settings={"mandanten": ["1000"]}
+    )
+    response = post(
+        admin_client,
+        {"action": "suggest", "sample": zip_upload(example_sample("csv-je-datei").read_bytes())},
+    )
+    page = response.content.decode()
+    state = shown(page)
+    # then: 1000 is the fixed value of every file, and the page says where it comes from
+    assert {state.values[f"const-{key}-mandant_nr"] for key in FILE_KEYS} == {"1000"}
+    assert "Vorgeschlagen ist Ihre Mandantennummer „1000“ aus den Einstellungen" in page
+    # when: saved as suggested
+    entities = saved_entities(admin_client, tenancy, state.values)
+    # then: the profile reads the sample as the shipped example does
+    assert entities == example_profile("csv-je-datei").to_dict()["entities"]
+
+
+FILE_KEYS = (
+    *("mandanten", "wirtschaftseinheiten", "gebaeude", "einheiten"),
+    *("mieter", "eigentuemer", "mietvertraege", "eigentuemervertraege"),
+)
