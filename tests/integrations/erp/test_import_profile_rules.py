@@ -290,7 +290,12 @@ def test_a_value_that_does_not_split_and_an_unknown_code_are_findings(tmp_path):
 # --- 5. keys as the customer sees them --------------------------------------------------------
 
 
-def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
+def padded_units_profile(
+    tmp_path: Path, more_units: int = 0
+) -> tuple[Path, dict[str, Any], list[str]]:
+    """A workbook whose unit sheet holds the keys as number cells formatted with zeros (and
+    ``more_units`` units 003, 004, …), and a profile reading it for the Mandant and the
+    units."""
     from openpyxl import Workbook
 
     directory = make_export(tmp_path / "eigen")
@@ -303,6 +308,8 @@ def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
         cells: list[object] = [int(value) if value.isdigit() else value for value in row]
         cells[7] = float(row[7].replace(",", ".")) if row[7] else None
         sheet.append(cells)
+    for number in range(3, 3 + more_units):
+        sheet.append([1000, 1, 1, number, f"Wohnung {number}", "Wohnung", "", None, None])
     for line in range(2, sheet.max_row + 1):
         sheet.cell(line, 2).number_format = "0000"  # we_nr 0001
         sheet.cell(line, 3).number_format = "00"  # gebaeude_nr 01
@@ -320,6 +327,11 @@ def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
         "distinct": True,
     }
     definition["entities"]["einheiten.csv"] = same_columns("Einheiten", header)
+    return directory, definition, header
+
+
+def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
+    directory, definition, _header = padded_units_profile(tmp_path)
     profile = ImportProfile.from_dict(definition)
     with FileConnector(directory, profile=profile) as connector:
         table = list(connector.container.open("einheiten.csv").read().decode().splitlines())
@@ -327,6 +339,20 @@ def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
         row[:4] for row in v1_rows("einheiten.csv")[1:]
     ]
     assert table[1].startswith("1000;0001;01;001;")
+
+
+def test_a_filter_on_a_number_cell_formatted_with_zeros_sees_the_zeros(tmp_path):
+    # given: units whose numbers are number cells shown as 001, 002, 900, 003 … 042, filtered
+    # by them (more rows than the search for the header reads)
+    directory, definition, _header = padded_units_profile(tmp_path, more_units=40)
+    definition["entities"]["einheiten.csv"]["filter"] = [
+        {"column": "einheit_nr", "one_of": ["001", "900", "040"]}
+    ]
+    profile = ImportProfile.from_dict(definition)
+    with FileConnector(directory, profile=profile) as connector:
+        table = list(connector.container.open("einheiten.csv").read().decode().splitlines())
+    # then: the filter compares the numbers as Excel shows them
+    assert [line.split(";")[3] for line in table[1:]] == ["001", "900", "040"]
 
 
 def test_padded_cells_are_found_whatever_the_order_of_their_attributes(tmp_path):
