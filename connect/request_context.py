@@ -13,8 +13,7 @@ address and program without every call passing the request along.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -98,16 +97,6 @@ _current: ContextVar[RequestContext | None] = ContextVar("connect_request", defa
 
 def current_context() -> RequestContext | None:
     return _current.get()
-
-
-@contextmanager
-def acting_via(via: str) -> Iterator[None]:
-    """Mark work outside a web request (CLI, admin actions in tests) with where it came from."""
-    token = _current.set(RequestContext(ip_address=None, user_agent="", via=via))
-    try:
-        yield
-    finally:
-        _current.reset(token)
 
 
 class RequestContextMiddleware:

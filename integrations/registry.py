@@ -18,8 +18,8 @@ a use case up here (``entry(use_case)``, ``ENTRIES``) instead of naming it. An e
 - ``requires``: the use cases whose records this one links to (set up first);
 - ``existing_data``: whether its page offers "Bestehende facilioo-Daten zuordnen".
 
-Adding a use case means adding its value to ``UseCase`` and one entry here (see the README,
-"Adding a use case").
+Adding a use case means adding its value to ``UseCase`` and one entry here (see
+docs/use-cases.md, section "Adding a use case").
 """
 
 from __future__ import annotations

@@ -2,12 +2,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import factory
 
-from connect.models import Customer, Membership, Role, UseCaseActivation, User
+from connect.models import (
+    Customer,
+    Membership,
+    Role,
+    RunStatus,
+    SyncRun,
+    Trigger,
+    UseCaseActivation,
+    User,
+)
 from connect.services.credentials import facilioo_connection_set
+from connect.services.sync_logs import (
+    sync_run_cancel,
+    sync_run_create,
+    sync_run_finish,
+    sync_run_progress,
+    sync_run_start,
+)
 from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 
@@ -101,3 +119,71 @@ def activate_dokumente(
             **settings,
         },
     )
+
+
+# --- runs, recorded as the product records them -----------------------------------------------
+
+
+@contextmanager
+def _clock_at(moment: datetime | None) -> Iterator[None]:
+    if moment is None:
+        yield
+        return
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
+
+
+def sync_run(
+    customer: Customer,
+    use_case: str = "stammdaten",
+    *,
+    status: str = RunStatus.QUEUED,
+    trigger: str = Trigger.MANUAL,
+    dry_run: bool = False,
+    phase: str | None = None,
+    done: int | None = None,
+    total: int | None = None,
+    counts: dict[str, dict[str, int]] | None = None,
+    error_message: str = "",
+    at: datetime | None = None,
+    took: timedelta = timedelta(0),
+) -> SyncRun:
+    """A run created by ``sync_run_create``, started by ``sync_run_start``, its progress told by
+    ``sync_run_progress`` and its end by ``sync_run_finish`` (a cancelled one: cancelled while
+    queued, by ``sync_run_cancel``). ``at``: when it was created and started (default now),
+    ``took``: how long it ran until it finished."""
+    with _clock_at(at):
+        run = sync_run_create(
+            customer=customer, use_case=use_case, trigger=trigger, dry_run=dry_run
+        )
+        if status == RunStatus.QUEUED:
+            return run
+        if status == RunStatus.CANCELLED:
+            return sync_run_cancel(customer=customer, run=run, actor=None)
+        sync_run_start(run=run)
+        if (phase, done, total, counts) != (None, None, None, None):
+            sync_run_progress(run=run, phase=phase, done=done, total=total, counts=counts)
+    if status == RunStatus.RUNNING:
+        run.refresh_from_db()
+        return run
+    with _clock_at(at + took if at is not None else None):
+        return sync_run_finish(run=run, status=status, counts=counts, error_message=error_message)
+
+
+def running_run(
+    customer: Customer, use_case: str = "stammdaten", *, dry_run: bool = False
+) -> SyncRun:
+    """A run as a worker holds it when it hands the run to an engine."""
+    return sync_run(customer, use_case, status=RunStatus.RUNNING, dry_run=dry_run)
+
+
+def run_engine(run: SyncRun, engine: Any) -> SyncRun:
+    """Execute an engine on its run and record the run's end as the runner does."""
+    from connect.services.runner import sync_run_finish_executed
+
+    try:
+        engine.execute()
+    except Exception as exc:
+        sync_run_finish(run=run, status=RunStatus.FAILED, error_message=str(exc))
+        raise
+    return sync_run_finish_executed(run=run, sync=engine)

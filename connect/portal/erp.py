@@ -43,6 +43,7 @@ from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.erp.profiles.mapping import (
     EntityBlock,
     FormSettings,
+    apply_edit,
     blocks_from_definition,
     blocks_from_form,
     profile_from_blocks,
@@ -277,6 +278,8 @@ class ErpProfileView(ErpPage):
                 return self._suggest(request)
             elif action in ("map_preview", "map_save"):
                 return self._map(request, save=action == "map_save")
+            elif action.startswith(("filter_add:", "filter_remove:")):
+                return self._map(request, save=False, edit=action)
             else:
                 row = erp_profile_save(customer=self.customer, actor=self.user, definition=text)
         except ApplicationError as exc:
@@ -327,9 +330,10 @@ class ErpProfileView(ErpPage):
         )
         return redirect("portal:erp-sample", slug=self.customer.slug, sample_id=sample.pk)
 
-    def _map(self, request: HttpRequest, *, save: bool) -> HttpResponse:
-        """The mapping screen posted: save it as a profile, or have a task preview the sample
-        through it. The sample's columns come from its suggestion; nothing is parsed here."""
+    def _map(self, request: HttpRequest, *, save: bool, edit: str = "") -> HttpResponse:
+        """The mapping screen posted: save it as a profile, have a task preview the sample
+        through it, or (``edit``) add or remove a filter condition and show the form again as
+        it was typed. The sample's columns come from its suggestion; nothing is parsed here."""
         based_on = erp_sample_for_mapping(customer=self.customer)
         if based_on is None:
             return self.render_page(
@@ -340,6 +344,8 @@ class ErpProfileView(ErpPage):
         kind, workbook, sources = sample_columns(based_on)
         blocks = blocks_from_form(request.POST, sources)
         name = request.POST.get("mapping_name", "").strip()[:80]
+        if edit and apply_edit(blocks, edit):
+            return self.render_page(request, mapping=blocks, mapping_name=name)
         definition, complete = profile_from_blocks(
             blocks,
             name=name or "Zuordnung",

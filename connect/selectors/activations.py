@@ -347,6 +347,15 @@ def stammdaten_settings_page(
     return page
 
 
+def activation_mandanten(*, customer: Customer) -> list[str]:
+    """The Mandant numbers the customer's use cases are set to (a suggestion of an import
+    profile proposes the one number when no column of the sample names the Mandant)."""
+    numbers: set[str] = set()
+    for activation in UseCaseActivation.objects.filter(customer=customer):
+        numbers.update(str(number) for number in activation.settings.get("mandanten") or [])
+    return sorted(numbers)
+
+
 def mandanten_scope(
     *, customer: Customer, replacing: tuple[str, list[str]] | None = None
 ) -> frozenset[str] | None:

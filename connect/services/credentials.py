@@ -44,7 +44,7 @@ def facilioo_connection_set(
 ) -> FaciliooConnection:
     """Store username and environment; the password only when one is given (write-only).
 
-    A facilioo account (username and environment) belongs to one customer (SPEC 4.2): two
+    A facilioo account (username and environment) belongs to one customer (docs/identity.md): two
     customers on one account see the same tenants and would take over each other's records.
     Saving it for a second customer is refused; support may override with a reason (audited).
     """

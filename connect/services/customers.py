@@ -110,19 +110,3 @@ def membership_set(
             changes=changes,
         )
     return membership
-
-
-@transaction.atomic
-def membership_remove(*, customer: Customer, user: User, actor: User | None) -> None:
-    membership = Membership.objects.filter(customer=customer, user=user).first()
-    if membership is None:
-        return
-    before = snapshot(membership, MEMBERSHIP_FIELDS)
-    audit_record(
-        customer=customer,
-        actor=actor,
-        action="membership.delete",
-        obj=membership,
-        changes=changes_between(before, {}),
-    )
-    membership.delete()

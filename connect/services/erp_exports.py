@@ -197,16 +197,6 @@ def erp_export_store(
     return export
 
 
-def erp_export_upload(
-    *, customer: Customer, actor: User | None, uploaded_file: File[bytes]
-) -> ErpExport:
-    """Store an uploaded ERP export and validate it at once (CLI, watched folder, tests);
-    the portal and the API use ``erp_export_store``, which validates in a task."""
-    return erp_export_store(
-        customer=customer, actor=actor, uploaded_file=uploaded_file, validate=True
-    )
-
-
 def export_limits() -> ExportLimits:
     return ExportLimits(
         max_unpacked_bytes=int(settings.ERP_UPLOAD_MAX_UNPACKED_BYTES),

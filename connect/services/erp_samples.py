@@ -143,6 +143,7 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
     """What the page shows for the sample, and German messages; within the upload limits."""
     from defusedxml import DefusedXmlException
 
+    from connect.selectors.activations import activation_mandanten
     from connect.selectors.erp_sources import import_profile
     from integrations.erp.file.container import ContainerError
     from integrations.erp.file.limits import (
@@ -161,7 +162,9 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
         if refused is not None:
             return {}, [f"{refused.file}: {refused.message_de}"]
         if sample.action == SampleAction.SUGGEST:
-            draft, missing, confidence = draft_with_confidence(path)
+            draft, missing, confidence = draft_with_confidence(
+                path, known_mandanten=activation_mandanten(customer=sample.customer)
+            )
             kind, workbook, sources = sample_sources(path)
             return {
                 "draft": draft,

@@ -1,4 +1,4 @@
-"""Existing facilioo data at go-live ("Bestehende facilioo-Daten zuordnen", SPEC 4.2).
+"""Existing facilioo data at go-live ("Bestehende facilioo-Daten zuordnen").
 
 The suggestions come from facilioo (the properties and units in the customer's assigned tenants
 that carry none of our ids) and the ERP; the admin confirms or rejects each. A confirmed match

@@ -57,7 +57,7 @@ from integrations.models import ExternalLink, FieldHold
 from integrations.sync import stammdaten as maps
 from integrations.sync.engine import KEY_SEPARATOR
 from integrations.sync.links import links_rewrite_next_run
-from integrations.sync.mapping_table import MAPPING
+from integrations.sync.mapping_table import mapping_for
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
 from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
 from integrations.sync.types import (
@@ -180,11 +180,6 @@ def parse_key(entity: str, erp_key: str) -> NaturalKey:
     if kind is None or len(parts) != KEY_LENGTH[entity] or not all(parts):
         raise UnknownRecord(erp_key)
     return (kind, *parts)
-
-
-def url_key(erp_key_label: str) -> str:
-    """The run log's ``einheit 1000/0001/01/003`` -> ``1000/0001/01/003`` (for URLs)."""
-    return erp_key_label.partition(" ")[2]
 
 
 def _plain(value: Any) -> Any:
@@ -486,11 +481,7 @@ def _rows(
     live: dict[str, Any] | None,
     held: set[str],
 ) -> list[FieldRow]:
-    rules = {
-        canonical_name(entity, row.facilioo_field): row
-        for row in MAPPING
-        if row.facilioo_entity == entity
-    }
+    rules = {canonical_name(entity, row.facilioo_field): row for row in mapping_for(entity)}
     sent: dict[str, Any] = dict(link.sent_body or {}) if link is not None else {}
     today: dict[str, Any] = dict(payload.body) if payload else {}
     # A body field shown in its mapping row (the party's e-mail under "contactDetails: E-Mail").
@@ -528,7 +519,3 @@ def _rows(
             )
         )
     return rows
-
-
-def key_of_natural(natural_key: str) -> NaturalKey:
-    return tuple(natural_key.split(KEY_SEPARATOR))

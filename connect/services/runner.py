@@ -201,9 +201,15 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
             )
         except FaciliooTransientError:
             raise  # the task retries; the run resumes from its last committed batch
-        warn = sync.had_failures or sync.needs_attention()
-        status = RunStatus.WARNING if warn else RunStatus.SUCCEEDED
-        return sync_run_finish(run=run, status=status, counts=sync.counts.as_dict())
+        return sync_run_finish_executed(run=run, sync=sync)
+
+
+def sync_run_finish_executed(*, run: SyncRun, sync: registry.Engine) -> SyncRun:
+    """The end of a run whose engine went through: a warning when records failed or need
+    someone's attention, else succeeded."""
+    warn = sync.had_failures or sync.needs_attention()
+    status = RunStatus.WARNING if warn else RunStatus.SUCCEEDED
+    return sync_run_finish(run=run, status=status, counts=sync.counts.as_dict())
 
 
 def sync_run_fail(*, run_id: int, message: str) -> None:

@@ -349,7 +349,7 @@ SETTINGS_PAGE_CACHE_SECONDS = env.int("SETTINGS_PAGE_CACHE_SECONDS", default=300
 # Schedules: the shortest time between two scheduled runs of one use case (connect.schedules).
 SCHEDULE_MIN_INTERVAL_MINUTES = env.int("SCHEDULE_MIN_INTERVAL_MINUTES", default=60)
 
-# Alerts and retention (see README "Operations").
+# Alerts and retention (see docs/operations.md).
 ALERT_OVERDUE_GRACE_MINUTES = env.int("ALERT_OVERDUE_GRACE_MINUTES", default=30)
 RETENTION_RECORD_LOG_DAYS = env.int("RETENTION_RECORD_LOG_DAYS", default=90)
 RETENTION_RUN_DAYS = env.int("RETENTION_RUN_DAYS", default=400)

@@ -4,7 +4,7 @@ One client serves one sync run. It holds one pooled HTTP session that its worker
 (``map_parallel``), keeps the token pair thread-safe, and turns every answer into data or into
 one of the errors of :mod:`integrations.facilioo.errors`.
 
-Paths, JSON names and enum values come from :mod:`integrations.facilioo.dialect` (SPEC.md 4.1):
+Paths, JSON names and enum values come from :mod:`integrations.facilioo.dialect`:
 this module speaks HTTP, the dialect speaks facilioo.
 """
 
@@ -513,12 +513,6 @@ class FaciliooClient:
         ]
 
     # -- documents ----------------------------------------------------------------------------
-
-    def create_file(self, name: str, file_type_id: int, external_id: str | None) -> JSON:
-        """Only for tests and the probe: the sync creates files through ``create``."""
-        return self.create(
-            Entity.FILES, {"name": name, "fileTypeId": file_type_id, "externalId": external_id}
-        )
 
     def request_upload_url(self, file_id: int) -> str:
         """A pre-signed URL to PUT the file's bytes to (``{url}`` or a plain JSON string)."""

@@ -5,7 +5,7 @@ them into facilioo's wire format and reads facilioo's answers back. No other mod
 facilioo field. When the real API turns out to differ, this is the one place to change, and
 the conformance probe (``integrations.facilioo.probe``) names the entry that differs.
 
-Every entry carries its evidence, as in shared/reference/facilioo-api.md:
+Every entry carries its evidence (docs/facilioo.md, section 'The dialect module'):
 
 - ``D``: documented on developers.facilioo.de;
 - ``O``: observed in public client code that called the real API;
@@ -214,7 +214,7 @@ FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
         # Read only: GET /api/tenants (O, C3 route list); the client hands these out canonical.
         "id": ("id", "O"),
         "name": ("name", "O"),
-        "externalId": ("externalId", "I"),  # SPEC 2.4 suggests tenants by it
+        "externalId": ("externalId", "I"),  # tenants are suggested by it (docs/use-cases.md)
     },
     "contact-details": {
         # The create shape of a contact detail is not documented (reference §10.7): all I.
@@ -312,12 +312,3 @@ def external_ids_from_page(items: list[Any]) -> list[str]:
 def external_ids_body(ids: list[str]) -> list[str]:
     """The body of ``PUT …/external-ids``: a JSON array of strings (I: the page was cut off)."""
     return list(ids)
-
-
-def evidence_table() -> list[tuple[str, str, str, str]]:
-    """(entity, canonical, wire, evidence) of every field, for the README and the probe."""
-    return [
-        (entity, canonical, wire, evidence)
-        for entity, names in FIELDS.items()
-        for canonical, (wire, evidence) in names.items()
-    ]

@@ -1,4 +1,4 @@
-"""The conformance probe: does facilioo speak the dialect we think it does (SPEC 4.4)?
+"""The conformance probe: does facilioo speak the dialect we think it does?
 
 With a customer's credentials and in one chosen tenant, the probe creates one throw-away record
 of each kind the product writes, reads each back, and compares every field it sent with what

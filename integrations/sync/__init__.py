@@ -9,8 +9,8 @@
 The pure functions (no ORM, no HTTP, no clock: ``today`` is passed in):
 
 - ``types``: settings, ``MapContext``, ``TargetPayload``, ``Skip`` and the ``REASONS`` table
-- ``ids``: composite externalIds (SPEC 2.6) and the natural keys of facilioo-only records
-- ``floors``: the floor number rule (SPEC 2.5)
+- ``ids``: composite externalIds (docs/identity.md) and the natural keys of facilioo-only records
+- ``floors``: the floor number rule (docs/use-cases.md, section 'Floor number rule')
 - ``filters``: Mandant scope, e-mail check, document filters and document targets
 - ``stammdaten`` / ``dokumente``: the mappers
 - ``differ``: payload hash and CREATE / UPDATE / UNCHANGED

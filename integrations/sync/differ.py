@@ -1,7 +1,7 @@
 """The differ: has a record changed since this customer last sent it?
 
 The engine keeps, per record, the hash of the body it last sent (ExternalLink.payload_hash).
-A record whose new hash equals it causes no write at all (SPEC 3, incremental).
+A record whose new hash equals it causes no write at all (the sync is incremental).
 """
 
 from __future__ import annotations

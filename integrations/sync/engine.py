@@ -123,7 +123,7 @@ class Counts:
 
 @dataclass(frozen=True, slots=True)
 class Counted:
-    """A record left out by a filter that is only counted (SPEC 3: "filtered → counted")."""
+    """A record left out by a filter that is only counted, never logged."""
 
     entity: str
     action: str
@@ -211,7 +211,7 @@ class Stream:
         return None
 
     def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
-        """A record found with our external id may be taken over (SPEC 4.2)."""
+        """A record found with our external id may be taken over (docs/facilioo.md)."""
         return True
 
     def find(self, engine: SyncEngine, creates: list[Write]) -> list[list[JSON]]:
@@ -598,7 +598,7 @@ class SyncEngine:
     def adopt(self, stream: Stream, writes: list[Write]) -> list[Write]:
         """Records facilioo already has with our externalId are updated, never duplicated.
 
-        Only what is provably ours is taken over (SPEC 4.2, ``Stream.provably_ours``); any other
+        Only what is provably ours is taken over (``Stream.provably_ours``); any other
         match is logged as ``foreign_match`` and left alone. Returns the writes that remain.
         """
         creates = [w for w in writes if w.facilioo_id is None]
@@ -879,7 +879,7 @@ def _is_problem(item: Any) -> bool:
 
 
 def _number_taken(entity: str, error: FaciliooRecordRejected) -> bool:
-    """A create refused because the number is taken in the tenant (properties, SPEC 4.2)."""
+    """A create refused because the number is taken in the tenant (properties and units)."""
     if entity not in {"properties", "units"} or error.status not in (400, 409):
         return False
     wire = dialect.wire_name(entity, "number").casefold()

@@ -1,7 +1,7 @@
 """Existing facilioo data at go-live: hand-entered properties and units, matched to the ERP.
 
 A tenant may already hold properties and units entered by hand, without any of our external
-ids. Before the first real run the product lists them and suggests a match (SPEC 4.2):
+ids. Before the first real run the product lists them and suggests a match (docs/facilioo.md):
 
 - a property by its number (the Gebäude's composite id, else its Gebäude number), then by
   street + house number + postcode;

@@ -1,4 +1,4 @@
-"""The floor number rule of the Wodis ERPs (SPEC 2.5).
+"""The floor number rule of the Wodis ERPs (docs/use-cases.md, section 'Floor number rule').
 
 The unit's floor comes from the ERP's free-text position ("3. OG links"). Checks are
 case-insensitive and run in this order; the first match wins:
@@ -32,7 +32,7 @@ _DIGITS = re.compile(r"\d+")
 
 
 def floor_from_lage(text: str | None) -> int | None:
-    """The floor number of a unit from the ERP's free-text position, per SPEC 2.5."""
+    """The floor number of a unit from the ERP's free-text position, by the rule above."""
     if text is None or not text.strip():
         return None
     stripped = text.strip()

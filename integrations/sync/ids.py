@@ -1,4 +1,4 @@
-"""Composite ids (SPEC 2.6): the ``externalId`` a record carries in facilioo.
+"""Composite ids (docs/identity.md): the ``externalId`` a record carries in facilioo.
 
 The ERP numbers of a record are joined with the customer's separator, without spaces:
 ``compose("-", "1000", "0001", "01", "003") == "1000-0001-01-003"``. A number that itself contains
@@ -65,7 +65,7 @@ def compose(separator: str, *parts: str) -> str:
     return separator.join(parts)
 
 
-# The ERP numbers that make up the externalId of each natural-key kind (SPEC 2.6): the key
+# The ERP numbers that make up the externalId of each natural-key kind: the key
 # without its leading entity name. (A unit contract is composed from its Vertrag, see below.)
 _ID_KINDS = frozenset(
     {"we", "gebaeude", "eingang", "einheit", "person", "ordner", "dokument", "datei"}
@@ -221,14 +221,6 @@ class AmbiguityCount:
         for separator in self.counts:
             if ambiguous_part(record, separator) is not None:
                 self.counts[separator] += 1
-
-
-def count_ambiguous(records: Iterable[Record | RecordProblem], separator: str) -> int:
-    """How many of ``records`` would fail with ``ambiguous_key`` under ``separator``."""
-    count = AmbiguityCount([separator])
-    for record in records:
-        count.add(record)
-    return count.counts[separator]
 
 
 # Natural keys of the facilioo records that have no ERP record of their own. Like the ERP keys

@@ -1,9 +1,9 @@
 """The field mapping as data: which ERP field fills which facilioo field, and by which rule.
 
-For the portal's field-mapping page (SPEC §6); the original keeps this in a spreadsheet outside
+For the portal's field-mapping page; the original keeps this in a spreadsheet outside
 the product. It describes exactly what ``stammdaten`` and ``dokumente`` do, and a test runs the
 mappers to make sure every field they send is listed here (and nothing else).
-ERP fields are named as in the ERP standard export (erp-export-v1.md).
+ERP fields are named as in the ERP standard export (docs/erp-export-v1.md).
 """
 
 from __future__ import annotations

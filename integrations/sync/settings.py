@@ -26,7 +26,7 @@ from integrations.sync.types import (
 )
 
 DEFAULT_SEPARATOR = "-"
-DEFAULT_MAX_MB = DEFAULT_MAX_BYTES // (1024 * 1024)  # SPEC 2.2
+DEFAULT_MAX_MB = DEFAULT_MAX_BYTES // (1024 * 1024)
 MAX_MB_LIMIT = 2048
 
 __all__ = [

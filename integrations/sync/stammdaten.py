@@ -1,6 +1,6 @@
 """Pure mappers of the Stammdaten use case: canonical ERP records -> facilioo request bodies.
 
-Each mapper returns a ``TargetPayload`` (body per SPEC §4, parent ids as ``refs``) or a ``Skip``.
+Each mapper returns a ``TargetPayload`` (canonical body, parent ids as ``refs``) or a ``Skip``.
 The engine writes them in dependency order: property -> entrance -> unit -> party -> contract.
 """
 
@@ -36,7 +36,7 @@ from integrations.sync.ids import (
 )
 from integrations.sync.types import MapContext, Skip, TargetPayload, skip
 
-# facilioo's enumerations live in the dialect (SPEC 4.1); the ERP side names them here.
+# facilioo's enumerations live in the dialect; the ERP side names them here.
 CONTRACT_TYPE_IDS: Mapping[VertragsArt, int] = {
     VertragsArt.MIETVERTRAG: dialect.CONTRACT_TYPES["tenant"],
     VertragsArt.EIGENTUEMERVERTRAG: dialect.CONTRACT_TYPES["owner"],
@@ -79,7 +79,7 @@ def _address(gebaeude: Gebaeude) -> dict[str, Any]:
 def map_property(
     gebaeude: Gebaeude, we: Wirtschaftseinheit, ctx: MapContext
 ) -> TargetPayload | Skip:
-    """A Gebäude as a facilioo property, under the tenant its WE is assigned to (SPEC 2.4)."""
+    """A Gebäude as a facilioo property, under the tenant its WE is assigned to."""
     if we.key != ("we", gebaeude.mandant_nr, gebaeude.we_nr):
         raise ValueError(f"{gebaeude.key} does not belong to {we.key}")
     tenant_id = ctx.tenant_for_we(we.key)
@@ -271,7 +271,7 @@ def contract_person_status(person: Person | None, art: VertragsArt) -> bool | st
     """Whether a person's facilioo contract on an ERP contract of ``art`` can be synced.
 
     True, or the reason code: the person is unknown (``missing_reference``), or a tenant has no
-    valid e-mail on a Mietvertrag (``no_email``/``invalid_email``, SPEC 2.1). For ``person_ok``.
+    valid e-mail on a Mietvertrag (``no_email``/``invalid_email``). For ``person_ok``.
     """
     if person is None:
         return "missing_reference"
@@ -289,7 +289,7 @@ def map_contracts(
     code (False means ``missing_reference``); see ``contract_person_status``.
 
     The first synced person's contract also carries the alias ``contract_document_key(M, V)``:
-    documents on the ERP contract are linked to it (SPEC 2.3). The end of the ERP contract is
+    documents on the ERP contract are linked to it. The end of the ERP contract is
     the ``terminationAt`` of every one of its facilioo contracts.
     """
     results: list[TargetPayload | Skip] = []
@@ -373,7 +373,7 @@ def creation_skip(payload: TargetPayload, today: date, former_months: int = 0) -
 
 
 # ---------------------------------------------------------------------------------------------
-# Tenant assignment suggestions (SPEC 2.4)
+# Tenant assignment suggestions (docs/use-cases.md, section 'Stammdaten settings')
 # ---------------------------------------------------------------------------------------------
 
 

@@ -20,8 +20,8 @@ from integrations.sync.ids import check_separator
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # SPEC 2.2: documents above 50 MB are not synced
-DEFAULT_SAFETY_BRAKE_PERCENT = 20  # SPEC 2.7
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # documents above 50 MB are not synced
+DEFAULT_SAFETY_BRAKE_PERCENT = 20  # docs/use-cases.md, section 'Records that leave the ERP'
 DEFAULT_FORMER_CONTRACT_MONTHS = 24
 MAX_FORMER_CONTRACT_MONTHS = 120
 
@@ -35,7 +35,7 @@ DELETION_POLICIES: tuple[DeletionPolicy, ...] = ("terminate", "delete")
 # ---------------------------------------------------------------------------------------------
 
 REASONS: dict[str, StrPromise] = {
-    # SPEC §3
+    # Both use cases
     "no_email": gettext_lazy("Mieter hat keine E-Mail-Adresse."),
     "invalid_email": gettext_lazy("Die E-Mail-Adresse des Mieters ist ungültig."),
     "mandant_filtered": gettext_lazy("Der Mandant ist nicht zur Synchronisation ausgewählt."),
@@ -71,7 +71,7 @@ REASONS: dict[str, StrPromise] = {
     "missing_name": gettext_lazy(
         "Die Person hat weder Vor- noch Nachnamen noch Firma; facilioo verlangt einen Namen."
     ),
-    # facilioo side (SPEC 4.2)
+    # facilioo side (docs/facilioo.md, section 'Adopt only what is provably ours')
     "foreign_match": gettext_lazy(
         "In facilioo trägt ein Datensatz außerhalb Ihrer Mandanten (Projekte) diese externe "
         "ID; er wurde nicht übernommen und nicht verändert."
@@ -230,7 +230,7 @@ class TargetPayload:
       "unit-contracts", "document-groups", "files", "documents").
     - ``key``: the ERP natural key of the record (stable under separator changes); the
       bookkeeping (ExternalLink) is keyed by it.
-    - ``body``: the request body per SPEC §4, WITHOUT the ids of parent facilioo records.
+    - ``body``: the canonical request body, WITHOUT the ids of parent facilioo records.
     - ``refs``: body field -> natural key of the parent whose facilioo id the engine fills in
       (``resolved_body``), e.g. ``{"entranceId": ("gebaeude", M, W, G)}``.
     - ``same_id_as``: the record has no facilioo id of its own but lives under the id of that

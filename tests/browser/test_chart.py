@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from connect.models import Role, SyncRun
+from connect.models import Role
 from tests.browser.pages import log_in
-from tests.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory, sync_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -23,16 +23,14 @@ def _runs(customer, n=5):
     start = timezone.now() - timedelta(days=n)
     for i in range(n):
         at = start + timedelta(days=i, minutes=7)
-        run = SyncRun.objects.create(
-            customer=customer,
-            use_case="stammdaten",
-            trigger="schedule",
+        sync_run(
+            customer,
             status="failed" if i == 2 else "succeeded",
+            trigger="schedule",
             counts={"units": {"created": 3 + i, "updated": i, "skipped": 1}},
-            started_at=at,
-            finished_at=at + timedelta(seconds=30 + 7 * i),
+            at=at,
+            took=timedelta(seconds=30 + 7 * i),
         )
-        SyncRun.objects.filter(pk=run.pk).update(created_at=at)
 
 
 def _assert_chart_draws(page, runs: int) -> None:

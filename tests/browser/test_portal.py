@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from connect.models import Role, SyncRun, SyncRunItem
+from connect.models import Role, SyncRunItem
 from integrations.models import Reconciliation, ReconciliationFinding
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory, sync_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -54,9 +54,7 @@ def test_every_portal_page_passes_axe(live_server, page, new_page):
     customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
     support = UserFactory(is_support=True)
-    run = SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="manual", status="succeeded"
-    )
+    run = sync_run(customer, status="succeeded")
     SyncRunItem.objects.create(
         run=run,
         customer=customer,

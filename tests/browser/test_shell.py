@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from connect.models import Role, SyncRun
+from connect.models import Role
+from connect.services.sync_logs import sync_run_start
 from tests.browser.conftest import AXE_RUN
 from tests.browser.pages import log_in
 from tests.conftest import PASSWORD
-from tests.factories import CustomerFactory, MembershipFactory
+from tests.factories import CustomerFactory, MembershipFactory, sync_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
@@ -73,14 +73,12 @@ def test_a_queued_run_that_starts_says_so_without_a_reload(live_server, page):
     # given: a queued run on its page
     customer = CustomerFactory(slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
-    run = SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="manual", status="queued"
-    )
+    run = sync_run(customer)
     log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     page.goto(f"{live_server.url}/c/musterstadt/runs/{run.pk}/")
     assert "in der Warteschlange seit" in page.locator("#run-started").inner_text()
     # when: a worker starts it
-    SyncRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    sync_run_start(run=run)
     # then: the page says it runs and since when, no longer that it waits
     expect(page.locator("#run-started")).to_contain_text("gestartet", timeout=15_000)
     assert page.locator("#run-status").inner_text() == "läuft"

@@ -21,6 +21,7 @@ from connect.models import (
     UseCaseActivation,
 )
 from connect.selectors.alerts import alert_list_open
+from connect.services.activations import activation_set_paused
 from connect.services.alerts import (
     activation_previous_due,
     alerts_after_run,
@@ -29,7 +30,7 @@ from connect.services.alerts import (
 from connect.services.credentials import facilioo_connection_set
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create, sync_run_finish, sync_run_start
-from tests.factories import CustomerFactory, MembershipFactory, UserFactory
+from tests.factories import CustomerFactory, MembershipFactory, UserFactory, sync_run
 from tooling.sandbox.testing import running_sandbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -277,11 +278,7 @@ def scheduled(people):
 
 
 def _run_created_at(customer: Customer, when: datetime, status: str) -> SyncRun:
-    run = SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="schedule", status=status
-    )
-    SyncRun.objects.filter(pk=run.pk).update(created_at=when)
-    return run
+    return sync_run(customer, status=status, trigger="schedule", at=when)
 
 
 def test_a_scheduled_run_that_did_not_start_opens_an_overdue_alert_once(scheduled):
@@ -337,12 +334,11 @@ def test_the_overdue_alert_closes_when_a_run_started(scheduled):
     assert "wieder in Ordnung" in mail.outbox[0].subject
 
 
-@pytest.mark.parametrize("change", [{"paused": True}, {"enabled": False}])
-def test_paused_or_disabled_schedules_are_not_overdue(scheduled, change):
-    _customer, activation = scheduled
+def test_paused_schedules_are_not_overdue(scheduled):
+    customer, activation = scheduled
     alerts_check_overdue(now=_berlin("2026-03-03 02:45"))
     assert Alert.objects.filter(closed_at__isnull=True).count() == 1
-    UseCaseActivation.objects.filter(pk=activation.pk).update(**change)
+    activation_set_paused(customer=customer, use_case=activation.use_case, actor=None, paused=True)
     # when
     result = alerts_check_overdue(now=_berlin("2026-03-03 02:50"))
     # then: the alert is closed, none opened

@@ -16,7 +16,7 @@ from connect.exceptions import ApplicationError
 from connect.models import AuditLog, ErpExport
 from connect.selectors.erp_exports import erp_export_current
 from connect.selectors.erp_sources import connector_for_customer
-from connect.services.erp_exports import erp_export_upload, erp_source_set
+from connect.services.erp_exports import erp_export_store, erp_source_set
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import FileConnector, write_export
 
@@ -87,8 +87,8 @@ def test_a_valid_upload_is_stored_validated_audited_and_used(tenancy, media, tmp
     # given: a valid export of a 60-unit portfolio
     content = export_zip(tmp_path)
     # when: an admin uploads it
-    export = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(content)
+    export = erp_export_store(
+        validate=True, customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(content)
     )
     # then: stored under MEDIA_ROOT with its size, valid, with its report
     assert export.valid is True
@@ -123,14 +123,23 @@ def test_the_newest_valid_upload_is_used_and_an_invalid_one_never(tenancy, media
     # given: two valid uploads, then an invalid one
     valid = export_zip(tmp_path, "valid.zip")
     invalid = export_zip(tmp_path, "invalid.zip", edit=duplicate_first_unit)
-    first = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(valid, "erst.zip")
+    first = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        uploaded_file=zip_upload(valid, "erst.zip"),
     )
-    second = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(valid, "zweit.zip")
+    second = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        uploaded_file=zip_upload(valid, "zweit.zip"),
     )
-    third = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(invalid, "dritt.zip")
+    third = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        uploaded_file=zip_upload(invalid, "dritt.zip"),
     )
     # when
     current = erp_export_current(customer=tenancy.a)
@@ -255,7 +264,9 @@ def test_the_service_refuses_before_storing(tenancy, media, settings):
     upload = zip_upload(b"x" * (1024 * 1024 + 1), "export.zip")
     # when / then
     with pytest.raises(ApplicationError) as refused:
-        erp_export_upload(customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=upload)
+        erp_export_store(
+            validate=True, customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=upload
+        )
     assert refused.value.message == (
         "Die Datei „export.zip“ ist zu groß (1,01 MB). Erlaubt sind höchstens 1 MB."
     )
@@ -278,12 +289,14 @@ def test_the_erp_page_lists_uploads_and_marks_the_one_syncs_use(client, tenancy,
     # given: a file-source customer with a valid upload, then an invalid one
     tenancy.a.erp_source = "file"
     tenancy.a.save()
-    valid = erp_export_upload(
+    valid = erp_export_store(
+        validate=True,
         customer=tenancy.a,
         actor=tenancy.admin_a,
         uploaded_file=zip_upload(export_zip(tmp_path, edit=rename_mandant_1000), "gut.zip"),
     )
-    erp_export_upload(
+    erp_export_store(
+        validate=True,
         customer=tenancy.a,
         actor=tenancy.admin_a,
         uploaded_file=zip_upload(
@@ -311,8 +324,11 @@ def test_the_erp_page_lists_uploads_and_marks_the_one_syncs_use(client, tenancy,
 @pytest.mark.django_db
 def test_a_valid_report_page_says_it_is_used(client, tenancy, media, tmp_path):
     # given: a valid upload; the customer still reads the demo portfolio
-    export = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(export_zip(tmp_path))
+    export = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        uploaded_file=zip_upload(export_zip(tmp_path)),
     )
     client.force_login(tenancy.viewer_a)
     url = reverse("portal:erp-export", kwargs={"slug": "alpha", "export_id": export.pk})
@@ -349,8 +365,11 @@ def test_a_viewer_sees_the_page_but_cannot_upload(client, tenancy, media, tmp_pa
 @pytest.mark.django_db
 def test_another_customers_export_is_not_found(client, tenancy, media, tmp_path):
     # given: an upload of customer A
-    export = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(export_zip(tmp_path))
+    export = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        uploaded_file=zip_upload(export_zip(tmp_path)),
     )
     # when: the admin of customer B asks for it under their own customer
     client.force_login(tenancy.admin_b)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connect.models import Alert, AlertKind, Customer, ErpExport, RunStatus
-from connect.services.erp_exports import erp_export_upload
+from connect.services.erp_exports import erp_export_store
 from connect.services.erp_freshness import alerts_check_erp_stale
 from connect.services.erp_watch import erp_watch_collect
 from connect.services.runner import sync_run_execute
@@ -148,8 +148,8 @@ def test_a_scheduled_run_on_the_same_export_finishes_at_once_as_unveraendert(
     file_customer, tmp_path, client
 ):
     customer, sandbox = file_customer
-    export = erp_export_upload(
-        customer=customer, actor=None, uploaded_file=zip_upload(export_zip(tmp_path))
+    export = erp_export_store(
+        validate=True, customer=customer, actor=None, uploaded_file=zip_upload(export_zip(tmp_path))
     )
     first = run(customer)
     assert first.status == RunStatus.SUCCEEDED, first.error_message
@@ -178,14 +178,17 @@ def test_a_scheduled_run_on_the_same_export_finishes_at_once_as_unveraendert(
 
 def test_a_new_export_or_a_manual_run_is_read(file_customer, tmp_path):
     customer, sandbox = file_customer
-    erp_export_upload(customer=customer, actor=None, uploaded_file=zip_upload(export_zip(tmp_path)))
+    erp_export_store(
+        validate=True, customer=customer, actor=None, uploaded_file=zip_upload(export_zip(tmp_path))
+    )
     assert run(customer).status == RunStatus.SUCCEEDED
     # a manual run over the same export reads it
     manual = run(customer, trigger="manual")
     assert manual.unchanged is False
     assert manual.counts["units"]["unchanged"] == 60
     # a scheduled run over a new export reads it
-    erp_export_upload(
+    erp_export_store(
+        validate=True,
         customer=customer,
         actor=None,
         uploaded_file=zip_upload(export_zip(tmp_path, "neu.zip", edit=rename_mandant_1000)),
@@ -203,8 +206,11 @@ def test_a_new_export_or_a_manual_run_is_read(file_customer, tmp_path):
 def test_the_dashboard_shows_the_age_of_the_erp_data(client, tenancy, media, tmp_path):
     tenancy.a.erp_source = "file"
     tenancy.a.save()
-    export = erp_export_upload(
-        customer=tenancy.a, actor=None, uploaded_file=zip_upload(export_zip(tmp_path))
+    export = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=None,
+        uploaded_file=zip_upload(export_zip(tmp_path)),
     )
     ErpExport.objects.filter(pk=export.pk).update(
         exported_at=timezone.now() - timedelta(days=3, hours=1)
@@ -221,8 +227,11 @@ def test_erp_data_older_than_the_threshold_raises_one_alert(tenancy, media, sett
     settings.ERP_STALE_AFTER_DAYS = 7
     tenancy.a.erp_source = "file"
     tenancy.a.save()
-    export = erp_export_upload(
-        customer=tenancy.a, actor=None, uploaded_file=zip_upload(export_zip(tmp_path))
+    export = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=None,
+        uploaded_file=zip_upload(export_zip(tmp_path)),
     )
     ErpExport.objects.filter(pk=export.pk).update(exported_at=timezone.now() - timedelta(days=8))
     # when: the check runs twice
@@ -237,8 +246,11 @@ def test_erp_data_older_than_the_threshold_raises_one_alert(tenancy, media, sett
     assert len(mail.outbox) == 1
     assert "ERP-Daten veraltet" in mail.outbox[0].subject + mail.outbox[0].body
     # when: a fresh export arrives
-    erp_export_upload(
-        customer=tenancy.a, actor=None, uploaded_file=zip_upload(export_zip(tmp_path, "n.zip"))
+    erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=None,
+        uploaded_file=zip_upload(export_zip(tmp_path, "n.zip")),
     )
     _, closed = alerts_check_erp_stale()
     # then: the alert is closed

@@ -13,7 +13,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from connect.celery import app as celery_app
-from connect.models import ErpImportProfile
+from connect.models import ErpImportProfile, UseCaseActivation
 from connect.selectors.erp_sources import import_profile
 from integrations.erp.file import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample
@@ -38,6 +38,7 @@ class FormState(HTMLParser):
         self.labels: set[str] = set()
         self._select: str | None = None
         self._first_option: str | None = None
+        self._textarea: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -51,6 +52,9 @@ class FormState(HTMLParser):
             self.values[a["name"]] = a.get("value", "")
         if tag == "input" and a.get("type") == "checkbox" and "checked" in a:
             self.values[a["name"]] = a.get("value", "")
+        if tag == "textarea":
+            self._textarea = a["name"]
+            self.values[a["name"]] = ""
         if tag == "select":
             self._select = a["name"]
             self.selects.append(a["id"])
@@ -62,7 +66,13 @@ class FormState(HTMLParser):
             if "selected" in a:
                 self.values[self._select] = a.get("value", "")
 
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
     def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
         if tag == "select":
             self._select = None
         if tag == "form":
@@ -256,11 +266,15 @@ def test_filters_splits_and_code_tables_are_suggested_shown_and_saved(admin_clie
     # then: each suggestion shows how sure it is, and a person only confirms
     assert "95 % sicher" in page
     if name == "personen-vertraege":
-        assert state.values["filter-col-mieter"] == "Rolle"
-        assert state.values["filter-value-eigentuemer"] == "Eigentümer"
-        assert state.values["filter-col-eigentuemervertraege"] == "Vertragsart"
+        assert state.values["filter-col-mieter-0"] == "Rolle"
+        assert state.values["filter-value-eigentuemer-0"] == "Eigentümer"
+        assert state.values["filter-col-eigentuemervertraege-0"] == "Vertragsart"
     else:
-        assert "+ Regel aus dem JSON (Aufteilen/Codetabelle)" in page
+        # the split and the code tables are shown as controls, to confirm or change
+        assert state.values["split-sep-mieter-nachname"] == ","
+        assert state.values["split-sep-gebaeude-hausnummer"] == " "
+        assert state.values["split-right-gebaeude-hausnummer"] == "1"
+        assert "WO = Wohnung" in state.values["codes-einheiten-nutzungsart"].splitlines()
         state.values["encoding"] = "cp1252"
         state.values["delimiter"] = ";"
     # when: saved as suggested
@@ -288,6 +302,213 @@ def test_filters_splits_and_code_tables_are_suggested_shown_and_saved(admin_clie
 @pytest.mark.django_db
 def test_a_filter_column_the_source_lacks_is_named(admin_client):
     state = suggest(admin_client, "personen-vertraege")
-    values = {**state.values, "filter-col-mieter": "Gibt es nicht", "action": "map_preview"}
+    values = {**state.values, "filter-col-mieter-0": "Gibt es nicht", "action": "map_preview"}
     page = admin_client.post(URL, values).content.decode()
     assert "Die Spalte „Gibt es nicht“ gibt es in „Personen“ nicht." in page
+
+
+def saved_entities(client, tenancy, values: dict[str, str]) -> dict[str, object]:
+    response = client.post(URL, {**values, "mapping_name": "Unser ERP", "action": "map_save"})
+    assert response.status_code == 302, response.content.decode()
+    row = ErpImportProfile.objects.get(customer=tenancy.a, is_active=True)
+    return row.definition["entities"]
+
+
+@pytest.mark.django_db
+def test_filter_conditions_are_added_and_removed_and_all_are_saved(admin_client, tenancy):
+    state = suggest(admin_client, "personen-vertraege")
+    # when: a condition is added to the tenants' filter, with what was typed so far
+    typed = {**state.values, "header-mieter": "4", "action": "filter_add:mieter"}
+    response = admin_client.post(URL, typed)
+    page = response.content.decode()
+    added = shown(page)
+    # then: the form is shown again as typed, with a blank second condition; nothing is saved
+    assert response.status_code == 200
+    assert added.values["filters-mieter"] == "2"
+    assert added.values["filter-col-mieter-0"] == "Rolle"
+    assert added.values["filter-col-mieter-1"] == ""
+    assert added.values["header-mieter"] == "4"
+    assert {"id_filter-col-mieter-1", "id_filter-value-mieter-1"} <= added.labels
+    assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
+    # when: the second condition is filled in (tenants with an e-mail address only) and saved
+    values = {
+        **added.values,
+        "filter-col-mieter-1": "E-Mail-Adresse",
+        "filter-op-mieter-1": "not_empty",
+    }
+    # when: the first condition is removed (on a copy of the form)
+    response = admin_client.post(URL, {**values, "action": "filter_remove:mieter:0"})
+    removed = shown(response.content.decode())
+    # then: the other one is left, as typed
+    assert removed.values["filters-mieter"] == "1"
+    assert removed.values["filter-col-mieter-0"] == "E-Mail-Adresse"
+    assert removed.values["filter-op-mieter-0"] == "not_empty"
+    # when: the form with both conditions is saved
+    entities = saved_entities(admin_client, tenancy, values)
+    # then: both conditions are in the profile
+    assert entities["mieter.csv"]["filter"] == [
+        {"column": "Rolle", "equals": "Mieter"},
+        {"column": "E-Mail-Adresse", "not_empty": True},
+    ]
+    assert entities["mieter.csv"]["header_row"] == 4
+
+
+@pytest.mark.django_db
+def test_a_wrong_filter_condition_is_named_and_nothing_typed_is_lost(admin_client, tenancy):
+    state = suggest(admin_client, "personen-vertraege")
+    values = {
+        **state.values,
+        "filters-mieter": "2",
+        "filter-col-mieter-1": "Rolle",
+        "filter-op-mieter-1": "one_of",
+        "filter-value-mieter-1": " , ",
+        "action": "map_save",
+    }
+    response = admin_client.post(URL, values)
+    page = response.content.decode()
+    assert response.status_code == 400
+    error = re.search(r'id="error-filter-mieter-1">([^<]*)<', page)
+    assert error is not None
+    assert error.group(1) == (
+        "Bitte nennen Sie mindestens einen Wert (mehrere durch Komma getrennt)."
+    )
+    again = shown(page)
+    assert again.values["filter-op-mieter-1"] == "one_of"
+    assert again.values["filter-value-mieter-1"] == ","
+    assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["zwei", "0", "1001"])
+def test_a_header_row_that_is_no_line_number_is_refused_in_german(admin_client, tenancy, typed):
+    state = suggest(admin_client, "personen-vertraege")
+    values = {**state.values, "header-einheiten": typed, "action": "map_save"}
+    response = admin_client.post(URL, values)
+    page = response.content.decode()
+    assert response.status_code == 400
+    error = re.search(r'id="error-header-einheiten">([^<]*)<', page)
+    assert error is not None
+    assert error.group(1) == (
+        "Die Kopfzeile ist eine Zeilennummer von 1 bis 1000; lassen Sie das Feld leer, wird "
+        "sie automatisch gefunden."
+    )
+    assert shown(page).values["header-einheiten"] == typed
+    assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
+
+
+@pytest.mark.django_db
+def test_a_header_row_left_empty_is_found_automatically(admin_client, tenancy):
+    state = suggest(admin_client, "personen-vertraege")
+    assert state.values["header-einheiten"] == ""
+    entities = saved_entities(admin_client, tenancy, state.values)
+    assert "header_row" not in entities["einheiten.csv"]
+
+
+@pytest.mark.django_db
+def test_splits_and_code_tables_are_edited_on_the_screen(admin_client, tenancy):
+    state = suggest(admin_client, "personen-vertraege")
+    # when: the unit's name is split into parts and its usage read through a code table
+    values = {
+        **state.values,
+        "split-sep-einheiten-bezeichnung": " ",
+        "split-part-einheiten-bezeichnung": "2",
+        "split-parts-einheiten-bezeichnung": "2",
+        "split-whole-einheiten-bezeichnung": "1",
+        "codes-einheiten-nutzungsart": "WO = Wohnung\r\n\r\nGE = Gewerbe\r\nStellplatz=Stellplatz",
+    }
+    entities = saved_entities(admin_client, tenancy, values)
+    fields = entities["einheiten.csv"]["fields"]
+    assert fields["bezeichnung"]["split"] == {"separator": " ", "part": 2, "whole_in_first": True}
+    assert fields["nutzungsart"]["codes"] == {
+        "WO": "Wohnung",
+        "GE": "Gewerbe",
+        "Stellplatz": "Stellplatz",
+    }
+    # and: the saved profile's rules are shown again as controls
+    row = ErpImportProfile.objects.get(customer=tenancy.a, is_active=True)
+    assert row.definition["entities"]["einheiten.csv"] == entities["einheiten.csv"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"codes-einheiten-nutzungsart": "WO = Wohnung\nGE Gewerbe"},
+            "Codetabelle, Zeile 2: „GE Gewerbe“ hat kein „=“. Bitte schreiben Sie je Zeile "
+            "„Code = Wert“, z. B. „WO = Wohnung“.",
+        ),
+        (
+            {"codes-einheiten-nutzungsart": "WO = Wohnung\n = Gewerbe"},
+            "Codetabelle, Zeile 2: Vor dem „=“ fehlt der Code.",
+        ),
+        (
+            {"codes-einheiten-nutzungsart": "WO = Wohnung\nWO = Gewerbe"},
+            "Codetabelle, Zeile 2: Den Code „WO“ gibt es schon in Zeile 1.",
+        ),
+        (
+            {"split-sep-einheiten-nutzungsart": ",", "split-part-einheiten-nutzungsart": "3"},
+            "Aufteilen: Teil 3 gibt es bei 2 Teilen nicht.",
+        ),
+        (
+            {"split-sep-einheiten-nutzungsart": ",", "split-parts-einheiten-nutzungsart": "x"},
+            "Aufteilen: Teil und Anzahl der Teile sind ganze Zahlen (z. B. Teil 1 von 2).",
+        ),
+        (
+            {"split-sep-einheiten-nutzungsart": ",", "split-parts-einheiten-nutzungsart": "21"},
+            "Aufteilen: Ein Wert lässt sich in 2 bis 20 Teile trennen.",
+        ),
+        (
+            {
+                "col-einheiten-nutzungsart": "",
+                "const-einheiten-nutzungsart": "Wohnung",
+                "codes-einheiten-nutzungsart": "WO = Wohnung",
+            },
+            "Aufteilen und Codetabelle gelten für eine Spalte, nicht für einen festen Wert.",
+        ),
+    ],
+)
+def test_a_wrong_split_or_code_table_is_named_and_kept_as_typed(
+    admin_client, tenancy, changes, message
+):
+    state = suggest(admin_client, "personen-vertraege")
+    values = {**state.values, **changes, "mapping_name": "Unser ERP", "action": "map_save"}
+    response = admin_client.post(URL, values)
+    page = response.content.decode()
+    assert response.status_code == 400
+    error = re.search(r'id="error-einheiten-nutzungsart">([^<]*)<', page)
+    assert error is not None
+    assert error.group(1) == message
+    again = shown(page)
+    for name, value in changes.items():
+        assert again.values[name] == value
+    assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
+
+
+@pytest.mark.django_db
+def test_the_mandant_number_of_the_settings_is_proposed_where_no_column_names_it(
+    admin_client, tenancy
+):
+    # given: the customer's Stammdaten are set to Mandant 1000, and its ERP names no Mandant
+    UseCaseActivation.objects.create(
+        customer=tenancy.a, use_case="stammdaten", settings={"mandanten": ["1000"]}
+    )
+    response = post(
+        admin_client,
+        {"action": "suggest", "sample": zip_upload(example_sample("csv-je-datei").read_bytes())},
+    )
+    page = response.content.decode()
+    state = shown(page)
+    # then: 1000 is the fixed value of every file, and the page says where it comes from
+    assert {state.values[f"const-{key}-mandant_nr"] for key in FILE_KEYS} == {"1000"}
+    assert "Vorgeschlagen ist Ihre Mandantennummer „1000“ aus den Einstellungen" in page
+    # when: saved as suggested
+    entities = saved_entities(admin_client, tenancy, state.values)
+    # then: the profile reads the sample as the shipped example does
+    assert entities == example_profile("csv-je-datei").to_dict()["entities"]
+
+
+FILE_KEYS = (
+    *("mandanten", "wirtschaftseinheiten", "gebaeude", "einheiten"),
+    *("mieter", "eigentuemer", "mietvertraege", "eigentuemervertraege"),
+)

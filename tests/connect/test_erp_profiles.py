@@ -15,7 +15,7 @@ from django.urls import reverse
 from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, ErpExport, ErpImportProfile, RunStatus
-from connect.services.erp_exports import erp_export_upload
+from connect.services.erp_exports import erp_export_store
 from connect.services.erp_profiles import erp_profile_save
 from connect.services.erp_push_tokens import erp_push_token_create
 from connect.services.runner import sync_run_execute
@@ -77,7 +77,8 @@ def test_an_upload_in_the_customers_layout_is_validated_and_synced(profile_custo
     customer, sandbox = profile_customer
     call_command("erp_profile", "example", "profil", "xlsx-blaetter", stdout=StringIO())
     # when: the sample in the customer's layout is uploaded, then synced
-    export = erp_export_upload(
+    export = erp_export_store(
+        validate=True,
         customer=customer,
         actor=None,
         uploaded_file=zip_upload(example_sample("xlsx-blaetter").read_bytes(), "bestand.zip"),
@@ -97,7 +98,8 @@ def test_a_flat_contract_report_is_validated_and_synced(profile_customer):
     # given: the flat example (one row per rental contract with tenant columns)
     customer, sandbox = profile_customer
     call_command("erp_profile", "example", "profil", "flach-mietvertraege", stdout=StringIO())
-    export = erp_export_upload(
+    export = erp_export_store(
+        validate=True,
         customer=customer,
         actor=None,
         uploaded_file=zip_upload(
@@ -264,7 +266,8 @@ def test_a_single_csv_file_is_taken_without_a_zip(profile_customer):
     call_command("erp_profile", "example", "profil", "flach-vertragsbericht", stdout=StringIO())
     data = member("flach-vertragsbericht", "vertragsbericht.csv")
     # when: uploaded as it is
-    export = erp_export_upload(
+    export = erp_export_store(
+        validate=True,
         customer=customer,
         actor=None,
         uploaded_file=SimpleUploadedFile("Bericht Dezember.csv", data, content_type="text/csv"),
@@ -282,7 +285,8 @@ def test_a_single_workbook_is_taken_without_a_zip_and_a_csv_needs_a_profile(prof
     customer, _sandbox = profile_customer
     data = member("personen-vertraege", "bestand.xlsx")
     with pytest.raises(ApplicationError) as refused:
-        erp_export_upload(
+        erp_export_store(
+            validate=True,
             customer=customer,
             actor=None,
             uploaded_file=SimpleUploadedFile("bestand.xlsx", data),
@@ -292,7 +296,8 @@ def test_a_single_workbook_is_taken_without_a_zip_and_a_csv_needs_a_profile(prof
         "hoch."
     )
     call_command("erp_profile", "example", "profil", "personen-vertraege", stdout=StringIO())
-    export = erp_export_upload(
+    export = erp_export_store(
+        validate=True,
         customer=customer,
         actor=None,
         uploaded_file=SimpleUploadedFile("Bestand 2026-12.xlsx", data),

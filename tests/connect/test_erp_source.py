@@ -11,7 +11,7 @@ from django.urls import reverse
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, Customer, RunStatus
 from connect.selectors.erp_sources import NoValidExport, connector_for_customer
-from connect.services.erp_exports import erp_export_upload, erp_source_set
+from connect.services.erp_exports import erp_export_store, erp_source_set
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.demo import DemoConnector
@@ -64,8 +64,8 @@ def test_a_valid_upload_wins_over_the_server_path(tmp_path, media):
     customer = Customer.objects.create(
         name="Datei", slug="datei", erp_source="file", erp_path=str(tmp_path / "elsewhere")
     )
-    export = erp_export_upload(
-        customer=customer, actor=None, uploaded_file=zip_upload(export_zip(tmp_path))
+    export = erp_export_store(
+        validate=True, customer=customer, actor=None, uploaded_file=zip_upload(export_zip(tmp_path))
     )
     connector = connector_for_customer(customer)
     assert isinstance(connector, FileConnector)
@@ -78,7 +78,8 @@ def test_the_file_source_without_a_valid_export_is_refused_in_german(tmp_path, m
     # given: a file-source customer without a path, with no upload or only an invalid one
     customer = Customer.objects.create(name="Datei", slug="datei", erp_source="file")
     for edit in uploads:
-        erp_export_upload(
+        erp_export_store(
+            validate=True,
             customer=customer,
             actor=None,
             uploaded_file=zip_upload(export_zip(tmp_path, edit=edit)),
@@ -173,7 +174,8 @@ def test_the_settings_page_offers_the_mandanten_of_the_file_export(
     # given: a file-source customer whose export names Mandant 1000 differently from the demo
     tenancy.a.erp_source = "file"
     tenancy.a.save()
-    erp_export_upload(
+    erp_export_store(
+        validate=True,
         customer=tenancy.a,
         actor=tenancy.admin_a,
         uploaded_file=zip_upload(export_zip(tmp_path, edit=rename_mandant_1000)),
@@ -232,7 +234,8 @@ def run_stammdaten(customer: Customer):
 def test_a_run_whose_only_export_is_invalid_fails_and_writes_nothing(file_customer, tmp_path):
     # given: the customer's only upload is invalid
     customer, sandbox = file_customer
-    erp_export_upload(
+    erp_export_store(
+        validate=True,
         customer=customer,
         actor=None,
         uploaded_file=zip_upload(export_zip(tmp_path, edit=duplicate_first_unit)),
@@ -272,7 +275,8 @@ def test_a_run_reads_the_newest_valid_upload(file_customer, tmp_path):
     # given: a valid 60-unit upload, then an invalid one
     customer, sandbox = file_customer
     for edit in (None, duplicate_first_unit):
-        erp_export_upload(
+        erp_export_store(
+            validate=True,
             customer=customer,
             actor=None,
             uploaded_file=zip_upload(export_zip(tmp_path, edit=edit)),

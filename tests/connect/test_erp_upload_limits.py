@@ -14,7 +14,7 @@ from django.urls import reverse
 from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
 from connect.models import AuditLog, ErpExport, ExportStatus
-from connect.services.erp_exports import erp_export_store, erp_export_upload
+from connect.services.erp_exports import erp_export_store
 from tests.connect.test_erp_exports import (
     duplicate_first_unit,
     export_zip,
@@ -157,8 +157,11 @@ def test_an_archive_with_too_many_files_is_refused_before_unpacking(
     tenancy, media, settings, tmp_path
 ):
     settings.ERP_UPLOAD_MAX_FILES = 3
-    export = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(export_zip(tmp_path))
+    export = erp_export_store(
+        validate=True,
+        customer=tenancy.a,
+        actor=tenancy.admin_a,
+        uploaded_file=zip_upload(export_zip(tmp_path)),
     )
     assert export.status == ExportStatus.INVALID
     message = export.report["findings"][0]["message_de"]
@@ -189,8 +192,8 @@ def test_an_upload_beyond_the_limit_is_stopped_while_receiving(client, tenancy, 
 def test_the_quota_refuses_an_upload_that_does_not_fit(tenancy, media, settings, tmp_path):
     # given: one stored upload and a quota just above its size
     content = export_zip(tmp_path)
-    first = erp_export_upload(
-        customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(content)
+    first = erp_export_store(
+        validate=True, customer=tenancy.a, actor=tenancy.admin_a, uploaded_file=zip_upload(content)
     )
     settings.ERP_UPLOAD_QUOTA_BYTES = first.size + 1000
     # when / then: a second one does not fit, and says so
@@ -209,14 +212,16 @@ def test_the_quota_refuses_an_upload_that_does_not_fit(tenancy, media, settings,
 def test_retention_keeps_the_newest_valid_and_the_last_n(tenancy, media, settings, tmp_path):
     # given: keep the last 2; a valid upload, then three invalid ones
     settings.ERP_UPLOAD_KEEP = 2
-    valid = erp_export_upload(
+    valid = erp_export_store(
+        validate=True,
         customer=tenancy.a,
         actor=tenancy.admin_a,
         uploaded_file=zip_upload(export_zip(tmp_path), "gut.zip"),
     )
     broken = export_zip(tmp_path, "b.zip", edit=duplicate_first_unit)
     invalid = [
-        erp_export_upload(
+        erp_export_store(
+            validate=True,
             customer=tenancy.a,
             actor=tenancy.admin_a,
             uploaded_file=zip_upload(broken, f"schlecht{n}.zip"),

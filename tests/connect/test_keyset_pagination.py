@@ -13,6 +13,7 @@ from django.urls import reverse
 from connect.models import RunStatus, SyncRun, SyncRunItem
 from connect.pagination import keyset_page, parse_cursor
 from connect.portal.runs import ITEMS_PER_PAGE, RUNS_PER_PAGE
+from tests.factories import sync_run
 
 ENTITIES = ("units", "tenants", "owners")
 ACTIONS = ("created", "updated", "skipped", "failed")
@@ -21,9 +22,7 @@ REASONS = ("", "no_email", "missing_reference")
 
 @pytest.fixture
 def logged_run(tenancy):
-    run = SyncRun.objects.create(
-        customer=tenancy.a, use_case="stammdaten", trigger="manual", status=RunStatus.SUCCEEDED
-    )
+    run = sync_run(tenancy.a, status=RunStatus.SUCCEEDED)
     SyncRunItem.objects.bulk_create(
         SyncRunItem(
             run=run,
@@ -37,9 +36,7 @@ def logged_run(tenancy):
         for n in range(260)
     )
     # Another run's rows must never appear.
-    other = SyncRun.objects.create(
-        customer=tenancy.a, use_case="dokumente", trigger="manual", status=RunStatus.SUCCEEDED
-    )
+    other = sync_run(tenancy.a, "dokumente", status=RunStatus.SUCCEEDED)
     SyncRunItem.objects.bulk_create(
         SyncRunItem(run=other, customer=tenancy.a, entity="units", action="created", erp_key=str(n))
         for n in range(30)
@@ -110,13 +107,8 @@ def test_record_log_pages_are_disjoint_complete_and_keep_the_filters(client, log
 
 
 def test_run_list_pages_newest_first_and_complete(client, tenancy):
-    runs = [
-        SyncRun.objects.create(
-            customer=tenancy.a, use_case="stammdaten", trigger="manual", status="succeeded"
-        ).pk
-        for _ in range(RUNS_PER_PAGE * 2 + 3)
-    ]
-    SyncRun.objects.create(customer=tenancy.b, use_case="stammdaten", trigger="manual")
+    runs = [sync_run(tenancy.a, status="succeeded").pk for _ in range(RUNS_PER_PAGE * 2 + 3)]
+    sync_run(tenancy.b)
     client.force_login(tenancy.admin_a)
     url = reverse("portal:runs", kwargs={"slug": "alpha"})
     seen: list[int] = []
@@ -149,8 +141,7 @@ def test_record_log_page_issues_no_count(client, logged_run, query):
 def test_run_list_page_issues_no_count(client, tenancy):
     for _ in range(30):
         # one active run per use case at a time: finish each before the next
-        run = SyncRun.objects.create(customer=tenancy.a, use_case="stammdaten", trigger="manual")
-        SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)
+        sync_run(tenancy.a, status=RunStatus.SUCCEEDED)
     client.force_login(tenancy.admin_a)
     with CaptureQueriesContext(connection) as queries:
         client.get(reverse("portal:runs", kwargs={"slug": "alpha"}) + "?after=999999")

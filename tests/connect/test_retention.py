@@ -11,17 +11,14 @@ from django.utils import timezone
 
 from connect.models import Alert, AlertKind, RunStatus, SyncRun, SyncRunItem
 from connect.services.retention import retention_cleanup
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, sync_run
 
 NOW = timezone.make_aware(datetime(2026, 6, 1, 12, 0))  # noqa: DTZ001 (made aware right here)
 
 
 def _run(customer, *, age_days: int, status: str = RunStatus.SUCCEEDED, items: int = 0) -> SyncRun:
-    run = SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="schedule", status=status
-    )
     created = NOW - timedelta(days=age_days)
-    SyncRun.objects.filter(pk=run.pk).update(created_at=created)
+    run = sync_run(customer, status=status, trigger="schedule", at=created)
     SyncRunItem.objects.bulk_create(
         SyncRunItem(
             run=run, customer=customer, entity="units", action="created", erp_key=f"{run.pk}-{n}"

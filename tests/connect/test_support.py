@@ -6,12 +6,11 @@ import pytest
 from django.urls import reverse
 
 from connect.models import AuditLog, SyncRun, SyncRunItem, UseCaseActivation
+from tests.factories import sync_run
 
 
 def _run(customer, status, **fields):
-    return SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="schedule", status=status, **fields
-    )
+    return sync_run(customer, status=status, trigger="schedule", **fields)
 
 
 @pytest.fixture
@@ -183,10 +182,8 @@ def test_dashboard_shows_the_next_scheduled_run_and_open_alerts(client, tenancy)
 
 
 def test_activation_page_shows_the_last_preview_with_what_it_would_change(client, tenancy):
-    SyncRun.objects.create(
-        customer=tenancy.a,
-        use_case="stammdaten",
-        trigger="manual",
+    sync_run(
+        tenancy.a,
         dry_run=True,
         status="succeeded",
         counts={"units": {"created": 60}, "parties": {"skipped": 13}},

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from connect.models import SyncRun, SyncRunItem
+from connect.models import SyncRunItem
 from integrations.models import ExternalLink
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sync_run
 
 
 def _tenant(customer, person_nr, first, last):
@@ -23,9 +23,7 @@ def test_support_finds_a_tenant_by_name(client, tenancy):
     # given: a synced tenant "Anna Schäfer" of customer A, logged by a run, and another tenant
     _tenant(tenancy.a, "7", "Anna", "Schäfer")
     _tenant(tenancy.b, "8", "Bernd", "Müller")
-    run = SyncRun.objects.create(
-        customer=tenancy.a, use_case="stammdaten", trigger="manual", status="succeeded"
-    )
+    run = sync_run(tenancy.a, status="succeeded")
     SyncRunItem.objects.create(
         run=run,
         customer=tenancy.a,

@@ -12,11 +12,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from django.utils import timezone
 
-from connect.models import AuditLog, SyncRun, SyncRunItem, UseCaseActivation
+from connect.models import AuditLog, SyncRunItem, UseCaseActivation
 from integrations.models import Reconciliation, ReconciliationFinding
-from tests.factories import UserFactory
+from tests.factories import UserFactory, sync_run
 
 RAW = {
     "snake_case code": re.compile(r"\b[A-Za-z]+_[A-Za-z_]+\b"),
@@ -77,17 +76,7 @@ def story(tenancy):
         enabled=True,
         settings={"separator": "-", "mandanten": ["1000", "2000"], "default_tenant_id": 1},
     )
-    now = timezone.now()
-    run = SyncRun.objects.create(
-        customer=customer,
-        use_case="stammdaten",
-        trigger="manual",
-        status="warning",
-        phase="done",
-        counts={"parties": {"created": 2, "skipped": 1}},
-        started_at=now,
-        finished_at=now,
-    )
+    run = sync_run(customer, status="warning", counts={"parties": {"created": 2, "skipped": 1}})
     SyncRunItem.objects.create(
         run=run,
         customer=customer,

@@ -6,8 +6,10 @@ import ast
 from pathlib import Path
 
 import pytest
+from django.core.management import load_command_class
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from rest_framework.test import APIClient
 
 from connect.models import Customer, FaciliooConnection
 from connect.portal.base import CustomerView
@@ -37,19 +39,37 @@ DISPATCHERS = (
 NAMES = {uc.value for uc in UseCase} | {uc.name for uc in UseCase}
 
 
-def test_every_use_case_has_one_registry_entry():
-    assert registry.names() == [uc.value for uc in UseCase]
-    for name in registry.names():
-        entry = registry.entry(name)
-        assert entry.use_case == UseCase(name)
-        assert set(entry.default_schedule) == {"minute", "hour", "day_of_week"}
-        pipeline = entry.get_pipeline()
-        assert pipeline.use_case == entry.use_case
-        assert entry.streams == pipeline.entities
-        assert set(pipeline.removal_order) <= set(entry.streams)
-        assert str(entry.description).endswith(".")
+def test_every_use_case_the_product_offers_has_a_registry_entry(tenancy, client):
+    """Checked from the outside: the use cases the API lists, each with its API page, its
+    portal settings page and the command line accepting it."""
+    api = APIClient()
+    api.force_authenticate(tenancy.admin_a)
+    client.force_login(tenancy.admin_a)
+    sync_cli = load_command_class("connect", "sync").create_parser("manage.py", "sync")
+
+    offered = [u["use_case"] for u in api.get("/api/customers/alpha/usecases/").json()]
+
+    assert offered, "the API offers no use case"
+    assert sorted(offered) == sorted(registry.names())
+    for name in offered:
+        assert registry.entry(name).use_case == name
+        assert api.get(f"/api/customers/alpha/usecases/{name}/").status_code == 200
+        url = reverse("portal:usecase", kwargs={"slug": "alpha", "use_case": name})
+        assert client.get(url).status_code == 200
+        assert sync_cli.parse_args(["alpha", name]).use_case == name
     with pytest.raises(registry.UnknownUseCase):
         registry.entry("betriebskosten")
+
+
+@pytest.mark.parametrize("use_case", registry.names())
+def test_each_entry_agrees_with_its_pipeline(use_case):
+    entry = registry.entry(use_case)
+    assert set(entry.default_schedule) == {"minute", "hour", "day_of_week"}
+    pipeline = entry.get_pipeline()
+    assert pipeline.use_case == entry.use_case
+    assert entry.streams == pipeline.entities
+    assert set(pipeline.removal_order) <= set(entry.streams)
+    assert str(entry.description).endswith(".")
 
 
 @pytest.mark.parametrize("use_case", [uc.value for uc in UseCase])
@@ -246,11 +266,15 @@ def connection(db, settings):
 
 
 def test_the_factory_keeps_the_settings_timeout_and_the_shared_rate_limit(connection, settings):
+    settings.REDIS_URL = None
+    settings.FACILIOO_REQUESTS_PER_SECOND = 2
     settings.FACILIOO_HTTP_TIMEOUT = 7.5
     with facilioo_client_for(connection=connection) as client:
         assert client.timeout == 7.5
         assert client.max_retries == settings.FACILIOO_MAX_RETRIES
-        assert client._rate_limiter is rate_limiter_for(client.base_url, connection.username)
+        client.test_connection()
+    # the client's requests were booked in the account's shared budget
+    assert rate_limiter_for(client.base_url, connection.username).reserve() > 0
 
 
 def test_the_connection_test_books_the_accounts_shared_request_budget(connection, settings):

@@ -1,6 +1,6 @@
 """The sandbox as a WSGI application: facilioo's API as far as we know it, plus test controls.
 
-- ``/api/...``: the wire contract of SPEC.md section 4 (auth, tenants, catalogues, the eight
+- ``/api/...``: the wire contract of docs/facilioo.md (auth, tenants, catalogues, the eight
   entities with list, get, create, patch, soft delete and search, the file upload URL);
 - ``/_storage/<token>``: the pre-signed upload target (no bearer token, expires);
 - ``/_control``: fault injection and lifetimes (GET, POST), ``/_control/counters`` (GET,
@@ -196,8 +196,10 @@ class SandboxApp:
         config: SandboxConfig | None = None,
         accounts: int = 1,
         control_password: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.store = store or Store()
+        self._sleep = sleep  # waits out the configured latency
         self.config = config or SandboxConfig()
         self._apply_drift()
         # /_control and the HTML page need these credentials (HTTP Basic, user "sandbox") when
@@ -295,7 +297,7 @@ class SandboxApp:
             self._by_route[f"{method} {route_of(path)}"] += 1
         fault = self._draw_fault(method, path)
         if self.config.latency_ms and self._eligible(method, path):
-            time.sleep(self.config.latency_ms / 1000)
+            self._sleep(self.config.latency_ms / 1000)
         if fault == "drop" and self.config.drop_mode == "before":
             raise DropConnection
         if fault == "error":

@@ -1,4 +1,4 @@
-"""The file ERP connector: ERP export v1 (shared/erp-export-v1.md) read, validated, written."""
+"""The file ERP connector: ERP export v1 (docs/erp-export-v1.md) read, validated, written."""
 
 from integrations.erp.file.reader import ExportChanged, FileConnector
 from integrations.erp.file.report import Finding, InvalidExport, ValidationReport

@@ -1,4 +1,4 @@
-"""ERP export v1 (shared/erp-export-v1.md): its files, columns, value types and keys.
+"""ERP export v1 (docs/erp-export-v1.md): its files, columns, value types and keys.
 
 One table describes the format; the validator, the reader and the writer all work from it.
 Column names equal the field names of the canonical records, so a row and a record map onto

@@ -1,4 +1,4 @@
-"""Validation of an ERP export v1: every rule of shared/erp-export-v1.md, with a report.
+"""Validation of an ERP export v1: every rule of docs/erp-export-v1.md, with a report.
 
 The files are read one after the other in dependency order, each in one streaming pass. What
 stays in memory are the key sets needed for duplicate and reference checks (key -> line), and

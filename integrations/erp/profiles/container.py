@@ -61,6 +61,7 @@ from integrations.erp.profiles.profile import (
     FieldRule,
     ImportProfile,
 )
+from integrations.erp.profiles.workbook import RowFilter
 
 if TYPE_CHECKING:
     from integrations.erp.profiles.workbook import Workbook
@@ -244,6 +245,8 @@ class _Source:
         # and (a few) keys without zeros that are shorter (Excel dropped them from a number).
         self.zero_widths: dict[int, int] = {}
         self.short_keys: list[tuple[int, str, int]] = []
+        # A workbook's rows the filter drops are dropped before their cells become text.
+        self.row_filter = RowFilter()
 
 
 class ProfileContainer:
@@ -358,12 +361,19 @@ class ProfileContainer:
     ) -> Iterator[tuple[int, int, list[str]]]:
         label = self._source_label(mapping)
         limit = self.limits.max_cells
-        for number, values in self._workbook().rows(mapping.source):
+        dropped = source.row_filter
+        number = 0
+        for number, values in self._workbook().rows(mapping.source, dropped):
             # A sheet's declared dimension pads every row, and gaps become empty rows.
-            self._cells += len(values)
+            self._cells += len(values) + dropped.dropped_cells
+            dropped.dropped_cells = 0
             if limit is not None and self._cells > limit:
                 raise LimitExceeded(too_many_cells(label, number, limit))
             yield number, number, values
+        self._cells += dropped.dropped_cells  # rows dropped after the last one kept
+        dropped.dropped_cells = 0
+        if limit is not None and self._cells > limit:
+            raise LimitExceeded(too_many_cells(label, number, limit))
 
     def _encoding(self, sample: bytes) -> tuple[str, bool]:
         """The encoding to decode with, and whether it may still switch (``auto``)."""
@@ -492,7 +502,11 @@ class ProfileContainer:
             for r in rules
             for column in r.source_columns
         }
-        filter_index = {c.column: index[c.column] for c in mapping.filter if c.column in index}
+        # The filter's conditions with their column's position (a column the source lacks
+        # reads as empty, as it does in a row too short for it).
+        checks = [(c, index.get(c.column, -1)) for c in mapping.filter]
+        # The rows still to come from a workbook are filtered before they become text.
+        source.row_filter.checks = [(position, c.holds_value) for c, position in checks]
         index = {name: position for name, position in index.items() if name in used}
         plains = {number: [r.plain_column for r in rules] for number, rules, _grouped in groups}
         writer.writerow(names)
@@ -507,12 +521,9 @@ class ProfileContainer:
         for line, record, fields in itertools.chain(past, rows):
             if not "".join(fields).strip():
                 continue  # a blank row
-            if mapping.filter and not mapping.keeps(
-                {
-                    name: fields[position]
-                    for name, position in filter_index.items()
-                    if position < len(fields)
-                }
+            if checks and not all(
+                condition.holds_value(fields[position] if 0 <= position < len(fields) else "")
+                for condition, position in checks
             ):
                 continue
             if straight:

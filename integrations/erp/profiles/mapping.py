@@ -1,9 +1,10 @@
 """The mapping screen's model: a profile as a form of selects (pure: no models, no requests).
 
 Per file of export v1 (Stammdaten) the form holds the source (a file or sheet of the sample, or
-none: the file is declared empty), a row filter (one condition; more are kept from the JSON),
-and per field a column of that source, an optional second column joined to it, a constant, and
-a transform; a split or code table set in the JSON is kept. For the whole profile it holds the
+none: the file is declared empty), the header row (a line number, or found automatically), a
+row filter (any number of conditions, added and removed on the page), and per field a column of
+that source, an optional second column joined to it, a constant, a transform, a split into
+parts and a code table (one "Code = Wert" per line). For the whole profile it holds the
 encoding and delimiter of CSV files. A suggestion shows its confidence per field. ``blocks``
 turns a profile draft and the sample's columns into what the page shows;
 ``profile_from_form`` turns the posted form back into a profile definition, with a German
@@ -12,7 +13,6 @@ message per field that is wrong.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,12 +101,33 @@ class FieldRow:
     error: str = ""
     transforms: list[tuple[str, str]] = field(default_factory=list)
     confidence: float | None = None  # how sure the suggestion is (0..1), None: not suggested
-    # Rules the form has no controls for (split, code table), kept as they were (JSON).
-    extra: str = ""
+    # Split into parts: no separator, no split (a space is a separator, so it is not trimmed).
+    split_separator: str = ""
+    split_part: str = "1"
+    split_parts: str = "2"
+    split_right: bool = False
+    split_whole: bool = False
+    # Code table: one "Code = Wert" per line.
+    codes: str = ""
+
+    @property
+    def has_rules(self) -> bool:
+        """Whether a split or a code table is set (the page then shows them open)."""
+        return bool(self.split_separator or self.codes.strip())
 
     @property
     def confidence_percent(self) -> int | None:
         return None if self.confidence is None else round(self.confidence * 100)
+
+
+@dataclass
+class ConditionRow:
+    """One condition of a row filter as the form shows it."""
+
+    column: str = ""
+    op: str = "equals"
+    value: str = ""
+    error: str = ""
 
 
 @dataclass
@@ -122,54 +143,43 @@ class EntityBlock:
     error: str = ""
     # Numbered column groups of the source: "Mieter{n}_Name" -> [Mieter1_Name, Mieter2_Name].
     patterns: dict[str, list[str]] = field(default_factory=dict)
-    # Row filter: one condition on the form; further conditions and the header row kept (JSON).
-    filter_column: str = ""
-    filter_op: str = "equals"
-    filter_value: str = ""
-    extra: str = ""
+    # Row filter: its conditions (all have to hold); the page always offers one more, blank.
+    conditions: list[ConditionRow] = field(default_factory=list)
+    # The header's line as typed ("" finds it automatically).
+    header_row: str = ""
+    header_error: str = ""
     filter_ops: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.filter_ops = [(op, str(FILTER_LABELS[op])) for op in FILTER_OPS]
 
 
-_FIELD_EXTRAS = ("split", "codes")
+def _condition_row(condition: Mapping[str, Any]) -> ConditionRow:
+    column = str(condition.get("column") or "")
+    if condition.get("empty"):
+        return ConditionRow(column, "empty")
+    if condition.get("not_empty"):
+        return ConditionRow(column, "not_empty")
+    if "one_of" in condition:
+        return ConditionRow(column, "one_of", ", ".join(str(v) for v in condition["one_of"]))
+    return ConditionRow(column, "equals", str(condition.get("equals") or ""))
 
 
-def _field_extra(rule: Mapping[str, Any]) -> str:
-    kept = {key: rule[key] for key in _FIELD_EXTRAS if rule.get(key)}
-    return json.dumps(kept, ensure_ascii=False) if kept else ""
+def _codes_text(codes: Mapping[str, Any]) -> str:
+    return "\n".join(f"{code} = {value}" for code, value in codes.items())
 
 
-def _loads(text: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text) if text else {}
-    except json.JSONDecodeError:
+def _split_fields(rule: Mapping[str, Any]) -> dict[str, Any]:
+    split = rule.get("split")
+    if not isinstance(split, dict) or not split.get("separator"):
         return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _filter_fields(mapping: Mapping[str, Any]) -> tuple[str, str, str, str]:
-    """The first filter condition as the form shows it, and the rest (and the header row)."""
-    conditions = list(mapping.get("filter") or [])
-    column = op = value = ""
-    if conditions and isinstance(conditions[0], dict):
-        first = conditions.pop(0)
-        column = str(first.get("column") or "")
-        if first.get("empty"):
-            op = "empty"
-        elif first.get("not_empty"):
-            op = "not_empty"
-        elif "one_of" in first:
-            op, value = "one_of", ", ".join(str(v) for v in first["one_of"])
-        else:
-            op, value = "equals", str(first.get("equals") or "")
-    kept: dict[str, Any] = {}
-    if conditions:
-        kept["filter"] = conditions
-    if mapping.get("header_row"):
-        kept["header_row"] = mapping["header_row"]
-    return column, op or "equals", value, json.dumps(kept, ensure_ascii=False) if kept else ""
+    return {
+        "split_separator": str(split["separator"]),
+        "split_part": str(split.get("part", 1)),
+        "split_parts": str(split.get("parts", 2)),
+        "split_right": bool(split.get("from_right")),
+        "split_whole": bool(split.get("whole_in_first")),
+    }
 
 
 def _columns(
@@ -229,10 +239,12 @@ def blocks_from_definition(
                     transform=transform,
                     transforms=_transforms(column.kind),
                     confidence=((confidence or {}).get(file_name) or {}).get(column.name),
-                    extra=_field_extra(rule),
+                    codes=_codes_text(rule.get("codes") or {}),
+                    **_split_fields(rule),
                 )
             )
-        filter_column, filter_op, filter_value, extra = _filter_fields(mapping)
+        conditions = [_condition_row(c) for c in mapping.get("filter") or [] if isinstance(c, dict)]
+        header_row = mapping.get("header_row")
         blocks.append(
             EntityBlock(
                 file=file_name,
@@ -244,10 +256,8 @@ def blocks_from_definition(
                 distinct=bool(mapping.get("distinct")),
                 groups=int(mapping.get("groups") or 0),
                 patterns=patterns,
-                filter_column=filter_column,
-                filter_op=filter_op,
-                filter_value=filter_value,
-                extra=extra,
+                conditions=conditions or [ConditionRow()],
+                header_row="" if header_row in (None, "", "auto") else str(header_row),
             )
         )
     return blocks
@@ -293,7 +303,13 @@ def blocks_from_form(
                     constant=data.get(f"const-{key}-{column.name}", "").strip(),
                     transform=data.get(f"transform-{key}-{column.name}", ""),
                     transforms=_transforms(column.kind),
-                    extra=data.get(f"extra-{key}-{column.name}", ""),
+                    # The separator as typed: a space is a separator.
+                    split_separator=data.get(f"split-sep-{key}-{column.name}", ""),
+                    split_part=data.get(f"split-part-{key}-{column.name}", "1").strip(),
+                    split_parts=data.get(f"split-parts-{key}-{column.name}", "2").strip(),
+                    split_right=data.get(f"split-right-{key}-{column.name}") == "1",
+                    split_whole=data.get(f"split-whole-{key}-{column.name}") == "1",
+                    codes=data.get(f"codes-{key}-{column.name}", "").replace("\r\n", "\n"),
                 )
                 for column in spec.columns
             ]
@@ -308,13 +324,49 @@ def blocks_from_form(
                 distinct=data.get(f"distinct-{key}") == "1",
                 groups=groups,
                 patterns=patterns,
-                filter_column=data.get(f"filter-col-{key}", "").strip(),
-                filter_op=data.get(f"filter-op-{key}", "equals"),
-                filter_value=data.get(f"filter-value-{key}", "").strip(),
-                extra=data.get(f"extra-{key}", ""),
+                conditions=_conditions_from_form(data, key),
+                header_row=data.get(f"header-{key}", "").strip(),
             )
         )
     return blocks
+
+
+def _conditions_from_form(data: Mapping[str, str], key: str) -> list[ConditionRow]:
+    count_text = data.get(f"filters-{key}", "1").strip()
+    count = min(int(count_text), MAX_CONDITIONS) if count_text.isdigit() else 1
+    rows = [
+        ConditionRow(
+            column=data.get(f"filter-col-{key}-{position}", "").strip(),
+            op=data.get(f"filter-op-{key}-{position}", "equals"),
+            value=data.get(f"filter-value-{key}-{position}", "").strip(),
+        )
+        for position in range(count)
+    ]
+    return rows or [ConditionRow()]
+
+
+MAX_CONDITIONS = 20
+
+
+def apply_edit(blocks: list[EntityBlock], action: str) -> bool:
+    """An edit of the form posted with one of its buttons (nothing saved, nothing lost):
+    ``filter_add:KEY`` adds a blank condition to a file's filter, ``filter_remove:KEY:N``
+    removes condition N. Returns whether ``action`` was such an edit."""
+    verb, _sep, rest = action.partition(":")
+    if verb not in ("filter_add", "filter_remove"):
+        return False
+    key, _sep, position = rest.partition(":")
+    for block in blocks:
+        if block.key != key:
+            continue
+        if verb == "filter_add" and len(block.conditions) < MAX_CONDITIONS:
+            block.conditions.append(ConditionRow())
+        elif verb == "filter_remove" and position.isdigit():
+            if int(position) < len(block.conditions):
+                del block.conditions[int(position)]
+            if not block.conditions:
+                block.conditions.append(ConditionRow())
+    return True
 
 
 def profile_from_blocks(
@@ -361,6 +413,11 @@ def profile_from_blocks(
                 row.error = _("Spaltengruppen ({n}) lassen sich nicht mit einer Spalte verbinden.")
             if row.required and not (row.column or row.constant):
                 row.error = _("Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert.")
+            split, codes = _split_rule(row), _code_table(row)
+            if (split or codes) and row.constant and not row.error:
+                row.error = _(
+                    "Aufteilen und Codetabelle gelten für eine Spalte, nicht für einen festen Wert."
+                )
             if row.error:
                 complete = False
                 continue
@@ -383,9 +440,10 @@ def profile_from_blocks(
                 rule["decimal_comma"] = True
             elif row.transform:
                 rule["date_format"] = row.transform
-            if "constant" not in rule:
-                extra = _loads(row.extra)
-                rule |= {key: extra[key] for key in _FIELD_EXTRAS if extra.get(key)}
+            if split:
+                rule["split"] = split
+            if codes:
+                rule["codes"] = codes
             fields[row.name] = rule
         if block.groups and not grouped and not block.error:
             block.error = _(
@@ -397,26 +455,16 @@ def profile_from_blocks(
             entity["distinct"] = True
         if block.groups:
             entity["groups"] = block.groups
-        extra = _loads(block.extra)
-        conditions = [c for c in extra.get("filter") or [] if isinstance(c, dict)]
-        if block.filter_column:
-            if block.filter_column not in block.columns:
-                block.error = _("Die Spalte „%(column)s“ gibt es in „%(source)s“ nicht.") % {
-                    "column": block.filter_column,
-                    "source": block.source,
-                }
-                complete = False
-            elif block.filter_op in ("empty", "not_empty"):
-                conditions.insert(0, {"column": block.filter_column, block.filter_op: True})
-            elif block.filter_op == "one_of":
-                values = [v.strip() for v in block.filter_value.split(",") if v.strip()]
-                conditions.insert(0, {"column": block.filter_column, "one_of": values})
-            else:
-                conditions.insert(0, {"column": block.filter_column, "equals": block.filter_value})
-        if conditions:
+        conditions = _filter_rule(block)
+        if conditions is None:
+            complete = False
+        elif conditions:
             entity["filter"] = conditions
-        if isinstance(extra.get("header_row"), int):
-            entity["header_row"] = extra["header_row"]
+        header_row = _header_rule(block)
+        if block.header_error:
+            complete = False
+        elif header_row is not None:
+            entity["header_row"] = header_row
         entities[block.file] = entity
     definition: dict[str, Any] = {"name": name, "format": kind, "entities": entities}
     if workbook:
@@ -426,3 +474,117 @@ def profile_from_blocks(
         if settings.delimiter:
             definition["delimiter"] = settings.delimiter
     return definition, complete
+
+
+def _filter_rule(block: EntityBlock) -> list[dict[str, Any]] | None:
+    """The filter's conditions (blank ones left out), or None when one is wrong (its message
+    set on it)."""
+    conditions: list[dict[str, Any]] = []
+    wrong = False
+    for row in block.conditions:
+        row.error = ""
+        if not row.column:
+            if row.value and row.op in ("equals", "one_of"):
+                row.error = _("Bitte wählen Sie die Spalte, deren Wert die Bedingung prüft.")
+                wrong = True
+            continue
+        if row.column not in block.columns:
+            row.error = _("Die Spalte „%(column)s“ gibt es in „%(source)s“ nicht.") % {
+                "column": row.column,
+                "source": block.source,
+            }
+        elif row.op not in FILTER_OPS:
+            row.error = _("Bitte wählen Sie eine Bedingung aus der Liste.")
+        elif row.op in ("empty", "not_empty"):
+            conditions.append({"column": row.column, row.op: True})
+        elif row.op == "one_of":
+            values = [v.strip() for v in row.value.split(",") if v.strip()]
+            if values:
+                conditions.append({"column": row.column, "one_of": values})
+            else:
+                row.error = _(
+                    "Bitte nennen Sie mindestens einen Wert (mehrere durch Komma getrennt)."
+                )
+        else:
+            conditions.append({"column": row.column, "equals": row.value})
+        wrong = wrong or bool(row.error)
+    return None if wrong else conditions
+
+
+HEADER_ROW_MAX = 1000
+
+
+def _header_rule(block: EntityBlock) -> int | None:
+    """The header's line (None: found automatically); a message on the block when wrong."""
+    block.header_error = ""
+    text = block.header_row.strip()
+    if not text:
+        return None
+    if text.isdigit() and 1 <= int(text) <= HEADER_ROW_MAX:
+        return int(text)
+    block.header_error = _(
+        "Die Kopfzeile ist eine Zeilennummer von 1 bis %(max)s; lassen Sie das Feld leer, "
+        "wird sie automatisch gefunden."
+    ) % {"max": HEADER_ROW_MAX}
+    return None
+
+
+def _split_rule(row: FieldRow) -> dict[str, Any] | None:
+    """The field's split as a profile writes it (None: no split); a message on the row when
+    the split is wrong."""
+    if not row.split_separator:
+        return None
+    if not (row.split_part.isdigit() and row.split_parts.isdigit()):
+        row.error = row.error or _(
+            "Aufteilen: Teil und Anzahl der Teile sind ganze Zahlen (z. B. Teil 1 von 2)."
+        )
+        return None
+    part, parts = int(row.split_part), int(row.split_parts)
+    if not 2 <= parts <= 20:
+        row.error = row.error or _("Aufteilen: Ein Wert lässt sich in 2 bis 20 Teile trennen.")
+        return None
+    if not 1 <= part <= parts:
+        row.error = row.error or _(
+            "Aufteilen: Teil %(part)s gibt es bei %(parts)s Teilen nicht."
+        ) % {"part": part, "parts": parts}
+        return None
+    split: dict[str, Any] = {"separator": row.split_separator, "part": part}
+    if parts != 2:
+        split["parts"] = parts
+    if row.split_right:
+        split["from_right"] = True
+    if row.split_whole:
+        split["whole_in_first"] = True
+    return split
+
+
+def _code_table(row: FieldRow) -> dict[str, str] | None:
+    """The field's code table from its lines "Code = Wert" (None: none); a message naming the
+    line on the row when a line is wrong."""
+    codes: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for number, line in enumerate(row.codes.split("\n"), start=1):
+        if not line.strip():
+            continue
+        code, equals, value = line.partition("=")
+        code, value = code.strip(), value.strip()
+        problem = ""
+        if not equals:
+            problem = _(
+                "Codetabelle, Zeile %(line)s: „%(text)s“ hat kein „=“. Bitte schreiben Sie je "
+                "Zeile „Code = Wert“, z. B. „WO = Wohnung“."
+            ) % {"line": number, "text": line.strip()}
+        elif not code:
+            problem = _("Codetabelle, Zeile %(line)s: Vor dem „=“ fehlt der Code.") % {
+                "line": number
+            }
+        elif code in first_line:
+            problem = _(
+                "Codetabelle, Zeile %(line)s: Den Code „%(code)s“ gibt es schon in Zeile %(first)s."
+            ) % {"line": number, "code": code, "first": first_line[code]}
+        if problem:
+            row.error = row.error or problem
+            return None
+        first_line[code] = number
+        codes[code] = value
+    return codes or None

@@ -111,18 +111,24 @@ class Condition:
     column: str
     op: str = "equals"
     values: tuple[str, ...] = ()
+    # The values trimmed and case-folded, made once (a filter is checked on every row).
+    folded: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        folded = frozenset(value.strip().casefold() for value in self.values)
+        object.__setattr__(self, "folded", folded)
 
     def holds(self, row: dict[str, str]) -> bool:
-        value = row.get(self.column, "").strip()
+        return self.holds_value(row.get(self.column, ""))
+
+    def holds_value(self, value: str) -> bool:
+        """Whether the condition holds for its column's value in a row."""
+        value = value.strip()
         if self.op == "empty":
             return not value
         if self.op == "not_empty":
             return bool(value)
         return value.casefold() in self.folded
-
-    @property
-    def folded(self) -> frozenset[str]:
-        return frozenset(value.strip().casefold() for value in self.values)
 
     def excludes(self, other: Condition) -> bool:
         """No value of the column satisfies both conditions."""

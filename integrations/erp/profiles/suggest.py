@@ -8,7 +8,7 @@ import difflib
 import io
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -711,10 +711,12 @@ def suggest_for_sample(target: str, path: Path) -> dict[str, str]:
     return suggest_fields(target, [h for h in sources[source].header if h])
 
 
-def draft_profile(path: Path, name: str = "Vorschlag") -> tuple[dict[str, object], list[str]]:
+def draft_profile(
+    path: Path, name: str = "Vorschlag", known_mandanten: Sequence[str] = ()
+) -> tuple[dict[str, object], list[str]]:
     """A profile suggested for a sample export, and what is still missing (German); see
     ``draft_with_confidence``."""
-    draft, missing, _confidence = draft_with_confidence(path, name)
+    draft, missing, _confidence = draft_with_confidence(path, name, known_mandanten)
     return draft, missing
 
 
@@ -722,13 +724,17 @@ Confidence = dict[str, dict[str, float]]  # v1 file -> field (and "source") -> 0
 
 
 def draft_with_confidence(
-    path: Path, name: str = "Vorschlag"
+    path: Path, name: str = "Vorschlag", known_mandanten: Sequence[str] = ()
 ) -> tuple[dict[str, object], list[str], Confidence]:
     """A profile suggested for a sample export (a .zip of CSV files or of one workbook, one
     workbook, one CSV file): sources by file or sheet name or by their columns, columns by
     name (abbreviations, German and English), a role filter where one list feeds two files,
     date formats, decimal commas, code tables and splits by the first rows. Returns the draft,
-    what is still missing (German) and per file and field how sure the suggestion is (0..1)."""
+    what is still missing (German) and per file and field how sure the suggestion is (0..1).
+
+    ``known_mandanten``: the Mandant numbers the customer already uses (its settings). When no
+    column names the Mandant and the customer uses exactly one number, a person would write
+    that number as a fixed value in every file: so does the draft, and says so."""
     kind, workbook, sources = _sources(path)
     entities: dict[str, object] = {}
     missing: list[str] = []
@@ -806,11 +812,26 @@ def draft_with_confidence(
         isinstance(e, dict) and not e.get("empty") for e in entities.values()
     ):
         missing = [m for m in missing if m not in without_mandant]
-        missing.insert(
-            0,
-            "Keine Spalte nennt den Mandanten: Bitte tragen Sie die Mandantennummer einmal als "
-            "festen Wert ein (sie gilt dann für jede Datei).",
-        )
+        numbers = sorted({str(number).strip() for number in known_mandanten} - {""})
+        if len(numbers) == 1:
+            for target, drafted in entities.items():
+                if isinstance(drafted, dict) and not drafted.get("empty"):
+                    drafted["fields"] = {"mandant_nr": {"constant": numbers[0]}} | dict(
+                        drafted["fields"]
+                    )
+                    surety.setdefault(target, {})["mandant_nr"] = 0.9
+            missing.insert(
+                0,
+                f"Keine Spalte nennt den Mandanten: Vorgeschlagen ist Ihre Mandantennummer "
+                f"„{numbers[0]}“ aus den Einstellungen, als fester Wert in jeder Datei. Bitte "
+                "prüfen Sie sie.",
+            )
+        else:
+            missing.insert(
+                0,
+                "Keine Spalte nennt den Mandanten: Bitte tragen Sie die Mandantennummer einmal "
+                "als festen Wert ein (sie gilt dann für jede Datei).",
+            )
     draft: dict[str, object] = {"name": name, "format": kind, "entities": entities}
     if workbook:
         draft["workbook"] = workbook

@@ -17,7 +17,7 @@ import posixpath
 import re
 import resource
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import IO, Any
 from xml.etree.ElementTree import Element
@@ -32,6 +32,7 @@ _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # Zero-padding number formats: "0000", "00000" (also "\"\"0000" or "0000;@" variants).
 _PADDED = re.compile(r'^(?:"[^"]*")?(0{2,})(?:;.*)?$')
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_S_BEFORE_R = re.compile(rb'<c\s[^>]*?\bs="\d+"[^>]*?\br="')  # a cell written style first
 
 
 class WorkbookError(ValueError):
@@ -145,6 +146,33 @@ def _column_number(letters: bytes) -> int:
     return number - 1
 
 
+class RowFilter:
+    """The rows of a sheet a reader keeps, decided on the cells of the filter's columns
+    before a row's other cells become text (a person list feeds tenants and owners, so each
+    reading drops about half of its rows). The reader sets ``checks`` (position, test of the
+    cell's text) once it has found the header; ``dropped_cells`` counts the cells of the rows
+    dropped since the reader last looked (for the limit of cells read)."""
+
+    __slots__ = ("checks", "dropped_cells")
+
+    def __init__(self) -> None:
+        self.checks: list[tuple[int, Callable[[str], bool]]] = []
+        self.dropped_cells = 0
+
+
+def _cell(values: list[Any], position: int, widths: dict[int, int] | None, first: int) -> str:
+    """One cell of a row as text, as ``Workbook.rows`` gives it ("" outside the row)."""
+    if not 0 <= position < len(values):
+        return ""
+    value = values[position]
+    if type(value) is str:
+        return value
+    width = widths.get(position + first) if widths else None
+    if width and type(value) in (int, float):
+        return cell_text(value, width)
+    return cell_text(value)
+
+
 class Workbook:
     """An open workbook. ``handle`` is a seekable binary file of the .xlsx."""
 
@@ -169,8 +197,11 @@ class Workbook:
     def close(self) -> None:
         self._book.close()
 
-    def rows(self, sheet: str) -> Iterator[tuple[int, list[str]]]:
-        """(physical row number, cell texts) of a sheet, from row 1 on."""
+    def rows(
+        self, sheet: str, row_filter: RowFilter | None = None
+    ) -> Iterator[tuple[int, list[str]]]:
+        """(physical row number, cell texts) of a sheet, from row 1 on; with ``row_filter``
+        (once its checks are set) only the rows it keeps."""
         data = self._sheets.get(sheet)
         if data is None:
             try:
@@ -182,12 +213,23 @@ class Workbook:
         if padding is None:
             padding = self._paddings[sheet] = self._padding(sheet)
         for number, values in enumerate(data.iter_rows(), start=1):
-            # Most cells are text: taken as they are, without a call.
+            if row_filter is not None and row_filter.checks:
+                widths = padding.get(number) if padding else None
+                if not all(
+                    check(_cell(values, position, widths, first_column))
+                    for position, check in row_filter.checks
+                ):
+                    row_filter.dropped_cells += len(values)
+                    continue  # a row the filter drops: its other cells are never converted
+            # Most cells are text: taken as they are, without a call; so are whole numbers and
+            # dates (a contract list has two date columns).
             texts = [
                 v
                 if type(v) is str
                 else str(int(v))
                 if type(v) is float and v.is_integer()
+                else v.isoformat()
+                if type(v) is date
                 else cell_text(v)
                 for v in values
             ]
@@ -246,6 +288,7 @@ class Workbook:
         ordered: bool,
     ) -> None:
         tail = b""
+        columns: dict[bytes, int] = {}  # column letters -> number, converted once
         while chunk := member.read(4 * 1024 * 1024):
             text = tail + chunk
             # An element cut at the chunk's end waits for the next chunk.
@@ -263,9 +306,21 @@ class Workbook:
                     if ref is None:
                         continue
                     letters, row, style = ref.group(1), ref.group(2), match.group(1)
+                column = columns.get(letters)
+                if column is None:
+                    column = columns[letters] = _column_number(letters)
                 cells = found.setdefault(int(row), {})
-                cells[_column_number(letters)] = styles[int(style)]
+                cells[column] = styles[int(style)]
             tail = text[cut:]
+
+    @staticmethod
+    def _writes_r_before_s(archive: zipfile.ZipFile, path: str) -> bool:
+        """Whether the sheet's cells carry their reference before their style (as Excel and
+        openpyxl write them): then the first scan saw every styled cell, and a sheet without
+        padded cells (a person list) is not searched a second time."""
+        with archive.open(path) as member:
+            head = member.read(_PROLOG_BYTES * 16)
+        return b'<c r="' in head and _S_BEFORE_R.search(head) is None
 
     def _padding(self, sheet: str) -> dict[int, dict[int, int]]:
         """Row -> column -> digits of the cells of ``sheet`` whose number format pads."""
@@ -284,11 +339,11 @@ class Workbook:
                 wanted = b"|".join(str(index).encode() for index in styles)
                 ordered = re.compile(rb'<c r="([A-Z]{1,3})(\d+)" s="(' + wanted + rb')"')
                 anywhere = re.compile(rb'\ss="(' + wanted + rb')"')
-                for pattern in (ordered, anywhere):
+                with archive.open(path) as member:
+                    self._scan(member, ordered, styles, found, ordered=True)
+                if not found and not self._writes_r_before_s(archive, path):
                     with archive.open(path) as member:
-                        self._scan(member, pattern, styles, found, ordered=pattern is ordered)
-                    if found:
-                        break
+                        self._scan(member, anywhere, styles, found, ordered=False)
             except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
                 return found
         return found

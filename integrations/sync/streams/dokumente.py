@@ -82,7 +82,7 @@ ENTITY_OF_KIND = {
     "person": "parties",
     "vertrag_nr": "unit-contracts",  # the alias the Stammdaten sync stores per ERP contract
 }
-# Filter reasons that are only counted (SPEC 3: "filtered → counted"); too_large is logged.
+# Filter reasons that are only counted, never logged; too_large is logged.
 COUNTED_ONLY = frozenset({"not_released", "filtered_archive", "filtered_keyword", "filtered_date"})
 # Names of facilioo file types (lower case) → the lookup keys of ``file_type_id``.
 _FILE_TYPE_KEYS = {

@@ -348,7 +348,7 @@ class PartyStream(Stream):
         return link.terminated
 
     def remove(self, engine: SyncEngine, link: Link) -> None:
-        """A party that left the ERP is never deleted (it is shared, SPEC 2.7): its contracts
+        """A party that left the ERP is never deleted (it is shared in facilioo): its contracts
         are ended (they left with it) and our external id is removed from its list."""
         _kind, mandant, person = link.natural_key.split(KEY_SEPARATOR)
         prefix = f"unit_contract{KEY_SEPARATOR}{mandant}{KEY_SEPARATOR}"

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from connect.models import SyncRun, SyncRunItem
+from tests.factories import sync_run
 
 
 @pytest.fixture
@@ -14,9 +15,7 @@ def api() -> APIClient:
 @pytest.fixture
 def finished_run(tenancy) -> SyncRun:
     """A finished run of customer A with a record log of 30 entries."""
-    run = SyncRun.objects.create(
-        customer=tenancy.a, use_case="stammdaten", trigger="manual", status="succeeded"
-    )
+    run = sync_run(tenancy.a, status="succeeded")
     SyncRunItem.objects.bulk_create(
         SyncRunItem(
             run=run,

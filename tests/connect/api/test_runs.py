@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from connect.models import AuditLog, RunStatus, SyncRun
-from tests.factories import activate_stammdaten
+from tests.factories import activate_stammdaten, sync_run
 from tests.problems import errors_at
 
 RUNS = "/api/customers/alpha/runs/"
@@ -47,14 +47,12 @@ def test_a_run_needs_a_known_use_case(api, tenancy):
 
 
 def test_run_detail_shows_status_progress_counts_and_times(api, tenancy):
-    run = SyncRun.objects.create(
-        customer=tenancy.a,
-        use_case="stammdaten",
-        trigger="manual",
+    run = sync_run(
+        tenancy.a,
         status=RunStatus.RUNNING,
         phase="write",
-        progress_done=5,
-        progress_total=20,
+        done=5,
+        total=20,
         counts={"units": {"created": 5}},
     )
     api.force_authenticate(tenancy.viewer_a)
@@ -67,7 +65,7 @@ def test_run_detail_shows_status_progress_counts_and_times(api, tenancy):
 
 
 def test_a_run_of_another_customer_is_404_even_with_its_id(api, tenancy):
-    other = SyncRun.objects.create(customer=tenancy.b, use_case="stammdaten", trigger="manual")
+    other = sync_run(tenancy.b)
     api.force_authenticate(tenancy.admin_a)
     assert api.get(f"{RUNS}{other.pk}/").status_code == 404
     assert api.post(f"{RUNS}{other.pk}/cancel/").status_code == 404
@@ -75,7 +73,7 @@ def test_a_run_of_another_customer_is_404_even_with_its_id(api, tenancy):
 
 
 def test_cancel_a_queued_run_and_again(api, tenancy):
-    run = SyncRun.objects.create(customer=tenancy.a, use_case="stammdaten", trigger="manual")
+    run = sync_run(tenancy.a)
     api.force_authenticate(tenancy.support)
     response = api.post(f"{RUNS}{run.pk}/cancel/")
     assert response.status_code == 200
@@ -89,10 +87,8 @@ def test_cancel_a_queued_run_and_again(api, tenancy):
 def test_run_list_filters_and_pages_newest_first(api, tenancy):
     # given: 5 runs of A (3 failed), one of B
     for status in ("failed", "succeeded", "failed", "succeeded", "failed"):
-        SyncRun.objects.create(
-            customer=tenancy.a, use_case="stammdaten", trigger="manual", status=status
-        )
-    SyncRun.objects.create(customer=tenancy.b, use_case="stammdaten", trigger="manual")
+        sync_run(tenancy.a, status=status)
+    sync_run(tenancy.b)
     api.force_authenticate(tenancy.viewer_a)
     # when: failed runs, two per page
     first = api.get(RUNS, {"status": "failed", "page_size": 2}).json()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from connect.models import SyncRun
+from tests.factories import sync_run
 
 HEALTH = "/api/support/customers/"
 RECORDS = "/api/support/records/"
@@ -23,9 +23,7 @@ def test_support_endpoints_exist_only_for_support_and_operators(api, tenancy, ur
 def test_health_list_shows_failures_and_filters_problems(api, tenancy):
     # given: customer A's last two runs failed; B never ran
     for status in ("succeeded", "failed", "failed"):
-        SyncRun.objects.create(
-            customer=tenancy.a, use_case="stammdaten", trigger="schedule", status=status
-        )
+        sync_run(tenancy.a, status=status, trigger="schedule")
     api.force_authenticate(tenancy.support)
     # when
     body = api.get(HEALTH, {"sort": "failures"}).json()

@@ -290,7 +290,12 @@ def test_a_value_that_does_not_split_and_an_unknown_code_are_findings(tmp_path):
 # --- 5. keys as the customer sees them --------------------------------------------------------
 
 
-def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
+def padded_units_profile(
+    tmp_path: Path, more_units: int = 0
+) -> tuple[Path, dict[str, Any], list[str]]:
+    """A workbook whose unit sheet holds the keys as number cells formatted with zeros (and
+    ``more_units`` units 003, 004, …), and a profile reading it for the Mandant and the
+    units."""
     from openpyxl import Workbook
 
     directory = make_export(tmp_path / "eigen")
@@ -303,6 +308,8 @@ def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
         cells: list[object] = [int(value) if value.isdigit() else value for value in row]
         cells[7] = float(row[7].replace(",", ".")) if row[7] else None
         sheet.append(cells)
+    for number in range(3, 3 + more_units):
+        sheet.append([1000, 1, 1, number, f"Wohnung {number}", "Wohnung", "", None, None])
     for line in range(2, sheet.max_row + 1):
         sheet.cell(line, 2).number_format = "0000"  # we_nr 0001
         sheet.cell(line, 3).number_format = "00"  # gebaeude_nr 01
@@ -320,6 +327,11 @@ def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
         "distinct": True,
     }
     definition["entities"]["einheiten.csv"] = same_columns("Einheiten", header)
+    return directory, definition, header
+
+
+def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
+    directory, definition, _header = padded_units_profile(tmp_path)
     profile = ImportProfile.from_dict(definition)
     with FileConnector(directory, profile=profile) as connector:
         table = list(connector.container.open("einheiten.csv").read().decode().splitlines())
@@ -329,18 +341,58 @@ def test_number_cells_formatted_with_zeros_keep_them(tmp_path):
     assert table[1].startswith("1000;0001;01;001;")
 
 
-def test_padded_cells_are_found_whatever_the_order_of_their_attributes():
+def test_a_filter_on_a_number_cell_formatted_with_zeros_sees_the_zeros(tmp_path):
+    # given: units whose numbers are number cells shown as 001, 002, 900, 003 … 042, filtered
+    # by them (more rows than the search for the header reads)
+    directory, definition, _header = padded_units_profile(tmp_path, more_units=40)
+    definition["entities"]["einheiten.csv"]["filter"] = [
+        {"column": "einheit_nr", "one_of": ["001", "900", "040"]}
+    ]
+    profile = ImportProfile.from_dict(definition)
+    with FileConnector(directory, profile=profile) as connector:
+        table = list(connector.container.open("einheiten.csv").read().decode().splitlines())
+    # then: the filter compares the numbers as Excel shows them
+    assert [line.split(";")[3] for line in table[1:]] == ["001", "900", "040"]
+
+
+def test_padded_cells_are_found_whatever_the_order_of_their_attributes(tmp_path):
     import re
+    import zipfile
+
+    from openpyxl import Workbook as Writer
 
     from integrations.erp.profiles.workbook import Workbook
 
-    xml = (
-        b'<row r="2"><c s="3" r="B2" t="n"><v>1</v></c><c r="C2" s="4"><v>7</v></c></row>'
-        b'<row r="3" s="3" customFormat="1"><c r="AB3" t="n" s="3"><v>2</v></c></row>'
-    )
-    found: dict[int, dict[int, int]] = {}
-    Workbook._scan(io.BytesIO(xml), re.compile(rb'\ss="(3)"'), {3: 4}, found, ordered=False)
-    assert found == {2: {1: 4}, 3: {27: 4}}
+    # given: a workbook whose numbers show with four digits ("0000"), written by a program
+    # that puts a cell's style before its reference (and styles a row, too)
+    writer = Writer()
+    sheet = writer.active
+    sheet.title = "Einheiten"
+    sheet.append(["einheit_nr", "anzahl"])
+    sheet.append([1, 7])
+    sheet.append([2, 8])
+    for row in (2, 3):
+        sheet.cell(row=row, column=1).number_format = "0000"
+    written = tmp_path / "written.xlsx"
+    writer.save(written)
+    path = tmp_path / "reordered.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<c r="([A-Z]+\d+)" s="(\d+)"', rb'<c s="\2" r="\1"', data)
+                data = data.replace(b'<row r="3"', b'<row r="3" s="1" customFormat="1"')
+                assert b'<c s="' in data
+            target.writestr(item, data)
+
+    # when
+    with path.open("rb") as handle:
+        workbook = Workbook(handle, "reordered.xlsx")
+        rows = [texts for _, texts in workbook.rows("Einheiten")]
+        workbook.close()
+
+    # then
+    assert rows == [["einheit_nr", "anzahl"], ["0001", "7"], ["0002", "8"]]
 
 
 def test_a_text_cell_in_a_date_column_of_a_workbook_is_reported_as_such(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import threading
 import time
 
@@ -27,6 +28,10 @@ CREDENTIALS_MESSAGE = (
 )
 
 
+# An access or refresh token as facilioo issues them (a signed JWT).
+JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
+
+
 def party(n: int, **changes):
     """A canonical party (the dialect renders it as facilioo's party body)."""
     body = {
@@ -46,6 +51,11 @@ def group(n: int, **changes):
     body = {"name": f"Ordner {n}", "externalId": f"1000-P{n:05d}"}
     body.update(changes)
     return body
+
+
+def new_file(client: FaciliooClient, name: str, external_id: str | None = "1000-D1") -> dict:
+    """A file record, created as the Dokumente sync creates files."""
+    return client.create(Entity.FILES, {"name": name, "fileTypeId": 1, "externalId": external_id})
 
 
 def building(client: FaciliooClient, number: str = "G1", tenant: int = 1) -> dict:
@@ -430,7 +440,7 @@ def test_rejections_name_the_field_and_the_rule(sandbox, facilioo_client):
     prop = building(client)
     unit = client.create(Entity.UNITS, {"entranceId": prop["id"], "name": "Whg 1"})
     person = client.create(Entity.PARTIES, party(1))
-    file = client.create_file("a.pdf", 1, "1000-D1")
+    file = new_file(client, "a.pdf")
 
     cases = [
         (Entity.PROPERTIES, {"tenantId": 1, "number": "X"}, "name", "erforderlich"),
@@ -537,7 +547,7 @@ def test_upload_flow_stores_the_bytes(sandbox, facilioo_client, tmp_path):
     )
 
     # when
-    file = facilioo_client.create_file("vertrag.pdf", 1, "1000-D1")
+    file = new_file(facilioo_client, "vertrag.pdf")
     url = facilioo_client.request_upload_url(file["id"])
     with path.open("rb") as stream:
         facilioo_client.upload(url, stream, len(content))
@@ -569,7 +579,7 @@ def test_upload_flow_stores_the_bytes(sandbox, facilioo_client, tmp_path):
 def test_an_expired_upload_url_asks_for_a_new_one(sandbox, facilioo_client):
     # given: upload URLs that expire at once
     sandbox.control(upload_url_lifetime=0)
-    file = facilioo_client.create_file("a.pdf", 1, "1000-D1")
+    file = new_file(facilioo_client, "a.pdf")
     stale = facilioo_client.request_upload_url(file["id"])
     time.sleep(0.01)
 
@@ -584,7 +594,7 @@ def test_an_expired_upload_url_asks_for_a_new_one(sandbox, facilioo_client):
 
 
 def test_an_upload_is_repeated_from_the_start_after_a_500(sandbox, facilioo_client):
-    file = facilioo_client.create_file("a.pdf", 1, "1000-D1")
+    file = new_file(facilioo_client, "a.pdf")
     url = facilioo_client.request_upload_url(file["id"])
     sandbox.control(error_rate=0.6, seed=1, fault_paths=["/_storage/"])  # first draw fails
 
@@ -595,7 +605,7 @@ def test_an_upload_is_repeated_from_the_start_after_a_500(sandbox, facilioo_clie
 
 
 def test_only_size_bytes_of_the_stream_are_sent(sandbox, facilioo_client):
-    file = facilioo_client.create_file("a.pdf", 1, "1000-D1")
+    file = new_file(facilioo_client, "a.pdf")
     url = facilioo_client.request_upload_url(file["id"])
 
     facilioo_client.upload(url, io.BytesIO(b"0123456789-and-more"), 10)
@@ -708,21 +718,23 @@ def test_no_secret_in_logs_errors_or_repr(sandbox, make_facilioo_client, caplog)
 
     client.test_connection()
     client.create(Entity.DOCUMENT_GROUPS, group(1))
-    file = client.create_file("a.pdf", 1, "1000-D1")
+    file = new_file(client, "a.pdf")
     url = client.request_upload_url(file["id"])
     client.upload(url, io.BytesIO(b"x"), 1)
-    client._renew(client._tokens.access, login=False)
-    tokens = [client._tokens.access, client._tokens.refresh]
+    sandbox.expire_tokens()  # the next call is refused: the client renews its tokens
+    client.list_tenants()
+    assert sandbox.counters()["by_route"]["POST /api/auth/refresh"] >= 1
     bad = make_facilioo_client(password=secret + "-falsch")
     with pytest.raises(FaciliooCredentialsError) as info:
         bad.test_connection()
 
-    secrets = [secret, secret + "-falsch", *tokens]
+    secrets = [secret, secret + "-falsch"]
     upload_token = url.rsplit("/", 1)[1]
     for record in caplog.records:
         text = record.getMessage() + " " + repr(record.__dict__)
         for value in secrets:
             assert value not in text
+        assert not JWT.search(text), "an access or refresh token was logged"
         # urllib3 logs request paths at DEBUG (a pre-signed URL among them); our loggers never do
         if not record.name.startswith("urllib3"):
             assert upload_token not in text

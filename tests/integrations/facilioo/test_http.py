@@ -42,7 +42,8 @@ def test_session_has_a_default_timeout_and_a_pool(sandbox):
     with pytest.raises(requests.Timeout):
         session.get(f"{sandbox.url}/api/tenants")
 
-    assert adapter._pool_maxsize == 7
+    # the connections to a host are pooled, up to pool_size of them
+    assert adapter.poolmanager.connection_from_url(sandbox.url).pool.maxsize == 7
     assert adapter.max_retries.total == 0
     assert session.headers["api-version"] == "2.0"
     session.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import uuid
 from urllib.parse import urlparse
 
@@ -56,8 +55,8 @@ def test_local_limiter_allows_a_burst_after_a_quiet_period():
 
 
 def test_local_limiter_is_shared_by_threads():
-    limiter = LocalRateLimiter(50)
-    started = time.monotonic()
+    fake = FakeTime()
+    limiter = LocalRateLimiter(50, clock=fake.clock, sleep=fake.sleep)
 
     def work():
         for _ in range(5):
@@ -69,8 +68,8 @@ def test_local_limiter_is_shared_by_threads():
     for thread in threads:
         thread.join()
 
-    # 20 requests at 50/s: the first goes at once, the last 19 intervals later
-    assert time.monotonic() - started >= 19 / 50 - 0.02
+    # 20 requests at 50/s: the first goes at once, each other one its own slot after it
+    assert sorted(fake.sleeps) == [round(n / 50, 6) for n in range(1, 20)]
 
 
 def test_the_key_names_the_account_without_its_secret():
@@ -110,17 +109,19 @@ def redis_url():
 
 
 def test_redis_limiter_is_shared_across_instances(redis_url):
-    # given: two limiters for one account, as two worker processes would hold them
+    # given: two limiters for one account, as two worker processes would hold them, with a
+    # slot every 100 s, so the milliseconds that pass between the calls do not matter
     key = f"test:ratelimit:{uuid.uuid4().hex}"
-    limiters = [RedisRateLimiter(redis_url, key, 20) for _ in range(2)]
-    started = time.monotonic()
+    waits: list[float] = []
+    limiters = [RedisRateLimiter(redis_url, key, 0.01, sleep=waits.append) for _ in range(2)]
 
-    # when: 20 requests alternate between them
-    for n in range(20):
+    # when: 6 requests alternate between them
+    for n in range(6):
         limiters[n % 2].acquire()
 
-    # then: they kept one budget of 20/s together (19 intervals after the first)
-    assert time.monotonic() - started >= 19 / 20 - 0.05
+    # then: they kept one budget together: the first went at once, each other one waited
+    # for its own slot, one interval after the one before
+    assert [round(wait / 100) for wait in waits] == [1, 2, 3, 4, 5]
     for limiter in limiters:
         limiter.close()
 
@@ -208,12 +209,21 @@ def test_each_account_keeps_its_own_budget_across_processes(redis_url):
 
 
 def test_runs_of_two_customers_use_the_limiters_of_their_own_accounts(db, settings, redis_url):
+    import redis
+
     from connect.models import Customer
     from connect.services.credentials import facilioo_client_for, facilioo_connection_set
+    from integrations.facilioo.errors import FaciliooError
 
     settings.REDIS_URL = redis_url
     settings.FACILIOO_SANDBOX_URL = f"http://127.0.0.1:9/{uuid.uuid4().hex}"
-    keys = []
+    store = redis.Redis.from_url(redis_url)
+    keys = {
+        slug: rate_limit_key(settings.FACILIOO_SANDBOX_URL, f"{slug}@example.org")
+        for slug in ("kunde-a", "kunde-b")
+    }
+    assert keys["kunde-a"] != keys["kunde-b"]
+    booked = []
     for slug in ("kunde-a", "kunde-b"):
         customer = Customer.objects.create(name=slug, slug=slug)
         connection = facilioo_connection_set(
@@ -223,12 +233,13 @@ def test_runs_of_two_customers_use_the_limiters_of_their_own_accounts(db, settin
             password="geheim-1234",
             environment="sandbox",
         )
-        with facilioo_client_for(connection=connection) as client:
-            limiter = client._rate_limiter
-            assert isinstance(limiter, RedisRateLimiter)
-            keys.append(limiter.key)
-    assert keys[0] != keys[1]
-    assert keys == [
-        rate_limit_key(settings.FACILIOO_SANDBOX_URL, "kunde-a@example.org"),
-        rate_limit_key(settings.FACILIOO_SANDBOX_URL, "kunde-b@example.org"),
-    ]
+        # when: the customer's client sends one request (nobody answers)
+        with (
+            facilioo_client_for(connection=connection, max_retries=0) as client,
+            pytest.raises(FaciliooError),
+        ):
+            client.test_connection()
+        # then: it was booked in Redis under the customer's own account
+        booked.append([bool(store.exists(key)) for key in keys.values()])
+    assert booked == [[True, False], [True, True]]
+    store.close()

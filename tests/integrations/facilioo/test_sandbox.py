@@ -285,7 +285,9 @@ def test_validation_errors_are_problem_details(http, sandbox):
 
 
 def test_storage_refuses_a_bearer_token_and_unknown_urls(http, sandbox, facilioo_client):
-    file = facilioo_client.create_file("a.pdf", 1, None)
+    file = facilioo_client.create(
+        Entity.FILES, {"name": "a.pdf", "fileTypeId": 1, "externalId": None}
+    )
     url = facilioo_client.request_upload_url(file["id"])
     token = login(http, sandbox)["accessToken"]
 
@@ -376,13 +378,20 @@ def test_reset_wipes_the_data_back_to_the_seed(facilioo_client, sandbox):
     assert len(facilioo_client.list_tenants()) == 2
 
 
-def test_latency_is_added(http, sandbox):
-    sandbox.control(latency_ms=150)
+def test_latency_is_added_to_api_requests_only():
+    from tooling.sandbox.app import SandboxApp
+    from werkzeug.test import Client
 
-    started = time.monotonic()
-    http.get(f"{sandbox.url}/api/tenants")
+    slept: list[float] = []
+    app = SandboxApp(password="geheim", sleep=slept.append)
+    app.config.update({"latency_ms": 150})
+    client = Client(app)
 
-    assert time.monotonic() - started >= 0.15
+    client.get("/api/tenants")
+    client.get("/_control")
+    client.get("/")
+
+    assert slept == [0.15]
 
 
 # -- page, persistence, process ------------------------------------------------------------------

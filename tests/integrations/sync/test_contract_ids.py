@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from connect.models import Customer, Role, RunStatus, SyncRun
-from connect.services.erp_exports import erp_export_upload
+from connect.services.erp_exports import erp_export_store
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.records import Vertrag
@@ -70,7 +70,8 @@ def upload(customer: Customer, tmp_path: Path, name: str, *, owner_contract: boo
         dokumente_mv_0001_pdf=None,
     )
     archive = zip_directory(directory, tmp_path / f"{name}.zip")
-    export = erp_export_upload(
+    export = erp_export_store(
+        validate=True,
         customer=customer,
         actor=None,
         uploaded_file=SimpleUploadedFile(f"{name}.zip", archive.read_bytes()),

@@ -24,8 +24,9 @@ from integrations.facilioo.errors import FaciliooTransientError
 from integrations.models import ExternalLink
 from integrations.sync.streams.dokumente import DokumenteSync
 from integrations.sync.streams.stammdaten import StammdatenSync
-from integrations.sync.types import DokumenteSettings, StammdatenSettings
+from integrations.sync.types import ATTENTION_REASONS, DokumenteSettings, StammdatenSettings
 from integrations.usecases import UseCase
+from tests.factories import run_engine, running_run
 from tooling.sandbox.testing import running_sandbox
 
 TODAY = date(2026, 11, 25)
@@ -59,27 +60,23 @@ def customer(db, sandbox):
     customer = Customer.objects.create(name="Musterstadt Wohnen", slug="musterstadt")
     run = _run(customer, "stammdaten")
     with _client(sandbox) as client:
-        StammdatenSync(
-            ledger=OrmRunLedger(run),
-            client=client,
-            connector=DEMO,
-            today=TODAY,
-            settings=StammdatenSettings(separator="-", mandanten=MANDANTEN, default_tenant_id=1),
-        ).execute()
-    run.status = "succeeded"
-    run.save()
+        run_engine(
+            run,
+            StammdatenSync(
+                ledger=OrmRunLedger(run),
+                client=client,
+                connector=DEMO,
+                today=TODAY,
+                settings=StammdatenSettings(
+                    separator="-", mandanten=MANDANTEN, default_tenant_id=1
+                ),
+            ),
+        )
     return customer
 
 
 def _run(customer: Customer, use_case: str, *, dry_run: bool = False) -> SyncRun:
-    return SyncRun.objects.create(
-        customer=customer,
-        use_case=use_case,
-        trigger="manual",
-        status="running",
-        attempts=1,
-        dry_run=dry_run,
-    )
+    return running_run(customer, use_case, dry_run=dry_run)
 
 
 def _client(sandbox: Any) -> FaciliooClient:
@@ -103,15 +100,17 @@ def sync(customer, sandbox, *, connector=DEMO, dry_run=False, **settings):
             ),
             safety_brake_percent=brake,
         )
-        try:
-            engine.execute()
-        except Exception:
-            run.status = "failed"
-            run.save()
-            raise
-        run.status = "warning" if engine.had_failures else "succeeded"
-        run.save()
+        run = run_engine(run, engine)
     return run, engine.counts, sandbox.counters()
+
+
+def assert_only_demo_warnings(run) -> None:
+    """No record failed; the run ends as a warning only because of the demo's documents that
+    name a record facilioo does not have (as every full run of the demo export does)."""
+    assert not run.items.filter(action="failed").exists()
+    attention = run.items.filter(action="skipped", reason__in=ATTENTION_REASONS)
+    assert set(attention.values_list("reason", flat=True)) == {"missing_reference"}
+    assert run.status == "warning"
 
 
 def live(sandbox, entity):
@@ -425,14 +424,14 @@ def test_a_separator_change_rewrites_every_external_id_without_duplicates_or_upl
 ):
     # given: documents synced with "-"
     run, _counts, _ = sync(customer, sandbox)
-    assert run.status == "succeeded"
+    assert_only_demo_warnings(run)
     entities = ("document-groups", "files", "documents")
     before = {e: sorted(r["id"] for r in live(sandbox, e)) for e in entities}
     assert all(before.values())
     # when: the separator becomes "_"
     run, counts, counters = sync(customer, sandbox, separator="_")
     # then: the same records under new externalIds; nothing created, no byte uploaded again
-    assert run.status == "succeeded"
+    assert_only_demo_warnings(run)
     assert counts.total("created") == 0
     assert routes(counters, "PUT /_storage/") == 0
     for entity in entities:
@@ -469,7 +468,7 @@ def test_a_document_deleted_in_facilioo_with_a_held_title_comes_back_with_the_er
     # when: the ERP changes the document, whose facilioo record is gone
     run, _counts, _ = sync(customer, sandbox, connector=edited)
     # then: it is created again, with the title from the ERP and the new description
-    assert run.status == "succeeded", run.items.filter(action="failed").values("message")
+    assert_only_demo_warnings(run)
     again = ExternalLink.objects.get(pk=link.pk)
     assert again.facilioo_id != link.facilioo_id
     live = sandbox.state.get("documents", again.facilioo_id)

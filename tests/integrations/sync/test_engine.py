@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from connect.models import Customer, SyncRun
+from connect.models import Customer
 from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.demo.connector import DemoConnector
 from integrations.erp.edited import EditedConnector
@@ -17,6 +17,7 @@ from integrations.models import ExternalLink
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
+from tests.factories import run_engine, running_run
 from tooling.sandbox.testing import running_sandbox
 
 TODAY = date(2026, 11, 25)
@@ -39,14 +40,7 @@ MANDANTEN = frozenset(m.mandant_nr for m in DEMO.list_mandanten())
 
 
 def sync(customer, sandbox, *, connector=DEMO, separator="-", dry_run=False, **settings):
-    run = SyncRun.objects.create(
-        customer=customer,
-        use_case="stammdaten",
-        trigger="manual",
-        status="running",
-        attempts=1,
-        dry_run=dry_run,
-    )
+    run = running_run(customer, dry_run=dry_run)
     sandbox.reset_counters()
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=4) as client:
         engine = StammdatenSync(
@@ -61,20 +55,8 @@ def sync(customer, sandbox, *, connector=DEMO, separator="-", dry_run=False, **s
                 **settings,
             ),
         )
-        finish(run, engine)
+        run_engine(run, engine)
     return run, engine.counts, sandbox.counters()
-
-
-def finish(run, engine) -> None:
-    """Execute and record the status the runner would: warning, succeeded, or failed (raised)."""
-    try:
-        engine.execute()
-    except Exception:
-        run.status = "failed"
-        run.save()
-        raise
-    run.status = "warning" if engine.had_failures or engine.needs_attention() else "succeeded"
-    run.save()
 
 
 def writes(counters) -> int:
@@ -274,7 +256,7 @@ def test_unchanged_contracts_get_their_alias_links_back_without_a_request(custom
 
 from integrations.erp.demo.special_cases import SHOWCASE  # noqa: E402
 
-# SPEC 2.5 applied by hand to the position text of each showcase unit: (part of the text, floor).
+# The floor rule (docs/use-cases.md) applied by hand per showcase unit: (part of the text, floor).
 FLOORS = {
     "floor_empty": (None, None),
     "floor_erdgeschoss": ("Erdgeschoss", 0),

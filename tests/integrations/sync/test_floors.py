@@ -6,7 +6,7 @@ from integrations.sync.floors import floor_from_lage
 @pytest.mark.parametrize(
     ("lage", "floor"),
     [
-        # SPEC 2.5, row by row
+        # docs/use-cases.md, section 'Floor number rule', row by row
         (None, None),  # empty
         ("", None),
         ("   ", None),

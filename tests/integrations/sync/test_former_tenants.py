@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from connect.models import Customer, SyncRun
+from connect.models import Customer
 from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.demo.connector import DemoConnector
 from integrations.facilioo.client import FaciliooClient
@@ -19,6 +19,7 @@ from integrations.sync.stammdaten import months_before
 from integrations.sync.streams.dokumente import DokumenteSync
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings
+from tests.factories import run_engine, running_run
 from tooling.sandbox.testing import running_sandbox
 
 TODAY = date(2026, 11, 25)
@@ -35,9 +36,7 @@ def sandbox():
 
 
 def run_use_case(customer, sandbox, use_case, **settings):
-    run = SyncRun.objects.create(
-        customer=customer, use_case=use_case, trigger="manual", status="running", attempts=1
-    )
+    run = running_run(customer, use_case)
     with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, workers=4) as client:
         if use_case == "stammdaten":
             engine = StammdatenSync(
@@ -58,10 +57,7 @@ def run_use_case(customer, sandbox, use_case, **settings):
                 settings=DokumenteSettings(separator="-", mandanten=MANDANTEN),
                 safety_brake_percent=20,
             )
-        engine.execute()
-    run.status = "succeeded"
-    run.save()
-    return run
+        return run_engine(run, engine)
 
 
 def contracts(sandbox):

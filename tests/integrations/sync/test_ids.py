@@ -7,7 +7,6 @@ from integrations.sync.ids import (
     AmbiguousKey,
     compose,
     contract_document_key,
-    count_ambiguous,
     entrance_key,
     external_id_change_reason,
     external_id_for,
@@ -169,8 +168,13 @@ def ambiguity_records():
         ("|", 0),
     ],
 )
-def test_count_ambiguous_counts_records_that_would_fail(separator, expected):
-    assert count_ambiguous(ambiguity_records(), separator) == expected
+def test_ambiguity_count_counts_records_that_would_fail(separator, expected):
+    count = AmbiguityCount([separator])
+
+    for record in ambiguity_records():
+        count.add(record)
+
+    assert count.counts == {separator: expected}
 
 
 def test_the_settings_page_counts_every_separator_in_one_pass():

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connect.models import Customer, SyncRun
+from connect.models import Customer, RunStatus
 from connect.services.run_ledger import OrmRunLedger
 from integrations.models import ExternalLink, FieldHold
 from integrations.sync.links import (
@@ -15,6 +15,7 @@ from integrations.sync.links import (
     MemoryRunLedger,
     OrmLinkStore,
 )
+from tests.factories import sync_run
 
 
 @pytest.fixture
@@ -133,32 +134,19 @@ def test_the_orm_store_sees_only_its_customers_links(customers):
 
 
 def test_the_orm_ledger_records_progress_items_journal_and_the_previous_total(customers):
+    from connect.services.sync_logs import (
+        sync_run_cancel,
+        sync_run_journal,
+        sync_run_start,
+    )
     from integrations.sync.links import ItemRecord
 
     customer = customers[0]
-    SyncRun.objects.create(
-        customer=customer,
-        use_case="stammdaten",
-        trigger="manual",
-        status="succeeded",
-        progress_done=412,
-    )
-    SyncRun.objects.create(
-        customer=customer,
-        use_case="dokumente",
-        trigger="manual",
-        status="succeeded",
-        progress_done=9,
-    )
-    run = SyncRun.objects.create(
-        customer=customer,
-        use_case="stammdaten",
-        trigger="manual",
-        status="running",
-        attempts=2,
-        progress_done=100,
-        write_journal=[["units", "k"]],
-    )
+    sync_run(customer, "stammdaten", status=RunStatus.SUCCEEDED, done=412)
+    sync_run(customer, "dokumente", status=RunStatus.SUCCEEDED, done=9)
+    run = sync_run(customer, "stammdaten", status=RunStatus.RUNNING, done=100)
+    sync_run_journal(run=run, creates=[("units", "k")])
+    sync_run_start(run=run)  # a second worker picks the run up again
     ledger = OrmRunLedger(run)
     assert (ledger.resumed, ledger.progress_done, list(ledger.journal)) == (
         True,
@@ -176,7 +164,7 @@ def test_the_orm_ledger_records_progress_items_journal_and_the_previous_total(cu
         [],
     )
     assert run.items.count() == 1
-    SyncRun.objects.filter(pk=run.pk).update(cancel_requested=True)
+    sync_run_cancel(customer=customer, run=run, actor=None)
     assert ledger.progress(phase="writing") is True
 
 

@@ -1,4 +1,4 @@
-"""Parties as facilioo documents them, through the strict sandbox over HTTP (SPEC 4.1, 4.2).
+"""Parties as facilioo documents them, through the strict sandbox over HTTP (docs/facilioo.md).
 
 Names as PrimaryName/SecondaryName, our external id merged into the party's list, e-mail and
 phone as contact details, a lost create answer found again, parties never deleted, and only
@@ -15,6 +15,7 @@ from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Gebaeude, Person
 from integrations.facilioo.client import FaciliooClient
 from integrations.models import ExternalLink
+from tests.factories import run_engine, running_run
 from tests.integrations.sync.test_engine import DEMO, MANDANTEN, live, sync
 from tooling.sandbox.testing import running_sandbox
 
@@ -150,15 +151,12 @@ def test_a_match_outside_the_assigned_tenants_is_reported_and_left_alone(custome
 
 
 def test_two_customers_sync_into_one_sandbox_without_seeing_each_other(db):
-    from connect.models import SyncRun
     from integrations.sync.streams.stammdaten import StammdatenSync
     from integrations.sync.types import StammdatenSettings
     from tests.integrations.sync.test_engine import TODAY
 
     def run(customer, sandbox, email, tenant, separator):
-        record = SyncRun.objects.create(
-            customer=customer, use_case="stammdaten", trigger="manual", status="running"
-        )
+        record = running_run(customer)
         with FaciliooClient(sandbox.url, email, sandbox.password, workers=4) as client:
             engine = StammdatenSync(
                 ledger=OrmRunLedger(record),
@@ -169,7 +167,7 @@ def test_two_customers_sync_into_one_sandbox_without_seeing_each_other(db):
                     separator=separator, mandanten=MANDANTEN, default_tenant_id=tenant
                 ),
             )
-            engine.execute()
+            run_engine(record, engine)
         return engine.counts
 
     with running_sandbox(seed=True, accounts=2) as sandbox:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from connect.models import Customer, SyncRun
+from connect.models import Customer
 from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Person
@@ -19,7 +19,8 @@ from integrations.facilioo.client import FaciliooClient
 from integrations.models import ExternalLink
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
-from tests.integrations.sync.test_engine import DEMO, MANDANTEN, TODAY, finish, live
+from tests.factories import run_engine, running_run
+from tests.integrations.sync.test_engine import DEMO, MANDANTEN, TODAY, live
 from tooling.sandbox.app import account_email
 from tooling.sandbox.testing import running_sandbox
 
@@ -38,9 +39,7 @@ def tenant_of(account: int) -> int:
 
 
 def sync(customer, sandbox, account=1, *, connector=DEMO, **settings):
-    run = SyncRun.objects.create(
-        customer=customer, use_case="stammdaten", trigger="manual", status="running", attempts=1
-    )
+    run = running_run(customer)
     sandbox.reset_counters()
     with FaciliooClient(sandbox.url, account_email(account), sandbox.password, workers=4) as c:
         engine = StammdatenSync(
@@ -55,7 +54,7 @@ def sync(customer, sandbox, account=1, *, connector=DEMO, **settings):
                 **settings,
             ),
         )
-        finish(run, engine)
+        run_engine(run, engine)
     return run, engine.counts, sandbox.counters()
 
 

@@ -26,7 +26,7 @@ def always_ok(_person_nr):
     return True
 
 
-# --- SPEC 2.1, row by row: sample records -> expected bodies ------------------------------------
+# --- docs/use-cases.md, section 'Stammdaten', row by row: sample records -> expected bodies ----
 
 
 def test_gebaeude_becomes_a_property_under_the_we_tenant():
