@@ -23,6 +23,28 @@ def graph() -> grimp.ImportGraph:
     return grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True, cache_dir=None)
 
 
+def _imports(graph: grimp.ImportGraph, module: str) -> list[str]:
+    """What loading ``module`` loads: its imports, and the packages around each imported module
+    that ``module`` is not inside of (Python runs a package's ``__init__`` before the first of
+    its modules loads, so a package whose ``__init__`` imports a module that needs the importer
+    closes a circle, although no module imports its importer directly)."""
+    own = _packages_around(module)
+    imported: set[str] = set()
+    for target in graph.find_modules_directly_imported_by(module):
+        imported.add(target)
+        imported.update(
+            package
+            for package in _packages_around(target) - own
+            if package in graph.modules and package != module
+        )
+    return sorted(imported)
+
+
+def _packages_around(module: str) -> set[str]:
+    parts = module.split(".")
+    return {".".join(parts[:end]) for end in range(1, len(parts))}
+
+
 def _strongly_connected(graph: grimp.ImportGraph) -> list[list[str]]:
     """Tarjan's algorithm, iterative: every group of modules that import each other."""
     index: dict[str, int] = {}
@@ -34,7 +56,7 @@ def _strongly_connected(graph: grimp.ImportGraph) -> list[list[str]]:
     for root in sorted(graph.modules):
         if root in index:
             continue
-        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
+        work = [(root, iter(_imports(graph, root)))]
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
@@ -48,9 +70,7 @@ def _strongly_connected(graph: grimp.ImportGraph) -> list[list[str]]:
                     counter += 1
                     stack.append(child)
                     on_stack.add(child)
-                    work.append(
-                        (child, iter(sorted(graph.find_modules_directly_imported_by(child))))
-                    )
+                    work.append((child, iter(_imports(graph, child))))
                     advanced = True
                     break
                 if child in on_stack:
@@ -88,6 +108,30 @@ def test_integrations_never_imports_connect_or_the_tooling(graph):
 
 def test_no_module_reaches_itself_through_its_imports(graph):
     assert _strongly_connected(graph) == []
+
+
+def test_the_cycle_finder_finds_a_circle_through_a_package(tmp_path, monkeypatch):
+    """A package whose ``__init__`` imports a module that imports a sibling package's module
+    which in turn needs the first package: a circle at run time, though no module imports
+    its importer directly."""
+    root = tmp_path / "package_example"
+    (root / "files").mkdir(parents=True)
+    (root / "profiles").mkdir()
+    (root / "__init__.py").write_text("")
+    (root / "files" / "__init__.py").write_text("from package_example.files import reader\n")
+    (root / "files" / "reader.py").write_text("from package_example.profiles import opening\n")
+    (root / "files" / "fmt.py").write_text("")
+    (root / "profiles" / "__init__.py").write_text("")
+    (root / "profiles" / "opening.py").write_text("from package_example.files import fmt\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    example = grimp.build_graph("package_example", cache_dir=None)
+    assert _strongly_connected(example) == [
+        [
+            "package_example.files",
+            "package_example.files.reader",
+            "package_example.profiles.opening",
+        ]
+    ]
 
 
 def test_the_cycle_finder_finds_a_cycle(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from connect.models import Customer, ErpExport, ErpImportProfile, ErpPushToken
-from integrations.erp.file import ValidationReport
+from integrations.erp.file.report import ValidationReport
 
 
 def erp_export_list(*, customer: Customer) -> QuerySet[ErpExport]:

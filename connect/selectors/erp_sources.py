@@ -13,7 +13,8 @@ from connect.models import Customer, ErpImportProfile
 from connect.selectors.erp_exports import erp_export_current, erp_profile_active
 from integrations.erp.base import ErpConnector
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector, InvalidExport
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.report import InvalidExport
 from integrations.erp.profiles import ImportProfile
 from integrations.erp.records import Mandant
 

@@ -32,8 +32,9 @@ from connect.models import (
 from connect.models.customers import ErpSource
 from connect.services.audit import audit_record, changes_between
 from connect.services.customers import customer_update
-from integrations.erp.file import Finding, ValidationReport, validate_export
 from integrations.erp.file.limits import ExportLimits
+from integrations.erp.file.report import Finding, ValidationReport
+from integrations.erp.file.validator import validate_export
 
 MEGABYTE = 1024 * 1024
 ABORTED = "aborted"  # a report's problem code: reading killed the worker on every attempt

@@ -36,7 +36,8 @@ from connect.services.sync_logs import (
     sync_run_start_within_limit,
 )
 from integrations import registry
-from integrations.erp.file import ExportChanged, InvalidExport
+from integrations.erp.file.reader import ExportChanged
+from integrations.erp.file.report import InvalidExport
 from integrations.facilioo.errors import (
     FaciliooConfigurationError,
     FaciliooCredentialsError,

@@ -8,7 +8,7 @@ import pytest
 from connect.models import ErpImportProfile, ErpSample, Role
 from connect.selectors.erp_sources import import_profile
 from connect.services.erp_samples import erp_sample_process
-from integrations.erp.file import FileConnector
+from integrations.erp.file.reader import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample
 from integrations.usecases import UseCase
 from tests.conftest import PASSWORD

@@ -18,7 +18,8 @@ from connect.selectors.erp_exports import erp_export_current
 from connect.selectors.erp_sources import connector_for_customer
 from connect.services.erp_exports import erp_export_store, erp_source_set
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector, write_export
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.writer import write_export
 
 # What a report's table shows for a finding without line or column.
 NO_VALUE = "\N{EN DASH}"

@@ -15,7 +15,7 @@ from django.urls import reverse
 from connect.celery import app as celery_app
 from connect.models import ErpImportProfile, UseCaseActivation
 from connect.selectors.erp_sources import import_profile
-from integrations.erp.file import FileConnector
+from integrations.erp.file.reader import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample
 from integrations.usecases import UseCase
 from tests.connect.test_erp_exports import zip_upload

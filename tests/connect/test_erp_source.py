@@ -15,7 +15,8 @@ from connect.services.erp_exports import erp_export_store, erp_source_set
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector, write_export
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.writer import write_export
 from tests.connect.test_erp_exports import (
     duplicate_first_unit,
     export_zip,

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from integrations.erp.file import validate_export
+from integrations.erp.file.validator import validate_export
 from integrations.erp.profiles import ImportProfile, ProfileError
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.usecases import UseCase

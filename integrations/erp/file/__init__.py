@@ -1,17 +1,7 @@
-"""The file ERP connector: ERP export v1 (docs/erp-export-v1.md) read, validated, written."""
+"""The file ERP connector: ERP export v1 (docs/erp-export-v1.md) read, validated, written.
 
-from integrations.erp.file.reader import ExportChanged, FileConnector
-from integrations.erp.file.report import Finding, InvalidExport, ValidationReport
-from integrations.erp.file.validator import validate_export
-from integrations.erp.file.writer import write_export, write_export_zip
-
-__all__ = [
-    "ExportChanged",
-    "FileConnector",
-    "Finding",
-    "InvalidExport",
-    "ValidationReport",
-    "validate_export",
-    "write_export",
-    "write_export_zip",
-]
+Import from the modules: ``reader`` (FileConnector), ``validator`` (validate_export),
+``report`` (findings), ``writer`` (write_export). This package itself imports nothing, so the
+import-profile package can build on ``format``, ``container`` and ``limits`` while the reader
+and the validator open exports through a profile.
+"""

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import write_export, write_export_zip
+from integrations.erp.file.writer import write_export, write_export_zip
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from connect.selectors.erp_sources import connector_for
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector
+from integrations.erp.file.reader import FileConnector
 from tests.integrations.erp.exports import make_export
 
 

@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from integrations.erp.file import FileConnector, InvalidExport, ValidationReport, validate_export
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.report import InvalidExport, ValidationReport
+from integrations.erp.file.validator import validate_export
 from integrations.erp.records import (
     Anrede,
     Dokument,

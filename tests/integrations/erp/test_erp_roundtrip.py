@@ -7,8 +7,9 @@ import csv
 import pytest
 
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector, validate_export, write_export, write_export_zip
-from integrations.erp.file.writer import document_path
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.validator import validate_export
+from integrations.erp.file.writer import document_path, write_export, write_export_zip
 from integrations.erp.records import Dokument
 from integrations.usecases import UseCase
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from integrations.erp.file import FileConnector, validate_export
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.validator import validate_export
 from integrations.erp.profiles import ImportProfile, ProfileError
 from integrations.erp.records import Anrede, Person
 from integrations.usecases import UseCase

@@ -13,7 +13,10 @@ from pathlib import Path
 import pytest
 
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector, InvalidExport, validate_export, write_export
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.report import InvalidExport
+from integrations.erp.file.validator import validate_export
+from integrations.erp.file.writer import write_export
 from integrations.erp.profiles import ImportProfile, ProfileError
 from integrations.erp.profiles.examples import (
     CSV_MANDANT,

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import validate_export, write_export
+from integrations.erp.file.validator import validate_export
+from integrations.erp.file.writer import write_export
 from integrations.facilioo.client import FaciliooClient
 from integrations.facilioo.errors import FaciliooError
 from tooling.fleet import fleet_logins, percentiles, write_fleet_export

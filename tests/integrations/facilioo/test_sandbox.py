@@ -379,8 +379,9 @@ def test_reset_wipes_the_data_back_to_the_seed(facilioo_client, sandbox):
 
 
 def test_latency_is_added_to_api_requests_only():
-    from tooling.sandbox.app import SandboxApp
     from werkzeug.test import Client
+
+    from tooling.sandbox.app import SandboxApp
 
     slept: list[float] = []
     app = SandboxApp(password="geheim", sleep=slept.append)

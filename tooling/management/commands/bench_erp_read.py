@@ -27,8 +27,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from integrations.erp.demo import DemoConnector
-from integrations.erp.file import FileConnector, write_export
 from integrations.erp.file import format as fmt
+from integrations.erp.file.reader import FileConnector
+from integrations.erp.file.writer import write_export
 from integrations.erp.profiles import ImportProfile
 from integrations.erp.profiles.examples import (
     csv_profile,

@@ -159,7 +159,7 @@ class Command(BaseCommand):
         from connect.models import Customer, UseCaseActivation
         from connect.services.credentials import facilioo_connection_set
         from integrations.erp.demo import DemoConnector
-        from integrations.erp.file import write_export
+        from integrations.erp.file.writer import write_export
 
         templates: dict[int, Path] = {}
         big = options["big_customer"]
