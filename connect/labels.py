@@ -326,3 +326,17 @@ def value_text(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {value_text(v)}" for k, v in value.items())
     return str(value)
+
+
+# Actions of a preview that write a record: one without a facilioo id would be created.
+_PREVIEW_WRITES = frozenset({"created", "updated", "adopted"})
+NEW_RECORD = _("neu")
+
+
+def facilioo_id_text(facilioo_id: int | None, action: str, *, dry_run: bool) -> str:
+    """A facilioo id as a run log shows it: a preview's new record is "neu", never an id."""
+    if facilioo_id is not None and facilioo_id > 0:
+        return str(facilioo_id)
+    if (facilioo_id is not None and facilioo_id < 0) or (dry_run and action in _PREVIEW_WRITES):
+        return str(NEW_RECORD)
+    return ""

@@ -29,6 +29,7 @@ from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.request import Request
 
 from connect.models import ApiTokenInfo, User
+from connect.phrases import Phrase
 from connect.request_context import client_ip, user_agent
 from connect.services.audit import audit_record
 from connect.throttling import refusal_message, wait_seconds
@@ -139,7 +140,11 @@ def token_list(*, user: User) -> QuerySet[AuthToken]:
 
 
 def token_revoke(
-    *, user: User, actor: User | None = None, token_key: str | None = None, reason: str = ""
+    *,
+    user: User,
+    actor: User | None = None,
+    token_key: str | None = None,
+    reason: str | Phrase = "",
 ) -> int:
     """Revoke one of the user's tokens (by its key), or all of them; audited. Returns how many."""
     tokens = AuthToken.objects.filter(user=user)

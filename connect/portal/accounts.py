@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import user_has_device
@@ -31,6 +31,7 @@ from django_ratelimit.core import is_ratelimited
 
 from connect.api.auth import token_list, token_revoke
 from connect.models import Role, User
+from connect.phrases import phrase
 from connect.request_context import client_ip
 from connect.services.audit import audit_record
 from connect.services.sessions import logout_everywhere
@@ -221,7 +222,11 @@ def verify_code(request: HttpRequest, user: User, code: str) -> CodeCheck:
             actor=user,
             action="auth.2fa_verify",
             obj=user,
-            reason=_("Wiederherstellungscode") if isinstance(check.device, StaticDevice) else "",
+            reason=(
+                phrase(gettext_noop("Wiederherstellungscode"))
+                if isinstance(check.device, StaticDevice)
+                else ""
+            ),
         )
     return check
 

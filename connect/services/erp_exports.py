@@ -17,6 +17,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connect.exceptions import ApplicationError
 from connect.models import (
@@ -29,6 +30,7 @@ from connect.models import (
     User,
 )
 from connect.models.customers import ErpSource
+from connect.phrases import phrase
 from connect.services.audit import audit_record, changes_between
 from connect.services.customers import customer_update
 from integrations.erp.file import Finding, ValidationReport, validate_export
@@ -233,13 +235,18 @@ def parse_aborted(*, customer: Customer, name: str) -> str:
     every attempt: it is not delivered again."""
     from connect.services.alerts import alert_parse_aborted
 
-    message = _(
-        "Das Lesen von „%(name)s“ wurde %(attempts)s-mal abgebrochen, weil der Worker dabei "
-        "beendet wurde (zum Beispiel beim Überschreiten seiner Speichergrenze). Die Datei wird "
-        "nicht noch einmal gelesen; bitte prüfen Sie sie oder wenden Sie sich an den Support."
-    ) % {"name": name, "attempts": int(settings.ERP_PARSE_MAX_ATTEMPTS)}
+    message = phrase(
+        gettext_noop(
+            "Das Lesen von „%(name)s“ wurde %(attempts)s-mal abgebrochen, weil der Worker dabei "
+            "beendet wurde (zum Beispiel beim Überschreiten seiner Speichergrenze). Die Datei "
+            "wird nicht noch einmal gelesen; bitte prüfen Sie sie oder wenden Sie sich an den "
+            "Support."
+        ),
+        name=name,
+        attempts=int(settings.ERP_PARSE_MAX_ATTEMPTS),
+    )
     alert_parse_aborted(customer=customer, message=message)
-    return message
+    return str(message)
 
 
 def _sha256(path: str) -> str:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from connect.exceptions import ApplicationError
 from connect.models import Customer, RunStatus, SyncRun, SyncRunItem, User
 from connect.models.sync_logs import ACTIVE_STATUSES
+from connect.phrases import Phrase, to_data
 from integrations.usecases import UseCase
 
 
@@ -37,7 +38,7 @@ class ItemRecord:
     action: str
     erp_key: str
     reason: str = ""
-    message: str = ""
+    message: str | Phrase = ""
     external_id: str = ""
     facilioo_id: int | None = None
     http_status: int | None = None
@@ -139,7 +140,8 @@ def sync_run_items_record(*, run: SyncRun, items: Iterable[ItemRecord]) -> int:
             entity=i.entity,
             action=i.action,
             reason=i.reason,
-            message=i.message[:500],
+            message=str(i.message)[:500],
+            message_data=to_data(i.message),
             erp_key=i.erp_key[:200],
             external_id=i.external_id[:200],
             facilioo_id=i.facilioo_id,

@@ -185,7 +185,8 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         except FaciliooCredentialsError as exc:
             connection.state = "failed"
             connection.state_message = str(exc.message)[:500]
-            connection.save(update_fields=["state", "state_message"])
+            connection.state_data = None
+            connection.save(update_fields=["state", "state_message", "state_data"])
             return sync_run_finish(
                 run=run,
                 status=RunStatus.FAILED,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from django.utils.translation import gettext_lazy
 
+from connect.phrases import Phrase
 from integrations.erp.records import NaturalKey
 from integrations.sync.ids import check_separator
 
@@ -109,7 +110,7 @@ class Skip:
     """
 
     reason: str
-    message: str
+    message: str | Phrase
     entity: str | None = None
     key: NaturalKey | None = None
     # False: a filter took the record out of the sync's scope (too large): it is not marked as
@@ -120,15 +121,14 @@ class Skip:
 def skip(
     reason: str,
     *,
-    detail: str | None = None,
+    detail: str | Phrase | None = None,
     entity: str | None = None,
     key: NaturalKey | None = None,
 ) -> Skip:
     """A ``Skip`` with the message of ``reason`` from ``REASONS``, plus an optional detail."""
-    message = str(REASONS[reason])
-    if detail:
-        message = f"{message} ({detail})"
-    return Skip(reason=reason, message=message, entity=entity, key=key)
+    if reason not in REASONS:
+        raise KeyError(reason)  # an unknown reason is a programming error
+    return Skip(reason=reason, message=Phrase.reason_with(reason, detail), entity=entity, key=key)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from connect.phrases import Phrase, phrase
 from integrations.erp.records import (
     Einheit,
     Gebaeude,
@@ -181,7 +181,7 @@ class _Removable(Stream):
                 lambda: engine.delete_quietly(link.entity, link.facilioo_id),
                 action="deleted",
                 mark={"deleted": True},
-                message=_("Fehlt im ERP; in facilioo gelöscht."),
+                message=phrase(gettext_noop("Fehlt im ERP; in facilioo gelöscht.")),
             )
             return
         # Reported once: a resumed attempt does not report it again.
@@ -191,7 +191,7 @@ class _Removable(Stream):
             "missing",
             key_of(link.natural_key),
             reason="missing_in_erp",
-            message=str(REASONS["missing_in_erp"]),
+            message=Phrase.reason("missing_in_erp"),
             external_id=link.external_id,
             facilioo_id=link.facilioo_id,
         )
@@ -252,7 +252,7 @@ class ContractStream(Stream):
             terminate,
             action="terminated",
             mark={"terminated": True},
-            message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
+            message=phrase(gettext_noop("Vertrag fehlt im ERP; Kündigungsdatum gesetzt.")),
         )
 
 
@@ -374,8 +374,10 @@ class PartyStream(Stream):
             unlink,
             action="unlinked",
             mark={"terminated": True, "payload_hash": ""},
-            message=_(
-                "Fehlt im ERP; die Person bleibt in facilioo, unsere externe ID wurde entfernt."
+            message=phrase(
+                gettext_noop(
+                    "Fehlt im ERP; die Person bleibt in facilioo, unsere externe ID wurde entfernt."
+                )
             ),
         )
 

@@ -82,7 +82,9 @@ def test_skip_carries_code_message_and_detail():
     result = skip("too_large", detail="60 MB", entity="files", key=("datei", "1000", "D-1"))
 
     assert result.reason == "too_large"
-    assert result.message == "Das Dokument ist größer als die eingestellte Höchstgröße. (60 MB)"
+    assert (
+        str(result.message) == "Das Dokument ist größer als die eingestellte Höchstgröße. (60 MB)"
+    )
     assert result.entity == "files"
     assert result.key == ("datei", "1000", "D-1")
 
