@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from connect.models import SyncRun, SyncRunItem
+from connect.services.sync_logs import sync_run_progress, sync_run_start
 from connect.stats import BAR_WIDTH, FAILED_RUN_COLOR, run_chart
 
 
@@ -113,3 +114,24 @@ def test_a_queued_run_shows_since_when_it_waits(client, tenancy):
     assert f"in der Warteschlange seit {since}" in detail
     assert "gestartet \N{EN DASH}" not in detail
     assert f"in der Warteschlange seit {since}" in listing
+
+
+def test_the_progress_of_a_running_run_carries_its_counts_so_far(client, tenancy):
+    # given: a queued run: no numbers yet, and the page says why
+    run = SyncRun.objects.create(customer=tenancy.a, use_case="stammdaten", trigger="manual")
+    client.force_login(tenancy.admin_a)
+    detail = client.get(reverse("portal:run", args=["alpha", run.pk])).text
+    assert "Noch keine Zahlen: der Lauf wartet auf einen Worker." in detail
+    # when: a worker starts it and commits its first batch, as the runner does
+    sync_run_start(run=run)
+    sync_run_progress(run=run, done=10, total=40, counts={"units": {"created": 4, "unchanged": 6}})
+    progress = client.get(reverse("portal:runs-progress", args=["alpha"])).json()
+    # then: the polled progress has the counts so far, in words, while the run still runs
+    (mine,) = [r for r in progress["runs"] if r["id"] == run.pk]
+    assert mine["active"] is True
+    assert mine["started_text"].startswith("gestartet ")
+    assert mine["counts"]["columns"] == ["angelegt", "unverändert"]
+    assert mine["counts"]["rows"] == [["Einheiten", [4, 6]]]
+    # and the page itself shows them too
+    detail = client.get(reverse("portal:run", args=["alpha", run.pk])).text
+    assert "Noch keine Zahlen" not in detail
