@@ -52,6 +52,7 @@ from integrations.erp.records import (
     VertragsArt,
     Wirtschaftseinheit,
 )
+from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.models import ExternalLink, FieldHold
@@ -356,6 +357,8 @@ def record_explain(
                         # next run finds the person again by our id (or creates it).
                         live, live_error = None, _not_ours_message(link.facilioo_id)
                         _rewrite(customer, link)
+                    elif entity == "parties":
+                        live = {**live, **_contact_details_now(client, link.facilioo_id)}
                 else:
                     live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
                 if file_link is not None:
@@ -446,6 +449,28 @@ def _rewrite(customer: Customer, link: ExternalLink) -> None:
     links_rewrite_next_run(customer_id=customer.pk, records=[(link.entity, link.natural_key)])
 
 
+# The mapping rows of a party's contact details.
+CONTACT_ROWS = frozenset(
+    row for row, body in BODY_FIELD_OF_ROW["parties"].items() if body in dialect.CONTACT_TYPES
+)
+
+
+def _contact_details_now(client: FaciliooClient, party_id: int) -> dict[str, Any]:
+    """A party's e-mail and phone as facilioo holds them now (they are not in the party's
+    record but in its contact details), under their mapping rows' names."""
+    now: dict[str, Any] = {}
+    for row, body_field in BODY_FIELD_OF_ROW["parties"].items():
+        if body_field not in dialect.CONTACT_TYPES:
+            continue
+        values = [
+            value
+            for detail in client.contact_details(party_id, body_field)
+            if (value := dialect.contact_detail_value(detail))
+        ]
+        now[row] = ", ".join(values) if values else None
+    return now
+
+
 def _deleted_message(facilioo_id: int | str) -> str:
     return _(
         "facilioo kennt diesen Datensatz (ID %(id)s) nicht mehr: er wurde dort "
@@ -511,7 +536,8 @@ def _rows(
     for name in names:
         rule = rules.get(name)
         has_sent = name in sent
-        has_live = live is not None and compared(entity, name)
+        # A contact detail is read apart from its record (``_contact_details_now``).
+        has_live = live is not None and (compared(entity, name) or name in CONTACT_ROWS)
         live_now = live_value(entity, live, name) if live is not None else None
         rows.append(
             FieldRow(
