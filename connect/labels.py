@@ -99,7 +99,7 @@ AUDIT_OBJECT_LABELS = {
     "membership": _("Mitgliedschaft"),
     "token": _("API-Token"),
     "facilioo_connection": _("facilioo-Verbindung"),
-    "usecase": _("Anwendungsfall"),
+    "usecase": _("Datenbereich"),
     "run": _("Lauf"),
     "reconciliation": _("Abgleich"),
     "record": _("Datensatz"),
@@ -107,8 +107,8 @@ AUDIT_OBJECT_LABELS = {
     "erp_export": _("ERP-Export"),
     "erp_profile": _("Importprofil"),
     "erp_push_token": _("Übermittlungs-Token"),
-    "useractivation": _("Anwendungsfall"),
-    "usecaseactivation": _("Anwendungsfall"),
+    "useractivation": _("Datenbereich"),
+    "usecaseactivation": _("Datenbereich"),
     "faciliooconnection": _("facilioo-Verbindung"),
 }
 AUDIT_VERB_LABELS = {
@@ -140,7 +140,7 @@ AUDIT_VERB_LABELS = {
 
 # Fields named in audit entries' changes.
 FIELD_LABELS = {
-    "use_case": _("Anwendungsfall"),
+    "use_case": _("Datenbereich"),
     "dry_run": _("Vorschau"),
     "enabled": _("aktiviert"),
     "paused": _("pausiert"),
@@ -271,7 +271,7 @@ def audit_object_label(code: str) -> str:
 
 
 def audit_action_label(action: str) -> str:
-    """``usecase.dokumente.enable`` -> "Anwendungsfall Dokumente: aktiviert"."""
+    """``usecase.dokumente.enable`` -> "Datenbereich Dokumente: aktiviert"."""
     from integrations.usecases import UseCase
 
     parts = action.split(".")

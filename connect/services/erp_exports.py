@@ -310,7 +310,7 @@ def _start_requested_runs(export: ErpExport) -> dict[str, Any]:
             customer=export.customer, use_case=use_case
         ).first()
         if activation is None or not activation.settings:
-            result[use_case] = {"error": _("Der Anwendungsfall ist nicht eingerichtet.")}
+            result[use_case] = {"error": _("Der Datenbereich ist nicht eingerichtet.")}
             continue
         try:
             with transaction.atomic():
@@ -318,7 +318,7 @@ def _start_requested_runs(export: ErpExport) -> dict[str, Any]:
                     customer=export.customer, use_case=use_case, trigger=Trigger.API
                 )
         except RunAlreadyActive:
-            result[use_case] = {"error": _("Es läuft bereits ein Lauf dieses Anwendungsfalls.")}
+            result[use_case] = {"error": _("Es läuft bereits ein Lauf dieses Datenbereichs.")}
             continue
         result[use_case] = {"run": run.pk}
     return result

@@ -116,7 +116,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         return sync_run_finish(
             run=run,
             status=RunStatus.FAILED,
-            error_message=_("Der Anwendungsfall ist nicht eingerichtet."),
+            error_message=_("Der Datenbereich ist nicht eingerichtet."),
         )
     if connection is None:
         return sync_run_finish(
@@ -128,7 +128,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         return sync_run_finish(
             run=run,
             status=RunStatus.FAILED,
-            error_message=_("Dieser Anwendungsfall kann noch nicht synchronisiert werden."),
+            error_message=_("Dieser Datenbereich kann noch nicht synchronisiert werden."),
         )
     from connect.services.erp_freshness import erp_run_before_read
 
