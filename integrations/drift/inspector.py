@@ -413,7 +413,7 @@ def record_explain(
         skip = result if isinstance(result, Skip) else None
         remedies = dict(REMEDIES)
     if skip is None and payload is None and history and history[0].action == "skipped":
-        skip = Skip(history[0].reason, history[0].message)
+        skip = Skip(history[0].reason, history[0].message_text)
     held = set(
         FieldHold.objects.filter(
             customer=customer, entity=entity, natural_key=KEY_SEPARATOR.join(key)
