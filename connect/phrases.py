@@ -54,10 +54,13 @@ class Phrase:
         text = gettext(self.msgid)
         if not self.params:
             return text
-        try:
-            return text % {name: _render(value) for name, value in self.params.items()}
-        except (KeyError, TypeError, ValueError):
-            return self.msgid % {name: _render(value) for name, value in self.params.items()}
+        values = {name: _render(value) for name, value in self.params.items()}
+        for template in (text, self.msgid):  # a translation that lost a parameter: German
+            try:
+                return template % values
+            except (KeyError, TypeError, ValueError):
+                continue
+        return self.msgid
 
     def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {"msgid": self.msgid}
