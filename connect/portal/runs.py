@@ -139,6 +139,16 @@ def _count_table(run: SyncRun) -> dict[str, Any]:
     }
 
 
+def _started_short(run: SyncRun) -> str:
+    """The run list's "gestartet" column: when, or since when it waits."""
+    if run.started_at:
+        return date_format(timezone.localtime(run.started_at), "d.m.Y H:i")
+    if run.status == RunStatus.QUEUED:
+        since = date_format(timezone.localtime(run.created_at), "d.m.Y H:i")
+        return _("in der Warteschlange seit %(since)s") % {"since": since}
+    return "\N{EN DASH}"
+
+
 class RunProgressView(CustomerView):
     """JSON of the active and recent runs, polled by the run list and detail pages."""
 
@@ -154,6 +164,7 @@ class RunProgressView(CustomerView):
                         "phase": r.phase,
                         "phase_label": phase_label(r.phase),
                         "started_text": _started_text(r),
+                        "started_short": _started_short(r),
                         "done": r.progress_done,
                         "total": r.progress_total,
                         "percent": r.progress_percent,

@@ -46,6 +46,8 @@
           if (text) text.textContent = run.total ? `${run.done} / ${run.total}` : run.phase_label;
           const started = row.querySelector("[data-started-text]");
           if (started) started.textContent = run.started_text;
+          const startedShort = row.querySelector("[data-started-short]");
+          if (startedShort) startedShort.textContent = run.started_short;
           if (row.id === "run-progress" && run.active) drawCounts(run.counts);
           if (!run.active && row.dataset.active === "true") { row.dataset.active = "false"; if (row.dataset.reloadWhenDone) location.reload(); }
         }

@@ -135,3 +135,16 @@ def test_the_progress_of_a_running_run_carries_its_counts_so_far(client, tenancy
     # and the page itself shows them too
     detail = client.get(reverse("portal:run", args=["alpha", run.pk])).text
     assert "Noch keine Zahlen" not in detail
+
+
+def test_the_run_list_learns_when_a_queued_run_started(client, tenancy):
+    run = SyncRun.objects.create(customer=tenancy.a, use_case="stammdaten", trigger="manual")
+    client.force_login(tenancy.admin_a)
+    listing = client.get(reverse("portal:runs", args=["alpha"])).text
+    assert "<td data-started-short>in der Warteschlange seit" in listing
+    sync_run_start(run=run)
+    run.refresh_from_db()
+    progress = client.get(reverse("portal:runs-progress", args=["alpha"])).json()
+    (mine,) = [r for r in progress["runs"] if r["id"] == run.pk]
+    assert mine["status_label"] == "läuft"
+    assert mine["started_short"] == timezone.localtime(run.started_at).strftime("%d.%m.%Y %H:%M")
