@@ -99,7 +99,7 @@ AUDIT_OBJECT_LABELS = {
     "membership": _("Mitgliedschaft"),
     "token": _("API-Token"),
     "facilioo_connection": _("facilioo-Verbindung"),
-    "usecase": _("Anwendungsfall"),
+    "usecase": _("Datenbereich"),
     "run": _("Lauf"),
     "reconciliation": _("Abgleich"),
     "record": _("Datensatz"),
@@ -107,8 +107,8 @@ AUDIT_OBJECT_LABELS = {
     "erp_export": _("ERP-Export"),
     "erp_profile": _("Importprofil"),
     "erp_push_token": _("Übermittlungs-Token"),
-    "useractivation": _("Anwendungsfall"),
-    "usecaseactivation": _("Anwendungsfall"),
+    "useractivation": _("Datenbereich"),
+    "usecaseactivation": _("Datenbereich"),
     "faciliooconnection": _("facilioo-Verbindung"),
 }
 AUDIT_VERB_LABELS = {
@@ -140,7 +140,7 @@ AUDIT_VERB_LABELS = {
 
 # Fields named in audit entries' changes.
 FIELD_LABELS = {
-    "use_case": _("Anwendungsfall"),
+    "use_case": _("Datenbereich"),
     "dry_run": _("Vorschau"),
     "enabled": _("aktiviert"),
     "paused": _("pausiert"),
@@ -271,7 +271,7 @@ def audit_object_label(code: str) -> str:
 
 
 def audit_action_label(action: str) -> str:
-    """``usecase.dokumente.enable`` -> "Anwendungsfall Dokumente: aktiviert"."""
+    """``usecase.dokumente.enable`` -> "Datenbereich Dokumente: aktiviert"."""
     from integrations.usecases import UseCase
 
     parts = action.split(".")
@@ -326,3 +326,17 @@ def value_text(value: Any) -> str:
     if isinstance(value, dict):
         return ", ".join(f"{k}: {value_text(v)}" for k, v in value.items())
     return str(value)
+
+
+# Actions of a preview that write a record: one without a facilioo id would be created.
+_PREVIEW_WRITES = frozenset({"created", "updated", "adopted"})
+NEW_RECORD = _("neu")
+
+
+def facilioo_id_text(facilioo_id: int | None, action: str, *, dry_run: bool) -> str:
+    """A facilioo id as a run log shows it: a preview's new record is "neu", never an id."""
+    if facilioo_id is not None and facilioo_id > 0:
+        return str(facilioo_id)
+    if (facilioo_id is not None and facilioo_id < 0) or (dry_run and action in _PREVIEW_WRITES):
+        return str(NEW_RECORD)
+    return ""

@@ -325,8 +325,9 @@ def schedule_picker(
     After a refused save it shows what was entered (``posted``), so nothing typed is lost.
     """
     schedule = schedule_of(row) if row is not None else None
+    preset = schedule_clean(default)
     if schedule is None:
-        schedule = schedule_clean(default)
+        schedule = preset
     days = set(schedule.days)
     times = ", ".join(schedule.time_texts)
     if posted and "days" in posted:
@@ -339,4 +340,8 @@ def schedule_picker(
         "times": times,
         "label": schedule_label(row) if row is not None else schedule.label(),
         "min_interval": min_interval_minutes(),
+        # Where the schedule comes from: the product's preset until someone changes it.
+        "preset": preset.label(),
+        "is_preset": schedule.label() == preset.label(),
+        "spread": int(getattr(settings, "SYNC_SCHEDULE_SPREAD_MINUTES", 0)),
     }

@@ -12,10 +12,12 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.utils.translation import gettext_noop
 
 from connect.models import User
 from connect.request_context import current_user
 from connect.services.audit import audit_record, changes_between, snapshot
+from integrations.phrases import phrase
 
 # What the audit log shows of a user; the password only as "changed".
 USER_FIELDS = (
@@ -38,7 +40,7 @@ def _audit_login(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
         actor=user,
         action="auth.login",
         obj=user,
-        reason="API-Token" if kwargs.get("via") == "api" else "",
+        reason=phrase(gettext_noop("API-Token")) if kwargs.get("via") == "api" else "",
     )
 
 
@@ -94,7 +96,11 @@ def _audit_user(sender: Any, instance: User, created: bool, **kwargs: Any) -> No
         token_revoke(
             user=instance,
             actor=current_user(),
-            reason="Passwort geändert" if "password" in changes else "Benutzer deaktiviert",
+            reason=phrase(
+                gettext_noop("Passwort geändert")
+                if "password" in changes
+                else gettext_noop("Benutzer deaktiviert")
+            ),
         )
 
 

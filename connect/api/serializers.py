@@ -68,6 +68,11 @@ class RunSerializer(serializers.ModelSerializer):
 
 class RunItemSerializer(serializers.ModelSerializer):
     run_id = serializers.IntegerField()
+    message = serializers.CharField(
+        source="message_text",
+        read_only=True,
+        help_text="What happened to the record, in the request's language.",
+    )
     entity_label = serializers.SerializerMethodField(
         help_text="The entity's name in the request's language (as in the portal)."
     )

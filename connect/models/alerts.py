@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from integrations.phrases import stored_text
+
 
 class AlertKind(models.TextChoices):
     RUN_FAILED = "run_failed", _("Lauf fehlgeschlagen")
@@ -20,6 +22,9 @@ class Alert(models.Model):
     use_case = models.CharField(_("Anwendungsfall"), max_length=20, blank=True)
     kind = models.CharField(_("Art"), max_length=30, choices=AlertKind.choices)
     message = models.TextField(_("Meldung"))
+    # The message as codes (integrations.phrases), written in the reader's language; alerts from
+    # before have none and show ``message`` (German).
+    message_data = models.JSONField(null=True, blank=True)
     occurrences = models.PositiveIntegerField(_("Anzahl"), default=1)
     last_run = models.ForeignKey(
         "connect.SyncRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -43,3 +48,8 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.kind} {'offen' if self.closed_at is None else 'geschlossen'}"
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language."""
+        return stored_text(self.message_data, self.message)

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from integrations.phrases import stored_text
+
 
 class AuditLog(models.Model):
     """Who changed what, when; old and new values of non-secret fields. Written by services only."""
@@ -21,6 +23,9 @@ class AuditLog(models.Model):
     object_id = models.CharField(max_length=60, blank=True)
     changes = models.JSONField(_("Änderungen"), default=dict)  # {field: [old, new]}
     reason = models.CharField(_("Begründung"), max_length=500, blank=True)
+    # A reason the product gives (not one a person typed) as codes (integrations.phrases), shown in
+    # the reader's language; entries from before have none and show ``reason``.
+    reason_data = models.JSONField(null=True, blank=True)
     # Where a change came from: the client's address (behind a trusted proxy: its header) and
     # program; empty for the CLI, beat and the worker.
     ip_address = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
@@ -36,3 +41,8 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language."""
+        return stored_text(self.reason_data, self.reason)

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from integrations.phrases import stored_text
+
 
 class FaciliooEnvironment(models.TextChoices):
     PRODUCTION = "production", _("Produktion")
@@ -36,6 +38,8 @@ class FaciliooConnection(models.Model):
         default=ConnectionState.UNTESTED,
     )
     state_message = models.CharField(_("Meldung"), max_length=500, blank=True)
+    # The message as codes (integrations.phrases), in the reader's language; older results: none.
+    state_data = models.JSONField(null=True, blank=True)
     last_tested_at = models.DateTimeField(_("zuletzt getestet"), null=True, blank=True)
     # The last conformance probe ("Schnittstelle prüfen"): its JSON result and when it ran.
     probe_result = models.JSONField(_("letzte Schnittstellenprüfung"), null=True, blank=True)
@@ -48,3 +52,8 @@ class FaciliooConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} → facilioo ({self.environment})"
+
+    @property
+    def state_text(self) -> str:
+        """The last test's message in the active language."""
+        return stored_text(self.state_data, self.state_message)

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from integrations.phrases import stored_text
 from integrations.usecases import UseCase
 
 
@@ -124,6 +125,9 @@ class SyncRunItem(models.Model):
     action = models.CharField(_("Aktion"), max_length=12, choices=ItemAction.choices)
     reason = models.CharField(_("Grund"), max_length=40, blank=True)
     message = models.CharField(_("Meldung"), max_length=500, blank=True)
+    # The message as codes (integrations.phrases), written in the reader's language; rows from
+    # before have none and show ``message`` (German).
+    message_data = models.JSONField(null=True, blank=True)
     erp_key = models.CharField(_("ERP-Schlüssel"), max_length=200)
     external_id = models.CharField(_("externalId"), max_length=200, blank=True)
     facilioo_id = models.BigIntegerField(_("facilioo-ID"), null=True, blank=True)
@@ -147,3 +151,8 @@ class SyncRunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.erp_key} {self.action}"
+
+    @property
+    def message_text(self) -> str:
+        """The message in the active language."""
+        return stored_text(self.message_data, self.message)

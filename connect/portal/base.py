@@ -78,7 +78,7 @@ def settings_save(
     except ApplicationError as exc:
         return list(exc.extra.get("errors") or [exc.message])
     messages.success(
-        request, _("Die Einstellungen wurden gespeichert und der Anwendungsfall ist aktiv.")
+        request, _("Die Einstellungen wurden gespeichert und der Datenbereich ist aktiv.")
     )
     return []
 

@@ -11,7 +11,8 @@ from connect.models import UseCaseActivation
 from connect.portal.base import CustomerView
 from integrations import registry
 from integrations.sync.mapping_table import MAPPING
-from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS, REASONS
+from integrations.sync.reasons import REASONS
+from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS
 
 
 class FieldMappingView(CustomerView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
-from connect.labels import phase_label
+from connect.labels import action_label, entity_label, phase_label
 from connect.models import ItemAction, RunStatus, SyncRun, Trigger
 from connect.pagination import keyset_links, keyset_page, parse_cursor
 from connect.portal.base import CustomerView
@@ -110,6 +111,43 @@ def _started_text(run: SyncRun) -> str:
     return _("nicht gestartet")
 
 
+def no_counts_text(run: SyncRun) -> str:
+    """Why the counts table is empty."""
+    if run.status == RunStatus.QUEUED:
+        return _("Noch keine Zahlen: der Lauf wartet auf einen Worker.")
+    if run.is_active:
+        return _(
+            "Noch keine Zahlen: sie erscheinen hier, sobald der Lauf die ersten Datensätze "
+            "verarbeitet hat."
+        )
+    return _("Keine Zahlen.")
+
+
+def _count_table(run: SyncRun) -> dict[str, Any]:
+    """The run page's counts as the polling redraws them: column labels, then one row per
+    entity (its label and a number or "" per column). A running run's counts are those of
+    the batches it has written so far."""
+    actions = sorted({a for c in run.counts.values() for a in c})
+    return {
+        "empty": no_counts_text(run),
+        "columns": [action_label(a) for a in actions],
+        "rows": [
+            [entity_label(entity), [run.counts[entity].get(a, "") for a in actions]]
+            for entity in sorted(run.counts)
+        ],
+    }
+
+
+def _started_short(run: SyncRun) -> str:
+    """The run list's "gestartet" column: when, or since when it waits."""
+    if run.started_at:
+        return date_format(timezone.localtime(run.started_at), "d.m.Y H:i")
+    if run.status == RunStatus.QUEUED:
+        since = date_format(timezone.localtime(run.created_at), "d.m.Y H:i")
+        return _("in der Warteschlange seit %(since)s") % {"since": since}
+    return "\N{EN DASH}"
+
+
 class RunProgressView(CustomerView):
     """JSON of the active and recent runs, polled by the run list and detail pages."""
 
@@ -125,10 +163,12 @@ class RunProgressView(CustomerView):
                         "phase": r.phase,
                         "phase_label": phase_label(r.phase),
                         "started_text": _started_text(r),
+                        "started_short": _started_short(r),
                         "done": r.progress_done,
                         "total": r.progress_total,
                         "percent": r.progress_percent,
                         "active": r.is_active,
+                        "counts": _count_table(r),
                     }
                     for r in runs
                 ]
@@ -165,6 +205,7 @@ class RunDetailView(CustomerView):
                 entities=entities,
                 action_choices=ItemAction.choices,
                 count_columns=actions,
+                no_counts=no_counts_text(run),
             ),
         )
 

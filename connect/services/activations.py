@@ -111,7 +111,7 @@ def activation_enable(
     from connect.services.credentials import facilioo_connection_test
 
     if use_case not in registry.ENTRIES:
-        raise ApplicationError(_("Dieser Anwendungsfall kann noch nicht aktiviert werden."))
+        raise ApplicationError(_("Dieser Datenbereich kann noch nicht aktiviert werden."))
     chosen = _schedule_chosen(customer=customer, use_case=use_case, raw=schedule)
     test = facilioo_connection_test(customer=customer, actor=actor)
     if not test.ok:
@@ -194,7 +194,7 @@ def activation_set_paused(
 ) -> UseCaseActivation:
     activation = UseCaseActivation.objects.filter(customer=customer, use_case=use_case).first()
     if activation is None:
-        raise ApplicationError(_("Der Anwendungsfall ist nicht aktiviert."))
+        raise ApplicationError(_("Der Datenbereich ist nicht aktiviert."))
     if activation.paused != paused:
         activation.paused = paused
         activation.save(update_fields=["paused", "updated_at"])

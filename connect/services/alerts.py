@@ -21,9 +21,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop
 
 from connect.exceptions import ApplicationError
 from connect.models import (
@@ -41,7 +41,8 @@ from connect.models import (
 from connect.models.credentials import ConnectionState
 from connect.schedules import WEEKDAYS, schedule_of
 from connect.selectors.alerts import alert_recipients
-from integrations.sync.types import ATTENTION_REASONS
+from integrations.phrases import Phrase, phrase, sentences, to_data
+from integrations.sync.reasons import ATTENTION_REASONS
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
@@ -131,9 +132,14 @@ def _notify_resolved(
 
 
 def _open_or_update(
-    *, customer: Customer, use_case: str, kind: str, message: str, run: SyncRun | None
+    *, customer: Customer, use_case: str, kind: str, message: str | Phrase, run: SyncRun | None
 ) -> tuple[Alert, bool]:
-    """The open alert of this cause, updated; or a new one. Returns (alert, newly opened)."""
+    """The open alert of this cause, updated; or a new one. Returns (alert, newly opened).
+
+    A ``Phrase`` is stored as codes (shown in the reader's language) and as German text."""
+    data = to_data(message)
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(message)
     with transaction.atomic():
         alert = (
             Alert.objects.select_for_update()
@@ -147,7 +153,8 @@ def _open_or_update(
                         customer=customer,
                         use_case=use_case,
                         kind=kind,
-                        message=message,
+                        message=text,
+                        message_data=data,
                         last_run=run,
                     )
             except IntegrityError:
@@ -160,10 +167,13 @@ def _open_or_update(
         if run is not None and alert.last_run_id == run.pk:
             return alert, False  # the same run reported twice (runner and task failure hook)
         alert.occurrences += 1
-        alert.message = message
+        alert.message = text
+        alert.message_data = data
         if run is not None:
             alert.last_run = run
-        alert.save(update_fields=["occurrences", "message", "last_run", "last_seen_at"])
+        alert.save(
+            update_fields=["occurrences", "message", "message_data", "last_run", "last_seen_at"]
+        )
         return alert, False
 
 
@@ -193,31 +203,41 @@ def _attention_skips(run: SyncRun) -> dict[str, int]:
     return {row["reason"]: row["n"] for row in rows}
 
 
-def _records_skipped_message(skipped: dict[str, int]) -> str:
+def _records_skipped_message(skipped: dict[str, int]) -> Phrase:
+    # One form for one record, one for more (German and English count alike).
     parts = []
-    if skipped.get("foreign_match"):
+    if n := skipped.get("foreign_match"):
         parts.append(
-            ngettext(
-                "%(n)s Datensatz trägt in facilioo Ihre externe ID außerhalb Ihrer Mandanten "
-                "(Projekte) und wurde nicht übernommen.",
-                "%(n)s Datensätze tragen in facilioo Ihre externe ID außerhalb Ihrer Mandanten "
-                "(Projekte) und wurden nicht übernommen.",
-                skipped["foreign_match"],
+            phrase(
+                gettext_noop(
+                    "%(n)s Datensatz trägt in facilioo Ihre externe ID außerhalb Ihrer Mandanten "
+                    "(Projekte) und wurde nicht übernommen."
+                )
+                if n == 1
+                else gettext_noop(
+                    "%(n)s Datensätze tragen in facilioo Ihre externe ID außerhalb Ihrer "
+                    "Mandanten (Projekte) und wurden nicht übernommen."
+                ),
+                n=n,
             )
-            % {"n": skipped["foreign_match"]}
         )
-    if skipped.get("missing_reference"):
+    if n := skipped.get("missing_reference"):
         parts.append(
-            ngettext(
-                "%(n)s Datensatz verweist auf einen fehlenden Datensatz und wurde nicht "
-                "übertragen.",
-                "%(n)s Datensätze verweisen auf fehlende Datensätze und wurden nicht übertragen.",
-                skipped["missing_reference"],
+            phrase(
+                gettext_noop(
+                    "%(n)s Datensatz verweist auf einen fehlenden Datensatz und wurde nicht "
+                    "übertragen."
+                )
+                if n == 1
+                else gettext_noop(
+                    "%(n)s Datensätze verweisen auf fehlende Datensätze und wurden nicht "
+                    "übertragen."
+                ),
+                n=n,
             )
-            % {"n": skipped["missing_reference"]}
         )
-    parts.append(_("Einzelheiten stehen im Protokoll des Laufs."))
-    return " ".join(parts)
+    parts.append(phrase(gettext_noop("Einzelheiten stehen im Protokoll des Laufs.")))
+    return sentences(*parts)
 
 
 def _credentials_rejected(run: SyncRun) -> bool:
@@ -268,7 +288,7 @@ def alerts_after_run(*, run: SyncRun, kind: str | None = None) -> Alert | None:
     if kind is None:
         rejected = _credentials_rejected(run)
         kind = AlertKind.CREDENTIALS_REJECTED if rejected else AlertKind.RUN_FAILED
-    message = run.error_message or _("Der Lauf ist fehlgeschlagen.")
+    message = run.error_message or phrase(gettext_noop("Der Lauf ist fehlgeschlagen."))
     alert, opened = _open_or_update(
         customer=customer, use_case=run.use_case, kind=kind, message=message, run=run
     )
@@ -357,17 +377,20 @@ def _check_overdue(
     due_label = timezone.localtime(due, ZoneInfo(activation.schedule_timezone)).strftime(
         "%d.%m.%Y %H:%M"
     )
-    message = _(
-        "Der geplante Lauf von %(due)s hat nicht begonnen. Läuft Celery Beat, und arbeitet "
-        "ein Worker die Warteschlange ab?"
-    ) % {"due": due_label}
+    message = phrase(
+        gettext_noop(
+            "Der geplante Lauf von %(due)s hat nicht begonnen. Läuft Celery Beat, und arbeitet "
+            "ein Worker die Warteschlange ab?"
+        ),
+        due=due_label,
+    )
     existing = Alert.objects.filter(
         customer=customer,
         use_case=activation.use_case,
         kind=AlertKind.RUN_OVERDUE,
         closed_at__isnull=True,
     ).first()
-    if existing is not None and existing.message == message:
+    if existing is not None and existing.message_data == to_data(message):
         return  # the same missed due time, already reported
     alert, is_new = _open_or_update(
         customer=customer,
@@ -443,7 +466,7 @@ def membership_alerts_set(
     )
 
 
-def alert_parse_aborted(*, customer: Customer, message: str) -> Alert:
+def alert_parse_aborted(*, customer: Customer, message: str | Phrase) -> Alert:
     """Open (or count again) the alert that reading an ERP export was aborted: the task's worker
     was killed on every attempt (its memory ceiling, say), so the export is not read again."""
     alert, is_new = _open_or_update(

@@ -8,6 +8,7 @@ from knox.models import AuthToken
 
 from connect.models import User
 from connect.services.audit import audit_record
+from integrations.phrases import Phrase
 
 
 def token_list(*, user: User) -> QuerySet[AuthToken]:
@@ -22,7 +23,11 @@ def token_list(*, user: User) -> QuerySet[AuthToken]:
 
 
 def token_revoke(
-    *, user: User, actor: User | None = None, token_key: str | None = None, reason: str = ""
+    *,
+    user: User,
+    actor: User | None = None,
+    token_key: str | None = None,
+    reason: str | Phrase = "",
 ) -> int:
     """Revoke one of the user's tokens (by its key), or all of them; audited. Returns how many."""
     tokens = AuthToken.objects.filter(user=user)

@@ -8,10 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
 
 from connect.models import AuditLog, Customer, User
 from connect.request_context import current_context
+from integrations.phrases import Phrase, to_data
 
 # Fields whose values never enter the audit log, only the fact that they changed.
 # (A two-factor app's "key", a token's "digest", a session's data included.)
@@ -83,7 +86,7 @@ def audit_record(
     obj: models.Model | None = None,
     object_type: str = "",
     changes: Mapping[str, list[Any]] | None = None,
-    reason: str = "",
+    reason: str | Phrase = "",
     actor_fallback: str = "system",
 ) -> AuditLog:
     """One audit entry; the address, program and channel come from the current request."""
@@ -100,5 +103,11 @@ def audit_record(
         object_type=object_type or (obj._meta.model_name or "" if obj is not None else ""),
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         changes=dict(changes or {}),
-        reason=reason,
+        reason=_german(reason)[:500],
+        reason_data=to_data(reason),
     )
+
+
+def _german(text: str | Phrase) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)

@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from connect import crypto
 from connect.exceptions import ApplicationError
@@ -17,6 +18,7 @@ from connect.models import Customer, FaciliooConnection, User
 from connect.models.credentials import ConnectionState, FaciliooEnvironment
 from connect.selectors.credentials import facilioo_client_for
 from connect.services.audit import audit_record, changes_between
+from integrations.phrases import Phrase, phrase, to_data
 
 if TYPE_CHECKING:
     pass
@@ -116,6 +118,7 @@ def facilioo_connection_set(
     if changes:
         connection.state = ConnectionState.UNTESTED
         connection.state_message = ""
+        connection.state_data = None
     connection.save()
     if changes:
         audit_record(
@@ -196,30 +199,36 @@ def facilioo_connection_test(*, customer: Customer, actor: User | None) -> Conne
         return ConnectionTestResult(
             False, _("Es ist noch keine facilioo-Verbindung eingerichtet."), []
         )
+    # Stored as codes, so the connection page reads it in its reader's language.
+    said: str | Phrase
     try:
         with facilioo_client_for(connection=connection, max_retries=1) as client:
             tenants = client.test_connection()
     except crypto.SecretUnreadable:
-        result = ConnectionTestResult(
-            False,
-            _(
+        said = phrase(
+            gettext_noop(
                 "Das gespeicherte Passwort kann nicht entschlüsselt werden. "
                 "Bitte geben Sie es neu ein."
-            ),
-            [],
+            )
         )
+        tenants, ok = [], False
     except FaciliooError as exc:
-        result = ConnectionTestResult(False, str(exc.message), [])
+        said, tenants, ok = str(exc.message), [], False  # facilioo's words
     else:
-        result = ConnectionTestResult(
-            True,
-            _("Verbindung erfolgreich: %(n)d facilioo-Projekte sichtbar.") % {"n": len(tenants)},
-            tenants,
+        said = phrase(
+            gettext_noop("Verbindung erfolgreich: %(n)d facilioo-Projekte sichtbar."),
+            n=len(tenants),
         )
+        ok = True
+    result = ConnectionTestResult(ok, str(said), tenants)
     connection.state = ConnectionState.OK if result.ok else ConnectionState.FAILED
-    connection.state_message = result.message[:500]
+    with translation.override(settings.LANGUAGE_CODE):
+        connection.state_message = str(said)[:500]
+    connection.state_data = to_data(said)
     connection.last_tested_at = timezone.now()
-    connection.save(update_fields=["state", "state_message", "last_tested_at", "updated_at"])
+    connection.save(
+        update_fields=["state", "state_message", "state_data", "last_tested_at", "updated_at"]
+    )
     logger.info(
         "facilioo connection tested",
         extra={"customer": customer.slug, "ok": result.ok, "environment": connection.environment},

@@ -17,6 +17,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connect import jobs
 from connect.exceptions import ApplicationError
@@ -35,6 +36,7 @@ from connect.services.customers import customer_update
 from integrations.erp.file.limits import ExportLimits
 from integrations.erp.file.report import Finding, ValidationReport
 from integrations.erp.file.validator import validate_export
+from integrations.phrases import phrase
 
 MEGABYTE = 1024 * 1024
 ABORTED = "aborted"  # a report's problem code: reading killed the worker on every attempt
@@ -222,13 +224,18 @@ def parse_aborted(*, customer: Customer, name: str) -> str:
     every attempt: it is not delivered again."""
     from connect.services.alerts import alert_parse_aborted
 
-    message = _(
-        "Das Lesen von „%(name)s“ wurde %(attempts)s-mal abgebrochen, weil der Worker dabei "
-        "beendet wurde (zum Beispiel beim Überschreiten seiner Speichergrenze). Die Datei wird "
-        "nicht noch einmal gelesen; bitte prüfen Sie sie oder wenden Sie sich an den Support."
-    ) % {"name": name, "attempts": int(settings.ERP_PARSE_MAX_ATTEMPTS)}
+    message = phrase(
+        gettext_noop(
+            "Das Lesen von „%(name)s“ wurde %(attempts)s-mal abgebrochen, weil der Worker dabei "
+            "beendet wurde (zum Beispiel beim Überschreiten seiner Speichergrenze). Die Datei "
+            "wird nicht noch einmal gelesen; bitte prüfen Sie sie oder wenden Sie sich an den "
+            "Support."
+        ),
+        name=name,
+        attempts=int(settings.ERP_PARSE_MAX_ATTEMPTS),
+    )
     alert_parse_aborted(customer=customer, message=message)
-    return message
+    return str(message)
 
 
 def _sha256(path: str) -> str:
@@ -291,7 +298,7 @@ def _start_requested_runs(export: ErpExport) -> dict[str, Any]:
             customer=export.customer, use_case=use_case
         ).first()
         if activation is None or not activation.settings:
-            result[use_case] = {"error": _("Der Anwendungsfall ist nicht eingerichtet.")}
+            result[use_case] = {"error": _("Der Datenbereich ist nicht eingerichtet.")}
             continue
         try:
             with transaction.atomic():
@@ -299,7 +306,7 @@ def _start_requested_runs(export: ErpExport) -> dict[str, Any]:
                     customer=export.customer, use_case=use_case, trigger=Trigger.API
                 )
         except RunAlreadyActive:
-            result[use_case] = {"error": _("Es läuft bereits ein Lauf dieses Anwendungsfalls.")}
+            result[use_case] = {"error": _("Es läuft bereits ein Lauf dieses Datenbereichs.")}
             continue
         result[use_case] = {"run": run.pk}
     return result

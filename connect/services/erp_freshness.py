@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connect.models import (
     Alert,
@@ -32,6 +32,7 @@ from connect.models import (
 )
 from connect.models.customers import ErpSource
 from connect.selectors.erp_exports import erp_export_current
+from integrations.phrases import phrase
 
 logger = logging.getLogger(__name__)
 
@@ -162,13 +163,14 @@ def alerts_check_erp_stale(*, now: datetime | None = None) -> tuple[list[Alert],
                 closed += resolved
                 continue
             days = (now - data_time).days
-            message = _(
-                "Die ERP-Daten sind %(days)s Tage alt (vom %(when)s). Es ist kein neuerer "
-                "ERP-Export angekommen; bitte prüfen Sie den Export Ihres ERP-Systems."
-            ) % {
-                "days": days,
-                "when": timezone.localtime(data_time).strftime("%d.%m.%Y %H:%M"),
-            }
+            message = phrase(
+                gettext_noop(
+                    "Die ERP-Daten sind %(days)s Tage alt (vom %(when)s). Es ist kein neuerer "
+                    "ERP-Export angekommen; bitte prüfen Sie den Export Ihres ERP-Systems."
+                ),
+                days=days,
+                when=timezone.localtime(data_time).strftime("%d.%m.%Y %H:%M"),
+            )
             alert, is_new = _open_or_update(
                 customer=customer, use_case="", kind=AlertKind.ERP_STALE, message=message, run=None
             )

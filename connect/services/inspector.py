@@ -51,6 +51,7 @@ from integrations.erp.records import (
     VertragsArt,
     Wirtschaftseinheit,
 )
+from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.models import ExternalLink, FieldHold
@@ -58,10 +59,10 @@ from integrations.sync import stammdaten as maps
 from integrations.sync.engine import KEY_SEPARATOR
 from integrations.sync.links import links_rewrite_next_run
 from integrations.sync.mapping_table import mapping_for
+from integrations.sync.reasons import REASONS
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
 from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
 from integrations.sync.types import (
-    REASONS,
     DokumenteSettings,
     MapContext,
     Skip,
@@ -351,6 +352,8 @@ def record_explain(
                         # next run finds the person again by our id (or creates it).
                         live, live_error = None, _not_ours_message(link.facilioo_id)
                         _rewrite(customer, link)
+                    elif entity == "parties":
+                        live = {**live, **_contact_details_now(client, link.facilioo_id)}
                 else:
                     live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
                 if file_link is not None:
@@ -405,7 +408,7 @@ def record_explain(
         skip = result if isinstance(result, Skip) else None
         remedies = dict(REMEDIES)
     if skip is None and payload is None and history and history[0].action == "skipped":
-        skip = Skip(history[0].reason, history[0].message)
+        skip = Skip(history[0].reason, history[0].message_text)
     held = set(
         FieldHold.objects.filter(
             customer=customer, entity=entity, natural_key=KEY_SEPARATOR.join(key)
@@ -439,6 +442,28 @@ def _rewrite(customer: Customer, link: ExternalLink) -> None:
     """Deleted in facilioo, or a party without our id: the next run writes it again (so the
     messages below are true)."""
     links_rewrite_next_run(customer_id=customer.pk, records=[(link.entity, link.natural_key)])
+
+
+# The mapping rows of a party's contact details.
+CONTACT_ROWS = frozenset(
+    row for row, body in BODY_FIELD_OF_ROW["parties"].items() if body in dialect.CONTACT_TYPES
+)
+
+
+def _contact_details_now(client: FaciliooClient, party_id: int) -> dict[str, Any]:
+    """A party's e-mail and phone as facilioo holds them now (they are not in the party's
+    record but in its contact details), under their mapping rows' names."""
+    now: dict[str, Any] = {}
+    for row, body_field in BODY_FIELD_OF_ROW["parties"].items():
+        if body_field not in dialect.CONTACT_TYPES:
+            continue
+        values = [
+            value
+            for detail in client.contact_details(party_id, body_field)
+            if (value := dialect.contact_detail_value(detail))
+        ]
+        now[row] = ", ".join(values) if values else None
+    return now
 
 
 def _deleted_message(facilioo_id: int | str) -> str:
@@ -502,7 +527,8 @@ def _rows(
     for name in names:
         rule = rules.get(name)
         has_sent = name in sent
-        has_live = live is not None and compared(entity, name)
+        # A contact detail is read apart from its record (``_contact_details_now``).
+        has_live = live is not None and (compared(entity, name) or name in CONTACT_ROWS)
         live_now = live_value(entity, live, name) if live is not None else None
         rows.append(
             FieldRow(

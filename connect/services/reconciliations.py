@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 def not_reconcilable_message() -> str:
-    return _("Für diesen Anwendungsfall gibt es keinen Abgleich.")
+    return _("Für diesen Datenbereich gibt es keinen Abgleich.")
 
 
 def reconciliation_request(
@@ -167,7 +167,7 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
     ).first()
     connection = FaciliooConnection.objects.filter(customer=rec.customer).first()
     if activation is None or not activation.settings:
-        return _finish(rec, error=_("Der Anwendungsfall ist nicht eingerichtet."))
+        return _finish(rec, error=_("Der Datenbereich ist nicht eingerichtet."))
     if connection is None:
         return _finish(rec, error=_("Es ist keine facilioo-Verbindung eingerichtet."))
     try:

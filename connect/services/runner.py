@@ -119,7 +119,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         return sync_run_finish(
             run=run,
             status=RunStatus.FAILED,
-            error_message=_("Der Anwendungsfall ist nicht eingerichtet."),
+            error_message=_("Der Datenbereich ist nicht eingerichtet."),
         )
     if connection is None:
         return sync_run_finish(
@@ -131,7 +131,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         return sync_run_finish(
             run=run,
             status=RunStatus.FAILED,
-            error_message=_("Dieser Anwendungsfall kann noch nicht synchronisiert werden."),
+            error_message=_("Dieser Datenbereich kann noch nicht synchronisiert werden."),
         )
     if erp_run_before_read(run=run):
         # The export the last successful run read, and unchanged settings: nothing to do.
@@ -186,7 +186,8 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         except FaciliooCredentialsError as exc:
             connection.state = "failed"
             connection.state_message = str(exc.message)[:500]
-            connection.save(update_fields=["state", "state_message"])
+            connection.state_data = None
+            connection.save(update_fields=["state", "state_message", "state_data"])
             return sync_run_finish(
                 run=run,
                 status=RunStatus.FAILED,

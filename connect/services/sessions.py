@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from connect.models import User
 from connect.services.audit import audit_record
+from integrations.phrases import phrase
 
 
 def session_end_all(*, user: User) -> int:
@@ -24,7 +26,7 @@ def logout_everywhere(*, user: User, actor: User | None) -> tuple[int, int]:
     """Revoke all tokens and end all sessions of the user (audited); (tokens, sessions)."""
     from connect.services.api_tokens import token_revoke
 
-    tokens = token_revoke(user=user, actor=actor, reason="überall abgemeldet")
+    tokens = token_revoke(user=user, actor=actor, reason=phrase(gettext_noop("überall abgemeldet")))
     sessions = session_end_all(user=user)
     audit_record(
         customer=None,

@@ -16,6 +16,7 @@ from connect.exceptions import ApplicationError
 from connect.models import Customer, RunStatus, SyncRun, SyncRunItem, User
 from connect.models.sync_logs import ACTIVE_STATUSES
 from connect.services.audit import audit_record
+from integrations.phrases import to_data
 from integrations.sync.links import ItemRecord
 from integrations.usecases import UseCase
 
@@ -156,7 +157,8 @@ def sync_run_items_record(*, run: SyncRun, items: Iterable[ItemRecord]) -> int:
             entity=i.entity,
             action=i.action,
             reason=i.reason,
-            message=i.message[:500],
+            message=str(i.message)[:500],
+            message_data=to_data(i.message),
             erp_key=i.erp_key[:200],
             external_id=i.external_id[:200],
             facilioo_id=i.facilioo_id,

@@ -18,8 +18,7 @@ from django.contrib.auth import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.models import Device
@@ -28,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from connect.models import Role, User
 from connect.services.audit import audit_record
+from integrations.phrases import phrase
 
 RECOVERY_CODES = 10
 RECOVERY_CODE_DIGITS = 8
@@ -217,6 +217,10 @@ def verify_code(request: HttpRequest, user: User, code: str) -> CodeCheck:
             actor=user,
             action="auth.2fa_verify",
             obj=user,
-            reason=_("Wiederherstellungscode") if isinstance(check.device, StaticDevice) else "",
+            reason=(
+                phrase(gettext_noop("Wiederherstellungscode"))
+                if isinstance(check.device, StaticDevice)
+                else ""
+            ),
         )
     return check

@@ -242,8 +242,9 @@ REST_KNOX = {
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1_048_576)
 API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
-    "TITLE": "Connect · facilioo API",
-    "DESCRIPTION": "Customers, the facilioo connection, use cases, runs and their record logs.",
+    # In the reader's language (the schema and the documentation page follow the request's).
+    "TITLE": _("Connect · facilioo API"),
+    "DESCRIPTION": _("Kunden, die facilioo-Verbindung, Datenbereiche, Läufe und ihre Protokolle."),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -70,6 +70,15 @@ def value_text(value: object) -> str:
 
 
 @register.filter
+def facilioo_id_text(item: object, dry_run: bool = False) -> str:
+    """A run-log row's facilioo id; a preview's record that facilioo does not have yet is
+    "neu" (older previews stored made-up negative ids for them)."""
+    return labels.facilioo_id_text(
+        getattr(item, "facilioo_id", None), getattr(item, "action", ""), dry_run=bool(dry_run)
+    )
+
+
+@register.filter
 def explainable(entity: str) -> bool:
     """Whether the record inspector explains records of this entity (Stammdaten ones)."""
     from connect.services.inspector import KIND_OF_ENTITY

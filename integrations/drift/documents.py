@@ -19,13 +19,8 @@ from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
 from integrations.sync.dokumente import map_document, map_document_group, map_file
 from integrations.sync.engine import erp_key_label
 from integrations.sync.filters import document_skip_reason, document_target
-from integrations.sync.types import (
-    REASONS,
-    DokumenteSettings,
-    MapContext,
-    Skip,
-    TargetPayload,
-)
+from integrations.sync.reasons import REASONS
+from integrations.sync.types import DokumenteSettings, MapContext, Skip, TargetPayload
 from integrations.usecases import UseCase
 
 # What in the ERP (or in the Dokumente settings) would make a skipped document or folder sync.

@@ -32,12 +32,14 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.erp.base import ErpConnector
 from integrations.erp.records import NaturalKey
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
+from integrations.phrases import Phrase, phrase
 from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.existing import ADOPT_MARK
 from integrations.sync.ids import external_id_change_reason
@@ -49,7 +51,8 @@ from integrations.sync.links import (
     OrmLinkStore,
     RunLedger,
 )
-from integrations.sync.types import ATTENTION_REASONS, REASONS, MapContext, Skip, TargetPayload
+from integrations.sync.reasons import ATTENTION_REASONS
+from integrations.sync.types import MapContext, Skip, TargetPayload
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
@@ -200,8 +203,8 @@ class Stream:
     # A parent of the same entity may be in the same batch (folders): written in waves.
     waves: bool = False
 
-    def missing_parent(self) -> str:
-        return _("Der übergeordnete Datensatz ist in facilioo nicht vorhanden.")
+    def missing_parent(self) -> str | Phrase:
+        return phrase(gettext_noop("Der übergeordnete Datensatz ist in facilioo nicht vorhanden."))
 
     def prepare(self, engine: SyncEngine, payloads: list[TargetPayload]) -> list[Write]:
         return engine.prepare(self, payloads)
@@ -528,8 +531,9 @@ class SyncEngine:
                     "created" if w.facilioo_id is None else ("adopted" if w.adopted else "updated"),
                     w.payload.key,
                     external_id=w.payload.external_id,
-                    facilioo_id=w.facilioo_id,
-                    message=_("Vorschau: würde geschrieben."),
+                    # A placeholder (a record under a new parent) is no facilioo id.
+                    facilioo_id=w.facilioo_id if (w.facilioo_id or 0) > 0 else None,
+                    message=phrase(gettext_noop("Vorschau: würde geschrieben.")),
                 )
             return
         creates = [key for w in writes for key in stream.journal_keys(w)]
@@ -558,7 +562,7 @@ class SyncEngine:
                 p.key,
                 reason="number_taken" if number_taken else "facilioo_rejected",
                 message=(
-                    f"{REASONS['number_taken']} ({result.message})"
+                    Phrase.reason_with("number_taken", str(result.message))
                     if number_taken
                     else str(result.message)
                 ),
@@ -579,9 +583,15 @@ class SyncEngine:
         # An update that moved our externalId says why (a new separator, the contract kind).
         previous = w.link.external_id if w.link and not (w.created or w.adopted) else ""
         reason = external_id_change_reason(previous, p.external_id)
-        message = f"{REASONS[reason]} ({_('bisher')}: {previous})" if reason else None
+        message: Phrase | None = (
+            Phrase.reason_with(
+                reason, phrase(gettext_noop("bisher: %(previous)s"), previous=previous)
+            )
+            if reason
+            else None
+        )
         if result.recreated:  # deleted in facilioo: created again, with every field
-            reason, message = "deleted_in_facilioo", str(REASONS["deleted_in_facilioo"])
+            reason, message = "deleted_in_facilioo", Phrase.reason("deleted_in_facilioo")
         self.log(
             p.entity,
             "created" if w.created or result.recreated else ("adopted" if w.adopted else "updated"),
@@ -619,7 +629,10 @@ class SyncEngine:
                 "skipped",
                 w.payload.key,
                 reason="foreign_match",
-                message=f"{REASONS['foreign_match']} (facilioo-ID {record.get(dialect.ID)})",
+                message=Phrase.reason_with(
+                    "foreign_match",
+                    phrase(gettext_noop("facilioo-ID %(id)s"), id=str(record.get(dialect.ID))),
+                ),
                 external_id=w.payload.external_id,
                 facilioo_id=record.get(dialect.ID),
             )
@@ -761,13 +774,13 @@ class SyncEngine:
             )
         )
 
-    def log_missing(self, payload: TargetPayload, detail: str) -> None:
+    def log_missing(self, payload: TargetPayload, detail: str | Phrase) -> None:
         self.log(
             payload.entity,
             "skipped",
             payload.key,
             reason="missing_reference",
-            message=f"{REASONS['missing_reference']} ({detail})",
+            message=Phrase.reason_with("missing_reference", detail),
             external_id=payload.external_id,
         )
 
@@ -836,7 +849,7 @@ class SyncEngine:
         *,
         action: str,
         mark: dict[str, Any],
-        message: str,
+        message: str | Phrase,
     ) -> bool:
         """One removal: the facilioo write (not in a dry run), the link marked, the log row."""
         key = key_of(link.natural_key)

@@ -6,9 +6,10 @@ from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils.translation import gettext
+from django.utils.translation import gettext_noop
 
 from integrations.erp.records import Dokument
+from integrations.phrases import phrase
 from integrations.sync.ids import contract_document_key
 from integrations.sync.types import DocumentTarget, DokumenteSettings, Skip, skip
 
@@ -108,14 +109,17 @@ def document_target(doc: Dokument) -> DocumentTarget | Skip:
         return DocumentTarget("contractId", contract_document_key(mandant, doc.vertrag_nr))
     if doc.einheit_nr:
         if not (doc.we_nr and doc.gebaeude_nr):
-            return skip("missing_reference", detail=gettext("Einheit ohne WE- oder Gebäudenummer"))
+            return skip(
+                "missing_reference",
+                detail=phrase(gettext_noop("Einheit ohne WE- oder Gebäudenummer")),
+            )
         return DocumentTarget(
             "unitId", ("einheit", mandant, doc.we_nr, doc.gebaeude_nr, doc.einheit_nr)
         )
     if doc.gebaeude_nr:
         if not doc.we_nr:
-            return skip("missing_reference", detail=gettext("Gebäude ohne WE-Nummer"))
+            return skip("missing_reference", detail=phrase(gettext_noop("Gebäude ohne WE-Nummer")))
         return DocumentTarget("propertyId", ("gebaeude", mandant, doc.we_nr, doc.gebaeude_nr))
     if doc.we_nr:
         return skip("we_only")
-    return skip("missing_reference", detail=gettext("Dokument ohne Zuordnung"))
+    return skip("missing_reference", detail=phrase(gettext_noop("Dokument ohne Zuordnung")))

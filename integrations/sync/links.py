@@ -22,6 +22,8 @@ from typing import Any, NamedTuple, Protocol
 
 from django.db import transaction
 
+from integrations.phrases import Phrase
+
 CHUNK = 500
 
 
@@ -58,7 +60,7 @@ class ItemRecord:
     action: str
     erp_key: str
     reason: str = ""
-    message: str = ""
+    message: str | Phrase = ""
     external_id: str = ""
     facilioo_id: int | None = None
     http_status: int | None = None

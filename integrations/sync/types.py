@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from django.utils.translation import gettext_lazy
-
 from integrations.erp.records import NaturalKey
+from integrations.phrases import Phrase
 from integrations.sync.ids import check_separator
+from integrations.sync.reasons import REASONS
 
 if TYPE_CHECKING:
-    from django_stubs_ext import StrPromise
+    pass
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024  # documents above 50 MB are not synced
 DEFAULT_SAFETY_BRAKE_PERCENT = 20  # docs/use-cases.md, section 'Records that leave the ERP'
@@ -27,77 +27,6 @@ MAX_FORMER_CONTRACT_MONTHS = 120
 
 DeletionPolicy = Literal["terminate", "delete"]
 DELETION_POLICIES: tuple[DeletionPolicy, ...] = ("terminate", "delete")
-
-
-# ---------------------------------------------------------------------------------------------
-# Reason codes: the one table of every reason a record is skipped or fails, with its German
-# message. The portal shows it (translated), the run log stores code and message.
-# ---------------------------------------------------------------------------------------------
-
-REASONS: dict[str, StrPromise] = {
-    # Both use cases
-    "no_email": gettext_lazy("Mieter hat keine E-Mail-Adresse."),
-    "invalid_email": gettext_lazy("Die E-Mail-Adresse des Mieters ist ungültig."),
-    "mandant_filtered": gettext_lazy("Der Mandant ist nicht zur Synchronisation ausgewählt."),
-    "no_facilioo_tenant": gettext_lazy(
-        "Der Wirtschaftseinheit ist kein facilioo-Mandant (Projekt) zugeordnet."
-    ),
-    "ambiguous_key": gettext_lazy(
-        "Eine ERP-Nummer enthält das Trennzeichen oder ist leer; die zusammengesetzte ID wäre "
-        "nicht eindeutig."
-    ),
-    "missing_reference": gettext_lazy(
-        "Der Datensatz verweist auf einen Datensatz, der im ERP oder in facilioo fehlt."
-    ),
-    "too_large": gettext_lazy("Das Dokument ist größer als die eingestellte Höchstgröße."),
-    "filtered_archive": gettext_lazy("Das Archiv des Dokuments ist nicht ausgewählt."),
-    "facilioo_rejected": gettext_lazy("facilioo hat den Datensatz abgelehnt."),
-    # Dokumente filters and targets
-    "not_released": gettext_lazy("Das Dokument ist im ERP nicht freigegeben."),
-    "filtered_keyword": gettext_lazy(
-        "Die Bemerkung des Dokuments enthält keines der ausgewählten Stichwörter."
-    ),
-    "filtered_date": gettext_lazy(
-        "Das Dokument ist älter als das eingestellte Datum oder hat kein Datum."
-    ),
-    "we_only": gettext_lazy(
-        "Dokument ist nur einer Wirtschaftseinheit zugeordnet; facilioo hat dafür kein Ziel."
-    ),
-    # Stammdaten
-    "missing_in_erp": gettext_lazy("Fehlt im ERP; in facilioo nicht gelöscht."),
-    "ended_contract": gettext_lazy(
-        "Der Vertrag ist bereits beendet und wird in facilioo nicht neu angelegt."
-    ),
-    "missing_name": gettext_lazy(
-        "Die Person hat weder Vor- noch Nachnamen noch Firma; facilioo verlangt einen Namen."
-    ),
-    # facilioo side (docs/facilioo.md, section 'Adopt only what is provably ours')
-    "foreign_match": gettext_lazy(
-        "In facilioo trägt ein Datensatz außerhalb Ihrer Mandanten (Projekte) diese externe "
-        "ID; er wurde nicht übernommen und nicht verändert."
-    ),
-    # a record already in facilioo whose externalId is rewritten in place (an update)
-    "contract_kind_added": gettext_lazy(
-        "Die externe ID des Vertrags enthält jetzt die Vertragsart (MV = Mietvertrag, EV = "
-        "Eigentümervertrag). Der Vertrag in facilioo wurde umbenannt, nicht neu angelegt."
-    ),
-    "external_id_changed": gettext_lazy(
-        "Die externe ID hat sich geändert (zum Beispiel durch ein anderes Trennzeichen). Der "
-        "Datensatz in facilioo wurde umbenannt, nicht neu angelegt."
-    ),
-    "deleted_in_facilioo": gettext_lazy("In facilioo gelöscht; mit allen Feldern wieder angelegt."),
-    "number_taken": gettext_lazy(
-        "facilioo hat das Anlegen abgelehnt, weil die Nummer in diesem Mandanten bereits "
-        "vergeben ist. Der Datensatz wird nicht erneut angelegt; bitte prüfen Sie den "
-        "bestehenden Datensatz in facilioo."
-    ),
-}
-
-
-# Skips that mean facilioo cannot hold what the ERP says until someone acts: our id on a
-# record outside the customer's reach, or a record whose parent is missing. A run with any of
-# them ends as a warning with an alert, never "succeeded".
-ATTENTION_REASONS: frozenset[str] = frozenset({"foreign_match", "missing_reference"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +38,7 @@ class Skip:
     """
 
     reason: str
-    message: str
+    message: str | Phrase
     entity: str | None = None
     key: NaturalKey | None = None
     # False: a filter took the record out of the sync's scope (too large): it is not marked as
@@ -120,15 +49,14 @@ class Skip:
 def skip(
     reason: str,
     *,
-    detail: str | None = None,
+    detail: str | Phrase | None = None,
     entity: str | None = None,
     key: NaturalKey | None = None,
 ) -> Skip:
     """A ``Skip`` with the message of ``reason`` from ``REASONS``, plus an optional detail."""
-    message = str(REASONS[reason])
-    if detail:
-        message = f"{message} ({detail})"
-    return Skip(reason=reason, message=message, entity=entity, key=key)
+    if reason not in REASONS:
+        raise KeyError(reason)  # an unknown reason is a programming error
+    return Skip(reason=reason, message=Phrase.reason_with(reason, detail), entity=entity, key=key)
 
 
 # ---------------------------------------------------------------------------------------------

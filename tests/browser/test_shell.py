@@ -7,8 +7,8 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from connect.models import Role
-from connect.services.sync_logs import sync_run_start
+from connect.models import Role, SyncRun
+from connect.services.sync_logs import sync_run_progress, sync_run_start
 from tests.browser.conftest import AXE_RUN
 from tests.browser.pages import log_in
 from tests.conftest import PASSWORD
@@ -83,6 +83,39 @@ def test_a_queued_run_that_starts_says_so_without_a_reload(live_server, page):
     expect(page.locator("#run-started")).to_contain_text("gestartet", timeout=15_000)
     assert page.locator("#run-status").inner_text() == "läuft"
     assert "Warteschlange" not in page.locator("#run-progress").inner_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_run_shows_its_numbers_so_far_without_a_reload(live_server, page):
+    # given: a queued run on its page: no numbers yet, and it says why
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    run = SyncRun.objects.create(
+        customer=customer, use_case="stammdaten", trigger="manual", status="queued"
+    )
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
+    page.goto(f"{live_server.url}/c/musterstadt/runs/{run.pk}/")
+    expect(page.locator("#run-counts")).to_contain_text("wartet auf einen Worker")
+    # when: a worker starts it and records its first batch, as the runner does
+    sync_run_start(run=run)
+    sync_run_progress(
+        run=run,
+        done=12,
+        total=40,
+        counts={"properties": {"created": 2}, "units": {"created": 4, "unchanged": 6}},
+    )
+    # then: the page shows since when it runs and the numbers so far, still running
+    expect(page.locator("#run-started")).to_contain_text("gestartet", timeout=15_000)
+    counts = page.locator("#run-counts")
+    expect(counts).to_contain_text("Einheiten", timeout=15_000)
+    assert page.locator("#run-status").inner_text() == "läuft"
+    assert "Noch keine Zahlen" not in counts.inner_text()
+    rows = counts.locator("tbody tr")
+    assert rows.count() == 2
+    headers = counts.locator("thead th").all_inner_texts()
+    assert headers == ["Entität", "angelegt", "unverändert"]
+    assert rows.nth(1).locator("td").all_inner_texts() == ["Einheiten", "4", "6"]
+    expect(page.locator("[data-progress-text]")).to_have_text("12 / 40")
 
 
 @pytest.mark.django_db(transaction=True)

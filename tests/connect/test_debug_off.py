@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
-from connect.management.commands.serve import web_command
+from connect.management.commands.serve import SANDBOX_HOST, parts_environment, web_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -148,3 +148,30 @@ def test_serve_asks_for_static_files_only_without_debug(settings):
     assert "--insecure" not in web_command("python", "manage.py", "127.0.0.1", 8000)
     settings.DEBUG = False
     assert "--insecure" in web_command("python", "manage.py", "127.0.0.1", 8000)
+
+
+def test_serve_points_every_part_at_the_sandbox_port_it_started(tmp_path):
+    # given: "serve --sandbox-port 8123", a sandbox address left over in the environment
+    env = parts_environment(
+        _embedded_env(tmp_path, FACILIOO_SANDBOX_URL="http://127.0.0.1:8025"),
+        sandbox_host=SANDBOX_HOST,
+        sandbox_port=8123,
+    )
+    code = (
+        "import django; django.setup();"
+        "from integrations.facilioo.client import FaciliooClient;"
+        "print(FaciliooClient.base_url_for('sandbox'))"
+    )
+    # when: a part (portal, worker, beat) asks for the sandbox's address
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    # then: it is the port the sandbox was started on
+    assert result.stdout.strip() == "http://127.0.0.1:8123"
+
+
+def test_serve_without_sandbox_keeps_the_configured_address(tmp_path):
+    env = parts_environment(
+        {"FACILIOO_SANDBOX_URL": "http://sandbox.example:9000"}, sandbox_host=None, sandbox_port=1
+    )
+    assert env["FACILIOO_SANDBOX_URL"] == "http://sandbox.example:9000"

@@ -288,3 +288,17 @@ def test_a_run_reads_the_newest_valid_upload(file_customer, tmp_path):
     assert run.status == RunStatus.SUCCEEDED, run.error_message
     assert run.counts["units"]["created"] == 60
     assert len(sandbox.state.records("units")) == 60
+
+
+@pytest.mark.django_db
+def test_the_note_to_upload_a_first_export_is_a_note_not_an_error(client, tenancy):
+    # given: a customer switched to ERP files who has not uploaded one yet
+    erp_source_set(customer=tenancy.a, actor=tenancy.admin_a, source="file")
+    client.force_login(tenancy.admin_a)
+    # when: the admin opens the ERP page
+    page = client.get(reverse("portal:erp", args=["alpha"])).content.decode()
+    # then: the page tells what to do as a note, not styled as an error
+    note = "Es liegt kein gültiger ERP-Export vor. Bitte laden Sie einen Export hoch."
+    assert f'<p class="note" id="erp-no-export" role="note">{note}</p>' in page
+    assert "errornote" not in page
+    assert "Die Mandanten erscheinen hier, sobald ein Export hochgeladen ist." in page

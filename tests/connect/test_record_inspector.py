@@ -204,3 +204,38 @@ def test_a_party_that_lost_our_id_is_not_shown_and_the_next_run_finds_the_person
     assert now != link.facilioo_id
     assert sandbox.state.store.external_ids("parties", now) == [link.external_id]
     assert sandbox.state.store.external_ids("parties", link.facilioo_id) == []
+
+
+def test_a_partys_e_mail_shows_what_facilioo_holds_now(client, synced):
+    # given: a tenant sent with an e-mail address, then changed by hand in facilioo
+    customer, sandbox, _run = synced
+    link = next(
+        link
+        for link in ExternalLink.objects.filter(customer=customer, entity="parties").order_by("id")
+        if (link.sent_body or {}).get("email")
+    )
+    sent = link.sent_body["email"]
+    client.force_login(MembershipFactory(customer=customer, role=Role.VIEWER).user)
+    url = page_url(customer, "parties", link.natural_key.split("\x1f"))
+
+    # when: the inspector is opened
+    x = client.get(url).context["x"]
+
+    # then: "facilioo jetzt" of the e-mail row is the address facilioo holds, the same as sent
+    email = next(row for row in x.fields if row.name == "contactDetails: E-Mail")
+    assert email.has_live
+    assert email.sent == sent
+    assert email.live == sent
+    assert not email.differs
+
+    # when: someone changes the address in facilioo
+    with FaciliooClient(sandbox.url, sandbox.email, sandbox.password, timeout=10) as facilioo:
+        (detail,) = facilioo.contact_details(link.facilioo_id, "email")
+        facilioo.patch(Entity.CONTACT_DETAILS, detail["id"], {"value": "neu@example.org"})
+    page = client.get(url)
+
+    # then: the page shows the new address, marked as differing
+    email = next(row for row in page.context["x"].fields if row.name == "contactDetails: E-Mail")
+    assert email.live == "neu@example.org"
+    assert email.differs
+    assert "neu@example.org" in page.content.decode()

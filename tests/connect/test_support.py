@@ -146,7 +146,7 @@ def test_dashboard_draws_the_trend_of_finished_runs_as_svg(client, tenancy, hist
 
 def test_field_mapping_page_lists_every_mapping_row_and_reason(client, tenancy):
     from integrations.sync.mapping_table import MAPPING
-    from integrations.sync.types import REASONS
+    from integrations.sync.reasons import REASONS
 
     client.force_login(tenancy.viewer_a)
     body = client.get(reverse("portal:mapping", kwargs={"slug": "alpha"})).content.decode()

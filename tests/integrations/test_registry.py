@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 
 from connect.models import Customer, FaciliooConnection
 from connect.portal.base import CustomerView
-from connect.services.credentials import facilioo_client_for, facilioo_connection_test
+from connect.selectors.credentials import facilioo_client_for
+from connect.services.credentials import facilioo_connection_test
 from integrations import registry
 from integrations.facilioo.ratelimit import rate_limiter_for
 from integrations.sync.settings import (

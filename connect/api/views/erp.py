@@ -149,7 +149,7 @@ def parse_sync(value: str | None) -> list[str]:
             continue
         if name not in SYNCABLE:
             raise ApplicationError(
-                _("Unbekannter Anwendungsfall „%(name)s“ in sync. Erlaubt sind: %(allowed)s.")
+                _("Unbekannter Datenbereich „%(name)s“ in sync. Erlaubt sind: %(allowed)s.")
                 % {"name": part.strip(), "allowed": ", ".join(SYNCABLE)}
             )
         if name not in chosen:

@@ -45,7 +45,7 @@ def _connection_data(connection: FaciliooConnection | None) -> dict[str, object]
         "username": connection.username,
         "environment": connection.environment,
         "state": connection.state,
-        "state_message": connection.state_message,
+        "state_message": connection.state_text,
         "last_tested_at": connection.last_tested_at,
         "password_set_at": connection.password_set_at,
     }

@@ -13,11 +13,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand, CommandParser
+
+# The sandbox listens on this machine only; the other parts reach it here.
+SANDBOX_HOST = "127.0.0.1"
 
 
 def _pump(name: str, stream: object) -> None:
@@ -34,6 +38,17 @@ def web_command(python: str, manage: str, host: str, port: int) -> list[str]:
     if not settings.DEBUG:
         command.append("--insecure")
     return command
+
+
+def parts_environment(
+    environ: Mapping[str, str], *, sandbox_host: str | None, sandbox_port: int
+) -> dict[str, str]:
+    """The environment of every part. With the sandbox on board, the portal, the workers and
+    beat talk to it on the port it was started on (not to ``FACILIOO_SANDBOX_URL``'s default)."""
+    env = dict(environ)
+    if sandbox_host is not None:
+        env["FACILIOO_SANDBOX_URL"] = f"http://{sandbox_host}:{sandbox_port}"
+    return env
 
 
 class Command(BaseCommand):
@@ -100,7 +115,13 @@ class Command(BaseCommand):
                 ],
             ),
         ]
-        if not options["no_sandbox"] and "facilioo_sandbox" in get_commands():
+        with_sandbox = not options["no_sandbox"] and "facilioo_sandbox" in get_commands()
+        env = parts_environment(
+            os.environ,
+            sandbox_host=SANDBOX_HOST if with_sandbox else None,
+            sandbox_port=options["sandbox_port"],
+        )
+        if with_sandbox:
             parts.append(
                 (
                     "sandbox",
@@ -109,6 +130,8 @@ class Command(BaseCommand):
                         manage,
                         "facilioo_sandbox",
                         "--seed",
+                        "--host",
+                        SANDBOX_HOST,
                         "--port",
                         str(options["sandbox_port"]),
                     ],
@@ -123,6 +146,7 @@ class Command(BaseCommand):
                 text=True,
                 bufsize=1,
                 start_new_session=True,
+                env=env,
             )
             threading.Thread(target=_pump, args=(name, proc.stdout), daemon=True).start()
             procs.append((name, proc))

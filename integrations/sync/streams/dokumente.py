@@ -26,8 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, BinaryIO, cast
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
 from integrations.facilioo import dialect
@@ -37,6 +36,7 @@ from integrations.facilioo.errors import (
     FaciliooRecordRejected,
     FaciliooUploadUrlExpired,
 )
+from integrations.phrases import Phrase, phrase
 from integrations.sync.differ import ChangeKind, target_hash
 from integrations.sync.dokumente import map_document, map_document_group, map_file
 from integrations.sync.engine import (
@@ -58,7 +58,6 @@ from integrations.sync.ids import file_key
 from integrations.sync.links import Link
 from integrations.sync.types import (
     DEFAULT_FILE_TYPE_IDS,
-    REASONS,
     DokumenteSettings,
     MapContext,
     Skip,
@@ -185,7 +184,7 @@ class DokumenteMapper(Mapper):
         if reason in COUNTED_ONLY:
             return [Counted("documents", f"skipped_{reason}")]
         if reason is not None:  # too_large: logged, out of scope; the file is not read
-            return [Skip(reason, str(REASONS[reason]), "documents", doc.key, in_scope=False)]
+            return [Skip(reason, Phrase.reason(reason), "documents", doc.key, in_scope=False)]
         # In the sync's scope: never removed from facilioo while it stays like this.
         seen: list[Mapped] = [Seen("documents", doc.key), Seen("files", file_key(doc))]
         target = document_target(doc)
@@ -210,8 +209,8 @@ class GroupStream(Stream):
     entity = "document-groups"
     waves = True
 
-    def missing_parent(self) -> str:
-        return _("Der übergeordnete Ordner fehlt in facilioo.")
+    def missing_parent(self) -> str | Phrase:
+        return phrase(gettext_noop("Der übergeordnete Ordner fehlt in facilioo."))
 
 
 @dataclass
@@ -254,17 +253,21 @@ class DocumentStream(Stream):
         writes: list[Write] = []
         for payload, file_payload in zip(payloads, files, strict=True):
             if parents.get(payload.refs[_GROUP]) is None:
-                engine.log_missing(payload, _("Der Ordner des Dokuments fehlt in facilioo."))
+                engine.log_missing(
+                    payload, phrase(gettext_noop("Der Ordner des Dokuments fehlt in facilioo."))
+                )
                 continue
             target = next(ref for name, ref in payload.refs.items() if name not in {_GROUP, _FILE})
             if parents.get(target) is None:
                 engine.log_missing(
                     payload,
-                    _(
-                        "Der Datensatz, dem das Dokument zugeordnet ist (%(ref)s), fehlt in "
-                        "facilioo. Läuft die Synchronisation der Stammdaten?"
-                    )
-                    % {"ref": erp_key_label(target)},
+                    phrase(
+                        gettext_noop(
+                            "Der Datensatz, dem das Dokument zugeordnet ist (%(ref)s), fehlt in "
+                            "facilioo. Läuft die Synchronisation der Stammdaten?"
+                        ),
+                        ref=erp_key_label(target),
+                    ),
                 )
                 continue
             fingerprint = target_hash(file_payload, file_payload.body)[:HALF]
@@ -416,7 +419,7 @@ class DocumentStream(Stream):
                 payload.key,
                 external_id=payload.external_id,
                 facilioo_id=out.doc_id,
-                message=_("Datei hochgeladen.") if out.uploaded else "",
+                message=phrase(gettext_noop("Datei hochgeladen.")) if out.uploaded else "",
             )
             return None
         if isinstance(out.error, FaciliooRecordRejected | FaciliooUploadUrlExpired):
@@ -442,7 +445,7 @@ class DocumentStream(Stream):
             delete,
             action="deleted",
             mark={"deleted": True},
-            message=_("Fehlt im ERP; in facilioo gelöscht."),
+            message=phrase(gettext_noop("Fehlt im ERP; in facilioo gelöscht.")),
         )
         if removed and file_link is not None and not engine.dry_run:
             engine.stage_mark(file_link, deleted=True)

@@ -18,8 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from integrations.erp.records import (
     Einheit,
@@ -36,6 +35,7 @@ from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound
 from integrations.facilioo.parties import PARTS, PartyWriter
+from integrations.phrases import Phrase, phrase
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind
 from integrations.sync.engine import (
@@ -55,7 +55,8 @@ from integrations.sync.engine import (
 from integrations.sync.filters import mandant_in_scope
 from integrations.sync.ids import AmbiguousKey, compose
 from integrations.sync.links import Link, LinkWrite
-from integrations.sync.types import REASONS, MapContext, Skip, StammdatenSettings, TargetPayload
+from integrations.sync.reasons import REASONS
+from integrations.sync.types import MapContext, Skip, StammdatenSettings, TargetPayload
 from integrations.usecases import UseCase
 
 # Bookkeeping of a party's parts (its body and contact details), never removal candidates.
@@ -181,7 +182,7 @@ class _Removable(Stream):
                 lambda: engine.delete_quietly(link.entity, link.facilioo_id),
                 action="deleted",
                 mark={"deleted": True},
-                message=_("Fehlt im ERP; in facilioo gelöscht."),
+                message=phrase(gettext_noop("Fehlt im ERP; in facilioo gelöscht.")),
             )
             return
         # Reported once: a resumed attempt does not report it again.
@@ -191,7 +192,7 @@ class _Removable(Stream):
             "missing",
             key_of(link.natural_key),
             reason="missing_in_erp",
-            message=str(REASONS["missing_in_erp"]),
+            message=Phrase.reason("missing_in_erp"),
             external_id=link.external_id,
             facilioo_id=link.facilioo_id,
         )
@@ -252,7 +253,7 @@ class ContractStream(Stream):
             terminate,
             action="terminated",
             mark={"terminated": True},
-            message=_("Vertrag fehlt im ERP; Kündigungsdatum gesetzt."),
+            message=phrase(gettext_noop("Vertrag fehlt im ERP; Kündigungsdatum gesetzt.")),
         )
 
 
@@ -374,8 +375,10 @@ class PartyStream(Stream):
             unlink,
             action="unlinked",
             mark={"terminated": True, "payload_hash": ""},
-            message=_(
-                "Fehlt im ERP; die Person bleibt in facilioo, unsere externe ID wurde entfernt."
+            message=phrase(
+                gettext_noop(
+                    "Fehlt im ERP; die Person bleibt in facilioo, unsere externe ID wurde entfernt."
+                )
             ),
         )
 

@@ -181,7 +181,7 @@ def test_push_with_an_unknown_use_case_is_refused(client, tenancy, media, push_t
     response = push(client, push_token, export_zip(tmp_path), query="?sync=stammdaten,mieten")
     assert response.status_code == 400
     assert response.json()["detail"] == (
-        "Unbekannter Anwendungsfall „mieten“ in sync. Erlaubt sind: stammdaten, dokumente."
+        "Unbekannter Datenbereich „mieten“ in sync. Erlaubt sind: stammdaten, dokumente."
     )
     assert not ErpExport.objects.exists()
 

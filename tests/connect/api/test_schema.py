@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 
 def test_schema_generates_valid_without_warnings(tmp_path):
@@ -42,3 +44,24 @@ def test_docs_page_loads_only_local_assets(client):
     assert "swagger-ui" in page
     assert "/static/drf_spectacular_sidecar/" in page
     assert not re.search(r"https?://", page), re.findall(r"https?://[^\s\"']+", page)
+
+
+@pytest.mark.django_db
+def test_the_api_description_follows_the_readers_language(client):
+    def info(language: str) -> dict[str, str]:
+        return client.get(
+            "/api/schema/",
+            HTTP_ACCEPT="application/vnd.oai.openapi+json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        ).json()["info"]
+
+    assert info("de")["description"] == (
+        "Kunden, die facilioo-Verbindung, Datenbereiche, Läufe und ihre Protokolle."
+    )
+    assert info("en")["description"] == (
+        "Customers, the facilioo connection, data areas, runs and their record logs."
+    )
+    page = client.get("/api/docs/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in page
+    assert "<title>Connect · facilioo API</title>" in page
+    translation.activate(settings.LANGUAGE_CODE)  # an English request leaves English active

@@ -121,7 +121,7 @@ def test_pausing_a_use_case_that_is_not_active_says_so(api, tenancy):
     api.force_authenticate(tenancy.admin_a)
     response = api.post(f"{URL}pause/", {}, format="json")
     assert response.status_code == 400
-    assert response.json()["detail"] == "Der Anwendungsfall ist nicht aktiviert."
+    assert response.json()["detail"] == "Der Datenbereich ist nicht aktiviert."
 
 
 def test_dokumente_settings_are_typed_and_validated_in_german(api, tenancy, connected):

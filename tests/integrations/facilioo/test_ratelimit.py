@@ -212,7 +212,8 @@ def test_runs_of_two_customers_use_the_limiters_of_their_own_accounts(db, settin
     import redis
 
     from connect.models import Customer
-    from connect.services.credentials import facilioo_client_for, facilioo_connection_set
+    from connect.selectors.credentials import facilioo_client_for
+    from connect.services.credentials import facilioo_connection_set
     from integrations.facilioo.errors import FaciliooError
 
     settings.REDIS_URL = redis_url

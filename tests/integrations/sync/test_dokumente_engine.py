@@ -22,9 +22,10 @@ from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooTransientError
 from integrations.models import ExternalLink
+from integrations.sync.reasons import ATTENTION_REASONS
 from integrations.sync.streams.dokumente import DokumenteSync
 from integrations.sync.streams.stammdaten import StammdatenSync
-from integrations.sync.types import ATTENTION_REASONS, DokumenteSettings, StammdatenSettings
+from integrations.sync.types import DokumenteSettings, StammdatenSettings
 from integrations.usecases import UseCase
 from tests.factories import run_engine, running_run
 from tooling.sandbox.testing import running_sandbox

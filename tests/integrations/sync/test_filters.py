@@ -216,6 +216,6 @@ def test_document_without_a_facilioo_target_is_skipped(reference, reason):
 def test_we_only_document_says_why():
     result = document_target(samples.dokument(**{**NO_REFERENCE, "we_nr": "0001"}))
 
-    assert result.message == (
+    assert str(result.message) == (
         "Dokument ist nur einer Wirtschaftseinheit zugeordnet; facilioo hat dafür kein Ziel."
     )

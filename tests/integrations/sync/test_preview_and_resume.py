@@ -7,12 +7,15 @@ HTTP), as a run started from the portal, the API or the command line does.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from connect.models import Customer, FaciliooConnection, RunStatus, SyncRun, UseCaseActivation
+from connect.models.customers import Role
 from connect.services import runner
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create
@@ -20,7 +23,7 @@ from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, Einheit
 from integrations.facilioo.errors import FaciliooTransientError
 from integrations.usecases import UseCase
-from tests.factories import activate_stammdaten, connect_to_sandbox
+from tests.factories import MembershipFactory, activate_stammdaten, connect_to_sandbox
 from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
 MANDANTEN = ["1000", "2000", "3000"]
@@ -199,3 +202,36 @@ def test_a_batch_that_fails_midway_resumes_to_the_counts_and_log_of_a_clean_run(
         assert external_ids(box, use_case) == expected_state
         assert resumed.counts == reference.counts
         assert log_rows(resumed) == log_rows(reference)
+
+
+def _facilioo_id_cells(page: str, erp_key: str) -> list[str]:
+    """The facilioo-ID column (7th) of the run log's rows for ``erp_key``."""
+    cells = []
+    for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S):
+        columns = re.findall(r"<td>(.*?)</td>", row, flags=re.S)
+        if len(columns) >= 7 and erp_key in columns[4]:
+            cells.append(columns[6].strip())
+    return cells
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_preview_shows_new_records_as_new_not_as_made_up_ids(settings, client):
+    with running_sandbox(seed=False) as sandbox:
+        customer = ready(settings, sandbox, slug="vorschau-ids", units=3)
+        admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+        # when: the first preview of an empty facilioo (new buildings and their entrances)
+        preview = run_now(customer, UseCase.STAMMDATEN, dry_run=True)
+    assert preview.status == RunStatus.SUCCEEDED, preview.error_message
+    client.force_login(admin)
+    url = reverse("portal:run", args=[customer.slug, preview.pk]) + "?entity=entrances"
+    german = client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # then: the entrances (written with their new building) have no id yet: "neu" / "new"
+    entrances = preview.items.filter(entity="entrances")
+    assert entrances.count() >= 1
+    assert not entrances.filter(facilioo_id__lt=0).exists()
+    keys = {k.partition(" ")[2] for k in entrances.values_list("erp_key", flat=True)}
+    for key in keys:
+        assert _facilioo_id_cells(german, key) == ["neu"]
+        assert _facilioo_id_cells(english, key) == ["new"]
+    assert not re.search(r"<td>-\d+</td>", german)

@@ -2,13 +2,8 @@ from datetime import date
 
 import pytest
 
-from integrations.sync.types import (
-    REASONS,
-    DokumenteSettings,
-    MapContext,
-    StammdatenSettings,
-    skip,
-)
+from integrations.sync.reasons import REASONS
+from integrations.sync.types import DokumenteSettings, MapContext, StammdatenSettings, skip
 from tests.integrations.sync.reason_codes import reason_codes_in_source
 
 SPEC_REASONS = {
@@ -43,7 +38,9 @@ def test_skip_carries_code_message_and_detail():
     result = skip("too_large", detail="60 MB", entity="files", key=("datei", "1000", "D-1"))
 
     assert result.reason == "too_large"
-    assert result.message == "Das Dokument ist größer als die eingestellte Höchstgröße. (60 MB)"
+    assert (
+        str(result.message) == "Das Dokument ist größer als die eingestellte Höchstgröße. (60 MB)"
+    )
     assert result.entity == "files"
     assert result.key == ("datei", "1000", "D-1")
 
