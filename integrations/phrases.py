@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext, gettext_noop
 
-from integrations.sync.reasons import REASONS
+from integrations.reasons import REASONS
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from django.shortcuts import render
 from connect.models import UseCaseActivation
 from connect.portal.base import CustomerView
 from integrations import registry
+from integrations.reasons import REASONS
 from integrations.sync.mapping_table import MAPPING
-from integrations.sync.reasons import REASONS
 from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS
 
 

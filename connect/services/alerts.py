@@ -42,7 +42,7 @@ from connect.models.credentials import ConnectionState
 from connect.schedules import WEEKDAYS, schedule_of
 from connect.selectors.alerts import alert_recipients
 from integrations.phrases import Phrase, phrase, sentences, to_data
-from integrations.sync.reasons import ATTENTION_REASONS
+from integrations.reasons import ATTENTION_REASONS
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)

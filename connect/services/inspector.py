@@ -55,11 +55,11 @@ from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.models import ExternalLink, FieldHold
+from integrations.reasons import REASONS
 from integrations.sync import stammdaten as maps
 from integrations.sync.engine import KEY_SEPARATOR
 from integrations.sync.links import links_rewrite_next_run
 from integrations.sync.mapping_table import mapping_for
-from integrations.sync.reasons import REASONS
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
 from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
 from integrations.sync.types import (

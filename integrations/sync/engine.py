@@ -40,6 +40,7 @@ from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
 from integrations.phrases import Phrase, phrase
+from integrations.reasons import ATTENTION_REASONS
 from integrations.sync.differ import ChangeKind, diff, target_hash
 from integrations.sync.existing import ADOPT_MARK
 from integrations.sync.ids import external_id_change_reason
@@ -51,7 +52,6 @@ from integrations.sync.links import (
     OrmLinkStore,
     RunLedger,
 )
-from integrations.sync.reasons import ATTENTION_REASONS
 from integrations.sync.types import MapContext, Skip, TargetPayload
 from integrations.usecases import UseCase
 

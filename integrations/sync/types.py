@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from integrations.erp.records import NaturalKey
 from integrations.phrases import Phrase
+from integrations.reasons import REASONS
 from integrations.sync.ids import check_separator
-from integrations.sync.reasons import REASONS
 
 if TYPE_CHECKING:
     pass

@@ -82,7 +82,7 @@ def test_a_skipped_record_names_its_reason_in_the_readers_language(client, tenan
 
 
 def _reason_in(*, language: str, code: str) -> str:
-    from integrations.sync.reasons import REASONS
+    from integrations.reasons import REASONS
 
     with translation.override(language):
         return str(REASONS[code])

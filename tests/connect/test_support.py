@@ -145,8 +145,8 @@ def test_dashboard_draws_the_trend_of_finished_runs_as_svg(client, tenancy, hist
 
 
 def test_field_mapping_page_lists_every_mapping_row_and_reason(client, tenancy):
+    from integrations.reasons import REASONS
     from integrations.sync.mapping_table import MAPPING
-    from integrations.sync.reasons import REASONS
 
     client.force_login(tenancy.viewer_a)
     body = client.get(reverse("portal:mapping", kwargs={"slug": "alpha"})).content.decode()

@@ -36,6 +36,7 @@ from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound
 from integrations.facilioo.parties import PARTS, PartyWriter
 from integrations.phrases import Phrase, phrase
+from integrations.reasons import REASONS
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind
 from integrations.sync.engine import (
@@ -55,7 +56,6 @@ from integrations.sync.engine import (
 from integrations.sync.filters import mandant_in_scope
 from integrations.sync.ids import AmbiguousKey, compose
 from integrations.sync.links import Link, LinkWrite
-from integrations.sync.reasons import REASONS
 from integrations.sync.types import MapContext, Skip, StammdatenSettings, TargetPayload
 from integrations.usecases import UseCase
 

@@ -22,7 +22,7 @@ from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooTransientError
 from integrations.models import ExternalLink
-from integrations.sync.reasons import ATTENTION_REASONS
+from integrations.reasons import ATTENTION_REASONS
 from integrations.sync.streams.dokumente import DokumenteSync
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from integrations.sync.reasons import REASONS
+from integrations.reasons import REASONS
 from tests.integrations.sync.reason_codes import reason_codes_in_source
 
 

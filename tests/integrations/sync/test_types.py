@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from integrations.sync.reasons import REASONS
+from integrations.reasons import REASONS
 from integrations.sync.types import DokumenteSettings, MapContext, StammdatenSettings, skip
 from tests.integrations.sync.reason_codes import reason_codes_in_source
 
