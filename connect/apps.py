@@ -8,10 +8,12 @@ class ConnectConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.contrib import admin
+        # Imported here, not at the top: they use models, which load only after every app's
+        # AppConfig (Django's app registry).
+        from django.contrib import admin  # noqa: PLC0415
 
-        from connect import signals  # noqa: F401 - connects the receivers
-        from connect.admin_audit import audit_every_admin
+        from connect import signals  # noqa: F401, PLC0415 - connects the receivers
+        from connect.admin_audit import audit_every_admin  # noqa: PLC0415
 
         # Every app's admin module is loaded by now (django.contrib.admin's ready() runs first).
         audit_every_admin(admin.site)

@@ -18,6 +18,9 @@ from typing import Any
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from django_celery_beat.tzcrontab import TzAwareCrontab
 
+from connect.models import UseCaseActivation
+from connect.periodic import schedule_offset
+
 logger = logging.getLogger(__name__)
 
 SCHEDULED_RUN_TASK = "integrations.sync_scheduled"
@@ -86,8 +89,6 @@ def _spread_crontab(
 
 def activation_offset(activation_id: int) -> timedelta:
     """The spread offset of an activation's scheduled runs (its customer's)."""
-    from connect.models import UseCaseActivation
-    from connect.periodic import schedule_offset
 
     customer_id = (
         UseCaseActivation.objects.filter(pk=activation_id)

@@ -1,8 +1,9 @@
 from django.http import HttpRequest
 
+from integrations import registry
+
 
 def portal(request: HttpRequest) -> dict[str, object]:
-    from integrations import registry
 
     return {
         "site_header": "Connect · facilioo",

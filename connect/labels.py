@@ -18,6 +18,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from connect.models import ItemAction, Trigger
+from integrations.usecases import UseCase
+
 # facilioo entity (path name) -> label, in German with an English translation.
 ENTITY_LABELS = {
     "properties": _("Gebäude (Liegenschaften)"),
@@ -237,7 +240,6 @@ def role_label(code: str) -> str:
 
 
 def action_label(code: str) -> str:
-    from connect.models import ItemAction
 
     if code in ItemAction.values:
         return str(ItemAction(code).label)
@@ -254,7 +256,6 @@ def phase_label(code: str) -> str:
 
 def trigger_label(code: str) -> str:
     """Who started a run or reconciliation (the run's trigger choices)."""
-    from connect.models import Trigger
 
     return str(Trigger(code).label) if code in Trigger.values else code
 
@@ -272,7 +273,6 @@ def audit_object_label(code: str) -> str:
 
 def audit_action_label(action: str) -> str:
     """``usecase.dokumente.enable`` -> "Datenbereich Dokumente: aktiviert"."""
-    from integrations.usecases import UseCase
 
     parts = action.split(".")
     if len(parts) < 2 or parts[0] not in AUDIT_OBJECT_LABELS:

@@ -11,6 +11,9 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
+
+from connect.services.two_factor import two_factor_required
 
 
 class NoStoreApiMiddleware:
@@ -65,9 +68,6 @@ class TwoFactorMiddleware:
 
     @staticmethod
     def _target(user: Any) -> str:
-        from django_otp import user_has_device
-
-        from connect.services.two_factor import two_factor_required
 
         if user_has_device(user, confirmed=True):
             return "login-otp"

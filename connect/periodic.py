@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class PeriodicTaskSpec:
@@ -41,7 +43,6 @@ def schedule_offset(customer_id: int) -> timedelta:
     fire at 02:00 start spread over the window instead of in the same second. A window of 0
     switches spreading off.
     """
-    from django.conf import settings
 
     window = int(getattr(settings, "SYNC_SCHEDULE_SPREAD_MINUTES", 0))
     if window <= 0:

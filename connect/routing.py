@@ -28,10 +28,15 @@ import logging
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
+from connect.models import SyncRun
+from connect.selectors.erp_exports import erp_export_current
+from connect.selectors.erp_sources import FILE
+from integrations.models import ExternalLink
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
@@ -60,11 +65,9 @@ class RunSize:
 def erp_units(customer: Any) -> int:
     """Units in the customer's ERP portfolio, without reading it: the demo size, or the row
     count the validation stored for ``einheiten.csv`` of the export in use (0 if unknown)."""
-    from connect.selectors.erp_sources import FILE
 
     if customer.erp_source != FILE:
         return int(customer.demo_units)
-    from connect.selectors.erp_exports import erp_export_current
 
     export = erp_export_current(customer=customer)
     if export is None:
@@ -76,7 +79,6 @@ def erp_units(customer: Any) -> int:
 def _units_in_directory(path: str) -> int:
     """Data rows of ``einheiten.csv`` in an export directory set on the command line (a
     ``.zip`` there, or no path, counts 0): a line count, without parsing."""
-    from pathlib import Path
 
     units = Path(path or "") / "einheiten.csv"
     if not path or not units.is_file():
@@ -86,7 +88,6 @@ def _units_in_directory(path: str) -> int:
 
 
 def run_size(run: Any) -> RunSize:
-    from integrations.models import ExternalLink
 
     # Documents hang on units: a customer without a single document link syncs every unit's
     # documents for the first time; one with links only what changed.
@@ -99,7 +100,6 @@ def run_size(run: Any) -> RunSize:
 
 def run_queue(run_id: int) -> str | None:
     """The queue of a run's task: the large-runs queue, or None for the default queue."""
-    from connect.models import SyncRun
 
     run = SyncRun.objects.select_related("customer").filter(pk=run_id).first()
     if run is None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 
 from connect.models import User
 from connect.request_context import current_user
+from connect.services.api_tokens import token_revoke
 from connect.services.audit import audit_record, changes_between, snapshot
 from integrations.phrases import phrase
 
@@ -91,8 +92,6 @@ def _audit_user(sender: Any, instance: User, created: bool, **kwargs: Any) -> No
     )
     ends_access = "password" in changes or ("is_active" in changes and not instance.is_active)
     if ends_access:
-        from connect.services.api_tokens import token_revoke
-
         token_revoke(
             user=instance,
             actor=current_user(),

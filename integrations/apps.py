@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
+
+from integrations.checks import xml_without_entities
 
 
 class IntegrationsConfig(AppConfig):
@@ -8,8 +11,4 @@ class IntegrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.core import checks
-
-        from integrations.checks import xml_without_entities
-
         checks.register(xml_without_entities)

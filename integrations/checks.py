@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import openpyxl
 from django.core.checks import CheckMessage, Error
 
 
 def xml_without_entities(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Workbooks are parsed by openpyxl, which expands no XML entities only when it parses
     through defusedxml (or lxml without entity resolution). Refuse to run otherwise."""
-    import openpyxl
 
     if openpyxl.DEFUSEDXML:
         return []

@@ -29,8 +29,10 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy
 
+from integrations.sync.engine import SyncEngine
 from integrations.sync.settings import (
     DEFAULT_MAX_MB,
     DEFAULT_SAFETY_BRAKE_PERCENT,
@@ -95,7 +97,6 @@ class UseCaseEntry:
         return str(self.use_case.label)
 
     def get_pipeline(self) -> Pipeline:
-        from django.utils.module_loading import import_string
 
         pipeline: Pipeline = import_string(self.pipeline)
         return pipeline
@@ -114,7 +115,6 @@ class UseCaseEntry:
         stored: Mapping[str, Any],
         today: date,
     ) -> Engine:
-        from integrations.sync.engine import SyncEngine
 
         return SyncEngine(
             self.get_pipeline(),

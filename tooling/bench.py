@@ -9,6 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from connect.models import Customer, RunStatus, SyncRun, SyncRunItem
+from integrations.models import ExternalLink
+
 WRITE_METHODS = ("POST", "PATCH", "PUT", "DELETE")
 
 
@@ -28,8 +31,6 @@ def is_write(route: str) -> bool:
 @contextmanager
 def temporary_customer() -> Iterator[Any]:
     """A customer for one benchmark, removed with its runs, log and links afterwards."""
-    from connect.models import Customer, SyncRun, SyncRunItem
-    from integrations.models import ExternalLink
 
     slug = f"bench-{uuid.uuid4().hex[:10]}"
     customer = Customer.objects.create(name=f"Benchmark {slug}", slug=slug)
@@ -43,7 +44,6 @@ def temporary_customer() -> Iterator[Any]:
 
 
 def new_run(customer: Any, use_case: str) -> Any:
-    from connect.models import SyncRun
 
     return SyncRun.objects.create(
         customer=customer, use_case=use_case, trigger="cli", status="running", attempts=1
@@ -51,6 +51,5 @@ def new_run(customer: Any, use_case: str) -> Any:
 
 
 def finish_run(run: Any) -> None:
-    from connect.models import RunStatus, SyncRun
 
     SyncRun.objects.filter(pk=run.pk).update(status=RunStatus.SUCCEEDED)

@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
+
+from connect.models import SyncRun, Trigger
+from connect.services.sync_logs import sync_run_request
+from tooling.sandbox.app import account_email
 from tooling.worker_process import worker_start, worker_stop
 
 # -- facilioo logins of the fleet ---------------------------------------------------------------
@@ -46,7 +51,6 @@ def fleet_logins(sandbox: Any, count: int) -> list[FleetLogin]:
     contracts. Parties stay shared, as in facilioo. The accounts and their tenants survive
     ``sandbox.reset()``.
     """
-    from tooling.sandbox.app import account_email
 
     server = sandbox.server
     if server is None:
@@ -202,10 +206,6 @@ class RoundResult:
 def run_round(customers: Sequence[Any], sandbox: Any, *, timeout: float) -> RoundResult:
     """Request one Stammdaten run per customer in one transaction, so all are queued at once,
     and wait until every run has ended."""
-    from django.db import transaction
-
-    from connect.models import SyncRun, Trigger
-    from connect.services.sync_logs import sync_run_request
 
     sandbox.reset_counters()
     started = time.time()

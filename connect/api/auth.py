@@ -20,6 +20,7 @@ from django.contrib.auth import authenticate, user_logged_in, user_login_failed
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp import user_has_device
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
@@ -31,6 +32,7 @@ from connect.models import ApiTokenInfo, User
 from connect.request_context import client_ip, user_agent
 from connect.services.api_tokens import token_list
 from connect.services.audit import audit_record
+from connect.services.two_factor import two_factor_required, verify_code, wait_message
 from connect.throttling import refusal_message, wait_seconds
 
 # last_used_at is written at most this often per token (seconds): no write on every request.
@@ -105,9 +107,6 @@ def token_issue(
 
 
 def _check_second_factor(request: HttpRequest, user: User, otp: str) -> None:
-    from django_otp import user_has_device
-
-    from connect.services.two_factor import two_factor_required, verify_code, wait_message
 
     if user_has_device(user, confirmed=True):
         if not otp:

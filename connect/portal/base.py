@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.translation import gettext as _
 from django.views import View
 
-from connect.models import Customer, User
+from connect.exceptions import ApplicationError
+from connect.models import Customer, FaciliooConnection, User
+from connect.schedules import schedule_picker
 from connect.selectors.customers import (
     can_change,
     can_operate,
     customer_get_for_user,
     role_of,
 )
+from connect.selectors.erp_sources import erp_mandant_choices
+from connect.selectors.runs import activation_get, sync_run_list
+from connect.services.activations import activation_enable
+from integrations import registry
+from integrations.sync.settings import SEPARATORS
 
 
 class CustomerView(LoginRequiredMixin, View):
@@ -61,11 +70,6 @@ def settings_save(
 ) -> list[str]:
     """Save and activate a use case's settings from a portal page: the German problems, or
     none (then the success message is queued)."""
-    from django.contrib import messages
-    from django.utils.translation import gettext as _
-
-    from connect.exceptions import ApplicationError
-    from connect.services.activations import activation_enable
 
     try:
         activation_enable(
@@ -93,12 +97,6 @@ def settings_page_context(
     """What every use case's settings page shows: the activation and its settings (or what
     was posted), the ERP's Mandanten, the connection, the last preview, the schedule picker
     and the use cases it requires that are not set up yet."""
-    from connect.models import FaciliooConnection
-    from connect.schedules import schedule_picker
-    from connect.selectors.erp_sources import erp_mandant_choices
-    from connect.selectors.runs import activation_get, sync_run_list
-    from integrations import registry
-    from integrations.sync.settings import SEPARATORS
 
     customer = view.customer
     entry = registry.entry(use_case)

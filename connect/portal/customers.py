@@ -9,14 +9,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
-from connect.models import FaciliooConnection, User
+from connect.models import FaciliooConnection, SyncRun, UseCaseActivation, User
 from connect.portal.base import CustomerView
+from connect.schedules import schedule_label
+from connect.selectors.activations import activation_next_run
+from connect.selectors.alerts import alert_list_open
 from connect.selectors.customers import (
     audit_list,
     customer_list_for_user,
     membership_list,
 )
+from connect.services.erp_freshness import erp_data_time
+from connect.stats import run_chart
+from integrations import registry
+from integrations.models import Reconciliation
 
 
 @login_required
@@ -32,15 +40,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class DashboardView(CustomerView):
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        from django.utils import timezone
-
-        from connect.models import SyncRun, UseCaseActivation
-        from connect.schedules import schedule_label
-        from connect.selectors.activations import activation_next_run
-        from connect.selectors.alerts import alert_list_open
-        from connect.services.erp_freshness import erp_data_time
-        from integrations import registry
-        from integrations.models import Reconciliation
 
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
         cards = []
@@ -71,7 +70,6 @@ class DashboardView(CustomerView):
                     ).first(),
                 }
             )
-        from connect.stats import run_chart
 
         return render(
             request,

@@ -16,10 +16,18 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from connect.exceptions import UseCaseNotActive
+from connect.exceptions import ApplicationError, UseCaseNotActive
 from connect.models import Customer, FaciliooConnection, UseCaseActivation
+from connect.periodic import schedule_offset
 from connect.schedules import WEEKDAYS, schedule_of
+from connect.selectors.credentials import facilioo_client_for
+from connect.selectors.erp_exports import erp_export_current
+from connect.selectors.erp_sources import connector_for_customer, erp_mandanten
 from integrations.erp.records import RecordProblem, Wirtschaftseinheit
+from integrations.facilioo.errors import FaciliooError
+from integrations.sync.ids import AmbiguityCount
+from integrations.sync.settings import SEPARATORS
+from integrations.sync.stammdaten import suggest_tenant
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
@@ -55,7 +63,6 @@ def activation_next_run(*, activation: UseCaseActivation, now: datetime) -> date
     """
     if not activation.enabled or activation.paused:
         return None
-    from connect.periodic import schedule_offset
 
     offset = schedule_offset(activation.customer_id)
     utc = ZoneInfo("UTC")
@@ -152,7 +159,6 @@ def _credentials_fingerprint(connection: FaciliooConnection) -> str:
 
 def _export_fingerprint(customer: Customer) -> str:
     """Changes whenever the ERP data the page reads can change: source, demo size, upload."""
-    from connect.selectors.erp_exports import erp_export_current
 
     if customer.erp_source == "demo":
         return _fingerprint("demo", customer.demo_units, customer.demo_seed)
@@ -174,8 +180,6 @@ class _Tenants:
 
 
 def _load_tenants(customer: Customer, connection: FaciliooConnection) -> _Tenants:
-    from connect.selectors.credentials import facilioo_client_for
-    from integrations.facilioo.errors import FaciliooError
 
     try:
         with facilioo_client_for(connection=connection, max_retries=1) as client:
@@ -243,9 +247,6 @@ def stammdaten_default_project(*, customer: Customer) -> int | None:
 def _erp_for_page(customer: Customer, mandanten: list[str]) -> dict[str, Any]:
     """The WEs of the chosen Mandanten (of all, when none is chosen) and, per separator, how
     many records it makes ambiguous; from the cache, keyed by the export's fingerprint."""
-    from connect.selectors.erp_sources import connector_for_customer
-    from integrations.sync.ids import AmbiguityCount
-    from integrations.sync.settings import SEPARATORS
 
     key = (
         f"connect:settings-page:{customer.pk}:{_generation(customer)}:erp:"
@@ -295,8 +296,6 @@ def stammdaten_settings_page(
     ``may_load_tenants`` (people who may change or operate; a viewer's visit never logs in to
     facilioo). Failures become messages on the page, never errors.
     """
-    from integrations.sync.settings import SEPARATORS
-    from integrations.sync.stammdaten import suggest_tenant
 
     page = StammdatenSettingsPage()
     connection = FaciliooConnection.objects.filter(customer=customer).first()
@@ -370,8 +369,6 @@ def mandanten_scope(
 
     ``replacing``: (use case, Mandanten) about to be saved instead of the stored ones.
     """
-    from connect.exceptions import ApplicationError
-    from connect.selectors.erp_sources import erp_mandanten
 
     chosen: dict[str, list[str]] = {
         activation.use_case: [str(m) for m in activation.settings.get("mandanten") or []]

@@ -18,6 +18,7 @@ from connect.models import (
     User,
 )
 from connect.selectors.customers import customer_list_for_user
+from integrations.models import ExternalLink
 from integrations.sync.ids import contract_id_forms
 from integrations.usecases import UseCase
 
@@ -152,7 +153,6 @@ def record_find(
 ) -> list[RecordMatch]:
     """Records sent to facilioo whose name (as last sent) contains the query, or whose ERP key
     contains it, or whose externalId is it; in the customers the user may see."""
-    from integrations.models import ExternalLink
 
     query = query.strip()
     if not query:

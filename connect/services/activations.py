@@ -13,8 +13,14 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from connect.exceptions import ApplicationError
 from connect.models import Customer, UseCaseActivation, User
 from connect.schedules import Schedule, schedule_clean, schedule_of
+from connect.selectors.activations import facilioo_account_sharers, mandanten_scope
 from connect.selectors.erp_sources import erp_mandanten
 from connect.services.audit import audit_record, changes_between
+from connect.services.credentials import (
+    SHARED_ACCOUNT_WHY,
+    facilioo_connection_test,
+    mandanten_overlaps,
+)
 from integrations import registry
 from integrations.sync.settings import SettingsInvalid
 
@@ -45,8 +51,6 @@ def _refuse_mandanten_of_a_sharer(
     Composite ids start with the Mandant number: two customers on one account that write the
     same Mandant would take over each other's records (see ``facilioo_connection_set``).
     """
-    from connect.selectors.activations import facilioo_account_sharers, mandanten_scope
-    from connect.services.credentials import SHARED_ACCOUNT_WHY, mandanten_overlaps
 
     if "mandanten" not in settings:
         return
@@ -108,7 +112,6 @@ def activation_enable(
     actor_fallback: str = "system",
 ) -> UseCaseActivation:
     """Activate (or re-configure) a use case. Refused while the facilioo connection test fails."""
-    from connect.services.credentials import facilioo_connection_test
 
     if use_case not in registry.ENTRIES:
         raise ApplicationError(_("Dieser Datenbereich kann noch nicht aktiviert werden."))

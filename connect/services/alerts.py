@@ -39,8 +39,10 @@ from connect.models import (
     User,
 )
 from connect.models.credentials import ConnectionState
+from connect.periodic import schedule_offset
 from connect.schedules import WEEKDAYS, schedule_of
 from connect.selectors.alerts import alert_recipients
+from connect.services.customers import membership_set
 from integrations.phrases import Phrase, phrase, sentences, to_data
 from integrations.reasons import ATTENTION_REASONS
 from integrations.usecases import UseCase
@@ -305,7 +307,6 @@ def activation_previous_due(*, activation: UseCaseActivation, at: datetime) -> d
 
     None when nothing was due in the last week, or when the stored schedule is not valid.
     """
-    from connect.periodic import schedule_offset
 
     offset = schedule_offset(activation.customer_id)
     due = _previous_schedule_time(activation=activation, at=(at.astimezone(UTC) - offset))
@@ -448,7 +449,6 @@ def membership_alerts_set(
     *, customer: Customer, membership_id: int, receives_alerts: bool, actor: User | None
 ) -> Membership:
     """Whether one member of the customer receives alert mails (audited)."""
-    from connect.services.customers import membership_set
 
     membership = (
         Membership.objects.select_related("user")

@@ -14,10 +14,13 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from connect import crypto
 from connect.exceptions import ApplicationError
-from connect.models import Customer, FaciliooConnection, User
+from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
 from connect.models.credentials import ConnectionState, FaciliooEnvironment
+from connect.selectors.activations import mandanten_scope
 from connect.selectors.credentials import facilioo_client_for
 from connect.services.audit import audit_record, changes_between
+from integrations.facilioo.errors import FaciliooError
+from integrations.facilioo.probe import run_probe
 from integrations.phrases import Phrase, phrase, to_data
 
 if TYPE_CHECKING:
@@ -76,8 +79,6 @@ def facilioo_connection_set(
             )
         raise ApplicationError(message)
     if others:
-        from connect.selectors.activations import mandanten_scope
-
         overlaps = mandanten_overlaps(
             customer=customer,
             scope=mandanten_scope(customer=customer),
@@ -160,7 +161,6 @@ def mandanten_overlaps(
     Composite ids start with the Mandant number, so customers on one account must not write
     the same Mandant. A customer without a choice of Mandanten counts as all of them.
     """
-    from connect.selectors.activations import mandanten_scope
 
     if scope is None:
         return [
@@ -192,7 +192,6 @@ def mandanten_overlaps(
 
 def facilioo_connection_test(*, customer: Customer, actor: User | None) -> ConnectionTestResult:
     """Log in to facilioo and list the tenants the account can see ("Verbindung testen")."""
-    from integrations.facilioo.errors import FaciliooError
 
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     if connection is None:
@@ -258,8 +257,6 @@ def facilioo_probe_run(
     Without ``tenant_id`` the probe writes into the Stammdaten default tenant. Production needs
     an explicit test tenant: the probe creates (and removes) records there.
     """
-    from integrations.facilioo.errors import FaciliooError
-    from integrations.facilioo.probe import run_probe
 
     connection = FaciliooConnection.objects.filter(customer=customer).first()
     if connection is None:
@@ -307,7 +304,6 @@ def facilioo_probe_run(
 
 
 def _default_tenant(customer: Customer) -> int | None:
-    from connect.models import UseCaseActivation
 
     activation = UseCaseActivation.objects.filter(customer=customer, use_case="stammdaten").first()
     if activation is None:

@@ -28,11 +28,19 @@ from connect.models import (
     ErpSample,
     ExportOrigin,
     ExportStatus,
+    SyncRun,
+    Trigger,
+    UseCaseActivation,
     User,
 )
 from connect.models.customers import ErpSource
+from connect.models.sync_logs import ACTIVE_STATUSES
+from connect.selectors.erp_exports import erp_profile_active
+from connect.selectors.erp_sources import import_profile
+from connect.services.alerts import alert_parse_aborted
 from connect.services.audit import audit_record, changes_between
 from connect.services.customers import customer_update
+from connect.services.sync_logs import RunAlreadyActive, sync_run_request
 from integrations.erp.file.limits import ExportLimits
 from integrations.erp.file.report import Finding, ValidationReport
 from integrations.erp.file.validator import validate_export
@@ -156,7 +164,6 @@ def erp_export_store(
     """
     if name is not None:
         uploaded_file.name = name
-    from connect.selectors.erp_exports import erp_profile_active
 
     profile = erp_profile_active(customer=customer)
     name, size = upload_check(uploaded_file, single=profile is not None)
@@ -222,7 +229,6 @@ def parse_attempt(row: ErpExport | ErpSample) -> int:
 def parse_aborted(*, customer: Customer, name: str) -> str:
     """The German message, and an alert, for an export whose reading killed its worker on
     every attempt: it is not delivered again."""
-    from connect.services.alerts import alert_parse_aborted
 
     message = phrase(
         gettext_noop(
@@ -254,7 +260,6 @@ def erp_export_validate(*, export_id: int) -> ErpExport:
         return export
     path = export.file.path
     export.sha256 = _sha256(path)
-    from connect.selectors.erp_sources import import_profile
 
     if parse_attempt(export) > int(settings.ERP_PARSE_MAX_ATTEMPTS):
         message = parse_aborted(customer=export.customer, name=export.original_name)
@@ -289,8 +294,6 @@ def erp_export_validate(*, export_id: int) -> ErpExport:
 
 def _start_requested_runs(export: ErpExport) -> dict[str, Any]:
     """Start the runs an API push asked for; what happened per use case (run id or why not)."""
-    from connect.models import Trigger, UseCaseActivation
-    from connect.services.sync_logs import RunAlreadyActive, sync_run_request
 
     result: dict[str, Any] = {}
     for use_case in export.sync_requested:
@@ -316,8 +319,6 @@ def erp_export_retention(*, customer: Customer) -> int:
     """Delete older uploads of a customer: kept are the newest ``ERP_UPLOAD_KEEP``, the newest
     valid one (syncs read it), every one still being checked, and every one an active run
     reads. Returns how many were deleted."""
-    from connect.models import SyncRun
-    from connect.models.sync_logs import ACTIVE_STATUSES
 
     keep_last = max(int(settings.ERP_UPLOAD_KEEP), 1)
     exports = ErpExport.objects.filter(customer=customer).order_by("-uploaded_at", "-id")

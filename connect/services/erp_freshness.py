@@ -32,6 +32,8 @@ from connect.models import (
 )
 from connect.models.customers import ErpSource
 from connect.selectors.erp_exports import erp_export_current
+from connect.services.alerts import _close, _notify_opened, _notify_resolved, _open_or_update
+from connect.services.erp_watch import erp_watch_collect
 from integrations.phrases import phrase
 
 logger = logging.getLogger(__name__)
@@ -94,7 +96,6 @@ def erp_data_time(*, customer: Customer) -> datetime | None:
 def erp_run_before_read(*, run: SyncRun) -> bool:
     """The runner's hook before it reads: take a watched folder's newest export, record the
     export on the run, and say whether the run is "unverändert" (True: finish it at once)."""
-    from connect.services.erp_watch import erp_watch_collect
 
     customer = run.customer
     if customer.erp_source != ErpSource.FILE:
@@ -139,7 +140,6 @@ def alerts_check_erp_stale(*, now: datetime | None = None) -> tuple[list[Alert],
     """Open (once) the alert "ERP-Daten veraltet" for every active file-source customer whose
     ERP data is older than ERP_STALE_AFTER_DAYS; close it when fresh data arrived.
     Returns (opened, closed)."""
-    from connect.services.alerts import _close, _notify_opened, _notify_resolved, _open_or_update
 
     now = now or timezone.now()
     limit = timedelta(days=int(settings.ERP_STALE_AFTER_DAYS))

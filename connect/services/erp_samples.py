@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from defusedxml import DefusedXmlException
 from django.conf import settings
 from django.core.files import File
 from django.utils import timezone
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 
 from connect import jobs
 from connect.models import Customer, ErpSample, SampleAction, SampleStatus, User
+from connect.selectors.activations import activation_mandanten
+from connect.selectors.erp_sources import import_profile
 from connect.services.erp_exports import (
     export_limits,
     parse_aborted,
@@ -31,6 +34,16 @@ from connect.services.erp_exports import (
     quota_check,
     upload_check,
 )
+from integrations.erp.file.container import ContainerError
+from integrations.erp.file.limits import (
+    LimitExceeded,
+    check_zip,
+    memory_ceiling_mb,
+    out_of_memory,
+)
+from integrations.erp.profiles.profile import ImportProfile, ProfileError
+from integrations.erp.profiles.suggest import draft_with_confidence, preview, sample_sources
+from integrations.erp.profiles.workbook import WorkbookError
 
 logger = logging.getLogger(__name__)
 
@@ -141,20 +154,6 @@ def _unreadable(name: str) -> str:
 
 def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], list[str]]:
     """What the page shows for the sample, and German messages; within the upload limits."""
-    from defusedxml import DefusedXmlException
-
-    from connect.selectors.activations import activation_mandanten
-    from connect.selectors.erp_sources import import_profile
-    from integrations.erp.file.container import ContainerError
-    from integrations.erp.file.limits import (
-        LimitExceeded,
-        check_zip,
-        memory_ceiling_mb,
-        out_of_memory,
-    )
-    from integrations.erp.profiles.profile import ImportProfile, ProfileError
-    from integrations.erp.profiles.suggest import draft_with_confidence, preview, sample_sources
-    from integrations.erp.profiles.workbook import WorkbookError
 
     limits = export_limits()
     try:

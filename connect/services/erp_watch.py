@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError
 from connect.models import Customer, ErpExport, ExportOrigin, User
+from connect.selectors.erp_exports import erp_profile_active
 from connect.services.audit import audit_record, changes_between
 from connect.services.erp_exports import erp_export_store
 
@@ -114,7 +115,6 @@ def erp_watch_collect(*, customer: Customer, now: float | None = None) -> ErpExp
         logger.warning("watched folder missing", extra={"customer": customer.pk})
         return None
     moment = now if now is not None else datetime.now(tz=UTC).timestamp()
-    from connect.selectors.erp_exports import erp_profile_active
 
     single = erp_profile_active(customer=customer) is not None
     candidates = _candidates(folder, now=moment, single=single)

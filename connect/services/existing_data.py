@@ -19,7 +19,15 @@ from django.utils.translation import gettext as _
 
 from connect.exceptions import ApplicationError, ServiceUnavailable
 from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
+from connect.selectors.activations import _credentials_fingerprint, _export_fingerprint
+from connect.selectors.credentials import facilioo_client_for
+from connect.selectors.erp_sources import NoValidExport, connector_for_customer
 from connect.services.audit import audit_record
+from integrations.facilioo.errors import FaciliooError, FaciliooTransientError
+from integrations.models import ExistingMatchDecision, ExternalLink
+from integrations.sync.existing import ADOPT_MARK, facilioo_records, suggest
+from integrations.sync.settings import stammdaten_from_stored
+from integrations.usecases import UseCase
 
 KEY_SEPARATOR = "\x1f"
 ENTITIES = ("properties", "units")
@@ -69,8 +77,6 @@ def _cache_key(
 ) -> str:
     """Changes with the refresh button, the credentials, the ERP data, the settings and the
     links our runs made (a record adopted since is no longer suggested)."""
-    from connect.selectors.activations import _credentials_fingerprint, _export_fingerprint
-    from integrations.models import ExternalLink
 
     links = ExternalLink.objects.filter(customer=customer, entity__in=ENTITIES).aggregate(
         count=Count("pk"), last=Max("pk")
@@ -97,7 +103,6 @@ def existing_data_rows(*, customer: Customer, may_load: bool = True) -> list[Exi
     ``ApplicationError`` with a German message when facilioo or the ERP cannot be read or
     Stammdaten is not configured.
     """
-    from integrations.models import ExistingMatchDecision
 
     activation = UseCaseActivation.objects.filter(customer=customer, use_case="stammdaten").first()
     connection = FaciliooConnection.objects.filter(customer=customer).first()
@@ -142,13 +147,6 @@ def _suggestions(
     customer: Customer, connection: FaciliooConnection, activation: UseCaseActivation
 ) -> list[ExistingRow]:
     """facilioo's records without our ids, matched to the ERP's (reads both)."""
-    from connect.selectors.credentials import facilioo_client_for
-    from connect.selectors.erp_sources import NoValidExport, connector_for_customer
-    from integrations.facilioo.errors import FaciliooError, FaciliooTransientError
-    from integrations.models import ExternalLink
-    from integrations.sync.existing import facilioo_records, suggest
-    from integrations.sync.settings import stammdaten_from_stored
-    from integrations.usecases import UseCase
 
     stored = stammdaten_from_stored(activation.settings or {})
     tenants = set(stored.tenant_overrides.values())
@@ -207,8 +205,6 @@ def existing_data_decide(
     confirm: bool,
 ) -> None:
     """Confirm (the next run adopts the record) or reject one suggested match; audited."""
-    from integrations.models import ExistingMatchDecision, ExternalLink
-    from integrations.sync.existing import ADOPT_MARK
 
     if entity not in ENTITIES:
         raise ApplicationError(_("Nur Gebäude und Einheiten können zugeordnet werden."))

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from connect.models import SyncRunItem
 from integrations.drift import documents
 from integrations.drift.facilioo_names import (
     BODY_FIELD_OF_ROW,
@@ -60,6 +61,7 @@ from integrations.sync import stammdaten as maps
 from integrations.sync.engine import KEY_SEPARATOR
 from integrations.sync.links import links_rewrite_next_run
 from integrations.sync.mapping_table import mapping_for
+from integrations.sync.streams.dokumente import ENTITY_OF_KIND, file_type_ids_from
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
 from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
 from integrations.sync.types import (
@@ -307,7 +309,6 @@ def record_explain(
 
     ``settings`` are the Stammdaten settings for a Stammdaten record, the Dokumente settings
     for a document group or a document."""
-    from connect.models import SyncRunItem
 
     key = parse_key(entity, erp_key)
     label = f"{key[0]} {'/'.join(key[1:])}"
@@ -375,8 +376,6 @@ def record_explain(
     skip: Skip | None = None
     file_payload: TargetPayload | None = None
     if isinstance(settings, DokumenteSettings):
-        from integrations.sync.streams.dokumente import file_type_ids_from
-
         ctx = MapContext(
             separator=settings.separator,
             today=today,
@@ -481,7 +480,6 @@ def _link(customer: Customer, entity: str, key: NaturalKey) -> ExternalLink | No
 
 def _resolver(customer: Customer) -> Callable[[NaturalKey], int | None]:
     """facilioo id of the record behind a natural key a folder or document refers to."""
-    from integrations.sync.streams.dokumente import ENTITY_OF_KIND
 
     def resolve(key: NaturalKey) -> int | None:
         found = (

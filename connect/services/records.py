@@ -8,7 +8,9 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from connect.models import Customer, FaciliooConnection, UseCaseActivation, User
+from connect.selectors.credentials import facilioo_client_for
 from connect.selectors.customers import role_of
+from connect.selectors.erp_exports import erp_export_current
 from connect.selectors.erp_sources import FILE, NoValidExport, connector_for_customer
 from connect.services.audit import audit_record
 from connect.services.inspector import (
@@ -40,7 +42,6 @@ class _NoExport:
 
 def erp_source_of(customer: Customer) -> tuple[str, datetime | None]:
     """The name and time of the export the customer's syncs read now."""
-    from connect.selectors.erp_exports import erp_export_current
 
     if customer.erp_source == FILE:
         current = erp_export_current(customer=customer)
@@ -80,7 +81,6 @@ def record_inspect(
     if connection is not None:
 
         def factory() -> FaciliooClient:
-            from connect.selectors.credentials import facilioo_client_for
 
             return facilioo_client_for(
                 connection=connection, timeout=LIVE_TIMEOUT_S, max_retries=0, workers=1

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from connect.models import SyncRun, SyncRunItem
 from connect.models.sync_logs import ACTIVE_STATUSES
+from connect.services.erp_samples import erp_sample_retention
 
 DEFAULT_RECORD_LOG_DAYS = 90
 DEFAULT_RUN_DAYS = 400
@@ -64,7 +65,6 @@ def retention_cleanup(
     """Delete record-log rows older than RETENTION_RECORD_LOG_DAYS and runs older than
     RETENTION_RUN_DAYS (with their remaining log rows); active runs are kept. Sample exports
     of the ERP page older than ERP_SAMPLE_KEEP_HOURS go too, with their files."""
-    from connect.services.erp_samples import erp_sample_retention
 
     now = now or timezone.now()
     item_days = getattr(settings, "RETENTION_RECORD_LOG_DAYS", DEFAULT_RECORD_LOG_DAYS)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from connect.models import User
+from connect.services.api_tokens import token_revoke
 from connect.services.audit import audit_record
 from integrations.phrases import phrase
 
@@ -24,7 +25,6 @@ def session_end_all(*, user: User) -> int:
 
 def logout_everywhere(*, user: User, actor: User | None) -> tuple[int, int]:
     """Revoke all tokens and end all sessions of the user (audited); (tokens, sessions)."""
-    from connect.services.api_tokens import token_revoke
 
     tokens = token_revoke(user=user, actor=actor, reason=phrase(gettext_noop("überall abgemeldet")))
     sessions = session_end_all(user=user)

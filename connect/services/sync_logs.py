@@ -197,7 +197,6 @@ def sync_run_cancel(
     *, customer: Customer, run: SyncRun, actor: User | None, reason: str = ""
 ) -> SyncRun:
     """A queued run is cancelled at once; a running one at its next batch boundary."""
-    from connect.services.audit import audit_record
 
     if run.customer_id != customer.pk:
         raise ApplicationError(_("Lauf nicht gefunden."))

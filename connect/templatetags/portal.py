@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 
 from connect import labels
+from connect.services.inspector import KIND_OF_ENTITY
+from integrations.usecases import UseCase
 
 register = template.Library()
 
@@ -81,7 +83,6 @@ def facilioo_id_text(item: object, dry_run: bool = False) -> str:
 @register.filter
 def explainable(entity: str) -> bool:
     """Whether the record inspector explains records of this entity (Stammdaten ones)."""
-    from connect.services.inspector import KIND_OF_ENTITY
 
     return entity in KIND_OF_ENTITY
 
@@ -89,7 +90,6 @@ def explainable(entity: str) -> bool:
 @register.filter
 def use_case_label(code: str) -> str:
     """The German (or English) name of a use case, e.g. "Dokumente"."""
-    from integrations.usecases import UseCase
 
     try:
         return str(UseCase(code).label)

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import jwt
 import requests
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from integrations.facilioo import dialect
@@ -40,7 +41,7 @@ from integrations.facilioo.errors import (
     FaciliooUploadUrlExpired,
     readable_text,
 )
-from integrations.facilioo.ratelimit import RateLimiter
+from integrations.facilioo.ratelimit import RateLimiter, rate_limiter_for
 from integrations.http.errors import ResponseAction, classify
 from integrations.http.session import build_session
 
@@ -251,7 +252,6 @@ class FaciliooClient:
     @staticmethod
     def base_url_for(environment: str) -> str:
         """The API address of a facilioo environment (production, staging, sandbox)."""
-        from django.conf import settings
 
         urls = {
             "production": settings.FACILIOO_PRODUCTION_URL,
@@ -278,9 +278,6 @@ class FaciliooClient:
         cls, environment: str, username: str, password: str, **options: Any
     ) -> FaciliooClient:
         """A client with the project's settings: timeout, retries, workers and the shared limit."""
-        from django.conf import settings
-
-        from integrations.facilioo.ratelimit import rate_limiter_for
 
         base_url = cls.base_url_for(environment)
         options.setdefault("timeout", settings.FACILIOO_HTTP_TIMEOUT)

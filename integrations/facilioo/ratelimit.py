@@ -19,6 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import redis
+from django.conf import settings
+
 logger = logging.getLogger(__name__)
 
 
@@ -101,7 +104,6 @@ class RedisRateLimiter:
         burst: int = 1,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        import redis
 
         if rate_per_s <= 0:
             raise ValueError("rate_per_s must be positive")
@@ -118,7 +120,6 @@ class RedisRateLimiter:
         self._warned = False
 
     def reserve(self) -> float:
-        import redis
 
         try:
             wait_us = int(
@@ -160,7 +161,6 @@ def rate_limiter_for(
     Defaults come from the settings ``FACILIOO_REQUESTS_PER_SECOND`` and ``REDIS_URL``.
     Limiters are shared by all clients of the same account in this process.
     """
-    from django.conf import settings
 
     rate = rate_per_s if rate_per_s is not None else float(settings.FACILIOO_REQUESTS_PER_SECOND)
     url = redis_url if redis_url is not None else getattr(settings, "REDIS_URL", None)

@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from integrations.erp.base import ErpConnector
-from integrations.erp.records import NaturalKey
+from integrations.erp.records import NaturalKey, RecordProblem
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
@@ -886,7 +886,6 @@ class SyncEngine:
 
 
 def _is_problem(item: Any) -> bool:
-    from integrations.erp.records import RecordProblem
 
     return isinstance(item, RecordProblem)
 

@@ -15,6 +15,7 @@ counts and heartbeat together, or none of them.
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any, NamedTuple, Protocol
 
 from django.db import transaction
 
+from integrations.models import ExternalLink, FieldHold
 from integrations.phrases import Phrase
 
 CHUNK = 500
@@ -157,7 +159,6 @@ class OrmLinkStore:
         self.customer_id = customer_id
 
     def _links(self) -> Any:
-        from integrations.models import ExternalLink
 
         return ExternalLink.objects.filter(customer_id=self.customer_id)
 
@@ -186,7 +187,6 @@ class OrmLinkStore:
         return found
 
     def held(self, entity: str, keys: Sequence[str]) -> dict[str, set[str]]:
-        from integrations.models import FieldHold
 
         held: dict[str, set[str]] = defaultdict(set)
         for chunk in _chunks(list(keys)):
@@ -206,7 +206,6 @@ class OrmLinkStore:
         ]
 
     def write(self, links: Iterable[LinkWrite], *, run_id: int) -> None:
-        from integrations.models import ExternalLink
 
         rows = {
             (w.entity, w.natural_key): ExternalLink(
@@ -260,7 +259,6 @@ def links_rewrite_next_run(*, customer_id: int, records: list[tuple[str, str]]) 
     facilioo behind our back. Their last-sent hash is cleared, so the next run updates them, and
     facilioo's "not found" makes it create a deleted one again with every field (held fields
     included). A property's entrance is written again with it. Returns the links marked."""
-    from integrations.models import ExternalLink
 
     wanted = set(records)
     for entity, natural_key in records:
@@ -367,7 +365,6 @@ class MemoryLinkStore:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
-        import copy
 
         saved = copy.deepcopy(self.rows)
         try:

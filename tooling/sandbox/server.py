@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import socket
 import socketserver
@@ -224,7 +225,6 @@ class SandboxServer:
     """A running sandbox: ``start()`` serves on a background thread, ``stop()`` ends it."""
 
     def __init__(self, options: SandboxOptions) -> None:
-        import os
 
         self.options = options
         password = (

@@ -10,6 +10,7 @@ import math
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -65,7 +66,6 @@ class PushTokenAuthentication(authentication.BaseAuthentication):
         token = erp_push_token_authenticate(raw)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Ungültiges Token."))
-        from django.contrib.auth.models import AnonymousUser
 
         return AnonymousUser(), token
 

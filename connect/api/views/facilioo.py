@@ -14,7 +14,13 @@ from connect.api.serializers import ErrorSerializer
 from connect.api.views.base import SLUG, CustomerAPIView
 from connect.models import FaciliooConnection
 from connect.models.credentials import FaciliooEnvironment
+from connect.selectors.customers import can_change, can_operate
 from connect.services.credentials import facilioo_connection_set, facilioo_connection_test
+from connect.services.existing_data import (
+    ExistingDataNotConfigured,
+    existing_data_decide,
+    existing_data_rows,
+)
 
 
 class ConnectionOutputSerializer(serializers.Serializer[Any]):
@@ -176,8 +182,6 @@ class ExistingDataApi(CustomerAPIView):
         "reached.",
     )
     def get(self, request: Request, slug: str) -> Response:
-        from connect.selectors.customers import can_change, can_operate
-        from connect.services.existing_data import ExistingDataNotConfigured, existing_data_rows
 
         user = request.user
         # facilioo is read on a cache miss only for those who may change or operate (as on
@@ -201,7 +205,6 @@ class ExistingDataApi(CustomerAPIView):
         "or reject one match.",
     )
     def post(self, request: Request, slug: str) -> Response:
-        from connect.services.existing_data import existing_data_decide
 
         data = self.DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)

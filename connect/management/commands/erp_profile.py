@@ -21,6 +21,7 @@ from connect.models import Customer
 from connect.selectors.erp_exports import erp_profile_active
 from connect.selectors.erp_sources import import_profile
 from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
+from integrations.erp.demo import DemoConnector
 from integrations.erp.file import format as fmt
 from integrations.erp.profiles.examples import (
     EXAMPLE_SEED,
@@ -64,8 +65,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         action = options["action"]
         if action == "examples":
-            from integrations.erp.demo import DemoConnector
-
             for path in write_examples(DemoConnector(units=EXAMPLE_UNITS, seed=EXAMPLE_SEED)):
                 self.stdout.write(str(path))
             return

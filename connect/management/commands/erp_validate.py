@@ -8,6 +8,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from connect.models import Customer
+from connect.selectors.erp_exports import erp_profile_active
+from connect.selectors.erp_sources import import_profile
 from integrations.erp.file.validator import validate_export
 from integrations.erp.profiles import ImportProfile, ProfileError
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
@@ -62,10 +65,6 @@ class Command(BaseCommand):
             except ProfileError as exc:
                 raise CommandError(str(exc)) from exc
         if slug:
-            from connect.models import Customer
-            from connect.selectors.erp_exports import erp_profile_active
-            from connect.selectors.erp_sources import import_profile
-
             customer = Customer.objects.filter(slug=slug).first()
             if customer is None:
                 raise CommandError(f"Kein Kunde mit dem Kürzel „{slug}“.")

@@ -14,6 +14,7 @@ from django.db import transaction
 from connect.models import Customer, ErpImportProfile, Role, User
 from connect.services.customers import customer_create, membership_set
 from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
+from connect.settings.env import VAR_DIR
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, example_profile
 
 DEMO_SLUG = "musterstadt"
@@ -25,7 +26,6 @@ DEMO_USERS = (
 
 
 def _logins_file():
-    from connect.settings.env import VAR_DIR
 
     return VAR_DIR / "demo-logins.json"
 

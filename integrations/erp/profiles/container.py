@@ -23,6 +23,7 @@ its column, never the v1 file the customer has never seen.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -61,7 +62,7 @@ from integrations.erp.profiles.profile import (
     FieldRule,
     ImportProfile,
 )
-from integrations.erp.profiles.workbook import RowFilter
+from integrations.erp.profiles.workbook import RowFilter, Workbook, WorkbookError
 
 if TYPE_CHECKING:
     from integrations.erp.profiles.workbook import Workbook
@@ -100,7 +101,6 @@ class _StrictText:
         max_chars: int | None = None,
         file: str = "",
     ) -> None:
-        import codecs
 
         # One record (a quoted one may span lines) at most ``max_chars`` characters: a longer
         # one ends the reading with ``LimitExceeded`` before it is held in memory.
@@ -121,7 +121,6 @@ class _StrictText:
         self._done = False
 
     def _decode(self, chunk: bytes, final: bool) -> str:
-        import codecs
 
         try:
             text = self._decoder.decode(chunk, final)
@@ -341,7 +340,6 @@ class ProfileContainer:
 
     def _workbook(self) -> Workbook:
         """The workbook, opened once."""
-        from integrations.erp.profiles.workbook import Workbook, WorkbookError
 
         if self._workbook_obj is None:
             # The reader needs a seekable file: a member of a .zip is copied to a temporary file.

@@ -17,11 +17,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from integrations.erp.base import ErpConnector
 from integrations.erp.file import format as fmt
@@ -215,9 +220,6 @@ def write_xlsx_workbook(v1: Path, target: Path) -> int:
 
     Written in openpyxl's write-only mode (streaming), so 100,000 units fit in little memory.
     """
-    from decimal import Decimal
-
-    from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     rows = 0
@@ -524,10 +526,6 @@ def person_contract_profile() -> ImportProfile:
 def write_person_contract_workbook(v1: Path, target: Path) -> int:
     """The v1 export at ``v1`` as a workbook with title rows, one person list (with a role)
     and one contract list (with a type); keys as numbers formatted with their zeros."""
-    from decimal import Decimal
-
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheets: dict[str, Any] = {}
@@ -786,7 +784,6 @@ EXAMPLE_SEED = 1
 
 def write_examples(connector: ErpConnector, directory: Path = EXAMPLES_DIR) -> list[Path]:
     """Write every example (profile.json and sample.zip each) from ``connector``'s data."""
-    import tempfile
 
     written: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:

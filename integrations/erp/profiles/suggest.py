@@ -8,16 +8,20 @@ import difflib
 import io
 import re
 import shutil
+import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import IO
 
 from integrations.erp.file import format as fmt
+from integrations.erp.file.container import single_file_kind
 from integrations.erp.file.limits import ExportLimits
 from integrations.erp.file.table import Row, Table
 from integrations.erp.profiles.container import open_export
 from integrations.erp.profiles.profile import ImportProfile
+from integrations.erp.profiles.workbook import Workbook
 
 # v1 field -> names an ERP report may give its column (compared without case, spaces, dots).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -519,7 +523,6 @@ def csv_headers(data: bytes) -> list[str]:
 
 
 def _workbook_samples(handle: IO[bytes], name: str) -> dict[str, Sample]:
-    from integrations.erp.profiles.workbook import Workbook
 
     workbook = Workbook(handle, name)
     try:
@@ -539,10 +542,6 @@ def _workbook_samples(handle: IO[bytes], name: str) -> dict[str, Sample]:
 def _sources(path: Path) -> tuple[str, str | None, dict[str, Sample]]:
     """Format, workbook and per source (file or sheet) what its first rows show. ``path`` is
     a .zip of CSV files or of one workbook, one workbook, or one CSV file."""
-    import tempfile
-    import zipfile
-
-    from integrations.erp.file.container import single_file_kind
 
     single = single_file_kind(path)
     if single == "xlsx":

@@ -23,6 +23,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, ElementTree
+from python_calamine import CalamineWorkbook
 
 from integrations.erp.file.limits import memory_ceiling_mb
 
@@ -177,7 +178,6 @@ class Workbook:
     """An open workbook. ``handle`` is a seekable binary file of the .xlsx."""
 
     def __init__(self, handle: IO[bytes], name: str) -> None:
-        from python_calamine import CalamineWorkbook
 
         self.name = name
         self._handle = handle

@@ -30,6 +30,9 @@ from integrations.erp.demo import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Dokument, StreamItem
 from integrations.facilioo.client import FaciliooClient
+from integrations.sync.streams.dokumente import DokumenteSync
+from integrations.sync.streams.stammdaten import StammdatenSync
+from integrations.sync.types import DokumenteSettings, StammdatenSettings
 from tooling.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
 from tooling.sandbox.testing import SandboxHandle, running_sandbox
 
@@ -138,8 +141,6 @@ class Command(BaseCommand):
 
 
 def _stammdaten(customer: Any, sandbox: SandboxHandle, demo: DemoConnector, workers: int) -> None:
-    from integrations.sync.streams.stammdaten import StammdatenSync
-    from integrations.sync.types import StammdatenSettings
 
     mandanten = frozenset(m.mandant_nr for m in demo.list_mandanten())
     run = new_run(customer, "stammdaten")
@@ -155,8 +156,6 @@ def _stammdaten(customer: Any, sandbox: SandboxHandle, demo: DemoConnector, work
 
 
 def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) -> dict[str, Any]:
-    from integrations.sync.streams.dokumente import DokumenteSync
-    from integrations.sync.types import DokumenteSettings
 
     mandanten = frozenset(m.mandant_nr for m in connector.list_mandanten())
     run = new_run(customer, "dokumente")

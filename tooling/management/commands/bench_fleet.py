@@ -32,15 +32,23 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from connect.celery import app as celery_app
 from connect.exceptions import ApplicationError
+from connect.models import AuditLog, Customer, SyncRun, SyncRunItem, UseCaseActivation
+from connect.services.credentials import facilioo_connection_set
+from integrations.erp.demo import DemoConnector
+from integrations.erp.file.writer import write_export
+from integrations.models import ExternalLink
 from tooling.fleet import (
     FleetLogin,
     RoundResult,
     fleet_logins,
+    percentiles,
     run_round,
     worker_pool,
     write_fleet_export,
 )
+from tooling.sandbox.testing import running_sandbox
 
 
 class Command(BaseCommand):
@@ -84,8 +92,6 @@ class Command(BaseCommand):
     # -- setup ------------------------------------------------------------------------------
 
     def bench(self, work: Path, options: dict[str, Any]) -> dict[str, Any]:
-        from connect.celery import app as celery_app
-        from tooling.sandbox.testing import running_sandbox
 
         tag = uuid.uuid4().hex[:8]
         queue, large_queue = f"bench-{tag}", f"bench-{tag}-large"
@@ -156,10 +162,6 @@ class Command(BaseCommand):
         customers: list[Any],
     ) -> None:
         """Create the fleet's customers into ``customers``, each as soon as it exists."""
-        from connect.models import Customer, UseCaseActivation
-        from connect.services.credentials import facilioo_connection_set
-        from integrations.erp.demo import DemoConnector
-        from integrations.erp.file.writer import write_export
 
         templates: dict[int, Path] = {}
         big = options["big_customer"]
@@ -198,8 +200,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _reset(sandbox: Any, customers: list[Any]) -> None:
-        from connect.models import SyncRun, SyncRunItem
-        from integrations.models import ExternalLink
 
         sandbox.reset()  # the fleet's accounts and tenants stay
         SyncRunItem.objects.filter(customer__in=customers).delete()
@@ -208,8 +208,6 @@ class Command(BaseCommand):
 
     @staticmethod
     def _remove(customers: list[Any]) -> None:
-        from connect.models import AuditLog, SyncRun, SyncRunItem
-        from integrations.models import ExternalLink
 
         for customer in customers:
             SyncRunItem.objects.filter(customer=customer).delete()
@@ -282,7 +280,6 @@ class Command(BaseCommand):
                 beside = run_round(customers, sandbox, timeout=timeout)
             big_slug = customers[-1].slug
             small_waits = [v["wait_s"] for k, v in beside.per_customer.items() if k != big_slug]
-            from tooling.fleet import percentiles
 
             small_p95 = percentiles(small_waits)["p95"]
             result["big_customer"] = {

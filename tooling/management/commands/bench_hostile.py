@@ -25,18 +25,26 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
+from connect.celery import app as celery_app
+from connect.models import Customer, ErpExport, ErpSample, Membership, Role, User
+from connect.services.erp_profiles import erp_profile_save
+from connect.services.erp_push_tokens import erp_push_token_create
+from connect.tasks import ping
+from integrations.erp.profiles.examples import example_profile
 from tooling.hostile import (
     billion_laughs_xlsx,
     long_line_csv,
     shared_strings_xlsx,
     zip_bomb_xlsx,
 )
+from tooling.worker_process import celery_worker
 
 MB = 1024 * 1024
 WORKBOOK = "bestand.xlsx"  # the workbook the example profile "xlsx-blaetter" reads
@@ -75,7 +83,6 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from connect.celery import app as celery_app
 
         names = options["only"] or list(SAMPLES)
         queue = f"bench-hostile-{uuid.uuid4().hex[:8]}"
@@ -136,14 +143,6 @@ class Command(BaseCommand):
     def _one(
         self, name: str, content: bytes, profile: str | None, queue: str, work: Path
     ) -> dict[str, Any]:
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        from connect.models import Customer, ErpExport, ErpSample, Membership, Role, User
-        from connect.services.erp_profiles import erp_profile_save
-        from connect.services.erp_push_tokens import erp_push_token_create
-        from connect.tasks import ping
-        from integrations.erp.profiles.examples import example_profile
-        from tooling.worker_process import celery_worker
 
         slug = f"bench-{uuid.uuid4().hex[:8]}"
         customer = Customer.objects.create(name=f"Benchmark {slug}", slug=slug, erp_source="file")

@@ -32,6 +32,8 @@ from integrations.erp.demo import DemoConnector
 from integrations.erp.edited import EditedConnector
 from integrations.erp.records import Mandant, Person, PersonRolle, StreamItem
 from integrations.facilioo.client import FaciliooClient
+from integrations.sync.streams.stammdaten import StammdatenSync
+from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
 from tooling.bench import finish_run, is_write, new_run, peak_memory_mb, temporary_customer
 from tooling.sandbox.testing import SandboxHandle, running_sandbox
@@ -163,8 +165,6 @@ class Command(BaseCommand):
 
 
 def _phase(customer: Any, sandbox: SandboxHandle, connector: Any, workers: int) -> dict[str, Any]:
-    from integrations.sync.streams.stammdaten import StammdatenSync
-    from integrations.sync.types import StammdatenSettings
 
     mandanten = frozenset(m.mandant_nr for m in connector.list_mandanten())
     run = new_run(customer, "stammdaten")
