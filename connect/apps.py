@@ -12,7 +12,8 @@ class ConnectConfig(AppConfig):
         # AppConfig (Django's app registry).
         from django.contrib import admin  # noqa: PLC0415
 
-        from connect import signals  # noqa: F401, PLC0415 - connects the receivers
+        # signals connects the receivers; tasks registers the tasks connect.jobs sends by name.
+        from connect import signals, tasks  # noqa: F401, PLC0415
         from connect.admin_audit import audit_every_admin  # noqa: PLC0415
 
         # Every app's admin module is loaded by now (django.contrib.admin's ready() runs first).
