@@ -41,7 +41,6 @@ from integrations.erp.file.report import InvalidExport
 from integrations.facilioo.errors import (
     FaciliooConfigurationError,
     FaciliooCredentialsError,
-    FaciliooTransientError,
 )
 from integrations.sync.engine import RunCancelled, SafetyBrakeTripped
 
@@ -111,28 +110,50 @@ def run_alerts(run: SyncRun) -> None:
         logger.exception("alerts after run failed", extra={"run": run.pk})
 
 
+def _refusal(
+    run: SyncRun, activation: UseCaseActivation | None, connection: FaciliooConnection | None
+) -> str | None:
+    """Why the run cannot start, or None."""
+    if activation is None or not activation.settings:
+        return _("Der Datenbereich ist nicht eingerichtet.")
+    if connection is None:
+        return _("Es ist keine facilioo-Verbindung eingerichtet.")
+    if run.use_case not in registry.ENTRIES:
+        return _("Dieser Datenbereich kann noch nicht synchronisiert werden.")
+    return None
+
+
+def _ended_early(exc: Exception, connection: FaciliooConnection) -> tuple[str, str] | None:
+    """How an engine that raised ``exc`` ends its run: (status, message), or None when the
+    exception is not one a run ends with (it propagates; a transient facilioo error makes the
+    task retry, and the run resumes after its last committed batch)."""
+    if isinstance(exc, RunCancelled):
+        return RunStatus.CANCELLED, _("Abgebrochen.")
+    if isinstance(exc, InvalidExport):
+        # Refused before a single record was read: nothing was written.
+        return RunStatus.FAILED, invalid_export_message(exc)
+    if isinstance(exc, ExportChanged):
+        return RunStatus.FAILED, str(exc)
+    if isinstance(exc, SafetyBrakeTripped):
+        return RunStatus.FAILED, exc.message
+    if isinstance(exc, FaciliooCredentialsError):
+        connection.state = "failed"
+        connection.state_message = str(exc.message)[:500]
+        connection.state_data = None
+        connection.save(update_fields=["state", "state_message", "state_data"])
+        return RunStatus.FAILED, str(exc.message)
+    if isinstance(exc, FaciliooConfigurationError):
+        return RunStatus.FAILED, str(exc.message)
+    return None
+
+
 def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
     customer = run.customer
     activation = UseCaseActivation.objects.filter(customer=customer, use_case=run.use_case).first()
     connection = FaciliooConnection.objects.filter(customer=customer).first()
-    if activation is None or not activation.settings:
-        return sync_run_finish(
-            run=run,
-            status=RunStatus.FAILED,
-            error_message=_("Der Datenbereich ist nicht eingerichtet."),
-        )
-    if connection is None:
-        return sync_run_finish(
-            run=run,
-            status=RunStatus.FAILED,
-            error_message=_("Es ist keine facilioo-Verbindung eingerichtet."),
-        )
-    if run.use_case not in registry.ENTRIES:
-        return sync_run_finish(
-            run=run,
-            status=RunStatus.FAILED,
-            error_message=_("Dieser Datenbereich kann noch nicht synchronisiert werden."),
-        )
+    refusal = _refusal(run, activation, connection)
+    if refusal is not None or activation is None or connection is None:
+        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=refusal or "")
     if erp_run_before_read(run=run):
         # The export the last successful run read, and unchanged settings: nothing to do.
         return sync_run_finish(run=run, status=RunStatus.SUCCEEDED, counts={})
@@ -140,12 +161,11 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         connector = connector_for_customer(customer)
     except NoValidExport as exc:
         return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=exc.message)
-    spec = registry.entry(run.use_case)
     with (
         closing(connector),
         facilioo_client_for(connection=connection, **client_options) as client,
     ):
-        sync = spec.build_engine(
+        sync = registry.entry(run.use_case).build_engine(
             ledger=OrmRunLedger(run),
             client=client,
             connector=connector,
@@ -154,55 +174,14 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
         )
         try:
             sync.execute()
-        except RunCancelled:
+        except Exception as exc:
+            ended = _ended_early(exc, connection)
+            if ended is None:
+                raise
+            status, message = ended
             return sync_run_finish(
-                run=run,
-                status=RunStatus.CANCELLED,
-                counts=sync.counts.as_dict(),
-                error_message=_("Abgebrochen."),
+                run=run, status=status, counts=sync.counts.as_dict(), error_message=message
             )
-        except InvalidExport as exc:
-            # Refused before a single record was read: nothing was written.
-            return sync_run_finish(
-                run=run,
-                status=RunStatus.FAILED,
-                counts=sync.counts.as_dict(),
-                error_message=invalid_export_message(exc),
-            )
-        except ExportChanged as exc:
-            return sync_run_finish(
-                run=run,
-                status=RunStatus.FAILED,
-                counts=sync.counts.as_dict(),
-                error_message=str(exc),
-            )
-        except SafetyBrakeTripped as exc:
-            return sync_run_finish(
-                run=run,
-                status=RunStatus.FAILED,
-                counts=sync.counts.as_dict(),
-                error_message=exc.message,
-            )
-        except FaciliooCredentialsError as exc:
-            connection.state = "failed"
-            connection.state_message = str(exc.message)[:500]
-            connection.state_data = None
-            connection.save(update_fields=["state", "state_message", "state_data"])
-            return sync_run_finish(
-                run=run,
-                status=RunStatus.FAILED,
-                counts=sync.counts.as_dict(),
-                error_message=str(exc.message),
-            )
-        except FaciliooConfigurationError as exc:
-            return sync_run_finish(
-                run=run,
-                status=RunStatus.FAILED,
-                counts=sync.counts.as_dict(),
-                error_message=str(exc.message),
-            )
-        except FaciliooTransientError:
-            raise  # the task retries; the run resumes from its last committed batch
         return sync_run_finish_executed(run=run, sync=sync)
 
 
