@@ -75,7 +75,7 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
         page.fill(f"#id_const-{key}-mandant_nr", "1000")
     page.select_option("#id_col-wirtschaftseinheiten-bezeichnung", "Bezeichnung 1")
     page.select_option("#id_join-wirtschaftseinheiten-bezeichnung", "Bezeichnung 2")
-    page.click("#mapping-form button[value=map_preview]")
+    page.get_by_role("button", name="Vorschau aktualisieren").click()
     page.locator("#sample-status").wait_for()
     read_queued_samples()
     # then: the first rows as the product reads them

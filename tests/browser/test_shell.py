@@ -112,7 +112,8 @@ def test_a_running_run_shows_its_numbers_so_far_without_a_reload(live_server, pa
     assert "Noch keine Zahlen" not in counts.inner_text()
     rows = counts.locator("tbody tr")
     assert rows.count() == 2
-    headers = counts.locator("thead th").all_inner_texts()
+    # (the words of the headers; the admin's stylesheet shows table headers in capitals)
+    headers = counts.locator("thead th").all_text_contents()
     assert headers == ["Entität", "angelegt", "unverändert"]
     assert rows.nth(1).locator("td").all_inner_texts() == ["Einheiten", "4", "6"]
     expect(page.locator("[data-progress-text]")).to_have_text("12 / 40")
