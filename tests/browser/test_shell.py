@@ -163,3 +163,33 @@ def test_the_api_docs_pass_axe_once_drawn(live_server, page):
     page.wait_for_selector(".opblock", timeout=30_000)
     found = page.evaluate(AXE_RUN)
     assert not found, found
+
+
+def _try_out(page, method: str, path: str) -> None:
+    """Expand an operation of the API docs and press its "Try it out"."""
+    operation = page.locator(f".opblock-{method}").filter(
+        has=page.locator(".opblock-summary-path", has_text=path)
+    )
+    operation = operation.first
+    operation.locator(".opblock-summary-control").click()
+    operation.get_by_role("button", name="Try it out").click()
+    expect(operation.get_by_role("button", name="Execute")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_pass_axe_with_operations_tried_out(live_server, page):
+    """An operation expanded with "Try it out" pressed shows parameter fields, a body editor and
+    its buttons: axe-core checks those too."""
+    # given: an admin on the API docs, the operations drawn
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    # when: the run list (query parameters) and the run start (a body) are tried out
+    _try_out(page, "get", "/api/customers/{slug}/runs/")
+    _try_out(page, "post", "/api/customers/{slug}/runs/")
+    assert page.get_by_role("button", name="Execute").count() == 2
+    # then: axe-core finds nothing
+    found = page.evaluate(AXE_RUN)
+    assert not found, found
