@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
@@ -120,16 +118,14 @@ def test_a_running_run_shows_its_numbers_so_far_without_a_reload(live_server, pa
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_schedule_picker_reads_as_one_line(live_server, page):
+def test_the_schedule_picker_reads_as_one_line(live_server, page, docs_picture):
     # given: an admin on the Stammdaten settings page
     customer = CustomerFactory(slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
     log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     page.goto(f"{live_server.url}/c/musterstadt/usecases/stammdaten/")
     picker = page.locator("#schedule-picker")
-    shot = os.environ.get("SCHEDULE_SCREENSHOT")
-    if shot:  # the picture of docs/ui.md, taken when asked for
-        picker.screenshot(path=shot)
+    docs_picture("schedule-after", picker)
     # then: the seven days stand in one row, each day's box beside its name
     days = picker.locator("input[name=schedule_days]")
     assert days.count() == 7
