@@ -6,8 +6,8 @@ Run by hand, not in CI, with PostgreSQL and Redis as for the browser tests::
 
 It runs the browser tests that show those pages with ``DOCS_PICTURES`` naming the folder: each
 test checks its page as always and, on the way, saves the part of the page the docs show
-(fixture ``docs_picture`` in ``tests/browser/conftest.py``). A failing test leaves its picture
-out and makes the script fail.
+(fixture ``docs_picture`` in ``tests/browser/conftest.py``). A failing test makes the script
+fail.
 """
 
 from __future__ import annotations
