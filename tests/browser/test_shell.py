@@ -189,3 +189,13 @@ def test_the_api_docs_pass_axe_with_operations_tried_out(live_server, page):
     # then: axe-core finds nothing
     found = page.evaluate(AXE_RUN)
     assert not found, found
+    # when: the run list is executed for the admin's customer
+    runs = page.locator("#operations-customers-runs_list")
+    runs.locator('tr[data-param-name="slug"] input').fill("musterstadt")
+    runs.get_by_role("button", name="Execute").click()
+    expect(runs.locator(".live-responses-table tbody .response-col_status").first).to_contain_text(
+        "200"
+    )
+    # then: the request and its answer pass axe-core too
+    found = page.evaluate(AXE_RUN)
+    assert not found, found
