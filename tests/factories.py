@@ -125,7 +125,8 @@ def activate_dokumente(
 
 
 @contextmanager
-def _clock_at(moment: datetime | None) -> Iterator[None]:
+def clock_at(moment: datetime | None) -> Iterator[None]:
+    """The product's clock (``django.utils.timezone.now``) stands at ``moment`` (None: real)."""
     if moment is None:
         yield
         return
@@ -147,12 +148,14 @@ def sync_run(
     error_message: str = "",
     at: datetime | None = None,
     took: timedelta = timedelta(0),
+    starts: int = 1,
 ) -> SyncRun:
     """A run created by ``sync_run_create``, started by ``sync_run_start``, its progress told by
     ``sync_run_progress`` and its end by ``sync_run_finish`` (a cancelled one: cancelled while
     queued, by ``sync_run_cancel``). ``at``: when it was created and started (default now),
-    ``took``: how long it ran until it finished."""
-    with _clock_at(at):
+    ``took``: how long it ran until it finished, ``starts``: how often a worker picked it up
+    (more than once: its task was delivered again)."""
+    with clock_at(at):
         run = sync_run_create(
             customer=customer, use_case=use_case, trigger=trigger, dry_run=dry_run
         )
@@ -160,13 +163,14 @@ def sync_run(
             return run
         if status == RunStatus.CANCELLED:
             return sync_run_cancel(customer=customer, run=run, actor=None)
-        sync_run_start(run=run)
+        for _ in range(starts):
+            sync_run_start(run=run)
         if (phase, done, total, counts) != (None, None, None, None):
             sync_run_progress(run=run, phase=phase, done=done, total=total, counts=counts)
     if status == RunStatus.RUNNING:
         run.refresh_from_db()
         return run
-    with _clock_at(at + took if at is not None else None):
+    with clock_at(at + took if at is not None else None):
         return sync_run_finish(run=run, status=status, counts=counts, error_message=error_message)
 
 

@@ -185,3 +185,17 @@ def screenshot(page: object, request: pytest.FixtureRequest):
         return path
 
     return take
+
+
+# The pictures of docs/ui.md (docs/img), taken only when DOCS_PICTURES names a folder: the
+# script tooling/docs_pictures.py runs the tests that show those pages with it set.
+DOCS_PICTURES = os.environ.get("DOCS_PICTURES")
+
+
+@pytest.fixture
+def docs_picture() -> Callable[[str, object], None]:
+    def take(name: str, target: object) -> None:
+        if DOCS_PICTURES:
+            target.screenshot(path=str(Path(DOCS_PICTURES) / f"{name}.png"))  # type: ignore[attr-defined]
+
+    return take

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -59,7 +57,7 @@ def _assert_chart_draws(page, runs: int) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_dashboard_chart_draws_its_bars_in_german(live_server, page):
+def test_the_dashboard_chart_draws_its_bars_in_german(live_server, page, docs_picture):
     # given: a customer with five finished runs (one failed)
     customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
@@ -68,9 +66,7 @@ def test_the_dashboard_chart_draws_its_bars_in_german(live_server, page):
     log_in(page, live_server.url, admin.username)
     page.goto(f"{live_server.url}/c/musterstadt/")
     assert page.locator("html").get_attribute("lang") == "de"
-    shots = os.environ.get("CHART_SCREENSHOT")
-    if shots:  # the picture of docs/ui.md, taken when asked for
-        page.locator("#run-chart").screenshot(path=str(Path(shots)))
+    docs_picture("chart-after", page.locator("#run-chart"))
     # then: every bar has numeric geometry and can be seen
     _assert_chart_draws(page, runs=5)
 

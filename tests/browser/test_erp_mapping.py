@@ -10,7 +10,9 @@ from connect.selectors.erp_sources import import_profile
 from connect.services.erp_samples import erp_sample_process
 from integrations.erp.file.reader import FileConnector
 from integrations.erp.profiles.examples import example_profile, example_sample
+from integrations.erp.records import Einheit
 from integrations.usecases import UseCase
+from tests.browser.pages import log_in
 from tests.conftest import PASSWORD
 from tests.factories import CustomerFactory, MembershipFactory
 
@@ -57,7 +59,7 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
     read_queued_samples()
     # then: per field a select of the sample's columns, pre-selected by name
     # (each select reached by its accessible name, within the file's fieldset)
-    units = page.get_by_role("group", name="einheiten.csv")
+    units = page.get_by_role("group", name="einheiten.csv", exact=True)
     assert units.get_by_label("Quelle für einheiten.csv").input_value() == "einheiten.csv"
     assert units.get_by_label("Einheit-Nr.", exact=True).input_value() == "Einheit"
     contracts = page.get_by_role("group", name="mietvertraege.csv")
@@ -75,7 +77,7 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
         page.fill(f"#id_const-{key}-mandant_nr", "1000")
     page.select_option("#id_col-wirtschaftseinheiten-bezeichnung", "Bezeichnung 1")
     page.select_option("#id_join-wirtschaftseinheiten-bezeichnung", "Bezeichnung 2")
-    page.click("#mapping-form button[value=map_preview]")
+    page.get_by_role("button", name="Vorschau aktualisieren").click()
     page.locator("#sample-status").wait_for()
     read_queued_samples()
     # then: the first rows as the product reads them
@@ -101,3 +103,102 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
         theirs = list(shipped.read(UseCase.STAMMDATEN, mandanten=("1000",)))
     assert len(mine) > 20
     assert mine == theirs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_filters_rows_and_sets_header_split_and_code_table(
+    live_server, page, screenshot, settings, tmp_path
+):
+    """The mapping screen's rules, each set through its control, without JavaScript doing it:
+    a row filter (conditions added and one removed), the header's line, a split and a code
+    table. The saved profile reads the sample as they say."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
+    page.goto(f"{live_server.url}/c/musterstadt/erp/")
+    page.set_input_files("#id_suggest_sample", str(example_sample("csv-je-datei")))
+    page.click("#profile-suggest-form button[type=submit]")
+    read_queued_samples()
+    page.get_by_role("group", name="einheiten.csv", exact=True).wait_for()
+    page.fill("#id_mapping_name", "Ohne die Einheiten 6 und 7")
+    for key in ENTITIES:
+        page.fill(f"#id_const-{key}-mandant_nr", "1000")
+    page.select_option("#id_col-wirtschaftseinheiten-bezeichnung", "Bezeichnung 1")
+    units = page.get_by_role("group", name="einheiten.csv", exact=True)
+    row_filter = units.get_by_role(
+        "group", name="Zeilenfilter: nur Zeilen, in denen alle Bedingungen gelten"
+    )
+
+    # when: the admin leaves out units 006 and 007 (one condition), adds two more conditions
+    row_filter.get_by_label("Bedingung 1: Spalte").select_option("Einheit")
+    row_filter.get_by_label("Bedingung 1: Art").select_option(
+        label="ist eines von (durch Komma getrennt)"
+    )
+    row_filter.get_by_label("Bedingung 1: Wert").fill("001, 002, 003, 004, 005, 901")
+    row_filter.get_by_role("button", name="Weitere Bedingung hinzufügen").click()
+    row_filter.get_by_label("Bedingung 2: Spalte").select_option("Bezeichnung")
+    row_filter.get_by_label("Bedingung 2: Art").select_option(label="ist leer")
+    row_filter.get_by_role("button", name="Weitere Bedingung hinzufügen").click()
+    row_filter.get_by_label("Bedingung 3: Spalte").select_option("Nutzungsart")
+    row_filter.get_by_label("Bedingung 3: Art").select_option(label="ist nicht leer")
+    # then: each time the form came back as typed
+    assert (
+        row_filter.get_by_label("Bedingung 1: Wert").input_value() == "001, 002, 003, 004, 005, 901"
+    )
+    assert page.locator("#id_const-einheiten-mandant_nr").input_value() == "1000"
+    # when: the second condition is removed again
+    row_filter.get_by_role("button", name="Bedingung 2 entfernen").click()
+    # then: the third became the second, the first is unchanged
+    assert row_filter.get_by_label("Bedingung 2: Spalte").input_value() == "Nutzungsart"
+    assert row_filter.get_by_label("Bedingung 2: Art").input_value() == "not_empty"
+    assert row_filter.get_by_label("Bedingung 3: Spalte").count() == 0
+    assert row_filter.get_by_label("Bedingung 1: Spalte").input_value() == "Einheit"
+
+    # when: the header is line 1, the floor is the Lage without its last word, and parking
+    # spaces are written as garages
+    units.get_by_label("Kopfzeile (Zeilennummer)").fill("1")
+    lage = units.locator('tr[data-field="lage"]')
+    lage.locator("summary").click()
+    lage.get_by_label("Aufteilen am Trennzeichen").fill(" ")
+    lage.get_by_label("Teil", exact=True).fill("1")
+    lage.get_by_label("von Teilen").fill("2")
+    lage.get_by_label("von rechts zählen (Straße und Hausnummer)").check()
+    kind = units.locator('tr[data-field="nutzungsart"]')
+    kind.locator("summary").click()
+    kind.get_by_label("Codetabelle").fill("Wohnung = Wohnung\nStellplatz = Garage")
+    screenshot("regeln")
+    page.get_by_role("button", name="Als neue Version speichern").click()
+    page.wait_for_url(f"{live_server.url}/c/musterstadt/erp/")
+    assert "Das Importprofil „Ohne die Einheiten 6 und 7“ wurde als Version 1 gespeichert." in (
+        page.inner_text("body")
+    )
+
+    # then: the saved profile holds the rules as set
+    row = ErpImportProfile.objects.get(customer=customer, is_active=True)
+    profile = import_profile(row)
+    assert profile is not None
+    mapping = profile.entities["einheiten.csv"]
+    assert mapping.header_row == 1
+    assert [(c.column, c.op, c.values) for c in mapping.filter] == [
+        ("Einheit", "one_of", ("001", "002", "003", "004", "005", "901")),
+        ("Nutzungsart", "not_empty", ()),
+    ]
+    split = mapping.fields["lage"].split
+    assert split is not None
+    assert (split.separator, split.part, split.parts, split.from_right) == (" ", 1, 2, True)
+    assert mapping.fields["nutzungsart"].codes == {"Wohnung": "Wohnung", "Stellplatz": "Garage"}
+    # and reads the sample as they say: six units, the floor alone, the parking space a garage
+    with FileConnector(example_sample("csv-je-datei"), profile=profile) as saved:
+        read = list(saved.read(UseCase.STAMMDATEN, mandanten=("1000",)))
+    units_read = sorted(
+        ((u.einheit_nr, u.lage, str(u.nutzungsart)) for u in read if isinstance(u, Einheit)),
+    )
+    assert units_read == [
+        ("001", "EG", "Wohnung"),
+        ("002", "EG", "Wohnung"),
+        ("003", "1. OG", "Wohnung"),
+        ("004", "1. OG", "Wohnung"),
+        ("005", "2. OG", "Wohnung"),
+        ("901", None, "Garage"),
+    ]

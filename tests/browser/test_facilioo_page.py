@@ -31,7 +31,7 @@ def test_connection_page_has_a_plain_title_and_one_probe_button(live_server, pag
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_probe_page_offers_the_customers_projects_before_stammdaten(
-    live_server, settings, page, screenshot
+    live_server, settings, page, screenshot, docs_picture
 ):
     with sandbox_for(settings) as sandbox:
         # given: a connection to the sandbox, Stammdaten not set up yet
@@ -44,6 +44,7 @@ def test_probe_page_offers_the_customers_projects_before_stammdaten(
         # when: the admin opens "Schnittstelle prüfen"
         page.goto(f"{live_server.url}/c/musterstadt/facilioo/probe/")
         screenshot("schnittstelle-pruefen")
+        docs_picture("probe-after", page.locator("#content"))
         # then: the customer's projects are offered by name and number
         field = page.get_by_label("facilioo-Projekt")
         offered = field.locator("option").all_inner_texts()

@@ -3,7 +3,6 @@ with a record a facilioo user changed after the sync, so the difference is highl
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -126,7 +125,7 @@ ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 @pytest.mark.django_db(transaction=True)
 def test_inspector_shows_the_e_mail_that_was_sent_in_german_words(
-    live_server, settings, page, screenshot
+    live_server, settings, page, screenshot, docs_picture
 ):
     with sandbox_for(settings) as sandbox:
         # given: a synced customer; a tenant whose e-mail address went to facilioo
@@ -154,9 +153,7 @@ def test_inspector_shows_the_e_mail_that_was_sent_in_german_words(
         screenshot("inspektor-mieter-mit-e-mail")
 
         # then: the e-mail row shows the address sent, under "zuletzt gesendet"
-        shot = os.environ.get("INSPECTOR_SCREENSHOT")
-        if shot:  # the picture of docs/ui.md, taken when asked for
-            page.locator("#record-fields").screenshot(path=shot)
+        docs_picture("inspector-after", page.locator("#record-fields"))
         headers = [h.strip() for h in page.locator("#record-fields thead th").all_text_contents()]
         sent_col = headers.index("zuletzt gesendet")
         row = page.locator('#record-fields tr[data-field="contactDetails: E-Mail"]')

@@ -41,7 +41,7 @@ def wait_for_run_end(page, timeout_ms=120_000):
     )
 
 
-def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, new_page):
+def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, new_page, docs_picture):
     base = live_server.url
     customer = CustomerFactory(name="Musterstadt Wohnen GmbH", slug="musterstadt", demo_units=60)
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
@@ -77,6 +77,7 @@ def test_the_whole_journey(live_server, page, screenshot, sandbox, worker, new_p
         default_tenant.fill("1")
     page.click("#activate")
     page.wait_for_selector(".messagelist .success")
+    docs_picture("settings-after", page.locator("#usecase-form"))
     screenshot("stammdaten-aktiviert")
 
     # 4. runs the dry run (preview) and sees what would be created

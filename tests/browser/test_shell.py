@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 
@@ -112,23 +110,22 @@ def test_a_running_run_shows_its_numbers_so_far_without_a_reload(live_server, pa
     assert "Noch keine Zahlen" not in counts.inner_text()
     rows = counts.locator("tbody tr")
     assert rows.count() == 2
-    headers = counts.locator("thead th").all_inner_texts()
+    # (the words of the headers; the admin's stylesheet shows table headers in capitals)
+    headers = counts.locator("thead th").all_text_contents()
     assert headers == ["Entität", "angelegt", "unverändert"]
     assert rows.nth(1).locator("td").all_inner_texts() == ["Einheiten", "4", "6"]
     expect(page.locator("[data-progress-text]")).to_have_text("12 / 40")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_schedule_picker_reads_as_one_line(live_server, page):
+def test_the_schedule_picker_reads_as_one_line(live_server, page, docs_picture):
     # given: an admin on the Stammdaten settings page
     customer = CustomerFactory(slug="musterstadt")
     admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
     log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     page.goto(f"{live_server.url}/c/musterstadt/usecases/stammdaten/")
     picker = page.locator("#schedule-picker")
-    shot = os.environ.get("SCHEDULE_SCREENSHOT")
-    if shot:  # the picture of docs/ui.md, taken when asked for
-        picker.screenshot(path=shot)
+    docs_picture("schedule-after", picker)
     # then: the seven days stand in one row, each day's box beside its name
     days = picker.locator("input[name=schedule_days]")
     assert days.count() == 7
@@ -160,5 +157,45 @@ def test_the_api_docs_pass_axe_once_drawn(live_server, page):
     log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".opblock", timeout=30_000)
+    found = page.evaluate(AXE_RUN)
+    assert not found, found
+
+
+def _try_out(page, method: str, path: str) -> None:
+    """Expand an operation of the API docs and press its "Try it out"."""
+    operation = page.locator(f".opblock-{method}").filter(
+        has=page.locator(".opblock-summary-path", has_text=path)
+    )
+    operation = operation.first
+    operation.locator(".opblock-summary-control").click()
+    operation.get_by_role("button", name="Try it out").click()
+    expect(operation.get_by_role("button", name="Execute")).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_docs_pass_axe_with_operations_tried_out(live_server, page):
+    """An operation expanded with "Try it out" pressed shows parameter fields, a body editor and
+    its buttons: axe-core checks those too."""
+    # given: an admin on the API docs, the operations drawn
+    customer = CustomerFactory(slug="musterstadt")
+    admin = MembershipFactory(customer=customer, role=Role.ADMIN).user
+    log_in(page, live_server.url, admin.username, lands_on="/c/musterstadt/")
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    # when: the run list (query parameters) and the run start (a body) are tried out
+    _try_out(page, "get", "/api/customers/{slug}/runs/")
+    _try_out(page, "post", "/api/customers/{slug}/runs/")
+    assert page.get_by_role("button", name="Execute").count() == 2
+    # then: axe-core finds nothing
+    found = page.evaluate(AXE_RUN)
+    assert not found, found
+    # when: the run list is executed for the admin's customer
+    runs = page.locator("#operations-customers-runs_list")
+    runs.locator('tr[data-param-name="slug"] input').fill("musterstadt")
+    runs.get_by_role("button", name="Execute").click()
+    expect(runs.locator(".live-responses-table tbody .response-col_status").first).to_contain_text(
+        "200"
+    )
+    # then: the request and its answer pass axe-core too
     found = page.evaluate(AXE_RUN)
     assert not found, found

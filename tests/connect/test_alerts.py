@@ -21,7 +21,7 @@ from connect.models import (
     UseCaseActivation,
 )
 from connect.selectors.alerts import alert_list_open
-from connect.services.activations import activation_set_paused
+from connect.services.activations import activation_enable, activation_set_paused
 from connect.services.alerts import (
     activation_previous_due,
     alerts_after_run,
@@ -30,7 +30,15 @@ from connect.services.alerts import (
 from connect.services.credentials import facilioo_connection_set
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import sync_run_create, sync_run_finish, sync_run_start
-from tests.factories import CustomerFactory, MembershipFactory, UserFactory, sync_run
+from tests.factories import (
+    CustomerFactory,
+    MembershipFactory,
+    UserFactory,
+    clock_at,
+    connect_to_sandbox,
+    sandbox_for,
+    sync_run,
+)
 from tooling.sandbox.testing import running_sandbox
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -258,23 +266,28 @@ def test_previous_due_time_of_a_schedule(minute, hour, days, at, expected):
     assert due == _berlin(expected)
 
 
+SCHEDULE = {"minute": "0", "hour": "2", "day_of_week": "tue,thu,sun"}
+
+
+def _activate(customer: Customer, *, at: datetime) -> UseCaseActivation:
+    """Stammdaten activated (or its schedule saved again) by the activation service at ``at``."""
+    with clock_at(at):
+        return activation_enable(
+            customer=customer,
+            use_case="stammdaten",
+            actor=None,
+            settings={"separator": "-", "mandanten": ["1000"], "default_tenant_id": 1},
+            schedule=SCHEDULE,
+        )
+
+
 @pytest.fixture
-def scheduled(people):
+def scheduled(people, settings):
+    # given: Stammdaten activated on New Year's Day, scheduled Tue, Thu and Sun at 02:00
     customer, *_ = people
-    activation = UseCaseActivation.objects.create(
-        customer=customer,
-        use_case="stammdaten",
-        enabled=True,
-        settings={"separator": "-"},
-        schedule_minute="0",
-        schedule_hour="2",
-        schedule_day_of_week="tue,thu,sun",
-    )
-    long_ago = _berlin("2026-01-01 00:00")
-    UseCaseActivation.objects.filter(pk=activation.pk).update(
-        activated_at=long_ago, updated_at=long_ago
-    )
-    return customer, activation
+    with sandbox_for(settings) as sandbox:
+        connect_to_sandbox(customer, sandbox)
+        yield customer, _activate(customer, at=_berlin("2026-01-01 00:00"))
 
 
 def _run_created_at(customer: Customer, when: datetime, status: str) -> SyncRun:
@@ -347,10 +360,9 @@ def test_paused_schedules_are_not_overdue(scheduled):
 
 
 def test_a_schedule_changed_after_its_due_time_is_not_overdue(scheduled):
-    _customer, activation = scheduled
-    UseCaseActivation.objects.filter(pk=activation.pk).update(
-        updated_at=_berlin("2026-03-03 02:10")
-    )
+    # given: the schedule saved again at 02:10, after its due time
+    customer, _activation = scheduled
+    _activate(customer, at=_berlin("2026-03-03 02:10"))
     result = alerts_check_overdue(now=_berlin("2026-03-03 02:45"))
     assert result.opened == []
 

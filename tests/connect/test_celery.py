@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from celery import Celery
@@ -10,6 +14,8 @@ from celery import Celery
 from tests.services import celery_worker, redis_url
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_round_trip_through_the_embedded_file_system_broker(tmp_path):
@@ -52,3 +58,33 @@ def test_round_trip_through_redis(tmp_path):
         producer = Celery("producer", broker=url, backend=url)
         result = producer.send_task("connect.ping", args=["redis"], queue=queue)
         assert result.get(timeout=60)["pong"] == "redis"
+
+
+def test_a_portal_process_sends_a_job_before_any_task_module_is_loaded(tmp_path):
+    """The portal is no worker: nothing has imported connect.tasks when a page starts a job
+    (a sample read, a run). The job must still be sent, not fail as an unknown task."""
+    # given: a fresh process set up as the portal's, jobs run in place (eager)
+    code = (
+        "import django; django.setup()\n"
+        "from connect import jobs\n"
+        "print(jobs.send(jobs.PING, 'portal').get()['pong'])\n"
+    )
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "connect.settings.test",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "CONNECT_VAR_DIR": str(tmp_path / "var"),
+    }
+    # when: it sends a job by its name
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # then: the task ran
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "portal"

@@ -12,10 +12,10 @@ from connect.routing import large_worker_nice, route_task, run_queue
 from connect.services.sync_logs import (
     sync_run_create,
     sync_run_next_waiting,
-    sync_run_start,
     sync_run_start_within_limit,
 )
 from integrations.models import ExternalLink
+from tests.factories import sync_run
 
 pytestmark = pytest.mark.django_db
 
@@ -128,10 +128,10 @@ def test_a_second_run_of_a_customer_waits_while_one_executes():
 
 
 def test_a_silent_run_does_not_hold_the_slot_of_its_customer():
+    # given: a Stammdaten run started six minutes ago whose worker has not spoken since
     c = customer("c", 10)
-    first = run(c)
-    sync_run_start(run=first)
-    SyncRun.objects.filter(pk=first.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=6))
+    sync_run(c, status=RunStatus.RUNNING, at=timezone.now() - timedelta(minutes=6))
+    # when: its Dokumente run comes to a worker, then it starts
     second = run(c, "dokumente")
     assert sync_run_start_within_limit(run=second, max_per_customer=1, fresh=FRESH)
 

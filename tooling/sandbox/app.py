@@ -197,9 +197,11 @@ class SandboxApp:
         accounts: int = 1,
         control_password: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store or Store()
         self._sleep = sleep  # waits out the configured latency
+        self._clock = clock  # seconds since the epoch: when tokens are issued and expire
         self.config = config or SandboxConfig()
         self._apply_drift()
         # /_control and the HTML page need these credentials (HTTP Basic, user "sandbox") when
@@ -602,7 +604,7 @@ class SandboxApp:
     # -- auth ---------------------------------------------------------------------------------
 
     def _issue(self, account: Account) -> JSON:
-        now = int(time.time())
+        now = int(self._clock())
         claims = {
             "iss": ISSUER,
             "aud": AUDIENCE,
@@ -649,12 +651,24 @@ class SandboxApp:
                 algorithms=["HS256"],
                 audience=AUDIENCE,
                 issuer=ISSUER,
-                options={"verify_sub": False, "require": ["exp", "nbf", "sub"]},
+                # the times (exp, nbf, iat) are checked below against the sandbox's own clock
+                options={
+                    "verify_sub": False,
+                    "verify_exp": False,
+                    "verify_nbf": False,
+                    "verify_iat": False,
+                    "require": ["exp", "nbf", "sub"],
+                },
             )
-        except jwt.ExpiredSignatureError:
-            raise self._unauthorized("Das Token ist abgelaufen.") from None
         except jwt.PyJWTError:
             raise self._unauthorized("Das Token ist ungültig.") from None
+        now = self._clock()
+        if not isinstance(claims["exp"], int | float) or not isinstance(claims["nbf"], int | float):
+            raise self._unauthorized("Das Token ist ungültig.")
+        if now < claims["nbf"]:
+            raise self._unauthorized("Das Token ist ungültig.")
+        if now >= claims["exp"]:
+            raise self._unauthorized("Das Token ist abgelaufen.")
         if claims.get("typ") != expected_type:
             raise self._unauthorized("Falscher Token-Typ.")
         if expected_type == "access" and claims.get("gen") != self._token_generation:

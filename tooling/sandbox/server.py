@@ -18,6 +18,8 @@ import socket
 import socketserver
 import sys
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -212,6 +214,9 @@ class SandboxOptions:
     # Basic-auth password of /_control and the HTML page (user "sandbox"). None: none on
     # loopback; beyond it FACILIOO_SANDBOX_CONTROL_PASSWORD, else a random one.
     control_password: str | None = None
+    # Seconds since the epoch as the sandbox sees them (token issue and expiry). Tests of the
+    # sandbox in this process pass a clock they move on instead of waiting.
+    clock: Callable[[], float] = time.time
 
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -245,6 +250,7 @@ class SandboxServer:
             config=options.config,
             accounts=options.accounts,
             control_password=control_password,
+            clock=options.clock,
         )
         self.password = password
         self.email = PM_EMAIL

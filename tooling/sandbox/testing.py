@@ -229,7 +229,10 @@ def sandbox_process(*, startup_timeout: float = 30.0, **options: Any) -> Iterato
 
     Takes the same options; those without a command-line flag are set through ``/_control``
     once it runs. Use it when the code under test runs in another process (a Celery worker).
+    A process keeps its own time: ``clock`` is for :func:`running_sandbox` only.
     """
+    if "clock" in options:
+        raise ValueError("A sandbox process keeps its own time; pass clock to running_sandbox.")
     sandbox_options = _split_options(options)
     password = sandbox_options.password or generate_password()
     config = sandbox_options.config

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ from integrations.sync.engine import RunCancelled
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import StammdatenSettings
 from integrations.usecases import UseCase
-from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for
+from tests.factories import activate_stammdaten, connect_to_sandbox, sandbox_for, sync_run
 from tooling.sandbox.testing import running_sandbox
 
 pytestmark = pytest.mark.django_db
@@ -38,13 +38,9 @@ def customer() -> Customer:
     return Customer.objects.create(name="Musterstadt", slug="musterstadt", demo_units=60)
 
 
-def running_run(customer: Customer, *, silent_for: timedelta, **fields: Any) -> SyncRun:
-    run = sync_run_create(customer=customer, use_case="stammdaten", trigger="manual")
-    SyncRun.objects.filter(pk=run.pk).update(
-        status=RunStatus.RUNNING, heartbeat_at=timezone.now() - silent_for, attempts=1, **fields
-    )
-    run.refresh_from_db()
-    return run
+def running_run(customer: Customer, *, silent_for: timedelta) -> SyncRun:
+    """A run started ``silent_for`` ago whose worker has not spoken since."""
+    return sync_run(customer, status=RunStatus.RUNNING, at=timezone.now() - silent_for)
 
 
 @pytest.mark.parametrize(
@@ -87,21 +83,38 @@ def test_the_resume_pass_claims_silent_runs_before_the_reaper(customer, settings
     assert sync_reap_stale() == []
 
 
+def _started_three_times(customer: Customer, at: datetime) -> SyncRun:
+    return sync_run(customer, status=RunStatus.RUNNING, at=at, starts=3)
+
+
+def _cancel_requested(customer: Customer, at: datetime) -> SyncRun:
+    run = sync_run(customer, status=RunStatus.RUNNING, at=at)
+    return sync_run_cancel(customer=customer, run=run, actor=None)
+
+
+def _succeeded(customer: Customer, at: datetime) -> SyncRun:
+    return sync_run(customer, status=RunStatus.SUCCEEDED, at=at)
+
+
+def _never_started(customer: Customer, at: datetime) -> SyncRun:
+    return sync_run(customer, status=RunStatus.QUEUED, at=at)
+
+
 @pytest.mark.parametrize(
-    ("fields", "claimed"),
+    ("make", "claimed"),
     [
-        ({"attempts": 3}, False),  # started too often: left to the reaper
-        ({"cancel_requested": True}, False),
-        ({"status": RunStatus.SUCCEEDED}, False),
-        ({"status": RunStatus.QUEUED, "heartbeat_at": None, "attempts": 0}, True),  # lost message
+        (_started_three_times, False),  # started too often: left to the reaper
+        (_cancel_requested, False),
+        (_succeeded, False),
+        (_never_started, True),  # its message was lost
     ],
 )
-def test_which_silent_runs_the_resume_pass_claims(customer, fields, claimed):
-    run = running_run(customer, silent_for=timedelta(minutes=10))
-    SyncRun.objects.filter(pk=run.pk).update(
-        created_at=timezone.now() - timedelta(minutes=10), **fields
-    )
+def test_which_silent_runs_the_resume_pass_claims(customer, make, claimed):
+    # given: a run of ten minutes ago, silent since
+    run = make(customer, timezone.now() - timedelta(minutes=10))
+    # when
     result = sync_run_claim_orphans(older_than=timedelta(minutes=5), max_attempts=3)
+    # then
     assert (result == [run.pk]) is claimed
 
 
