@@ -38,12 +38,7 @@ def enqueue(name: str, *args: Any) -> None:
 
 
 def send(name: str, *args: Any) -> Any:
-    """Send the job ``name`` now.
-
-    A process that is no worker (the portal, a management command) has not loaded the task
-    modules: Celery's autodiscovery runs when a worker starts. They are loaded here on the
-    first job such a process sends.
-    """
-    if name not in app.tasks:
-        app.loader.import_default_modules()
+    """Send the job ``name`` now. Every process knows the tasks: Celery's autodiscovery runs
+    only in a worker, so ``ConnectConfig.ready()`` imports ``connect.tasks`` in every process
+    (the portal, a management command) once Django's apps are ready."""
     return app.tasks[name].delay(*args)
