@@ -272,7 +272,7 @@ def audit_object_label(code: str) -> str:
 
 def audit_action_label(action: str) -> str:
     """``usecase.dokumente.enable`` -> "Datenbereich Dokumente: aktiviert"."""
-    from integrations.usecases import UseCase
+    from integrations import registry
 
     parts = action.split(".")
     if len(parts) < 2 or parts[0] not in AUDIT_OBJECT_LABELS:
@@ -280,7 +280,7 @@ def audit_action_label(action: str) -> str:
     what = str(AUDIT_OBJECT_LABELS[parts[0]])
     middle = parts[1:-1]
     if middle:
-        names = [str(UseCase(m).label) if m in UseCase.values else m for m in middle]
+        names = [registry.label(m) for m in middle]
         what = f"{what} {' '.join(names)}"
     verb = AUDIT_VERB_LABELS.get(parts[-1])
     return f"{what}: {verb}" if verb is not None else action

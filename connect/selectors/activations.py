@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from connect.exceptions import UseCaseNotActive
 from connect.models import Customer, FaciliooConnection, UseCaseActivation
 from connect.schedules import WEEKDAYS, schedule_of
+from integrations import registry
 from integrations.erp.records import RecordProblem, Wirtschaftseinheit
 from integrations.usecases import UseCase
 
@@ -40,7 +41,7 @@ def activation_require_enabled(*, customer: Customer, use_case: str) -> UseCaseA
                 "„%(name)s“ ist nicht aktiviert. Bitte speichern Sie zuerst die Einstellungen "
                 "von %(name)s; damit wird es aktiviert."
             )
-            % {"name": UseCase(use_case).label}
+            % {"name": registry.label(use_case)}
         )
     return activation
 
@@ -295,7 +296,7 @@ def stammdaten_settings_page(
     ``may_load_tenants`` (people who may change or operate; a viewer's visit never logs in to
     facilioo). Failures become messages on the page, never errors.
     """
-    from integrations.sync.settings import SEPARATORS
+    from integrations.sync.settings import DEFAULT_SEPARATOR, SEPARATORS
     from integrations.sync.stammdaten import suggest_tenant
 
     page = StammdatenSettingsPage()
@@ -314,7 +315,7 @@ def stammdaten_settings_page(
     page.ambiguous = dict.fromkeys(separators, 0)
     overrides = {str(k): v for k, v in (current.get("tenant_overrides") or {}).items()}
     default = current.get("default_tenant_id")
-    separator = str(current.get("separator") or "-")
+    separator = str(current.get("separator") or DEFAULT_SEPARATOR)
     try:
         erp = _erp_for_page(customer, [str(m) for m in current.get("mandanten") or []])
         for mandant_nr, we_nr, bezeichnung in erp["wes"]:

@@ -89,12 +89,9 @@ def explainable(entity: str) -> bool:
 @register.filter
 def use_case_label(code: str) -> str:
     """The German (or English) name of a use case, e.g. "Dokumente"."""
-    from integrations.usecases import UseCase
+    from integrations import registry
 
-    try:
-        return str(UseCase(code).label)
-    except ValueError:
-        return code
+    return registry.label(code)
 
 
 @register.filter
