@@ -82,8 +82,9 @@ def facilioo_id_text(item: object, dry_run: bool = False) -> str:
 def explainable(entity: str) -> bool:
     """Whether the record inspector explains records of this entity (Stammdaten ones)."""
     from connect.services.inspector import KIND_OF_ENTITY
+    from integrations import registry
 
-    return entity in KIND_OF_ENTITY
+    return entity in KIND_OF_ENTITY or any(entity in e.streams for e in registry.ENTRIES.values())
 
 
 @register.filter

@@ -52,6 +52,7 @@ from integrations.sync.links import (
     OrmLinkStore,
     RunLedger,
 )
+from integrations.sync.mapping_table import MappingRow
 from integrations.sync.types import MapContext, Skip, TargetPayload
 from integrations.usecases import UseCase
 
@@ -278,6 +279,9 @@ class Pipeline:
     brake_noun: Callable[[], str | Promise] = lambda: _("Datensätzen")
     # The part of the ERP export the use case reads (None: the one named like the use case).
     reads: UseCase | None = None
+    # The rows of the field-mapping page for the records of a use case declared outside the
+    # product's table (``sync.mapping_table.MAPPING`` describes Stammdaten and Dokumente).
+    mapping: tuple[MappingRow, ...] = ()
 
     @property
     def entities(self) -> tuple[str, ...]:

@@ -118,6 +118,27 @@ class Field:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Text(Field):
+    """A text of at most ``max_length`` characters (stripped); blank means the default."""
+
+    kind: ClassVar[str] = "text"
+    max_length: int = 200
+
+    def message_args(self) -> dict[str, Any]:
+        return {"max": self.max_length}
+
+    def clean(self, value: Any, present: bool, checks: Checks) -> Any:
+        text = str(value).strip() if present and value is not None else ""
+        if not text:
+            if self.required:
+                raise self.refused()
+            return self.default
+        if len(text) > self.max_length:
+            raise self.refused()
+        return text
+
+
+@dataclass(frozen=True, kw_only=True)
 class Choice(Field):
     """One of ``choices`` (value, German label)."""
 
