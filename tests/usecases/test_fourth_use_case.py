@@ -153,6 +153,10 @@ def test_the_portal_offers_its_settings_page_derived_from_the_schema(client, dec
     assert "Präfix des Ordnernamens" in text
     assert "Steht vor der WE-Nummer" in text
     assert f'<a href="{url}">WE-Ordner</a>' in text
+    # the dashboard has its card, with its name, description and a link to the page
+    dashboard = client.get(reverse("portal:dashboard", args=["alpha"])).content.decode()
+    assert f'<section class="card" id="card-{NAME}">\n    <h2>WE-Ordner</h2>' in dashboard
+    assert "Ein Dokumentenordner je Wirtschaftseinheit." in dashboard
     # a viewer sees it too; another customer's page stays hidden
     client.force_login(tenancy.viewer_a)
     assert client.get(url).status_code == 200
