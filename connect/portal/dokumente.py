@@ -29,9 +29,11 @@ class DokumenteUseCaseView(CustomerView):
 
     def post(self, request: HttpRequest, slug: str, use_case: str = USE_CASE) -> HttpResponse:
         post = request.POST
-        data, _form_errors = form_data(registry.entry(USE_CASE).schema, post)
+        data, errors = form_data(registry.entry(USE_CASE).schema, post)
         schedule = schedule_from_post(post)
-        errors = settings_save(self, request, use_case=USE_CASE, data=data, schedule=schedule)
+        errors = errors or settings_save(
+            self, request, use_case=USE_CASE, data=data, schedule=schedule
+        )
         if errors:
             return self._render(request, errors=errors, data=data, status=400, schedule=schedule)
         return redirect("portal:usecase-dokumente", slug=self.customer.slug)

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -215,6 +215,12 @@ def test_the_api_reads_validates_and_saves_its_settings(connected):
 
 def test_the_command_line_enables_it_with_options_from_the_schema(connected):
     tenancy, _sandbox = connected
+    with pytest.raises(CommandError, match=r"Das Präfix darf höchstens 10 Zeichen lang sein\."):
+        call_command(
+            "usecase", "enable", "alpha", NAME, "--separator", "-", "--mandanten", MANDANT,
+            "--prefix", "Z" * 11,
+        )  # fmt: skip
+    assert not UseCaseActivation.objects.filter(use_case=NAME).exists()
     call_command(
         "usecase", "enable", "alpha", NAME, "--separator", ".", "--mandanten", MANDANT,
         "--prefix", "Ordner", "--safety-brake", "30",
