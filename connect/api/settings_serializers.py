@@ -65,6 +65,22 @@ def drf_field(field: Field) -> serializers.Field[Any, Any, Any, Any]:
     return serializers.CharField(max_length=200, allow_blank=True, **common)
 
 
+def settings_description(schema: SettingsSchema) -> str:
+    """The settings of a schema for the API's documentation: name, kind, default, bounds."""
+    parts = []
+    for field in schema.fields:
+        facts = [field.kind]
+        if isinstance(field, Choice):
+            facts.append("one of: " + " ".join(field.values))
+        minimum, maximum = getattr(field, "minimum", None), getattr(field, "maximum", None)
+        if minimum is not None or maximum is not None:
+            facts.append(f"{minimum}..{maximum}")
+        if field.default not in (None, [], {}):
+            facts.append(f"default {field.default}")
+        parts.append(f"{field.name} ({', '.join(facts)})")
+    return ", ".join(parts)
+
+
 def settings_serializer(schema: SettingsSchema) -> type[serializers.Serializer[Any]]:
     """The serializer of a schema's settings (built once per schema)."""
     known = _SERIALIZERS.get(id(schema))

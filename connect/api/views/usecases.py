@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connect.api.serializers import ErrorSerializer, UseCaseSerializer, UseCaseState
+from connect.api.settings_serializers import settings_description
 from connect.api.settings_serializers import settings_serializer as serializer_for_schema
 from connect.api.views.base import SLUG, USE_CASE, CustomerAPIView, use_case_or_404
 from connect.selectors.runs import activation_get
@@ -24,7 +25,7 @@ def settings_serializer(use_case: str) -> type[serializers.Serializer[Any]]:
 
 def _settings_help() -> str:
     return " ".join(
-        f"{name}: {', '.join(registry.entry(name).schema.names)}." for name in registry.names()
+        f"{name}: {settings_description(registry.entry(name).schema)}." for name in registry.names()
     )
 
 
