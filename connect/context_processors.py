@@ -9,5 +9,5 @@ def portal(request: HttpRequest) -> dict[str, object]:
         "site_header": "Connect · facilioo",
         "site_title": "Connect · facilioo",
         # The menu's use-case pages, in the registry's order.
-        "portal_use_cases": [(e.use_case.value, e.label) for e in registry.ENTRIES.values()],
+        "portal_use_cases": [(e.name, e.label) for e in registry.ENTRIES.values()],
     }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
 from connect.models import ItemAction, Trigger
-from integrations.usecases import UseCase
+from integrations import registry
 
 # facilioo entity (path name) -> label, in German with an English translation.
 ENTITY_LABELS = {
@@ -280,7 +280,7 @@ def audit_action_label(action: str) -> str:
     what = str(AUDIT_OBJECT_LABELS[parts[0]])
     middle = parts[1:-1]
     if middle:
-        names = [str(UseCase(m).label) if m in UseCase.values else m for m in middle]
+        names = [registry.label(m) for m in middle]
         what = f"{what} {' '.join(names)}"
     verb = AUDIT_VERB_LABELS.get(parts[-1])
     return f"{what}: {verb}" if verb is not None else action

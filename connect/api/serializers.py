@@ -12,7 +12,6 @@ from connect.labels import entity_label
 from connect.models import SyncRun, SyncRunItem, UseCaseActivation
 from connect.schedules import Schedule, schedule_clean, schedule_of
 from integrations import registry
-from integrations.usecases import UseCase
 
 
 class ErrorSerializer(serializers.Serializer[Any]):
@@ -100,6 +99,25 @@ class RunItemSerializer(serializers.ModelSerializer):
 
 
 @dataclass
+class UseCaseField(serializers.ChoiceField):
+    """A registered use case: the choices are the registry's when a value is read."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=_use_case_choices(), **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        self.choices = _use_case_choices()
+        return super().to_internal_value(data)
+
+    def to_representation(self, value: Any) -> Any:
+        return str(value)
+
+
+def _use_case_choices() -> list[tuple[str, str]]:
+    return [(name, registry.label(name)) for name in registry.names()]
+
+
+@dataclass
 class UseCaseState:
     """A use case of a customer as the API shows it, also when it was never activated."""
 
@@ -117,7 +135,7 @@ class UseCaseState:
             default = dict(registry.entry(use_case).default_schedule)
             return cls(
                 use_case=use_case,
-                label=str(UseCase(use_case).label),
+                label=registry.label(use_case),
                 enabled=False,
                 paused=False,
                 activated_at=None,
@@ -125,7 +143,7 @@ class UseCaseState:
             )
         return cls(
             use_case=use_case,
-            label=str(UseCase(use_case).label),
+            label=registry.label(use_case),
             enabled=activation.enabled,
             paused=activation.paused,
             activated_at=activation.activated_at,
@@ -166,7 +184,7 @@ class ScheduleSerializer(serializers.Serializer[Any]):
 
 
 class UseCaseSerializer(serializers.Serializer[Any]):
-    use_case = serializers.ChoiceField(choices=UseCase.choices)
+    use_case = UseCaseField()
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     enabled = serializers.BooleanField()
     paused = serializers.BooleanField()

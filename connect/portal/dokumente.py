@@ -9,36 +9,31 @@ from django.shortcuts import redirect, render
 
 from connect.models import UseCaseActivation
 from connect.portal.base import CustomerView, settings_page_context, settings_save
+from connect.portal.settings_form import form_data
+from connect.portal.usecases import custom_page
 from connect.schedules import schedule_from_post
-from integrations.sync.settings import DEFAULT_MAX_MB, DEFAULT_SAFETY_BRAKE_PERCENT
+from integrations import registry
 from integrations.usecases import UseCase
 
 USE_CASE = UseCase.DOKUMENTE.value
 
 
+@custom_page(USE_CASE)
 class DokumenteUseCaseView(CustomerView):
-    """Settings of Dokumente; POST saves and activates (admins). Reached through the registry
-    entry's ``portal_view`` from ``portal:usecase``, and as ``portal:usecase-dokumente``."""
+    """Settings of Dokumente; POST saves and activates (admins). Its own page (the separator
+    of the Stammdaten beside its own); the fields come from the settings schema. Also served
+    as ``portal:usecase-dokumente``."""
 
     def get(self, request: HttpRequest, slug: str, use_case: str = USE_CASE) -> HttpResponse:
         return self._render(request, errors=[], data=None)
 
     def post(self, request: HttpRequest, slug: str, use_case: str = USE_CASE) -> HttpResponse:
         post = request.POST
-        data: dict[str, Any] = {
-            "separator": post.get("separator", ""),
-            "mandanten": post.getlist("mandanten"),
-            "only_released": post.get("only_released") == "1",
-            "archives": post.get("archives", ""),
-            "keywords": post.get("keywords", ""),
-            "dated_from": post.get("dated_from", "").strip() or None,
-            "max_mb": post.get("max_mb", "").strip() or DEFAULT_MAX_MB,
-            "safety_brake_percent": post.get(
-                "safety_brake_percent", str(DEFAULT_SAFETY_BRAKE_PERCENT)
-            ),
-        }
+        data, errors = form_data(registry.entry(USE_CASE).schema, post)
         schedule = schedule_from_post(post)
-        errors = settings_save(self, request, use_case=USE_CASE, data=data, schedule=schedule)
+        errors = errors or settings_save(
+            self, request, use_case=USE_CASE, data=data, schedule=schedule
+        )
         if errors:
             return self._render(request, errors=errors, data=data, status=400, schedule=schedule)
         return redirect("portal:usecase-dokumente", slug=self.customer.slug)
@@ -58,8 +53,9 @@ class DokumenteUseCaseView(CustomerView):
             value = current.get(name)
             if isinstance(value, list | tuple):
                 current[name] = ", ".join(str(v) for v in value)
-        current.setdefault("only_released", True)
-        current.setdefault("max_mb", DEFAULT_MAX_MB)
+        schema = registry.entry(USE_CASE).schema
+        for name in ("only_released", "max_mb"):
+            current.setdefault(name, schema.field(name).default)
         stammdaten = UseCaseActivation.objects.filter(
             customer=self.customer, use_case="stammdaten"
         ).first()

@@ -38,6 +38,7 @@ from connect.services.erp_samples import (
 )
 from connect.services.erp_watch import erp_watch_folder_set
 from connect.uploads import upload_refusal
+from integrations import registry
 from integrations.erp.file.report import FileSummary, Finding
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, EXAMPLES_DIR
 from integrations.erp.profiles.mapping import (
@@ -50,7 +51,6 @@ from integrations.erp.profiles.mapping import (
     settings_from_definition,
     settings_from_form,
 )
-from integrations.usecases import UseCase
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
 LISTED_EXPORTS = 50
@@ -484,9 +484,7 @@ class ErpExportView(CustomerView):
         report = erp_export_report(export=export)
         current = erp_export_current(customer=self.customer)
         error_count = sum(summary.errors for summary in report.files.values()) or len(report.errors)
-        use_cases = [
-            UseCase(value).label if value in UseCase.values else value for value in report.use_cases
-        ]
+        use_cases = [registry.label(value) for value in report.use_cases]
         return render(
             request,
             "connect/erp_export.html",

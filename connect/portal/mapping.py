@@ -17,8 +17,10 @@ from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS
 
 class FieldMappingView(CustomerView):
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
+        declared = [row for entry in registry.ENTRIES.values() for row in entry.pipeline.mapping]
         groups = [
-            (str(label), list(rows)) for label, rows in groupby(MAPPING, key=lambda r: r.entity)
+            (str(label), list(rows))
+            for label, rows in groupby((*MAPPING, *declared), key=lambda r: r.entity)
         ]
         reasons = sorted((code, str(message)) for code, message in REASONS.items())
         former_months = DEFAULT_FORMER_CONTRACT_MONTHS

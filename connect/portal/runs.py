@@ -21,7 +21,7 @@ from connect.portal.usecases import use_case_or_404
 from connect.selectors.runs import sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.activations import activation_set_paused
 from connect.services.sync_logs import RunAlreadyActive, sync_run_cancel, sync_run_request
-from integrations.usecases import UseCase
+from integrations import registry
 
 # Page sizes of the run list and the record log (keyset pages: no COUNT, no OFFSET).
 RUNS_PER_PAGE = 25
@@ -57,7 +57,7 @@ class RunPauseView(CustomerView):
 
     def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
         paused = request.POST.get("paused") == "1"
-        name = UseCase(use_case_or_404(use_case)).label
+        name = registry.label(use_case_or_404(use_case))
         try:
             activation_set_paused(
                 customer=self.customer,

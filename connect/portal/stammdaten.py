@@ -7,47 +7,32 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 
-from connect.converters import small_int
 from connect.portal.base import CustomerView, settings_page_context, settings_save
-from connect.portal.usecases import use_case_or_404
+from connect.portal.settings_form import form_data
+from connect.portal.usecases import custom_page, use_case_or_404
 from connect.schedules import schedule_from_post
 from connect.selectors.activations import (
     stammdaten_settings_page,
     stammdaten_settings_refresh,
 )
 from connect.selectors.customers import can_operate
-from integrations.sync.settings import DEFAULT_SAFETY_BRAKE_PERCENT, SEPARATORS
-from integrations.sync.types import DEFAULT_FORMER_CONTRACT_MONTHS
+from integrations import registry
+from integrations.sync.settings import SEPARATORS
+from integrations.usecases import UseCase
 
 
+@custom_page(UseCase.STAMMDATEN)
 class StammdatenSettingsView(CustomerView):
-    """Settings of Stammdaten; POST saves and activates (admins). Reached through the
-    registry entry's ``portal_view`` from ``portal:usecase``."""
+    """Settings of Stammdaten; POST saves and activates (admins). Its own page (tenant
+    assignment per WE, ambiguous ids); the fields come from the settings schema."""
 
     def get(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
         return self._render(request, use_case_or_404(use_case), errors=[], data=None)
 
     def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
         use_case = use_case_or_404(use_case)
-        data: dict[str, Any] = {
-            "separator": request.POST.get("separator", ""),
-            "mandanten": request.POST.getlist("mandanten"),
-            "default_tenant_id": small_int(request.POST.get("default_tenant_id")),
-            "deletion_policy": request.POST.get("deletion_policy", "terminate"),
-            "safety_brake_percent": request.POST.get(
-                "safety_brake_percent", str(DEFAULT_SAFETY_BRAKE_PERCENT)
-            ),
-            "former_contract_months": request.POST.get("former_contract_months", "24"),
-        }
-        overrides, override_errors = _tenant_overrides(request.POST)
-        data["tenant_overrides"] = overrides
-        default_text = request.POST.get("default_tenant_id", "").strip()
-        if default_text and data["default_tenant_id"] is None:
-            override_errors.insert(
-                0, _("Das Standard-Projekt muss eine facilioo-Projektnummer sein.")
-            )
+        data, override_errors = form_data(registry.entry(use_case).schema, request.POST)
         schedule = schedule_from_post(request.POST)
         if "check" in request.POST:
             # "Prüfen": show assignments and ambiguous ids for these values, save nothing.
@@ -91,28 +76,13 @@ class StammdatenSettingsView(CustomerView):
                 errors=errors,
                 page=page,
                 former_contract_months=current.get(
-                    "former_contract_months", DEFAULT_FORMER_CONTRACT_MONTHS
+                    "former_contract_months",
+                    registry.entry(use_case).schema.field("former_contract_months").default,
                 ),
                 chosen_ambiguous=page.ambiguous.get(str(current.get("separator") or ""), 0),
             ),
             status=status,
         )
-
-
-def _tenant_overrides(post: Any) -> tuple[dict[str, int], list[str]]:
-    """``tenant_override__<Mandant>/<WE>`` fields → ``{"M/W": id}``; empty means "default"."""
-    overrides: dict[str, int] = {}
-    errors: list[str] = []
-    for name, value in post.items():
-        if not name.startswith("tenant_override__") or not str(value).strip():
-            continue
-        we = name.removeprefix("tenant_override__")
-        project = small_int(value)
-        if project is not None:
-            overrides[we] = project
-        else:
-            errors.append(_("Ungültiges facilioo-Projekt für WE %(we)s.") % {"we": we})
-    return overrides, errors
 
 
 class StammdatenRefreshView(CustomerView):

@@ -23,10 +23,11 @@ from connect.schedules import WEEKDAYS, schedule_of
 from connect.selectors.credentials import facilioo_client_for
 from connect.selectors.erp_exports import erp_export_current
 from connect.selectors.erp_sources import connector_for_customer, erp_mandanten
+from integrations import registry
 from integrations.erp.records import RecordProblem, Wirtschaftseinheit
 from integrations.facilioo.errors import FaciliooError
 from integrations.sync.ids import AmbiguityCount
-from integrations.sync.settings import SEPARATORS
+from integrations.sync.settings import DEFAULT_SEPARATOR, SEPARATORS
 from integrations.sync.stammdaten import suggest_tenant
 from integrations.usecases import UseCase
 
@@ -48,7 +49,7 @@ def activation_require_enabled(*, customer: Customer, use_case: str) -> UseCaseA
                 "„%(name)s“ ist nicht aktiviert. Bitte speichern Sie zuerst die Einstellungen "
                 "von %(name)s; damit wird es aktiviert."
             )
-            % {"name": UseCase(use_case).label}
+            % {"name": registry.label(use_case)}
         )
     return activation
 
@@ -313,7 +314,7 @@ def stammdaten_settings_page(
     page.ambiguous = dict.fromkeys(separators, 0)
     overrides = {str(k): v for k, v in (current.get("tenant_overrides") or {}).items()}
     default = current.get("default_tenant_id")
-    separator = str(current.get("separator") or "-")
+    separator = str(current.get("separator") or DEFAULT_SEPARATOR)
     try:
         erp = _erp_for_page(customer, [str(m) for m in current.get("mandanten") or []])
         for mandant_nr, we_nr, bezeichnung in erp["wes"]:

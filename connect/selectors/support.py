@@ -18,9 +18,9 @@ from connect.models import (
     User,
 )
 from connect.selectors.customers import customer_list_for_user
+from integrations import registry
 from integrations.models import ExternalLink
 from integrations.sync.ids import contract_id_forms
-from integrations.usecases import UseCase
 
 FAILED = (RunStatus.FAILED,)
 OK = (RunStatus.SUCCEEDED, RunStatus.WARNING)
@@ -97,22 +97,22 @@ def customer_health_list(
             connection_state=connections.get(customer.pk, "missing"),
             open_alerts=len(alerts.get(customer.pk, [])),
         )
-        for use_case in UseCase:
-            activation = activations.get((customer.pk, use_case.value))
+        for use_case in registry.names():
+            activation = activations.get((customer.pk, use_case))
             uc = UseCaseHealth(
-                use_case=use_case.value,
+                use_case=use_case,
                 enabled=bool(activation and activation.enabled),
                 paused=bool(activation and activation.paused),
                 last_run=SyncRun.objects.filter(customer=customer, use_case=use_case, dry_run=False)
                 .order_by("-id")
                 .first(),
-                consecutive_failures=_consecutive_failures(customer, use_case.value),
+                consecutive_failures=_consecutive_failures(customer, use_case),
                 overdue=any(
-                    a.kind == "run_overdue" and a.use_case == use_case.value
+                    a.kind == "run_overdue" and a.use_case == use_case
                     for a in alerts.get(customer.pk, [])
                 ),
             )
-            health.use_cases[use_case.value] = uc
+            health.use_cases[use_case] = uc
         result.append(health)
     if problem_only:
         result = [h for h in result if not h.healthy]

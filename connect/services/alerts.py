@@ -43,9 +43,9 @@ from connect.periodic import schedule_offset
 from connect.schedules import WEEKDAYS, schedule_of
 from connect.selectors.alerts import alert_recipients
 from connect.services.customers import membership_set
+from integrations import registry
 from integrations.phrases import Phrase, phrase, sentences, to_data
 from integrations.reasons import ATTENTION_REASONS
-from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class OverdueCheck:
 
 
 def _use_case_label(use_case: str) -> str:
-    return str(UseCase(use_case).label) if use_case in UseCase.values else use_case
+    return registry.label(use_case)
 
 
 def _portal_link(path: str) -> str:

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from connect.models import SyncRunItem
+from integrations import registry
 from integrations.drift import documents
 from integrations.drift.facilioo_names import (
     BODY_FIELD_OF_ROW,
@@ -60,7 +61,7 @@ from integrations.reasons import REASONS
 from integrations.sync import stammdaten as maps
 from integrations.sync.engine import KEY_SEPARATOR
 from integrations.sync.links import links_rewrite_next_run
-from integrations.sync.mapping_table import mapping_for
+from integrations.sync.mapping_table import MappingRow, mapping_for
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND, file_type_ids_from
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
 from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
@@ -503,8 +504,15 @@ def _rows(
     link: ExternalLink | None,
     live: dict[str, Any] | None,
     held: set[str],
+    declared: tuple[MappingRow, ...] | None = None,
 ) -> list[FieldRow]:
-    rules = {canonical_name(entity, row.facilioo_field): row for row in mapping_for(entity)}
+    """The rows of one record; ``declared``: the mapping rows (default: the product's table)."""
+    rows_of = (
+        mapping_for(entity)
+        if declared is None
+        else [r for r in declared if r.facilioo_entity == entity]
+    )
+    rules = {canonical_name(entity, row.facilioo_field): row for row in rows_of}
     sent: dict[str, Any] = dict(link.sent_body or {}) if link is not None else {}
     today: dict[str, Any] = dict(payload.body) if payload else {}
     # A body field shown in its mapping row (the party's e-mail under "contactDetails: E-Mail").
@@ -543,3 +551,116 @@ def _rows(
             )
         )
     return rows
+
+
+# The use cases explained above with their own ERP readers; a use case declared elsewhere is
+# explained through its pipeline (``record_owner``, ``record_explain_declared``).
+EXPLAINED = frozenset({UseCase.STAMMDATEN.value, UseCase.DOKUMENTE.value})
+
+
+def record_owner(*, customer: Customer, entity: str, erp_key: str) -> tuple[str, NaturalKey] | None:
+    """The declared use case whose record this is (linked or logged), and its natural key."""
+
+    parts = tuple(erp_key.strip("/").split("/"))
+    if not all(parts):
+        return None
+    for entry in registry.ENTRIES.values():
+        if entry.name in EXPLAINED or entity not in entry.streams:
+            continue
+        kinds: dict[str, str] = dict(getattr(entry.pipeline.mapper, "entity_of_kind", {}))
+        for kind in (k for k, e in kinds.items() if e == entity):
+            key = (kind, *parts)
+            label = f"{kind} {'/'.join(parts)}"
+            if (
+                _link(customer, entity, key) is not None
+                or SyncRunItem.objects.filter(
+                    customer=customer, entity=entity, erp_key=label, run__use_case=entry.name
+                ).exists()
+            ):
+                return entry.name, key
+    return None
+
+
+def record_explain_declared(
+    *,
+    customer: Customer,
+    use_case: str,
+    entity: str,
+    key: NaturalKey,
+    settings: Any,
+    connector: ErpConnector,
+    source: tuple[str, datetime | None],
+    client_factory: Callable[[], FaciliooClient] | None,
+) -> Explanation:
+    """One record of a use case declared through its pipeline: its ERP record and what the
+    pipeline's mapper makes of it today, what the last run sent, facilioo now, its history."""
+
+    pipeline = registry.entry(use_case).pipeline
+    label = f"{key[0]} {'/'.join(key[1:])}"
+    link = _link(customer, entity, key)
+    history = list(
+        SyncRunItem.objects.filter(customer=customer, entity=entity, erp_key=label)
+        .select_related("run")
+        .order_by("-id")[:HISTORY_LIMIT]
+    )
+    live: dict[str, Any] | None = None
+    live_error = ""
+    client = None
+    if client_factory is None:
+        live_error = _("Es ist keine facilioo-Verbindung eingerichtet.")
+    else:
+        try:
+            client = client_factory()
+        except FaciliooError as exc:
+            live_error = str(exc.message)
+    mapper = pipeline.mapper(settings)
+    today = timezone.localdate()
+    target: Any = None
+    payload: TargetPayload | None = None
+    skip: Skip | None = None
+    if client is not None:
+        with client:
+            try:
+                if link is not None:
+                    live = client.get(Entity(entity), link.facilioo_id)
+                    if live.get(DELETED):
+                        live, live_error = None, _deleted_message(link.facilioo_id)
+                else:
+                    live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
+            except FaciliooNotFound:
+                live, live_error = None, _deleted_message(link.facilioo_id if link else "-")
+            except FaciliooError as exc:
+                live_error = _(
+                    "facilioo ist gerade nicht erreichbar; der aktuelle Stand dort kann nicht "
+                    "gezeigt werden. (%(detail)s)"
+                ) % {"detail": exc.message}
+            ctx = mapper.context(client, today)
+    else:
+        ctx = MapContext(separator=settings.separator, today=today)
+    reads = pipeline.reads or UseCase(use_case)
+    for item in connector.read(reads, mandanten=settings.mandanten):
+        for mapped in mapper.map(item, ctx):
+            if isinstance(mapped, TargetPayload | Skip) and mapped.key == key:
+                target = item
+                payload = mapped if isinstance(mapped, TargetPayload) else None
+                skip = mapped if isinstance(mapped, Skip) else None
+        if target is not None:
+            break
+    if skip is None and payload is None and history and history[0].action == "skipped":
+        skip = Skip(history[0].reason, history[0].message_text)
+    return Explanation(
+        entity=entity,
+        natural_key=key,
+        erp_key=label,
+        source_name=source[0],
+        source_time=source[1],
+        erp_fields=_fields_of(target) if target is not None else None,
+        external_id=(payload.external_id if payload else (link.external_id if link else "")),
+        skip=skip,
+        remedy=str(REMEDIES.get(skip.reason, "")) if skip else "",
+        fields=_rows(entity, payload, link, live, set(), declared=pipeline.mapping),
+        link=link,
+        live=live,
+        live_error=live_error,
+        history=history,
+    )

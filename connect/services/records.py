@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -18,12 +19,14 @@ from connect.services.inspector import (
     LIVE_TIMEOUT_S,
     Explanation,
     record_explain,
+    record_explain_declared,
+    record_owner,
 )
+from integrations import registry
 from integrations.erp.base import ErpConnector, ErpRead, GeneratorRead
 from integrations.erp.records import Mandant
 from integrations.facilioo.client import FaciliooClient
 from integrations.sync.settings import dokumente_from_stored, stammdaten_from_stored
-from integrations.sync.types import DokumenteSettings, StammdatenSettings
 from integrations.usecases import UseCase
 
 
@@ -67,11 +70,16 @@ def record_inspect(
     Support opening a customer's record is audited (``record.inspect``). Raises
     ``NoValidExport`` when a file-source customer has no valid export.
     """
+    owner = record_owner(customer=customer, entity=entity, erp_key=erp_key)
     dokumente = entity in DOKUMENTE_ENTITIES
-    use_case = UseCase.DOKUMENTE if dokumente else UseCase.STAMMDATEN
-    from_stored = dokumente_from_stored if dokumente else stammdaten_from_stored
+    if owner is not None:  # a use case declared through its pipeline
+        use_case = owner[0]
+        from_stored = registry.entry(use_case).from_stored
+    else:
+        use_case = UseCase.DOKUMENTE if dokumente else UseCase.STAMMDATEN
+        from_stored = dokumente_from_stored if dokumente else stammdaten_from_stored
     activation = UseCaseActivation.objects.filter(customer=customer, use_case=use_case).first()
-    settings: StammdatenSettings | DokumenteSettings
+    settings: Any
     try:
         settings = from_stored(dict(activation.settings) if activation else {})
     except (TypeError, ValueError):  # settings saved by an older version: explain with defaults
@@ -94,15 +102,27 @@ def record_inspect(
         except NoValidExport as exc:
             connector, source = _NoExport(), (exc.message, None)
     try:
-        explanation = record_explain(
-            customer=customer,
-            entity=entity,
-            erp_key=erp_key,
-            settings=settings,
-            connector=connector,
-            source=source,
-            client_factory=factory,
-        )
+        if owner is not None:
+            explanation = record_explain_declared(
+                customer=customer,
+                use_case=owner[0],
+                entity=entity,
+                key=owner[1],
+                settings=settings,
+                connector=connector,
+                source=source,
+                client_factory=factory,
+            )
+        else:
+            explanation = record_explain(
+                customer=customer,
+                entity=entity,
+                erp_key=erp_key,
+                settings=settings,
+                connector=connector,
+                source=source,
+                client_factory=factory,
+            )
     finally:
         if owned:
             connector.close()

@@ -16,9 +16,9 @@ from connect.exceptions import ApplicationError
 from connect.models import Customer, RunStatus, SyncRun, SyncRunItem, User
 from connect.models.sync_logs import ACTIVE_STATUSES
 from connect.services.audit import audit_record
+from integrations import registry
 from integrations.phrases import to_data
 from integrations.sync.links import ItemRecord
-from integrations.usecases import UseCase
 
 
 class RunAlreadyActive(ApplicationError):
@@ -89,7 +89,7 @@ def sync_run_create(
                 "bis er beendet ist, oder brechen Sie ihn ab."
             )
             % {
-                "uc": UseCase(use_case).label,
+                "uc": registry.label(use_case),
                 "id": active.pk if active else "?",
                 "status": active.get_status_display() if active else "",
             },

@@ -6,7 +6,7 @@ from django import template
 
 from connect import labels
 from connect.services.inspector import KIND_OF_ENTITY
-from integrations.usecases import UseCase
+from integrations import registry
 
 register = template.Library()
 
@@ -84,17 +84,14 @@ def facilioo_id_text(item: object, dry_run: bool = False) -> str:
 def explainable(entity: str) -> bool:
     """Whether the record inspector explains records of this entity (Stammdaten ones)."""
 
-    return entity in KIND_OF_ENTITY
+    return entity in KIND_OF_ENTITY or any(entity in e.streams for e in registry.ENTRIES.values())
 
 
 @register.filter
 def use_case_label(code: str) -> str:
     """The German (or English) name of a use case, e.g. "Dokumente"."""
 
-    try:
-        return str(UseCase(code).label)
-    except ValueError:
-        return code
+    return registry.label(code)
 
 
 @register.filter

@@ -52,6 +52,7 @@ from integrations.sync.links import (
     OrmLinkStore,
     RunLedger,
 )
+from integrations.sync.mapping_table import MappingRow
 from integrations.sync.types import MapContext, Skip, TargetPayload
 from integrations.usecases import UseCase
 
@@ -177,7 +178,7 @@ class Sent:
 class Mapper:
     """Turns one use case's ERP records into payloads; may keep state over one read."""
 
-    use_case: UseCase
+    use_case: str
     # The facilioo entity behind the first part of a natural key (parents, skips, problems).
     entity_of_kind: Mapping[str, str] = {}
 
@@ -267,7 +268,7 @@ class Stream:
 class Pipeline:
     """A use case on the engine: its mapper, its streams in write order, its removals."""
 
-    use_case: UseCase
+    use_case: str  # the registry name (``UseCase`` for the built-in ones)
     mapper: Callable[[Any], Mapper]  # (settings) -> a fresh mapper for one run
     streams: Sequence[type[Stream]]  # in write order: a parent before its children
     # The entities whose links are removal candidates after a complete read, in this order.
@@ -276,6 +277,11 @@ class Pipeline:
     alias_kinds: frozenset[str] = frozenset()
     # "Sicherheitsbremse: 3 von 10 bekannten <noun> fehlen im ERP".
     brake_noun: Callable[[], str | Promise] = lambda: _("Datensätzen")
+    # The part of the ERP export the use case reads (None: the one named like the use case).
+    reads: UseCase | None = None
+    # The rows of the field-mapping page for the records of a use case declared outside the
+    # product's table (``sync.mapping_table.MAPPING`` describes Stammdaten and Dokumente).
+    mapping: tuple[MappingRow, ...] = ()
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -372,7 +378,8 @@ class SyncEngine:
         self.commit()
 
     def _read(self) -> Any:
-        return self.connector.read(self.pipeline.use_case, mandanten=self.settings.mandanten)
+        reads = self.pipeline.reads or UseCase(self.pipeline.use_case)
+        return self.connector.read(reads, mandanten=self.settings.mandanten)
 
     def _expected_total(self) -> int:
         """The progress total: the size of the last complete read, else one counting pass.

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from django.core.management import load_command_class
 from django.urls import reverse
-from django.utils.module_loading import import_string
 from rest_framework.test import APIClient
 
 from connect.models import Customer, FaciliooConnection
 from connect.portal.base import CustomerView
+from connect.portal.usecases import CUSTOM_PAGES, UseCaseSettingsView
 from connect.selectors.credentials import facilioo_client_for
 from connect.services.credentials import facilioo_connection_test
 from integrations import registry
@@ -66,7 +66,7 @@ def test_every_use_case_the_product_offers_has_a_registry_entry(tenancy, client)
 def test_each_entry_agrees_with_its_pipeline(use_case):
     entry = registry.entry(use_case)
     assert set(entry.default_schedule) == {"minute", "hour", "day_of_week"}
-    pipeline = entry.get_pipeline()
+    pipeline = entry.pipeline
     assert pipeline.use_case == entry.use_case
     assert entry.streams == pipeline.entities
     assert set(pipeline.removal_order) <= set(entry.streams)
@@ -85,10 +85,11 @@ def test_the_defaults_of_each_entry_validate_into_its_settings_type(use_case):
 
 
 def _use_case_modules() -> set[str]:
-    """The portal modules a registry entry names as its settings page: they may name it."""
+    """The portal modules of the use cases' own settings pages: they may name them."""
+    import connect.urls  # noqa: F401  (the custom pages register when the URLs load)
+
     return {
-        "connect/portal/" + registry.entry(name).portal_view.split(".")[2] + ".py"
-        for name in registry.names()
+        "connect/portal/" + view.__module__.split(".")[2] + ".py" for view in CUSTOM_PAGES.values()
     }
 
 
@@ -143,10 +144,10 @@ def test_the_portal_scan_covers_the_generic_pages():
 
 
 @pytest.mark.parametrize("use_case", [uc.value for uc in UseCase])
-def test_the_portal_serves_each_settings_page_with_the_view_its_entry_names(
+def test_the_portal_serves_each_settings_page_with_its_custom_or_the_generic_view(
     use_case, tenancy, client
 ):
-    view = import_string(registry.entry(use_case).portal_view)
+    view = CUSTOM_PAGES.get(use_case, UseCaseSettingsView)
     assert issubclass(view, CustomerView)
     client.force_login(tenancy.admin_a)
     url = reverse("portal:usecase", kwargs={"slug": "alpha", "use_case": use_case})

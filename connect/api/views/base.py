@@ -13,14 +13,14 @@ from rest_framework.views import APIView
 
 from connect.api.permissions import CustomerAccess, WriteRole
 from connect.models import Customer, User
-from integrations.usecases import UseCase
+from integrations import registry
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _PermissionClass
 
 SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Kürzel")
 USE_CASE = OpenApiParameter(
-    "use_case", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(UseCase.values)
+    "use_case", OpenApiTypes.STR, OpenApiParameter.PATH, enum=registry.names()
 )
 RUN_ID = OpenApiParameter("run_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
@@ -42,6 +42,6 @@ class CustomerAPIView(CustomerMixin, APIView):
 
 
 def use_case_or_404(value: str) -> str:
-    if value not in UseCase.values:
+    if value not in registry.ENTRIES:
         raise Http404
     return value

@@ -12,22 +12,26 @@ from rest_framework.response import Response
 
 from connect.api.pagination import ItemCursorPagination, RunCursorPagination
 from connect.api.problems import validate_query
-from connect.api.serializers import ErrorSerializer, RunItemSerializer, RunSerializer
+from connect.api.serializers import (
+    ErrorSerializer,
+    RunItemSerializer,
+    RunSerializer,
+    UseCaseField,
+)
 from connect.api.views.base import RUN_ID, SLUG, CustomerAPIView, CustomerMixin
 from connect.models import ItemAction, RunStatus, SyncRun, SyncRunItem, Trigger
 from connect.selectors.activations import activation_require_enabled
 from connect.selectors.runs import sync_run_get, sync_run_item_list, sync_run_list
 from connect.services.sync_logs import sync_run_cancel, sync_run_request
-from integrations.usecases import UseCase
 
 
 class RunFilterSerializer(serializers.Serializer[Any]):
-    use_case = serializers.ChoiceField(choices=UseCase.choices, required=False)
+    use_case = UseCaseField(required=False)
     status = serializers.ChoiceField(choices=RunStatus.choices, required=False)
 
 
 class RunCreateSerializer(serializers.Serializer[Any]):
-    use_case = serializers.ChoiceField(choices=UseCase.choices)
+    use_case = UseCaseField()
     dry_run = serializers.BooleanField(default=False, help_text="A preview: nothing is written.")
     reason = serializers.CharField(
         max_length=500,

@@ -4,72 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.module_loading import import_string
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from connect.api.serializers import ErrorSerializer, UseCaseSerializer, UseCaseState
+from connect.api.settings_serializers import settings_description
+from connect.api.settings_serializers import settings_serializer as serializer_for_schema
 from connect.api.views.base import SLUG, USE_CASE, CustomerAPIView, use_case_or_404
 from connect.selectors.runs import activation_get
 from connect.services.activations import activation_enable, activation_set_paused
 from integrations import registry
-from integrations.usecases import UseCase
-
-
-class StammdatenSettingsSerializer(serializers.Serializer[Any]):
-    """Types only; what the values mean (known Mandanten, visible projects) the service checks."""
-
-    # Nothing is required here: the service names every missing or wrong value in German.
-    separator = serializers.CharField(
-        max_length=5, allow_blank=True, trim_whitespace=False, required=False
-    )
-    mandanten = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=500, required=False
-    )
-    default_tenant_id = serializers.IntegerField(allow_null=True, required=False)
-    tenant_overrides = serializers.DictField(
-        child=serializers.IntegerField(), required=False, help_text="{WE number: project id}"
-    )
-    deletion_policy = serializers.CharField(max_length=20, required=False)
-    safety_brake_percent = serializers.IntegerField(required=False)
-    former_contract_months = serializers.IntegerField(
-        required=False,
-        help_text="Contracts that ended within this many months before a run are still "
-        "created (former tenants' documents need them); 0 to 120, default 24.",
-    )
-
-
-class DokumenteSettingsSerializer(serializers.Serializer[Any]):
-    """Types only; the service checks the values and names every problem in German."""
-
-    separator = serializers.CharField(
-        max_length=5, allow_blank=True, trim_whitespace=False, required=False
-    )
-    mandanten = serializers.ListField(
-        child=serializers.CharField(max_length=50), max_length=500, required=False
-    )
-    only_released = serializers.BooleanField(required=False)
-    archives = serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=500, required=False
-    )
-    keywords = serializers.ListField(
-        child=serializers.CharField(max_length=200), max_length=500, required=False
-    )
-    dated_from = serializers.CharField(
-        max_length=20, allow_null=True, allow_blank=True, required=False, help_text="JJJJ-MM-TT"
-    )
-    max_mb = serializers.IntegerField(required=False)
-    safety_brake_percent = serializers.IntegerField(required=False)
 
 
 def settings_serializer(use_case: str) -> type[serializers.Serializer[Any]]:
-    """The settings serializer the registry entry of ``use_case`` names."""
-    serializer: type[serializers.Serializer[Any]] = import_string(
-        registry.entry(use_case).api_serializer
+    """The settings serializer derived from the schema of ``use_case``."""
+    return serializer_for_schema(registry.entry(use_case).schema)
+
+
+def _settings_help() -> str:
+    return " ".join(
+        f"{name}: {settings_description(registry.entry(name).schema)}." for name in registry.names()
     )
-    return serializer
 
 
 class UseCaseListApi(CustomerAPIView):
@@ -79,7 +36,7 @@ class UseCaseListApi(CustomerAPIView):
     def get(self, request: Request, slug: str) -> Response:
         states = [
             UseCaseState.of(uc, activation_get(customer=self.customer, use_case=uc))
-            for uc in UseCase.values
+            for uc in registry.names()
         ]
         return Response(UseCaseSerializer(states, many=True).data)
 
@@ -109,10 +66,8 @@ class UseCaseDetailApi(CustomerAPIView):
             day_of_week = serializers.CharField(max_length=60, required=False)
 
         settings = serializers.DictField(
-            help_text="stammdaten: separator, mandanten, default_tenant_id, tenant_overrides, "
-            "deletion_policy, safety_brake_percent, former_contract_months. dokumente: "
-            "separator, mandanten, only_released, archives, keywords, dated_from, max_mb, "
-            "safety_brake_percent."
+            help_text="The settings of the use case, checked by its settings schema: "
+            + _settings_help()
         )
         schedule = ScheduleInputSerializer(
             required=False,

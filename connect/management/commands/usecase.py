@@ -1,9 +1,13 @@
-"""usecase enable SLUG stammdaten --separator S --mandanten M1,M2 [--default-tenant ID]
-    [--days tue,thu,sun] [--times 02:00]
+"""usecase enable SLUG USE_CASE --separator S --mandanten M1,M2 [--days tue,thu,sun]
+    [--times 02:00] [the settings of the use case]
 
-usecase enable SLUG dokumente --separator S --mandanten M1,M2 [--archives A,B]
-    [--keywords K1,K2] [--dated-from YYYY-MM-DD] [--max-mb 50] [--include-unreleased]
+The options of the settings are derived from the settings schemas of the registered use cases
+(``manage.py usecase enable --help`` lists them), e.g. Stammdaten: --default-tenant ID
+--deletion-policy terminate|delete --safety-brake 20; Dokumente: --archives A,B --keywords K1,K2
+--dated-from YYYY-MM-DD --max-mb 50 --include-unreleased. A setting not given keeps its default.
 """
+
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,7 +15,53 @@ from connect.exceptions import ApplicationError
 from connect.models import Customer
 from connect.services.activations import activation_enable, activation_set_paused
 from integrations import registry
-from integrations.sync.settings import DEFAULT_MAX_MB, DEFAULT_SAFETY_BRAKE_PERCENT
+from integrations.sync.schema import Boolean, Choice, Field
+
+
+def _settings_fields() -> dict[str, tuple[Field, list[str]]]:
+    """Each setting of the registered use cases once (by name), with the use cases having it."""
+    found: dict[str, tuple[Field, list[str]]] = {}
+    for name in registry.names():
+        for field in registry.entry(name).schema.fields:
+            if field.kind == "tenant_map":
+                continue  # set per Wirtschaftseinheit on the settings page
+            found.setdefault(field.name, (field, []))[1].append(registry.entry(name).label)
+    return found
+
+
+def _add_option(parser: Any, field: Field, use_cases: list[str]) -> None:
+    where = ", ".join(use_cases)
+    help_text = f"{where}: {field.label}. {field.help}".replace("%", "%%")
+    if isinstance(field, Boolean):
+        parser.add_argument(
+            field.option,
+            dest=field.name,
+            action="store_const",
+            const=not field.cli_negates,
+            help=help_text,
+        )
+        return
+    choices = list(field.values) if isinstance(field, Choice) else None
+    parser.add_argument(
+        field.option,
+        dest=field.name,
+        type=int if field.kind in {"integer", "tenant"} else str,
+        choices=choices,
+        # A value every use case needs (separator, Mandanten) must be given.
+        required=(field.required or field.kind == "mandanten")
+        and len(use_cases) == len(registry.names()),
+        help=help_text,
+    )
+
+
+def _settings_from(options: dict[str, Any], use_case: str) -> dict[str, Any]:
+    """The settings the options give (those of the use case's schema), defaults for the rest."""
+    schema = registry.entry(use_case).schema
+    settings = schema.defaults()
+    for field in schema.fields:
+        if options.get(field.name) is not None:
+            settings[field.name] = options[field.name]
+    return settings
 
 
 class Command(BaseCommand):
@@ -22,29 +72,13 @@ class Command(BaseCommand):
         enable = sub.add_parser("enable")
         enable.add_argument("slug")
         enable.add_argument("use_case", choices=registry.names())
-        enable.add_argument("--separator", required=True)
-        enable.add_argument("--mandanten", required=True, help="z. B. 1000,2000")
-        enable.add_argument("--default-tenant", type=int)
-        enable.add_argument(
-            "--deletion-policy", choices=["terminate", "delete"], default="terminate"
-        )
-        enable.add_argument("--safety-brake", type=int, default=DEFAULT_SAFETY_BRAKE_PERCENT)
-        enable.add_argument("--archives", default="", help="Dokumente: nur diese Archive")
-        enable.add_argument("--keywords", default="", help="Dokumente: Stichwörter der Bemerkung")
-        enable.add_argument("--dated-from", default="", help="Dokumente: ab Datum JJJJ-MM-TT")
-        enable.add_argument(
-            "--max-mb", type=int, default=DEFAULT_MAX_MB, help="Dokumente: Höchstgröße"
-        )
+        for field, use_cases in _settings_fields().values():
+            _add_option(enable, field, use_cases)
         enable.add_argument(
             "--days", help="Zeitplan: Wochentage, z. B. tue,thu,sun (Standard: unverändert)"
         )
         enable.add_argument(
             "--times", help="Zeitplan: Uhrzeiten HH:MM, z. B. 02:00 oder 02:00,14:00"
-        )
-        enable.add_argument(
-            "--include-unreleased",
-            action="store_true",
-            help="Dokumente: auch nicht freigegebene Dokumente",
         )
         for name in ("pause", "resume"):
             p = sub.add_parser(name)
@@ -58,7 +92,7 @@ class Command(BaseCommand):
             raise CommandError(f"Kein Kunde mit dem Kürzel „{options['slug']}“.")
         try:
             if options["action"] == "enable":
-                settings = registry.entry(options["use_case"]).cli_settings(options)
+                settings = _settings_from(options, options["use_case"])
                 schedule = {
                     key: options[key] for key in ("days", "times") if options[key] is not None
                 }
