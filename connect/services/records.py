@@ -12,9 +12,9 @@ from connect.selectors.customers import role_of
 from connect.selectors.erp_sources import FILE, NoValidExport, connector_for_customer
 from connect.services.audit import audit_record
 from connect.services.inspector import (
-    DOKUMENTE_ENTITIES,
     LIVE_TIMEOUT_S,
     Explanation,
+    pipeline_of,
     record_explain,
 )
 from integrations.erp.base import ErpConnector, ErpRead, GeneratorRead
@@ -66,8 +66,8 @@ def record_inspect(
     Support opening a customer's record is audited (``record.inspect``). Raises
     ``NoValidExport`` when a file-source customer has no valid export.
     """
-    dokumente = entity in DOKUMENTE_ENTITIES
-    use_case = UseCase.DOKUMENTE if dokumente else UseCase.STAMMDATEN
+    use_case = pipeline_of(entity).use_case
+    dokumente = use_case == UseCase.DOKUMENTE
     from_stored = dokumente_from_stored if dokumente else stammdaten_from_stored
     activation = UseCaseActivation.objects.filter(customer=customer, use_case=use_case).first()
     settings: StammdatenSettings | DokumenteSettings
