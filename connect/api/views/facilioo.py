@@ -15,6 +15,7 @@ from connect.api.views.base import SLUG, CustomerAPIView
 from connect.models import FaciliooConnection
 from connect.models.credentials import FaciliooEnvironment
 from connect.services.credentials import facilioo_connection_set, facilioo_connection_test
+from integrations.facilioo.entity import Entity
 
 
 class ConnectionOutputSerializer(serializers.Serializer[Any]):
@@ -132,7 +133,7 @@ class ExistingDataApi(CustomerAPIView):
 
     @extend_schema_serializer(component_name="ExistingDataRow")
     class RowSerializer(serializers.Serializer[Any]):
-        entity = serializers.ChoiceField(choices=["properties", "units"])
+        entity = serializers.ChoiceField(choices=[Entity.PROPERTIES.value, Entity.UNITS.value])
         facilioo_id = serializers.IntegerField()
         facilioo_label = serializers.CharField(allow_blank=True)
         erp_key = serializers.ListField(
@@ -145,7 +146,7 @@ class ExistingDataApi(CustomerAPIView):
 
     @extend_schema_serializer(component_name="ExistingDataDecision")
     class DecisionSerializer(serializers.Serializer[Any]):
-        entity = serializers.ChoiceField(choices=["properties", "units"])
+        entity = serializers.ChoiceField(choices=[Entity.PROPERTIES.value, Entity.UNITS.value])
         facilioo_id = serializers.IntegerField(min_value=1)
         erp_key = serializers.ListField(
             child=serializers.CharField(max_length=100), max_length=6, allow_empty=True
