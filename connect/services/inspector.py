@@ -54,6 +54,7 @@ from integrations.erp.records import (
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
+from integrations.facilioo.parties import PartyWriter
 from integrations.models import ExternalLink, FieldHold
 from integrations.reasons import REASONS
 from integrations.sync import stammdaten as maps
@@ -62,7 +63,7 @@ from integrations.sync.links import links_rewrite_next_run
 from integrations.sync.mapping_table import mapping_for
 from integrations.sync.streams.dokumente import DOKUMENTE
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
-from integrations.sync.streams.stammdaten import STAMMDATEN
+from integrations.sync.streams.stammdaten import STAMMDATEN, PartyStream
 from integrations.sync.types import (
     DokumenteSettings,
     MapContext,
@@ -271,9 +272,11 @@ def _map(
 
 
 def _carries_our_id(client: FaciliooClient, link: Any) -> bool:
-    """Whether facilioo's owner-scoped lookup finds the linked party by our external id."""
-    found = client.lookup_parties([link.external_id])
-    return link.facilioo_id in found.get(str(link.external_id).casefold(), [])
+    """Whether facilioo's owner-scoped lookup finds the linked party by our external id (the
+    party stream's rule)."""
+    external_id = str(link.external_id)
+    hits = PartyWriter(client).lookup([external_id])
+    return PartyStream.carries_our_id(hits, link.facilioo_id, external_id)
 
 
 def _not_ours_message(facilioo_id: Any) -> str:

@@ -44,6 +44,7 @@ from integrations.models import (
     FieldHold,
     FindingKind,
 )
+from integrations.sync import stream
 from integrations.sync.stream import KEY_SEPARATOR
 from integrations.sync.streams.dokumente import DOKUMENTE
 from integrations.sync.streams.stammdaten import ALIAS_KIND, STAMMDATEN
@@ -60,8 +61,8 @@ NOT_COMPARED = frozenset({"externalId"})
 
 
 def erp_key_label(natural_key: str) -> str:
-    parts = natural_key.split(KEY_SEPARATOR)
-    return f"{parts[0]} {'/'.join(parts[1:])}"
+    """A stored natural key as the run log writes it: ``einheit 1000/0001/01/003``."""
+    return stream.erp_key_label(stream.key_of(natural_key))
 
 
 class _Scope:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -289,6 +289,15 @@ class PartyStream(Stream):
         self._parts = _party_parts(ctx, [w for w in writes if w.facilioo_id is not None])
         return writes
 
+    @staticmethod
+    def carries_our_id(
+        hits: Mapping[str, list[int]], facilioo_id: int | None, external_id: str
+    ) -> bool:
+        """Whether a linked party is still ours: facilioo's owner-scoped lookup of our id
+        (``hits``: lower-case id → party ids) finds it. A party merged into another, or one
+        whose id was changed by hand, is not (record inspector, adoption)."""
+        return facilioo_id in hits.get(external_id.casefold(), [])
+
     def _confirm_links(self, ctx: StreamContext, writes: list[Write[None]]) -> None:
         """A linked party is written only while it carries the id we gave it (one lookup per
         100 updates): one facilioo merged into another is followed to the party that carries
@@ -303,7 +312,7 @@ class PartyStream(Stream):
         moved = [
             w
             for w in linked
-            if w.link and w.facilioo_id not in hits.get(w.link.external_id.casefold(), [])
+            if w.link and not self.carries_our_id(hits, w.facilioo_id, w.link.external_id)
         ]
         if not moved:
             return
