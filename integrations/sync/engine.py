@@ -22,7 +22,6 @@ the rest once:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,7 +37,7 @@ from integrations.erp.base import ErpConnector
 from integrations.erp.records import NaturalKey
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
-from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
+from integrations.facilioo.errors import FaciliooRecordRejected
 from integrations.phrases import Phrase, phrase
 from integrations.reasons import ATTENTION_REASONS
 from integrations.sync.differ import ChangeKind, diff
@@ -751,10 +750,6 @@ class SyncEngine:
         )
         return True
 
-    def delete_quietly(self, entity: str, facilioo_id: int) -> None:
-        with contextlib.suppress(FaciliooNotFound):  # already gone: the goal is reached
-            self.client.delete(Entity(entity), facilioo_id)
-
 
 class _Context:
     """The ``StreamContext`` of one run: the narrow view its streams have of the engine."""
@@ -822,9 +817,6 @@ class _Context:
 
     def reported(self, link: Link) -> None:
         self._engine.stage_mark(link, seen_run_id=self._engine.run_id)
-
-    def delete_quietly(self, entity: str, facilioo_id: int) -> None:
-        self._engine.delete_quietly(entity, facilioo_id)
 
 
 def _is_problem(item: Any) -> bool:

@@ -15,6 +15,7 @@ the way from ``prepare`` to ``record``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -180,9 +181,11 @@ class StreamContext(Protocol):
         """A record reported as missing: reported once (a resumed attempt does not again)."""
         ...
 
-    def delete_quietly(self, entity: str, facilioo_id: int) -> None:
-        """Delete a facilioo record; one already gone is the goal reached."""
-        ...
+
+def delete_quietly(client: FaciliooClient, entity: str, facilioo_id: int) -> None:
+    """Delete a facilioo record; one already gone is the goal reached."""
+    with contextlib.suppress(FaciliooNotFound):
+        client.delete(Entity(entity), facilioo_id)
 
 
 class StreamBase(Generic[S, R]):

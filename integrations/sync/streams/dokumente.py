@@ -57,6 +57,7 @@ from integrations.sync.stream import (
     StreamBase,
     StreamContext,
     Write,
+    delete_quietly,
     erp_key_label,
     key_of,
     key_str,
@@ -355,7 +356,7 @@ class DocumentStream(StreamBase[DocumentFile, DocumentSent]):
                     out.doc_id = int(client.create(Entity.DOCUMENTS, body)[dialect.ID])
                     out.doc_created = True
             if old_file is not None and old_file != out.file_id:
-                ctx.delete_quietly(Entity.FILES, old_file)
+                delete_quietly(ctx.client, Entity.FILES, old_file)
         except Exception as exc:  # reported to the main thread with the partial progress
             out.error = exc
         return out
@@ -415,9 +416,9 @@ class DocumentStream(StreamBase[DocumentFile, DocumentSent]):
         file_link = ctx.links.get(Entity.FILES, [file_nk]).get(file_nk)
 
         def delete() -> None:
-            ctx.delete_quietly(Entity.DOCUMENTS, link.facilioo_id)
+            delete_quietly(ctx.client, Entity.DOCUMENTS, link.facilioo_id)
             if file_link is not None:
-                ctx.delete_quietly(Entity.FILES, file_link.facilioo_id)
+                delete_quietly(ctx.client, Entity.FILES, file_link.facilioo_id)
 
         removed = ctx.remove(
             link,

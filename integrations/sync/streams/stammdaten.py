@@ -50,6 +50,7 @@ from integrations.sync.stream import (
     Stream,
     StreamContext,
     Write,
+    delete_quietly,
     key_of,
     key_str,
 )
@@ -177,7 +178,7 @@ class _Removable(Stream):
         if self.settings.deletion_policy == "delete":
             ctx.remove(
                 link,
-                lambda: ctx.delete_quietly(link.entity, link.facilioo_id),
+                lambda: delete_quietly(ctx.client, link.entity, link.facilioo_id),
                 action="deleted",
                 mark={"deleted": True},
                 message=phrase(gettext_noop("Fehlt im ERP; in facilioo gelöscht.")),
