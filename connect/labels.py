@@ -20,17 +20,18 @@ from django.utils.translation import gettext_lazy as _
 
 from connect.models import ItemAction, Trigger
 from integrations import registry
+from integrations.facilioo.entity import Entity
 
 # facilioo entity (path name) -> label, in German with an English translation.
-ENTITY_LABELS = {
-    "properties": _("Gebäude (Liegenschaften)"),
-    "entrances": _("Eingänge"),
-    "units": _("Einheiten"),
-    "parties": _("Parteien (Mieter, Eigentümer)"),
-    "unit-contracts": _("Verträge"),
-    "document-groups": _("Dokumentenordner"),
-    "files": _("Dateien"),
-    "documents": _("Dokumente"),
+ENTITY_LABELS: dict[str, Any] = {
+    Entity.PROPERTIES: _("Gebäude (Liegenschaften)"),
+    Entity.ENTRANCES: _("Eingänge"),
+    Entity.UNITS: _("Einheiten"),
+    Entity.PARTIES: _("Parteien (Mieter, Eigentümer)"),
+    Entity.UNIT_CONTRACTS: _("Verträge"),
+    Entity.DOCUMENT_GROUPS: _("Dokumentenordner"),
+    Entity.FILES: _("Dateien"),
+    Entity.DOCUMENTS: _("Dokumente"),
 }
 
 # First part of an ERP key in the run log ("einheit 1000/0001/01/003") -> label.

@@ -36,6 +36,7 @@ from django.conf import settings
 from connect.models import SyncRun
 from connect.selectors.erp_exports import erp_export_current
 from connect.selectors.erp_sources import FILE
+from integrations.facilioo.entity import Entity
 from integrations.models import ExternalLink
 from integrations.usecases import UseCase
 
@@ -91,10 +92,10 @@ def run_size(run: Any) -> RunSize:
 
     # Documents hang on units: a customer without a single document link syncs every unit's
     # documents for the first time; one with links only what changed.
-    entity = "documents" if run.use_case == UseCase.DOKUMENTE else "units"
+    entity = Entity.DOCUMENTS if run.use_case == UseCase.DOKUMENTE else Entity.UNITS
     links = ExternalLink.objects.filter(customer_id=run.customer_id, entity=entity, deleted=False)
     units = erp_units(run.customer)
-    linked = (units if links.exists() else 0) if entity == "documents" else links.count()
+    linked = (units if links.exists() else 0) if entity == Entity.DOCUMENTS else links.count()
     return RunSize(erp_units=units, linked_units=linked, dry_run=bool(run.dry_run))
 
 

@@ -19,6 +19,7 @@ from connect.models import (
 )
 from connect.selectors.customers import customer_list_for_user
 from integrations import registry
+from integrations.facilioo.entity import Entity
 from integrations.models import ExternalLink
 from integrations.sync.ids import contract_id_forms
 
@@ -141,10 +142,10 @@ class RecordMatch:
 
 
 # Fields of the request bodies that hold a record's name, per facilioo entity.
-NAME_FIELDS = {
-    "parties": ("firstNames", "lastName"),
-    "properties": ("name",),
-    "units": ("name",),
+NAME_FIELDS: dict[str, tuple[str, ...]] = {
+    Entity.PARTIES: ("firstNames", "lastName"),
+    Entity.PROPERTIES: ("name",),
+    Entity.UNITS: ("name",),
 }
 
 

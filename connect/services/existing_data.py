@@ -25,12 +25,11 @@ from connect.selectors.erp_sources import NoValidExport, connector_for_customer
 from connect.services.audit import audit_record
 from integrations.facilioo.errors import FaciliooError, FaciliooTransientError
 from integrations.models import ExistingMatchDecision, ExternalLink
-from integrations.sync.existing import ADOPT_MARK, facilioo_records, suggest
+from integrations.sync.existing import ADOPT_MARK, ENTITIES, facilioo_records, suggest
 from integrations.sync.settings import stammdaten_from_stored
+from integrations.sync.stream import KEY_SEPARATOR
+from integrations.sync.streams.stammdaten import STAMMDATEN
 from integrations.usecases import UseCase
-
-KEY_SEPARATOR = "\x1f"
-ENTITIES = ("properties", "units")
 
 
 class ExistingDataNotConfigured(ApplicationError):
@@ -149,9 +148,7 @@ def _suggestions(
     """facilioo's records without our ids, matched to the ERP's (reads both)."""
 
     stored = stammdaten_from_stored(activation.settings or {})
-    tenants = set(stored.tenant_overrides.values())
-    if stored.default_tenant_id is not None:
-        tenants.add(stored.default_tenant_id)
+    tenants = set(stored.tenants())
     ours = set(
         ExternalLink.objects.filter(customer=customer, entity__in=ENTITIES).values_list(
             "external_id", flat=True
@@ -209,8 +206,9 @@ def existing_data_decide(
     if entity not in ENTITIES:
         raise ApplicationError(_("Nur Gebäude und Einheiten können zugeordnet werden."))
     parts = natural_key.split(KEY_SEPARATOR)
-    expected = {"properties": ("gebaeude", 4), "units": ("einheit", 5)}[entity]
-    if confirm and (parts[0] != expected[0] or len(parts) != expected[1]):
+    stream = STAMMDATEN.stream(entity)
+    assert stream is not None  # noqa: S101 (every entity matched is one the sync writes)
+    if confirm and (parts[0] != stream.kind or len(parts) != stream.key_parts + 1):
         raise ApplicationError(_("Der ERP-Datensatz passt nicht zu diesem facilioo-Datensatz."))
     taken = ExternalLink.objects.filter(customer=customer, entity=entity, deleted=False)
     if confirm and taken.filter(natural_key=natural_key).exclude(payload_hash=ADOPT_MARK).exists():

@@ -56,15 +56,16 @@ from integrations.erp.records import (
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
+from integrations.facilioo.parties import PartyWriter
 from integrations.models import ExternalLink, FieldHold
 from integrations.reasons import REASONS
 from integrations.sync import stammdaten as maps
-from integrations.sync.engine import KEY_SEPARATOR
+from integrations.sync.engine import KEY_SEPARATOR, Lookups, Pipeline
 from integrations.sync.links import links_rewrite_next_run
 from integrations.sync.mapping_table import MappingRow, mapping_for
-from integrations.sync.streams.dokumente import ENTITY_OF_KIND, file_type_ids_from
+from integrations.sync.streams.dokumente import DOKUMENTE
 from integrations.sync.streams.dokumente import ENTITY_OF_KIND as DOKUMENTE_KINDS
-from integrations.sync.streams.stammdaten import ENTITY_OF_KIND as STAMMDATEN_KINDS
+from integrations.sync.streams.stammdaten import STAMMDATEN, PartyStream
 from integrations.sync.types import (
     DokumenteSettings,
     MapContext,
@@ -80,23 +81,12 @@ if TYPE_CHECKING:
     from connect.models import Customer, SyncRunItem
     from integrations.erp.base import ErpConnector
 
-# facilioo entity -> first part of the natural key: the streams' ENTITY_OF_KIND, reversed.
+# The use cases whose records the inspector explains, and the entities they write.
+PIPELINES: tuple[Pipeline, ...] = (STAMMDATEN, DOKUMENTE)
+# facilioo entity -> first part of the natural key, as the pipelines' streams declare them.
 KIND_OF_ENTITY = {
-    **{entity: kind for kind, entity in STAMMDATEN_KINDS.items()},
-    **{e: k for k, e in DOKUMENTE_KINDS.items() if e in {"document-groups", "documents"}},
+    stream.entity: stream.kind for pipeline in PIPELINES for stream in pipeline.streams
 }
-# Key parts after the kind, per entity.
-KEY_LENGTH = {
-    "properties": 3,
-    "entrances": 3,
-    "units": 4,
-    "parties": 2,
-    "unit-contracts": 4,
-    "document-groups": 2,
-    "documents": 2,
-}
-# Entities of the Dokumente use case (the rest are Stammdaten).
-DOKUMENTE_ENTITIES = frozenset({"document-groups", "documents"})
 LIVE_TIMEOUT_S = 5.0
 HISTORY_LIMIT = 50
 
@@ -174,16 +164,17 @@ class Explanation:
         return sum(1 for row in [*self.fields, *self.file_fields] if row.differs)
 
 
+def pipeline_of(entity: str) -> Pipeline:
+    """The pipeline that writes ``entity`` (Stammdaten for an entity none writes)."""
+    return next((p for p in PIPELINES if p.stream(entity) is not None), STAMMDATEN)
+
+
 def parse_key(entity: str, erp_key: str) -> NaturalKey:
     """``("units", "1000/0001/01/003")`` -> ``("einheit", "1000", "0001", "01", "003")``."""
-    kind = KIND_OF_ENTITY.get(entity)
-    if entity in DOKUMENTE_ENTITIES:  # Mandant, then the folder's or document's id (any text)
-        parts = tuple(erp_key.strip("/").split("/", 1))
-    else:
-        parts = tuple(erp_key.strip("/").split("/"))
-    if kind is None or len(parts) != KEY_LENGTH[entity] or not all(parts):
+    key = pipeline_of(entity).parse_key(entity, erp_key)
+    if key is None:
         raise UnknownRecord(erp_key)
-    return (kind, *parts)
+    return key
 
 
 def _plain(value: Any) -> Any:
@@ -283,9 +274,11 @@ def _map(
 
 
 def _carries_our_id(client: FaciliooClient, link: Any) -> bool:
-    """Whether facilioo's owner-scoped lookup finds the linked party by our external id."""
-    found = client.lookup_parties([link.external_id])
-    return link.facilioo_id in found.get(str(link.external_id).casefold(), [])
+    """Whether facilioo's owner-scoped lookup finds the linked party by our external id (the
+    party stream's rule)."""
+    external_id = str(link.external_id)
+    hits = PartyWriter(client).lookup([external_id])
+    return PartyStream.carries_our_id(hits, link.facilioo_id, external_id)
 
 
 def _not_ours_message(facilioo_id: Any) -> str:
@@ -315,7 +308,9 @@ def record_explain(
     label = f"{key[0]} {'/'.join(key[1:])}"
     link = _link(customer, entity, key)
     file_link = (
-        _link(customer, "files", documents.file_key_of(key)) if entity == "documents" else None
+        _link(customer, Entity.FILES, documents.file_key_of(key))
+        if entity == Entity.DOCUMENTS
+        else None
     )
     history = list(
         SyncRunItem.objects.filter(customer=customer, entity=entity, erp_key=label)
@@ -325,8 +320,8 @@ def record_explain(
     live: dict[str, Any] | None = None
     file_live: dict[str, Any] | None = None
     live_error = ""
-    unit_types: dict[str, int] = {}
-    file_types: list[dict[str, Any]] = []
+    mapper = pipeline_of(entity).mapper(settings)
+    lookups = Lookups()
     client = None
     if client_factory is None:
         live_error = _("Es ist keine facilioo-Verbindung eingerichtet.")
@@ -338,23 +333,18 @@ def record_explain(
     if client is not None:
         with client:
             try:
-                if entity in DOKUMENTE_ENTITIES:
-                    file_types = client.list_file_types()
-                else:
-                    unit_types = {
-                        str(t.get("name")): int(t["id"]) for t in client.list_unit_types()
-                    }
+                lookups = mapper.lookups(client)
                 if link is not None:
                     live = client.get(Entity(entity), link.facilioo_id)
                     if live.get(DELETED):  # soft-deleted: facilioo's read model keeps it
                         live, live_error = None, _deleted_message(link.facilioo_id)
                         _rewrite(customer, link)
-                    elif entity == "parties" and not _carries_our_id(client, link):
+                    elif entity == Entity.PARTIES and not _carries_our_id(client, link):
                         # Shared: what only another company's id reaches is never shown; the
                         # next run finds the person again by our id (or creates it).
                         live, live_error = None, _not_ours_message(link.facilioo_id)
                         _rewrite(customer, link)
-                    elif entity == "parties":
+                    elif entity == Entity.PARTIES:
                         live = {**live, **_contact_details_now(client, link.facilioo_id)}
                 else:
                     live_error = _("Dieser Datensatz wurde noch nicht nach facilioo übertragen.")
@@ -376,24 +366,14 @@ def record_explain(
     payload: TargetPayload | None = None
     skip: Skip | None = None
     file_payload: TargetPayload | None = None
+    ctx = mapper.build_context(today, lookups)
     if isinstance(settings, DokumenteSettings):
-        ctx = MapContext(
-            separator=settings.separator,
-            today=today,
-            file_type_ids=file_type_ids_from(file_types),
-        )
         target, skip = documents.find(connector, key)
         if target is not None:
             side = documents.explain(target, settings, ctx, _resolver(customer))
             payload, skip, file_payload = side.payload, side.skip, side.file_payload
         remedies: dict[str, Any] = {**REMEDIES, **documents.DOKUMENTE_REMEDIES}
     else:
-        ctx = MapContext(
-            separator=settings.separator,
-            today=today,
-            unit_type_ids=unit_types,
-            tenant_for_we=settings.tenant_for_we,
-        )
         found = _find(connector, key)
         target = found.target
         result: TargetPayload | Skip | None = None
@@ -430,8 +410,8 @@ def record_explain(
         live_error=live_error,
         history=history,
         file_fields=(
-            _rows("files", file_payload, file_link, file_live, set())
-            if entity == "documents"
+            _rows(Entity.FILES, file_payload, file_link, file_live, set())
+            if entity == Entity.DOCUMENTS
             else []
         ),
         file_link=file_link,
@@ -446,7 +426,7 @@ def _rewrite(customer: Customer, link: ExternalLink) -> None:
 
 # The mapping rows of a party's contact details.
 CONTACT_ROWS = frozenset(
-    row for row, body in BODY_FIELD_OF_ROW["parties"].items() if body in dialect.CONTACT_TYPES
+    row for row, body in BODY_FIELD_OF_ROW[Entity.PARTIES].items() if body in dialect.CONTACT_TYPES
 )
 
 
@@ -454,7 +434,7 @@ def _contact_details_now(client: FaciliooClient, party_id: int) -> dict[str, Any
     """A party's e-mail and phone as facilioo holds them now (they are not in the party's
     record but in its contact details), under their mapping rows' names."""
     now: dict[str, Any] = {}
-    for row, body_field in BODY_FIELD_OF_ROW["parties"].items():
+    for row, body_field in BODY_FIELD_OF_ROW[Entity.PARTIES].items():
         if body_field not in dialect.CONTACT_TYPES:
             continue
         values = [
@@ -486,7 +466,7 @@ def _resolver(customer: Customer) -> Callable[[NaturalKey], int | None]:
         found = (
             ExternalLink.objects.filter(
                 customer=customer,
-                entity=ENTITY_OF_KIND.get(key[0], ""),
+                entity=DOKUMENTE_KINDS.get(key[0], ""),
                 natural_key=KEY_SEPARATOR.join(key),
                 deleted=False,
             )

@@ -184,9 +184,7 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
         return _finish(rec, error=message)
     tenants: set[int] = set()
     if rec.use_case == UseCase.STAMMDATEN:
-        tenants = {
-            t for t in [settings.default_tenant_id, *settings.tenant_overrides.values()] if t
-        }
+        tenants = set(settings.tenants())
     counts = {"changed": 0, "gone": 0, "unknown": 0}
     rows: list[ReconciliationFinding] = []
     try:

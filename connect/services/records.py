@@ -15,9 +15,9 @@ from connect.selectors.erp_exports import erp_export_current
 from connect.selectors.erp_sources import FILE, NoValidExport, connector_for_customer
 from connect.services.audit import audit_record
 from connect.services.inspector import (
-    DOKUMENTE_ENTITIES,
     LIVE_TIMEOUT_S,
     Explanation,
+    pipeline_of,
     record_explain,
     record_explain_declared,
     record_owner,
@@ -71,12 +71,12 @@ def record_inspect(
     ``NoValidExport`` when a file-source customer has no valid export.
     """
     owner = record_owner(customer=customer, entity=entity, erp_key=erp_key)
-    dokumente = entity in DOKUMENTE_ENTITIES
     if owner is not None:  # a use case declared through its pipeline
         use_case = owner[0]
         from_stored = registry.entry(use_case).from_stored
     else:
-        use_case = UseCase.DOKUMENTE if dokumente else UseCase.STAMMDATEN
+        use_case = pipeline_of(entity).use_case
+        dokumente = use_case == UseCase.DOKUMENTE
         from_stored = dokumente_from_stored if dokumente else stammdaten_from_stored
     activation = UseCaseActivation.objects.filter(customer=customer, use_case=use_case).first()
     settings: Any

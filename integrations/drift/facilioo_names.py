@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from integrations.facilioo import dialect
+from integrations.facilioo.entity import Entity
 
 # The record's id, its externalId, and the soft-delete flag in facilioo's read model.
 RECORD_ID = dialect.ID
@@ -20,34 +21,34 @@ DELETED = dialect.DELETED
 LIST_PATH = {
     entity: dialect.collection_path(entity)
     for entity in (
-        "properties",
-        "units",
-        "parties",
-        "unit-contracts",
-        "document-groups",
-        "documents",
+        Entity.PROPERTIES,
+        Entity.UNITS,
+        Entity.PARTIES,
+        Entity.UNIT_CONTRACTS,
+        Entity.DOCUMENT_GROUPS,
+        Entity.DOCUMENTS,
     )
 }
 
 # How a record points at what it belongs to: used to find "our tenants'" records.
-PROPERTY_TENANT = dialect.wire_name("properties", "tenantId")  # property -> facilioo tenant
-UNIT_ENTRANCE = dialect.wire_name("units", "entranceId")  # unit -> entrance (= its property)
-CONTRACT_UNIT = dialect.wire_name("unit-contracts", "unitId")  # unit contract -> unit
-CONTRACT_PARTY = dialect.wire_name("unit-contracts", "partyId")  # unit contract -> party
-GROUP_PARENT = dialect.wire_name("document-groups", "parentId")  # folder -> parent folder
-DOCUMENT_GROUP = dialect.wire_name("documents", "documentGroupId")  # document -> its folder
+PROPERTY_TENANT = dialect.wire_name(Entity.PROPERTIES, "tenantId")  # property -> facilioo tenant
+UNIT_ENTRANCE = dialect.wire_name(Entity.UNITS, "entranceId")  # unit -> entrance (= its property)
+CONTRACT_UNIT = dialect.wire_name(Entity.UNIT_CONTRACTS, "unitId")  # unit contract -> unit
+CONTRACT_PARTY = dialect.wire_name(Entity.UNIT_CONTRACTS, "partyId")  # unit contract -> party
+GROUP_PARENT = dialect.wire_name(Entity.DOCUMENT_GROUPS, "parentId")  # folder -> parent folder
+DOCUMENT_GROUP = dialect.wire_name(Entity.DOCUMENTS, "documentGroupId")  # document -> its folder
 # document -> the record it is linked to, per facilioo entity of that record
 DOCUMENT_TARGET = {
-    "properties": dialect.wire_name("documents", "propertyId"),
-    "units": dialect.wire_name("documents", "unitId"),
-    "unit-contracts": dialect.wire_name("documents", "contractId"),
-    "parties": dialect.wire_name("documents", "partyId"),
+    Entity.PROPERTIES: dialect.wire_name(Entity.DOCUMENTS, "propertyId"),
+    Entity.UNITS: dialect.wire_name(Entity.DOCUMENTS, "unitId"),
+    Entity.UNIT_CONTRACTS: dialect.wire_name(Entity.DOCUMENTS, "contractId"),
+    Entity.PARTIES: dialect.wire_name(Entity.DOCUMENTS, "partyId"),
 }
 
 # Rows of the field mapping whose value travels under another name in our request body: a
 # party's e-mail and phone become contact details, its kind becomes facilioo's party type.
 BODY_FIELD_OF_ROW: dict[str, dict[str, str]] = {
-    "parties": {
+    Entity.PARTIES: {
         "contactDetails: E-Mail": "email",
         "contactDetails: Telefon": "phone",
         "type": "kind",
@@ -57,7 +58,7 @@ BODY_FIELD_OF_ROW: dict[str, dict[str, str]] = {
 
 def as_sent(entity: str, row: str, value: Any) -> Any:
     """A body value as facilioo receives it under the mapping row's name (kind -> type id)."""
-    if entity == "parties" and row == "type" and value is not None:
+    if entity == Entity.PARTIES and row == "type" and value is not None:
         return dialect.PARTY_TYPES.get(str(value), value)
     return value
 

@@ -44,24 +44,25 @@ from integrations.models import (
     FieldHold,
     FindingKind,
 )
-from integrations.sync.engine import KEY_SEPARATOR
-from integrations.sync.streams.stammdaten import ALIAS_KIND
+from integrations.sync import stream
+from integrations.sync.stream import KEY_SEPARATOR
+from integrations.sync.streams.dokumente import DOKUMENTE
+from integrations.sync.streams.stammdaten import ALIAS_KIND, STAMMDATEN
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
 
 ALIAS_PREFIX = ALIAS_KIND + KEY_SEPARATOR
-# Parties last: which parties are "in our tenants" follows from the contracts.
-ENTITIES = ("properties", "units", "unit-contracts", "parties")
-# Folders first: which documents are "in our scope" follows from the folders.
-DOKUMENTE_ENTITIES = ("document-groups", "documents")
+# The entities compared, as each pipeline declares them (``Pipeline.reconciled``).
+ENTITIES = STAMMDATEN.reconciled
+DOKUMENTE_ENTITIES = DOKUMENTE.reconciled
 # Fields compared: what we sent, minus the ones the reconciliation cannot judge.
 NOT_COMPARED = frozenset({"externalId"})
 
 
 def erp_key_label(natural_key: str) -> str:
-    parts = natural_key.split(KEY_SEPARATOR)
-    return f"{parts[0]} {'/'.join(parts[1:])}"
+    """A stored natural key as the run log writes it: ``einheit 1000/0001/01/003``."""
+    return stream.erp_key_label(stream.key_of(natural_key))
 
 
 class _Scope:
@@ -76,17 +77,17 @@ class _Scope:
     def takes(self, entity: str, record: dict[str, Any], ours: bool) -> bool:
         """Whether ``record`` is in the customer's tenants (and remember it for the children)."""
         rid = int_or_none(record.get(RECORD_ID))
-        if entity == "properties":
+        if entity == Entity.PROPERTIES:
             inside = ours or int_or_none(record.get(PROPERTY_TENANT)) in self.tenants
             if inside and rid is not None:
                 self.properties.add(rid)
             return inside
-        if entity == "units":
+        if entity == Entity.UNITS:
             inside = ours or int_or_none(record.get(UNIT_ENTRANCE)) in self.properties
             if inside and rid is not None:
                 self.units.add(rid)
             return inside
-        if entity == "unit-contracts":
+        if entity == Entity.UNIT_CONTRACTS:
             inside = ours or int_or_none(record.get(CONTRACT_UNIT)) in self.units
             party = int_or_none(record.get(CONTRACT_PARTY))
             if inside and party is not None:
@@ -106,7 +107,7 @@ class _DokumenteScope:
         self.groups: set[int] = set()
 
     def prepare(self, entity: str, records: list[dict[str, Any]], ours: set[int]) -> None:
-        if entity != "document-groups":
+        if entity != Entity.DOCUMENT_GROUPS:
             return
         parent_of = {
             rid: int_or_none(record.get(GROUP_PARENT))
@@ -122,7 +123,7 @@ class _DokumenteScope:
         self.groups = inside
 
     def takes(self, entity: str, record: dict[str, Any], ours: bool) -> bool:
-        if entity == "document-groups":
+        if entity == Entity.DOCUMENT_GROUPS:
             return ours or int_or_none(record.get(RECORD_ID)) in self.groups
         if ours or int_or_none(record.get(DOCUMENT_GROUP)) in self.groups:
             return True
@@ -164,7 +165,7 @@ def findings(
     """(kind, entity, link, live record, changed fields) per finding, entity by entity."""
     scope: _Scope | _DokumenteScope
     if use_case == UseCase.DOKUMENTE:
-        entities: tuple[str, ...] = DOKUMENTE_ENTITIES
+        entities: tuple[Entity, ...] = DOKUMENTE_ENTITIES
         stammdaten_ids: dict[str, set[int]] = {}
         for entity, fid in ExternalLink.objects.filter(
             customer_id=customer_id, entity__in=list(DOCUMENT_TARGET), deleted=False
@@ -189,7 +190,7 @@ def findings(
         }
         seen: set[int] = set()
         records: Iterable[dict[str, Any]]
-        if entity == "parties" and isinstance(scope, _Scope):
+        if entity == Entity.PARTIES and isinstance(scope, _Scope):
             records, ours = _our_parties(client, scope)
             # A linked party that no longer carries an id of ours is not ours to compare: what
             # another company's id still reaches is never shown.
@@ -197,7 +198,7 @@ def findings(
                 yield FindingKind.GONE, entity, links.pop(lost), None, {}
         else:
             records = client.iter_pages(LIST_PATH[entity])
-        if entity == "document-groups":  # the tree is known only once every folder is read
+        if entity == Entity.DOCUMENT_GROUPS:  # the tree is known only once every folder is read
             records = list(records)
             scope.prepare(entity, list(records), set(links))
         for record in records:

@@ -10,7 +10,6 @@ this module speaks HTTP, the dialect speaks facilioo.
 
 from __future__ import annotations
 
-import enum
 import logging
 import random
 import re
@@ -30,6 +29,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from integrations.facilioo import dialect
+from integrations.facilioo.entity import Entity as Entity  # re-exported
 from integrations.facilioo.errors import (
     FaciliooConfigurationError,
     FaciliooCredentialsError,
@@ -60,20 +60,6 @@ BACKOFF_CAP_S = 30.0
 UPLOAD_ROUTE = "<upload-url>"  # pre-signed URLs are capabilities: never logged, never counted raw
 
 _ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
-
-
-class Entity(enum.StrEnum):
-    """The facilioo resources the sync writes, by their canonical name (dialect.COLLECTIONS)."""
-
-    PROPERTIES = "properties"
-    ENTRANCES = "entrances"
-    UNITS = "units"
-    PARTIES = "parties"
-    UNIT_CONTRACTS = "unit-contracts"
-    DOCUMENT_GROUPS = "document-groups"
-    FILES = "files"
-    DOCUMENTS = "documents"
-    CONTACT_DETAILS = "contact-details"
 
 
 def path_template(path: str) -> str:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
+from integrations.facilioo.entity import Entity
+
 JSON = dict[str, Any]
 Evidence = Literal["D", "O", "I"]
 
@@ -58,15 +60,15 @@ UNIT_TYPES_PATH: Final = "/api/unit-types"  # O (C3 route list); values not docu
 FILE_TYPES_PATH: Final = "/api/file-types"  # D (S14: "fetched through the API"), O (route)
 
 COLLECTIONS: Final[Mapping[str, tuple[str, Evidence]]] = {
-    "properties": ("/api/properties", "D"),  # S17
-    "entrances": ("/api/entrances", "O"),  # C3 route list; PATCH I
-    "units": ("/api/units", "O"),  # C3 route list; POST/PATCH I
-    "parties": ("/api/parties", "D"),  # S18
-    "unit-contracts": ("/api/unit-contracts", "D"),  # S19, S20, S21
-    "document-groups": ("/api/document-groups", "O"),  # C3 route; search D (S15)
-    "files": ("/api/files", "D"),  # S14
-    "documents": ("/api/documents", "D"),  # S16
-    "contact-details": ("/api/contact-details", "D"),  # S22 (search); create I
+    Entity.PROPERTIES: ("/api/properties", "D"),  # S17
+    Entity.ENTRANCES: ("/api/entrances", "O"),  # C3 route list; PATCH I
+    Entity.UNITS: ("/api/units", "O"),  # C3 route list; POST/PATCH I
+    Entity.PARTIES: ("/api/parties", "D"),  # S18
+    Entity.UNIT_CONTRACTS: ("/api/unit-contracts", "D"),  # S19, S20, S21
+    Entity.DOCUMENT_GROUPS: ("/api/document-groups", "O"),  # C3 route; search D (S15)
+    Entity.FILES: ("/api/files", "D"),  # S14
+    Entity.DOCUMENTS: ("/api/documents", "D"),  # S16
+    Entity.CONTACT_DETAILS: ("/api/contact-details", "D"),  # S22 (search); create I
 }
 
 
@@ -89,12 +91,12 @@ def party_external_ids_path(party_id: int) -> str:
     """GET (a page of strings), PUT (replaces the list) of a party's external ids. D S11, §17:
     PUT for roles Admin and PMC. Whether GET shows other owners' ids and PUT replaces only the
     caller's own is not documented: the product reads, merges and writes back."""
-    return f"{collection_path('parties')}/{int(party_id)}/external-ids"
+    return f"{collection_path(Entity.PARTIES)}/{int(party_id)}/external-ids"
 
 
 def upload_path(file_id: int) -> str:
     """``PUT /api/files/{id}/upload`` → a pre-signed upload URL. D S14."""
-    return f"{collection_path('files')}/{int(file_id)}/upload"
+    return f"{collection_path(Entity.FILES)}/{int(file_id)}/upload"
 
 
 # No search filter by external id is documented (reference §17): facilioo's ASP.NET binding
@@ -108,12 +110,12 @@ SEARCH_TEXT: Final = "searchTerm"
 # again after a create whose answer was lost. D for unit contracts ("searches the
 # UnitContract's Number", S21); I for the others.
 TEXT_SEARCHED: Final[Mapping[str, tuple[str, Evidence]]] = {
-    "properties": ("number", "I"),
-    "units": ("name", "I"),
-    "unit-contracts": ("number", "D"),
-    "document-groups": ("name", "I"),
-    "files": ("name", "I"),
-    "documents": ("title", "I"),
+    Entity.PROPERTIES: ("number", "I"),
+    Entity.UNITS: ("name", "I"),
+    Entity.UNIT_CONTRACTS: ("number", "D"),
+    Entity.DOCUMENT_GROUPS: ("name", "I"),
+    Entity.FILES: ("name", "I"),
+    Entity.DOCUMENTS: ("title", "I"),
 }
 
 # Parties' external ids, owned per company (reference §17, /reference/external-ids).
@@ -150,18 +152,18 @@ _ADDRESS: Mapping[str, tuple[str, Evidence]] = {
 }
 
 FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
-    "properties": {
+    Entity.PROPERTIES: {
         "tenantId": ("tenantId", "I"),  # S17 keeps the type, not the name
         "name": ("name", "O"),  # C2 (read model)
         "number": ("number", "O"),  # C2 (read model); unique per tenant D (S17)
         "externalId": ("externalId", "O"),  # C2 (read model)
         **_ADDRESS,
     },
-    "entrances": {
+    Entity.ENTRANCES: {
         "name": ("name", "I"),
         **_ADDRESS,
     },
-    "units": {
+    Entity.UNITS: {
         "entranceId": ("entranceId", "I"),  # units hang on entrances D (S8)
         "name": ("name", "I"),
         "number": ("number", "I"),
@@ -170,7 +172,7 @@ FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
         "typeId": ("typeId", "I"),  # /api/unit-types O (C3)
         "livingArea": ("livingArea", "I"),
     },
-    "parties": {
+    Entity.PARTIES: {
         "type": ("type", "I"),  # the enum is D (S18), the JSON name I
         "marker": (PARTY_MARKER_FIELD, "I"),  # a one-time create marker, see above
         "firstNames": ("primaryName", "I"),  # PrimaryName D (S18 prose), camelCase I
@@ -179,7 +181,7 @@ FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
         "contactByPush": ("contactByPush", "I"),
         "contactByMail": ("contactByMail", "I"),
     },
-    "unit-contracts": {
+    Entity.UNIT_CONTRACTS: {
         "unitId": ("unitId", "I"),  # int32 required D (S19), name I
         "partyId": ("partyId", "I"),  # int32 required D (S19), name I
         "typeId": ("typeId", "I"),  # int32 required D (S19), enum D (S21)
@@ -188,17 +190,17 @@ FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
         "terminationAt": ("terminationAt", "I"),  # TerminationAt D (S21 prose)
         "externalId": ("externalId", "I"),  # external id on creation D (S13)
     },
-    "document-groups": {
+    Entity.DOCUMENT_GROUPS: {
         "name": ("name", "I"),
         "parentId": ("parentId", "I"),  # ParentId D (S15)
         "externalId": ("externalId", "I"),
     },
-    "files": {
+    Entity.FILES: {
         "name": ("name", "I"),  # original file name D (S14), name I
         "fileTypeId": ("fileTypeId", "I"),  # file type id D (S14), name I
         "externalId": ("externalId", "I"),  # external identifier D (S14), name I
     },
-    "documents": {
+    Entity.DOCUMENTS: {
         "title": ("title", "D"),  # S16: 1 to 255 characters, required
         "description": ("description", "D"),  # S16
         "documentGroupId": ("documentGroupId", "I"),  # document group id D (S16)
@@ -216,7 +218,7 @@ FIELDS: Final[Mapping[str, Mapping[str, tuple[str, Evidence]]]] = {
         "name": ("name", "O"),
         "externalId": ("externalId", "I"),  # tenants are suggested by it (docs/use-cases.md)
     },
-    "contact-details": {
+    Entity.CONTACT_DETAILS: {
         # The create shape of a contact detail is not documented (reference §10.7): all I.
         "partyId": ("partyId", "I"),  # "owning party" filter D (S22)
         "contactTypeId": ("contactTypeId", "I"),  # ContactTypeId D (S22)
@@ -278,15 +280,15 @@ def render_party(canonical: Mapping[str, Any]) -> JSON:
     contact details and the external-ids sub-resource (``contact_detail_body``,
     ``party_external_ids_path``).
     """
-    body = {key: value for key, value in canonical.items() if key in FIELDS["parties"]}
+    body = {key: value for key, value in canonical.items() if key in FIELDS[Entity.PARTIES]}
     body["type"] = PARTY_TYPES[str(canonical.get("kind", "user"))]
-    return render("parties", body)
+    return render(Entity.PARTIES, body)
 
 
 def contact_detail_body(party_id: int, contact_type: str, value: str) -> JSON:
     """The create body of a contact detail (I: the shape is not documented)."""
     return render(
-        "contact-details",
+        Entity.CONTACT_DETAILS,
         {"partyId": party_id, "contactTypeId": CONTACT_TYPES[contact_type], "value": value},
     )
 
@@ -294,13 +296,13 @@ def contact_detail_body(party_id: int, contact_type: str, value: str) -> JSON:
 def contact_detail_search(party_id: int, contact_type: str) -> JSON:
     """The search body for a party's contact details of one type (filters D S22, names I)."""
     return render(
-        "contact-details",
+        Entity.CONTACT_DETAILS,
         {"partyId": party_id, "contactTypeId": CONTACT_TYPES[contact_type]},
     )
 
 
 def contact_detail_value(record: Mapping[str, Any]) -> str | None:
-    value = record.get(wire_name("contact-details", "value"))
+    value = record.get(wire_name(Entity.CONTACT_DETAILS, "value"))
     return value if isinstance(value, str) else None
 
 

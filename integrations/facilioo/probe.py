@@ -68,24 +68,24 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
         gettext_noop(
             "Kontaktdaten: Anlage über POST /api/contact-details mit partyId, contactTypeId, value"
         ),
-        (("contact-details", "partyId"), ("contact-details", "value")),
+        ((Entity.CONTACT_DETAILS, "partyId"), (Entity.CONTACT_DETAILS, "value")),
     ),
     Assumption(
         "contact_types",
         gettext_noop("Kontaktarten: E-Mail ist contactTypeId 1"),
-        (("contact-details", "contactTypeId"), ("contact-details", "search")),
+        ((Entity.CONTACT_DETAILS, "contactTypeId"), (Entity.CONTACT_DETAILS, "search")),
     ),
     Assumption(
         "upload_answer",
         gettext_noop(
             "Datei-Upload: PUT /api/files/{id}/upload liefert die Upload-Adresse (Text oder url)"
         ),
-        (("files", "upload"),),
+        ((Entity.FILES, "upload"),),
     ),
     Assumption(
         "external_id_read",
         gettext_noop("Externe IDs: die Einträge der Sammelsuche heißen partyId und externalId"),
-        (("parties", "PartyExternalIdRead"),),
+        ((Entity.PARTIES, "PartyExternalIdRead"),),
     ),
     Assumption(
         "lookup",
@@ -93,7 +93,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
             "Externe IDs: die Sammelsuche findet unsere ID ohne Rücksicht auf "
             "Groß-/Kleinschreibung und keine fremde"
         ),
-        (("parties", "lookup"), ("parties", "lookup (unbekannte ID)")),
+        ((Entity.PARTIES, "lookup"), (Entity.PARTIES, "lookup (unbekannte ID)")),
     ),
     Assumption(
         "party_marker",
@@ -101,7 +101,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
             "Personen: die Anlage-Marke im vierten Namensfeld wird gespeichert und per searchTerm "
             "gefunden"
         ),
-        (("parties", "marker"), ("parties", "searchTerm")),
+        ((Entity.PARTIES, "marker"), (Entity.PARTIES, "searchTerm")),
     ),
     Assumption(
         "refresh",
@@ -248,9 +248,11 @@ class Probe:
         entrance = {"name": f"Eingang {m}", **address, "houseNumber": "1b"}
         try:
             self.client.patch(Entity.ENTRANCES, property_id, entrance)
-            self._compare("entrances", entrance, self.client.get(Entity.ENTRANCES, property_id))
+            self._compare(
+                Entity.ENTRANCES, entrance, self.client.get(Entity.ENTRANCES, property_id)
+            )
         except FaciliooRecordRejected as exc:
-            self._refused("entrances", entrance, exc)
+            self._refused(Entity.ENTRANCES, entrance, exc)
         unit_types = self.client.list_unit_types()
         unit = self._create(
             Entity.UNITS,
@@ -307,10 +309,10 @@ class Probe:
             party_id = int(created[dialect.ID])
             record = self.client.get(Entity.PARTIES, party_id)
         except FaciliooRecordRejected as exc:
-            self._refused("parties", canonical, exc)
+            self._refused(Entity.PARTIES, canonical, exc)
             return None
         self._compare(
-            "parties",
+            Entity.PARTIES,
             {**{k: v for k, v in canonical.items() if k != "kind"}, "type": 7},
             record,
         )
@@ -320,10 +322,12 @@ class Probe:
             writer.add_external_id(party_id, external_id)
             ids = self.client.party_external_ids(party_id)
             outcome: Outcome = "accepted" if external_id in ids else "ignored"
-            self.result.checks.append(Check("parties", "externalIds", [external_id], ids, outcome))
+            self.result.checks.append(
+                Check(Entity.PARTIES, "externalIds", [external_id], ids, outcome)
+            )
             self._cleanup.append(lambda: writer.remove_external_id(party_id, external_id))
         except FaciliooRecordRejected as exc:
-            self._refused("parties", {"externalIds": [external_id]}, exc)
+            self._refused(Entity.PARTIES, {"externalIds": [external_id]}, exc)
         else:
             self._probe_lookup(party_id, external_id)
         self._probe_marker(canonical)
@@ -343,7 +347,7 @@ class Probe:
             ]
             self.result.checks.append(
                 Check(
-                    "contact-details",
+                    Entity.CONTACT_DETAILS,
                     "search",
                     email,
                     found,
@@ -366,7 +370,7 @@ class Probe:
             expected = [dialect.LOOKUP_READ_PARTY, dialect.LOOKUP_READ_VALUE]
             self.result.checks.append(
                 Check(
-                    "parties",
+                    Entity.PARTIES,
                     "PartyExternalIdRead",
                     expected,
                     names,
@@ -377,7 +381,7 @@ class Probe:
             found = self.client.lookup_parties([other_case]).get(other_case.casefold(), [])
             self.result.checks.append(
                 Check(
-                    "parties",
+                    Entity.PARTIES,
                     "lookup",
                     other_case,
                     found,
@@ -396,7 +400,7 @@ class Probe:
             )
             self.result.checks.append(
                 Check(
-                    "parties",
+                    Entity.PARTIES,
                     "lookup (unbekannte ID)",
                     unknown,
                     len(stray),
@@ -404,7 +408,7 @@ class Probe:
                 )
             )
         except FaciliooRecordRejected as exc:
-            self._refused("parties", {"lookup": external_id}, exc)
+            self._refused(Entity.PARTIES, {"lookup": external_id}, exc)
 
     def _probe_marker(self, canonical: JSON) -> None:
         """A second throw-away party with a create marker: stored, and found by ``searchTerm``
@@ -413,18 +417,18 @@ class Probe:
         try:
             created = self.client.create(Entity.PARTIES, {**canonical, "marker": marker})
         except FaciliooRecordRejected as exc:
-            self._refused("parties", {"marker": marker}, exc)
+            self._refused(Entity.PARTIES, {"marker": marker}, exc)
             return
         party_id = int(created[dialect.ID])
         self._cleanup.append(lambda: self.client.patch(Entity.PARTIES, party_id, {"marker": None}))
-        self._compare("parties", {"marker": marker}, self.client.get(Entity.PARTIES, party_id))
+        self._compare(Entity.PARTIES, {"marker": marker}, self.client.get(Entity.PARTIES, party_id))
         hits = [
             int(item[dialect.ID])
             for item in self.client.search(Entity.PARTIES, {dialect.SEARCH_TEXT: marker})
         ]
         self.result.checks.append(
             Check(
-                "parties",
+                Entity.PARTIES,
                 "searchTerm",
                 marker,
                 hits,
@@ -463,10 +467,10 @@ class Probe:
             url = self.client.request_upload_url(file_id)
             self.client.upload(url, BytesIO(PROBE_PDF), len(PROBE_PDF))
             self.result.checks.append(
-                Check("files", "upload", len(PROBE_PDF), len(PROBE_PDF), "accepted")
+                Check(Entity.FILES, "upload", len(PROBE_PDF), len(PROBE_PDF), "accepted")
             )
         except FaciliooError as exc:
-            self._refused("files", {"upload": len(PROBE_PDF)}, exc)
+            self._refused(Entity.FILES, {"upload": len(PROBE_PDF)}, exc)
         document = self._create(
             Entity.DOCUMENTS,
             {

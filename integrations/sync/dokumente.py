@@ -11,6 +11,7 @@ import posixpath
 from collections.abc import Mapping
 
 from integrations.erp.records import Dokument, NaturalKey, Ordner
+from integrations.facilioo.entity import Entity
 from integrations.sync.ids import AmbiguousKey, external_id_for, file_key
 from integrations.sync.types import (
     DocumentTarget,
@@ -30,7 +31,7 @@ def map_document_group(ordner: Ordner, ctx: MapContext) -> TargetPayload | Skip:
     try:
         external_id = external_id_for(ordner, ctx.separator)
     except AmbiguousKey as exc:
-        return skip("ambiguous_key", detail=str(exc), entity="document-groups", key=ordner.key)
+        return skip("ambiguous_key", detail=str(exc), entity=Entity.DOCUMENT_GROUPS, key=ordner.key)
     body: dict[str, object] = {"name": ordner.name, "externalId": external_id}
     refs: dict[str, NaturalKey] = {}
     if ordner.parent_id:
@@ -38,7 +39,7 @@ def map_document_group(ordner: Ordner, ctx: MapContext) -> TargetPayload | Skip:
     else:
         body["parentId"] = None  # top level
     return TargetPayload(
-        entity="document-groups", key=ordner.key, external_id=external_id, body=body, refs=refs
+        entity=Entity.DOCUMENT_GROUPS, key=ordner.key, external_id=external_id, body=body, refs=refs
     )
 
 
@@ -68,9 +69,9 @@ def map_file(doc: Dokument, ctx: MapContext) -> TargetPayload | Skip:
     try:
         external_id = external_id_for(doc, ctx.separator)
     except AmbiguousKey as exc:
-        return skip("ambiguous_key", detail=str(exc), entity="files", key=key)
+        return skip("ambiguous_key", detail=str(exc), entity=Entity.FILES, key=key)
     return TargetPayload(
-        entity="files",
+        entity=Entity.FILES,
         key=key,
         external_id=external_id,
         body={
@@ -97,7 +98,7 @@ def map_document(doc: Dokument, target: DocumentTarget, ctx: MapContext) -> Targ
     try:
         external_id = external_id_for(doc, ctx.separator)
     except AmbiguousKey as exc:
-        return skip("ambiguous_key", detail=str(exc), entity="documents", key=doc.key)
+        return skip("ambiguous_key", detail=str(exc), entity=Entity.DOCUMENTS, key=doc.key)
     body: dict[str, object] = {
         "title": document_title(doc),
         "description": doc.bemerkung.strip() if doc.bemerkung and doc.bemerkung.strip() else None,
@@ -106,7 +107,7 @@ def map_document(doc: Dokument, target: DocumentTarget, ctx: MapContext) -> Targ
     }
     body.update({name: None for name in _TARGET_FIELDS if name != target.id_field})
     return TargetPayload(
-        entity="documents",
+        entity=Entity.DOCUMENTS,
         key=doc.key,
         external_id=external_id,
         body=body,

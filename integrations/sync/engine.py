@@ -22,7 +22,6 @@ the rest once:
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -38,12 +37,11 @@ from integrations.erp.base import ErpConnector
 from integrations.erp.records import NaturalKey, RecordProblem
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
-from integrations.facilioo.errors import FaciliooNotFound, FaciliooRecordRejected
+from integrations.facilioo.errors import FaciliooRecordRejected
 from integrations.phrases import Phrase, phrase
 from integrations.reasons import ATTENTION_REASONS
-from integrations.sync.differ import ChangeKind, diff, target_hash
+from integrations.sync.differ import ChangeKind, diff
 from integrations.sync.existing import ADOPT_MARK
-from integrations.sync.ids import external_id_change_reason
 from integrations.sync.links import (
     ItemRecord,
     Link,
@@ -53,30 +51,42 @@ from integrations.sync.links import (
     RunLedger,
 )
 from integrations.sync.mapping_table import MappingRow
+from integrations.sync.stream import (
+    JSON,
+    KEY_SEPARATOR,
+    LinkReader,
+    R,
+    S,
+    StreamBase,
+    Write,
+    erp_key_label,
+    key_of,
+    key_str,
+)
 from integrations.sync.types import MapContext, Skip, TargetPayload
 from integrations.usecases import UseCase
 
+__all__ = [
+    "JSON",
+    "KEY_SEPARATOR",
+    "Counted",
+    "Lookups",
+    "Mapped",
+    "Mapper",
+    "Pipeline",
+    "Seen",
+    "SyncEngine",
+    "erp_key_label",
+    "key_of",
+    "key_str",
+]
+
 logger = logging.getLogger(__name__)
 
-JSON = dict[str, Any]
-KEY_SEPARATOR = "\x1f"
 BATCH_SIZE = 500
 # Up to this many new records of a batch are looked up one by one; beyond, the entity is
 # listed once per run (a first sync) and looked up in that index.
 SEARCH_LIMIT = 20
-
-
-def key_str(key: NaturalKey) -> str:
-    return KEY_SEPARATOR.join(key)
-
-
-def key_of(natural_key: str) -> NaturalKey:
-    return tuple(natural_key.split(KEY_SEPARATOR))
-
-
-def erp_key_label(key: NaturalKey) -> str:
-    """A readable ERP key for the run log: ``einheit 1000/0001/01/003``."""
-    return f"{key[0]} {'/'.join(key[1:])}"
 
 
 class RunCancelled(Exception):
@@ -105,7 +115,7 @@ class Counts:
     by_entity: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(dict))
 
     def add(self, entity: str, action: str, n: int = 1) -> None:
-        bucket = self.by_entity[entity]
+        bucket = self.by_entity[str(entity)]  # an ``Entity`` counts under its name
         bucket[action] = bucket.get(action, 0) + n
 
     def load(self, stored: Mapping[str, Mapping[str, int]]) -> None:
@@ -144,35 +154,12 @@ class Seen:
 Mapped = TargetPayload | Skip | Counted | Seen
 
 
-@dataclass
-class Write:
-    """One facilioo record a batch writes (or, in a dry run, would write)."""
+@dataclass(frozen=True, slots=True)
+class Lookups:
+    """What a mapper's context needs from facilioo, read once per run (one listing each)."""
 
-    payload: TargetPayload
-    body: dict[str, Any]
-    digest: str
-    kind: ChangeKind
-    facilioo_id: int | None  # known target (update, entrance, adoption)
-    link: Link | None
-    created: bool = False  # logged and counted as created (decided before the request)
-    adopted: bool = False  # found in facilioo by our external id (not through our link)
-    state: Any = None  # the stream's own (a document's file)
-    # The body with the fields "facilioo behält" leaves out of an update: what a record that
-    # was deleted in facilioo behind our back is created again with (None: nothing held).
-    full_body: dict[str, Any] | None = None
-
-    def create_body(self) -> dict[str, Any]:
-        return self.full_body if self.full_body is not None else self.body
-
-
-@dataclass
-class Sent:
-    """What a stream's write steps did: the record's id and further links (its parts)."""
-
-    facilioo_id: int
-    parts: list[LinkWrite] = field(default_factory=list)
-    # Deleted in facilioo behind our back, and created again by this write.
-    recreated: bool = False
+    unit_types: list[JSON] = field(default_factory=list)
+    file_types: list[JSON] = field(default_factory=list)
 
 
 class Mapper:
@@ -180,10 +167,19 @@ class Mapper:
 
     use_case: str
     # The facilioo entity behind the first part of a natural key (parents, skips, problems).
-    entity_of_kind: Mapping[str, str] = {}
+    entity_of_kind: Mapping[str, Entity] = {}
+
+    def lookups(self, client: FaciliooClient) -> Lookups:
+        """The facilioo listings ``build_context`` needs (the requests of a run's start)."""
+        return Lookups()
+
+    def build_context(self, today: date, lookups: Lookups) -> MapContext:
+        """The map context of one run, or of one record the record inspector explains: the
+        one place it is built."""
+        raise NotImplementedError
 
     def context(self, client: FaciliooClient, today: date) -> MapContext:
-        raise NotImplementedError
+        return self.build_context(today, self.lookups(client))
 
     def map(self, item: Any, ctx: MapContext) -> list[Mapped]:
         raise NotImplementedError
@@ -193,86 +189,17 @@ class Mapper:
         return ""
 
 
-class Stream:
-    """One facilioo entity of a use case: what differs from the engine's defaults."""
-
-    entity: str = ""
-
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
-
-    # A parent of the same entity may be in the same batch (folders): written in waves.
-    waves: bool = False
-
-    def missing_parent(self) -> str | Phrase:
-        return phrase(gettext_noop("Der übergeordnete Datensatz ist in facilioo nicht vorhanden."))
-
-    def prepare(self, engine: SyncEngine, payloads: list[TargetPayload]) -> list[Write]:
-        return engine.prepare(self, payloads)
-
-    def creation_skip(self, engine: SyncEngine, payload: TargetPayload) -> Skip | None:
-        """Why a record facilioo does not have yet is not created (None: it is)."""
-        return None
-
-    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
-        """A record found with our external id may be taken over (docs/facilioo.md)."""
-        return True
-
-    def find(self, engine: SyncEngine, creates: list[Write]) -> list[list[JSON]]:
-        """Records facilioo has with each write's external id."""
-        return engine.find(self.entity, [w.payload.external_id for w in creates])
-
-    def adopt(self, engine: SyncEngine, writes: list[Write]) -> list[Write]:
-        return engine.adopt(self, writes)
-
-    def is_created(self, engine: SyncEngine, w: Write) -> bool:
-        """Logged and counted as created: new to facilioo, or created by a predecessor of this
-        run that died before its commit (the write journal)."""
-        return (
-            w.link is None
-            and w.payload.same_id_as is None
-            and (w.facilioo_id is None or engine.journaled(w.payload.entity, w.payload.key))
-        )
-
-    def journal_keys(self, w: Write) -> list[tuple[str, NaturalKey]]:
-        return [(w.payload.entity, w.payload.key)] if w.created else []
-
-    def send(self, engine: SyncEngine, w: Write) -> Sent:
-        """The write steps of one record; runs in a worker thread of the client."""
-        client, entity = engine.client, Entity(self.entity)
-        if w.facilioo_id is None:
-            return Sent(int(client.create(entity, w.body)[dialect.ID]))
-        try:
-            client.patch(entity, w.facilioo_id, w.body)
-        except FaciliooNotFound:
-            if w.payload.same_id_as is not None:
-                raise
-            # Deleted in facilioo behind our back: create it again, with its held fields.
-            return Sent(int(client.create(entity, w.create_body())[dialect.ID]), recreated=True)
-        return Sent(w.facilioo_id)
-
-    def record(self, engine: SyncEngine, w: Write, result: Sent | Exception) -> Exception | None:
-        """Links and log row of one write; returns an error that fails the batch."""
-        return engine.record(w, result)
-
-    def left_facilioo(self, link: Link) -> bool:
-        """The record left facilioo already (a contract ended): no removal candidate."""
-        return False
-
-    def remove(self, engine: SyncEngine, link: Link) -> None:
-        """A record that left the ERP (after a complete read, behind the brake)."""
-        raise NotImplementedError
-
-
 @dataclass(frozen=True)
 class Pipeline:
     """A use case on the engine: its mapper, its streams in write order, its removals."""
 
     use_case: str  # the registry name (``UseCase`` for the built-in ones)
     mapper: Callable[[Any], Mapper]  # (settings) -> a fresh mapper for one run
-    streams: Sequence[type[Stream]]  # in write order: a parent before its children
+    streams: Sequence[type[StreamBase[Any, Any]]]  # in write order: a parent before its children
     # The entities whose links are removal candidates after a complete read, in this order.
-    removal_order: tuple[str, ...] = ()
+    removal_order: tuple[Entity, ...] = ()
+    # The entities the reconciliation compares with facilioo, in the order it reads them.
+    reconciled: tuple[Entity, ...] = ()
     # Natural keys of these kinds are alias links: never removal candidates.
     alias_kinds: frozenset[str] = frozenset()
     # "Sicherheitsbremse: 3 von 10 bekannten <noun> fehlen im ERP".
@@ -284,9 +211,26 @@ class Pipeline:
     mapping: tuple[MappingRow, ...] = ()
 
     @property
-    def entities(self) -> tuple[str, ...]:
+    def entities(self) -> tuple[Entity, ...]:
         """The facilioo entities the use case writes, in order."""
         return tuple(kind.entity for kind in self.streams)
+
+    def stream(self, entity: str) -> type[StreamBase[Any, Any]] | None:
+        """The stream of ``entity`` (None: the use case does not write it)."""
+        return next((kind for kind in self.streams if kind.entity == entity), None)
+
+    def parse_key(self, entity: str, erp_key: str) -> NaturalKey | None:
+        """``("units", "1000/0001/01/003")`` -> ``("einheit", "1000", "0001", "01", "003")``;
+        None if it names no record of the entity."""
+        stream = self.stream(entity)
+        if stream is None or not stream.kind:
+            return None
+        text = erp_key.strip("/")
+        # A folder's or document's id is any text: slashes stay in the last part.
+        parts = tuple(text.split("/", stream.key_parts - 1) if stream.free_id else text.split("/"))
+        if len(parts) != stream.key_parts or not all(parts):
+            return None
+        return (stream.kind, *parts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -302,6 +246,9 @@ class SyncEngine:
     the same counts and log as one that was not: what its predecessor committed is replayed
     without writing, what it did not commit is done (and logged) again, and records the
     predecessor created without committing are recognised through the write journal.
+
+    The streams see none of this: each gets the run's ``StreamContext`` (``_Context``), and
+    what they emit through it lands in the batch that the next commit stores.
     """
 
     def __init__(
@@ -331,7 +278,9 @@ class SyncEngine:
         self.run_id = self.ledger.run_id
         self.dry_run = self.ledger.dry_run
         self.mapper = pipeline.mapper(settings)
-        self.streams = {kind.entity: kind(settings) for kind in pipeline.streams}
+        self.streams: dict[str, StreamBase[Any, Any]] = {
+            kind.entity: kind(settings) for kind in pipeline.streams
+        }
         self.counts = Counts()
         self.counts.load(self.ledger.counts or {})
         # Read position. A resumed attempt reads again from the start; the batches up to the
@@ -344,6 +293,7 @@ class SyncEngine:
         self.had_failures = False
         self.bytes_uploaded = 0  # through pre-signed upload URLs
         self.ctx: MapContext | None = None
+        self.stream_ctx = _Context(self)
         self._items: list[ItemRecord] = []
         self._seen: list[tuple[str, str]] = []  # (entity, natural key) read from the ERP
         self._dry_seen: set[tuple[str, str]] = set()  # a dry run marks no link
@@ -352,7 +302,6 @@ class SyncEngine:
         self._planned: dict[NaturalKey, int] = {}  # dry run: placeholder ids of new records
         self._found: dict[str, dict[str, list[JSON]]] = {}  # externalId index per entity
         self._marked: set[Any] = set()  # links a removal of this run marked already
-        self.live: list[Link] = []  # the live links in scope, once removals begin
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -430,9 +379,9 @@ class SyncEngine:
             external_id=self.mapper.external_id_of(key) or None,
         )
 
-    def _write_stream(self, stream: Stream, payloads: list[TargetPayload]) -> None:
+    def _write_stream(self, stream: StreamBase[Any, Any], payloads: list[TargetPayload]) -> None:
         if not stream.waves:
-            self._write(stream, stream.prepare(self, payloads))
+            self._write(stream, self.prepare(stream, payloads))
             return
         # Waves: a record is written once its parent (if it is in this batch) has its id.
         remaining = payloads
@@ -442,51 +391,69 @@ class SyncEngine:
             if not wave:  # a cycle: no parent ever gets an id
                 for payload in remaining:
                     self._seen.append((payload.entity, key_str(payload.key)))
-                    self.log_missing(payload, stream.missing_parent())
+                    self.log_missing(payload, stream.missing_parent(payload, list(payload.refs)))
                 return
-            self._write(stream, stream.prepare(self, wave))
+            self._write(stream, self.prepare(stream, wave))
             written = {p.key for p in wave}
             remaining = [p for p in remaining if p.key not in written]
 
     # -- one stream of one batch ------------------------------------------------------------
 
-    def prepare(self, stream: Stream, payloads: list[TargetPayload]) -> list[Write]:
-        """Resolve parents, leave out held fields, diff against the links: what must be written."""
+    def prepare(self, stream: StreamBase[S, Any], payloads: list[TargetPayload]) -> list[Write[S]]:
+        """Resolve parents, leave out held fields, diff against the links: what must be written.
+
+        The stream adds its own per-write state (``plan``), its digest, whether an unchanged
+        body still needs a write (``settled``) and what it says of a missing parent."""
         keys = [key_str(p.key) for p in payloads]
         links = self.store.get(stream.entity, keys)
+        own = stream.own_refs
         parents = self.parent_ids(
-            [ref for p in payloads for ref in (*p.refs.values(), *filter(None, [p.same_id_as]))]
+            [
+                ref
+                for p in payloads
+                for ref in (
+                    *(ref for name, ref in p.refs.items() if name not in own),
+                    *filter(None, [p.same_id_as]),
+                )
+            ]
         )
         held = self.store.held(stream.entity, keys) if links else {}
-        writes: list[Write] = []
+        states = stream.plan(self.stream_ctx, payloads)
+        writes: list[Write[S]] = []
         unchanged_aliases: list[tuple[TargetPayload, int]] = []
-        for payload, nk in zip(payloads, keys, strict=True):
+        for payload, nk, state in zip(payloads, keys, states, strict=True):
             self._seen.append((payload.entity, nk))
             link = links.get(nk)
             if link is not None and link.seen_run_id == self.run_id and not self.dry_run:
                 continue  # done by an earlier attempt of this run (resume)
-            try:
-                body = payload.resolved_body(parents)
-                same_id = parents[payload.same_id_as] if payload.same_id_as else None
-            except KeyError:
-                self.log_missing(payload, stream.missing_parent())
+            missing = [
+                name for name, ref in payload.refs.items() if name not in own and ref not in parents
+            ]
+            if missing or (payload.same_id_as is not None and payload.same_id_as not in parents):
+                self.log_missing(payload, stream.missing_parent(payload, missing))
                 continue
+            body = dict(payload.body)
+            body.update(
+                {name: parents[ref] for name, ref in payload.refs.items() if name not in own}
+            )
+            same_id = parents[payload.same_id_as] if payload.same_id_as else None
             full_body = None
             if link is not None and (keep := held.get(nk)):
                 # "facilioo behält": these fields are left out of the write (and the hash).
                 full_body = body
                 body = {name: value for name, value in body.items() if name not in keep}
-            digest = target_hash(payload, body)
+            digest = stream.digest(payload, body, state)
             kind = diff(digest, link.payload_hash if link else None, link is not None)
             if (
                 kind is ChangeKind.UNCHANGED
                 and link is not None
                 and link.external_id
                 and link.external_id.casefold() != payload.external_id.casefold()
-            ):
+            ) or (kind is ChangeKind.UNCHANGED and not stream.settled(state)):
                 # Our external id changed (a new separator) where the body does not carry it:
                 # a party's list of external ids is rewritten. Letter case alone is no change:
-                # facilioo compares external ids without regard to case.
+                # facilioo compares external ids without regard to case. Or the stream's own
+                # part changed (a document's file).
                 kind = ChangeKind.UPDATE
             if kind is ChangeKind.UNCHANGED:
                 self.counts.add(payload.entity, "unchanged")
@@ -496,7 +463,7 @@ class SyncEngine:
             if kind is ChangeKind.CREATE:
                 if same_id is not None:
                     kind = ChangeKind.UPDATE  # the entrance exists with its property
-                elif (why := stream.creation_skip(self, payload)) is not None:
+                elif (why := stream.creation_skip(self.stream_ctx, payload)) is not None:
                     self.log(
                         payload.entity,
                         "skipped",
@@ -517,6 +484,7 @@ class SyncEngine:
                     kind,
                     target,
                     link,
+                    state,
                     adopted=confirmed,
                     full_body=full_body,
                 )
@@ -525,10 +493,11 @@ class SyncEngine:
             self._ensure_aliases(unchanged_aliases)
         return writes
 
-    def _write(self, stream: Stream, writes: list[Write]) -> None:
-        writes = stream.adopt(self, writes)
+    def _write(self, stream: StreamBase[S, R], writes: list[Write[S]]) -> None:
+        ctx = self.stream_ctx
+        writes = stream.adopt(ctx, writes)
         for w in writes:
-            w.created = stream.is_created(self, w)
+            w.created = stream.is_created(ctx, w)
         if self.dry_run:
             for w in writes:
                 if w.facilioo_id is None:
@@ -548,103 +517,14 @@ class SyncEngine:
             self.ledger.record_journal([(entity, key_str(key)) for entity, key in creates])
         failure: Exception | None = None
 
-        def send(w: Write) -> Sent:
-            return stream.send(self, w)
+        def send(w: Write[S]) -> R:
+            return stream.send(ctx, w)
 
         for w, result in self.client.map_parallel(send, writes):
-            error = stream.record(self, w, result)
+            error = stream.record(ctx, w, result)
             failure = failure or error
         if failure is not None:
             raise failure  # nothing of the batch is committed: a resumed attempt does it again
-
-    def record(self, w: Write, result: Sent | Exception) -> Exception | None:
-        """The default record of one write: its link (and parts' links) and log row."""
-        p = w.payload
-        if isinstance(result, FaciliooRecordRejected):
-            number_taken = w.facilioo_id is None and _number_taken(p.entity, result)
-            self.had_failures = True
-            self.log(
-                p.entity,
-                "failed",
-                p.key,
-                reason="number_taken" if number_taken else "facilioo_rejected",
-                message=(
-                    Phrase.reason_with("number_taken", str(result.message))
-                    if number_taken
-                    else str(result.message)
-                ),
-                external_id=p.external_id,
-                http_status=getattr(result, "status", None),
-                facilioo_id=w.facilioo_id,
-            )
-            return None
-        if isinstance(result, Exception):
-            return result
-        self.stage_link(p, result.facilioo_id, w.digest, sent_body=w.body)
-        # Further keys under which other use cases find this record (the contract a document
-        # on an ERP contract is linked to). Not counted, not logged, never removed on their own.
-        for alias in p.aliases:
-            self._stage(LinkWrite(p.entity, key_str(alias), p.external_id, result.facilioo_id, ""))
-        for part in result.parts:
-            self._stage(part)
-        # An update that moved our externalId says why (a new separator, the contract kind).
-        previous = w.link.external_id if w.link and not (w.created or w.adopted) else ""
-        reason = external_id_change_reason(previous, p.external_id)
-        message: Phrase | None = (
-            Phrase.reason_with(
-                reason, phrase(gettext_noop("bisher: %(previous)s"), previous=previous)
-            )
-            if reason
-            else None
-        )
-        if result.recreated:  # deleted in facilioo: created again, with every field
-            reason, message = "deleted_in_facilioo", Phrase.reason("deleted_in_facilioo")
-        self.log(
-            p.entity,
-            "created" if w.created or result.recreated else ("adopted" if w.adopted else "updated"),
-            p.key,
-            external_id=p.external_id,
-            facilioo_id=result.facilioo_id,
-            reason=reason,
-            message=message,
-        )
-        return None
-
-    # -- adoption ---------------------------------------------------------------------------
-
-    def adopt(self, stream: Stream, writes: list[Write]) -> list[Write]:
-        """Records facilioo already has with our externalId are updated, never duplicated.
-
-        Only what is provably ours is taken over (``Stream.provably_ours``); any other
-        match is logged as ``foreign_match`` and left alone. Returns the writes that remain.
-        """
-        creates = [w for w in writes if w.facilioo_id is None]
-        if not creates:
-            return writes
-        foreign: list[tuple[Write, JSON]] = []
-        for w, matches in zip(creates, stream.find(self, creates), strict=True):
-            ours = [m for m in matches if stream.provably_ours(self, w, m)]
-            if ours:
-                w.facilioo_id = int(max(ours, key=lambda m: m.get(dialect.ID) or 0)[dialect.ID])
-                w.kind = ChangeKind.UPDATE
-                w.adopted = True
-            elif matches:
-                foreign.append((w, matches[0]))
-        for w, record in foreign:
-            self.log(
-                w.payload.entity,
-                "skipped",
-                w.payload.key,
-                reason="foreign_match",
-                message=Phrase.reason_with(
-                    "foreign_match",
-                    phrase(gettext_noop("facilioo-ID %(id)s"), id=str(record.get(dialect.ID))),
-                ),
-                external_id=w.payload.external_id,
-                facilioo_id=record.get(dialect.ID),
-            )
-        dropped = {id(w) for w, _record in foreign}
-        return [w for w in writes if id(w) not in dropped]
 
     def find(self, entity: str, external_ids: list[str]) -> list[list[JSON]]:
         """The live records facilioo has under each external id (case ignored), from one
@@ -691,30 +571,10 @@ class SyncEngine:
         existing = self.store.ids({nk: payload.entity for nk, (payload, _id) in wanted.items()})
         for nk, (payload, facilioo_id) in wanted.items():
             if existing.get(nk) != facilioo_id:
-                self._stage(LinkWrite(payload.entity, nk, payload.external_id, facilioo_id, ""))
+                self.stage(LinkWrite(payload.entity, nk, payload.external_id, facilioo_id, ""))
 
-    def stage_link(
-        self,
-        payload: TargetPayload,
-        facilioo_id: int,
-        digest: str,
-        *,
-        sent_body: dict[str, Any] | None = None,
-    ) -> None:
-        """A link written (or confirmed) by this batch, with what was sent (record inspector,
-        reconciliation); stored by the batch's commit."""
-        self._stage(
-            LinkWrite(
-                payload.entity,
-                key_str(payload.key),
-                payload.external_id,
-                facilioo_id,
-                digest,
-                dict(sent_body) if sent_body is not None else None,
-            )
-        )
-
-    def _stage(self, link: LinkWrite) -> None:
+    def stage(self, link: LinkWrite) -> None:
+        """A link written (or confirmed) by this batch; stored by the batch's commit."""
         self._pending[(link.entity, link.natural_key)] = link
 
     def stage_mark(self, link: Link, **mark: Any) -> None:
@@ -792,15 +652,21 @@ class SyncEngine:
         )
 
     def log_rejected(
-        self, payload: TargetPayload, error: Exception, facilioo_id: int | None
+        self,
+        payload: TargetPayload,
+        error: Exception,
+        facilioo_id: int | None,
+        *,
+        number_taken: bool = False,
     ) -> None:
         self.had_failures = True
+        message: str | Phrase = str(getattr(error, "message", error))
         self.log(
             payload.entity,
             "failed",
             payload.key,
-            reason="facilioo_rejected",
-            message=str(getattr(error, "message", error)),
+            reason="number_taken" if number_taken else "facilioo_rejected",
+            message=Phrase.reason_with("number_taken", message) if number_taken else message,
             external_id=payload.external_id,
             http_status=getattr(error, "status", None),
             facilioo_id=facilioo_id,
@@ -820,7 +686,6 @@ class SyncEngine:
             if link.natural_key.split(KEY_SEPARATOR, 1)[0] not in aliases
             and key_of(link.natural_key)[1] in self.settings.mandanten
         ]
-        self.live = in_scope
         candidates = [
             link
             for link in in_scope
@@ -841,11 +706,16 @@ class SyncEngine:
                     "pct": self.safety_brake_percent,
                 }
             )
-        rank = {entity: i for i, entity in enumerate(order)}
+        rank: dict[str, int] = {entity: i for i, entity in enumerate(order)}
         for link in sorted(candidates, key=lambda lk: rank[lk.entity]):
             if self.removed_this_run(link):
                 continue  # already removed with another record of this run
-            self.streams[link.entity].remove(self, link)
+            stream = self.streams[link.entity]
+            # What must leave first (a party's open contracts): removed by their own streams.
+            for first in stream.removed_first(link, in_scope):
+                if not self.removed_this_run(first):
+                    self.streams[first.entity].remove(self.stream_ctx, first)
+            stream.remove(self.stream_ctx, link)
             if len(self._items) >= self.batch_size:
                 self.commit()
 
@@ -887,19 +757,75 @@ class SyncEngine:
         )
         return True
 
-    def delete_quietly(self, entity: str, facilioo_id: int) -> None:
-        with contextlib.suppress(FaciliooNotFound):  # already gone: the goal is reached
-            self.client.delete(Entity(entity), facilioo_id)
+
+class _Context:
+    """The ``StreamContext`` of one run: the narrow view its streams have of the engine."""
+
+    def __init__(self, engine: SyncEngine) -> None:
+        self._engine = engine
+
+    @property
+    def client(self) -> FaciliooClient:
+        return self._engine.client
+
+    @property
+    def links(self) -> LinkReader:
+        return self._engine.store
+
+    @property
+    def today(self) -> date:
+        return self._engine.today
+
+    @property
+    def dry_run(self) -> bool:
+        return self._engine.dry_run
+
+    def journaled(self, entity: str, key: NaturalKey) -> bool:
+        return self._engine.journaled(entity, key)
+
+    def find(self, entity: str, external_ids: list[str]) -> list[list[JSON]]:
+        return self._engine.find(entity, external_ids)
+
+    def log(self, entity: str, action: str, key: NaturalKey, **fields: Any) -> None:
+        self._engine.log(entity, action, key, **fields)
+
+    def count(self, entity: str, action: str) -> None:
+        self._engine.counts.add(entity, action)
+
+    def link(self, link: LinkWrite) -> None:
+        self._engine.stage(link)
+
+    def mark(self, link: Link, **mark: Any) -> None:
+        self._engine.stage_mark(link, **mark)
+
+    def rejected(
+        self,
+        payload: TargetPayload,
+        error: Exception,
+        facilioo_id: int | None,
+        *,
+        number_taken: bool = False,
+    ) -> None:
+        self._engine.log_rejected(payload, error, facilioo_id, number_taken=number_taken)
+
+    def uploaded(self, size: int) -> None:
+        self._engine.bytes_uploaded += size
+
+    def remove(
+        self,
+        link: Link,
+        write: Callable[[], None],
+        *,
+        action: str,
+        mark: dict[str, Any],
+        message: str | Phrase,
+    ) -> bool:
+        return self._engine.remove(link, write, action=action, mark=mark, message=message)
+
+    def reported(self, link: Link) -> None:
+        self._engine.stage_mark(link, seen_run_id=self._engine.run_id)
 
 
 def _is_problem(item: Any) -> bool:
 
     return isinstance(item, RecordProblem)
-
-
-def _number_taken(entity: str, error: FaciliooRecordRejected) -> bool:
-    """A create refused because the number is taken in the tenant (properties and units)."""
-    if entity not in {"properties", "units"} or error.status not in (400, 409):
-        return False
-    wire = dialect.wire_name(entity, "number").casefold()
-    return any(str(name).casefold() == wire for name in error.errors) or error.status == 409

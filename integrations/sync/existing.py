@@ -24,11 +24,13 @@ from integrations.sync.ids import AmbiguousKey, external_id_for
 
 # The payload hash of a link the admin confirmed: the next run adopts (PATCHes) the record.
 ADOPT_MARK = "adopt"
+# The entities a hand-entered record of facilioo is matched for.
+ENTITIES = (Entity.PROPERTIES, Entity.UNITS)
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    entity: str  # "properties" or "units"
+    entity: Entity  # properties or units
     facilioo_id: int
     facilioo_label: str  # name / number / address as facilioo has it
     natural_key: NaturalKey | None  # the suggested ERP record, None: no match found
@@ -87,7 +89,7 @@ def suggest(
     results: list[Suggestion] = []
     matched: dict[int, Gebaeude] = {}
     for prop in facilioo_properties:
-        got = dialect.read_back("properties", prop)
+        got = dialect.read_back(Entity.PROPERTIES, prop)
         if prop.get(dialect.DELETED) or got.get("tenantId") not in tenants:
             continue
         if got.get("externalId") and str(got["externalId"]) in ours:
@@ -114,7 +116,7 @@ def suggest(
             matched[int(prop[dialect.ID])] = found
         results.append(
             Suggestion(
-                "properties",
+                Entity.PROPERTIES,
                 int(prop[dialect.ID]),
                 label,
                 found.key if found else None,
@@ -126,7 +128,7 @@ def suggest(
             )
         )
     for unit in facilioo_units:
-        got = dialect.read_back("units", unit)
+        got = dialect.read_back(Entity.UNITS, unit)
         parent = matched.get(int(got.get("entranceId") or 0))
         if unit.get(dialect.DELETED) or parent is None:
             continue
@@ -135,7 +137,7 @@ def suggest(
         einheit = units_of.get(parent.key, {}).get(_norm(got.get("number")))
         results.append(
             Suggestion(
-                "units",
+                Entity.UNITS,
                 int(unit[dialect.ID]),
                 " · ".join(str(v) for v in (got.get("name"), got.get("number")) if v),
                 einheit.key if einheit else None,

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple, Protocol
 
 from django.db import transaction
 
+from integrations.facilioo.entity import Entity
 from integrations.models import ExternalLink, FieldHold
 from integrations.phrases import Phrase
 
@@ -262,8 +263,8 @@ def links_rewrite_next_run(*, customer_id: int, records: list[tuple[str, str]]) 
 
     wanted = set(records)
     for entity, natural_key in records:
-        if entity == "properties" and natural_key.startswith("gebaeude\x1f"):
-            wanted.add(("entrances", "eingang" + natural_key.removeprefix("gebaeude")))
+        if entity == Entity.PROPERTIES and natural_key.startswith("gebaeude\x1f"):
+            wanted.add((Entity.ENTRANCES, "eingang" + natural_key.removeprefix("gebaeude")))
     marked = 0
     for entity in {e for e, _nk in wanted}:
         keys = [nk for e, nk in wanted if e == entity]

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from integrations.facilioo.entity import Entity
+
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
@@ -47,7 +49,7 @@ MAPPING: tuple[MappingRow, ...] = (
     # Gebäude -> property
     MappingRow(
         _PROPERTY,
-        "properties",
+        Entity.PROPERTIES,
         "mandant_nr, we_nr",
         "tenantId",
         _(
@@ -58,33 +60,33 @@ MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow(
         _PROPERTY,
-        "properties",
+        Entity.PROPERTIES,
         "bezeichnung, strasse, hausnummer",
         "name",
         _("Bezeichnung des Gebäudes; ohne Bezeichnung „Straße Hausnummer“."),
     ),
     MappingRow(
         _PROPERTY,
-        "properties",
+        Entity.PROPERTIES,
         "mandant_nr, we_nr, gebaeude_nr",
         "number",
         _("Gleich der externen ID, damit die Nummer je facilioo-Mandant eindeutig ist."),
     ),
     MappingRow(
         _PROPERTY,
-        "properties",
+        Entity.PROPERTIES,
         "mandant_nr, we_nr, gebaeude_nr",
         "externalId",
         _ID_RULE,
     ),
-    MappingRow(_PROPERTY, "properties", "strasse", "street", _AS_IS),
-    MappingRow(_PROPERTY, "properties", "hausnummer", "houseNumber", _AS_IS),
-    MappingRow(_PROPERTY, "properties", "plz", "zipCode", _AS_IS),
-    MappingRow(_PROPERTY, "properties", "ort", "city", _AS_IS),
+    MappingRow(_PROPERTY, Entity.PROPERTIES, "strasse", "street", _AS_IS),
+    MappingRow(_PROPERTY, Entity.PROPERTIES, "hausnummer", "houseNumber", _AS_IS),
+    MappingRow(_PROPERTY, Entity.PROPERTIES, "plz", "zipCode", _AS_IS),
+    MappingRow(_PROPERTY, Entity.PROPERTIES, "ort", "city", _AS_IS),
     # Gebäude -> entrance
     MappingRow(
         _ENTRANCE,
-        "entrances",
+        Entity.ENTRANCES,
         "bezeichnung, strasse, hausnummer",
         "name",
         _(
@@ -92,32 +94,32 @@ MAPPING: tuple[MappingRow, ...] = (
             "mit derselben ID an; die Synchronisation hält Name und Adresse aktuell."
         ),
     ),
-    MappingRow(_ENTRANCE, "entrances", "strasse", "street", _AS_IS),
-    MappingRow(_ENTRANCE, "entrances", "hausnummer", "houseNumber", _AS_IS),
-    MappingRow(_ENTRANCE, "entrances", "plz", "zipCode", _AS_IS),
-    MappingRow(_ENTRANCE, "entrances", "ort", "city", _AS_IS),
+    MappingRow(_ENTRANCE, Entity.ENTRANCES, "strasse", "street", _AS_IS),
+    MappingRow(_ENTRANCE, Entity.ENTRANCES, "hausnummer", "houseNumber", _AS_IS),
+    MappingRow(_ENTRANCE, Entity.ENTRANCES, "plz", "zipCode", _AS_IS),
+    MappingRow(_ENTRANCE, Entity.ENTRANCES, "ort", "city", _AS_IS),
     # Einheit -> unit
     MappingRow(
         _UNIT,
-        "units",
+        Entity.UNITS,
         "mandant_nr, we_nr, gebaeude_nr",
         "entranceId",
         _("Der Eingang des Gebäudes (dieselbe ID wie die Liegenschaft)."),
     ),
     MappingRow(
         _UNIT,
-        "units",
+        Entity.UNITS,
         "bezeichnung, nutzungsart, einheit_nr",
         "name",
         _("Bezeichnung der Einheit; ohne Bezeichnung „Nutzungsart Einheitsnummer“."),
     ),
-    MappingRow(_UNIT, "units", "einheit_nr", "number", _AS_IS),
+    MappingRow(_UNIT, Entity.UNITS, "einheit_nr", "number", _AS_IS),
     MappingRow(
-        _UNIT, "units", "mandant_nr, we_nr, gebaeude_nr, einheit_nr", "externalId", _ID_RULE
+        _UNIT, Entity.UNITS, "mandant_nr, we_nr, gebaeude_nr, einheit_nr", "externalId", _ID_RULE
     ),
     MappingRow(
         _UNIT,
-        "units",
+        Entity.UNITS,
         "lage",
         "floor",
         _(
@@ -130,7 +132,7 @@ MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow(
         _UNIT,
-        "units",
+        Entity.UNITS,
         "nutzungsart",
         "typeId",
         _(
@@ -139,12 +141,12 @@ MAPPING: tuple[MappingRow, ...] = (
         ),
     ),
     MappingRow(
-        _UNIT, "units", "wohnflaeche", "livingArea", _("Wohnfläche in m²; leer bleibt leer.")
+        _UNIT, Entity.UNITS, "wohnflaeche", "livingArea", _("Wohnfläche in m²; leer bleibt leer.")
     ),
     # Mieter / Eigentümer -> party
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "",
         "type",
         _(
@@ -156,14 +158,14 @@ MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "vorname",
         "primaryName",
         _("Vorname(n); bei einer Firma ohne Nachnamen leer (facilioo: PrimaryName)."),
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "titel, nachname, firma",
         "secondaryName",
         _(
@@ -173,7 +175,7 @@ MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "email",
         "contactDetails: E-Mail",
         _(
@@ -183,35 +185,35 @@ MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "telefon, mobil",
         "contactDetails: Telefon",
         _("Telefon, sonst Mobilnummer, als Kontaktdatum der Person."),
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "email",
         "contactByEmail",
         _("Ja, wenn eine gültige E-Mail-Adresse vorhanden ist."),
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "",
         "contactByPush",
         _("Immer nein: facilioo erlaubt Push nicht als einzigen Kontaktweg."),
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "email",
         "contactByMail",
         _("Ja, wenn keine gültige E-Mail-Adresse vorhanden ist (Kontakt per Post)."),
     ),
     MappingRow(
         _PARTY,
-        "parties",
+        Entity.PARTIES,
         "mandant_nr, person_nr",
         "externalIds",
         _(
@@ -223,14 +225,14 @@ MAPPING: tuple[MappingRow, ...] = (
     # Mietvertrag / Eigentümervertrag -> unit contract
     MappingRow(
         _CONTRACT,
-        "unit-contracts",
+        Entity.UNIT_CONTRACTS,
         "mandant_nr, we_nr, gebaeude_nr, einheit_nr",
         "unitId",
         _PARENT,
     ),
     MappingRow(
         _CONTRACT,
-        "unit-contracts",
+        Entity.UNIT_CONTRACTS,
         "person_nrs",
         "partyId",
         _(
@@ -240,16 +242,18 @@ MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow(
         _CONTRACT,
-        "unit-contracts",
+        Entity.UNIT_CONTRACTS,
         "",
         "typeId",
         _("Mietvertrag → 4 (Mieter:in), Eigentümervertrag → 3 (Eigentümer:in)."),
     ),
-    MappingRow(_CONTRACT, "unit-contracts", "vertrag_nr", "number", _AS_IS),
-    MappingRow(_CONTRACT, "unit-contracts", "beginn", "effectiveFrom", _("Datum (JJJJ-MM-TT).")),
+    MappingRow(_CONTRACT, Entity.UNIT_CONTRACTS, "vertrag_nr", "number", _AS_IS),
+    MappingRow(
+        _CONTRACT, Entity.UNIT_CONTRACTS, "beginn", "effectiveFrom", _("Datum (JJJJ-MM-TT).")
+    ),
     MappingRow(
         _CONTRACT,
-        "unit-contracts",
+        Entity.UNIT_CONTRACTS,
         "ende",
         "terminationAt",
         _(
@@ -262,7 +266,7 @@ MAPPING: tuple[MappingRow, ...] = (
     ),
     MappingRow(
         _CONTRACT,
-        "unit-contracts",
+        Entity.UNIT_CONTRACTS,
         "mandant_nr, we_nr, gebaeude_nr, einheit_nr, vertrag_nr, person_nr",
         "externalId",
         _(
@@ -278,27 +282,27 @@ MAPPING: tuple[MappingRow, ...] = (
         ),
     ),
     # Ordner -> document group
-    MappingRow(_GROUP, "document-groups", "name", "name", _AS_IS),
+    MappingRow(_GROUP, Entity.DOCUMENT_GROUPS, "name", "name", _AS_IS),
     MappingRow(
         _GROUP,
-        "document-groups",
+        Entity.DOCUMENT_GROUPS,
         "parent_id",
         "parentId",
         _("Übergeordneter Dokumentenordner; leer = oberste Ebene."),
     ),
-    MappingRow(_GROUP, "document-groups", "mandant_nr, ordner_id", "externalId", _ID_RULE),
+    MappingRow(_GROUP, Entity.DOCUMENT_GROUPS, "mandant_nr, ordner_id", "externalId", _ID_RULE),
     # Dokument -> file
-    MappingRow(_FILE, "files", "dateiname", "name", _AS_IS),
+    MappingRow(_FILE, Entity.FILES, "dateiname", "name", _AS_IS),
     MappingRow(
         _FILE,
-        "files",
+        Entity.FILES,
         "mime_type, dateiname",
         "fileTypeId",
         _("Dateityp in facilioo nach MIME-Typ, sonst nach Dateiendung (PDF → 1)."),
     ),
     MappingRow(
         _FILE,
-        "files",
+        Entity.FILES,
         "mandant_nr, dokument_id",
         "externalId",
         _(
@@ -309,24 +313,24 @@ MAPPING: tuple[MappingRow, ...] = (
     # Dokument -> document
     MappingRow(
         _DOCUMENT,
-        "documents",
+        Entity.DOCUMENTS,
         "titel",
         "title",
         _("Titel (höchstens 255 Zeichen); ohne Titel der Dateiname."),
     ),
-    MappingRow(_DOCUMENT, "documents", "bemerkung", "description", _AS_IS),
-    MappingRow(_DOCUMENT, "documents", "ordner_id", "documentGroupId", _PARENT),
-    MappingRow(_DOCUMENT, "documents", "datum", "date", _("Datum (JJJJ-MM-TT).")),
+    MappingRow(_DOCUMENT, Entity.DOCUMENTS, "bemerkung", "description", _AS_IS),
+    MappingRow(_DOCUMENT, Entity.DOCUMENTS, "ordner_id", "documentGroupId", _PARENT),
+    MappingRow(_DOCUMENT, Entity.DOCUMENTS, "datum", "date", _("Datum (JJJJ-MM-TT).")),
     MappingRow(
         _DOCUMENT,
-        "documents",
+        Entity.DOCUMENTS,
         "person_nr",
         "partyId",
         _("Genaueste Zuordnung gewinnt: mit Personennummer die Partei."),
     ),
     MappingRow(
         _DOCUMENT,
-        "documents",
+        Entity.DOCUMENTS,
         "vertrag_nr",
         "contractId",
         _(
@@ -334,10 +338,12 @@ MAPPING: tuple[MappingRow, ...] = (
             "ERP-Vertrags."
         ),
     ),
-    MappingRow(_DOCUMENT, "documents", "einheit_nr", "unitId", _("Sonst mit Einheit die Einheit.")),
+    MappingRow(
+        _DOCUMENT, Entity.DOCUMENTS, "einheit_nr", "unitId", _("Sonst mit Einheit die Einheit.")
+    ),
     MappingRow(
         _DOCUMENT,
-        "documents",
+        Entity.DOCUMENTS,
         "gebaeude_nr",
         "propertyId",
         _(
@@ -345,8 +351,10 @@ MAPPING: tuple[MappingRow, ...] = (
             "Dokumente werden übersprungen (Grund „nur der Wirtschaftseinheit zugeordnet“)."
         ),
     ),
-    MappingRow(_DOCUMENT, "documents", "", "fileId", _("Die Datei des Dokuments (siehe oben).")),
-    MappingRow(_DOCUMENT, "documents", "mandant_nr, dokument_id", "externalId", _ID_RULE),
+    MappingRow(
+        _DOCUMENT, Entity.DOCUMENTS, "", "fileId", _("Die Datei des Dokuments (siehe oben).")
+    ),
+    MappingRow(_DOCUMENT, Entity.DOCUMENTS, "mandant_nr, dokument_id", "externalId", _ID_RULE),
 )
 
 

@@ -23,6 +23,7 @@ from integrations.erp.records import (
     Wirtschaftseinheit,
 )
 from integrations.facilioo import dialect
+from integrations.facilioo.entity import Entity
 from integrations.sync.filters import email_problem, valid_email
 from integrations.sync.floors import floor_from_lage
 from integrations.sync.ids import (
@@ -87,15 +88,15 @@ def map_property(
         return skip(
             "no_facilioo_tenant",
             detail=f"WE {we.we_nr} {we.bezeichnung}",
-            entity="properties",
+            entity=Entity.PROPERTIES,
             key=gebaeude.key,
         )
     try:
         external_id = external_id_for(gebaeude, ctx.separator)
     except AmbiguousKey as exc:
-        return _ambiguous(exc, "properties", gebaeude.key)
+        return _ambiguous(exc, Entity.PROPERTIES, gebaeude.key)
     return TargetPayload(
-        entity="properties",
+        entity=Entity.PROPERTIES,
         key=gebaeude.key,
         external_id=external_id,
         body={
@@ -119,9 +120,9 @@ def map_entrance(gebaeude: Gebaeude, ctx: MapContext) -> TargetPayload | Skip:
     try:
         external_id = external_id_for(gebaeude, ctx.separator)
     except AmbiguousKey as exc:
-        return _ambiguous(exc, "entrances", key)
+        return _ambiguous(exc, Entity.ENTRANCES, key)
     return TargetPayload(
-        entity="entrances",
+        entity=Entity.ENTRANCES,
         key=key,
         external_id=external_id,
         body={"name": property_name(gebaeude), **_address(gebaeude)},
@@ -148,9 +149,9 @@ def map_unit(einheit: Einheit, ctx: MapContext) -> TargetPayload | Skip:
     try:
         external_id = external_id_for(einheit, ctx.separator)
     except AmbiguousKey as exc:
-        return _ambiguous(exc, "units", einheit.key)
+        return _ambiguous(exc, Entity.UNITS, einheit.key)
     return TargetPayload(
-        entity="units",
+        entity=Entity.UNITS,
         key=einheit.key,
         external_id=external_id,
         body={
@@ -204,18 +205,18 @@ def map_party(person: Person, ctx: MapContext) -> TargetPayload | Skip:
     """
     problem = email_problem(person.email)
     if problem is not None and person.rolle is PersonRolle.MIETER:
-        return skip(problem, entity="parties", key=person.key)
+        return skip(problem, entity=Entity.PARTIES, key=person.key)
     try:
         external_id = external_id_for(person, ctx.separator)
     except AmbiguousKey as exc:
-        return _ambiguous(exc, "parties", person.key)
+        return _ambiguous(exc, Entity.PARTIES, person.key)
     first_names = party_first_names(person)
     last_name = party_last_name(person)
     if first_names is None and last_name is None:
-        return skip("missing_name", entity="parties", key=person.key)
+        return skip("missing_name", entity=Entity.PARTIES, key=person.key)
     email = valid_email(person.email)
     return TargetPayload(
-        entity="parties",
+        entity=Entity.PARTIES,
         key=person.key,
         external_id=external_id,
         body={
@@ -300,17 +301,17 @@ def map_contracts(
         if status is not True:
             reason = status if isinstance(status, str) and status else "missing_reference"
             results.append(
-                skip(reason, detail=f"Person {person_nr}", entity="unit-contracts", key=key)
+                skip(reason, detail=f"Person {person_nr}", entity=Entity.UNIT_CONTRACTS, key=key)
             )
             continue
         try:
             external_id = contract_external_id(vertrag, person_nr, ctx.separator)
         except AmbiguousKey as exc:
-            results.append(_ambiguous(exc, "unit-contracts", key))
+            results.append(_ambiguous(exc, Entity.UNIT_CONTRACTS, key))
             continue
         results.append(
             TargetPayload(
-                entity="unit-contracts",
+                entity=Entity.UNIT_CONTRACTS,
                 key=key,
                 external_id=external_id,
                 body={
@@ -356,7 +357,7 @@ def creation_skip(payload: TargetPayload, today: date, former_months: int = 0) -
     already has is still updated, so its ``terminationAt`` is set. The engine asks this only for
     ``ChangeKind.CREATE``.
     """
-    if payload.entity != "unit-contracts":
+    if payload.entity != Entity.UNIT_CONTRACTS:
         return None
     termination = payload.body.get("terminationAt")
     if termination is None:

@@ -92,6 +92,16 @@ class StammdatenSettings:
         _, mandant_nr, we_nr = we_key
         return self.tenant_overrides.get((mandant_nr, we_nr), self.default_tenant_id)
 
+    def tenants(self) -> frozenset[int]:
+        """The customer's facilioo tenants (projects): every assigned one and the default.
+
+        The one rule for "in the customer's tenants": what a found property must be in to be
+        ours (adoption), what existing data is suggested from, what the reconciliation reads."""
+        tenants = set(self.tenant_overrides.values())
+        if self.default_tenant_id is not None:
+            tenants.add(self.default_tenant_id)
+        return frozenset(tenants)
+
 
 @dataclass(frozen=True, slots=True)
 class DokumenteSettings:

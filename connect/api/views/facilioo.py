@@ -21,6 +21,7 @@ from connect.services.existing_data import (
     existing_data_decide,
     existing_data_rows,
 )
+from integrations.facilioo.entity import Entity
 
 
 class ConnectionOutputSerializer(serializers.Serializer[Any]):
@@ -138,7 +139,7 @@ class ExistingDataApi(CustomerAPIView):
 
     @extend_schema_serializer(component_name="ExistingDataRow")
     class RowSerializer(serializers.Serializer[Any]):
-        entity = serializers.ChoiceField(choices=["properties", "units"])
+        entity = serializers.ChoiceField(choices=[Entity.PROPERTIES.value, Entity.UNITS.value])
         facilioo_id = serializers.IntegerField()
         facilioo_label = serializers.CharField(allow_blank=True)
         erp_key = serializers.ListField(
@@ -151,7 +152,7 @@ class ExistingDataApi(CustomerAPIView):
 
     @extend_schema_serializer(component_name="ExistingDataDecision")
     class DecisionSerializer(serializers.Serializer[Any]):
-        entity = serializers.ChoiceField(choices=["properties", "units"])
+        entity = serializers.ChoiceField(choices=[Entity.PROPERTIES.value, Entity.UNITS.value])
         facilioo_id = serializers.IntegerField(min_value=1)
         erp_key = serializers.ListField(
             child=serializers.CharField(max_length=100), max_length=6, allow_empty=True

@@ -17,7 +17,10 @@ from connect.services.inspector import KIND_OF_ENTITY, UnknownRecord
 from connect.services.records import record_inspect
 
 ENTITY = OpenApiParameter(
-    "entity", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(KIND_OF_ENTITY)
+    "entity",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    enum=[str(entity) for entity in KIND_OF_ENTITY],
 )
 ERP_KEY = OpenApiParameter(
     "erp_key",

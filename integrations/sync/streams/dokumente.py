@@ -21,9 +21,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Any, BinaryIO, cast
 
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -37,25 +38,31 @@ from integrations.facilioo.errors import (
     FaciliooUploadUrlExpired,
 )
 from integrations.phrases import Phrase, phrase
-from integrations.sync.differ import ChangeKind, target_hash
+from integrations.sync.differ import target_hash
 from integrations.sync.dokumente import map_document, map_document_group, map_file
 from integrations.sync.engine import (
     Counted,
+    Lookups,
     Mapped,
     Mapper,
     Pipeline,
     Seen,
-    Sent,
-    Stream,
     SyncEngine,
-    Write,
-    erp_key_label,
-    key_of,
-    key_str,
 )
 from integrations.sync.filters import document_skip_reason, document_target, mandant_in_scope
 from integrations.sync.ids import file_key
 from integrations.sync.links import Link
+from integrations.sync.stream import (
+    Stream,
+    StreamBase,
+    StreamContext,
+    Write,
+    delete_quietly,
+    erp_key_label,
+    key_of,
+    key_str,
+    payload_link,
+)
 from integrations.sync.types import (
     DEFAULT_FILE_TYPE_IDS,
     DokumenteSettings,
@@ -73,13 +80,13 @@ _GROUP = "documentGroupId"
 _FILE = "fileId"
 # The facilioo entity behind the first part of a natural key a document or folder refers to.
 ENTITY_OF_KIND = {
-    "ordner": "document-groups",
-    "datei": "files",
-    "dokument": "documents",
-    "gebaeude": "properties",
-    "einheit": "units",
-    "person": "parties",
-    "vertrag_nr": "unit-contracts",  # the alias the Stammdaten sync stores per ERP contract
+    "ordner": Entity.DOCUMENT_GROUPS,
+    "datei": Entity.FILES,
+    "dokument": Entity.DOCUMENTS,
+    "gebaeude": Entity.PROPERTIES,
+    "einheit": Entity.UNITS,
+    "person": Entity.PARTIES,
+    "vertrag_nr": Entity.UNIT_CONTRACTS,  # the alias the Stammdaten sync stores per contract
 }
 # Filter reasons that are only counted, never logged; too_large is logged.
 COUNTED_ONLY = frozenset({"not_released", "filtered_archive", "filtered_keyword", "filtered_date"})
@@ -158,11 +165,14 @@ class DokumenteMapper(Mapper):
     def __init__(self, settings: DokumenteSettings) -> None:
         self.settings = settings
 
-    def context(self, client: FaciliooClient, today: date) -> MapContext:
+    def lookups(self, client: FaciliooClient) -> Lookups:
+        return Lookups(file_types=client.list_file_types())
+
+    def build_context(self, today: date, lookups: Lookups) -> MapContext:
         return MapContext(
             separator=self.settings.separator,
             today=today,
-            file_type_ids=file_type_ids_from(client.list_file_types()),
+            file_type_ids=file_type_ids_from(lookups.file_types),
         )
 
     def map(self, item: Any, ctx: MapContext) -> list[Mapped]:
@@ -171,7 +181,7 @@ class DokumenteMapper(Mapper):
             return [Skip(reason=item.reason, message=item.message, entity=entity, key=item.key)]
         if isinstance(item, Ordner):
             if not mandant_in_scope(item, self.settings.mandanten):
-                return [Counted("document-groups", "skipped_mandant")]
+                return [Counted(Entity.DOCUMENT_GROUPS, "skipped_mandant")]
             return [map_document_group(item, ctx)]
         if isinstance(item, Dokument):
             return self._map_document(item, ctx)
@@ -179,22 +189,22 @@ class DokumenteMapper(Mapper):
 
     def _map_document(self, doc: Dokument, ctx: MapContext) -> list[Mapped]:
         if not mandant_in_scope(doc, self.settings.mandanten):
-            return [Counted("documents", "skipped_mandant")]
+            return [Counted(Entity.DOCUMENTS, "skipped_mandant")]
         reason = document_skip_reason(doc, self.settings)
         if reason in COUNTED_ONLY:
-            return [Counted("documents", f"skipped_{reason}")]
+            return [Counted(Entity.DOCUMENTS, f"skipped_{reason}")]
         if reason is not None:  # too_large: logged, out of scope; the file is not read
-            return [Skip(reason, Phrase.reason(reason), "documents", doc.key, in_scope=False)]
+            return [Skip(reason, Phrase.reason(reason), Entity.DOCUMENTS, doc.key, in_scope=False)]
         # In the sync's scope: never removed from facilioo while it stays like this.
-        seen: list[Mapped] = [Seen("documents", doc.key), Seen("files", file_key(doc))]
+        seen: list[Mapped] = [Seen(Entity.DOCUMENTS, doc.key), Seen(Entity.FILES, file_key(doc))]
         target = document_target(doc)
         if isinstance(target, Skip):
-            return [*seen, dataclasses.replace(target, entity="documents", key=doc.key)]
+            return [*seen, dataclasses.replace(target, entity=Entity.DOCUMENTS, key=doc.key)]
         file_payload = map_file(doc, ctx)
         doc_payload = map_document(doc, target, ctx)
         for why in (doc_payload, file_payload):
             if isinstance(why, Skip):
-                return [*seen, dataclasses.replace(why, entity="documents", key=doc.key)]
+                return [*seen, dataclasses.replace(why, entity=Entity.DOCUMENTS, key=doc.key)]
         assert isinstance(file_payload, TargetPayload)  # noqa: S101 (checked above)
         assert isinstance(doc_payload, TargetPayload)  # noqa: S101 (checked above)
         file_payload = dataclasses.replace(
@@ -206,28 +216,40 @@ class DokumenteMapper(Mapper):
 class GroupStream(Stream):
     """Folders: a parent before its children; never removed (they may hold other documents)."""
 
-    entity = "document-groups"
+    entity = Entity.DOCUMENT_GROUPS
+    kind, key_parts, free_id = "ordner", 2, True
     waves = True
 
-    def missing_parent(self) -> str | Phrase:
+    def missing_parent(self, payload: TargetPayload, missing: Sequence[str]) -> str | Phrase:
         return phrase(gettext_noop("Der übergeordnete Ordner fehlt in facilioo."))
 
 
+class FileState(Enum):
+    """Where a document's file stands before the write."""
+
+    NEW = "new"  # not in facilioo
+    PENDING = "pending"  # in facilioo, its bytes not (or not known to be)
+    CHANGED = "changed"  # its fingerprint changed: the bytes are compared
+    SAME = "same"  # unchanged
+
+
 @dataclass
-class _File:
-    """A document's file as the document stream sees it before the write."""
+class DocumentFile:
+    """A document's file as the document stream plans its write (the stream's write state)."""
 
     payload: TargetPayload
     fingerprint: str
     file_id: int | None  # the file facilioo has (link or adoption)
-    state: str  # "new", "pending", "changed", "same"
+    state: FileState
     old_content: str | None  # content half of the file link
     link: Link | None
     journaled: bool = False  # created by a predecessor of this run that died uncommitted
 
 
 @dataclass
-class _Outcome:
+class DocumentSent:
+    """What a document's write steps did, faults and partial progress included."""
+
     file_id: int | None = None
     content: str | None = None  # content half once the bytes are known to be in facilioo
     file_created: bool = False
@@ -237,132 +259,84 @@ class _Outcome:
     error: Exception | None = None
 
 
-class DocumentStream(Stream):
-    """A document's three write steps: its file, the file's bytes, the document itself."""
+class DocumentStream(StreamBase[DocumentFile, DocumentSent]):
+    """A document's three write steps: its file, the file's bytes, the document itself.
 
-    entity = "documents"
+    The engine prepares the document like any record; the file is the stream's own part: its
+    link is read in ``plan``, its fingerprint decides whether an unchanged document is written
+    (``settled``), and its id is part of the document's digest."""
 
-    def prepare(self, engine: SyncEngine, payloads: list[TargetPayload]) -> list[Write]:
+    entity = Entity.DOCUMENTS
+    kind, key_parts, free_id = "dokument", 2, True
+    own_refs = frozenset({_FILE})
+
+    def plan(self, ctx: StreamContext, payloads: Sequence[TargetPayload]) -> list[DocumentFile]:
         files = [p.parts[0] for p in payloads]
-        file_links = engine.store.get("files", [key_str(f.key) for f in files])
-        doc_links = engine.store.get("documents", [key_str(p.key) for p in payloads])
-        parents = engine.parent_ids(
-            [ref for p in payloads for name, ref in p.refs.items() if name != _FILE]
-        )
-        held = engine.store.held("documents", [key_str(p.key) for p in payloads])
-        writes: list[Write] = []
-        for payload, file_payload in zip(payloads, files, strict=True):
-            if parents.get(payload.refs[_GROUP]) is None:
-                engine.log_missing(
-                    payload, phrase(gettext_noop("Der Ordner des Dokuments fehlt in facilioo."))
-                )
-                continue
-            target = next(ref for name, ref in payload.refs.items() if name not in {_GROUP, _FILE})
-            if parents.get(target) is None:
-                engine.log_missing(
-                    payload,
-                    phrase(
-                        gettext_noop(
-                            "Der Datensatz, dem das Dokument zugeordnet ist (%(ref)s), fehlt in "
-                            "facilioo. Läuft die Synchronisation der Stammdaten?"
-                        ),
-                        ref=erp_key_label(target),
-                    ),
-                )
-                continue
-            fingerprint = target_hash(file_payload, file_payload.body)[:HALF]
-            file_link = file_links.get(key_str(file_payload.key))
-            doc_link = doc_links.get(key_str(payload.key))
-            body = {**payload.body}
-            body.update({name: parents[ref] for name, ref in payload.refs.items() if name != _FILE})
-            full_body = None
-            if doc_link is not None and (keep := held.get(key_str(payload.key))):
-                # "facilioo behält": left out of the update (and of the hash).
-                full_body = body
-                body = {name: value for name, value in body.items() if name not in keep}
-            if file_link is None:
-                state, old_content = "new", None
-            else:
-                old_content = file_link.payload_hash[HALF:]
-                if len(file_link.payload_hash) != 2 * HALF or old_content == PENDING:
-                    state = "pending"
-                elif file_link.payload_hash[:HALF] != fingerprint:
-                    state = "changed"
-                else:
-                    state = "same"
-            file = _File(
-                file_payload,
-                fingerprint,
-                file_link.facilioo_id if file_link else None,
-                state,
-                old_content,
-                file_link,
-            )
-            digest = _doc_digest(payload, body, file.file_id)
-            if state == "same" and doc_link is not None and doc_link.payload_hash == digest:
-                engine.counts.add("documents", "unchanged")
-                continue
-            writes.append(
-                Write(
-                    payload,
-                    body,
-                    digest,
-                    ChangeKind.UPDATE if doc_link else ChangeKind.CREATE,
-                    doc_link.facilioo_id if doc_link else None,
-                    doc_link,
-                    state=file,
-                    full_body=full_body,
-                )
-            )
-        return writes
+        file_links = ctx.links.get(Entity.FILES, [key_str(f.key) for f in files])
+        return [_file_plan(f, file_links.get(key_str(f.key))) for f in files]
 
-    def adopt(self, engine: SyncEngine, writes: list[Write]) -> list[Write]:
+    def digest(self, payload: TargetPayload, body: dict[str, Any], state: DocumentFile) -> str:
+        return _doc_digest(payload, body, state.file_id)
+
+    def settled(self, state: DocumentFile) -> bool:
+        return state.state is FileState.SAME
+
+    def missing_parent(self, payload: TargetPayload, missing: Sequence[str]) -> str | Phrase:
+        if _GROUP in missing:
+            return phrase(gettext_noop("Der Ordner des Dokuments fehlt in facilioo."))
+        target = next(ref for name, ref in payload.refs.items() if name not in {_GROUP, _FILE})
+        return phrase(
+            gettext_noop(
+                "Der Datensatz, dem das Dokument zugeordnet ist (%(ref)s), fehlt in "
+                "facilioo. Läuft die Synchronisation der Stammdaten?"
+            ),
+            ref=erp_key_label(target),
+        )
+
+    def adopt(
+        self, ctx: StreamContext, writes: list[Write[DocumentFile]]
+    ) -> list[Write[DocumentFile]]:
         """Files and documents facilioo already has with our externalId are taken over."""
         new_files = [w for w in writes if w.state.file_id is None]
-        found = engine.find("files", [w.state.payload.external_id for w in new_files])
+        found = ctx.find(Entity.FILES, [w.state.payload.external_id for w in new_files])
         for w, matches in zip(new_files, found, strict=True):
             if matches:
                 file = w.state
                 file.file_id = int(max(m[dialect.ID] for m in matches))
-                file.state = "pending"  # its bytes are unknown: upload again
-                file.journaled = engine.journaled("files", file.payload.key)
+                file.state = FileState.PENDING  # its bytes are unknown: upload again
+                file.journaled = ctx.journaled(Entity.FILES, file.payload.key)
         new_docs = [w for w in writes if w.facilioo_id is None]
-        found = engine.find("documents", [w.payload.external_id for w in new_docs])
+        found = ctx.find(Entity.DOCUMENTS, [w.payload.external_id for w in new_docs])
         for w, matches in zip(new_docs, found, strict=True):
             if matches:
                 w.facilioo_id = int(max(m[dialect.ID] for m in matches))
         return writes
 
-    def is_created(self, engine: SyncEngine, w: Write) -> bool:
-        return w.link is None and (
-            w.facilioo_id is None or engine.journaled("documents", w.payload.key)
-        )
-
-    def journal_keys(self, w: Write) -> list[tuple[str, NaturalKey]]:
+    def journal_keys(self, w: Write[DocumentFile]) -> list[tuple[str, NaturalKey]]:
         keys: list[tuple[str, NaturalKey]] = []
         if w.state.file_id is None or w.state.journaled:
-            keys.append(("files", w.state.payload.key))
+            keys.append((Entity.FILES, w.state.payload.key))
         if w.facilioo_id is None or w.created:
-            keys.append(("documents", w.payload.key))
+            keys.append((Entity.DOCUMENTS, w.payload.key))
         return keys
 
-    def send(self, engine: SyncEngine, w: Write) -> Sent:
+    def send(self, ctx: StreamContext, w: Write[DocumentFile]) -> DocumentSent:
         """File (metadata, bytes) then document; what succeeded is reported even on a fault."""
-        file: _File = w.state
-        client = engine.client
-        out = _Outcome(file_id=file.file_id, doc_id=w.facilioo_id)
+        file = w.state
+        client = ctx.client
+        out = DocumentSent(file_id=file.file_id, doc_id=w.facilioo_id)
         try:
             old_file = None
             upload = file.payload.upload
             assert upload is not None  # noqa: S101 (map_file sets it)
-            if file.state == "changed":
+            if file.state is FileState.CHANGED:
                 assert file.file_id is not None  # noqa: S101 (a link exists)
                 if content_sha256(upload)[:HALF] == file.old_content:
                     client.patch(Entity.FILES, file.file_id, file.payload.body)
                     out.content = file.old_content
                 else:
                     old_file, out.file_id = file.file_id, None
-            elif file.state == "same":
+            elif file.state is FileState.SAME:
                 out.content = file.old_content
             if out.file_id is None:
                 out.file_id = int(client.create(Entity.FILES, file.payload.body)[dialect.ID])
@@ -382,39 +356,47 @@ class DocumentStream(Stream):
                     out.doc_id = int(client.create(Entity.DOCUMENTS, body)[dialect.ID])
                     out.doc_created = True
             if old_file is not None and old_file != out.file_id:
-                engine.delete_quietly("files", old_file)
+                delete_quietly(ctx.client, Entity.FILES, old_file)
         except Exception as exc:  # reported to the main thread with the partial progress
             out.error = exc
-        w.state = (file, out)  # ``record`` reads the outcome, faults and partial progress too
-        return Sent(out.doc_id if out.doc_id is not None else -1)
+        return out
 
-    def record(self, engine: SyncEngine, w: Write, result: Sent | Exception) -> Exception | None:
+    def record(
+        self,
+        ctx: StreamContext,
+        w: Write[DocumentFile],
+        result: DocumentSent | Exception,
+    ) -> Exception | None:
         if isinstance(result, Exception):  # send catches its faults; this is a bug
             return result
-        file, out = cast("tuple[_File, _Outcome]", w.state)
+        file, out = w.state, result
         payload = w.payload
         if out.file_id is not None and (
             out.file_id != file.file_id or out.content is not None or file.link is None
         ):
-            engine.stage_link(
-                file.payload,
-                out.file_id,
-                file.fingerprint + (out.content or PENDING),
-                sent_body=file.payload.body,
+            ctx.link(
+                payload_link(
+                    file.payload,
+                    out.file_id,
+                    file.fingerprint + (out.content or PENDING),
+                    sent_body=file.payload.body,
+                )
             )
         if out.file_created or file.journaled:
-            engine.counts.add("files", "created")
-        elif out.uploaded or file.state == "changed":
-            engine.counts.add("files", "updated")
-        engine.bytes_uploaded += out.uploaded
+            ctx.count(Entity.FILES, "created")
+        elif out.uploaded or file.state is FileState.CHANGED:
+            ctx.count(Entity.FILES, "updated")
+        ctx.uploaded(out.uploaded)
         if out.error is None and out.doc_id is not None:
             body = {**w.body, _FILE: out.file_id}
-            engine.stage_link(
-                payload, out.doc_id, _doc_digest(payload, w.body, out.file_id), sent_body=body
+            ctx.link(
+                payload_link(
+                    payload, out.doc_id, _doc_digest(payload, w.body, out.file_id), sent_body=body
+                )
             )
             created = (out.doc_created or w.created) and w.link is None
-            engine.log(
-                "documents",
+            ctx.log(
+                Entity.DOCUMENTS,
                 "created" if created else "updated",
                 payload.key,
                 external_id=payload.external_id,
@@ -423,33 +405,54 @@ class DocumentStream(Stream):
             )
             return None
         if isinstance(out.error, FaciliooRecordRejected | FaciliooUploadUrlExpired):
-            engine.log_rejected(payload, out.error, out.doc_id)
+            ctx.rejected(payload, out.error, out.doc_id)
             return None
-        engine.had_failures = True
         return out.error
 
-    def remove(self, engine: SyncEngine, link: Link) -> None:
+    def remove(self, ctx: StreamContext, link: Link) -> None:
         """A document that left the ERP (or the filters) is deleted, and its file with it."""
         key = key_of(link.natural_key)
-        file_link = engine.store.get("files", [key_str(("datei", *key[1:]))]).get(
-            key_str(("datei", *key[1:]))
-        )
+        file_nk = key_str(("datei", *key[1:]))
+        file_link = ctx.links.get(Entity.FILES, [file_nk]).get(file_nk)
 
         def delete() -> None:
-            engine.delete_quietly("documents", link.facilioo_id)
+            delete_quietly(ctx.client, Entity.DOCUMENTS, link.facilioo_id)
             if file_link is not None:
-                engine.delete_quietly("files", file_link.facilioo_id)
+                delete_quietly(ctx.client, Entity.FILES, file_link.facilioo_id)
 
-        removed = engine.remove(
+        removed = ctx.remove(
             link,
             delete,
             action="deleted",
             mark={"deleted": True},
             message=phrase(gettext_noop("Fehlt im ERP; in facilioo gelöscht.")),
         )
-        if removed and file_link is not None and not engine.dry_run:
-            engine.stage_mark(file_link, deleted=True)
-            engine.counts.add("files", "deleted")
+        if removed and file_link is not None and not ctx.dry_run:
+            ctx.mark(file_link, deleted=True)
+            ctx.count(Entity.FILES, "deleted")
+
+
+def _file_plan(file_payload: TargetPayload, file_link: Link | None) -> DocumentFile:
+    """Where a document's file stands: its fingerprint against its link's two halves."""
+    fingerprint = target_hash(file_payload, file_payload.body)[:HALF]
+    if file_link is None:
+        state, old_content = FileState.NEW, None
+    else:
+        old_content = file_link.payload_hash[HALF:]
+        if len(file_link.payload_hash) != 2 * HALF or old_content == PENDING:
+            state = FileState.PENDING
+        elif file_link.payload_hash[:HALF] != fingerprint:
+            state = FileState.CHANGED
+        else:
+            state = FileState.SAME
+    return DocumentFile(
+        file_payload,
+        fingerprint,
+        file_link.facilioo_id if file_link else None,
+        state,
+        old_content,
+        file_link,
+    )
 
 
 def _doc_digest(payload: TargetPayload, body: dict[str, Any], file_id: int | None) -> str:
@@ -476,7 +479,9 @@ DOKUMENTE = Pipeline(
     use_case=UseCase.DOKUMENTE,
     mapper=DokumenteMapper,
     streams=(GroupStream, DocumentStream),
-    removal_order=("documents",),
+    removal_order=(Entity.DOCUMENTS,),
+    # Folders first: which documents are "in our scope" follows from the folders.
+    reconciled=(Entity.DOCUMENT_GROUPS, Entity.DOCUMENTS),
     brake_noun=lambda: gettext_lazy("Dokumenten"),
 )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -39,23 +39,21 @@ from integrations.phrases import Phrase, phrase
 from integrations.reasons import REASONS
 from integrations.sync import stammdaten as maps
 from integrations.sync.differ import ChangeKind
-from integrations.sync.engine import (
-    JSON,
-    KEY_SEPARATOR,
-    Counted,
-    Mapped,
-    Mapper,
-    Pipeline,
-    Sent,
-    Stream,
-    SyncEngine,
-    Write,
-    key_of,
-    key_str,
-)
+from integrations.sync.engine import Counted, Lookups, Mapped, Mapper, Pipeline, SyncEngine
 from integrations.sync.filters import mandant_in_scope
 from integrations.sync.ids import AmbiguousKey, compose
 from integrations.sync.links import Link, LinkWrite
+from integrations.sync.stream import (
+    JSON,
+    KEY_SEPARATOR,
+    Sent,
+    Stream,
+    StreamContext,
+    Write,
+    delete_quietly,
+    key_of,
+    key_str,
+)
 from integrations.sync.types import MapContext, Skip, StammdatenSettings, TargetPayload
 from integrations.usecases import UseCase
 
@@ -63,11 +61,11 @@ from integrations.usecases import UseCase
 PARTY_PARTS = "party-parts"
 # The facilioo entity behind the first part of a natural key.
 ENTITY_OF_KIND = {
-    "gebaeude": "properties",
-    "eingang": "entrances",
-    "einheit": "units",
-    "person": "parties",
-    "unit_contract": "unit-contracts",
+    "gebaeude": Entity.PROPERTIES,
+    "eingang": Entity.ENTRANCES,
+    "einheit": Entity.UNITS,
+    "person": Entity.PARTIES,
+    "unit_contract": Entity.UNIT_CONTRACTS,
 }
 # The alias under which an ERP contract's unit contracts are found by the Dokumente sync.
 ALIAS_KIND = "vertrag_nr"
@@ -76,7 +74,7 @@ ALIAS_KIND = "vertrag_nr"
 def _entity_for_record(record: Any) -> str:
     kind = str(record.key[0])
     if kind == "vertrag":
-        return "unit-contracts"
+        return Entity.UNIT_CONTRACTS
     return ENTITY_OF_KIND.get(kind, kind)
 
 
@@ -91,10 +89,11 @@ class StammdatenMapper(Mapper):
         self._owners: set[tuple[str, str]] = set()
         self._parties: set[tuple[str, str]] = set()
 
-    def context(self, client: FaciliooClient, today: date) -> MapContext:
-        unit_types = {
-            str(t.get(dialect.NAME)): int(t[dialect.ID]) for t in client.list_unit_types()
-        }
+    def lookups(self, client: FaciliooClient) -> Lookups:
+        return Lookups(unit_types=client.list_unit_types())
+
+    def build_context(self, today: date, lookups: Lookups) -> MapContext:
+        unit_types = {str(t.get(dialect.NAME)): int(t[dialect.ID]) for t in lookups.unit_types}
         return MapContext(
             separator=self.settings.separator,
             today=today,
@@ -118,7 +117,7 @@ class StammdatenMapper(Mapper):
                     Skip(
                         "missing_reference",
                         str(REASONS["missing_reference"]),
-                        "properties",
+                        Entity.PROPERTIES,
                         item.key,
                     )
                 ]
@@ -175,19 +174,18 @@ class _Removable(Stream):
 
     settings: StammdatenSettings
 
-    def remove(self, engine: SyncEngine, link: Link) -> None:
+    def remove(self, ctx: StreamContext, link: Link) -> None:
         if self.settings.deletion_policy == "delete":
-            engine.remove(
+            ctx.remove(
                 link,
-                lambda: engine.delete_quietly(link.entity, link.facilioo_id),
+                lambda: delete_quietly(ctx.client, link.entity, link.facilioo_id),
                 action="deleted",
                 mark={"deleted": True},
                 message=phrase(gettext_noop("Fehlt im ERP; in facilioo gelöscht.")),
             )
             return
-        # Reported once: a resumed attempt does not report it again.
-        engine.stage_mark(link, seen_run_id=engine.run_id)
-        engine.log(
+        ctx.reported(link)
+        ctx.log(
             link.entity,
             "missing",
             key_of(link.natural_key),
@@ -199,40 +197,41 @@ class _Removable(Stream):
 
 
 class PropertyStream(_Removable):
-    entity = "properties"
+    entity = Entity.PROPERTIES
+    kind, key_parts = "gebaeude", 3
 
-    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
+    def provably_ours(self, w: Write[None], record: JSON) -> bool:
         """A property in one of the customer's assigned tenants."""
-        tenants = set(self.settings.tenant_overrides.values())
-        if self.settings.default_tenant_id is not None:
-            tenants.add(self.settings.default_tenant_id)
-        return dialect.read_back(self.entity, record).get("tenantId") in tenants
+        return dialect.read_back(self.entity, record).get("tenantId") in self.settings.tenants()
 
 
 class EntranceStream(Stream):
     """The entrance facilioo creates with each property: patched under the property's id."""
 
-    entity = "entrances"
+    entity = Entity.ENTRANCES
+    kind, key_parts = "eingang", 3
 
 
 class UnitStream(_Removable):
-    entity = "units"
+    entity = Entity.UNITS
+    kind, key_parts = "einheit", 4
 
-    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
+    def provably_ours(self, w: Write[None], record: JSON) -> bool:
         """A unit on our entrance."""
         entrance = dialect.read_back(self.entity, record).get("entranceId")
         return entrance is not None and entrance == w.body.get("entranceId")
 
 
 class ContractStream(Stream):
-    entity = "unit-contracts"
+    entity = Entity.UNIT_CONTRACTS
+    kind, key_parts = "unit_contract", 4
     settings: StammdatenSettings
 
-    def creation_skip(self, engine: SyncEngine, payload: TargetPayload) -> Skip | None:
+    def creation_skip(self, ctx: StreamContext, payload: TargetPayload) -> Skip | None:
         """A contract that ended before the "former tenants" window is not created."""
-        return maps.creation_skip(payload, engine.today, self.settings.former_contract_months)
+        return maps.creation_skip(payload, ctx.today, self.settings.former_contract_months)
 
-    def provably_ours(self, engine: SyncEngine, w: Write, record: JSON) -> bool:
+    def provably_ours(self, w: Write[None], record: JSON) -> bool:
         """A contract on our unit."""
         unit = dialect.read_back(self.entity, record).get("unitId")
         return unit is not None and unit == w.body.get("unitId")
@@ -240,15 +239,15 @@ class ContractStream(Stream):
     def left_facilioo(self, link: Link) -> bool:
         return link.terminated
 
-    def remove(self, engine: SyncEngine, link: Link) -> None:
+    def remove(self, ctx: StreamContext, link: Link) -> None:
         """A contract that left the ERP is ended: its termination date is today."""
 
         def terminate() -> None:
-            engine.client.patch(
-                Entity.UNIT_CONTRACTS, link.facilioo_id, {"terminationAt": engine.today.isoformat()}
+            ctx.client.patch(
+                Entity.UNIT_CONTRACTS, link.facilioo_id, {"terminationAt": ctx.today.isoformat()}
             )
 
-        engine.remove(
+        ctx.remove(
             link,
             terminate,
             action="terminated",
@@ -260,20 +259,21 @@ class ContractStream(Stream):
 class PartyStream(Stream):
     """Parties: shared in facilioo, so found by our id in their list, and never deleted."""
 
-    entity = "parties"
+    entity = Entity.PARTIES
+    kind, key_parts = "person", 2
 
     # One batch with more new parties than one lookup request takes: the run reads every id
     # our company owns once (one page per 100 owned ids) and looks the rest up there.
     _owned: dict[str, list[int]] | None = None
 
-    def find(self, engine: SyncEngine, creates: list[Write]) -> list[list[JSON]]:
+    def find(self, ctx: StreamContext, creates: list[Write[None]]) -> list[list[JSON]]:
         """Our parties by our ids, through facilioo's owner-scoped batch lookup: by value (one
         request per 100 ids) or, for a batch with more, from one listing of our own ids per
         run. Only ids our company owns are answered, so every party found carries our id and
         is ours to adopt; a party only another company's id points to is never found."""
         if self._owned is None and len(creates) > dialect.LOOKUP_BATCH:
-            self._owned = engine.client.owned_party_ids()
-        found = PartyWriter(engine.client).find(
+            self._owned = ctx.client.owned_party_ids()
+        found = PartyWriter(ctx.client).find(
             [w.payload.external_id for w in creates], owned=self._owned
         )
         return [
@@ -283,14 +283,23 @@ class PartyStream(Stream):
             for w in creates
         ]
 
-    def adopt(self, engine: SyncEngine, writes: list[Write]) -> list[Write]:
-        self._confirm_links(engine, writes)
-        writes = engine.adopt(self, writes)
+    def adopt(self, ctx: StreamContext, writes: list[Write[None]]) -> list[Write[None]]:
+        self._confirm_links(ctx, writes)
+        writes = super().adopt(ctx, writes)
         # The parts we wrote of these parties (contact details): what an update compares.
-        self._parts = _party_parts(engine, [w for w in writes if w.facilioo_id is not None])
+        self._parts = _party_parts(ctx, [w for w in writes if w.facilioo_id is not None])
         return writes
 
-    def _confirm_links(self, engine: SyncEngine, writes: list[Write]) -> None:
+    @staticmethod
+    def carries_our_id(
+        hits: Mapping[str, list[int]], facilioo_id: int | None, external_id: str
+    ) -> bool:
+        """Whether a linked party is still ours: facilioo's owner-scoped lookup of our id
+        (``hits``: lower-case id → party ids) finds it. A party merged into another, or one
+        whose id was changed by hand, is not (record inspector, adoption)."""
+        return facilioo_id in hits.get(external_id.casefold(), [])
+
+    def _confirm_links(self, ctx: StreamContext, writes: list[Write[None]]) -> None:
         """A linked party is written only while it carries the id we gave it (one lookup per
         100 updates): one facilioo merged into another is followed to the party that carries
         our id now; one that carries none of ours is not written, the person is found or
@@ -299,12 +308,12 @@ class PartyStream(Stream):
         linked = [w for w in linked if not w.adopted and w.link and w.link.external_id]
         if not linked:
             return
-        writer = PartyWriter(engine.client)
+        writer = PartyWriter(ctx.client)
         hits = writer.lookup([w.link.external_id for w in linked if w.link], owned=self._owned)
         moved = [
             w
             for w in linked
-            if w.link and w.facilioo_id not in hits.get(w.link.external_id.casefold(), [])
+            if w.link and not self.carries_our_id(hits, w.facilioo_id, w.link.external_id)
         ]
         if not moved:
             return
@@ -316,8 +325,8 @@ class PartyStream(Stream):
             w.kind = ChangeKind.UPDATE if party is not None else ChangeKind.CREATE
             w.adopted = party is not None
 
-    def send(self, engine: SyncEngine, w: Write) -> Sent:
-        writer = PartyWriter(engine.client)
+    def send(self, ctx: StreamContext, w: Write[None]) -> Sent:
+        writer = PartyWriter(ctx.client)
         if w.facilioo_id is None:
             result = writer.create(w.body, w.payload.external_id)
         else:
@@ -348,29 +357,31 @@ class PartyStream(Stream):
     def left_facilioo(self, link: Link) -> bool:
         return link.terminated
 
-    def remove(self, engine: SyncEngine, link: Link) -> None:
-        """A party that left the ERP is never deleted (it is shared in facilioo): its contracts
-        are ended (they left with it) and our external id is removed from its list."""
+    def removed_first(self, link: Link, live: Sequence[Link]) -> list[Link]:
+        """A party's open contracts end first (they left with it)."""
         _kind, mandant, person = link.natural_key.split(KEY_SEPARATOR)
         prefix = f"unit_contract{KEY_SEPARATOR}{mandant}{KEY_SEPARATOR}"
         suffix = f"{KEY_SEPARATOR}{person}"
-        for contract in engine.live:
-            if (
-                contract.entity == "unit-contracts"
-                and not contract.terminated
-                and contract.natural_key.startswith(prefix)
-                and contract.natural_key.endswith(suffix)
-                and not engine.removed_this_run(contract)
-            ):
-                engine.streams[ContractStream.entity].remove(engine, contract)
+        return [
+            contract
+            for contract in live
+            if contract.entity == Entity.UNIT_CONTRACTS
+            and not contract.terminated
+            and contract.natural_key.startswith(prefix)
+            and contract.natural_key.endswith(suffix)
+        ]
+
+    def remove(self, ctx: StreamContext, link: Link) -> None:
+        """A party that left the ERP is never deleted (it is shared in facilioo): our external
+        id is removed from its list (its contracts were ended first: ``removed_first``)."""
 
         def unlink() -> None:
             with contextlib.suppress(FaciliooNotFound):
-                PartyWriter(engine.client).remove_external_id(link.facilioo_id, link.external_id)
+                PartyWriter(ctx.client).remove_external_id(link.facilioo_id, link.external_id)
 
         # The hash is cleared: should the person come back, the next run writes it (and our
         # id) again instead of finding it unchanged.
-        engine.remove(
+        ctx.remove(
             link,
             unlink,
             action="unlinked",
@@ -383,12 +394,14 @@ class PartyStream(Stream):
         )
 
 
-def _party_parts(engine: SyncEngine, writes: list[Write]) -> dict[str, dict[str, tuple[int, str]]]:
+def _party_parts(
+    ctx: StreamContext, writes: list[Write[None]]
+) -> dict[str, dict[str, tuple[int, str]]]:
     """The parts we wrote of these parties: party key → part → (facilioo id, digest)."""
     keys = [key_str(w.payload.key) for w in writes]
     wanted = [f"{nk}{KEY_SEPARATOR}{part}" for nk in keys for part in PARTS]
     found: dict[str, dict[str, tuple[int, str]]] = defaultdict(dict)
-    for nk, link in engine.store.get(PARTY_PARTS, wanted).items():
+    for nk, link in ctx.links.get(PARTY_PARTS, wanted).items():
         party_nk, _sep, part = nk.rpartition(KEY_SEPARATOR)
         found[party_nk][part] = (link.facilioo_id, link.payload_hash)
     return found
@@ -399,7 +412,9 @@ STAMMDATEN = Pipeline(
     mapper=StammdatenMapper,
     streams=(PropertyStream, EntranceStream, UnitStream, PartyStream, ContractStream),
     # Contracts first: a party is never detached, a unit never deleted, with open contracts.
-    removal_order=("unit-contracts", "units", "properties", "parties"),
+    removal_order=(Entity.UNIT_CONTRACTS, Entity.UNITS, Entity.PROPERTIES, Entity.PARTIES),
+    # Parties last: which parties are "in our tenants" follows from the contracts.
+    reconciled=(Entity.PROPERTIES, Entity.UNITS, Entity.UNIT_CONTRACTS, Entity.PARTIES),
     alias_kinds=frozenset({ALIAS_KIND}),
     brake_noun=lambda: gettext_lazy("Datensätzen"),
 )
