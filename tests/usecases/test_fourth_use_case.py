@@ -25,11 +25,11 @@ from connect.models import RunStatus, UseCaseActivation
 from connect.services.runner import sync_run_execute
 from integrations import registry
 from integrations.erp.records import Wirtschaftseinheit
-from integrations.facilioo.client import FaciliooClient
-from integrations.sync.engine import Mapped, Mapper, Pipeline, Stream
+from integrations.sync.engine import Lookups, Mapped, Mapper, Pipeline
 from integrations.sync.mapping_table import MappingRow
 from integrations.sync.schema import SettingsSchema, Text
 from integrations.sync.settings import MANDANTEN, SAFETY_BRAKE, SEPARATOR
+from integrations.sync.stream import Stream
 from integrations.sync.types import MapContext, TargetPayload
 from integrations.usecases import UseCase
 from tests.factories import connect_to_sandbox, sandbox_for
@@ -72,7 +72,7 @@ class WeOrdnerMapper(Mapper):
     def __init__(self, settings: WeOrdnerSettings) -> None:
         self.settings = settings
 
-    def context(self, client: FaciliooClient, today: date) -> MapContext:
+    def build_context(self, today: date, lookups: Lookups) -> MapContext:
         return MapContext(separator=self.settings.separator, today=today)
 
     def map(self, item: Any, ctx: MapContext) -> list[Mapped]:
