@@ -28,7 +28,7 @@ from integrations.erp.records import RecordProblem, Wirtschaftseinheit
 from integrations.facilioo.errors import FaciliooError
 from integrations.sync.ids import AmbiguityCount
 from integrations.sync.settings import DEFAULT_SEPARATOR, SEPARATORS
-from integrations.sync.stammdaten import suggest_tenant
+from integrations.sync.stammdaten_bodies import suggest_tenant
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)

@@ -59,7 +59,7 @@ from integrations.facilioo.errors import FaciliooError, FaciliooNotFound
 from integrations.facilioo.parties import PartyWriter
 from integrations.models import ExternalLink, FieldHold
 from integrations.reasons import REASONS
-from integrations.sync import stammdaten as maps
+from integrations.sync import stammdaten_bodies as maps
 from integrations.sync.engine import KEY_SEPARATOR, Lookups, Pipeline
 from integrations.sync.links import links_rewrite_next_run
 from integrations.sync.mapping_table import MappingRow, mapping_for

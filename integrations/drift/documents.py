@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from integrations.erp.base import ErpConnector
 from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
 from integrations.reasons import REASONS
-from integrations.sync.dokumente import map_document, map_document_group, map_file
+from integrations.sync.dokumente_bodies import map_document, map_document_group, map_file
 from integrations.sync.engine import erp_key_label
 from integrations.sync.filters import document_skip_reason, document_target
 from integrations.sync.types import DokumenteSettings, MapContext, Skip, TargetPayload

@@ -14,7 +14,7 @@ A party in facilioo is shared between property-management companies. So:
 - it is never deleted: when it leaves the ERP only our external id is removed from its list.
 
 Wire names and paths come from :mod:`integrations.facilioo.dialect`; the canonical party payload
-is the mapper's (``integrations.sync.stammdaten.map_party``).
+is the mapper's (``integrations.sync.stammdaten_bodies.map_party``).
 """
 
 from __future__ import annotations

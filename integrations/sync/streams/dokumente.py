@@ -39,7 +39,7 @@ from integrations.facilioo.errors import (
 )
 from integrations.phrases import Phrase, phrase
 from integrations.sync.differ import target_hash
-from integrations.sync.dokumente import map_document, map_document_group, map_file
+from integrations.sync.dokumente_bodies import map_document, map_document_group, map_file
 from integrations.sync.engine import (
     Counted,
     Lookups,

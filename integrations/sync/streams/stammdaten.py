@@ -37,7 +37,7 @@ from integrations.facilioo.errors import FaciliooNotFound
 from integrations.facilioo.parties import PARTS, PartyWriter
 from integrations.phrases import Phrase, phrase
 from integrations.reasons import REASONS
-from integrations.sync import stammdaten as maps
+from integrations.sync import stammdaten_bodies as maps
 from integrations.sync.differ import ChangeKind
 from integrations.sync.engine import Counted, Lookups, Mapped, Mapper, Pipeline, SyncEngine
 from integrations.sync.filters import mandant_in_scope

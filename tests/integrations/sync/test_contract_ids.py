@@ -23,7 +23,7 @@ from connect.services.sync_logs import sync_run_create
 from integrations.erp.records import Vertrag
 from integrations.facilioo import dialect
 from integrations.models import ExternalLink
-from integrations.sync import stammdaten as maps
+from integrations.sync import stammdaten_bodies as maps
 from integrations.sync.ids import compose, contract_id_without_kind
 from tests.factories import (
     MembershipFactory,

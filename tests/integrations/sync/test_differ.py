@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from integrations.sync.differ import ChangeKind, diff, payload_hash, target_hash
-from integrations.sync.dokumente import map_file
-from integrations.sync.stammdaten import map_unit
+from integrations.sync.dokumente_bodies import map_file
+from integrations.sync.stammdaten_bodies import map_unit
 from tests.integrations.sync import samples
 
 BODY = {"name": "Wohnung 3", "number": "003", "floor": 1, "livingArea": 74.5, "entranceId": 12}

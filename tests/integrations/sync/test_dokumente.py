@@ -1,6 +1,6 @@
 import pytest
 
-from integrations.sync.dokumente import map_document, map_document_group, map_file
+from integrations.sync.dokumente_bodies import map_document, map_document_group, map_file
 from integrations.sync.filters import document_target
 from integrations.sync.ids import SEPARATORS
 from integrations.sync.types import DocumentTarget, Skip, TargetPayload

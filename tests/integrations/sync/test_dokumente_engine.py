@@ -447,7 +447,7 @@ def test_a_document_deleted_in_facilioo_with_a_held_title_comes_back_with_the_er
     """ "facilioo behält" leaves a field out of updates; a record facilioo no longer has is
     created again whole (a document without its title is refused)."""
     from integrations.models import FieldHold
-    from integrations.sync.dokumente import document_title
+    from integrations.sync.dokumente_bodies import document_title
 
     sync(customer, sandbox)
     link = ExternalLink.objects.filter(customer=customer, entity="documents").order_by("id")[0]

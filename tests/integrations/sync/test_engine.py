@@ -453,7 +453,7 @@ def test_a_unit_deleted_in_facilioo_with_a_held_name_comes_back_with_the_erp_nam
     created again whole (a unit without its name is refused)."""
     from integrations.facilioo.client import Entity
     from integrations.models import FieldHold
-    from integrations.sync.stammdaten import unit_name
+    from integrations.sync.stammdaten_bodies import unit_name
 
     sync(customer, sandbox)
     link = ExternalLink.objects.filter(customer=customer, entity="units").order_by("id")[0]

@@ -15,7 +15,7 @@ from connect.services.run_ledger import OrmRunLedger
 from integrations.erp.demo.connector import DemoConnector
 from integrations.facilioo.client import FaciliooClient
 from integrations.models import ExternalLink
-from integrations.sync.stammdaten import months_before
+from integrations.sync.stammdaten_bodies import months_before
 from integrations.sync.streams.dokumente import DokumenteSync
 from integrations.sync.streams.stammdaten import StammdatenSync
 from integrations.sync.types import DokumenteSettings, StammdatenSettings

@@ -4,10 +4,10 @@ from collections import defaultdict
 
 from integrations.erp.records import Anrede
 from integrations.facilioo import dialect
-from integrations.sync.dokumente import map_document, map_document_group, map_file
+from integrations.sync.dokumente_bodies import map_document, map_document_group, map_file
 from integrations.sync.filters import document_target
 from integrations.sync.mapping_table import MAPPING, mapping_for
-from integrations.sync.stammdaten import (
+from integrations.sync.stammdaten_bodies import (
     map_contracts,
     map_entrance,
     map_party,

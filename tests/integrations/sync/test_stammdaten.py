@@ -7,7 +7,7 @@ from integrations.erp.records import Anrede, Nutzungsart, VertragsArt
 from integrations.facilioo import dialect
 from integrations.sync.differ import payload_hash
 from integrations.sync.ids import SEPARATORS
-from integrations.sync.stammdaten import (
+from integrations.sync.stammdaten_bodies import (
     contract_person_status,
     creation_skip,
     map_contracts,
