@@ -238,11 +238,14 @@ def admin_pages(world: World) -> list[str]:
         f"{c}/records/parties/{world.record_path}/",
         f"{c}/reconciliations/",
         f"{c}/reconciliations/{world.reconciliation}/",
+        f"{c}/stammdaten/existing/",
+        "/account/",
+        "/account/2fa/",
     ]
 
 
 def support_pages(world: World) -> list[str]:
-    return ["/support/", f"/support/records/?q={world.search}", "/support/audit/"]
+    return ["/support/", f"/support/records/?q={world.search}", "/support/audit/", "/account/"]
 
 
 def foreign_words(text: str, detect: re.Pattern[str], data: Iterable[str]) -> list[str]:
