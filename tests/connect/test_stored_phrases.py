@@ -14,6 +14,7 @@ from knox.models import AuthToken
 from connect.models import Alert, AuditLog, FaciliooConnection, RunStatus, SyncRun, SyncRunItem
 from connect.models.customers import Role
 from connect.services.alerts import alerts_after_run
+from connect.services.reconciliations import reconciliation_create, reconciliation_execute
 from connect.services.sync_logs import ItemRecord, sync_run_items_record, sync_run_reap_stale
 from integrations.facilioo.errors import FaciliooRecordRejected
 from integrations.phrases import Phrase
@@ -250,3 +251,21 @@ def test_facilioos_own_words_are_quoted_after_a_translated_sentence(client, tena
     assert (
         "facilioo rejected the record (HTTP 422): “email: Die E-Mail-Adresse ist bereits vergeben.”"
     ) in english
+
+
+def test_a_failed_reconciliations_error_reads_in_the_readers_language(client, tenancy):
+    # given: a reconciliation of a use case the customer has not set up fails
+    rec = reconciliation_execute(
+        reconciliation_id=reconciliation_create(
+            customer=tenancy.a, use_case="stammdaten", trigger="manual"
+        ).pk
+    )
+    assert rec.status == "failed"
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:reconciliation", args=["alpha", rec.pk])
+    german, english = _page(client, url, "de"), _page(client, url, "en")
+    # then: its error reads in the language of whoever opens the page
+    assert "Der Datenbereich ist nicht eingerichtet." in german
+    assert "Der Datenbereich ist nicht eingerichtet." not in english
+    with translation.override("en"):
+        assert translation.gettext("Der Datenbereich ist nicht eingerichtet.") in english
