@@ -104,7 +104,7 @@ class World:
     admin: str
     support: str
     runs: list[int]
-    reconciliation: int
+    reconciliations: list[int]
     record_path: str
     search: str
     projects: list[str]  # the names of the facilioo projects the account sees
@@ -174,6 +174,13 @@ def world(settings, transactional_db) -> Iterable[World]:
                 customer=customer, use_case="stammdaten", trigger="manual", actor=admin
             ).pk
         )
+        # and one that fails: Dokumente is not set up
+        failed_reconciliation = reconciliation_execute(
+            reconciliation_id=reconciliation_create(
+                customer=customer, use_case="dokumente", trigger="manual", actor=admin
+            ).pk
+        )
+        assert failed_reconciliation.status == "failed"
         # a run with warnings: records skipped for reasons a person must act on
         warned = sync_run(customer, status=RunStatus.WARNING, counts={"parties": {"skipped": 2}})
         sync_run_items_record(
@@ -214,7 +221,7 @@ def world(settings, transactional_db) -> Iterable[World]:
             admin=admin.username,
             support=support.username,
             runs=runs,
-            reconciliation=reconciliation.pk,
+            reconciliations=[reconciliation.pk, failed_reconciliation.pk],
             record_path="/".join(tenant.natural_key.split("\x1f")[1:]),
             search=tenant.external_id,
             projects=projects,
@@ -237,7 +244,7 @@ def admin_pages(world: World) -> list[str]:
         f"{c}/erp/",
         f"{c}/records/parties/{world.record_path}/",
         f"{c}/reconciliations/",
-        f"{c}/reconciliations/{world.reconciliation}/",
+        *[f"{c}/reconciliations/{pk}/" for pk in world.reconciliations],
         f"{c}/stammdaten/existing/",
         "/account/",
         "/account/2fa/",
