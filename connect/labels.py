@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from connect.models import ItemAction, Trigger
 from integrations import registry
@@ -299,10 +300,16 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
+# What the audit trail stores for a secret that changed (its value is never stored).
+SECRET_CHANGED = gettext_noop("••• (geändert)")
+
+
 def value_text(value: Any) -> str:
     """A stored value (a request body's, an ERP field's) as a person reads it."""
     if value is None:
         return ""
+    if value == SECRET_CHANGED:
+        return _g(SECRET_CHANGED)
     if isinstance(value, bool):
         return _g("Ja") if value else _g("Nein")
     if isinstance(value, datetime):

@@ -13,7 +13,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connect import jobs
 from connect.models import ErpExport, ErpSample, SyncRun, Trigger, UseCaseActivation
@@ -27,6 +27,7 @@ from connect.services.sync_logs import (
     sync_run_request,
 )
 from integrations.facilioo.errors import FaciliooTransientError
+from integrations.phrases import phrase
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +88,12 @@ def _sync_run_failure(
 ) -> None:
     runner.sync_run_fail(
         run_id=int(args[0]),
-        message=_("Der Lauf ist mit einem Fehler abgebrochen: %(error)s")
-        % {"error": getattr(exc, "message", None) or type(exc).__name__},
+        message=phrase(
+            gettext_noop("Der Lauf ist mit einem Fehler abgebrochen: %(error)s"),
+            error=getattr(exc, "sentence", None)
+            or getattr(exc, "message", None)
+            or type(exc).__name__,
+        ),
     )
 
 

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from integrations.phrases import stored_text
+
 
 class ExternalLink(models.Model):
     """ERP natural key → facilioo id and the hash of the payload last sent.
@@ -132,6 +134,8 @@ class Reconciliation(models.Model):
     # {"changed": n, "gone": n, "unknown": n, "checked": n}
     counts = models.JSONField(_("Zähler"), default=dict)
     error_message = models.TextField(_("Fehler"), blank=True)
+    # The error as a stored phrase, read in the reader's language; older rows have only the text.
+    error_data = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(_("angelegt"), auto_now_add=True)
     started_at = models.DateTimeField(_("gestartet"), null=True, blank=True)
     finished_at = models.DateTimeField(_("beendet"), null=True, blank=True)
@@ -144,6 +148,11 @@ class Reconciliation(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.customer_id} {self.use_case} {self.status}"
+
+    @property
+    def error_text(self) -> str:
+        """The error message in the active language."""
+        return stored_text(self.error_data, self.error_message)
 
 
 class FindingKind(models.TextChoices):

@@ -37,6 +37,11 @@ class RunSerializer(serializers.ModelSerializer):
     requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="username", read_only=True
     )
+    error_message = serializers.CharField(
+        source="error_text",
+        read_only=True,
+        help_text="Why the run failed or was cancelled, in the request's language.",
+    )
 
     class Meta:
         model = SyncRun

@@ -47,6 +47,9 @@ class SyncRun(models.Model):
     # skipped, failed
     counts = models.JSONField(_("Zähler"), default=dict)
     error_message = models.TextField(_("Fehler"), blank=True)
+    # The error as a stored phrase (its codes), read in the reader's language; runs from before
+    # phrases have only ``error_message``.
+    error_data = models.JSONField(null=True, blank=True)
     cancel_requested = models.BooleanField(default=False)
     # The records the batch in flight creates in facilioo, as [entity, natural key] pairs: written
     # before its requests, cleared by its commit. A resumed attempt that finds one of them in
@@ -101,6 +104,11 @@ class SyncRun(models.Model):
             return None
         end = self.finished_at or self.heartbeat_at
         return (end - self.started_at).total_seconds() if end else None
+
+    @property
+    def error_text(self) -> str:
+        """The error message in the active language."""
+        return stored_text(self.error_data, self.error_message)
 
 
 class ItemAction(models.TextChoices):

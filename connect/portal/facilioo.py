@@ -26,6 +26,7 @@ from connect.services.existing_data import (
     existing_data_rows,
 )
 from integrations import registry
+from integrations.facilioo.probe import probe_result_readable
 
 
 class FaciliooConnectionView(CustomerView):
@@ -115,7 +116,8 @@ class FaciliooProbeView(CustomerView):
 
     def _context(self) -> dict[str, Any]:
         connection = FaciliooConnection.objects.filter(customer=self.customer).first()
-        result = connection.probe_result if connection else None
+        stored = connection.probe_result if connection else None
+        result = probe_result_readable(stored) if stored else None
         projects, projects_error = (
             facilioo_projects(customer=self.customer) if connection else ([], "")
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connect.exceptions import ApplicationError
 from connect.models import Customer, ErpImportProfile
@@ -17,6 +17,7 @@ from integrations.erp.file.reader import FileConnector
 from integrations.erp.file.report import InvalidExport
 from integrations.erp.profiles import ImportProfile
 from integrations.erp.records import Mandant
+from integrations.phrases import phrase
 
 DEMO = "demo"
 FILE = "file"
@@ -62,9 +63,13 @@ class NoValidExport(Exception):
     """The customer reads an ERP export file, but there is no valid one to read."""
 
     def __init__(self) -> None:
-        self.message = _(
-            "Es liegt kein gültiger ERP-Export vor. Bitte laden Sie einen Export hoch."
+        # A stored phrase (a run's error), and the sentence in the active language.
+        self.sentence = phrase(
+            gettext_noop(
+                "Es liegt kein gültiger ERP-Export vor. Bitte laden Sie einen Export hoch."
+            )
         )
+        self.message = str(self.sentence)
         super().__init__(self.message)
 
 

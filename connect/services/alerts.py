@@ -290,7 +290,12 @@ def alerts_after_run(*, run: SyncRun, kind: str | None = None) -> Alert | None:
     if kind is None:
         rejected = _credentials_rejected(run)
         kind = AlertKind.CREDENTIALS_REJECTED if rejected else AlertKind.RUN_FAILED
-    message = run.error_message or phrase(gettext_noop("Der Lauf ist fehlgeschlagen."))
+    message: str | Phrase = run.error_message or phrase(
+        gettext_noop("Der Lauf ist fehlgeschlagen.")
+    )
+    stored = Phrase.from_data(run.error_data)
+    if stored is not None:
+        message = stored
     alert, opened = _open_or_update(
         customer=customer, use_case=run.use_case, kind=kind, message=message, run=run
     )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import translation
 
+from connect.labels import SECRET_CHANGED
 from connect.models import AuditLog, Customer, User
 from connect.request_context import current_context
 from integrations.phrases import Phrase, to_data
@@ -59,7 +60,7 @@ def changes_between(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict
         if old == new:
             continue
         if name in SECRET_FIELDS:
-            changed[name] = ["•••", "••• (geändert)"]
+            changed[name] = ["•••", SECRET_CHANGED]
         else:
             changed[name] = [_jsonable(old), _jsonable(new)]
     return changed

@@ -212,7 +212,7 @@ def facilioo_connection_test(*, customer: Customer, actor: User | None) -> Conne
         )
         tenants, ok = [], False
     except FaciliooError as exc:
-        said, tenants, ok = str(exc.message), [], False  # facilioo's words
+        said, tenants, ok = exc.sentence, [], False
     else:
         said = phrase(
             gettext_noop("Verbindung erfolgreich: %(n)d facilioo-Projekte sichtbar."),

@@ -11,8 +11,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connect import jobs
 from connect.exceptions import ApplicationError
@@ -29,6 +30,7 @@ from integrations.models import (
     ReconciliationFinding,
     ReconciliationStatus,
 )
+from integrations.phrases import Phrase, phrase, to_data
 from integrations.registry import ENTRIES, UnknownUseCase, entry
 from integrations.sync.links import links_rewrite_next_run
 from integrations.usecases import UseCase
@@ -36,8 +38,11 @@ from integrations.usecases import UseCase
 logger = logging.getLogger(__name__)
 
 
+NOT_RECONCILABLE = gettext_noop("Für diesen Datenbereich gibt es keinen Abgleich.")
+
+
 def not_reconcilable_message() -> str:
-    return _("Für diesen Datenbereich gibt es keinen Abgleich.")
+    return _(NOT_RECONCILABLE)
 
 
 def reconciliation_request(
@@ -161,25 +166,31 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
     except UnknownUseCase:
         registered = None
     if registered is None or not registered.reconcilable:
-        return _finish(rec, error=not_reconcilable_message())
+        return _finish(rec, error=phrase(NOT_RECONCILABLE))
     activation = UseCaseActivation.objects.filter(
         customer=rec.customer, use_case=rec.use_case
     ).first()
     connection = FaciliooConnection.objects.filter(customer=rec.customer).first()
     if activation is None or not activation.settings:
-        return _finish(rec, error=_("Der Datenbereich ist nicht eingerichtet."))
+        return _finish(rec, error=phrase(gettext_noop("Der Datenbereich ist nicht eingerichtet.")))
     if connection is None:
-        return _finish(rec, error=_("Es ist keine facilioo-Verbindung eingerichtet."))
+        return _finish(
+            rec, error=phrase(gettext_noop("Es ist keine facilioo-Verbindung eingerichtet."))
+        )
     try:
         settings = registered.from_stored(dict(activation.settings))
     except (TypeError, ValueError):
         if rec.use_case == UseCase.DOKUMENTE:
-            message = _(
-                "Die Dokumente-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
+            message = phrase(
+                gettext_noop(
+                    "Die Dokumente-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
+                )
             )
         else:
-            message = _(
-                "Die Stammdaten-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
+            message = phrase(
+                gettext_noop(
+                    "Die Stammdaten-Einstellungen sind unvollständig; bitte speichern Sie sie neu."
+                )
             )
         return _finish(rec, error=message)
     tenants: set[int] = set()
@@ -215,7 +226,7 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
                     )
                 )
     except FaciliooError as exc:
-        return _finish(rec, error=str(exc.message), counts=counts)
+        return _finish(rec, error=exc.sentence, counts=counts)
     with transaction.atomic():
         ReconciliationFinding.objects.bulk_create(rows, batch_size=500)
         # What facilioo lost or changed behind our back is written again by the next run
@@ -232,12 +243,14 @@ def reconciliation_execute(*, reconciliation_id: int) -> Reconciliation:
 
 
 def _finish(
-    rec: Reconciliation, *, error: str = "", counts: dict[str, int] | None = None
+    rec: Reconciliation, *, error: str | Phrase = "", counts: dict[str, int] | None = None
 ) -> Reconciliation:
     rec.status = ReconciliationStatus.FAILED if error else ReconciliationStatus.SUCCEEDED
-    rec.error_message = error
+    with translation.override(settings.LANGUAGE_CODE):
+        rec.error_message = str(error)  # German beside the codes, as a run keeps it
+    rec.error_data = to_data(error)
     rec.counts = counts or {}
     rec.finished_at = timezone.now()
-    rec.save(update_fields=["status", "error_message", "counts", "finished_at"])
+    rec.save(update_fields=["status", "error_message", "error_data", "counts", "finished_at"])
     logger.info("reconciliation finished", extra={"reconciliation": rec.pk, "counts": rec.counts})
     return rec

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from connect import jobs
 from connect.models import (
@@ -42,6 +42,7 @@ from integrations.facilioo.errors import (
     FaciliooConfigurationError,
     FaciliooCredentialsError,
 )
+from integrations.phrases import Phrase, phrase, to_data
 from integrations.sync.engine import RunCancelled, SafetyBrakeTripped
 
 logger = logging.getLogger(__name__)
@@ -54,13 +55,17 @@ STALE_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 8
 
 
-def invalid_export_message(exc: InvalidExport) -> str:
+def invalid_export_message(exc: InvalidExport) -> Phrase:
     errors = exc.report.errors
     first = errors[0].render_de() if errors else ""
-    return _(
-        "Der ERP-Export ist ungültig, es wurde nichts synchronisiert. Der Prüfbericht nennt "
-        "%(count)s Fehler, zuerst: %(first)s"
-    ) % {"count": len(errors), "first": first}
+    return phrase(
+        gettext_noop(
+            "Der ERP-Export ist ungültig, es wurde nichts synchronisiert. Der Prüfbericht nennt "
+            "%(count)s Fehler, zuerst: %(first)s"
+        ),
+        count=len(errors),
+        first=first,
+    )
 
 
 def sync_run_execute(*, run_id: int, client_options: dict[str, Any] | None = None) -> SyncRun:
@@ -112,38 +117,39 @@ def run_alerts(run: SyncRun) -> None:
 
 def _refusal(
     run: SyncRun, activation: UseCaseActivation | None, connection: FaciliooConnection | None
-) -> str | None:
+) -> Phrase | None:
     """Why the run cannot start, or None."""
     if activation is None or not activation.settings:
-        return _("Der Datenbereich ist nicht eingerichtet.")
+        return phrase(gettext_noop("Der Datenbereich ist nicht eingerichtet."))
     if connection is None:
-        return _("Es ist keine facilioo-Verbindung eingerichtet.")
+        return phrase(gettext_noop("Es ist keine facilioo-Verbindung eingerichtet."))
     if run.use_case not in registry.ENTRIES:
-        return _("Dieser Datenbereich kann noch nicht synchronisiert werden.")
+        return phrase(gettext_noop("Dieser Datenbereich kann noch nicht synchronisiert werden."))
     return None
 
 
-def _ended_early(exc: Exception, connection: FaciliooConnection) -> tuple[str, str] | None:
+def _ended_early(exc: Exception, connection: FaciliooConnection) -> tuple[str, str | Phrase] | None:
     """How an engine that raised ``exc`` ends its run: (status, message), or None when the
     exception is not one a run ends with (it propagates; a transient facilioo error makes the
     task retry, and the run resumes after its last committed batch)."""
     if isinstance(exc, RunCancelled):
-        return RunStatus.CANCELLED, _("Abgebrochen.")
+        return RunStatus.CANCELLED, phrase(gettext_noop("Abgebrochen."))
     if isinstance(exc, InvalidExport):
         # Refused before a single record was read: nothing was written.
         return RunStatus.FAILED, invalid_export_message(exc)
     if isinstance(exc, ExportChanged):
-        return RunStatus.FAILED, str(exc)
+        return RunStatus.FAILED, exc.sentence
     if isinstance(exc, SafetyBrakeTripped):
-        return RunStatus.FAILED, exc.message
+        return RunStatus.FAILED, exc.sentence
     if isinstance(exc, FaciliooCredentialsError):
         connection.state = "failed"
-        connection.state_message = str(exc.message)[:500]
-        connection.state_data = None
+        with translation.override(django_settings.LANGUAGE_CODE):
+            connection.state_message = str(exc.sentence)[:500]
+        connection.state_data = to_data(exc.sentence)
         connection.save(update_fields=["state", "state_message", "state_data"])
-        return RunStatus.FAILED, str(exc.message)
+        return RunStatus.FAILED, exc.sentence
     if isinstance(exc, FaciliooConfigurationError):
-        return RunStatus.FAILED, str(exc.message)
+        return RunStatus.FAILED, exc.sentence
     return None
 
 
@@ -160,7 +166,7 @@ def _execute(run: SyncRun, client_options: dict[str, Any]) -> SyncRun:
     try:
         connector = connector_for_customer(customer)
     except NoValidExport as exc:
-        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=exc.message)
+        return sync_run_finish(run=run, status=RunStatus.FAILED, error_message=exc.sentence)
     with (
         closing(connector),
         facilioo_client_for(connection=connection, **client_options) as client,
@@ -193,7 +199,7 @@ def sync_run_finish_executed(*, run: SyncRun, sync: registry.Engine) -> SyncRun:
     return sync_run_finish(run=run, status=status, counts=sync.counts.as_dict())
 
 
-def sync_run_fail(*, run_id: int, message: str) -> None:
+def sync_run_fail(*, run_id: int, message: str | Phrase) -> None:
     run = SyncRun.objects.filter(pk=run_id).first()
     if run is not None and run.is_active:
         run_alerts(sync_run_finish(run=run, status=RunStatus.FAILED, error_message=message))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connect import jobs
 from connect.exceptions import ApplicationError
@@ -17,7 +19,7 @@ from connect.models import Customer, RunStatus, SyncRun, SyncRunItem, User
 from connect.models.sync_logs import ACTIVE_STATUSES
 from connect.services.audit import audit_record
 from integrations import registry
-from integrations.phrases import to_data
+from integrations.phrases import Phrase, phrase, to_data
 from integrations.sync.links import ItemRecord
 
 
@@ -175,14 +177,15 @@ def sync_run_finish(
     run: SyncRun,
     status: str,
     counts: Mapping[str, Mapping[str, int]] | None = None,
-    error_message: str = "",
+    error_message: str | Phrase = "",
 ) -> SyncRun:
+    """A run's end. ``error_message`` is best a phrase: read later in the reader's language."""
     now = timezone.now()
     fields: dict[str, object] = {
         "status": status,
         "finished_at": now,
         "heartbeat_at": now,
-        "error_message": error_message[:5000],
+        **_error_fields(error_message),
     }
     if counts is not None:
         fields["counts"] = {k: dict(v) for k, v in counts.items()}
@@ -191,6 +194,13 @@ def sync_run_finish(
     SyncRun.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(**fields)
     run.refresh_from_db()
     return run
+
+
+def _error_fields(message: str | Phrase) -> dict[str, object]:
+    """A run's error: the German text (for old readers and searches) and the phrase's codes."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(message)
+    return {"error_message": text[:5000], "error_data": to_data(message)}
 
 
 def sync_run_cancel(
@@ -207,7 +217,7 @@ def sync_run_cancel(
         SyncRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
             status=RunStatus.CANCELLED,
             finished_at=timezone.now(),
-            error_message=_("Vor dem Start abgebrochen."),
+            **_error_fields(phrase(gettext_noop("Vor dem Start abgebrochen."))),
         )
         audit_record(customer=customer, actor=actor, action="run.cancel", obj=run, reason=reason)
     run.refresh_from_db()
@@ -226,11 +236,15 @@ def sync_run_reap_stale(*, older_than: timedelta) -> list[int]:
         SyncRun.objects.filter(pk=pk, status=RunStatus.RUNNING, heartbeat_at__lt=limit).update(
             status=RunStatus.FAILED,
             finished_at=timezone.now(),
-            error_message=_(
-                "Der Lauf hat sich seit über %(min)d Minuten nicht gemeldet und wurde als "
-                "fehlgeschlagen markiert."
-            )
-            % {"min": int(older_than.total_seconds() // 60)},
+            **_error_fields(
+                phrase(
+                    gettext_noop(
+                        "Der Lauf hat sich seit über %(min)d Minuten nicht gemeldet und wurde "
+                        "als fehlgeschlagen markiert."
+                    ),
+                    min=int(older_than.total_seconds() // 60),
+                )
+            ),
         )
     return stale
 

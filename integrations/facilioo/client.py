@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.facilioo import dialect
 from integrations.facilioo.entity import Entity as Entity  # re-exported
@@ -44,6 +44,7 @@ from integrations.facilioo.errors import (
 from integrations.facilioo.ratelimit import RateLimiter, rate_limiter_for
 from integrations.http.errors import ResponseAction, classify
 from integrations.http.session import build_session
+from integrations.phrases import Phrase, phrase
 
 logger = logging.getLogger(__name__)
 
@@ -246,16 +247,22 @@ class FaciliooClient:
         }
         if environment not in urls:
             raise FaciliooConfigurationError(
-                _("Unbekannte facilioo-Umgebung „%(environment)s“.") % {"environment": environment}
+                phrase(
+                    gettext_noop("Unbekannte facilioo-Umgebung „%(environment)s“."),
+                    environment=environment,
+                )
             )
         url = str(urls[environment] or "").strip()
         if not url:
             raise FaciliooConfigurationError(
-                _(
-                    "Für die facilioo-Umgebung „%(environment)s“ ist keine Adresse eingerichtet. "
-                    "Bitte wenden Sie sich an den Support."
+                phrase(
+                    gettext_noop(
+                        "Für die facilioo-Umgebung „%(environment)s“ ist keine Adresse "
+                        "eingerichtet. "
+                        "Bitte wenden Sie sich an den Support."
+                    ),
+                    environment=environment,
                 )
-                % {"environment": environment}
             )
         return url.rstrip("/")
 
@@ -306,17 +313,23 @@ class FaciliooClient:
             items = page.get(dialect.PAGE_ITEMS) if isinstance(page, dict) else None
             if not isinstance(items, list):
                 raise FaciliooError(
-                    _("facilioo lieferte für %(path)s keine Seite mit Einträgen.") % {"path": path}
+                    phrase(
+                        gettext_noop("facilioo lieferte für %(path)s keine Seite mit Einträgen."),
+                        path=path,
+                    )
                 )
             yield from items
             if not page.get(dialect.PAGE_HAS_NEXT):
                 return
         raise FaciliooError(
-            _(
-                "facilioo lieferte für %(path)s mehr als %(pages)s Seiten; "
-                "die Abfrage wurde abgebrochen."
+            phrase(
+                gettext_noop(
+                    "facilioo lieferte für %(path)s mehr als %(pages)s Seiten; "
+                    "die Abfrage wurde abgebrochen."
+                ),
+                path=path,
+                pages=self.page_cap,
             )
-            % {"path": path, "pages": self.page_cap}
         )
 
     def list_tenants(self) -> list[JSON]:
@@ -504,7 +517,9 @@ class FaciliooClient:
         if isinstance(answer, dict):
             url = next((answer[k] for k in dialect.UPLOAD_URL_KEYS if answer.get(k)), None)
         if not isinstance(url, str) or urlsplit(url).scheme not in {"http", "https"}:
-            raise FaciliooError(_("facilioo lieferte keine gültige Upload-Adresse."))
+            raise FaciliooError(
+                phrase(gettext_noop("facilioo lieferte keine gültige Upload-Adresse."))
+            )
         return url
 
     def upload(self, url: str, stream: BinaryIO, size: int) -> None:
@@ -542,8 +557,12 @@ class FaciliooClient:
             raise FaciliooUploadUrlExpired()
         if response.status_code >= 300:
             raise FaciliooError(
-                _("Das Hochladen der Datei zu facilioo ist fehlgeschlagen (HTTP %(status)s).")
-                % {"status": response.status_code},
+                phrase(
+                    gettext_noop(
+                        "Das Hochladen der Datei zu facilioo ist fehlgeschlagen (HTTP %(status)s)."
+                    ),
+                    status=response.status_code,
+                ),
                 status=response.status_code,
             )
 
@@ -590,7 +609,7 @@ class FaciliooClient:
 
     def _record(self, answer: Any) -> JSON:
         if not isinstance(answer, dict):
-            raise FaciliooError(_("facilioo lieferte keinen Datensatz zurück."))
+            raise FaciliooError(phrase(gettext_noop("facilioo lieferte keinen Datensatz zurück.")))
         return answer
 
     def _call(
@@ -644,7 +663,10 @@ class FaciliooClient:
                 return response.json()
             except ValueError:
                 raise FaciliooError(
-                    _("facilioo lieferte eine unlesbare Antwort (%(route)s).") % {"route": route},
+                    phrase(
+                        gettext_noop("facilioo lieferte eine unlesbare Antwort (%(route)s)."),
+                        route=route,
+                    ),
                     status=status,
                 ) from None
         content_type = response.headers.get("Content-Type", "")
@@ -653,34 +675,47 @@ class FaciliooClient:
             raise error_type.from_body(status, response.content, content_type)
         if action is ResponseAction.CONFIG and status == 403:
             if method == "GET":
-                message = _(
-                    "Das facilioo-Konto darf diese Daten nicht lesen (HTTP 403). Bitte prüfen Sie "
-                    "die Berechtigungen des Kontos in facilioo."
+                message = phrase(
+                    gettext_noop(
+                        "Das facilioo-Konto darf diese Daten nicht lesen (HTTP 403). Bitte "
+                        "prüfen Sie "
+                        "die Berechtigungen des Kontos in facilioo."
+                    )
                 )
             else:
-                message = _(
-                    "Das facilioo-Konto darf keine Daten ändern (HTTP 403). Für die "
-                    "Synchronisation wird ein Konto einer Hausverwaltung benötigt."
+                message = phrase(
+                    gettext_noop(
+                        "Das facilioo-Konto darf keine Daten ändern (HTTP 403). Für die "
+                        "Synchronisation wird ein Konto einer Hausverwaltung benötigt."
+                    )
                 )
             raise FaciliooConfigurationError(message, status=status)
         if action is ResponseAction.CONFIG:
             raise FaciliooConfigurationError(self._address_message(status), status=status)
         raise FaciliooError(
-            _("facilioo lehnte die Anfrage %(method)s %(route)s ab (HTTP %(status)s): %(detail)s")
-            % {
-                "method": method,
-                "route": route,
-                "status": status,
-                "detail": readable_text(response.content) or "-",
-            },
+            phrase(
+                gettext_noop(
+                    "facilioo lehnte die Anfrage %(method)s %(route)s ab (HTTP %(status)s): "
+                    "„%(detail)s“"
+                ),
+                method=method,
+                route=route,
+                status=status,
+                detail=readable_text(response.content) or "-",
+            ),
             status=status,
         )
 
-    def _address_message(self, status: int) -> str:
-        return _(
-            "Unter %(url)s antwortet keine facilioo-Schnittstelle wie erwartet (HTTP %(status)s). "
-            "Bitte prüfen Sie die gewählte Umgebung."
-        ) % {"url": self.base_url, "status": status}
+    def _address_message(self, status: int) -> Phrase:
+        return phrase(
+            gettext_noop(
+                "Unter %(url)s antwortet keine facilioo-Schnittstelle wie erwartet (HTTP "
+                "%(status)s). "
+                "Bitte prüfen Sie die gewählte Umgebung."
+            ),
+            url=self.base_url,
+            status=status,
+        )
 
     def _exchange(
         self,
@@ -730,9 +765,9 @@ class FaciliooClient:
             ) as exc:
                 failures += 1
                 reason = (
-                    _("Zeitüberschreitung")
+                    phrase(gettext_noop("Zeitüberschreitung"))
                     if isinstance(exc, requests.Timeout)
-                    else _("Verbindung abgebrochen")
+                    else phrase(gettext_noop("Verbindung abgebrochen"))
                 )
                 logger.warning(
                     "facilioo request failed",
@@ -783,11 +818,14 @@ class FaciliooClient:
                     )
                     if rate_waits > max_waits:
                         raise FaciliooRateLimited(
-                            _(
-                                "facilioo meldet zu viele Anfragen (HTTP 429), auch nach %(waits)s "
-                                "Wartezeiten. Bitte versuchen Sie es später erneut."
-                            )
-                            % {"waits": max_waits},
+                            phrase(
+                                gettext_noop(
+                                    "facilioo meldet zu viele Anfragen (HTTP 429), auch nach "
+                                    "%(waits)s "
+                                    "Wartezeiten. Bitte versuchen Sie es später erneut."
+                                ),
+                                waits=max_waits,
+                            ),
                             retry_after=retry_after,
                         )
                     delay = retry_after if retry_after is not None else self._backoff(rate_waits)
@@ -819,11 +857,15 @@ class FaciliooClient:
                     )
                     return _Adopted(adopted)
 
-    def _transient_message(self, reason: str, retries: int) -> str:
-        return _(
-            "facilioo ist vorübergehend nicht erreichbar (%(reason)s), auch nach %(retries)s "
-            "Wiederholungen. Bitte versuchen Sie es später erneut."
-        ) % {"reason": reason, "retries": retries}
+    def _transient_message(self, reason: str | Phrase, retries: int) -> Phrase:
+        return phrase(
+            gettext_noop(
+                "facilioo ist vorübergehend nicht erreichbar (%(reason)s), auch nach %(retries)s "
+                "Wiederholungen. Bitte versuchen Sie es später erneut."
+            ),
+            reason=reason,
+            retries=retries,
+        )
 
     def _backoff(self, attempt: int) -> float:
         # Exponential backoff with full jitter (AWS architecture blog): spreads the workers out.
@@ -877,14 +919,20 @@ class FaciliooClient:
         tokens = _Tokens.from_answer(answer)
         if tokens is None:
             if isinstance(answer, dict) and answer.get(dialect.TWO_FACTOR_REQUIRED):
-                message = _(
-                    "Das facilioo-Konto verlangt eine Zwei-Faktor-Anmeldung. Bitte verwenden Sie "
-                    "ein Konto ohne Zwei-Faktor-Anmeldung für die Schnittstelle."
+                message = phrase(
+                    gettext_noop(
+                        "Das facilioo-Konto verlangt eine Zwei-Faktor-Anmeldung. Bitte verwenden "
+                        "Sie "
+                        "ein Konto ohne Zwei-Faktor-Anmeldung für die Schnittstelle."
+                    )
                 )
             else:
-                message = _("Die Anmeldung bei facilioo ist fehlgeschlagen (HTTP %(status)s).") % {
-                    "status": status
-                }
+                message = phrase(
+                    gettext_noop(
+                        "Die Anmeldung bei facilioo ist fehlgeschlagen (HTTP %(status)s)."
+                    ),
+                    status=status,
+                )
             raise FaciliooConfigurationError(message, status=status)
         self._tokens = tokens
 

@@ -7,9 +7,10 @@ import json
 import re
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.http.errors import ApiError
+from integrations.phrases import Phrase, phrase
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
@@ -25,12 +26,14 @@ class FaciliooCredentialsError(FaciliooError):
 
     config_error = True
 
-    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
+    def __init__(self, message: str | Phrase | None = None, *, status: int | None = None) -> None:
         super().__init__(
             message
-            or _(
-                "Die facilioo-Zugangsdaten wurden abgelehnt. "
-                "Bitte prüfen Sie Benutzername und Passwort."
+            or phrase(
+                gettext_noop(
+                    "Die facilioo-Zugangsdaten wurden abgelehnt. "
+                    "Bitte prüfen Sie Benutzername und Passwort."
+                )
             ),
             status=status,
         )
@@ -51,7 +54,7 @@ class FaciliooTransientError(FaciliooError):
 class FaciliooRateLimited(FaciliooTransientError):
     """facilioo kept answering 429 Too Many Requests."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, message: str | Phrase, *, retry_after: float | None = None) -> None:
         super().__init__(message, status=429)
         self.retry_after = retry_after
 
@@ -63,7 +66,11 @@ class FaciliooUploadUrlExpired(FaciliooError):
 
     def __init__(self) -> None:
         super().__init__(
-            _("Die Upload-Adresse von facilioo ist abgelaufen; eine neue wird angefordert."),
+            phrase(
+                gettext_noop(
+                    "Die Upload-Adresse von facilioo ist abgelaufen; eine neue wird angefordert."
+                )
+            ),
             status=403,
         )
 
@@ -90,19 +97,35 @@ class FaciliooRecordRejected(FaciliooError):
         self.errors = errors or {}
         super().__init__(self._compose(status), status=status)
 
-    def _compose(self, status: int) -> str:
-        if status == 404:
-            head = _("Der Datensatz ist in facilioo nicht (mehr) vorhanden (HTTP 404)")
-        else:
-            head = _("facilioo hat den Datensatz abgelehnt (HTTP %(status)s)") % {"status": status}
+    def _compose(self, status: int) -> Phrase:
+        """A translated sentence; facilioo's own words follow it quoted, as they came."""
         parts = [
             f"{field}: {message}" for field, messages in self.errors.items() for message in messages
         ]
         if not parts:
             parts = [text for text in (self.detail, self.title) if text][:1]
-        if not parts:
-            return f"{head}."
-        return f"{head}: " + "; ".join(parts)
+        said = "; ".join(parts)
+        if status == 404:
+            if not said:
+                return phrase(
+                    gettext_noop("Der Datensatz ist in facilioo nicht (mehr) vorhanden (HTTP 404).")
+                )
+            return phrase(
+                gettext_noop(
+                    "Der Datensatz ist in facilioo nicht (mehr) vorhanden (HTTP 404): „%(said)s“"
+                ),
+                said=said,
+            )
+        if not said:
+            return phrase(
+                gettext_noop("facilioo hat den Datensatz abgelehnt (HTTP %(status)s)."),
+                status=status,
+            )
+        return phrase(
+            gettext_noop("facilioo hat den Datensatz abgelehnt (HTTP %(status)s): „%(said)s“"),
+            status=status,
+            said=said,
+        )
 
     @classmethod
     def from_body(cls, status: int, body: bytes, content_type: str) -> FaciliooRecordRejected:

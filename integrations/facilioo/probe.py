@@ -15,18 +15,20 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
 from typing import Any, Literal
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from integrations.facilioo import dialect
 from integrations.facilioo.client import Entity, FaciliooClient
 from integrations.facilioo.errors import FaciliooError, FaciliooRecordRejected
 from integrations.facilioo.parties import PartyWriter
+from integrations.phrases import Phrase, stored_text, to_data
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ class Check:
     sent: Any
     got: Any
     outcome: Outcome
-    message: str = ""
+    message: str | Phrase = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
 class ProbeResult:
     tenant_id: int
     checks: list[Check] = field(default_factory=list)
-    error: str = ""  # the probe could not run to the end (login, network, …)
+    error: str | Phrase = ""  # the probe could not run to the end (login, network, …)
 
     @property
     def ok(self) -> bool:
@@ -139,12 +141,41 @@ class ProbeResult:
         return {
             "ok": self.ok,
             "tenant_id": self.tenant_id,
-            "error": self.error,
+            **_stored("error", self.error),
             "checks": [
-                {k: v for k, v in asdict(c).items() if k != "message" or v} for c in self.checks
+                {
+                    "entity": c.entity,
+                    "field": c.field,
+                    "sent": c.sent,
+                    "got": c.got,
+                    "outcome": c.outcome,
+                    **(_stored("message", c.message) if c.message else {}),
+                }
+                for c in self.checks
             ],
             "assumptions": self.assumptions(),
         }
+
+
+def _stored(name: str, text: str | Phrase) -> JSON:
+    """A sentence of the stored result: its German text and, for a phrase, its codes."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return {name: str(text), f"{name}_data": to_data(text)}
+
+
+def probe_result_readable(result: JSON) -> JSON:
+    """A stored result with its sentences in the active language (facilioo's own words stay
+    as they came, quoted)."""
+    readable = dict(result)
+    readable["error"] = stored_text(result.get("error_data"), str(result.get("error") or ""))
+    readable["checks"] = [
+        {
+            **check,
+            "message": stored_text(check.get("message_data"), str(check.get("message") or "")),
+        }
+        for check in result.get("checks") or []
+    ]
+    return readable
 
 
 def _same(sent: Any, got: Any) -> bool:
@@ -199,7 +230,7 @@ class Probe:
                     (sent or {}).get(name),
                     None,
                     "refused",
-                    f"HTTP {exc.status}: {exc.message}",
+                    exc.sentence,
                 )
             )
 
@@ -219,7 +250,7 @@ class Probe:
         try:
             self._run()
         except FaciliooError as exc:
-            self.result.error = str(exc.message)
+            self.result.error = exc.sentence
         finally:
             for undo in reversed(self._cleanup):
                 try:

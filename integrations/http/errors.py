@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import enum
 
+from integrations.phrases import Phrase
+
 
 class ResponseAction(enum.StrEnum):
     SUCCESS = "success"
@@ -68,18 +70,20 @@ def classify(status: int, *, record: bool) -> ResponseAction:
 class ApiError(Exception):
     """Base of all errors of outgoing HTTP calls.
 
-    ``message`` is written for the customer (German by default, translated via gettext where it
-    is raised). ``str()`` of an error never contains a secret: no password, no token, no
-    request body.
+    ``message`` is written for the customer; ``sentence`` is the same as a ``Phrase`` when it is
+    one (stored as codes, read later in the reader's language). ``str()`` of an error never
+    contains a secret: no password, no token, no request body.
     """
 
     retriable: bool = False
     config_error: bool = False
     skippable: bool = False
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Phrase, *, status: int | None = None) -> None:
+        super().__init__(str(message))
+        self.message = str(message)  # in the language active where it was raised
+        # What a stored row keeps (a run's error, a probe's result): the phrase, when it is one.
+        self.sentence: str | Phrase = message
         self.status = status
 
     def __str__(self) -> str:

@@ -29,8 +29,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.utils.functional import Promise
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from integrations.erp.base import ErpConnector
@@ -94,19 +92,22 @@ class RunCancelled(Exception):
 
 
 class SafetyBrakeTripped(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | Phrase) -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.sentence = message  # what the run stores: read in the reader's language
 
 
 class ErpReadIncomplete(SafetyBrakeTripped):
     """The ERP read ended before its end: nothing is removed, the run fails."""
 
 
-def erp_read_incomplete_message() -> str:
-    return _(
-        "Das ERP wurde nicht vollständig gelesen; es wurde nichts aus facilioo entfernt. "
-        "Bitte prüfen Sie den ERP-Export und starten Sie den Lauf erneut."
+def erp_read_incomplete_message() -> Phrase:
+    return phrase(
+        gettext_noop(
+            "Das ERP wurde nicht vollständig gelesen; es wurde nichts aus facilioo entfernt. "
+            "Bitte prüfen Sie den ERP-Export und starten Sie den Lauf erneut."
+        )
     )
 
 
@@ -203,7 +204,8 @@ class Pipeline:
     # Natural keys of these kinds are alias links: never removal candidates.
     alias_kinds: frozenset[str] = frozenset()
     # "Sicherheitsbremse: 3 von 10 bekannten <noun> fehlen im ERP".
-    brake_noun: Callable[[], str | Promise] = lambda: _("Datensätzen")
+    # The plural noun of the safety brake's sentence ("… of 120 known records …").
+    brake_noun: Callable[[], Phrase] = lambda: phrase(gettext_noop("Datensätzen"))
     # The part of the ERP export the use case reads (None: the one named like the use case).
     reads: UseCase | None = None
     # The rows of the field-mapping page for the records of a use case declared outside the
@@ -694,17 +696,17 @@ class SyncEngine:
         known = len(in_scope)
         if known and len(candidates) * 100 > known * self.safety_brake_percent:
             raise SafetyBrakeTripped(
-                _(
-                    "Sicherheitsbremse: %(n)d von %(known)d bekannten %(noun)s fehlen im ERP "
-                    "(mehr als %(pct)d %%). Die ERP-Daten sehen unvollständig aus; es wurde "
-                    "nichts entfernt."
+                phrase(
+                    gettext_noop(
+                        "Sicherheitsbremse: %(n)d von %(known)d bekannten %(noun)s fehlen im ERP "
+                        "(mehr als %(pct)d %%). Die ERP-Daten sehen unvollständig aus; es wurde "
+                        "nichts entfernt."
+                    ),
+                    n=len(candidates),
+                    known=known,
+                    noun=self.pipeline.brake_noun(),
+                    pct=self.safety_brake_percent,
                 )
-                % {
-                    "n": len(candidates),
-                    "known": known,
-                    "noun": self.pipeline.brake_noun(),
-                    "pct": self.safety_brake_percent,
-                }
             )
         rank: dict[str, int] = {entity: i for i, entity in enumerate(order)}
         for link in sorted(candidates, key=lambda lk: rank[lk.entity]):
@@ -740,7 +742,7 @@ class SyncEngine:
                     "failed",
                     key,
                     reason="facilioo_rejected",
-                    message=str(exc.message),
+                    message=exc.sentence,
                     external_id=link.external_id,
                 )
                 return False

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from integrations.erp.records import (
     Einheit,
@@ -24,6 +24,7 @@ from integrations.erp.records import (
 )
 from integrations.facilioo import dialect
 from integrations.facilioo.entity import Entity
+from integrations.phrases import phrase
 from integrations.sync.filters import email_problem, valid_email
 from integrations.sync.floors import floor_from_lage
 from integrations.sync.ids import (
@@ -367,9 +368,14 @@ def creation_skip(payload: TargetPayload, today: date, former_months: int = 0) -
         return None
     if former_months > 0 and ended >= months_before(today, former_months):
         return None
-    detail = _(
-        "beendet am %(ended)s; übertragen werden beendete Verträge der letzten %(months)s Monate"
-    ) % {"ended": f"{ended:%d.%m.%Y}", "months": former_months}
+    detail = phrase(
+        gettext_noop(
+            "beendet am %(ended)s; übertragen werden beendete Verträge der letzten "
+            "%(months)s Monate"
+        ),
+        ended=f"{ended:%d.%m.%Y}",
+        months=former_months,
+    )
     return skip("ended_contract", detail=detail, entity=payload.entity, key=payload.key)
 
 

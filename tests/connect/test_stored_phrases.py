@@ -3,6 +3,8 @@ stored as codes and read in the reader's language, on the German and on the Engl
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
@@ -12,7 +14,9 @@ from knox.models import AuthToken
 from connect.models import Alert, AuditLog, FaciliooConnection, RunStatus, SyncRun, SyncRunItem
 from connect.models.customers import Role
 from connect.services.alerts import alerts_after_run
-from connect.services.sync_logs import ItemRecord, sync_run_items_record
+from connect.services.reconciliations import reconciliation_create, reconciliation_execute
+from connect.services.sync_logs import ItemRecord, sync_run_items_record, sync_run_reap_stale
+from integrations.facilioo.errors import FaciliooRecordRejected
 from integrations.phrases import Phrase
 from integrations.usecases import UseCase
 from tests.factories import MembershipFactory, connect_to_sandbox, sandbox_for
@@ -169,3 +173,99 @@ def test_rows_from_before_show_their_stored_text(client, tenancy):
     client.force_login(tenancy.admin_a)
     url = reverse("portal:run", args=["alpha", run.pk])
     assert "Alte Meldung aus einem früheren Lauf." in _page(client, url, "en")
+
+
+def test_a_failed_runs_error_reads_in_the_readers_language(client, tenancy):
+    # given: a run whose worker went silent; the reaper fails it, the alert service reacts
+    run = SyncRun.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        trigger="schedule",
+        status=RunStatus.RUNNING,
+        started_at=timezone.now() - timedelta(hours=2),
+        heartbeat_at=timezone.now() - timedelta(hours=1),
+    )
+    assert sync_run_reap_stale(older_than=timedelta(minutes=15)) == [run.pk]
+    alerts_after_run(run=run)
+    german_text = "Der Lauf hat sich seit über 15 Minuten nicht gemeldet"
+    english_text = "The run has not reported for more than 15 minutes"
+    client.force_login(tenancy.admin_a)
+    # then: the run's page, the dashboard's alert and the API read in the reader's language
+    for url in (
+        reverse("portal:run", args=["alpha", run.pk]),
+        reverse("portal:dashboard", args=["alpha"]),
+    ):
+        german, english = _page(client, url, "de"), _page(client, url, "en")
+        assert german_text in german, url
+        assert english_text in english, url
+        assert german_text not in english, url
+    api = client.get(f"/api/customers/alpha/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert api["error_message"].startswith(english_text)
+    # and the German text is still stored beside the codes
+    assert SyncRun.objects.get(pk=run.pk).error_message.startswith(german_text)
+
+
+def test_a_run_that_failed_before_phrases_keeps_its_text(client, tenancy):
+    run = SyncRun.objects.create(
+        customer=tenancy.a,
+        use_case="stammdaten",
+        trigger="manual",
+        status=RunStatus.FAILED,
+        error_message="Alter Fehlertext aus einem früheren Lauf.",
+    )
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:run", args=["alpha", run.pk])
+    assert "Alter Fehlertext aus einem früheren Lauf." in _page(client, url, "en")
+    api = client.get(f"/api/customers/alpha/runs/{run.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert api["error_message"] == "Alter Fehlertext aus einem früheren Lauf."
+
+
+def test_facilioos_own_words_are_quoted_after_a_translated_sentence(client, tenancy):
+    # given: facilioo refused a record with its own (German) words, logged by a run
+    refused = FaciliooRecordRejected(
+        status=422, errors={"email": ["Die E-Mail-Adresse ist bereits vergeben."]}
+    )
+    run = SyncRun.objects.create(
+        customer=tenancy.a, use_case="stammdaten", trigger="manual", status=RunStatus.WARNING
+    )
+    sync_run_items_record(
+        run=run,
+        items=[
+            ItemRecord(
+                entity="parties",
+                action="failed",
+                erp_key="person 1000/P0001",
+                reason="facilioo_rejected",
+                message=refused.sentence,
+            )
+        ],
+    )
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:run", args=["alpha", run.pk])
+    german, english = _page(client, url, "de"), _page(client, url, "en")
+    # then: our sentence in the reader's language, facilioo's words as they came, quoted
+    assert (
+        "facilioo hat den Datensatz abgelehnt (HTTP 422): „email: Die E-Mail-Adresse ist "
+        "bereits vergeben.“"
+    ) in german
+    assert (
+        "facilioo rejected the record (HTTP 422): “email: Die E-Mail-Adresse ist bereits vergeben.”"
+    ) in english
+
+
+def test_a_failed_reconciliations_error_reads_in_the_readers_language(client, tenancy):
+    # given: a reconciliation of a use case the customer has not set up fails
+    rec = reconciliation_execute(
+        reconciliation_id=reconciliation_create(
+            customer=tenancy.a, use_case="stammdaten", trigger="manual"
+        ).pk
+    )
+    assert rec.status == "failed"
+    client.force_login(tenancy.admin_a)
+    url = reverse("portal:reconciliation", args=["alpha", rec.pk])
+    german, english = _page(client, url, "de"), _page(client, url, "en")
+    # then: its error reads in the language of whoever opens the page
+    assert "Der Datenbereich ist nicht eingerichtet." in german
+    assert "Der Datenbereich ist nicht eingerichtet." not in english
+    with translation.override("en"):
+        assert translation.gettext("Der Datenbereich ist nicht eingerichtet.") in english

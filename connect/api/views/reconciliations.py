@@ -30,6 +30,11 @@ class ReconciliationSerializer(serializers.ModelSerializer):
     counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="{changed, gone, unknown}"
     )
+    error_message = serializers.CharField(
+        source="error_text",
+        read_only=True,
+        help_text="Why the reconciliation failed, in the request's language.",
+    )
 
     class Meta:
         model = Reconciliation

@@ -47,12 +47,12 @@ class Command(BaseCommand):
                 "id": rec.pk,
                 "status": rec.status,
                 "counts": rec.counts,
-                "error": rec.error_message,
+                "error": rec.error_text,
                 "findings": findings,
             }
             self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))
         else:
-            self.stdout.write(f"Abgleich #{rec.pk}: {rec.status} {rec.counts} {rec.error_message}")
+            self.stdout.write(f"Abgleich #{rec.pk}: {rec.status} {rec.counts} {rec.error_text}")
             for f in findings:
                 self.stdout.write(
                     f"  {f['kind']:8} {f['entity']:15} {f['erp_key'] or f['external_id']} "

@@ -24,7 +24,7 @@ def run_summary(run: SyncRun) -> dict:
         "phase": run.phase,
         "progress": {"done": run.progress_done, "total": run.progress_total},
         "counts": run.counts,
-        "error": run.error_message,
+        "error": run.error_text,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
     }
@@ -63,7 +63,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(run_summary(run), ensure_ascii=False))
         else:
             self.stdout.write(
-                f"Lauf #{run.pk}: {run.get_status_display()} {run.error_message}".strip()
+                f"Lauf #{run.pk}: {run.get_status_display()} {run.error_text}".strip()
             )
         if options["wait"] and run.status not in (RunStatus.SUCCEEDED, RunStatus.WARNING):
             sys.exit(1)

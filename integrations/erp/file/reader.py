@@ -14,6 +14,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_noop
+
 from integrations.erp.base import ErpRead, GeneratorRead
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import ContainerError, ExportContainer
@@ -29,6 +31,7 @@ from integrations.erp.file.validator import (
 )
 from integrations.erp.profiles.container import open_export
 from integrations.erp.records import Mandant, Record, RecordProblem, StreamItem
+from integrations.phrases import phrase
 from integrations.usecases import UseCase
 
 if TYPE_CHECKING:
@@ -36,7 +39,17 @@ if TYPE_CHECKING:
 
 
 class ExportChanged(Exception):
-    """The export's files changed while they were being read; the read is not complete."""
+    """The export's files changed while they were being read; the read is not complete.
+
+    ``detail`` names what changed (the validator's German finding, or the missing file)."""
+
+    def __init__(self, detail: str) -> None:
+        self.sentence = phrase(
+            gettext_noop("Der ERP-Export hat sich seit der Prüfung geändert: %(detail)s"),
+            detail=detail,
+        )
+        self.message = str(self.sentence)
+        super().__init__(self.message)
 
 
 class FileConnector:
@@ -133,9 +146,7 @@ class FileConnector:
     def _rows(self, spec: FileSpec, wanted: frozenset[str]) -> Iterator[Row]:
         for item in Table(spec, self.container).rows():
             if isinstance(item, Finding):
-                raise ExportChanged(
-                    f"Der ERP-Export hat sich seit der Prüfung geändert: {item.render_de()}"
-                )
+                raise ExportChanged(item.render_de())
             if item.values["mandant_nr"] in wanted:
                 yield item
 
@@ -164,9 +175,7 @@ class FileConnector:
             datei: str = values["datei"]
             size = self.container.size(datei)
             if size is None:
-                raise ExportChanged(
-                    f"Der ERP-Export hat sich seit der Prüfung geändert: {datei} fehlt."
-                )
+                raise ExportChanged(f"{datei} fehlt.")
             values["dateiname"] = values["dateiname"] or fmt.default_filename(datei)
             values["size"] = size
             values["opener"] = self.container.opener(datei)

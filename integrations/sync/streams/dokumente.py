@@ -27,7 +27,7 @@ from datetime import date
 from enum import Enum
 from typing import Any, BinaryIO, cast
 
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
 from integrations.erp.records import Dokument, NaturalKey, Ordner, RecordProblem
 from integrations.facilioo import dialect
@@ -482,7 +482,7 @@ DOKUMENTE = Pipeline(
     removal_order=(Entity.DOCUMENTS,),
     # Folders first: which documents are "in our scope" follows from the folders.
     reconciled=(Entity.DOCUMENT_GROUPS, Entity.DOCUMENTS),
-    brake_noun=lambda: gettext_lazy("Dokumenten"),
+    brake_noun=lambda: phrase(gettext_noop("Dokumenten")),
 )
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
 from integrations.erp.records import (
     Einheit,
@@ -416,7 +416,7 @@ STAMMDATEN = Pipeline(
     # Parties last: which parties are "in our tenants" follows from the contracts.
     reconciled=(Entity.PROPERTIES, Entity.UNITS, Entity.UNIT_CONTRACTS, Entity.PARTIES),
     alias_kinds=frozenset({ALIAS_KIND}),
-    brake_noun=lambda: gettext_lazy("Datensätzen"),
+    brake_noun=lambda: phrase(gettext_noop("Datensätzen")),
 )
 
 

@@ -812,5 +812,5 @@ def test_an_html_error_body_becomes_readable_text(fake_facilioo):
     assert info.value.status == 409
     assert (
         info.value.message
-        == "facilioo hat den Datensatz abgelehnt (HTTP 409): Conflict Unit exists"
+        == "facilioo hat den Datensatz abgelehnt (HTTP 409): „Conflict Unit exists“"
     )

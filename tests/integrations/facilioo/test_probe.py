@@ -182,7 +182,10 @@ def test_a_refusal_is_reported_with_status_and_message(capsys, customer, sandbox
             "got": None,
             "outcome": "refused",
             "message": refused[0]["message"],
+            "message_data": refused[0]["message_data"],
         }
     ]
-    assert refused[0]["message"].startswith("HTTP 400: ")
+    # a translated sentence with the status, facilioo's own words quoted after it
+    assert refused[0]["message"].startswith("facilioo hat den Datensatz abgelehnt (HTTP 400): „")
     assert "nicht sichtbar" in refused[0]["message"]
+    assert refused[0]["message_data"]["params"]["status"] == 400
