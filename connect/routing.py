@@ -65,7 +65,8 @@ class RunSize:
 
 def erp_units(customer: Any) -> int:
     """Units in the customer's ERP portfolio, without reading it: the demo size, or the row
-    count the validation stored for ``einheiten.csv`` of the export in use (0 if unknown)."""
+    count the validation stored for ``einheiten.csv`` of the export in use (directly, or for
+    the source an import profile reads it from; 0 if unknown)."""
 
     if customer.erp_source != FILE:
         return int(customer.demo_units)
@@ -74,7 +75,13 @@ def erp_units(customer: Any) -> int:
     if export is None:
         return _units_in_directory(customer.erp_path)
     files = (export.report or {}).get("files") or {}
-    return int((files.get("einheiten.csv") or {}).get("rows") or 0)
+    # Export v1 names the file; through an import profile the report names the customer's
+    # source and says which file of export v1 it stands for.
+    return sum(
+        int(summary.get("rows") or 0)
+        for name, summary in files.items()
+        if (summary.get("export_file") or name) == "einheiten.csv"
+    )
 
 
 def _units_in_directory(path: str) -> int:

@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.files import File
 from django.utils import timezone
 
 from connect.models import Customer, ErpExport, RunStatus, SyncRun
 from connect.routing import large_worker_nice, route_task, run_queue
+from connect.services.erp_exports import erp_export_store
+from connect.services.erp_profiles import erp_profile_save
 from connect.services.sync_logs import (
     sync_run_create,
     sync_run_next_waiting,
     sync_run_start_within_limit,
 )
+from integrations.erp.demo import DemoConnector
+from integrations.erp.file.writer import write_export
+from integrations.erp.profiles.examples import write_xlsx_sample, xlsx_profile
 from integrations.models import ExternalLink
 from tests.factories import sync_run
 
@@ -155,3 +161,23 @@ def test_only_a_worker_of_the_large_queue_alone_lowers_its_cpu_priority(settings
     assert large_worker_nice(["celery", "runs-large"]) == 0
     settings.SYNC_LARGE_WORKER_NICE = 0
     assert large_worker_nice(["runs-large"]) == 0
+
+
+def test_an_export_read_through_an_import_profile_counts_its_units(tmp_path):
+    # given: a file customer whose workbook is read through an import profile: 120 units, on
+    # a sheet the profile maps onto einheiten.csv
+    v1 = tmp_path / "v1"
+    write_export(DemoConnector(units=120, seed=1), v1)
+    workbook = tmp_path / "bestand.zip"
+    write_xlsx_sample(v1, workbook)
+    c = Customer.objects.create(name="Profil", slug="profil", erp_source="file")
+    erp_profile_save(customer=c, actor=None, definition=xlsx_profile().to_dict())
+    export = erp_export_store(
+        customer=c,
+        actor=None,
+        uploaded_file=File(workbook.open("rb"), name="bestand.zip"),
+        validate=True,
+    )
+    assert export.valid
+    # then: its first run is large, as the same data as export v1 would be
+    assert run_queue(run(c).pk) == "runs-large"

@@ -66,6 +66,9 @@ class FileSummary:
     rows: int = 0  # data rows, without the header and blank lines
     errors: int = 0
     broken: int = 0  # rows with a broken reference (skipped on reading)
+    # The file of export v1 the rows stand for, when the report names the customer's own source
+    # instead (an import profile: "bestand.xlsx > Einheiten" for einheiten.csv).
+    export_file: str = ""
 
     @property
     def valid(self) -> bool:

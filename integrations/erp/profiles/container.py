@@ -800,7 +800,7 @@ class ProfileContainer:
             label = labels.get(name, name)
             if label in shared:
                 label = f"{label} (für {name})"  # one source, several files of export v1
-            files[label] = summary
+            files[label] = replace(summary, export_file=name)
         own = [finding for source in self._sources.values() for finding in source.findings]
         marked = {(finding.file, finding.line, finding.column) for finding in own}
         marked_lines = {(finding.file, finding.line) for finding in own}
