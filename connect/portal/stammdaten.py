@@ -8,9 +8,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from connect.portal.base import CustomerView, settings_page_context, settings_save
+from connect.portal.base import CustomerView, settings_page_context
 from connect.portal.settings_form import form_data
-from connect.portal.usecases import custom_page, use_case_or_404
+from connect.portal.usecases import UseCaseSettingsView, custom_page, use_case_or_404
 from connect.schedules import schedule_from_post
 from connect.selectors.activations import (
     stammdaten_settings_page,
@@ -23,32 +23,19 @@ from integrations.usecases import UseCase
 
 
 @custom_page(UseCase.STAMMDATEN)
-class StammdatenSettingsView(CustomerView):
+class StammdatenSettingsView(UseCaseSettingsView):
     """Settings of Stammdaten; POST saves and activates (admins). Its own page (tenant
     assignment per WE, ambiguous ids); the fields come from the settings schema."""
 
-    def get(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
-        return self._render(request, use_case_or_404(use_case), errors=[], data=None)
-
     def post(self, request: HttpRequest, slug: str, use_case: str) -> HttpResponse:
+        if "check" not in request.POST:
+            return super().post(request, slug, use_case)
+        # "Prüfen": show assignments and ambiguous ids for these values, save nothing.
         use_case = use_case_or_404(use_case)
-        data, override_errors = form_data(registry.entry(use_case).schema, request.POST)
-        schedule = schedule_from_post(request.POST)
-        if "check" in request.POST:
-            # "Prüfen": show assignments and ambiguous ids for these values, save nothing.
-            return self._render(
-                request, use_case, errors=override_errors, data=data, schedule=schedule
-            )
-        if override_errors:
-            return self._render(
-                request, use_case, errors=override_errors, data=data, status=400, schedule=schedule
-            )
-        errors = settings_save(self, request, use_case=use_case, data=data, schedule=schedule)
-        if errors:
-            return self._render(
-                request, use_case, errors=errors, data=data, status=400, schedule=schedule
-            )
-        return redirect("portal:usecase", slug=self.customer.slug, use_case=use_case)
+        data, errors = form_data(registry.entry(use_case).schema, request.POST)
+        return self._render(
+            request, use_case, errors=errors, data=data, schedule=schedule_from_post(request.POST)
+        )
 
     def _render(
         self,
