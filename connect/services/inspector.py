@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -387,23 +387,20 @@ def record_explain(
         payload = result if isinstance(result, TargetPayload) else None
         skip = result if isinstance(result, Skip) else None
         remedies = dict(REMEDIES)
-    if skip is None and payload is None and history and history[0].action == "skipped":
-        skip = Skip(history[0].reason, history[0].message_text)
     held = set(
         FieldHold.objects.filter(
             customer=customer, entity=entity, natural_key=KEY_SEPARATOR.join(key)
         ).values_list("field", flat=True)
     )
-    return Explanation(
+    return _explanation(
         entity=entity,
-        natural_key=key,
-        erp_key=label,
-        source_name=source[0],
-        source_time=source[1],
-        erp_fields=_fields_of(target) if target is not None else None,
-        external_id=(payload.external_id if payload else (link.external_id if link else "")),
+        key=key,
+        label=label,
+        source=source,
+        target=target,
+        payload=payload,
         skip=skip,
-        remedy=str(remedies.get(skip.reason, "")) if skip else "",
+        remedies=remedies,
         fields=_rows(entity, payload, link, live, held),
         link=link,
         live=live,
@@ -561,6 +558,40 @@ def record_owner(*, customer: Customer, entity: str, erp_key: str) -> tuple[str,
     return None
 
 
+def _explanation(
+    *,
+    entity: str,
+    key: NaturalKey,
+    label: str,
+    source: tuple[str, datetime | None],
+    target: Any,
+    payload: TargetPayload | None,
+    skip: Skip | None,
+    remedies: Mapping[str, Any],
+    history: list[SyncRunItem],
+    link: ExternalLink | None,
+    **rest: Any,
+) -> Explanation:
+    """The explanation of a record; without a rule today, a record the last run skipped shows
+    that run's reason."""
+    if skip is None and payload is None and history and history[0].action == "skipped":
+        skip = Skip(history[0].reason, history[0].message_text)
+    return Explanation(
+        entity=entity,
+        natural_key=key,
+        erp_key=label,
+        source_name=source[0],
+        source_time=source[1],
+        erp_fields=_fields_of(target) if target is not None else None,
+        external_id=(payload.external_id if payload else (link.external_id if link else "")),
+        skip=skip,
+        remedy=str(remedies.get(skip.reason, "")) if skip else "",
+        history=history,
+        link=link,
+        **rest,
+    )
+
+
 def record_explain_declared(
     *,
     customer: Customer,
@@ -626,18 +657,15 @@ def record_explain_declared(
                 skip = mapped if isinstance(mapped, Skip) else None
         if target is not None:
             break
-    if skip is None and payload is None and history and history[0].action == "skipped":
-        skip = Skip(history[0].reason, history[0].message_text)
-    return Explanation(
+    return _explanation(
         entity=entity,
-        natural_key=key,
-        erp_key=label,
-        source_name=source[0],
-        source_time=source[1],
-        erp_fields=_fields_of(target) if target is not None else None,
-        external_id=(payload.external_id if payload else (link.external_id if link else "")),
+        key=key,
+        label=label,
+        source=source,
+        target=target,
+        payload=payload,
         skip=skip,
-        remedy=str(REMEDIES.get(skip.reason, "")) if skip else "",
+        remedies=REMEDIES,
         fields=_rows(entity, payload, link, live, set(), declared=pipeline.mapping),
         link=link,
         live=live,
