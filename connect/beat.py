@@ -18,12 +18,11 @@ from typing import Any
 from django_celery_beat.schedulers import DatabaseScheduler, ModelEntry
 from django_celery_beat.tzcrontab import TzAwareCrontab
 
+from connect import jobs
 from connect.models import UseCaseActivation
 from connect.periodic import schedule_offset
 
 logger = logging.getLogger(__name__)
-
-SCHEDULED_RUN_TASK = "integrations.sync_scheduled"
 
 
 class SpreadCrontab(TzAwareCrontab):
@@ -104,7 +103,7 @@ class SpreadModelEntry(ModelEntry):
     def __init__(self, model: Any, app: Any = None) -> None:
         super().__init__(model, app=app)
         schedule = getattr(self, "schedule", None)
-        if model.task != SCHEDULED_RUN_TASK or not isinstance(schedule, TzAwareCrontab):
+        if model.task != jobs.SYNC_SCHEDULED or not isinstance(schedule, TzAwareCrontab):
             return
         try:
             activation_id = int(json.loads(model.args or "[]")[0])

@@ -11,9 +11,8 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from celery import current_app
 from django.db import transaction
-
-from connect.celery import app
 
 SYNC_RUN = "integrations.sync_run"
 SYNC_REAP_STALE = "integrations.sync_reap_stale"
@@ -38,7 +37,11 @@ def enqueue(name: str, *args: Any) -> None:
 
 
 def send(name: str, *args: Any) -> Any:
-    """Send the job ``name`` now. Every process knows the tasks: Celery's autodiscovery runs
-    only in a worker, so ``ConnectConfig.ready()`` imports ``connect.tasks`` in every process
-    (the portal, a management command) once Django's apps are ready."""
-    return app.tasks[name].delay(*args)
+    """Send the job ``name`` now, through the current Celery app (``connect.celery``, which
+    the package loads first; not imported here, so the app's router can use these names).
+
+    Every process knows the tasks: Celery's autodiscovery runs only in a worker, so
+    ``ConnectConfig.ready()`` imports ``connect.tasks`` in every process (the portal, a
+    management command) once Django's apps are ready.
+    """
+    return current_app.tasks[name].delay(*args)

@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from django.conf import settings
 
+from connect import jobs
+
 
 @dataclass(frozen=True)
 class PeriodicTaskSpec:
@@ -22,16 +24,16 @@ class PeriodicTaskSpec:
 
 PERIODIC_TASKS: list[PeriodicTaskSpec] = [
     # Fail runs whose worker is gone for good (no heartbeat); see connect.services.runner.
-    PeriodicTaskSpec("Hängende Läufe beenden", "integrations.sync_reap_stale", 300),
+    PeriodicTaskSpec("Hängende Läufe beenden", jobs.SYNC_REAP_STALE, 300),
     # Hand runs whose worker died to a new task, well before the reaper fails them.
-    PeriodicTaskSpec("Verwaiste Läufe fortsetzen", "integrations.sync_resume_orphaned", 60),
+    PeriodicTaskSpec("Verwaiste Läufe fortsetzen", jobs.SYNC_RESUME_ORPHANED, 60),
     # Alert when a scheduled run did not start (beat down or queue stuck); connect.services.alerts.
-    PeriodicTaskSpec("Überfällige Läufe melden", "connect.alerts_check_overdue", 300),
+    PeriodicTaskSpec("Überfällige Läufe melden", jobs.ALERTS_CHECK_OVERDUE, 300),
     # Delete old record-log rows and runs in batches; connect.services.retention.
-    PeriodicTaskSpec("Alte Protokolle löschen", "connect.retention_cleanup", 24 * 3600),
+    PeriodicTaskSpec("Alte Protokolle löschen", jobs.RETENTION_CLEANUP, 24 * 3600),
     # Start the weekly reconciliation (Abgleich) of each active Stammdaten activation that is
     # due (RECONCILE_EVERY_DAYS); connect.services.reconciliations.
-    PeriodicTaskSpec("Abgleich starten", "integrations.reconcile_due", 24 * 3600),
+    PeriodicTaskSpec("Abgleich starten", jobs.RECONCILE_DUE, 24 * 3600),
 ]
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from django.conf import settings
 
+from connect import jobs
 from connect.models import SyncRun
 from connect.selectors.erp_exports import erp_export_current
 from connect.selectors.erp_sources import FILE
@@ -41,8 +42,6 @@ from integrations.models import ExternalLink
 from integrations.usecases import UseCase
 
 logger = logging.getLogger(__name__)
-
-SYNC_RUN_TASK = "integrations.sync_run"
 
 
 @dataclass(frozen=True)
@@ -130,7 +129,7 @@ def route_task(
     Every way a run is enqueued goes through here: a request, beat's schedule, the resume of
     an orphaned run and the hand-on of a waiting one. A retry keeps its original queue.
     """
-    if name != SYNC_RUN_TASK:
+    if name != jobs.SYNC_RUN:
         return None
     run_id = (args or [None])[0] if args else (kwargs or {}).get("run_id")
     if run_id is None:

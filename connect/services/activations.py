@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
+from connect import jobs
 from connect.exceptions import ApplicationError
 from connect.models import Customer, UseCaseActivation, User
 from connect.schedules import Schedule, schedule_clean, schedule_of
@@ -89,7 +90,7 @@ def _schedule_task(activation: UseCaseActivation) -> None:
     task, _created = PeriodicTask.objects.update_or_create(
         name=name,
         defaults={
-            "task": "integrations.sync_scheduled",
+            "task": jobs.SYNC_SCHEDULED,
             "crontab": crontab,
             "interval": None,
             "args": json.dumps([activation.pk]),
