@@ -70,12 +70,49 @@ def too_large_message(name: str) -> str:
     }
 
 
+# Workbooks in formats other than .xlsx: Excel's old binary format and its binary workbook,
+# and OpenDocument spreadsheets. Their number formats (the zeros of a key) are not read.
+OTHER_WORKBOOKS = (".xls", ".xlsb", ".ods")
+
+
+def workbook_refusal(name: str, head: bytes) -> str | None:
+    """Why a file named like a workbook cannot be read as one (German, for the customer), from
+    its name and first bytes (an .xlsx is a ZIP archive, ``PK``); None when there is nothing to
+    say."""
+    lowered = name.lower()
+    suffix = PurePath(lowered).suffix
+    if suffix == ".xls":
+        return _(
+            "Die Datei „%(name)s“ ist eine Excel-Arbeitsmappe im alten Format (.xls). Bitte "
+            "speichern Sie sie in Excel als „Excel-Arbeitsmappe (.xlsx)“ und laden Sie diese "
+            "hoch."
+        ) % {"name": name}
+    if suffix in OTHER_WORKBOOKS:
+        return _(
+            "Die Datei „%(name)s“ ist eine Tabelle im Format %(suffix)s, das nicht gelesen "
+            "wird. Bitte speichern Sie sie als „Excel-Arbeitsmappe (.xlsx)“ und laden Sie diese "
+            "hoch."
+        ) % {"name": name, "suffix": suffix}
+    if suffix == ".xlsx" and not head.startswith(b"PK"):
+        return _(
+            "Die Datei „%(name)s“ ist keine gültige Excel-Arbeitsmappe (.xlsx): Sie ist "
+            "beschädigt oder in einem anderen Format gespeichert. Bitte speichern Sie sie in "
+            "Excel erneut als „Excel-Arbeitsmappe (.xlsx)“."
+        ) % {"name": name}
+    return None
+
+
 def upload_check(uploaded_file: File[bytes], *, single: bool = False) -> tuple[str, int]:
     """The upload's file name and size, or ApplicationError before anything is stored.
     ``single``: the customer reads its own layout (an import profile), so one ``.csv`` or
     ``.xlsx`` file is taken as the whole export, without a .zip around it."""
     name = PurePath((uploaded_file.name or "").replace("\\", "/")).name
     lowered = name.lower()
+    if single:
+        refused = workbook_refusal(name, uploaded_file.read(8))
+        uploaded_file.seek(0)
+        if refused:
+            raise ApplicationError(refused)
     single_file = single and lowered.endswith((".csv", ".xlsx"))
     if not lowered.endswith(".zip") and not single_file:
         if single:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from connect.celery import app as celery_app
@@ -305,6 +305,62 @@ def test_a_single_workbook_is_taken_without_a_zip_and_a_csv_needs_a_profile(prof
     assert export.valid, export.report
 
 
+# The first bytes of a workbook in Excel's old binary format (an OLE compound file).
+OLD_EXCEL = bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 504 + b"Objekt-Nr.;Einheit"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "Bestand.xls",
+            OLD_EXCEL,
+            "Die Datei „Bestand.xls“ ist eine Excel-Arbeitsmappe im alten Format (.xls). Bitte "
+            "speichern Sie sie in Excel als „Excel-Arbeitsmappe (.xlsx)“ und laden Sie diese hoch.",
+        ),
+        (
+            "Bestand.xlsx",
+            b"Objekt-Nr.;Einheit\n0001;001\n",
+            "Die Datei „Bestand.xlsx“ ist keine gültige Excel-Arbeitsmappe (.xlsx): Sie ist "
+            "beschädigt oder in einem anderen Format gespeichert. Bitte speichern Sie sie in "
+            "Excel erneut als „Excel-Arbeitsmappe (.xlsx)“.",
+        ),
+    ],
+)
+def test_a_workbook_that_is_no_xlsx_is_refused_with_what_to_do(
+    profile_customer, name, data, message
+):
+    customer, _sandbox = profile_customer
+    call_command("erp_profile", "example", "profil", "personen-vertraege", stdout=StringIO())
+    with pytest.raises(ApplicationError) as refused:
+        erp_export_store(
+            validate=True,
+            customer=customer,
+            actor=None,
+            uploaded_file=SimpleUploadedFile(name, data),
+        )
+    assert refused.value.message == message
+    assert not ErpExport.objects.filter(customer=customer).exists()
+
+
+@pytest.mark.parametrize("name", ["Bestand.xls", "Bestand.xlsx"])
+def test_erp_validate_names_a_workbook_it_cannot_read_and_never_reads_it_as_text(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(OLD_EXCEL if name.endswith(".xls") else b"Objekt-Nr.;Einheit\n0001;001\n")
+    shown = StringIO()
+    with pytest.raises(CommandError, match="Der ERP-Export ist ungültig."):
+        call_command("erp_validate", str(path), "--profile", "personen-vertraege", stdout=shown)
+    assert shown.getvalue().splitlines()[:4] == [
+        "Der ERP-Export ist ungültig: 1 Fehler. Aus ihm wird nichts synchronisiert.",
+        "",
+        "Fehler:",
+        f"- {name}: {name} ist keine Excel-Arbeitsmappe im Format .xlsx (sie ist beschädigt "
+        "oder in einem anderen Format gespeichert, etwa im alten Format .xls). Bitte speichern "
+        "Sie sie in Excel als „Excel-Arbeitsmappe (.xlsx)“.",
+    ]
+    assert "Dateien:" not in shown.getvalue()
+
+
 def test_customer_create_and_erp_validate_read_an_export_path_through_the_profile(db, tmp_path):
     # given: a customer created on the command line for an export in its own layout
     from connect.selectors.erp_exports import erp_profile_active
@@ -347,6 +403,84 @@ def test_the_cli_suggests_columns_for_a_sheet_of_a_workbook(tmp_path):
     suggested = json.loads(out.getvalue())
     assert suggested["einheit_nr"] == "ME-Nr."
     assert suggested["wohnflaeche"] == "Wfl. (m²)"
+
+
+def test_the_cli_drafts_a_whole_profile_that_can_be_saved_and_reads_the_export(db, tmp_path):
+    # given: the person/contract workbook of a customer's ERP, title rows and all
+    sample = tmp_path / "bestand.xlsx"
+    sample.write_bytes(member("personen-vertraege", "bestand.xlsx"))
+    customer = Customer.objects.create(name="Eigen eG", slug="eigen-eg")
+    # when: the command line drafts a profile from it, as "Vorschlagen" does in the portal
+    out, err = StringIO(), StringIO()
+    call_command("erp_profile", "draft", str(sample), stdout=out, stderr=err)
+    drafted = json.loads(out.getvalue())
+    # then: the draft names the sheets and the role filters a person would choose
+    shipped = example_profile("personen-vertraege").to_dict()["entities"]
+    for target in ("mieter.csv", "eigentuemer.csv", "mietvertraege.csv"):
+        assert drafted["entities"][target]["source"] == shipped[target]["source"]
+        assert drafted["entities"][target]["filter"] == shipped[target]["filter"]
+    # and it is saved as it is, and the export validates through it
+    path = tmp_path / "profil.json"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    call_command("erp_profile", "save", customer.slug, str(path), stdout=StringIO())
+    shown = StringIO()
+    call_command("erp_validate", str(sample), "--customer", customer.slug, stdout=shown)
+    assert shown.getvalue().startswith("Der ERP-Export ist gültig (Stammdaten).")
+
+
+def test_the_cli_draft_asks_for_the_mandant_no_column_names_or_takes_the_settings(db, tmp_path):
+    sample = example_sample("csv-je-datei")
+    # given: a single-company export: no column carries a Mandant number
+    out, err = StringIO(), StringIO()
+    call_command("erp_profile", "draft", str(sample), stdout=out, stderr=err)
+    # then: the draft says what a person has to add, and which guesses to check
+    assert err.getvalue().splitlines()[0] == (
+        "Offen: Keine Spalte nennt den Mandanten: Bitte tragen Sie die Mandantennummer einmal "
+        "als festen Wert ein (sie gilt dann für jede Datei)."
+    )
+    assert (
+        "Bitte prüfen: wirtschaftseinheiten.csv, Feld bezeichnung ← „Bezeichnung 1, "
+        "Bezeichnung 2“ (67 % sicher)"
+    ) in err.getvalue().splitlines()
+    assert "mandant_nr" not in json.loads(out.getvalue())["entities"]["einheiten.csv"]["fields"]
+    # and: saved as it is, the profile is refused with the reason
+    customer = Customer.objects.create(name="Eigen eG", slug="eigen-eg")
+    path = tmp_path / "profil.json"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    with pytest.raises(CommandError, match="mandant_nr"):
+        call_command("erp_profile", "save", customer.slug, str(path), stdout=StringIO())
+    # given: the customer's settings name its one Mandant
+    activate_stammdaten(customer, mandanten=["1000"])
+    out = StringIO()
+    call_command(
+        "erp_profile",
+        "draft",
+        str(sample),
+        "--customer",
+        customer.slug,
+        stdout=out,
+        stderr=StringIO(),
+    )
+    path.write_text(out.getvalue(), encoding="utf-8")
+    call_command("erp_profile", "save", customer.slug, str(path), stdout=StringIO())
+    shown = StringIO()
+    call_command("erp_validate", str(sample), "--customer", customer.slug, stdout=shown)
+    assert shown.getvalue().startswith("Der ERP-Export ist gültig (Stammdaten).")
+
+
+def test_the_cli_draft_names_a_file_it_cannot_read(tmp_path):
+    with pytest.raises(CommandError) as missing:
+        call_command("erp_profile", "draft", str(tmp_path / "fehlt.xlsx"))
+    assert str(missing.value) == f"Die Datei {tmp_path / 'fehlt.xlsx'} gibt es nicht."
+    broken = tmp_path / "bericht.xlsx"
+    broken.write_bytes(b"Objekt-Nr.;Einheit\n0001;001\n")
+    with pytest.raises(CommandError) as unreadable:
+        call_command("erp_profile", "draft", str(broken))
+    assert str(unreadable.value) == (
+        "Die Datei „bericht.xlsx“ ist keine gültige Excel-Arbeitsmappe (.xlsx): Sie ist "
+        "beschädigt oder in einem anderen Format gespeichert. Bitte speichern Sie sie in "
+        "Excel erneut als „Excel-Arbeitsmappe (.xlsx)“."
+    )
 
 
 @pytest.mark.django_db

@@ -5,6 +5,11 @@ erp_profile example SLUG NAME           save a shipped example (csv-je-datei, xl
                                         flach-mietvertraege)
 erp_profile off SLUG                    read new exports as ERP export v1 again
 erp_profile show SLUG                   the active profile as JSON
+erp_profile draft SAMPLE [--customer SLUG]
+                                        a whole profile suggested for a sample (.csv, .xlsx
+                                        or .zip) as JSON on stdout, as the portal's
+                                        "Vorschlagen" drafts it; what is open and how sure
+                                        each field is on stderr (save it with `save`)
 erp_profile suggest TARGET SAMPLE       suggested columns for a v1 file (e.g. einheiten.csv)
                                         from a .csv, an .xlsx (its best sheet) or a .zip
 erp_profile preview SLUG EXPORT         the first rows of an export as the product reads them
@@ -12,24 +17,37 @@ erp_profile examples                    rewrite the shipped examples from the de
 """
 
 import json
+import zipfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connect.exceptions import ApplicationError
 from connect.models import Customer
+from connect.selectors.activations import activation_mandanten
 from connect.selectors.erp_exports import erp_profile_active
 from connect.selectors.erp_sources import import_profile
+from connect.services.erp_exports import workbook_refusal
 from connect.services.erp_profiles import erp_profile_deactivate, erp_profile_save
 from integrations.erp.demo import DemoConnector
 from integrations.erp.file import format as fmt
+from integrations.erp.profiles import ProfileError
 from integrations.erp.profiles.examples import (
     EXAMPLE_SEED,
     EXAMPLE_UNITS,
     EXAMPLES_DIR,
     write_examples,
 )
-from integrations.erp.profiles.suggest import preview, suggest_for_sample
+from integrations.erp.profiles.suggest import (
+    Confidence,
+    draft_with_confidence,
+    preview,
+    suggest_for_sample,
+)
+from integrations.erp.profiles.workbook import WorkbookError
+
+# Below this, a suggested field is listed for a person to check (a close spelling is at most 0.7).
+SURE = 0.9
 
 
 class Command(BaseCommand):
@@ -47,6 +65,14 @@ class Command(BaseCommand):
         off.add_argument("slug")
         show = sub.add_parser("show")
         show.add_argument("slug")
+        draft = sub.add_parser("draft")
+        draft.add_argument("sample")
+        draft.add_argument(
+            "--customer",
+            metavar="SLUG",
+            help="use the Mandant number of this customer's settings, as the portal does",
+        )
+        draft.add_argument("--name", default="Vorschlag", help="the profile's name")
         suggest = sub.add_parser("suggest")
         suggest.add_argument("target", choices=[spec.name for spec in fmt.FILES])
         suggest.add_argument("sample")
@@ -62,11 +88,39 @@ class Command(BaseCommand):
             raise CommandError(f"Kein Kunde mit dem Kürzel „{slug}“.")
         return customer
 
+    def draft(self, options: dict) -> None:
+        sample = Path(options["sample"])
+        if not sample.is_file():
+            raise CommandError(f"Die Datei {sample} gibt es nicht.")
+        with sample.open("rb") as handle:
+            refused = workbook_refusal(sample.name, handle.read(8))
+        if refused:
+            raise CommandError(refused)
+        known: list[str] = []
+        if options["customer"]:
+            known = activation_mandanten(customer=self.customer(options["customer"]))
+        try:
+            drafted, missing, confidence = draft_with_confidence(
+                sample, name=options["name"], known_mandanten=known
+            )
+        except (ProfileError, WorkbookError, ValueError, zipfile.BadZipFile) as exc:
+            raise CommandError(
+                f"Die Datei „{sample.name}“ kann nicht als ERP-Export gelesen werden: {exc}"
+            ) from exc
+        self.stdout.write(json.dumps(drafted, ensure_ascii=False, indent=2))
+        for line in missing:
+            self.stderr.write(f"Offen: {line}")
+        for line in unsure_fields(drafted, confidence):
+            self.stderr.write(f"Bitte prüfen: {line}")
+
     def handle(self, *args, **options):
         action = options["action"]
         if action == "examples":
             for path in write_examples(DemoConnector(units=EXAMPLE_UNITS, seed=EXAMPLE_SEED)):
                 self.stdout.write(str(path))
+            return
+        if action == "draft":
+            self.draft(options)
             return
         if action == "suggest":
             self.stdout.write(
@@ -106,3 +160,18 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(shown, ensure_ascii=False, indent=2))
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
+
+
+def unsure_fields(drafted: dict, confidence: Confidence) -> list[str]:
+    """ "mieter.csv, Feld email ← „Mail“ (70 % sicher)" for each suggested field a person should
+    check, in the order of the draft."""
+    lines = []
+    for target, entity in (drafted.get("entities") or {}).items():
+        for field_name, rule in (entity.get("fields") or {}).items():
+            surety = confidence.get(target, {}).get(field_name)
+            if surety is None or surety >= SURE:
+                continue
+            source = rule.get("column") or ", ".join(rule.get("join") or []) or rule.get("constant")
+            sure = f"{round(100 * surety)} % sicher"
+            lines.append(f"{target}, Feld {field_name} ← „{source}“ ({sure})")
+    return lines

@@ -13,6 +13,10 @@ from typing import BinaryIO, Protocol, cast
 from integrations.erp.file.format import MANDANTEN, is_safe_path
 
 
+# Names of spreadsheet files: only an .xlsx that is one is read, never as text.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+
 class ContainerError(Exception):
     """The export cannot be opened at all; the message is German, for people."""
 
@@ -45,6 +49,12 @@ def open_container(path: Path) -> ExportContainer:
     if not path.exists():
         raise ContainerError(f"Den ERP-Export {path} gibt es nicht.")
     if not zipfile.is_zipfile(path):
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            raise ContainerError(
+                f"{path.name} ist keine Excel-Arbeitsmappe im Format .xlsx (sie ist beschädigt "
+                "oder in einem anderen Format gespeichert, etwa im alten Format .xls). Bitte "
+                "speichern Sie sie in Excel als „Excel-Arbeitsmappe (.xlsx)“."
+            )
         raise ContainerError(
             f"{path.name} ist weder ein Verzeichnis noch ein ZIP-Archiv; "
             "ein ERP-Export ist eines von beiden."
@@ -63,6 +73,8 @@ def single_file_kind(path: Path) -> str | None:
                 return "xlsx" if "xl/workbook.xml" in archive.namelist() else None
         except (zipfile.BadZipFile, OSError):
             return None
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        return None  # named a workbook but none that is read: never taken as text
     with path.open("rb") as handle:
         start = handle.read(4096)
     if path.suffix.lower() in (".csv", ".txt") or (start and b"\x00" not in start[:1024]):

@@ -101,12 +101,13 @@ class ValidationReport:
         """The report as people read it, in German, one finding per line."""
         labels = {"stammdaten": "Stammdaten", "dokumente": "Dokumente"}
         scope = ", ".join(labels.get(use_case, use_case) for use_case in self.use_cases)
+        scope = f" ({scope})" if scope else ""
         if self.valid:
-            lines = [f"Der ERP-Export ist gültig ({scope})."]
+            lines = [f"Der ERP-Export ist gültig{scope}."]
         else:
             count = sum(summary.errors for summary in self.files.values()) or len(self.errors)
             lines = [
-                f"Der ERP-Export ist ungültig ({scope}): {_german_number(count)} Fehler. "
+                f"Der ERP-Export ist ungültig{scope}: {_german_number(count)} Fehler. "
                 "Aus ihm wird nichts synchronisiert."
             ]
         if self.errors:
@@ -118,7 +119,8 @@ class ValidationReport:
             lines.append(
                 f"- {name}: {_german_number(count)} weitere Befunde, nicht einzeln aufgeführt."
             )
-        lines += ["", "Dateien:"]
+        if self.files:
+            lines += ["", "Dateien:"]
         for name, summary in self.files.items():
             if not summary.present:
                 lines.append(f"- {name}: fehlt")
