@@ -2,7 +2,8 @@
 
 erp_profile save SLUG PROFILE.json      save a new version (becomes active)
 erp_profile example SLUG NAME           save a shipped example (csv-je-datei, xlsx-blaetter,
-                                        flach-mietvertraege)
+                                        flach-mietvertraege, personen-vertraege,
+                                        flach-vertragsbericht)
 erp_profile off SLUG                    read new exports as ERP export v1 again
 erp_profile show SLUG                   the active profile as JSON
 erp_profile draft SAMPLE [--customer SLUG]
