@@ -348,7 +348,7 @@ def test_erp_validate_names_a_workbook_it_cannot_read_and_never_reads_it_as_text
     path = tmp_path / name
     path.write_bytes(OLD_EXCEL if name.endswith(".xls") else b"Objekt-Nr.;Einheit\n0001;001\n")
     shown = StringIO()
-    with pytest.raises(CommandError, match="Der ERP-Export ist ungültig."):
+    with pytest.raises(CommandError, match=r"Der ERP-Export ist ungültig\."):
         call_command("erp_validate", str(path), "--profile", "personen-vertraege", stdout=shown)
     assert shown.getvalue().splitlines()[:4] == [
         "Der ERP-Export ist ungültig: 1 Fehler. Aus ihm wird nichts synchronisiert.",

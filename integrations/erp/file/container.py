@@ -12,7 +12,6 @@ from typing import BinaryIO, Protocol, cast
 
 from integrations.erp.file.format import MANDANTEN, is_safe_path
 
-
 # Names of spreadsheet files: only an .xlsx that is one is read, never as text.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
