@@ -69,12 +69,14 @@ def test_an_admin_maps_a_sample_and_saves_the_profile(
     page.fill("#id_mapping_name", "Unser ERP")
     page.click("#mapping-form button[value=map_save]")
     error = page.locator("#error-einheiten-mandant_nr")
-    assert error.inner_text() == "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert."
+    assert error.inner_text() == (
+        "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert, oder tragen Sie oben "
+        "die Mandantennummer für alle Dateien ein."
+    )
     screenshot("pflichtfelder")
-    # when: the admin completes it (Mandant 1000 as a fixed value, the WE's name from two
-    # columns) and asks for the preview
-    for key in ENTITIES:
-        page.fill(f"#id_const-{key}-mandant_nr", "1000")
+    # when: the admin completes it (Mandant 1000 typed once, for every file; the WE's name
+    # from two columns) and asks for the preview
+    page.get_by_label("Mandantennummer für alle Dateien").fill("1000")
     page.select_option("#id_col-wirtschaftseinheiten-bezeichnung", "Bezeichnung 1")
     page.select_option("#id_join-wirtschaftseinheiten-bezeichnung", "Bezeichnung 2")
     page.get_by_role("button", name="Vorschau aktualisieren").click()
@@ -122,8 +124,7 @@ def test_an_admin_filters_rows_and_sets_header_split_and_code_table(
     read_queued_samples()
     page.get_by_role("group", name="einheiten.csv", exact=True).wait_for()
     page.fill("#id_mapping_name", "Ohne die Einheiten 6 und 7")
-    for key in ENTITIES:
-        page.fill(f"#id_const-{key}-mandant_nr", "1000")
+    page.get_by_label("Mandantennummer für alle Dateien").fill("1000")
     page.select_option("#id_col-wirtschaftseinheiten-bezeichnung", "Bezeichnung 1")
     units = page.get_by_role("group", name="einheiten.csv", exact=True)
     row_filter = units.get_by_role(
@@ -146,7 +147,7 @@ def test_an_admin_filters_rows_and_sets_header_split_and_code_table(
     assert (
         row_filter.get_by_label("Bedingung 1: Wert").input_value() == "001, 002, 003, 004, 005, 901"
     )
-    assert page.locator("#id_const-einheiten-mandant_nr").input_value() == "1000"
+    assert page.get_by_label("Mandantennummer für alle Dateien").input_value() == "1000"
     # when: the second condition is removed again
     row_filter.get_by_role("button", name="Bedingung 2 entfernen").click()
     # then: the third became the second, the first is unchanged

@@ -137,6 +137,15 @@ def test_required_fields_are_enforced_with_a_german_message(admin_client, tenanc
     assert "Die Zuordnung ist unvollständig; bitte prüfen Sie die markierten Felder." in page
     error = re.search(r'id="error-einheiten-mandant_nr">([^<]*)<', page)
     assert error is not None
+    assert error.group(1) == (
+        "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert, oder tragen Sie oben "
+        "die Mandantennummer für alle Dateien ein."
+    )
+    # and: any other required field without a column says just that
+    values = {**state.values, "col-wirtschaftseinheiten-we_nr": "", "action": "map_save"}
+    page = admin_client.post(URL, values).content.decode()
+    error = re.search(r'id="error-wirtschaftseinheiten-we_nr">([^<]*)<', page)
+    assert error is not None
     assert error.group(1) == "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert."
     assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
     # and: a column the chosen source does not have is named
@@ -146,20 +155,10 @@ def test_required_fields_are_enforced_with_a_german_message(admin_client, tenanc
 
 
 def completed(values: dict[str, str]) -> dict[str, str]:
-    """The CSV sample's mapping completed as an admin would: Mandant 1000 as a fixed value, the
-    WE's name joined from two columns."""
+    """The CSV sample's mapping completed as an admin would: Mandant 1000 typed once, for every
+    file, the WE's name joined from two columns."""
     done = dict(values)
-    for key in (
-        "mandanten",
-        "wirtschaftseinheiten",
-        "gebaeude",
-        "einheiten",
-        "mieter",
-        "eigentuemer",
-        "mietvertraege",
-        "eigentuemervertraege",
-    ):
-        done[f"const-{key}-mandant_nr"] = "1000"
+    done["mandant"] = "1000"
     done["col-wirtschaftseinheiten-bezeichnung"] = "Bezeichnung 1"
     done["join-wirtschaftseinheiten-bezeichnung"] = "Bezeichnung 2"
     return done
@@ -499,8 +498,10 @@ def test_the_mandant_number_of_the_settings_is_proposed_where_no_column_names_it
     )
     page = response.content.decode()
     state = shown(page)
-    # then: 1000 is the fixed value of every file, and the page says where it comes from
-    assert {state.values[f"const-{key}-mandant_nr"] for key in FILE_KEYS} == {"1000"}
+    # then: 1000 is the Mandant number of every file, shown once, and the page says where it
+    # comes from
+    assert state.values["mandant"] == "1000"
+    assert {state.values[f"const-{key}-mandant_nr"] for key in FILE_KEYS} == {""}
     assert "Vorgeschlagen ist Ihre Mandantennummer „1000“ aus den Einstellungen" in page
     # when: saved as suggested
     entities = saved_entities(admin_client, tenancy, state.values)
@@ -512,3 +513,43 @@ FILE_KEYS = (
     *("mandanten", "wirtschaftseinheiten", "gebaeude", "einheiten"),
     *("mieter", "eigentuemer", "mietvertraege", "eigentuemervertraege"),
 )
+
+
+@pytest.mark.django_db
+def test_the_mandant_number_is_typed_once_and_a_files_own_value_or_column_wins(
+    admin_client, tenancy
+):
+    # given: a sample whose files name no Mandant, and no number in the settings
+    state = suggest(admin_client, "csv-je-datei")
+    assert state.values["mandant"] == ""
+    assert "id_mandant" in state.labels
+    # when: the admin types the number once (and gives one file a value of its own)
+    values = {
+        **completed(state.values),
+        "const-eigentuemer-mandant_nr": "2000",
+        "mapping_name": "Ein Mandant",
+    }
+    response = admin_client.post(URL, {**values, "action": "map_save"})
+    assert response.status_code == 302, response.content.decode()
+    # then: every other file has the typed number; the file's own value stays
+    entities = ErpImportProfile.objects.get(customer=tenancy.a).definition["entities"]
+    assert {name: entity["fields"]["mandant_nr"] for name, entity in entities.items()} == {
+        **{f"{key}.csv": {"constant": "1000"} for key in FILE_KEYS},
+        "eigentuemer.csv": {"constant": "2000"},
+    }
+
+
+@pytest.mark.django_db
+def test_a_mandant_column_is_not_overwritten_by_the_number_for_all_files(admin_client, tenancy):
+    # given: a workbook whose sheets name the Mandant in a column
+    state = suggest(admin_client, "xlsx-blaetter")
+    column = state.values["col-einheiten-mandant_nr"]
+    assert column
+    assert state.values["mandant"] == ""
+    # when: a number for all files is typed anyway
+    values = {**state.values, "mandant": "9999", "mapping_name": "Blätter"}
+    response = admin_client.post(URL, {**values, "action": "map_save"})
+    assert response.status_code == 302, response.content.decode()
+    # then: the column is kept; the number fills no file
+    entities = ErpImportProfile.objects.get(customer=tenancy.a).definition["entities"]
+    assert entities == example_profile("xlsx-blaetter").to_dict()["entities"]

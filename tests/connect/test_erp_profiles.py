@@ -442,6 +442,9 @@ def test_the_cli_draft_asks_for_the_mandant_no_column_names_or_takes_the_setting
         "Bitte prüfen: wirtschaftseinheiten.csv, Feld bezeichnung ← „Bezeichnung 1, "
         "Bezeichnung 2“ (67 % sicher)"
     ) in err.getvalue().splitlines()
+    assert err.getvalue().splitlines()[1] == (
+        "       (mit --mandant NR wird sie in jede Datei eingetragen)"
+    )
     assert "mandant_nr" not in json.loads(out.getvalue())["entities"]["einheiten.csv"]["fields"]
     # and: saved as it is, the profile is refused with the reason
     customer = Customer.objects.create(name="Eigen eG", slug="eigen-eg")
@@ -503,3 +506,27 @@ def test_a_profile_feeding_tenants_and_owners_from_one_list_without_a_filter_is_
         "dieselben Personen aus „Personen“: Ohne einen Zeilenfilter, der beide trennt"
     ) in response.content.decode()
     assert not ErpImportProfile.objects.filter(customer=tenancy.a).exists()
+
+
+def test_the_cli_draft_takes_the_mandant_number_once_for_every_file(tmp_path):
+    sample = example_sample("csv-je-datei")
+    out, err = StringIO(), StringIO()
+    call_command("erp_profile", "draft", str(sample), "--mandant", "1000", stdout=out, stderr=err)
+    # then: nothing about the Mandant is open, and the draft is the shipped example's profile
+    assert not [line for line in err.getvalue().splitlines() if line.startswith("Offen:")]
+    drafted = json.loads(out.getvalue())
+    assert drafted["entities"] == example_profile("csv-je-datei").to_dict()["entities"]
+    # given: a workbook that names the Mandant in a column
+    out = StringIO()
+    call_command(
+        "erp_profile",
+        "draft",
+        str(example_sample("xlsx-blaetter")),
+        "--mandant",
+        "9999",
+        stdout=out,
+        stderr=StringIO(),
+    )
+    # then: the column is kept, the number fills nothing
+    drafted = json.loads(out.getvalue())
+    assert drafted["entities"] == example_profile("xlsx-blaetter").to_dict()["entities"]

@@ -6,7 +6,7 @@ erp_profile example SLUG NAME           save a shipped example (csv-je-datei, xl
                                         flach-vertragsbericht)
 erp_profile off SLUG                    read new exports as ERP export v1 again
 erp_profile show SLUG                   the active profile as JSON
-erp_profile draft SAMPLE [--customer SLUG]
+erp_profile draft SAMPLE [--customer SLUG | --mandant NR]
                                         a whole profile suggested for a sample (.csv, .xlsx
                                         or .zip) as JSON on stdout, as the portal's
                                         "Vorschlagen" drafts it; what is open and how sure
@@ -40,10 +40,12 @@ from integrations.erp.profiles.examples import (
     write_examples,
 )
 from integrations.erp.profiles.suggest import (
+    NO_MANDANT,
     Confidence,
     draft_with_confidence,
     preview,
     suggest_for_sample,
+    with_mandant,
 )
 from integrations.erp.profiles.workbook import WorkbookError
 
@@ -72,6 +74,11 @@ class Command(BaseCommand):
             "--customer",
             metavar="SLUG",
             help="use the Mandant number of this customer's settings, as the portal does",
+        )
+        draft.add_argument(
+            "--mandant",
+            default="",
+            help="the Mandant number of every file no column names it in (asked once)",
         )
         draft.add_argument("--name", default="Vorschlag", help="the profile's name")
         suggest = sub.add_parser("suggest")
@@ -108,9 +115,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Die Datei „{sample.name}“ kann nicht als ERP-Export gelesen werden: {exc}"
             ) from exc
+        given = str(options["mandant"]).strip()
+        if given:
+            filled = with_mandant(drafted, given)
+            missing = [line for line in missing if not (filled and line.startswith(NO_MANDANT))]
         self.stdout.write(json.dumps(drafted, ensure_ascii=False, indent=2))
         for line in missing:
             self.stderr.write(f"Offen: {line}")
+            if line.startswith(NO_MANDANT) and not given:
+                self.stderr.write("       (mit --mandant NR wird sie in jede Datei eingetragen)")
         for line in unsure_fields(drafted, confidence):
             self.stderr.write(f"Bitte prüfen: {line}")
 

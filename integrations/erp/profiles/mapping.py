@@ -1,14 +1,15 @@
 """The mapping screen's model: a profile as a form of selects (pure: no models, no requests).
 
 Per file of export v1 (Stammdaten) the form holds the source (a file or sheet of the sample, or
-none: the file is declared empty), the header row (a line number, or found automatically), a
-row filter (any number of conditions, added and removed on the page), and per field a column of
-that source, an optional second column joined to it, a constant, a transform, a split into
-parts and a code table (one "Code = Wert" per line). For the whole profile it holds the
-encoding and delimiter of CSV files. A suggestion shows its confidence per field. ``blocks``
-turns a profile draft and the sample's columns into what the page shows;
-``profile_from_form`` turns the posted form back into a profile definition, with a German
-message per field that is wrong.
+none: the file is declared empty), the header row (a line number, or found automatically), a row
+filter (any number of conditions, added and removed on the page), and per field a column of that
+source, an optional second column joined to it, a constant, a transform, a split into parts and
+a code table (one "Code = Wert" per line). For the whole profile it holds the encoding and
+delimiter of CSV files and the Mandant number for every file no column names it in (an export of
+one company rarely carries its own number: it is asked once, not per file). A suggestion shows
+its confidence per field. ``blocks`` turns a profile draft and the sample's columns into what
+the page shows; ``profile_from_form`` turns the posted form back into a profile definition, with
+a German message per field that is wrong.
 """
 
 from __future__ import annotations
@@ -55,12 +56,18 @@ FILTER_LABELS: dict[str, Any] = {
 }
 
 
+MANDANT_FIELD = "mandant_nr"
+MANDANT_MAX = 40
+
+
 @dataclass
 class FormSettings:
-    """What the mapping form sets for the whole profile: encoding and delimiter of CSV files."""
+    """What the mapping form sets for the whole profile: encoding and delimiter of CSV files,
+    and the Mandant number of every file whose ``mandant_nr`` has neither column nor value."""
 
     encoding: str = "auto"
     delimiter: str = ""
+    mandant: str = ""
     encodings: list[tuple[str, str]] = field(default_factory=list)
     delimiters: list[tuple[str, str]] = field(default_factory=list)
 
@@ -69,19 +76,34 @@ class FormSettings:
         self.delimiters = [(value, str(DELIMITER_LABELS[value])) for value in ("", *DELIMITERS)]
 
 
+def shared_mandant(definition: Mapping[str, Any]) -> str:
+    """The Mandant number every mapped file of a definition sets as the same fixed value, or
+    "" (a column names it somewhere, or the files differ)."""
+    entities: Mapping[str, Any] = definition.get("entities") or {}
+    values = {
+        str(((entity.get("fields") or {}).get(MANDANT_FIELD) or {}).get("constant") or "")
+        for entity in entities.values()
+        if isinstance(entity, Mapping) and not entity.get("empty") and entity.get("source")
+    }
+    return values.pop() if len(values) == 1 else ""
+
+
 def settings_from_definition(definition: Mapping[str, Any]) -> FormSettings:
     encoding = str(definition.get("encoding") or "auto")
     delimiter = str(definition.get("delimiter") or "")
     return FormSettings(
         encoding=encoding if encoding in ENCODINGS else "auto",
         delimiter=delimiter if delimiter in DELIMITERS else "",
+        mandant=shared_mandant(definition),
     )
 
 
 def settings_from_form(data: Mapping[str, str]) -> FormSettings:
-    return settings_from_definition(
+    form = settings_from_definition(
         {"encoding": data.get("encoding", ""), "delimiter": data.get("delimiter", "")}
     )
+    form.mandant = data.get("mandant", "").strip()[:MANDANT_MAX]
+    return form
 
 
 def form_key(file_name: str) -> str:
@@ -207,6 +229,7 @@ def blocks_from_definition(
     """The form's initial state from a profile definition (a draft or a saved profile), with
     the suggestion's confidence per field where it is a draft."""
     entities: Mapping[str, Any] = definition.get("entities") or {}
+    shared = shared_mandant(definition)  # shown once, above the files
     blocks: list[EntityBlock] = []
     for file_name in STAMMDATEN_FILES:
         spec = fmt.FILES_BY_NAME[file_name]
@@ -219,6 +242,8 @@ def blocks_from_definition(
         rows: list[FieldRow] = []
         for column in spec.columns:
             rule = rules.get(column.name) or {}
+            if shared and column.name == MANDANT_FIELD and rule.get("constant") == shared:
+                rule = {}
             join = list(rule.get("join") or [])
             for pattern, numbered in patterns.items():
                 if len(join) > 2 and join == numbered[: len(join)]:
@@ -379,7 +404,9 @@ def profile_from_blocks(
 ) -> tuple[dict[str, Any], bool]:
     """The profile definition of the form, and whether it is complete. Sets a German message
     on every field (and file) that is wrong: a required field without a column or constant, a
-    column the chosen source does not have, a transform the field does not take."""
+    column the chosen source does not have, a transform the field does not take. The form's
+    one Mandant number fills every file's ``mandant_nr`` that has neither column nor value."""
+    shared = settings.mandant if settings else ""
     entities: dict[str, Any] = {}
     complete = True
     for block in blocks:
@@ -411,8 +438,18 @@ def profile_from_blocks(
                 row.error = _("Bitte wählen Sie zuerst die erste Spalte.")
             if row.join in block.patterns or (row.join and row.column in block.patterns):
                 row.error = _("Spaltengruppen ({n}) lassen sich nicht mit einer Spalte verbinden.")
-            if row.required and not (row.column or row.constant):
-                row.error = _("Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert.")
+            constant = row.constant
+            if row.name == MANDANT_FIELD and not (row.column or row.join or constant):
+                constant = shared
+            if row.required and not (row.column or constant):
+                row.error = (
+                    _(
+                        "Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert, oder "
+                        "tragen Sie oben die Mandantennummer für alle Dateien ein."
+                    )
+                    if row.name == MANDANT_FIELD
+                    else _("Pflichtfeld: Bitte wählen Sie eine Spalte oder einen festen Wert.")
+                )
             split, codes = _split_rule(row), _code_table(row)
             if (split or codes) and row.constant and not row.error:
                 row.error = _(
@@ -422,8 +459,8 @@ def profile_from_blocks(
                 complete = False
                 continue
             rule: dict[str, Any] = {}
-            if row.constant:
-                rule["constant"] = row.constant
+            if constant:
+                rule["constant"] = constant
             elif row.join:
                 rule["join"] = [row.column, row.join]
                 rule["separator"] = "," if row.name == "person_nrs" else " "

@@ -821,20 +821,39 @@ def draft_with_confidence(
                     surety.setdefault(target, {})["mandant_nr"] = 0.9
             missing.insert(
                 0,
-                f"Keine Spalte nennt den Mandanten: Vorgeschlagen ist Ihre Mandantennummer "
+                f"{NO_MANDANT}: Vorgeschlagen ist Ihre Mandantennummer "
                 f"„{numbers[0]}“ aus den Einstellungen, als fester Wert in jeder Datei. Bitte "
                 "prüfen Sie sie.",
             )
         else:
             missing.insert(
                 0,
-                "Keine Spalte nennt den Mandanten: Bitte tragen Sie die Mandantennummer einmal "
-                "als festen Wert ein (sie gilt dann für jede Datei).",
+                f"{NO_MANDANT}: Bitte tragen Sie die Mandantennummer einmal als festen Wert "
+                "ein (sie gilt dann für jede Datei).",
             )
     draft: dict[str, object] = {"name": name, "format": kind, "entities": entities}
     if workbook:
         draft["workbook"] = workbook
     return draft, missing, {k: v for k, v in surety.items() if k in entities}
+
+
+# How the draft's open point about the Mandant begins (the number no column of the export holds).
+NO_MANDANT = "Keine Spalte nennt den Mandanten"
+
+
+def with_mandant(draft: dict[str, object], number: str) -> bool:
+    """Fill ``number`` as the fixed Mandant of every mapped file of ``draft`` whose
+    ``mandant_nr`` is not mapped; returns whether a file was filled."""
+    filled = False
+    entities = draft.get("entities")
+    for entity in entities.values() if isinstance(entities, dict) else ():
+        if not isinstance(entity, dict) or entity.get("empty") or not entity.get("source"):
+            continue
+        fields = entity.setdefault("fields", {})
+        if "mandant_nr" not in fields:
+            entity["fields"] = {"mandant_nr": {"constant": number}} | dict(fields)
+            filled = True
+    return filled
 
 
 def _drop_unseparated(entities: dict[str, object], missing: list[str]) -> None:
