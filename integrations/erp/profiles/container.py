@@ -121,18 +121,22 @@ class _StrictText:
         self._done = False
 
     def _decode(self, chunk: bytes, final: bool) -> str:
-
+        """The text of ``chunk``. The decoder may hold the first bytes of a character from the
+        chunk before (a UTF-8 lead byte at the end of a chunk, which in Windows-1252 is a
+        whole "ß"): an error's offsets count from those held bytes (``exc.object``), and what
+        was plain ASCII is judged by the text decoded, not by the bytes read."""
         try:
             text = self._decoder.decode(chunk, final)
         except UnicodeDecodeError as exc:
-            if self._auto and self._ascii_so_far and chunk[: exc.start].isascii():
+            data = bytes(exc.object)  # the held bytes, then the chunk
+            if self._auto and self._ascii_so_far and data[: exc.start].isascii():
                 self.encoding_used = "cp1252"
                 self._decoder = codecs.getincrementaldecoder("cp1252")(errors="strict")
                 self._auto = False
-                return self._decode(chunk, final)
-            shown = chunk[exc.start : exc.start + 1].hex().upper()
-            line = self._line_breaks + chunk[: exc.start].count(b"\n") + 1
-            good = bytes(exc.object[: exc.start])
+                return self._decode(data, final)
+            shown = data[exc.start : exc.start + 1].hex().upper()
+            line = self._line_breaks + data[: exc.start].count(b"\n") + 1
+            good = data[: exc.start]
             codec = "utf-8" if self.encoding_used.startswith("utf-8") else self.encoding_used
             prefix = good.decode(codec, errors="strict").lstrip("\ufeff")
             name = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}.get(
@@ -153,7 +157,7 @@ class _StrictText:
                 line,
                 prefix,
             ) from exc
-        if self._ascii_so_far and not chunk.isascii():
+        if self._ascii_so_far and not text.isascii():
             self._ascii_so_far = False
         self._line_breaks += chunk.count(b"\n")
         return text

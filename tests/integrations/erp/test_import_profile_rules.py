@@ -179,6 +179,39 @@ def test_a_windows_1252_file_whose_first_umlaut_is_after_64_kb_reads_right(tmp_p
     assert (tenants[-1].vorname, tenants[-1].nachname) == ("Jürgen", "Weiß")
 
 
+def tenants_at(offset: int, last_name: str, encoding: str) -> bytes:
+    """A tenant list, plain ASCII up to byte ``offset``, where the last tenant's last name
+    begins (its first name is padded to put it there)."""
+    header = ";".join(PERSON_COLUMNS).encode("ascii") + b"\r\n"
+    rows = [header]
+    number = 40000
+    while sum(map(len, rows)) < offset - 200:
+        rows.append(f"1000;{number};Herr;;Max;Mustermann;;;;;;;;\r\n".encode("ascii"))
+        number += 1
+    start = f"1000;{number};Herr;;Anton".encode("ascii")
+    padding = offset - sum(map(len, rows)) - len(start) - 1  # the ";" before the last name
+    rows.append(start + b"o" * padding + b";")
+    return b"".join(rows) + last_name.encode(encoding) + b";;;;;;;;\r\n"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8"])
+@pytest.mark.parametrize("shift", [-1, 0, 1])
+def test_an_umlaut_at_the_edge_of_a_64_kb_chunk_reads_right(tmp_path, encoding, shift):
+    # given: plain ASCII, then "Weiß" whose "ß" is the last byte of the first 64 KB, the first
+    # of the next or just before (in UTF-8 its two bytes may straddle the edge)
+    directory = make_export(tmp_path / "eigen")
+    data = tenants_at(64 * 1024 - 3 + shift, "Weiß", encoding)
+    assert data.find("ß".encode(encoding)) == 64 * 1024 + shift
+    (directory / "personen.csv").write_bytes(data)
+    profile = tenants_profile(directory)
+    # then: valid, and the name reads as written
+    report = validate_export(directory, profile=profile)
+    assert report.valid, report.render_de()
+    tenants = [r for r in records(directory, profile) if isinstance(r, Person)]
+    assert tenants[-1].nachname == "Weiß"
+    assert tenants[-1].vorname.startswith("Anton")
+
+
 def test_a_byte_the_encoding_cannot_decode_is_reported_never_replaced(tmp_path):
     directory = make_export(tmp_path / "eigen")
     rows = many_tenants("Müller", count=3)
