@@ -61,6 +61,7 @@ from integrations.erp.profiles.profile import (
     EntityMapping,
     FieldRule,
     ImportProfile,
+    unique_headers,
 )
 from integrations.erp.profiles.workbook import RowFilter, Workbook, WorkbookError
 
@@ -463,7 +464,7 @@ class ProfileContainer:
                 break
         if not seen:
             return None, []
-        scores = [len(wanted & {value.strip() for value in item[2]}) for item in seen]
+        scores = [len(wanted & set(unique_headers(item[2]))) for item in seen]
         best = max(range(len(seen)), key=lambda position: (scores[position], -position))
         chosen = best if scores[best] else 0
         return seen[chosen], seen[chosen + 1 :]
@@ -479,7 +480,7 @@ class ProfileContainer:
         found, past = self._header(mapping, rows)
         if found is None:
             return  # an empty source: the v1 check reports an empty file
-        header = [value.strip() for value in found[2]]
+        header = unique_headers(found[2])
         source.header_line = found[0]
         index = {name: position for position, name in enumerate(header) if name}
         names, groups = self._columns(spec, mapping, index, source)

@@ -319,6 +319,29 @@ class FieldRule:
         return text, None
 
 
+def unique_headers(cells: list[str]) -> list[str]:
+    """A header's column names, stripped; a name the header repeats is numbered from its second
+    occurrence on ("Straße", …, "Straße (2)"), so that each column is chosen by a name of its
+    own (a flat report names the tenant's street and the building's alike). A number never
+    takes a name the header has itself."""
+    names = [cell.strip() for cell in cells]
+    taken = set(names)
+    counts: dict[str, int] = {}
+    unique: list[str] = []
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+        if not name or counts[name] == 1:
+            unique.append(name)
+            continue
+        numbered = f"{name} ({counts[name]})"
+        while numbered in taken:
+            counts[name] += 1
+            numbered = f"{name} ({counts[name]})"
+        taken.add(numbered)
+        unique.append(numbered)
+    return unique
+
+
 def _casefolded(codes: dict[str, str]) -> dict[str, str]:
     return {code.casefold(): value for code, value in codes.items()}
 

@@ -20,7 +20,7 @@ from integrations.erp.file.container import single_file_kind
 from integrations.erp.file.limits import ExportLimits
 from integrations.erp.file.table import Row, Table
 from integrations.erp.profiles.container import open_export
-from integrations.erp.profiles.profile import ImportProfile
+from integrations.erp.profiles.profile import ImportProfile, unique_headers
 from integrations.erp.profiles.workbook import Workbook
 
 # v1 field -> names an ERP report may give its column (compared without case, spaces, dots).
@@ -487,7 +487,7 @@ def _find_header(rows: list[list[str]]) -> tuple[int, list[str]]:
         if known and score > best[0]:
             best = (score, position)
     chosen = best[1] if best[1] >= 0 else max(first, 0)
-    header = [value.strip() for value in rows[chosen]] if rows else []
+    header = unique_headers(rows[chosen]) if rows else []
     return chosen + 1, header
 
 

@@ -14,6 +14,8 @@ import pytest
 from integrations.erp.file.reader import FileConnector
 from integrations.erp.file.validator import validate_export
 from integrations.erp.profiles import ImportProfile, ProfileError
+from integrations.erp.profiles.profile import unique_headers
+from integrations.erp.profiles.suggest import csv_headers
 from integrations.erp.records import Anrede, Person
 from integrations.usecases import UseCase
 from tests.integrations.erp.exports import VALID, make_export
@@ -518,3 +520,35 @@ def test_the_delimiter_is_detected_below_title_rows(tmp_path):
     definition["entities"]["mieter.csv"] = same_columns("personen.csv", PERSON_COLUMNS)
     profile = ImportProfile.from_dict(definition)
     assert records(directory, profile) == records(v1, tenants_profile(v1))
+
+
+# --- 6. a header that names a column twice ----------------------------------------------------
+
+
+def test_a_header_naming_a_column_twice_reads_each_by_its_own_name(tmp_path):
+    # given: a tenant list whose header says "strasse" twice: the tenant's own street, and at
+    # the end the street of the building (as flat ERP reports do)
+    v1 = make_export(tmp_path / "v1")
+    write_csv(v1 / "personen.csv", v1_rows("mieter.csv"))
+    directory = make_export(tmp_path / "eigen")
+    rows = v1_rows("mieter.csv")
+    doubled = [[*rows[0], "strasse"], *([*row, "Hausstraße"] for row in rows[1:])]
+    write_csv(directory / "personen.csv", doubled)
+    # then: the sample shows the second as "strasse (2)", and a profile reading "strasse" gets
+    # the first, exactly as export v1 of the same data
+    assert csv_headers((directory / "personen.csv").read_bytes())[-2:] == ["ort", "strasse (2)"]
+    profile = tenants_profile(directory)
+    assert records(directory, profile) == records(v1, tenants_profile(v1))
+    # and: "strasse (2)" reads the second
+    definition = profile.to_dict()
+    definition["entities"]["mieter.csv"]["fields"]["strasse"] = {"column": "strasse (2)"}
+    tenants = [
+        r for r in records(directory, ImportProfile.from_dict(definition)) if isinstance(r, Person)
+    ]
+    assert {tenant.strasse for tenant in tenants} == {"Hausstraße"}
+
+
+def test_a_repeated_name_is_numbered_without_taking_a_name_the_header_has():
+    assert unique_headers([" Name ", "Name", "", "Name (2)", "", "Name"]) == [
+        *("Name", "Name (3)", "", "Name (2)", "", "Name (4)"),
+    ]
