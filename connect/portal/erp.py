@@ -51,6 +51,7 @@ from integrations.erp.profiles.mapping import (
     settings_from_definition,
     settings_from_form,
 )
+from integrations.phrases import stored_text
 
 # Uploads listed on the page; older ones stay reachable through their report URL.
 LISTED_EXPORTS = 50
@@ -404,6 +405,12 @@ class ErpProfileView(ErpPage):
         return redirect("portal:erp", slug=self.customer.slug)
 
 
+def open_point(stored: object) -> str:
+    """What a draft left open, in the reader's language (a sample read before phrases were
+    stored holds the German text)."""
+    return stored if isinstance(stored, str) else stored_text(stored)
+
+
 def sample_columns(sample: ErpSample) -> tuple[str, str | None, dict[str, list[str]]]:
     """Format, workbook and the columns per source of a read suggestion's sample."""
     result = sample.result or {}
@@ -452,7 +459,7 @@ class ErpSampleView(ErpPage):
         ]
         return self.render_page(
             request,
-            profile_errors=notes + list(sample.result.get("missing") or []),
+            profile_errors=notes + [open_point(p) for p in sample.result.get("missing") or []],
             profile_text=json.dumps(draft, ensure_ascii=False, indent=2),
             mapping=blocks_from_definition(draft, sources, sample.result.get("confidence")),
             mapping_name=sample.original_name.rsplit(".", 1)[0][:80] or "Zuordnung",

@@ -167,7 +167,7 @@ def _read(sample: ErpSample, path: Path, name: str) -> tuple[dict[str, Any], lis
             kind, workbook, sources = sample_sources(path)
             return {
                 "draft": draft,
-                "missing": missing,
+                "missing": [point.to_data() for point in missing],
                 "confidence": confidence,
                 "kind": kind,
                 "workbook": workbook,

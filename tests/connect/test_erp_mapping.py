@@ -9,8 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import translation
 
 from connect.celery import app as celery_app
 from connect.models import ErpImportProfile, UseCaseActivation
@@ -553,3 +555,26 @@ def test_a_mandant_column_is_not_overwritten_by_the_number_for_all_files(admin_c
     # then: the column is kept; the number fills no file
     entities = ErpImportProfile.objects.get(customer=tenancy.a).definition["entities"]
     assert entities == example_profile("xlsx-blaetter").to_dict()["entities"]
+
+
+@pytest.mark.django_db
+def test_what_a_draft_leaves_open_reads_in_the_readers_language(admin_client):
+    # given: a sample read by the worker (German), whose files name no Mandant
+    response = post(
+        admin_client,
+        {"action": "suggest", "sample": zip_upload(example_sample("csv-je-datei").read_bytes())},
+    )
+    url = response.wsgi_request.path
+    german = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    english = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    translation.activate(settings.LANGUAGE_CODE)
+    # then: the open point reads German on the German page and English on the English one
+    assert (
+        "Keine Spalte nennt den Mandanten: Bitte tragen Sie die Mandantennummer einmal als "
+        "festen Wert ein (sie gilt dann für jede Datei)."
+    ) in german
+    assert (
+        "No column names the Mandant: please enter the Mandant number once as a fixed value "
+        "(it then applies to every file)."
+    ) in english
+    assert "Keine Spalte" not in english

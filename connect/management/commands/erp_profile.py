@@ -40,7 +40,7 @@ from integrations.erp.profiles.examples import (
     write_examples,
 )
 from integrations.erp.profiles.suggest import (
-    NO_MANDANT,
+    ASK_MANDANT,
     Confidence,
     draft_with_confidence,
     preview,
@@ -118,11 +118,11 @@ class Command(BaseCommand):
         given = str(options["mandant"]).strip()
         if given:
             filled = with_mandant(drafted, given)
-            missing = [line for line in missing if not (filled and line.startswith(NO_MANDANT))]
+            missing = [point for point in missing if not (filled and point.msgid == ASK_MANDANT)]
         self.stdout.write(json.dumps(drafted, ensure_ascii=False, indent=2))
-        for line in missing:
-            self.stderr.write(f"Offen: {line}")
-            if line.startswith(NO_MANDANT) and not given:
+        for point in missing:
+            self.stderr.write(f"Offen: {point}")
+            if point.msgid == ASK_MANDANT and not given:
                 self.stderr.write("       (mit --mandant NR wird sie in jede Datei eingetragen)")
         for line in unsure_fields(drafted, confidence):
             self.stderr.write(f"Bitte prüfen: {line}")

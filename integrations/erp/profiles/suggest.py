@@ -15,6 +15,8 @@ from itertools import islice
 from pathlib import Path
 from typing import IO
 
+from django.utils.translation import gettext_noop
+
 from integrations.erp.file import format as fmt
 from integrations.erp.file.container import single_file_kind
 from integrations.erp.file.limits import ExportLimits
@@ -22,6 +24,7 @@ from integrations.erp.file.table import Row, Table
 from integrations.erp.profiles.container import open_export
 from integrations.erp.profiles.profile import ImportProfile, unique_headers
 from integrations.erp.profiles.workbook import Workbook
+from integrations.phrases import Phrase
 
 # v1 field -> names an ERP report may give its column (compared without case, spaces, dots).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -713,10 +716,10 @@ def suggest_for_sample(target: str, path: Path) -> dict[str, str]:
 def draft_profile(
     path: Path, name: str = "Vorschlag", known_mandanten: Sequence[str] = ()
 ) -> tuple[dict[str, object], list[str]]:
-    """A profile suggested for a sample export, and what is still missing (German); see
-    ``draft_with_confidence``."""
+    """A profile suggested for a sample export, and what is still missing (in the active
+    language); see ``draft_with_confidence``."""
     draft, missing, _confidence = draft_with_confidence(path, name, known_mandanten)
-    return draft, missing
+    return draft, [str(point) for point in missing]
 
 
 Confidence = dict[str, dict[str, float]]  # v1 file -> field (and "source") -> 0..1
@@ -724,19 +727,20 @@ Confidence = dict[str, dict[str, float]]  # v1 file -> field (and "source") -> 0
 
 def draft_with_confidence(
     path: Path, name: str = "Vorschlag", known_mandanten: Sequence[str] = ()
-) -> tuple[dict[str, object], list[str], Confidence]:
+) -> tuple[dict[str, object], list[Phrase], Confidence]:
     """A profile suggested for a sample export (a .zip of CSV files or of one workbook, one
     workbook, one CSV file): sources by file or sheet name or by their columns, columns by
     name (abbreviations, German and English), a role filter where one list feeds two files,
     date formats, decimal commas, code tables and splits by the first rows. Returns the draft,
-    what is still missing (German) and per file and field how sure the suggestion is (0..1).
+    what is still missing (phrases, read later in the reader's language) and per file and field
+    how sure the suggestion is (0..1).
 
     ``known_mandanten``: the Mandant numbers the customer already uses (its settings). When no
     column names the Mandant and the customer uses exactly one number, a person would write
     that number as a fixed value in every file: so does the draft, and says so."""
     kind, workbook, sources = _sources(path)
     entities: dict[str, object] = {}
-    missing: list[str] = []
+    missing: list[Phrase] = []
     surety: Confidence = {}
     single = next(iter(sources)) if len(sources) == 1 else None
     for target in SOURCE_SYNONYMS:
@@ -745,7 +749,7 @@ def draft_with_confidence(
         if flat:
             source = single  # one report for everything: a flat report
         if source is None:
-            missing.append(f"{target}: keine passende Datei und kein passendes Tabellenblatt.")
+            missing.append(Phrase(NO_SOURCE, {"file": target}))
             continue
         sample = sources[source]
         headers = [h for h in sample.header if h]
@@ -782,9 +786,7 @@ def draft_with_confidence(
         }
         for spec_column in fmt.FILES_BY_NAME[target].columns:
             if spec_column.required and spec_column.name not in fields:
-                missing.append(
-                    f"{target}: Das Pflichtfeld „{spec_column.name}“ ist nicht zugeordnet."
-                )
+                missing.append(Phrase(UNMAPPED, {"file": target, "field": spec_column.name}))
         entity: dict[str, object] = {"source": source, "fields": fields}
         if flat and not target.endswith("vertraege.csv"):
             entity["distinct"] = True
@@ -806,7 +808,9 @@ def draft_with_confidence(
         if isinstance(drafted, dict):
             drafted.pop("_values", None)
     _drop_unseparated(entities, missing)
-    without_mandant = [m for m in missing if "„mandant_nr“" in m]
+    without_mandant = [
+        m for m in missing if m.msgid == UNMAPPED and m.params.get("field") == "mandant_nr"
+    ]
     if without_mandant and len(without_mandant) == sum(
         isinstance(e, dict) and not e.get("empty") for e in entities.values()
     ):
@@ -819,26 +823,30 @@ def draft_with_confidence(
                         drafted["fields"]
                     )
                     surety.setdefault(target, {})["mandant_nr"] = 0.9
-            missing.insert(
-                0,
-                f"{NO_MANDANT}: Vorgeschlagen ist Ihre Mandantennummer "
-                f"„{numbers[0]}“ aus den Einstellungen, als fester Wert in jeder Datei. Bitte "
-                "prüfen Sie sie.",
-            )
+            missing.insert(0, Phrase(PROPOSED_MANDANT, {"number": numbers[0]}))
         else:
-            missing.insert(
-                0,
-                f"{NO_MANDANT}: Bitte tragen Sie die Mandantennummer einmal als festen Wert "
-                "ein (sie gilt dann für jede Datei).",
-            )
+            missing.insert(0, Phrase(ASK_MANDANT))
     draft: dict[str, object] = {"name": name, "format": kind, "entities": entities}
     if workbook:
         draft["workbook"] = workbook
     return draft, missing, {k: v for k, v in surety.items() if k in entities}
 
 
-# How the draft's open point about the Mandant begins (the number no column of the export holds).
-NO_MANDANT = "Keine Spalte nennt den Mandanten"
+# What a draft leaves open, as phrases: the portal shows them in its reader's language.
+NO_SOURCE = gettext_noop("%(file)s: keine passende Datei und kein passendes Tabellenblatt.")
+UNMAPPED = gettext_noop("%(file)s: Das Pflichtfeld „%(field)s“ ist nicht zugeordnet.")
+ASK_MANDANT = gettext_noop(
+    "Keine Spalte nennt den Mandanten: Bitte tragen Sie die Mandantennummer einmal als festen "
+    "Wert ein (sie gilt dann für jede Datei)."
+)
+PROPOSED_MANDANT = gettext_noop(
+    "Keine Spalte nennt den Mandanten: Vorgeschlagen ist Ihre Mandantennummer „%(number)s“ aus "
+    "den Einstellungen, als fester Wert in jeder Datei. Bitte prüfen Sie sie."
+)
+UNSEPARATED = gettext_noop(
+    "%(file)s: „%(source)s“ speist schon %(first)s; ohne eine Spalte wie „Rolle“ oder "
+    "„Vertragsart“ lässt sich nicht trennen, welche Zeilen wohin gehören."
+)
 
 
 def with_mandant(draft: dict[str, object], number: str) -> bool:
@@ -856,7 +864,7 @@ def with_mandant(draft: dict[str, object], number: str) -> bool:
     return filled
 
 
-def _drop_unseparated(entities: dict[str, object], missing: list[str]) -> None:
+def _drop_unseparated(entities: dict[str, object], missing: list[Phrase]) -> None:
     """A shared list without a role column cannot feed both files: the second is left for a
     person to decide."""
     for first, second in (
@@ -874,6 +882,5 @@ def _drop_unseparated(entities: dict[str, object], missing: list[str]) -> None:
             continue
         del entities[second]
         missing.append(
-            f"{second}: „{one.get('source')}“ speist schon {first}; ohne eine Spalte wie "
-            "„Rolle“ oder „Vertragsart“ lässt sich nicht trennen, welche Zeilen wohin gehören."
+            Phrase(UNSEPARATED, {"file": second, "source": str(one.get("source")), "first": first})
         )

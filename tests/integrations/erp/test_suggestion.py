@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from integrations.erp.profiles import FieldRule, ImportProfile
 from integrations.erp.profiles.examples import EXAMPLE_NAMES, example_profile, example_sample
 from integrations.erp.profiles.suggest import draft_profile, draft_with_confidence, suggest_scored
+from integrations.phrases import stored_text
 
 
 def _rule_right(suggested: dict[str, Any] | None, expected: dict[str, Any]) -> bool:
@@ -109,10 +111,16 @@ def test_without_a_mandant_column_the_one_number_of_the_settings_is_proposed():
         if not entity.get("empty")
     } == {name: {"constant": "1000"} for name in entities if not entities[name].get("empty")}
     assert confidence["einheiten.csv"]["mandant_nr"] == 0.9
-    assert missing == [
+    assert [str(point) for point in missing] == [
         "Keine Spalte nennt den Mandanten: Vorgeschlagen ist Ihre Mandantennummer „1000“ aus "
         "den Einstellungen, als fester Wert in jeder Datei. Bitte prüfen Sie sie."
     ]
+    # and: stored and read again in English, it is English
+    with translation.override("en"):
+        assert [stored_text(point.to_data()) for point in missing] == [
+            "No column names the Mandant: suggested is your Mandant number “1000” from the "
+            "settings, as a fixed value in every file. Please check it."
+        ]
     ImportProfile.from_dict(draft)
     # given: two Mandanten in the settings: which one the export holds is a person's choice
     draft, missing = draft_profile(sample, known_mandanten=["1000", "2000"])
