@@ -2,8 +2,9 @@
 
 A customer admin and a support person walk the pages they visit, with data on every page (a
 synced customer, a run that failed and one with warnings, an alert, audit entries, a
-reconciliation, the record inspector, the ERP page, the facilioo page and its probe, the settings
-pages and the run log): once in English, once in German. Each page's visible text is searched
+reconciliation, the record inspector, the ERP page, the mapping screen of three suggested
+samples, the facilioo page and its probe, the settings pages and the run log): once in English,
+once in German. Each page's visible text is searched
 for frequent words of the other language. Proper names, the ERP's data and facilioo's own words
 (quoted after a translated sentence) are data, not interface, and are taken out first.
 """
@@ -18,12 +19,22 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from connect.models import Customer, FaciliooConnection, Role, RunStatus, SyncRun
+from connect.models import (
+    Customer,
+    ErpSample,
+    FaciliooConnection,
+    Role,
+    RunStatus,
+    SampleAction,
+    SyncRun,
+)
 from connect.selectors.erp_sources import connector_for_customer
 from connect.services.alerts import alerts_after_run
 from connect.services.credentials import facilioo_connection_test
+from connect.services.erp_samples import erp_sample_process, erp_sample_store
 from connect.services.reconciliations import reconciliation_create, reconciliation_execute
 from connect.services.runner import sync_run_execute
 from connect.services.sync_logs import (
@@ -32,6 +43,8 @@ from connect.services.sync_logs import (
     sync_run_items_record,
     sync_run_reap_stale,
 )
+from integrations.erp.file import format as fmt
+from integrations.erp.profiles.examples import EXAMPLE_NAMES, example_sample
 from integrations.facilioo.client import FaciliooClient
 from integrations.models import ExternalLink
 from integrations.phrases import Phrase
@@ -108,6 +121,7 @@ class World:
     record_path: str
     search: str
     projects: list[str]  # the names of the facilioo projects the account sees
+    samples: list[int]  # suggested samples: the mapping screen
 
 
 def data_values(customer: Customer, projects: Iterable[str]) -> set[str]:
@@ -130,7 +144,30 @@ def data_values(customer: Customer, projects: Iterable[str]) -> set[str]:
     connection = FaciliooConnection.objects.get(customer=customer)
     for check in (connection.probe_result or {}).get("checks", []):
         values.update(_strings([check.get("sent"), check.get("got")]))
+    values.update(mapping_data(customer))
     return values
+
+
+def mapping_data(customer: Customer) -> set[str]:
+    """What the mapping screen shows of a sample and of export v1: the sample's files, sheets,
+    columns and values (a filter's role, what a code stands for), the v1 files and fields by
+    their names."""
+    values: set[str] = set(EXAMPLE_NAMES)
+    for spec in fmt.FILES:
+        values.add(spec.name)
+        values.update(column.name for column in spec.columns)
+    for sample in ErpSample.objects.filter(customer=customer):
+        values.add(sample.original_name)
+        for source, columns in (sample.result.get("sources") or {}).items():
+            values.add(source)
+            values.update(columns)
+        draft = sample.result.get("draft") or {}
+        for entity in (draft.get("entities") or {}).values():
+            values.update(_strings(entity.get("filter") or []))
+            for rule in (entity.get("fields") or {}).values():
+                values.update(_strings(rule.get("codes") or {}))
+    # Taken out of the text as substrings: a short code ("GE") would cut words apart.
+    return {value for value in values if len(value) > 3}
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -148,7 +185,7 @@ def _strings(value: Any) -> Iterable[str]:
 
 
 @pytest.fixture
-def world(settings, transactional_db) -> Iterable[World]:
+def world(settings, transactional_db, tmp_path) -> Iterable[World]:
     with sandbox_for(settings) as sandbox:
         customer = Customer.objects.create(
             name="Musterstadt Wohnen GmbH", slug="musterstadt", demo_units=12
@@ -216,6 +253,19 @@ def world(settings, transactional_db) -> Iterable[World]:
         tenant = ExternalLink.objects.filter(customer=customer, entity="parties").order_by("id")[0]
         with FaciliooClient(sandbox.url, sandbox.email, sandbox.password) as client:
             projects = [str(t["name"]) for t in client.list_tenants()]
+        # samples suggested on the ERP page, read by the worker: the mapping screen
+        settings.MEDIA_ROOT = str(tmp_path / "media")
+        samples = []
+        for name in ("csv-je-datei", "personen-vertraege", "flach-vertragsbericht"):
+            path = example_sample(name)
+            sample = erp_sample_store(
+                customer=customer,
+                actor=admin,
+                uploaded_file=SimpleUploadedFile(path.name, path.read_bytes()),
+                action=SampleAction.SUGGEST,
+            )
+            assert erp_sample_process(sample_id=sample.pk).status == "done"
+            samples.append(sample.pk)
         yield World(
             customer=customer,
             admin=admin.username,
@@ -225,6 +275,7 @@ def world(settings, transactional_db) -> Iterable[World]:
             record_path="/".join(tenant.natural_key.split("\x1f")[1:]),
             search=tenant.external_id,
             projects=projects,
+            samples=samples,
         )
 
 
@@ -242,6 +293,7 @@ def admin_pages(world: World) -> list[str]:
         f"{c}/members/",
         f"{c}/audit/",
         f"{c}/erp/",
+        *[f"{c}/erp/samples/{pk}/" for pk in world.samples],
         f"{c}/records/parties/{world.record_path}/",
         f"{c}/reconciliations/",
         *[f"{c}/reconciliations/{pk}/" for pk in world.reconciliations],
