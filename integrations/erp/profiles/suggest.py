@@ -37,7 +37,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "property",
         "estate",
     ),
-    "gebaeude_nr": ("gebaeude", "gebäude", "haus-nr", "haus", "building"),
+    "gebaeude_nr": ("gebaeude", "gebäude", "haus", "building"),
     "einheit_nr": ("einheit", "einheitnr", "wohnung", "mieteinheit", "unit", "unitno"),
     "bezeichnung": ("bezeichnung", "beschreibung", "description", "title", "titel"),
     "strasse": ("strasse", "straße", "str", "street", "adresse"),
@@ -81,12 +81,16 @@ def _normal(text: str) -> str:
 # (units, "privat"): a column name is compared as the concatenation of its expanded words.
 ABBREVIATIONS: dict[str, str] = {
     "obj": "objekt",
+    "mand": "mandant",
     "nr": "nummer",
     "no": "nummer",
     "num": "nummer",
     "geb": "gebaeude",
     "me": "einheit",
     "mieteinheit": "einheit",
+    "einheiten": "einheit",
+    "se": "sondereigentum",
+    "whg": "wohnung",
     "pers": "person",
     "personen": "person",
     "vertr": "vertrag",
@@ -103,6 +107,7 @@ ABBREVIATIONS: dict[str, str] = {
     "bezeichn": "bezeichnung",
     "m2": "",
     "qm": "",
+    "sqm": "",
     "m": "",
     "in": "",
     "privat": "",
@@ -114,8 +119,25 @@ ABBREVIATIONS: dict[str, str] = {
 }
 # v1 field -> its names, expanded (German and English).
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    "mandant_nr": ("mandant", "mandantnummer", "mandantennummer", "client", "clientnummer"),
-    "name": ("name", "firmenname", "mandantenname", "mandantname", "companyname"),
+    "mandant_nr": (
+        "mandant",
+        "mandantnummer",
+        "mandantennummer",
+        "client",
+        "clientnummer",
+        "buchungskreis",
+        "companycode",
+    ),
+    "name": (
+        "name",
+        "firmenname",
+        "mandantenname",
+        "mandantname",
+        "companyname",
+        "firmenbezeichnung",
+        "mandantbezeichnung",
+        "mandantenbezeichnung",
+    ),
     "we_nr": (
         "wenummer",
         "objektnummer",
@@ -135,6 +157,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "einheit",
         "wohnungnummer",
         "wohnungsnummer",
+        "mietobjekt",
+        "mietobjektnummer",
+        "sondereigentum",
+        "sondereigentumnummer",
         "unit",
         "unitnummer",
         "unitid",
@@ -148,7 +174,18 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "nutzungsart": ("nutzungsart", "nutzung", "art", "usage", "usagetype", "einheitart"),
     "lage": ("lage", "geschoss", "etage", "floor", "stockwerk", "position"),
     "wohnflaeche": ("wohnflaeche", "flaeche", "area", "livingarea", "wohnflaecheqm"),
-    "zimmer": ("zimmer", "raeume", "rooms", "zimmeranzahl", "anzahlzimmer"),
+    "zimmer": (
+        "zimmer",
+        "raeume",
+        "rooms",
+        "zimmeranzahl",
+        "anzahlzimmer",
+        "zimmerzahl",
+        "anzahlraeume",
+        "raumanzahl",
+        "numberofrooms",
+        "roomcount",
+    ),
     "person_nr": (
         "personnummer",
         "person",
@@ -158,15 +195,31 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "kundennummer",
         "adressnummer",
         "kontaktnummer",
+        "geschaeftspartner",
+        "geschaeftspartnernummer",
+        "partnernummer",
+        "businesspartner",
     ),
     "anrede": ("anrede", "salutation"),
-    "titel": ("titel", "title", "akadgrad", "akademischergrad"),
+    "titel": ("titel", "title", "akadgrad", "akademischergrad", "akadtitel", "akademischertitel"),
     "vorname": ("vorname", "firstname", "givenname"),
     "nachname": ("nachname", "name", "familienname", "lastname", "surname"),
     "firma": ("firma", "company", "unternehmen", "firmenname"),
     "email": ("email", "emailadresse", "mail", "mailadresse", "eadresse"),
     "telefon": ("telefon", "telefonnummer", "phone", "phonenummer", "festnetz"),
-    "mobil": ("mobil", "mobiltelefon", "handy", "mobile", "mobilnummer", "handynummer"),
+    "mobil": (
+        "mobil",
+        "mobiltelefon",
+        "handy",
+        "mobile",
+        "mobilnummer",
+        "handynummer",
+        "telefonmobil",
+        "mobilfunk",
+        "mobilfunknummer",
+        "mobilephone",
+        "cellphone",
+    ),
     "vertrag_nr": (
         "vertragnummer",
         "vertragsnummer",
@@ -175,8 +228,33 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "contract",
         "contractnummer",
         "contractid",
+        "leaseid",
+        "leasenummer",
     ),
-    "person_nrs": ("vertragspartner", "partner", "mieter", "eigentuemer", "person", "persons"),
+    "person_nrs": (
+        "vertragspartner",
+        "partner",
+        "mieter",
+        "eigentuemer",
+        "person",
+        "persons",
+        "personnummer",
+        "personennummer",
+        "personid",
+        "mieternummer",
+        "eigentuemernummer",
+        "kontaktnummer",
+        "kundennummer",
+        "adressnummer",
+        "tenantid",
+        "tenantnummer",
+        "ownerid",
+        "ownernummer",
+        "geschaeftspartner",
+        "geschaeftspartnernummer",
+        "partnernummer",
+        "businesspartner",
+    ),
     "beginn": (
         "beginn",
         "vertragbeginn",
@@ -185,8 +263,12 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "start",
         "startdate",
         "von",
+        "seit",
         "gueltigab",
         "einzug",
+        "einzugsdatum",
+        "beginndatum",
+        "startdatum",
     ),
     "ende": (
         "ende",
@@ -198,18 +280,40 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "bis",
         "gueltigbis",
         "auszug",
+        "auszugsdatum",
+        "enddatum",
+        "endedatum",
     ),
 }
 # The words that name an entity in front of its column ("Objektbezeichnung", "ME-Nr.").
 ENTITY_WORDS: dict[str, tuple[str, ...]] = {
-    "wirtschaftseinheiten.csv": ("objekt", "we", "wirtschaftseinheit", "liegenschaft"),
-    "gebaeude.csv": ("gebaeude", "haus"),
-    "einheiten.csv": ("einheit", "wohnung", "unit"),
+    "wirtschaftseinheiten.csv": (
+        "objekt",
+        "we",
+        "wirtschaftseinheit",
+        "liegenschaft",
+        "property",
+        "estate",
+    ),
+    "gebaeude.csv": ("gebaeude", "haus", "building"),
+    "einheiten.csv": ("einheit", "wohnung", "mietobjekt", "sondereigentum", "unit"),
     "mieter.csv": ("mieter", "tenant", "person"),
     "eigentuemer.csv": ("eigentuemer", "owner", "person"),
-    "mietvertraege.csv": ("vertrag", "mietvertrag", "miet"),
-    "eigentuemervertraege.csv": ("vertrag", "eigentuemervertrag"),
+    "mietvertraege.csv": ("vertrag", "mietvertrag", "miet", "lease", "tenancy", "contract"),
+    "eigentuemervertraege.csv": ("vertrag", "eigentuemervertrag", "eigentum", "contract"),
 }
+# Names that say the field only after the entity's word: "Objektname" and "Unit Name" are the
+# name of the WE or the unit (a plain "Name" is a person's), "ME-Typ" and "Unit Type" its usage.
+QUALIFIED_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "bezeichnung": ("name", "bez"),
+    "nutzungsart": ("typ", "type"),
+}
+# The letters German puts between the entity's word and the rest ("Einheitenbezeichnung").
+_LINKING = ("en", "es", "s", "n")
+# "Haus-Nr." names the building next to a house number column ("Hausnr."), the house number
+# next to a building number column ("Gebäude-Nr."): a little less sure than either, for both.
+_HOUSE_NO = "haus-nr"
+_HOUSE_NO_SCORES = {"gebaeude_nr": 0.9, "hausnummer": 0.85}
 _ENTITY_KEY = {
     "wirtschaftseinheiten.csv": "we_nr",
     "gebaeude.csv": "gebaeude_nr",
@@ -241,6 +345,8 @@ def _score(target: str, field_name: str, header: str, *, flat: bool = False) -> 
 
 def _plain_score(target: str, field_name: str, header: str, *, flat: bool) -> float:
     normal = _normal(header)
+    if normal == _HOUSE_NO:
+        return _HOUSE_NO_SCORES.get(field_name, 0.0)
     if normal in {_normal(name) for name in (field_name, *SYNONYMS.get(field_name, ()))}:
         return 1.0
     text = expanded(header)
@@ -249,14 +355,23 @@ def _plain_score(target: str, field_name: str, header: str, *, flat: bool) -> fl
     concepts = CONCEPTS.get(field_name, ())
     if text in concepts:
         return 0.95
+    after_entity = (*concepts, *QUALIFIED_CONCEPTS.get(field_name, ()))
     for word in ENTITY_WORDS.get(target, ()):
         rest = text.removeprefix(word)
         if rest == text or not rest:
             continue
+        rests = [rest] + [
+            rest.removeprefix(link) for link in _LINKING if rest.startswith(link) and rest != link
+        ]
         # In a flat report "Objekt-PLZ" is the WE's, more surely than a plain "PLZ".
-        if rest in concepts:
+        if any(part in after_entity for part in rests):
             return 0.97 if flat else 0.9
-        if rest in _KEY_WORDS and _ENTITY_KEY.get(target) == field_name:
+        if _ENTITY_KEY.get(target) == field_name and any(part in _KEY_WORDS for part in rests):
+            return 0.97 if flat else 0.9
+    for word in ENTITY_WORDS.get(target, ()):
+        # The entity's word after the name: "Bezeichnung WE", "Bezeichnung Gebäude".
+        rest = text.removesuffix(word)
+        if rest != text and rest in after_entity:
             return 0.97 if flat else 0.9
     best = max(
         (difflib.SequenceMatcher(None, text, concept).ratio() for concept in concepts),
