@@ -795,22 +795,41 @@ def _combined(fields: dict[str, dict[str, object]], sample: Sample) -> None:
 
 def _choose_source(target: str, kind: str, sources: dict[str, Sample]) -> tuple[str | None, float]:
     """The source for ``target``: by its name, else by its columns (the one whose columns
-    name most required fields, when they name them all)."""
-    by_name = {
-        _normal(Path(source).stem if kind == "csv" else source): source for source in sources
-    }
+    name most required fields, when they name them all and describe no other file better; a
+    source named for another file is not taken)."""
+    names = {source: _normal(Path(source).stem if kind == "csv" else source) for source in sources}
+    by_name = {normal: source for source, normal in names.items()}
     for synonym in map(_normal, SOURCE_SYNONYMS[target]):
         if synonym in by_name:
             return by_name[synonym], 1.0
     required = [c.name for c in fmt.FILES_BY_NAME[target].columns if c.required]
+    others = {
+        _normal(synonym)
+        for other, synonyms in SOURCE_SYNONYMS.items()
+        if other != target
+        for synonym in synonyms
+    }
     best: tuple[float, str | None] = (0.0, None)
     for source, sample in sources.items():
+        if names[source] in others:  # "Eigentümer" holds no tenants, whatever its columns
+            continue
         found = suggest_scored(target, sample.header)
-        if all(name in found for name in required):
+        if all(name in found for name in required) and _fits_best(target, sample.header):
             score = sum(found[name][1] for name in required) / len(required)
             if score > best[0]:
                 best = (score, source)
     return best[1], round(best[0] * 0.9, 2)
+
+
+def _fits_best(target: str, header: list[str]) -> bool:
+    """Whether the columns describe ``target`` at least as fully as any other v1 file: a list
+    of tenants with a "Mand.-Nr." and a "Name" is no list of Mandanten, a list of buildings no
+    list of WEs (the Mandant, which every file names, does not count)."""
+
+    def fit(name: str) -> int:
+        return sum(field != "mandant_nr" for field in suggest_scored(name, header))
+
+    return fit(target) >= max(fit(other) for other in SOURCE_SYNONYMS)
 
 
 def suggest_for_sample(target: str, path: Path) -> dict[str, str]:

@@ -8,12 +8,14 @@ least 90 % of the truth must be suggested, and no column a person would not map 
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 from integrations.erp.file import format as fmt
-from integrations.erp.profiles.suggest import suggest_scored
+from integrations.erp.profiles.suggest import draft_profile, suggest_scored
 
 
 @dataclass(frozen=True)
@@ -620,6 +622,54 @@ LAYOUTS: dict[str, tuple[UnseenFile, ...]] = {
 }
 
 
+# The names the ERP gives its files: some a v1 file's usual name, some only a report's.
+SOURCES: dict[str, dict[str, str]] = {
+    "wodis-artig": {
+        "mandanten.csv": "Mandanten.csv",
+        "wirtschaftseinheiten.csv": "Wirtschaftseinheiten.csv",
+        "gebaeude.csv": "Gebaeude.csv",
+        "einheiten.csv": "Mieteinheiten.csv",
+        "mieter.csv": "Personen.csv",
+        "mietvertraege.csv": "Mietvertraege.csv",
+    },
+    "ges-haufe-artig": {
+        "wirtschaftseinheiten.csv": "Objekte.csv",
+        "gebaeude.csv": "Gebaeude.csv",
+        "einheiten.csv": "Einheiten.csv",
+        "mieter.csv": "Kontakte.csv",
+        "mietvertraege.csv": "Mietvertraege.csv",
+    },
+    "englisch": {
+        "wirtschaftseinheiten.csv": "Properties.csv",
+        "gebaeude.csv": "Buildings.csv",
+        "einheiten.csv": "Units.csv",
+        "mieter.csv": "Tenants.csv",
+        "mietvertraege.csv": "Leases.csv",
+    },
+    "berichtskuerzel": {
+        "wirtschaftseinheiten.csv": "WE-Liste.csv",
+        "gebaeude.csv": "Gebaeudeliste.csv",
+        "einheiten.csv": "Wohnungsliste.csv",
+        "mieter.csv": "Mieterliste.csv",
+        "mietvertraege.csv": "Vertragsliste.csv",
+    },
+    "weg-verwaltung": {
+        "wirtschaftseinheiten.csv": "WEG.csv",
+        "gebaeude.csv": "Haeuser.csv",
+        "einheiten.csv": "Sondereigentum.csv",
+        "eigentuemer.csv": "Eigentuemer.csv",
+        "eigentuemervertraege.csv": "Eigentumsverhaeltnisse.csv",
+    },
+    "sap-re-artig": {
+        "wirtschaftseinheiten.csv": "Wirtschaftseinheiten.csv",
+        "gebaeude.csv": "Gebaeude.csv",
+        "einheiten.csv": "Mietobjekte.csv",
+        "mieter.csv": "Geschaeftspartner.csv",
+        "mietvertraege.csv": "Mietvertraege.csv",
+    },
+}
+
+
 def judged(files: tuple[UnseenFile, ...]) -> tuple[int, int, list[str], list[str]]:
     """(fields suggested as the person picked them, fields the person mapped, the misses, the
     wrong guesses: a column a person maps to nothing, or another column than the person's)."""
@@ -643,6 +693,55 @@ def judged(files: tuple[UnseenFile, ...]) -> tuple[int, int, list[str], list[str
     return right, total, misses, wrong
 
 
+def _columns(rule: dict[str, Any]) -> list[str]:
+    """The source columns a drafted rule reads."""
+    if "join" in rule:
+        return [str(column) for column in rule["join"]]
+    return [str(rule["column"])] if "column" in rule else []
+
+
+def judged_draft(name: str, directory: Any) -> tuple[int, int, list[str], list[str]]:
+    """As ``judged``, for the whole draft of an export of the layout's files (header rows only):
+    a field counts when its file's source and its column are the person's; a file fed from
+    another source than the person's, or from a source of another entity, is a wrong guess."""
+    files = LAYOUTS[name]
+    sample = directory / f"{name}.zip"
+    with zipfile.ZipFile(sample, "w") as archive:
+        for file in files:
+            archive.writestr(SOURCES[name][file.target], ";".join(file.headers) + "\r\n")
+    draft, _missing = draft_profile(sample)
+    entities: dict[str, Any] = draft["entities"]  # type: ignore[assignment]
+    never = {column for file in files for column in file.never}
+    right = total = 0
+    misses: list[str] = []
+    for file in files:
+        entity = entities.get(file.target) or {}
+        same_source = entity.get("source") == SOURCES[name][file.target]
+        if not same_source:
+            misses.append(f"{file.target}: Quelle {entity.get('source', '-')}")
+        drafted = entity.get("fields", {})
+        for field_name, column in file.truth.items():
+            total += 1
+            offered = _columns(drafted.get(field_name, {}))
+            if same_source and offered[:1] == [column]:
+                right += 1
+            elif same_source:
+                misses.append(f"{file.target} {field_name}: {offered or '-'} statt {column}")
+    wrong = [
+        f"{target} {field_name} <- {column}"
+        for target, entity in entities.items()
+        for field_name, rule in entity.get("fields", {}).items()
+        for column in _columns(rule)
+        if column in never
+    ]
+    wrong += [  # the layout's files are all a person feeds
+        f"{target} <- {entity['source']}"
+        for target, entity in entities.items()
+        if "source" in entity and entity["source"] != SOURCES[name].get(target)
+    ]
+    return right, total, misses, wrong
+
+
 @pytest.mark.parametrize("name", LAYOUTS)
 def test_every_column_of_an_unseen_layout_is_classed_once(name):
     for file in LAYOUTS[name]:
@@ -663,4 +762,16 @@ def test_an_unseen_layout_is_guessed_like_a_person_would(name):
         f"falsch: {wrong or 'keine'}"
     )
     assert wrong == []  # a wrong guess is worse than none
+    assert right / total >= 0.9, (name, right, total, misses)
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_the_draft_of_an_unseen_export_takes_its_files_and_columns_like_a_person(name, tmp_path):
+    right, total, misses, wrong = judged_draft(name, tmp_path)
+    print(
+        f"{name} (ganzer Entwurf): {right} von {total} Feldern richtig "
+        f"({100 * right / total:.0f} %), {len(wrong)} falsche Vorschläge; "
+        f"verfehlt: {misses or 'keine'}; falsch: {wrong or 'keine'}"
+    )
+    assert wrong == []
     assert right / total >= 0.9, (name, right, total, misses)
