@@ -90,6 +90,12 @@ ABBREVIATIONS: dict[str, str] = {
     "mieteinheit": "einheit",
     "einheiten": "einheit",
     "se": "sondereigentum",
+    "ne": "nutzeinheit",
+    "prop": "property",
+    "bldg": "building",
+    "desc": "description",
+    "descr": "description",
+    "addr": "address",
     "whg": "wohnung",
     "pers": "person",
     "personen": "person",
@@ -159,6 +165,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "wohnungsnummer",
         "mietobjekt",
         "mietobjektnummer",
+        "nutzeinheit",
+        "nutzeinheitnummer",
         "sondereigentum",
         "sondereigentumnummer",
         "unit",
@@ -166,12 +174,31 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "unitid",
     ),
     "bezeichnung": ("bezeichnung", "beschreibung", "description", "kurzbezeichnung"),
-    "strasse": ("strasse", "street", "anschrift", "adresse", "strassehausnummer"),
+    "strasse": (
+        "strasse",
+        "street",
+        "anschrift",
+        "adresse",
+        "strassehausnummer",
+        "strasseundhausnummer",
+        "address",
+        "addressline1",
+        "adresszeile1",
+    ),
     "hausnummer": ("hausnummer", "housenummer", "hausnr"),
     "plz": ("plz", "postleitzahl", "zip", "zipcode", "postcode", "postalcode"),
     "ort": ("ort", "stadt", "city", "town", "wohnort"),
     "baujahr": ("baujahr", "yearbuilt", "constructionyear", "errichtet"),
-    "nutzungsart": ("nutzungsart", "nutzung", "art", "usage", "usagetype", "einheitart"),
+    "nutzungsart": (
+        "nutzungsart",
+        "nutzung",
+        "art",
+        "usage",
+        "usagetype",
+        "use",
+        "usetype",
+        "einheitart",
+    ),
     "lage": ("lage", "geschoss", "etage", "floor", "stockwerk", "position"),
     "wohnflaeche": ("wohnflaeche", "flaeche", "area", "livingarea", "wohnflaecheqm"),
     "zimmer": (
@@ -204,7 +231,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "titel": ("titel", "title", "akadgrad", "akademischergrad", "akadtitel", "akademischertitel"),
     "vorname": ("vorname", "firstname", "givenname"),
     "nachname": ("nachname", "name", "familienname", "lastname", "surname"),
-    "firma": ("firma", "company", "unternehmen", "firmenname"),
+    "firma": ("firma", "company", "unternehmen", "firmenname", "firmenbezeichnung", "companyname"),
     "email": ("email", "emailadresse", "mail", "mailadresse", "eadresse"),
     "telefon": ("telefon", "telefonnummer", "phone", "phonenummer", "festnetz"),
     "mobil": (
@@ -218,6 +245,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "mobilfunk",
         "mobilfunknummer",
         "mobilephone",
+        "mobilenummer",
         "cellphone",
     ),
     "vertrag_nr": (
@@ -248,6 +276,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "adressnummer",
         "tenantid",
         "tenantnummer",
+        "tenantcode",
         "ownerid",
         "ownernummer",
         "geschaeftspartner",
@@ -296,7 +325,14 @@ ENTITY_WORDS: dict[str, tuple[str, ...]] = {
         "estate",
     ),
     "gebaeude.csv": ("gebaeude", "haus", "building"),
-    "einheiten.csv": ("einheit", "wohnung", "mietobjekt", "sondereigentum", "unit"),
+    "einheiten.csv": (
+        "einheit",
+        "wohnung",
+        "mietobjekt",
+        "nutzeinheit",
+        "sondereigentum",
+        "unit",
+    ),
     "mieter.csv": ("mieter", "tenant", "person"),
     "eigentuemer.csv": ("eigentuemer", "owner", "person"),
     "mietvertraege.csv": ("vertrag", "mietvertrag", "miet", "lease", "tenancy", "contract"),
@@ -323,7 +359,7 @@ _ENTITY_KEY = {
     "mietvertraege.csv": "vertrag_nr",
     "eigentuemervertraege.csv": "vertrag_nr",
 }
-_KEY_WORDS = ("nummer", "id", "schluessel", "kennung")
+_KEY_WORDS = ("nummer", "id", "schluessel", "kennung", "code", "ref", "reference", "referenz")
 
 
 def expanded(header: str) -> str:
@@ -332,7 +368,29 @@ def expanded(header: str) -> str:
     text = header.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
     text = text.replace("ß", "ss").replace("²", "2").replace("³", "3")
     words = re.findall(r"[a-z0-9]+", text)
-    return "".join(ABBREVIATIONS.get(word, word) for word in words)
+    return "".join(_expanded_word(word) for word in words)
+
+
+def _expanded_word(word: str) -> str:
+    if word in ABBREVIATIONS:
+        return ABBREVIATIONS[word]
+    if word.endswith("nr") and len(word) > 4:  # "Mandantennr", "Liegenschaftsnr"
+        return word[:-2] + "nummer"
+    return word
+
+
+def _variants(text: str) -> list[str]:
+    """``text``, and a compound on "nummer" without the letters German joins it with
+    ("liegenschaftsnummer" ~ liegenschaftnummer, "mandantennummer" ~ mandantnummer)."""
+    found = [text]
+    stem = text.removesuffix("nummer")
+    if stem != text:
+        found += [
+            stem.removesuffix(link) + "nummer"
+            for link in _LINKING
+            if stem.endswith(link) and len(stem) > len(link) + 2
+        ]
+    return found
 
 
 def _score(target: str, field_name: str, header: str, *, flat: bool = False) -> float:
@@ -353,7 +411,7 @@ def _plain_score(target: str, field_name: str, header: str, *, flat: bool) -> fl
     if not text:
         return 0.0
     concepts = CONCEPTS.get(field_name, ())
-    if text in concepts:
+    if any(variant in concepts for variant in _variants(text)):
         return 0.95
     after_entity = (*concepts, *QUALIFIED_CONCEPTS.get(field_name, ()))
     for word in ENTITY_WORDS.get(target, ()):

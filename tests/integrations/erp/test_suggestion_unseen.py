@@ -619,6 +619,159 @@ LAYOUTS: dict[str, tuple[UnseenFile, ...]] = {
             never=("Vertragsart", "Kündigungsfrist", "Nettomiete"),
         ),
     ),
+    # A property manager's software: Liegenschaften, Nutzeinheiten ("NE-Nr"), Mietverhältnisse.
+    "hausverwaltung": (
+        UnseenFile(
+            "wirtschaftseinheiten.csv",
+            "Mandantennr;Liegenschaftsnr;Liegenschaftsbezeichnung;Straße Hausnr;PLZ;Ort;"
+            "Verwaltungsart;Objektbetreuer",
+            {
+                "mandant_nr": "Mandantennr",
+                "we_nr": "Liegenschaftsnr",
+                "bezeichnung": "Liegenschaftsbezeichnung",
+                "strasse": "Straße Hausnr",
+                "plz": "PLZ",
+                "ort": "Ort",
+            },
+            never=("Objektbetreuer",),
+            either=("Verwaltungsart",),
+        ),
+        UnseenFile(
+            "gebaeude.csv",
+            "Mandantennr;Liegenschaftsnr;Gebäudenr;Gebäudebezeichnung;Straße;Hausnr;PLZ;Ort;"
+            "Baujahr;Modernisierungsjahr;Energieausweis gültig bis",
+            {
+                "mandant_nr": "Mandantennr",
+                "we_nr": "Liegenschaftsnr",
+                "gebaeude_nr": "Gebäudenr",
+                "bezeichnung": "Gebäudebezeichnung",
+                "strasse": "Straße",
+                "hausnummer": "Hausnr",
+                "plz": "PLZ",
+                "ort": "Ort",
+                "baujahr": "Baujahr",
+            },
+            never=("Modernisierungsjahr", "Energieausweis gültig bis"),
+        ),
+        UnseenFile(
+            "einheiten.csv",
+            "Mandantennr;Liegenschaftsnr;Gebäudenr;NE-Nr;NE-Bezeichnung;Nutzungsart;Lage;"
+            "Wohnfläche m²;Zimmer;Heizfläche m²;Kaltmiete",
+            {
+                "mandant_nr": "Mandantennr",
+                "we_nr": "Liegenschaftsnr",
+                "gebaeude_nr": "Gebäudenr",
+                "einheit_nr": "NE-Nr",
+                "bezeichnung": "NE-Bezeichnung",
+                "nutzungsart": "Nutzungsart",
+                "lage": "Lage",
+                "wohnflaeche": "Wohnfläche m²",
+                "zimmer": "Zimmer",
+            },
+            never=("Heizfläche m²", "Kaltmiete"),
+        ),
+        UnseenFile(
+            "mieter.csv",
+            "Mandantennr;Mieternr;Anrede;Titel;Vorname;Name;Firma;Straße;Hausnr;PLZ;Ort;Telefon;"
+            "Telefon 2;Mobil;E-Mail;Ansprechpartner;Geburtsdatum;Kontoinhaber;IBAN",
+            {
+                "mandant_nr": "Mandantennr",
+                "person_nr": "Mieternr",
+                "anrede": "Anrede",
+                "titel": "Titel",
+                "vorname": "Vorname",
+                "nachname": "Name",
+                "firma": "Firma",
+                "strasse": "Straße",
+                "hausnummer": "Hausnr",
+                "plz": "PLZ",
+                "ort": "Ort",
+                "telefon": "Telefon",
+                "mobil": "Mobil",
+                "email": "E-Mail",
+            },
+            never=("Ansprechpartner", "Geburtsdatum", "Kontoinhaber", "IBAN"),
+            either=("Telefon 2",),
+        ),
+        UnseenFile(
+            "mietvertraege.csv",
+            "Mandantennr;Mietvertragsnr;Liegenschaftsnr;Gebäudenr;NE-Nr;Mieternr;Mietbeginn;"
+            "Mietende;Kündigung zum;Nettokaltmiete;Vorauszahlung BK",
+            {
+                "mandant_nr": "Mandantennr",
+                "vertrag_nr": "Mietvertragsnr",
+                "we_nr": "Liegenschaftsnr",
+                "gebaeude_nr": "Gebäudenr",
+                "einheit_nr": "NE-Nr",
+                "person_nrs": "Mieternr",
+                "beginn": "Mietbeginn",
+                "ende": "Mietende",
+            },
+            never=("Nettokaltmiete", "Vorauszahlung BK"),
+            either=("Kündigung zum",),
+        ),
+    ),
+    # English abbreviations as British and American property reports print them.
+    "englisch-kuerzel": (
+        UnseenFile(
+            "wirtschaftseinheiten.csv",
+            "Entity;Prop No.;Prop. Name;Addr. Line 1;Post Code;Town;Region;Acq. Date",
+            {
+                "we_nr": "Prop No.",
+                "bezeichnung": "Prop. Name",
+                "strasse": "Addr. Line 1",
+                "plz": "Post Code",
+                "ort": "Town",
+            },
+            never=("Region", "Acq. Date"),
+            either=("Entity",),  # the legal entity: the Mandant to some, the owner to others
+        ),
+        UnseenFile(
+            "einheiten.csv",
+            "Prop No.;Bldg No.;Unit No.;Unit Desc.;Use Type;Floor;Sq Ft;Beds;Market Rent",
+            {
+                "we_nr": "Prop No.",
+                "gebaeude_nr": "Bldg No.",
+                "einheit_nr": "Unit No.",
+                "bezeichnung": "Unit Desc.",
+                "nutzungsart": "Use Type",
+                "lage": "Floor",
+            },
+            never=("Market Rent",),
+            either=("Sq Ft", "Beds"),  # square feet are no m², bedrooms not all rooms
+        ),
+        UnseenFile(
+            "mieter.csv",
+            "Tenant Code;Salutation;First Name;Surname;Company Name;Tel. No.;Mobile No.;E-mail;"
+            "Date of Birth;Bank Sort Code",
+            {
+                "person_nr": "Tenant Code",
+                "anrede": "Salutation",
+                "vorname": "First Name",
+                "nachname": "Surname",
+                "firma": "Company Name",
+                "telefon": "Tel. No.",
+                "mobil": "Mobile No.",
+                "email": "E-mail",
+            },
+            never=("Date of Birth", "Bank Sort Code"),
+        ),
+        UnseenFile(
+            "mietvertraege.csv",
+            "Lease Ref;Prop No.;Bldg No.;Unit No.;Tenant Code;Start Date;End Date;Term (months);"
+            "Rent p.a.;Deposit",
+            {
+                "vertrag_nr": "Lease Ref",
+                "we_nr": "Prop No.",
+                "gebaeude_nr": "Bldg No.",
+                "einheit_nr": "Unit No.",
+                "person_nrs": "Tenant Code",
+                "beginn": "Start Date",
+                "ende": "End Date",
+            },
+            never=("Term (months)", "Rent p.a.", "Deposit"),
+        ),
+    ),
 }
 
 
@@ -666,6 +819,19 @@ SOURCES: dict[str, dict[str, str]] = {
         "einheiten.csv": "Mietobjekte.csv",
         "mieter.csv": "Geschaeftspartner.csv",
         "mietvertraege.csv": "Mietvertraege.csv",
+    },
+    "hausverwaltung": {
+        "wirtschaftseinheiten.csv": "Liegenschaften.csv",
+        "gebaeude.csv": "Gebaeude.csv",
+        "einheiten.csv": "Nutzeinheiten.csv",
+        "mieter.csv": "Mieter.csv",
+        "mietvertraege.csv": "Mietverhaeltnisse.csv",
+    },
+    "englisch-kuerzel": {
+        "wirtschaftseinheiten.csv": "properties.csv",
+        "einheiten.csv": "units.csv",
+        "mieter.csv": "tenants.csv",
+        "mietvertraege.csv": "leases.csv",
     },
 }
 
