@@ -96,6 +96,9 @@ ABBREVIATIONS: dict[str, str] = {
     "desc": "description",
     "descr": "description",
     "addr": "address",
+    "adr": "adresse",
+    "wohnfl": "wohnflaeche",
+    "nutzfl": "nutzflaeche",
     "whg": "wohnung",
     "pers": "person",
     "personen": "person",
@@ -167,6 +170,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "mietobjektnummer",
         "nutzeinheit",
         "nutzeinheitnummer",
+        "topnummer",
         "sondereigentum",
         "sondereigentumnummer",
         "unit",
@@ -222,6 +226,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "kundennummer",
         "adressnummer",
         "kontaktnummer",
+        "mitgliednummer",
         "geschaeftspartner",
         "geschaeftspartnernummer",
         "partnernummer",
@@ -230,7 +235,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "anrede": ("anrede", "salutation"),
     "titel": ("titel", "title", "akadgrad", "akademischergrad", "akadtitel", "akademischertitel"),
     "vorname": ("vorname", "firstname", "givenname"),
-    "nachname": ("nachname", "name", "familienname", "lastname", "surname"),
+    "nachname": ("nachname", "name", "familienname", "zuname", "lastname", "surname"),
     "firma": ("firma", "company", "unternehmen", "firmenname", "firmenbezeichnung", "companyname"),
     "email": ("email", "emailadresse", "mail", "mailadresse", "eadresse"),
     "telefon": ("telefon", "telefonnummer", "phone", "phonenummer", "festnetz"),
@@ -258,6 +263,10 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "contractid",
         "leaseid",
         "leasenummer",
+        "mietvertrag",
+        "nutzungsvertrag",
+        "nutzungsvertragnummer",
+        "dauernutzungsvertrag",
     ),
     "person_nrs": (
         "vertragspartner",
@@ -277,6 +286,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "tenantid",
         "tenantnummer",
         "tenantcode",
+        "mitgliednummer",
         "ownerid",
         "ownernummer",
         "geschaeftspartner",
@@ -312,6 +322,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "auszugsdatum",
         "enddatum",
         "endedatum",
+        "befristetbis",
     ),
 }
 # The words that name an entity in front of its column ("Objektbezeichnung", "ME-Nr.").
@@ -335,9 +346,22 @@ ENTITY_WORDS: dict[str, tuple[str, ...]] = {
     ),
     "mieter.csv": ("mieter", "tenant", "person"),
     "eigentuemer.csv": ("eigentuemer", "owner", "person"),
-    "mietvertraege.csv": ("vertrag", "mietvertrag", "miet", "lease", "tenancy", "contract"),
+    "mietvertraege.csv": (
+        "vertrag",
+        "mietvertrag",
+        "miet",
+        "nutzungsvertrag",
+        "mietverhaeltnis",
+        "nutzung",
+        "lease",
+        "tenancy",
+        "contract",
+    ),
     "eigentuemervertraege.csv": ("vertrag", "eigentuemervertrag", "eigentum", "contract"),
 }
+# Names that may mean the field, where no surer column does: "Nutzfläche" is the flat's area
+# where no "Wohnfläche" is given (as in Austria), and nothing where one is.
+WEAKER_CONCEPTS: dict[str, tuple[str, ...]] = {"wohnflaeche": ("nutzflaeche",)}
 # Names that say the field only after the entity's word: "Objektname" and "Unit Name" are the
 # name of the WE or the unit (a plain "Name" is a person's), "ME-Typ" and "Unit Type" its usage.
 QUALIFIED_CONCEPTS: dict[str, tuple[str, ...]] = {
@@ -413,6 +437,8 @@ def _plain_score(target: str, field_name: str, header: str, *, flat: bool) -> fl
     concepts = CONCEPTS.get(field_name, ())
     if any(variant in concepts for variant in _variants(text)):
         return 0.95
+    if text in WEAKER_CONCEPTS.get(field_name, ()):
+        return 0.6
     after_entity = (*concepts, *QUALIFIED_CONCEPTS.get(field_name, ()))
     for word in ENTITY_WORDS.get(target, ()):
         rest = text.removeprefix(word)
@@ -557,9 +583,25 @@ SOURCE_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "gebaeude.csv": ("gebaeude", "gebäude", "haeuser", "häuser", "buildings"),
     "einheiten.csv": ("einheiten", "wohnungen", "mieteinheiten", "units"),
-    "mieter.csv": ("mieter", "tenants", "personen", "adressen", "persons", "kontakte"),
+    "mieter.csv": (
+        "mieter",
+        "tenants",
+        "personen",
+        "adressen",
+        "persons",
+        "kontakte",
+        "mitglieder",
+    ),
     "eigentuemer.csv": ("eigentuemer", "eigentümer", "owners", "personen", "adressen", "persons"),
-    "mietvertraege.csv": ("mietvertraege", "mietverträge", "leases", "tenancies", "vertraege"),
+    "mietvertraege.csv": (
+        "mietvertraege",
+        "mietverträge",
+        "mietverhaeltnisse",
+        "nutzungsvertraege",
+        "leases",
+        "tenancies",
+        "vertraege",
+    ),
     "eigentuemervertraege.csv": (
         "eigentuemervertraege",
         "eigentümerverträge",
@@ -853,8 +895,8 @@ def _combined(fields: dict[str, dict[str, object]], sample: Sample) -> None:
 
 def _choose_source(target: str, kind: str, sources: dict[str, Sample]) -> tuple[str | None, float]:
     """The source for ``target``: by its name, else by its columns (the one whose columns
-    name most required fields, when they name them all and describe no other file better; a
-    source named for another file is not taken)."""
+    name the required fields best, when they name the entity's number, or else all of them,
+    and describe no other file better; a source named for another file is not taken)."""
     names = {source: _normal(Path(source).stem if kind == "csv" else source) for source in sources}
     by_name = {normal: source for source, normal in names.items()}
     for synonym in map(_normal, SOURCE_SYNONYMS[target]):
@@ -872,8 +914,11 @@ def _choose_source(target: str, kind: str, sources: dict[str, Sample]) -> tuple[
         if names[source] in others:  # "Eigentümer" holds no tenants, whatever its columns
             continue
         found = suggest_scored(target, sample.header)
-        if all(name in found for name in required) and _fits_best(target, sample.header):
-            score = sum(found[name][1] for name in required) / len(required)
+        # A list that names the entity's own number (the units' "Top-Nr.") is the entity's
+        # list even when a required column is missing: a person picks it and maps the rest.
+        needed = [_ENTITY_KEY[target]] if target in _ENTITY_KEY else required
+        if all(name in found for name in needed) and _fits_best(target, sample.header):
+            score = sum(found[name][1] for name in required if name in found) / len(required)
             if score > best[0]:
                 best = (score, source)
     return best[1], round(best[0] * 0.9, 2)

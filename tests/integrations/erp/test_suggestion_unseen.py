@@ -772,6 +772,158 @@ LAYOUTS: dict[str, tuple[UnseenFile, ...]] = {
             never=("Term (months)", "Rent p.a.", "Deposit"),
         ),
     ),
+    # A housing cooperative: members instead of tenants, "Nutzungsverträge" for leases.
+    "genossenschaft": (
+        UnseenFile(
+            "wirtschaftseinheiten.csv",
+            "Mandant;WE-Nummer;WE-Name;Straße;PLZ;Ort;Baujahr;Anzahl Wohnungen",
+            {
+                "mandant_nr": "Mandant",
+                "we_nr": "WE-Nummer",
+                "bezeichnung": "WE-Name",
+                "strasse": "Straße",
+                "plz": "PLZ",
+                "ort": "Ort",
+            },
+            never=("Baujahr", "Anzahl Wohnungen"),  # a WE has no year of its own in v1
+        ),
+        UnseenFile(
+            "gebaeude.csv",
+            "Mandant;WE-Nummer;Gebäude-Nummer;Straße;Hausnummer;PLZ;Ort;Bj;Aufzug vorhanden",
+            {
+                "mandant_nr": "Mandant",
+                "we_nr": "WE-Nummer",
+                "gebaeude_nr": "Gebäude-Nummer",
+                "strasse": "Straße",
+                "hausnummer": "Hausnummer",
+                "plz": "PLZ",
+                "ort": "Ort",
+                "baujahr": "Bj",
+            },
+            never=("Aufzug vorhanden",),
+        ),
+        UnseenFile(
+            "einheiten.csv",
+            "Mandant;WE-Nummer;Gebäude-Nummer;Wohnungs-Nr.;Wohnungstyp;Geschoß;Wohnfl.;"
+            "Zimmerzahl;Balkon;Genossenschaftsanteile",
+            {
+                "mandant_nr": "Mandant",
+                "we_nr": "WE-Nummer",
+                "gebaeude_nr": "Gebäude-Nummer",
+                "einheit_nr": "Wohnungs-Nr.",
+                "nutzungsart": "Wohnungstyp",
+                "lage": "Geschoß",
+                "wohnflaeche": "Wohnfl.",
+                "zimmer": "Zimmerzahl",
+            },
+            never=("Balkon", "Genossenschaftsanteile"),
+        ),
+        UnseenFile(
+            "mieter.csv",
+            "Mandant;Mitgliedsnummer;Anrede;Akad. Grad;Vorname;Familienname;Straße;Hausnummer;"
+            "PLZ;Wohnort;Tel. priv.;Tel. mobil;E-Mail-Adr.;Eintrittsdatum;Geschäftsanteile",
+            {
+                "mandant_nr": "Mandant",
+                "person_nr": "Mitgliedsnummer",
+                "anrede": "Anrede",
+                "titel": "Akad. Grad",
+                "vorname": "Vorname",
+                "nachname": "Familienname",
+                "strasse": "Straße",
+                "hausnummer": "Hausnummer",
+                "plz": "PLZ",
+                "ort": "Wohnort",
+                "telefon": "Tel. priv.",
+                "mobil": "Tel. mobil",
+                "email": "E-Mail-Adr.",
+            },
+            never=("Eintrittsdatum", "Geschäftsanteile"),
+        ),
+        UnseenFile(
+            "mietvertraege.csv",
+            "Mandant;Nutzungsvertrag;WE-Nummer;Gebäude-Nummer;Wohnungs-Nr.;Mitgliedsnummer;"
+            "Beginn Nutzung;Ende Nutzung;Nutzungsgebühr",
+            {
+                "mandant_nr": "Mandant",
+                "vertrag_nr": "Nutzungsvertrag",
+                "we_nr": "WE-Nummer",
+                "gebaeude_nr": "Gebäude-Nummer",
+                "einheit_nr": "Wohnungs-Nr.",
+                "person_nrs": "Mitgliedsnummer",
+                "beginn": "Beginn Nutzung",
+                "ende": "Ende Nutzung",
+            },
+            never=("Nutzungsgebühr",),
+        ),
+    ),
+    # Austrian names: "Top-Nr." is the flat, "Zuname" the surname, "Stiege" a staircase.
+    "oesterreich": (
+        UnseenFile(
+            "wirtschaftseinheiten.csv",
+            "Mandant;Liegenschaft;Bezeichnung;Adresse;PLZ;Ort;EZ;KG",
+            {
+                "mandant_nr": "Mandant",
+                "we_nr": "Liegenschaft",
+                "bezeichnung": "Bezeichnung",
+                "strasse": "Adresse",
+                "plz": "PLZ",
+                "ort": "Ort",
+            },
+            never=("EZ", "KG"),
+        ),
+        UnseenFile(
+            "einheiten.csv",
+            "Mandant;Liegenschaft;Stiege;Top-Nr.;Nutzungsart;Stockwerk;Nutzfläche;Zimmer;"
+            "Kategorie;Richtwert",
+            {
+                "mandant_nr": "Mandant",
+                "we_nr": "Liegenschaft",
+                "einheit_nr": "Top-Nr.",
+                "nutzungsart": "Nutzungsart",
+                "lage": "Stockwerk",
+                "wohnflaeche": "Nutzfläche",  # the flat's area in Austria
+                "zimmer": "Zimmer",
+            },
+            never=("Kategorie", "Richtwert"),
+            either=("Stiege",),
+        ),
+        UnseenFile(
+            "mieter.csv",
+            "Mandant;Mieter-Nr.;Anrede;Titel;Vorname;Zuname;Straße;PLZ;Ort;Telefon;"
+            "Mobiltelefon;E-Mail;SV-Nummer",
+            {
+                "mandant_nr": "Mandant",
+                "person_nr": "Mieter-Nr.",
+                "anrede": "Anrede",
+                "titel": "Titel",
+                "vorname": "Vorname",
+                "nachname": "Zuname",
+                "strasse": "Straße",
+                "plz": "PLZ",
+                "ort": "Ort",
+                "telefon": "Telefon",
+                "mobil": "Mobiltelefon",
+                "email": "E-Mail",
+            },
+            never=("SV-Nummer",),
+        ),
+        UnseenFile(
+            "mietvertraege.csv",
+            "Mandant;Vertrag;Liegenschaft;Stiege;Top-Nr.;Mieter-Nr.;Vertragsbeginn;"
+            "befristet bis;Befristung;Hauptmietzins",
+            {
+                "mandant_nr": "Mandant",
+                "vertrag_nr": "Vertrag",
+                "we_nr": "Liegenschaft",
+                "einheit_nr": "Top-Nr.",
+                "person_nrs": "Mieter-Nr.",
+                "beginn": "Vertragsbeginn",
+                "ende": "befristet bis",
+            },
+            never=("Befristung", "Hauptmietzins"),
+            either=("Stiege",),
+        ),
+    ),
 }
 
 
@@ -832,6 +984,19 @@ SOURCES: dict[str, dict[str, str]] = {
         "einheiten.csv": "units.csv",
         "mieter.csv": "tenants.csv",
         "mietvertraege.csv": "leases.csv",
+    },
+    "genossenschaft": {
+        "wirtschaftseinheiten.csv": "Bestand_WE.csv",
+        "gebaeude.csv": "Bestand_Haus.csv",
+        "einheiten.csv": "Bestand_Whg.csv",
+        "mieter.csv": "Mitglieder.csv",
+        "mietvertraege.csv": "Nutzungsvertraege.csv",
+    },
+    "oesterreich": {
+        "wirtschaftseinheiten.csv": "Liegenschaften.csv",
+        "einheiten.csv": "Tops.csv",
+        "mieter.csv": "Mieter.csv",
+        "mietvertraege.csv": "Mietvertraege.csv",
     },
 }
 
