@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import re
 import shutil
@@ -913,24 +914,30 @@ def _choose_source(target: str, kind: str, sources: dict[str, Sample]) -> tuple[
     for source, sample in sources.items():
         if names[source] in others:  # "Eigentümer" holds no tenants, whatever its columns
             continue
-        found = suggest_scored(target, sample.header)
+        found = _found(target, tuple(sample.header))
         # A list that names the entity's own number (the units' "Top-Nr.") is the entity's
         # list even when a required column is missing: a person picks it and maps the rest.
         needed = [_ENTITY_KEY[target]] if target in _ENTITY_KEY else required
-        if all(name in found for name in needed) and _fits_best(target, sample.header):
+        if all(name in found for name in needed) and _fits_best(target, tuple(sample.header)):
             score = sum(found[name][1] for name in required if name in found) / len(required)
             if score > best[0]:
                 best = (score, source)
     return best[1], round(best[0] * 0.9, 2)
 
 
-def _fits_best(target: str, header: list[str]) -> bool:
+@functools.lru_cache(maxsize=256)
+def _found(target: str, header: tuple[str, ...]) -> dict[str, tuple[str, float]]:
+    """``suggest_scored`` of a header, computed once for the same header (read, never changed)."""
+    return suggest_scored(target, header)
+
+
+def _fits_best(target: str, header: tuple[str, ...]) -> bool:
     """Whether the columns describe ``target`` at least as fully as any other v1 file: a list
     of tenants with a "Mand.-Nr." and a "Name" is no list of Mandanten, a list of buildings no
     list of WEs (the Mandant, which every file names, does not count)."""
 
     def fit(name: str) -> int:
-        return sum(field != "mandant_nr" for field in suggest_scored(name, header))
+        return sum(field != "mandant_nr" for field in _found(name, header))
 
     return fit(target) >= max(fit(other) for other in SOURCE_SYNONYMS)
 
