@@ -98,6 +98,7 @@ ABBREVIATIONS: dict[str, str] = {
     "descr": "description",
     "addr": "address",
     "adr": "adresse",
+    "anz": "anzahl",
     "wohnfl": "wohnflaeche",
     "nutzfl": "nutzflaeche",
     "whg": "wohnung",
@@ -123,6 +124,8 @@ ABBREVIATIONS: dict[str, str] = {
     "privat": "",
     "priv": "",
     "geschaeftlich": "",
+    "geschaeftl": "",
+    "dienstl": "",
     "gesch": "",
     "dienstlich": "",
     "the": "",
@@ -236,7 +239,16 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "anrede": ("anrede", "salutation"),
     "titel": ("titel", "title", "akadgrad", "akademischergrad", "akadtitel", "akademischertitel"),
     "vorname": ("vorname", "firstname", "givenname"),
-    "nachname": ("nachname", "name", "familienname", "zuname", "lastname", "surname"),
+    "nachname": (
+        "nachname",
+        "name",
+        "familienname",
+        "zuname",
+        "namevorname",
+        "nachnamevorname",
+        "lastname",
+        "surname",
+    ),
     "firma": ("firma", "company", "unternehmen", "firmenname", "firmenbezeichnung", "companyname"),
     "email": ("email", "emailadresse", "mail", "mailadresse", "eadresse"),
     "telefon": ("telefon", "telefonnummer", "phone", "phonenummer", "festnetz"),
@@ -253,6 +265,8 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "mobilephone",
         "mobilenummer",
         "cellphone",
+        "natel",
+        "natelnummer",
     ),
     "vertrag_nr": (
         "vertragnummer",
@@ -362,7 +376,17 @@ ENTITY_WORDS: dict[str, tuple[str, ...]] = {
 }
 # Names that may mean the field, where no surer column does: "Nutzfläche" is the flat's area
 # where no "Wohnfläche" is given (as in Austria), and nothing where one is.
-WEAKER_CONCEPTS: dict[str, tuple[str, ...]] = {"wohnflaeche": ("nutzflaeche",)}
+WEAKER_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "wohnflaeche": ("nutzflaeche",),
+    "nutzungsart": ("objektart", "objekttyp"),  # a unit list's "Objektart" (Swiss: the unit)
+}
+# Names read two ways: "Objekt-Nr." is the WE in Germany and the rented unit in Switzerland, so
+# a surer WE column ("Liegenschaft-Nr.") leaves it to the unit.
+SECOND_READINGS: dict[str, dict[str, float]] = {
+    "objektnummer": {"we_nr": 0.93, "einheit_nr": 0.8},
+}
+# A remark in brackets says nothing of the field: "Anrede (Code)", "Beginn (TT.MM.JJJJ)".
+_REMARK = re.compile(r"\s*[(\[][^)\]]*[)\]]")
 # Names that say the field only after the entity's word: "Objektname" and "Unit Name" are the
 # name of the WE or the unit (a plain "Name" is a person's), "ME-Typ" and "Unit Type" its usage.
 QUALIFIED_CONCEPTS: dict[str, tuple[str, ...]] = {
@@ -422,8 +446,24 @@ def _score(target: str, field_name: str, header: str, *, flat: bool = False) -> 
     """How surely ``header`` names ``field_name`` of the v1 file ``target`` (0: not at all).
     ``flat``: in a report of several entities a column with the entity's word ("Objekt-PLZ"
     for the WE) is surer than a plain one ("PLZ", the building's)."""
-    score = _plain_score(target, field_name, header, flat=flat)
+    score = _read_score(target, field_name, header, flat=flat)
     return min(score, 0.95) if flat and score != 0.97 else score
+
+
+def _read_score(target: str, field_name: str, header: str, *, flat: bool) -> float:
+    """The name as it stands; else without a remark in brackets; else, for two names joined by
+    "/" ("Etage/Lage"), when both name the field (not so "PLZ/Ort")."""
+    score = _plain_score(target, field_name, header, flat=flat)
+    if score:
+        return score
+    bare = _REMARK.sub("", header).strip()
+    if bare and bare != header.strip():
+        return min(_plain_score(target, field_name, bare, flat=flat), 0.9)
+    parts = [part for part in header.split("/") if part.strip()]
+    if len(parts) == 2:
+        both = [_plain_score(target, field_name, part, flat=flat) for part in parts]
+        return min(*both, 0.9) if all(both) else 0.0
+    return 0.0
 
 
 def _plain_score(target: str, field_name: str, header: str, *, flat: bool) -> float:
@@ -435,6 +475,8 @@ def _plain_score(target: str, field_name: str, header: str, *, flat: bool) -> fl
     text = expanded(header)
     if not text:
         return 0.0
+    if text in SECOND_READINGS:
+        return SECOND_READINGS[text].get(field_name, 0.0)
     concepts = CONCEPTS.get(field_name, ())
     if any(variant in concepts for variant in _variants(text)):
         return 0.95

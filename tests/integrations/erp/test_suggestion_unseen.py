@@ -924,6 +924,152 @@ LAYOUTS: dict[str, tuple[UnseenFile, ...]] = {
             either=("Stiege",),
         ),
     ),
+    # Short report names: "Obj", "Whg-Nr", "Anz. Zi.", units in brackets, "Name, Vorname".
+    "kurzformen": (
+        UnseenFile(
+            "wirtschaftseinheiten.csv",
+            "Obj;Objektbezeichnung;Anschrift;PLZ;Ort;Verwalter;Objektart;Einheiten gesamt",
+            {
+                "we_nr": "Obj",
+                "bezeichnung": "Objektbezeichnung",
+                "strasse": "Anschrift",
+                "plz": "PLZ",
+                "ort": "Ort",
+            },
+            never=("Verwalter", "Objektart", "Einheiten gesamt"),
+        ),
+        UnseenFile(
+            "gebaeude.csv",
+            "Obj;Eingang;Straße;Hs-Nr;PLZ;Ort;Baujahr;Etagen",
+            {
+                "we_nr": "Obj",
+                "strasse": "Straße",
+                "hausnummer": "Hs-Nr",
+                "plz": "PLZ",
+                "ort": "Ort",
+                "baujahr": "Baujahr",
+            },
+            never=("Etagen",),
+            either=("Eingang",),  # an entrance: the building to some, a part of it to others
+        ),
+        UnseenFile(
+            "einheiten.csv",
+            "Obj;Eingang;Whg-Nr;Whg.Bez.;Nutzungsart (Code);Etage/Lage;Wfl;Anz. Zi.;Kaltmiete",
+            {
+                "we_nr": "Obj",
+                "einheit_nr": "Whg-Nr",
+                "bezeichnung": "Whg.Bez.",
+                "nutzungsart": "Nutzungsart (Code)",
+                "lage": "Etage/Lage",
+                "wohnflaeche": "Wfl",
+                "zimmer": "Anz. Zi.",
+            },
+            never=("Kaltmiete",),
+            either=("Eingang",),
+        ),
+        UnseenFile(
+            "mieter.csv",
+            "Pers-Nr;Briefanrede;Anrede (Code);Name, Vorname;Firma;Anschrift;PLZ;Ort;"
+            "Tel. geschäftl.;Handy-Nr.;eMail;Geb.Dat.;Bankverbindung",
+            {
+                "person_nr": "Pers-Nr",
+                "anrede": "Anrede (Code)",
+                "nachname": "Name, Vorname",
+                "firma": "Firma",
+                "strasse": "Anschrift",
+                "plz": "PLZ",
+                "ort": "Ort",
+                "telefon": "Tel. geschäftl.",
+                "mobil": "Handy-Nr.",
+                "email": "eMail",
+            },
+            never=("Geb.Dat.", "Bankverbindung"),
+            either=("Briefanrede",),  # "Sehr geehrter Herr ...": a letter's line, no salutation
+        ),
+        UnseenFile(
+            "mietvertraege.csv",
+            "Mietvertragsnummer;Obj;Eingang;Whg-Nr;Mieter-Nummer(n);"
+            "Vertragsbeginn (TT.MM.JJJJ);Vertragsende (leer = unbefristet);Miete gesamt",
+            {
+                "vertrag_nr": "Mietvertragsnummer",
+                "we_nr": "Obj",
+                "einheit_nr": "Whg-Nr",
+                "person_nrs": "Mieter-Nummer(n)",
+                "beginn": "Vertragsbeginn (TT.MM.JJJJ)",
+                "ende": "Vertragsende (leer = unbefristet)",
+            },
+            never=("Miete gesamt",),
+            either=("Eingang",),
+        ),
+    ),
+    # Swiss names: the "Objekt" is the rented unit, the "Liegenschaft" the WE, "Natel" the mobile.
+    "schweiz": (
+        UnseenFile(
+            "wirtschaftseinheiten.csv",
+            "Mandant;Liegenschaft-Nr.;Liegenschaftsname;Strasse;PLZ;Ort;Kanton",
+            {
+                "mandant_nr": "Mandant",
+                "we_nr": "Liegenschaft-Nr.",
+                "bezeichnung": "Liegenschaftsname",
+                "strasse": "Strasse",
+                "plz": "PLZ",
+                "ort": "Ort",
+            },
+            never=("Kanton",),
+        ),
+        UnseenFile(
+            "einheiten.csv",
+            "Mandant;Liegenschaft-Nr.;Haus-Nr.;Objekt-Nr.;Objektart;Stockwerk;Fläche m2;Zimmer;"
+            "Nettomiete",
+            {
+                "mandant_nr": "Mandant",
+                "we_nr": "Liegenschaft-Nr.",
+                "gebaeude_nr": "Haus-Nr.",
+                "einheit_nr": "Objekt-Nr.",
+                "nutzungsart": "Objektart",
+                "lage": "Stockwerk",
+                "wohnflaeche": "Fläche m2",
+                "zimmer": "Zimmer",
+            },
+            never=("Nettomiete",),
+        ),
+        UnseenFile(
+            "mieter.csv",
+            "Mandant;Mieter-Nr.;Anrede;Vorname;Name;Strasse;PLZ;Ort;Telefon;Natel;E-Mail;"
+            "Kautionskonto",
+            {
+                "mandant_nr": "Mandant",
+                "person_nr": "Mieter-Nr.",
+                "anrede": "Anrede",
+                "vorname": "Vorname",
+                "nachname": "Name",
+                "strasse": "Strasse",
+                "plz": "PLZ",
+                "ort": "Ort",
+                "telefon": "Telefon",
+                "mobil": "Natel",
+                "email": "E-Mail",
+            },
+            never=("Kautionskonto",),
+        ),
+        UnseenFile(
+            "mietvertraege.csv",
+            "Mandant;Vertrags-Nr.;Liegenschaft-Nr.;Haus-Nr.;Objekt-Nr.;Mieter-Nr.;Mietbeginn;"
+            "Mietende;Kündigungstermin;Nettomiete",
+            {
+                "mandant_nr": "Mandant",
+                "vertrag_nr": "Vertrags-Nr.",
+                "we_nr": "Liegenschaft-Nr.",
+                "gebaeude_nr": "Haus-Nr.",
+                "einheit_nr": "Objekt-Nr.",
+                "person_nrs": "Mieter-Nr.",
+                "beginn": "Mietbeginn",
+                "ende": "Mietende",
+            },
+            never=("Nettomiete",),
+            either=("Kündigungstermin",),
+        ),
+    ),
 }
 
 
@@ -995,6 +1141,19 @@ SOURCES: dict[str, dict[str, str]] = {
     "oesterreich": {
         "wirtschaftseinheiten.csv": "Liegenschaften.csv",
         "einheiten.csv": "Tops.csv",
+        "mieter.csv": "Mieter.csv",
+        "mietvertraege.csv": "Mietvertraege.csv",
+    },
+    "kurzformen": {
+        "wirtschaftseinheiten.csv": "Objekte.csv",
+        "gebaeude.csv": "Haeuser.csv",
+        "einheiten.csv": "Einheiten.csv",
+        "mieter.csv": "Mieter.csv",
+        "mietvertraege.csv": "Mietvertraege.csv",
+    },
+    "schweiz": {
+        "wirtschaftseinheiten.csv": "Liegenschaften.csv",
+        "einheiten.csv": "Mietobjekte.csv",
         "mieter.csv": "Mieter.csv",
         "mietvertraege.csv": "Mietvertraege.csv",
     },
