@@ -168,6 +168,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "einheit_nr": (
         "einheitnummer",
         "einheit",
+        "wohnung",
         "wohnungnummer",
         "wohnungsnummer",
         "mietobjekt",
@@ -318,6 +319,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "startdate",
         "von",
         "seit",
+        "mieterseit",
         "gueltigab",
         "einzug",
         "einzugsdatum",
@@ -338,6 +340,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "enddatum",
         "endedatum",
         "befristetbis",
+        "mieterbis",
     ),
 }
 # The words that name an entity in front of its column ("Objektbezeichnung", "ME-Nr.").
@@ -451,13 +454,15 @@ def _score(target: str, field_name: str, header: str, *, flat: bool = False) -> 
 
 
 def _read_score(target: str, field_name: str, header: str, *, flat: bool) -> float:
-    """The name as it stands; else without a remark in brackets; else, for two names joined by
-    "/" ("Etage/Lage"), when both name the field (not so "PLZ/Ort")."""
+    """The name as it stands; else without a remark in brackets that names no field; else, for
+    two names joined by "/" ("Etage/Lage"), when both name the field (not so "PLZ/Ort")."""
     score = _plain_score(target, field_name, header, flat=flat)
     if score:
         return score
+    remarks = _REMARK.findall(header)
     bare = _REMARK.sub("", header).strip()
-    if bare and bare != header.strip():
+    # "Name (Firma)" is a company's name: a remark that names a field is no mere remark.
+    if bare and remarks and not any(expanded(remark) in _ALL_CONCEPTS for remark in remarks):
         return min(_plain_score(target, field_name, bare, flat=flat), 0.9)
     parts = [part for part in header.split("/") if part.strip()]
     if len(parts) == 2:
@@ -974,12 +979,16 @@ def _found(target: str, header: tuple[str, ...]) -> dict[str, tuple[str, float]]
 
 
 def _fits_best(target: str, header: tuple[str, ...]) -> bool:
-    """Whether the columns describe ``target`` at least as fully as any other v1 file: a list
-    of tenants with a "Mand.-Nr." and a "Name" is no list of Mandanten, a list of buildings no
-    list of WEs (the Mandant, which every file names, does not count)."""
+    """Whether the columns describe ``target`` at least as fully and surely as any other v1
+    file whose own number they name: a list of tenants with a "Mand.-Nr." and a "Name" is no
+    list of Mandanten, a list of buildings no list of WEs, a WE list with a "Baujahr" no list
+    of buildings (the Mandant, which every file names, does not count)."""
 
-    def fit(name: str) -> int:
-        return sum(field != "mandant_nr" for field in _found(name, header))
+    def fit(name: str) -> float:
+        found = _found(name, header)
+        if name in _ENTITY_KEY and _ENTITY_KEY[name] not in found:
+            return 0.0  # without the entity's own number it is not the entity's list
+        return sum(score for field, (_column, score) in found.items() if field != "mandant_nr")
 
     return fit(target) >= max(fit(other) for other in SOURCE_SYNONYMS)
 
