@@ -1,5 +1,6 @@
-"""The suggestion against layouts it was not written with: exports shaped like those of German
-housing ERPs (and an English one), whose columns a competent person mapped by hand.
+"""The suggestion against layouts the shipped examples do not show: exports shaped like those of
+German, Austrian and Swiss housing ERPs (and English ones), whose columns a competent person
+mapped by hand.
 
 Every column of a layout is classed once: the column a person picks for a v1 field (the truth),
 a column a person would never map (a bank account, a balance, a note: suggesting it is a wrong
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -1190,7 +1192,7 @@ def _columns(rule: dict[str, Any]) -> list[str]:
     return [str(rule["column"])] if "column" in rule else []
 
 
-def judged_draft(name: str, directory: Any) -> tuple[int, int, list[str], list[str]]:
+def judged_draft(name: str, directory: Path) -> tuple[int, int, list[str], list[str]]:
     """As ``judged``, for the whole draft of an export of the layout's files (header rows only):
     a field counts when its file's source and its column are the person's; a file fed from
     another source than the person's, or from a source of another entity, is a wrong guess."""
@@ -1204,6 +1206,7 @@ def judged_draft(name: str, directory: Any) -> tuple[int, int, list[str], list[s
     never = {column for file in files for column in file.never}
     right = total = 0
     misses: list[str] = []
+    wrong: list[str] = []
     for file in files:
         entity = entities.get(file.target) or {}
         same_source = entity.get("source") == SOURCES[name][file.target]
@@ -1217,7 +1220,9 @@ def judged_draft(name: str, directory: Any) -> tuple[int, int, list[str], list[s
                 right += 1
             elif same_source:
                 misses.append(f"{file.target} {field_name}: {offered or '-'} statt {column}")
-    wrong = [
+            if same_source and offered and offered[0] != column:
+                wrong.append(f"{file.target} {field_name} <- {offered[0]}")
+    wrong += [
         f"{target} {field_name} <- {column}"
         for target, entity in entities.items()
         for field_name, rule in entity.get("fields", {}).items()
