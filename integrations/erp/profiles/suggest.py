@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import re
 import shutil
@@ -40,7 +41,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "property",
         "estate",
     ),
-    "gebaeude_nr": ("gebaeude", "gebäude", "haus-nr", "haus", "building"),
+    "gebaeude_nr": ("gebaeude", "gebäude", "haus", "building"),
     "einheit_nr": ("einheit", "einheitnr", "wohnung", "mieteinheit", "unit", "unitno"),
     "bezeichnung": ("bezeichnung", "beschreibung", "description", "title", "titel"),
     "strasse": ("strasse", "straße", "str", "street", "adresse"),
@@ -84,12 +85,26 @@ def _normal(text: str) -> str:
 # (units, "privat"): a column name is compared as the concatenation of its expanded words.
 ABBREVIATIONS: dict[str, str] = {
     "obj": "objekt",
+    "mand": "mandant",
     "nr": "nummer",
     "no": "nummer",
     "num": "nummer",
     "geb": "gebaeude",
     "me": "einheit",
     "mieteinheit": "einheit",
+    "einheiten": "einheit",
+    "se": "sondereigentum",
+    "ne": "nutzeinheit",
+    "prop": "property",
+    "bldg": "building",
+    "desc": "description",
+    "descr": "description",
+    "addr": "address",
+    "adr": "adresse",
+    "anz": "anzahl",
+    "wohnfl": "wohnflaeche",
+    "nutzfl": "nutzflaeche",
+    "whg": "wohnung",
     "pers": "person",
     "personen": "person",
     "vertr": "vertrag",
@@ -106,19 +121,39 @@ ABBREVIATIONS: dict[str, str] = {
     "bezeichn": "bezeichnung",
     "m2": "",
     "qm": "",
+    "sqm": "",
     "m": "",
     "in": "",
     "privat": "",
     "priv": "",
     "geschaeftlich": "",
+    "geschaeftl": "",
+    "dienstl": "",
     "gesch": "",
     "dienstlich": "",
     "the": "",
 }
 # v1 field -> its names, expanded (German and English).
 CONCEPTS: dict[str, tuple[str, ...]] = {
-    "mandant_nr": ("mandant", "mandantnummer", "mandantennummer", "client", "clientnummer"),
-    "name": ("name", "firmenname", "mandantenname", "mandantname", "companyname"),
+    "mandant_nr": (
+        "mandant",
+        "mandantnummer",
+        "mandantennummer",
+        "client",
+        "clientnummer",
+        "buchungskreis",
+        "companycode",
+    ),
+    "name": (
+        "name",
+        "firmenname",
+        "mandantenname",
+        "mandantname",
+        "companyname",
+        "firmenbezeichnung",
+        "mandantbezeichnung",
+        "mandantenbezeichnung",
+    ),
     "we_nr": (
         "wenummer",
         "objektnummer",
@@ -136,22 +171,60 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "einheit_nr": (
         "einheitnummer",
         "einheit",
+        "wohnung",
         "wohnungnummer",
         "wohnungsnummer",
+        "mietobjekt",
+        "mietobjektnummer",
+        "nutzeinheit",
+        "nutzeinheitnummer",
+        "topnummer",
+        "sondereigentum",
+        "sondereigentumnummer",
         "unit",
         "unitnummer",
         "unitid",
     ),
     "bezeichnung": ("bezeichnung", "beschreibung", "description", "kurzbezeichnung"),
-    "strasse": ("strasse", "street", "anschrift", "adresse", "strassehausnummer"),
+    "strasse": (
+        "strasse",
+        "street",
+        "anschrift",
+        "adresse",
+        "strassehausnummer",
+        "strasseundhausnummer",
+        "address",
+        "addressline1",
+        "adresszeile1",
+    ),
     "hausnummer": ("hausnummer", "housenummer", "hausnr"),
     "plz": ("plz", "postleitzahl", "zip", "zipcode", "postcode", "postalcode"),
     "ort": ("ort", "stadt", "city", "town", "wohnort"),
     "baujahr": ("baujahr", "yearbuilt", "constructionyear", "errichtet"),
-    "nutzungsart": ("nutzungsart", "nutzung", "art", "usage", "usagetype", "einheitart"),
+    "nutzungsart": (
+        "nutzungsart",
+        "nutzung",
+        "art",
+        "usage",
+        "usagetype",
+        "use",
+        "usetype",
+        "einheitart",
+    ),
     "lage": ("lage", "geschoss", "etage", "floor", "stockwerk", "position"),
     "wohnflaeche": ("wohnflaeche", "flaeche", "area", "livingarea", "wohnflaecheqm"),
-    "zimmer": ("zimmer", "raeume", "rooms", "zimmeranzahl", "anzahlzimmer"),
+    "zimmer": (
+        "zimmer",
+        "raeume",
+        "rooms",
+        "zimmeranzahl",
+        "anzahlzimmer",
+        "zimmerzahl",
+        "anzahlraeume",
+        "raumanzahl",
+        "numberofrooms",
+        "roomcount",
+    ),
     "person_nr": (
         "personnummer",
         "person",
@@ -161,15 +234,44 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "kundennummer",
         "adressnummer",
         "kontaktnummer",
+        "mitgliednummer",
+        "geschaeftspartner",
+        "geschaeftspartnernummer",
+        "partnernummer",
+        "businesspartner",
     ),
     "anrede": ("anrede", "salutation"),
-    "titel": ("titel", "title", "akadgrad", "akademischergrad"),
+    "titel": ("titel", "title", "akadgrad", "akademischergrad", "akadtitel", "akademischertitel"),
     "vorname": ("vorname", "firstname", "givenname"),
-    "nachname": ("nachname", "name", "familienname", "lastname", "surname"),
-    "firma": ("firma", "company", "unternehmen", "firmenname"),
+    "nachname": (
+        "nachname",
+        "name",
+        "familienname",
+        "zuname",
+        "namevorname",
+        "nachnamevorname",
+        "lastname",
+        "surname",
+    ),
+    "firma": ("firma", "company", "unternehmen", "firmenname", "firmenbezeichnung", "companyname"),
     "email": ("email", "emailadresse", "mail", "mailadresse", "eadresse"),
     "telefon": ("telefon", "telefonnummer", "phone", "phonenummer", "festnetz"),
-    "mobil": ("mobil", "mobiltelefon", "handy", "mobile", "mobilnummer", "handynummer"),
+    "mobil": (
+        "mobil",
+        "mobiltelefon",
+        "handy",
+        "mobile",
+        "mobilnummer",
+        "handynummer",
+        "telefonmobil",
+        "mobilfunk",
+        "mobilfunknummer",
+        "mobilephone",
+        "mobilenummer",
+        "cellphone",
+        "natel",
+        "natelnummer",
+    ),
     "vertrag_nr": (
         "vertragnummer",
         "vertragsnummer",
@@ -178,8 +280,39 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "contract",
         "contractnummer",
         "contractid",
+        "leaseid",
+        "leasenummer",
+        "mietvertrag",
+        "nutzungsvertrag",
+        "nutzungsvertragnummer",
+        "dauernutzungsvertrag",
     ),
-    "person_nrs": ("vertragspartner", "partner", "mieter", "eigentuemer", "person", "persons"),
+    "person_nrs": (
+        "vertragspartner",
+        "partner",
+        "mieter",
+        "eigentuemer",
+        "person",
+        "persons",
+        "personnummer",
+        "personennummer",
+        "personid",
+        "mieternummer",
+        "eigentuemernummer",
+        "kontaktnummer",
+        "kundennummer",
+        "adressnummer",
+        "tenantid",
+        "tenantnummer",
+        "tenantcode",
+        "mitgliednummer",
+        "ownerid",
+        "ownernummer",
+        "geschaeftspartner",
+        "geschaeftspartnernummer",
+        "partnernummer",
+        "businesspartner",
+    ),
     "beginn": (
         "beginn",
         "vertragbeginn",
@@ -188,8 +321,13 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "start",
         "startdate",
         "von",
+        "seit",
+        "mieterseit",
         "gueltigab",
         "einzug",
+        "einzugsdatum",
+        "beginndatum",
+        "startdatum",
     ),
     "ende": (
         "ende",
@@ -201,18 +339,72 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         "bis",
         "gueltigbis",
         "auszug",
+        "auszugsdatum",
+        "enddatum",
+        "endedatum",
+        "befristetbis",
+        "mieterbis",
     ),
 }
 # The words that name an entity in front of its column ("Objektbezeichnung", "ME-Nr.").
 ENTITY_WORDS: dict[str, tuple[str, ...]] = {
-    "wirtschaftseinheiten.csv": ("objekt", "we", "wirtschaftseinheit", "liegenschaft"),
-    "gebaeude.csv": ("gebaeude", "haus"),
-    "einheiten.csv": ("einheit", "wohnung", "unit"),
+    "wirtschaftseinheiten.csv": (
+        "objekt",
+        "we",
+        "wirtschaftseinheit",
+        "liegenschaft",
+        "property",
+        "estate",
+    ),
+    "gebaeude.csv": ("gebaeude", "haus", "building"),
+    "einheiten.csv": (
+        "einheit",
+        "wohnung",
+        "mietobjekt",
+        "nutzeinheit",
+        "sondereigentum",
+        "unit",
+    ),
     "mieter.csv": ("mieter", "tenant", "person"),
     "eigentuemer.csv": ("eigentuemer", "owner", "person"),
-    "mietvertraege.csv": ("vertrag", "mietvertrag", "miet"),
-    "eigentuemervertraege.csv": ("vertrag", "eigentuemervertrag"),
+    "mietvertraege.csv": (
+        "vertrag",
+        "mietvertrag",
+        "miet",
+        "nutzungsvertrag",
+        "mietverhaeltnis",
+        "nutzung",
+        "lease",
+        "tenancy",
+        "contract",
+    ),
+    "eigentuemervertraege.csv": ("vertrag", "eigentuemervertrag", "eigentum", "contract"),
 }
+# Names that may mean the field, where no surer column does: "Nutzfläche" is the flat's area
+# where no "Wohnfläche" is given (as in Austria), and nothing where one is.
+WEAKER_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "wohnflaeche": ("nutzflaeche",),
+    "nutzungsart": ("objektart", "objekttyp"),  # a unit list's "Objektart" (Swiss: the unit)
+}
+# Names read two ways: "Objekt-Nr." is the WE in Germany and the rented unit in Switzerland, so
+# a surer WE column ("Liegenschaft-Nr.") leaves it to the unit.
+SECOND_READINGS: dict[str, dict[str, float]] = {
+    "objektnummer": {"we_nr": 0.93, "einheit_nr": 0.8},
+}
+# A remark in brackets says nothing of the field: "Anrede (Code)", "Beginn (TT.MM.JJJJ)".
+_REMARK = re.compile(r"\s*[(\[][^)\]]*[)\]]")
+# Names that say the field only after the entity's word: "Objektname" and "Unit Name" are the
+# name of the WE or the unit (a plain "Name" is a person's), "ME-Typ" and "Unit Type" its usage.
+QUALIFIED_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "bezeichnung": ("name", "bez"),
+    "nutzungsart": ("typ", "type"),
+}
+# The letters German puts between the entity's word and the rest ("Einheitenbezeichnung").
+_LINKING = ("en", "es", "s", "n")
+# "Haus-Nr." names the building next to a house number column ("Hausnr."), the house number
+# next to a building number column ("Gebäude-Nr."): a little less sure than either, for both.
+_HOUSE_NO = "haus-nr"
+_HOUSE_NO_SCORES = {"gebaeude_nr": 0.9, "hausnummer": 0.85}
 _ENTITY_KEY = {
     "wirtschaftseinheiten.csv": "we_nr",
     "gebaeude.csv": "gebaeude_nr",
@@ -222,7 +414,7 @@ _ENTITY_KEY = {
     "mietvertraege.csv": "vertrag_nr",
     "eigentuemervertraege.csv": "vertrag_nr",
 }
-_KEY_WORDS = ("nummer", "id", "schluessel", "kennung")
+_KEY_WORDS = ("nummer", "id", "schluessel", "kennung", "code", "ref", "reference", "referenz")
 
 
 def expanded(header: str) -> str:
@@ -231,35 +423,90 @@ def expanded(header: str) -> str:
     text = header.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
     text = text.replace("ß", "ss").replace("²", "2").replace("³", "3")
     words = re.findall(r"[a-z0-9]+", text)
-    return "".join(ABBREVIATIONS.get(word, word) for word in words)
+    return "".join(_expanded_word(word) for word in words)
+
+
+def _expanded_word(word: str) -> str:
+    if word in ABBREVIATIONS:
+        return ABBREVIATIONS[word]
+    if word.endswith("nr") and len(word) > 4:  # "Mandantennr", "Liegenschaftsnr"
+        return word[:-2] + "nummer"
+    return word
+
+
+def _variants(text: str) -> list[str]:
+    """``text``, and a compound on "nummer" without the letters German joins it with
+    ("liegenschaftsnummer" ~ liegenschaftnummer, "mandantennummer" ~ mandantnummer)."""
+    found = [text]
+    stem = text.removesuffix("nummer")
+    if stem != text:
+        found += [
+            stem.removesuffix(link) + "nummer"
+            for link in _LINKING
+            if stem.endswith(link) and len(stem) > len(link) + 2
+        ]
+    return found
 
 
 def _score(target: str, field_name: str, header: str, *, flat: bool = False) -> float:
     """How surely ``header`` names ``field_name`` of the v1 file ``target`` (0: not at all).
     ``flat``: in a report of several entities a column with the entity's word ("Objekt-PLZ"
     for the WE) is surer than a plain one ("PLZ", the building's)."""
-    score = _plain_score(target, field_name, header, flat=flat)
+    score = _read_score(target, field_name, header, flat=flat)
     return min(score, 0.95) if flat and score != 0.97 else score
+
+
+def _read_score(target: str, field_name: str, header: str, *, flat: bool) -> float:
+    """The name as it stands; else without a remark in brackets that names no field; else, for
+    two names joined by "/" ("Etage/Lage"), when both name the field (not so "PLZ/Ort")."""
+    score = _plain_score(target, field_name, header, flat=flat)
+    if score:
+        return score
+    remarks = _REMARK.findall(header)
+    bare = _REMARK.sub("", header).strip()
+    # "Name (Firma)" is a company's name: a remark that names a field is no mere remark.
+    if bare and remarks and not any(expanded(remark) in _ALL_CONCEPTS for remark in remarks):
+        return min(_plain_score(target, field_name, bare, flat=flat), 0.9)
+    parts = [part for part in header.split("/") if part.strip()]
+    if len(parts) == 2:
+        both = [_plain_score(target, field_name, part, flat=flat) for part in parts]
+        return min(*both, 0.9) if all(both) else 0.0
+    return 0.0
 
 
 def _plain_score(target: str, field_name: str, header: str, *, flat: bool) -> float:
     normal = _normal(header)
+    if normal == _HOUSE_NO:
+        return _HOUSE_NO_SCORES.get(field_name, 0.0)
     if normal in {_normal(name) for name in (field_name, *SYNONYMS.get(field_name, ()))}:
         return 1.0
     text = expanded(header)
     if not text:
         return 0.0
+    if text in SECOND_READINGS:
+        return SECOND_READINGS[text].get(field_name, 0.0)
     concepts = CONCEPTS.get(field_name, ())
-    if text in concepts:
+    if any(variant in concepts for variant in _variants(text)):
         return 0.95
+    if text in WEAKER_CONCEPTS.get(field_name, ()):
+        return 0.6
+    after_entity = (*concepts, *QUALIFIED_CONCEPTS.get(field_name, ()))
     for word in ENTITY_WORDS.get(target, ()):
         rest = text.removeprefix(word)
         if rest == text or not rest:
             continue
+        rests = [rest] + [
+            rest.removeprefix(link) for link in _LINKING if rest.startswith(link) and rest != link
+        ]
         # In a flat report "Objekt-PLZ" is the WE's, more surely than a plain "PLZ".
-        if rest in concepts:
+        if any(part in after_entity for part in rests):
             return 0.97 if flat else 0.9
-        if rest in _KEY_WORDS and _ENTITY_KEY.get(target) == field_name:
+        if _ENTITY_KEY.get(target) == field_name and any(part in _KEY_WORDS for part in rests):
+            return 0.97 if flat else 0.9
+    for word in ENTITY_WORDS.get(target, ()):
+        # The entity's word after the name: "Bezeichnung WE", "Bezeichnung Gebäude".
+        rest = text.removesuffix(word)
+        if rest != text and rest in after_entity:
             return 0.97 if flat else 0.9
     best = max(
         (difflib.SequenceMatcher(None, text, concept).ratio() for concept in concepts),
@@ -387,9 +634,25 @@ SOURCE_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "gebaeude.csv": ("gebaeude", "gebäude", "haeuser", "häuser", "buildings"),
     "einheiten.csv": ("einheiten", "wohnungen", "mieteinheiten", "units"),
-    "mieter.csv": ("mieter", "tenants", "personen", "adressen", "persons", "kontakte"),
+    "mieter.csv": (
+        "mieter",
+        "tenants",
+        "personen",
+        "adressen",
+        "persons",
+        "kontakte",
+        "mitglieder",
+    ),
     "eigentuemer.csv": ("eigentuemer", "eigentümer", "owners", "personen", "adressen", "persons"),
-    "mietvertraege.csv": ("mietvertraege", "mietverträge", "leases", "tenancies", "vertraege"),
+    "mietvertraege.csv": (
+        "mietvertraege",
+        "mietverträge",
+        "mietverhaeltnisse",
+        "nutzungsvertraege",
+        "leases",
+        "tenancies",
+        "vertraege",
+    ),
     "eigentuemervertraege.csv": (
         "eigentuemervertraege",
         "eigentümerverträge",
@@ -683,22 +946,54 @@ def _combined(fields: dict[str, dict[str, object]], sample: Sample) -> None:
 
 def _choose_source(target: str, kind: str, sources: dict[str, Sample]) -> tuple[str | None, float]:
     """The source for ``target``: by its name, else by its columns (the one whose columns
-    name most required fields, when they name them all)."""
-    by_name = {
-        _normal(Path(source).stem if kind == "csv" else source): source for source in sources
-    }
+    name the required fields best, when they name the entity's number, or else all of them,
+    and describe no other file better; a source named for another file is not taken)."""
+    names = {source: _normal(Path(source).stem if kind == "csv" else source) for source in sources}
+    by_name = {normal: source for source, normal in names.items()}
     for synonym in map(_normal, SOURCE_SYNONYMS[target]):
         if synonym in by_name:
             return by_name[synonym], 1.0
     required = [c.name for c in fmt.FILES_BY_NAME[target].columns if c.required]
+    others = {
+        _normal(synonym)
+        for other, synonyms in SOURCE_SYNONYMS.items()
+        if other != target
+        for synonym in synonyms
+    }
     best: tuple[float, str | None] = (0.0, None)
     for source, sample in sources.items():
-        found = suggest_scored(target, sample.header)
-        if all(name in found for name in required):
-            score = sum(found[name][1] for name in required) / len(required)
+        if names[source] in others:  # "Eigentümer" holds no tenants, whatever its columns
+            continue
+        found = _found(target, tuple(sample.header))
+        # A list that names the entity's own number (the units' "Top-Nr.") is the entity's
+        # list even when a required column is missing: a person picks it and maps the rest.
+        needed = [_ENTITY_KEY[target]] if target in _ENTITY_KEY else required
+        if all(name in found for name in needed) and _fits_best(target, tuple(sample.header)):
+            score = sum(found[name][1] for name in required if name in found) / len(required)
             if score > best[0]:
                 best = (score, source)
     return best[1], round(best[0] * 0.9, 2)
+
+
+@functools.lru_cache(maxsize=256)
+def _found(target: str, header: tuple[str, ...]) -> dict[str, tuple[str, float]]:
+    """``suggest_scored`` of a header, computed once for the same header (read, never changed)."""
+    return suggest_scored(target, header)
+
+
+def _fits_best(target: str, header: tuple[str, ...]) -> bool:
+    """Whether the columns describe ``target`` at least as fully and surely as any other v1
+    file whose own number they name: a list of tenants with a "Mand.-Nr." and a "Name" is no
+    list of Mandanten, a list of buildings no list of WEs, a WE list with a "Baujahr" no list
+    of buildings (the Mandant, which every file names, does not count)."""
+
+    def fit(name: str) -> float:
+        found = _found(name, header)
+        if name in _ENTITY_KEY and _ENTITY_KEY[name] not in found:
+            return 0.0  # without the entity's own number it is not the entity's list
+        return sum(score for field, (_column, score) in found.items() if field != "mandant_nr")
+
+    return fit(target) >= max(fit(other) for other in SOURCE_SYNONYMS)
 
 
 def suggest_for_sample(target: str, path: Path) -> dict[str, str]:
