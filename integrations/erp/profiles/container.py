@@ -63,7 +63,12 @@ from integrations.erp.profiles.profile import (
     ImportProfile,
     unique_headers,
 )
-from integrations.erp.profiles.workbook import RowFilter, Workbook, WorkbookError
+from integrations.erp.profiles.workbook import (
+    EXCEL_ERRORS_DE,
+    RowFilter,
+    Workbook,
+    WorkbookError,
+)
 
 if TYPE_CHECKING:
     from integrations.erp.profiles.workbook import Workbook
@@ -77,6 +82,7 @@ SPLIT_FAILED = "split_failed"
 ENCODING = "encoding"
 FILTER_COLUMN = "filter_column"
 LOST_ZEROS = "lost_zeros"
+EXCEL_ERROR = "excel_error"
 
 
 class _Undecodable(Exception):
@@ -521,13 +527,29 @@ class ProfileContainer:
         found_positions = [index.get(plain) if plain else None for plain in plains[groups[0][0]]]
         positions = [position for position in found_positions if position is not None]
         straight = len(groups) == 1 and not groups[0][0] and len(positions) == len(found_positions)
+        # Cells of a workbook that show a formula's error (calamine reads them as empty).
+        errors = (
+            self._workbook().error_cells(mapping.source) if self.profile.format == "xlsx" else {}
+        )
+        # A filter's column decides the row: its error is named whichever file the row was
+        # meant for; a mapped column's only for the rows the filter keeps.
+        filtered = {position: c.column for c, position in checks if position >= 0}
+        mapped = {p: name for name, p in index.items() if p not in filtered}
         for line, record, fields in itertools.chain(past, rows):
-            if not "".join(fields).strip():
+            cells = errors.get(line)
+            blank = not "".join(fields).strip()
+            if blank and cells is None:
                 continue  # a blank row
+            if cells and filtered:
+                self._excel_errors(spec, source, cells, filtered, line)
             if checks and not all(
                 condition.holds_value(fields[position] if 0 <= position < len(fields) else "")
                 for condition, position in checks
             ):
+                continue
+            if cells:
+                self._excel_errors(spec, source, cells, mapped, line)
+            if blank:
                 continue
             if straight:
                 width = len(fields)
@@ -633,6 +655,34 @@ class ProfileContainer:
                     shorter = width is not None and len(value) < width
                     if shorter or (width is None and len(source.short_keys) < 200):
                         source.short_keys.append((position, value, line))
+
+    def _excel_errors(
+        self,
+        spec: fmt.FileSpec,
+        source: _Source,
+        cells: dict[int, str],
+        mapped: dict[int, str],
+        line: int,
+    ) -> None:
+        """A mapped cell that shows a formula's error has no value: a finding, in the words
+        German Excel shows ("#NV" for "#N/A")."""
+        for position, error in sorted(cells.items()):
+            column = mapped.get(position)
+            if column is None or len(source.findings) >= 100:
+                continue
+            shown = EXCEL_ERRORS_DE.get(error, error)
+            named = f"„{shown}“" if shown == error else f"„{shown}“ ({error})"
+            source.findings.append(
+                Finding(
+                    source.label,
+                    line,
+                    column,
+                    EXCEL_ERROR,
+                    f"Die Zelle zeigt den Excel-Fehler {named} statt eines Werts. Bitte "
+                    "korrigieren Sie die Formel in der Arbeitsmappe oder leeren Sie die Zelle "
+                    f"(Importprofil „{self.profile.name}“, {spec.name}).",
+                )
+            )
 
     def _rule_finding(
         self,

@@ -9,6 +9,10 @@ number 1 with the format ``0000`` would lose its zeros, so the formats that pad 
 looked up separately: the style sheet (``xl/styles.xml``, small) says which cell styles pad; only
 when one does, the sheet's XML is scanned for the cells that carry such a style (the ``s``
 attribute of a ``<c>`` element), and their numbers are padded as Excel shows them.
+
+calamine gives a formula's error (``#N/A``, German Excel's ``#NV``) as an empty cell. So that no
+such cell passes as "no value", ``error_cells`` finds them in the sheet's XML (a search in C for
+``t="e"``, which only sheets with errors go on from).
 """
 
 from __future__ import annotations
@@ -34,6 +38,19 @@ _PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _PADDED = re.compile(r'^(?:"[^"]*")?(0{2,})(?:;.*)?$')
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _S_BEFORE_R = re.compile(rb'<c\s[^>]*?\bs="\d+"[^>]*?\br="')  # a cell written style first
+_ERROR_CELL = re.compile(rb'<c\s([^>]*?\bt="e"[^>]*)>(.*?)</c>', re.DOTALL)
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_ERROR_TAIL_LIMIT = 16 * 1024 * 1024
+# Excel's error values as the file stores them, and as German Excel shows them.
+EXCEL_ERRORS_DE = {
+    "#N/A": "#NV",
+    "#VALUE!": "#WERT!",
+    "#REF!": "#BEZUG!",
+    "#NUM!": "#ZAHL!",
+    "#DIV/0!": "#DIV/0!",
+    "#NAME?": "#NAME?",
+    "#NULL!": "#NULL!",
+}
 
 
 class WorkbookError(ValueError):
@@ -193,6 +210,7 @@ class Workbook:
         self._padded_styles: dict[int, int] | None = None
         self._sheets: dict[str, Any] = {}  # parsed once (a list feeds tenants and owners)
         self._paddings: dict[str, dict[int, dict[int, int]]] = {}
+        self._errors: dict[str, dict[int, dict[int, str]]] = {}
 
     def close(self) -> None:
         self._book.close()
@@ -202,12 +220,7 @@ class Workbook:
     ) -> Iterator[tuple[int, list[str]]]:
         """(physical row number, cell texts) of a sheet, from row 1 on; with ``row_filter``
         (once its checks are set) only the rows it keeps."""
-        data = self._sheets.get(sheet)
-        if data is None:
-            try:
-                data = self._sheets[sheet] = self._book.get_sheet_by_name(sheet)
-            except Exception as exc:
-                raise WorkbookError(f"{self.name} > {sheet} kann nicht gelesen werden.") from exc
+        data = self._sheet(sheet)
         first_column = data.start[1] if data.start else 0
         padding = self._paddings.get(sheet)
         if padding is None:
@@ -218,9 +231,11 @@ class Workbook:
                 if not all(
                     check(_cell(values, position, widths, first_column))
                     for position, check in row_filter.checks
-                ):
+                ) and number not in self._errors.get(sheet, {}):
+                    # A row the filter drops: its other cells are never converted (one that
+                    # shows a formula's error goes on, for the reader to name it).
                     row_filter.dropped_cells += len(values)
-                    continue  # a row the filter drops: its other cells are never converted
+                    continue
             # Most cells are text: taken as they are, without a call; so are whole numbers and
             # dates (a contract list has two date columns).
             texts = [
@@ -240,6 +255,60 @@ class Workbook:
                     if 0 <= position < len(values) and type(values[position]) in (int, float):
                         texts[position] = cell_text(values[position], width)
             yield number, texts
+
+    def _sheet(self, sheet: str) -> Any:
+        data = self._sheets.get(sheet)
+        if data is None:
+            try:
+                data = self._sheets[sheet] = self._book.get_sheet_by_name(sheet)
+            except Exception as exc:
+                raise WorkbookError(f"{self.name} > {sheet} kann nicht gelesen werden.") from exc
+        return data
+
+    def error_cells(self, sheet: str) -> dict[int, dict[int, str]]:
+        """Row -> position in the row (as ``rows`` gives it) -> the error value ("#N/A") of
+        the cells of ``sheet`` that show a formula's error."""
+        found = self._errors.get(sheet)
+        if found is not None:
+            return found
+        found = self._errors[sheet] = {}
+        data = self._sheet(sheet)
+        first_column = data.start[1] if data.start else 0
+        self._handle.seek(0)
+        try:
+            with zipfile.ZipFile(self._handle) as archive:
+                path = self._sheet_path(archive, sheet)
+                if path is None:
+                    return found
+                with archive.open(path) as member:
+                    tail = b""
+                    while True:
+                        chunk = member.read(4 * 1024 * 1024)
+                        text = tail + chunk
+                        # A cell cut at the chunk's end waits for the next chunk.
+                        cut = len(text) if not chunk else max(text.rfind(b"<c"), 0)
+                        if cut == 0 and len(text) > _ERROR_TAIL_LIMIT:
+                            cut = len(text)  # no cell ends here: never hold the whole sheet
+                        done = text[:cut]
+                        if b't="e"' in done:
+                            self._collect_errors(done, first_column, found)
+                        tail = text[cut:]
+                        if not chunk:
+                            break
+        except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
+            return found
+        return found
+
+    @staticmethod
+    def _collect_errors(text: bytes, first_column: int, found: dict[int, dict[int, str]]) -> None:
+        for match in _ERROR_CELL.finditer(text):
+            ref = _REF.search(match.group(1))
+            value = _VALUE.search(match.group(2))
+            if ref is None:
+                continue
+            column = _column_number(ref.group(1)) - first_column
+            shown = value.group(1).decode("utf-8", "replace") if value else "#?"
+            found.setdefault(int(ref.group(2)), {})[column] = shown
 
     # --- number formats that pad with zeros ---------------------------------------------
 

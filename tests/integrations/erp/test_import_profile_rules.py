@@ -552,3 +552,104 @@ def test_a_repeated_name_is_numbered_without_taking_a_name_the_header_has():
     assert unique_headers([" Name ", "Name", "", "Name (2)", "", "Name"]) == [
         *("Name", "Name (3)", "", "Name (2)", "", "Name (4)"),
     ]
+
+
+# --- 7. a formula's error in a cell -----------------------------------------------------------
+
+
+def with_error_cells(path: Path, sheet_xml: str, cells: dict[str, str]) -> None:
+    """Rewrite ``path`` so that each cell of ``cells`` holds a formula whose cached value is an
+    Excel error ("#N/A" is what German Excel shows as "#NV"), as Excel stores it."""
+    import re
+    import zipfile
+
+    original = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == sheet_xml:
+                text = data.decode()
+                for ref, error in cells.items():
+                    text, count = re.subn(
+                        rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)',
+                        f'<c r="{ref}" t="e"><f>SVERWEIS(A1;X:Y;2;0)</f><v>{error}</v></c>',
+                        text,
+                    )
+                    assert count == 1, ref
+                data = text.encode()
+            target.writestr(item, data)
+
+
+def test_an_excel_error_in_a_mapped_cell_is_a_finding_never_an_empty_value(tmp_path):
+    from openpyxl import Workbook
+
+    # given: a tenant sheet whose e-mail comes from a lookup formula that found nothing (#NV)
+    # in one row, and whose unmapped note column shows #DIV/0! in another
+    directory = make_export(tmp_path / "eigen")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Mieter"
+    rows = v1_rows("mieter.csv")
+    sheet.append([*rows[0], "Notiz"])
+    for row in rows[1:]:
+        sheet.append([*row, "x"])
+    for name in ("mandanten.csv", "wirtschaftseinheiten.csv", "gebaeude.csv", "einheiten.csv"):
+        objects = workbook.create_sheet(name)  # the objects' sheets, as in export v1
+        for row in v1_rows(name):
+            objects.append(row)
+    workbook.save(directory / "bestand.xlsx")
+    email = chr(ord("A") + rows[0].index("email"))
+    note = chr(ord("A") + len(rows[0]))
+    with_error_cells(
+        directory / "bestand.xlsx",
+        "xl/worksheets/sheet1.xml",
+        {f"{email}2": "#N/A", f"{note}3": "#DIV/0!"},
+    )
+    definition = tenants_profile(directory).to_dict()
+    definition["format"] = "xlsx"
+    definition["workbook"] = "bestand.xlsx"
+    definition["entities"]["mieter.csv"] = same_columns("Mieter", rows[0])
+    profile = ImportProfile.from_dict(definition)
+    # then: the mapped cell is a finding that says what Excel shows; the unmapped one is not
+    report = validate_export(directory, profile=profile)
+    assert [f.render_de() for f in report.errors] == [
+        "bestand.xlsx > Mieter, Zeile 2, Spalte email: Die Zelle zeigt den Excel-Fehler „#NV“ "
+        "(#N/A) statt eines Werts. Bitte korrigieren Sie die Formel in der Arbeitsmappe oder "
+        "leeren Sie die Zelle (Importprofil „Regeln“, mieter.csv)."
+    ]
+
+
+def test_an_excel_error_in_a_filters_column_is_named_for_both_files_it_could_feed(tmp_path):
+    from openpyxl import Workbook
+
+    # given: the person/contract layout as a workbook with 40 more owners, whose last
+    # person's role is a formula that found nothing (#NV); the rows far below the header are
+    # filtered as the workbook is read
+    directory = tmp_path / "eigen"
+    definition = role_layout(directory)
+    persons = list(csv.reader(io.StringIO((directory / "personen.csv").read_text()), delimiter=";"))
+    owner = persons[-1]
+    persons += [["Eigentümer", "1000", f"9{n:04d}", *owner[3:]] for n in range(40)]
+    persons.append(["Mieter", "1000", "99999", *owner[3:]])
+    write_csv(directory / "personen.csv", persons)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    sources = sorted({entity["source"] for entity in definition["entities"].values()})
+    for name in sources:
+        sheet = workbook.create_sheet(name)
+        with (directory / name).open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle, delimiter=";"):
+                sheet.append(row)
+    workbook.save(directory / "bestand.xlsx")
+    sheet_xml = f"xl/worksheets/sheet{sources.index('personen.csv') + 1}.xml"
+    with_error_cells(directory / "bestand.xlsx", sheet_xml, {f"A{len(persons)}": "#N/A"})
+    definition |= {"format": "xlsx", "workbook": "bestand.xlsx"}
+    report = validate_export(directory, profile=ImportProfile.from_dict(definition))
+    # then: the row could be a tenant or an owner: both readings name the cell
+    assert [f.render_de() for f in report.errors if f.problem_code == "excel_error"] == [
+        f"bestand.xlsx > personen.csv, Zeile {len(persons)}, Spalte Rolle: Die Zelle zeigt den "
+        f"Excel-Fehler "
+        f"„#NV“ (#N/A) statt eines Werts. Bitte korrigieren Sie die Formel in der Arbeitsmappe "
+        f"oder leeren Sie die Zelle (Importprofil „Regeln“, {name})."
+        for name in ("mieter.csv", "eigentuemer.csv")
+    ]
