@@ -157,6 +157,40 @@ def cell_text(value: object, pad: int = 0) -> str:
     return str(value)
 
 
+def _pieces(member: IO[bytes]) -> Iterator[tuple[bytes, int]]:
+    """A sheet's XML in chunks, as (text, end): ``text[:end]`` holds whole cells only, a cell
+    cut at a chunk's end comes with the next piece."""
+    tail = b""
+    while True:
+        chunk = member.read(4 * 1024 * 1024)
+        text = tail + chunk
+        if not chunk:
+            if text:
+                yield text, len(text)
+            return
+        cut = text.rfind(b"<c")
+        if cut <= 0:
+            cut = len(text) if len(text) > _ERROR_TAIL_LIMIT else 0  # never hold a whole sheet
+        if cut:
+            yield text, cut
+        tail = text[cut:]
+
+
+def _collect_errors(
+    text: bytes, end: int, first_column: int, found: dict[int, dict[int, str]]
+) -> None:
+    """The error cells of ``text[:end]``: row -> position in the row -> error value."""
+    if text.find(b't="e"', 0, end) < 0:
+        return
+    for match in _ERROR_CELL.finditer(text, 0, end):
+        ref = _REF.search(match.group(1))
+        if ref is None:
+            continue
+        value = _VALUE.search(match.group(2))
+        shown = value.group(1).decode("utf-8", "replace") if value else "#?"
+        found.setdefault(int(ref.group(2)), {})[_column_number(ref.group(1)) - first_column] = shown
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
     for letter in letters:
@@ -224,7 +258,7 @@ class Workbook:
         first_column = data.start[1] if data.start else 0
         padding = self._paddings.get(sheet)
         if padding is None:
-            padding = self._paddings[sheet] = self._padding(sheet)
+            padding = self._paddings[sheet] = self._padding(sheet, first_column)
         for number, values in enumerate(data.iter_rows(), start=1):
             if row_filter is not None and row_filter.checks:
                 widths = padding.get(number) if padding else None
@@ -281,34 +315,11 @@ class Workbook:
                 if path is None:
                     return found
                 with archive.open(path) as member:
-                    tail = b""
-                    while True:
-                        chunk = member.read(4 * 1024 * 1024)
-                        text = tail + chunk
-                        # A cell cut at the chunk's end waits for the next chunk.
-                        cut = len(text) if not chunk else max(text.rfind(b"<c"), 0)
-                        if cut == 0 and len(text) > _ERROR_TAIL_LIMIT:
-                            cut = len(text)  # no cell ends here: never hold the whole sheet
-                        done = text[:cut]
-                        if b't="e"' in done:
-                            self._collect_errors(done, first_column, found)
-                        tail = text[cut:]
-                        if not chunk:
-                            break
+                    for text, end in _pieces(member):
+                        _collect_errors(text, end, first_column, found)
         except (KeyError, ElementTree.ParseError, zipfile.BadZipFile):
             return found
         return found
-
-    @staticmethod
-    def _collect_errors(text: bytes, first_column: int, found: dict[int, dict[int, str]]) -> None:
-        for match in _ERROR_CELL.finditer(text):
-            ref = _REF.search(match.group(1))
-            value = _VALUE.search(match.group(2))
-            if ref is None:
-                continue
-            column = _column_number(ref.group(1)) - first_column
-            shown = value.group(1).decode("utf-8", "replace") if value else "#?"
-            found.setdefault(int(ref.group(2)), {})[column] = shown
 
     # --- number formats that pad with zeros ---------------------------------------------
 
@@ -355,15 +366,14 @@ class Workbook:
         found: dict[int, dict[int, int]],
         *,
         ordered: bool,
+        errors: dict[int, dict[int, str]] | None = None,
+        first_column: int = 0,
     ) -> None:
-        tail = b""
+        """Find the padded cells; with ``errors``, the error cells in the same pass."""
         columns: dict[bytes, int] = {}  # column letters -> number, converted once
-        while chunk := member.read(4 * 1024 * 1024):
-            text = tail + chunk
-            # An element cut at the chunk's end waits for the next chunk.
-            cut = text.rfind(b"<")
-            if cut < 0 or text.find(b">", cut) >= 0:
-                cut = len(text)
+        for text, cut in _pieces(member):
+            if errors is not None:
+                _collect_errors(text, cut, first_column, errors)
             for match in pattern.finditer(text, 0, cut):
                 if ordered:
                     letters, row, style = match.groups()
@@ -380,7 +390,6 @@ class Workbook:
                     column = columns[letters] = _column_number(letters)
                 cells = found.setdefault(int(row), {})
                 cells[column] = styles[int(style)]
-            tail = text[cut:]
 
     @staticmethod
     def _writes_r_before_s(archive: zipfile.ZipFile, path: str) -> bool:
@@ -391,8 +400,9 @@ class Workbook:
             head = member.read(_PROLOG_BYTES * 16)
         return b'<c r="' in head and _S_BEFORE_R.search(head) is None
 
-    def _padding(self, sheet: str) -> dict[int, dict[int, int]]:
-        """Row -> column -> digits of the cells of ``sheet`` whose number format pads."""
+    def _padding(self, sheet: str, first_column: int = 0) -> dict[int, dict[int, int]]:
+        """Row -> column -> digits of the cells of ``sheet`` whose number format pads. The
+        same pass over the sheet's XML finds its error cells (``error_cells``)."""
         styles = self._styles()
         if not styles:
             return {}
@@ -408,8 +418,18 @@ class Workbook:
                 wanted = b"|".join(str(index).encode() for index in styles)
                 ordered = re.compile(rb'<c r="([A-Z]{1,3})(\d+)" s="(' + wanted + rb')"')
                 anywhere = re.compile(rb'\ss="(' + wanted + rb')"')
+                errors: dict[int, dict[int, str]] = {}
                 with archive.open(path) as member:
-                    self._scan(member, ordered, styles, found, ordered=True)
+                    self._scan(
+                        member,
+                        ordered,
+                        styles,
+                        found,
+                        ordered=True,
+                        errors=errors,
+                        first_column=first_column,
+                    )
+                self._errors[sheet] = errors
                 if not found and not self._writes_r_before_s(archive, path):
                     with archive.open(path) as member:
                         self._scan(member, anywhere, styles, found, ordered=False)
