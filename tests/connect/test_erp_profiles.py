@@ -4,6 +4,7 @@ runs, with suggestions and a preview on the command line."""
 from __future__ import annotations
 
 import json
+import zipfile
 from io import StringIO
 from pathlib import Path
 
@@ -530,3 +531,36 @@ def test_the_cli_draft_takes_the_mandant_number_once_for_every_file(tmp_path):
     # then: the column is kept, the number fills nothing
     drafted = json.loads(out.getvalue())
     assert drafted["entities"] == example_profile("xlsx-blaetter").to_dict()["entities"]
+
+
+def test_the_cli_mandant_fills_only_the_files_without_a_mandant_column(tmp_path):
+    # given: the single-company export, whose WE list alone names the Mandant in a column
+    sample = tmp_path / "export.zip"
+    with (
+        zipfile.ZipFile(example_sample("csv-je-datei")) as source,
+        zipfile.ZipFile(sample, "w") as target,
+    ):
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "objekte.csv":
+                lines = data.split(b"\r\n") if b"\r\n" in data else data.split(b"\n")
+                data = b"\r\n".join(
+                    (b"Mandant," if number == 0 else b"1000,") + line if line else line
+                    for number, line in enumerate(lines)
+                )
+            target.writestr(name, data)
+    out, err = StringIO(), StringIO()
+    call_command("erp_profile", "draft", str(sample), stdout=out, stderr=err)
+    # then: without a number, each other file says its Mandant is not mapped
+    assert "Offen: wirtschaftseinheiten.csv" not in err.getvalue()
+    assert "Offen: einheiten.csv: Das Pflichtfeld „mandant_nr“ ist nicht zugeordnet." in (
+        err.getvalue().splitlines()
+    )
+    # when: the number is given once
+    out, err = StringIO(), StringIO()
+    call_command("erp_profile", "draft", str(sample), "--mandant", "1000", stdout=out, stderr=err)
+    # then: nothing about the Mandant is open; the column stays, the others have the number
+    assert "mandant_nr" not in err.getvalue()
+    entities = json.loads(out.getvalue())["entities"]
+    assert entities["wirtschaftseinheiten.csv"]["fields"]["mandant_nr"] == {"column": "Mandant"}
+    assert entities["einheiten.csv"]["fields"]["mandant_nr"] == {"constant": "1000"}

@@ -20,6 +20,7 @@ erp_profile examples                    rewrite the shipped examples from the de
 import json
 import zipfile
 from pathlib import Path
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -46,6 +47,7 @@ from integrations.erp.profiles.suggest import (
     preview,
     suggest_for_sample,
     with_mandant,
+    without_filled_mandant,
 )
 from integrations.erp.profiles.workbook import WorkbookError
 
@@ -117,8 +119,8 @@ class Command(BaseCommand):
             ) from exc
         given = str(options["mandant"]).strip()
         if given:
-            filled = with_mandant(drafted, given)
-            missing = [point for point in missing if not (filled and point.msgid == ASK_MANDANT)]
+            entities = cast("dict[str, object]", drafted["entities"])
+            missing = without_filled_mandant(missing, with_mandant(entities, given))
         self.stdout.write(json.dumps(drafted, ensure_ascii=False, indent=2))
         for point in missing:
             self.stderr.write(f"Offen: {point}")

@@ -1112,12 +1112,8 @@ def draft_with_confidence(
         missing = [m for m in missing if m not in without_mandant]
         numbers = sorted({str(number).strip() for number in known_mandanten} - {""})
         if len(numbers) == 1:
-            for target, drafted in entities.items():
-                if isinstance(drafted, dict) and not drafted.get("empty"):
-                    drafted["fields"] = {"mandant_nr": {"constant": numbers[0]}} | dict(
-                        drafted["fields"]
-                    )
-                    surety.setdefault(target, {})["mandant_nr"] = 0.9
+            for target in with_mandant(entities, numbers[0]):
+                surety.setdefault(target, {})["mandant_nr"] = 0.9
             missing.insert(0, Phrase(PROPOSED_MANDANT, {"number": numbers[0]}))
         else:
             missing.insert(0, Phrase(ASK_MANDANT))
@@ -1144,19 +1140,34 @@ UNSEPARATED = gettext_noop(
 )
 
 
-def with_mandant(draft: dict[str, object], number: str) -> bool:
-    """Fill ``number`` as the fixed Mandant of every mapped file of ``draft`` whose
-    ``mandant_nr`` is not mapped; returns whether a file was filled."""
-    filled = False
-    entities = draft.get("entities")
-    for entity in entities.values() if isinstance(entities, dict) else ():
+def with_mandant(entities: dict[str, object], number: str) -> list[str]:
+    """Fill ``number`` as the fixed Mandant of every mapped file of a draft's ``entities``
+    whose ``mandant_nr`` is not mapped; returns those files."""
+    filled = []
+    for target, entity in entities.items():
         if not isinstance(entity, dict) or entity.get("empty") or not entity.get("source"):
             continue
-        fields = entity.setdefault("fields", {})
+        fields = entity.get("fields") or {}
         if "mandant_nr" not in fields:
             entity["fields"] = {"mandant_nr": {"constant": number}} | dict(fields)
-            filled = True
+            filled.append(target)
     return filled
+
+
+def without_filled_mandant(missing: list[Phrase], filled: list[str]) -> list[Phrase]:
+    """What a draft leaves open once the Mandant of ``filled`` files is given."""
+    return [
+        point
+        for point in missing
+        if not (
+            (point.msgid == ASK_MANDANT and filled)
+            or (
+                point.msgid == UNMAPPED
+                and point.params.get("field") == "mandant_nr"
+                and point.params.get("file") in filled
+            )
+        )
+    ]
 
 
 def _drop_unseparated(entities: dict[str, object], missing: list[Phrase]) -> None:
