@@ -40,7 +40,8 @@ _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _S_BEFORE_R = re.compile(rb'<c\s[^>]*?\bs="\d+"[^>]*?\br="')  # a cell written style first
 _ERROR_CELL = re.compile(rb'<c\s([^>]*?\bt="e"[^>]*)>(.*?)</c>', re.DOTALL)
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_ERROR_TAIL_LIMIT = 16 * 1024 * 1024
+# A piece of a sheet's XML is cut before its last cell, unless none ends in this much text.
+_PIECE_LIMIT = 16 * 1024 * 1024
 # Excel's error values as the file stores them, and as German Excel shows them.
 EXCEL_ERRORS_DE = {
     "#N/A": "#NV",
@@ -170,7 +171,7 @@ def _pieces(member: IO[bytes]) -> Iterator[tuple[bytes, int]]:
             return
         cut = text.rfind(b"<c")
         if cut <= 0:
-            cut = len(text) if len(text) > _ERROR_TAIL_LIMIT else 0  # never hold a whole sheet
+            cut = len(text) if len(text) > _PIECE_LIMIT else 0  # never hold a whole sheet
         if cut:
             yield text, cut
         tail = text[cut:]
@@ -400,7 +401,7 @@ class Workbook:
             head = member.read(_PROLOG_BYTES * 16)
         return b'<c r="' in head and _S_BEFORE_R.search(head) is None
 
-    def _padding(self, sheet: str, first_column: int = 0) -> dict[int, dict[int, int]]:
+    def _padding(self, sheet: str, first_column: int) -> dict[int, dict[int, int]]:
         """Row -> column -> digits of the cells of ``sheet`` whose number format pads. The
         same pass over the sheet's XML finds its error cells (``error_cells``)."""
         styles = self._styles()

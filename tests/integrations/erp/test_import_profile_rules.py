@@ -653,3 +653,53 @@ def test_an_excel_error_in_a_filters_column_is_named_for_both_files_it_could_fee
         f"oder leeren Sie die Zelle (Importprofil „Regeln“, {name})."
         for name in ("mieter.csv", "eigentuemer.csv")
     ]
+
+
+def test_an_excel_error_cell_cut_by_the_edge_of_a_read_piece_is_found(tmp_path):
+    import zipfile
+
+    from openpyxl import Workbook as NewWorkbook
+
+    from integrations.erp.profiles.workbook import Workbook
+
+    # given: a sheet of more than 4 MB of XML whose error cell straddles the 4 MB edge at
+    # which the reader cuts its pieces
+    path = tmp_path / "gross.xlsx"
+    book = NewWorkbook()
+    book.active.title = "Liste"
+    book.save(path)
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns='
+        '"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    )
+    rows, size, number = [head], len(head), 0
+    edge = 4 * 1024 * 1024
+    while size < edge + 100_000:
+        number += 1
+        cell = f'<row r="{number}"><c r="A{number}" t="inlineStr"><is><t>x{number}</t></is></c>'
+        error = f'<c r="B{number}" t="e"><f>SVERWEIS(A1;X:Y;2;0)</f><v>#N/A</v></c></row>'
+        if size + len(cell) < edge < size + len(cell) + len(error):
+            errored = number
+            row = cell + error
+        else:
+            row = cell + "</row>"
+        rows.append(row)
+        size += len(row)
+    rows.append("</sheetData></worksheet>")
+    original = path.read_bytes()
+    with (
+        zipfile.ZipFile(io.BytesIO(original)) as source,
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = "".join(rows).encode()
+            target.writestr(item, data)
+    # then: the error cell is found, once, in its row and column
+    with path.open("rb") as handle:
+        book_read = Workbook(handle, path.name)
+        try:
+            assert book_read.error_cells("Liste") == {errored: {1: "#N/A"}}
+        finally:
+            book_read.close()
