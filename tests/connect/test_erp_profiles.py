@@ -564,3 +564,18 @@ def test_the_cli_mandant_fills_only_the_files_without_a_mandant_column(tmp_path)
     entities = json.loads(out.getvalue())["entities"]
     assert entities["wirtschaftseinheiten.csv"]["fields"]["mandant_nr"] == {"column": "Mandant"}
     assert entities["einheiten.csv"]["fields"]["mandant_nr"] == {"constant": "1000"}
+
+
+def test_the_cli_draft_takes_the_mandant_from_the_settings_or_as_given_not_both(db):
+    with pytest.raises(CommandError, match="not allowed with argument"):
+        call_command(
+            "erp_profile",
+            "draft",
+            str(example_sample("csv-je-datei")),
+            "--customer",
+            "eigen-eg",
+            "--mandant",
+            "1000",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )

@@ -72,12 +72,13 @@ class Command(BaseCommand):
         show.add_argument("slug")
         draft = sub.add_parser("draft")
         draft.add_argument("sample")
-        draft.add_argument(
+        mandant = draft.add_mutually_exclusive_group()
+        mandant.add_argument(
             "--customer",
             metavar="SLUG",
             help="use the Mandant number of this customer's settings, as the portal does",
         )
-        draft.add_argument(
+        mandant.add_argument(
             "--mandant",
             default="",
             help="the Mandant number of every file no column names it in (asked once)",
