@@ -18,17 +18,6 @@ from tests.factories import CustomerFactory, MembershipFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 
-ENTITIES = (
-    "mandanten",
-    "wirtschaftseinheiten",
-    "gebaeude",
-    "einheiten",
-    "mieter",
-    "eigentuemer",
-    "mietvertraege",
-    "eigentuemervertraege",
-)
-
 
 def read_queued_samples() -> None:
     """What a worker does with the samples the page queued (the task's service)."""

@@ -68,6 +68,7 @@ class FormSettings:
     encoding: str = "auto"
     delimiter: str = ""
     mandant: str = ""
+    mandant_max: int = MANDANT_MAX
     encodings: list[tuple[str, str]] = field(default_factory=list)
     delimiters: list[tuple[str, str]] = field(default_factory=list)
 
